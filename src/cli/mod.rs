@@ -1,0 +1,1 @@
+//! 命令行: the `powerdesk` commands of CONTRACTS.md.

@@ -1,0 +1,258 @@
+//! 业扩申请: an application for a new connection, as the customer submits it and as it is kept.
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use super::decision::Decision;
+use super::sideflow::SideFlows;
+use super::workflow::{ProcessClass, State};
+
+/// 客户类别: the customer class that the rules are written for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CustomerClass {
+    /// 居民: households.
+    Resident,
+    /// 小微企业: small and micro businesses.
+    SmallMicro,
+    /// 企业: other businesses, large and medium included.
+    Enterprise,
+}
+
+impl CustomerClass {
+    pub const ALL: [CustomerClass; 3] = [Self::Resident, Self::SmallMicro, Self::Enterprise];
+
+    /// The contract id (`resident`, `small_micro`, `enterprise`).
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::Resident => "resident",
+            Self::SmallMicro => "small_micro",
+            Self::Enterprise => "enterprise",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.id() == id)
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Self::Resident => "居民",
+            Self::SmallMicro => "小微企业",
+            Self::Enterprise => "企业",
+        }
+    }
+}
+
+/// 园区级别: the level of the industrial park a site lies in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ParkLevel {
+    National,
+    Provincial,
+    Municipal,
+}
+
+impl ParkLevel {
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::National => "national",
+            Self::Provincial => "provincial",
+            Self::Municipal => "municipal",
+        }
+    }
+}
+
+/// 申请类型: what the customer asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestKind {
+    /// 新装
+    New,
+    /// 增容
+    CapacityIncrease,
+    /// 过户
+    Transfer,
+    /// 临时用电
+    Temporary,
+}
+
+/// 电压等级 requested.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Voltage {
+    #[serde(rename = "220V")]
+    V220,
+    #[serde(rename = "380V")]
+    V380,
+    #[serde(rename = "10kV")]
+    Kv10,
+    #[serde(rename = "35kV")]
+    Kv35,
+    #[serde(rename = "110kV")]
+    Kv110,
+    #[serde(rename = "220kV")]
+    Kv220,
+}
+
+impl Voltage {
+    pub const ALL: [Voltage; 6] = [Self::V220, Self::V380, Self::Kv10, Self::Kv35, Self::Kv110, Self::Kv220];
+
+    /// The contract id (`220V`, `380V`, `10kV`, …).
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::V220 => "220V",
+            Self::V380 => "380V",
+            Self::Kv10 => "10kV",
+            Self::Kv35 => "35kV",
+            Self::Kv110 => "110kV",
+            Self::Kv220 => "220kV",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.id() == id)
+    }
+
+    /// 低压: below 1 kV, requested in kW.
+    pub fn is_low(self) -> bool {
+        matches!(self, Self::V220 | Self::V380)
+    }
+}
+
+/// 客户: who applies.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Customer {
+    pub name: String,
+    pub class: CustomerClass,
+    /// 身份证号 (18 characters) or 统一社会信用代码 (18 characters).
+    pub id_number: String,
+    pub phone: String,
+    /// 客户服务星级, 0..=5.
+    #[serde(default)]
+    pub star_rating: u8,
+}
+
+/// 用电地址: where the connection is wanted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Site {
+    /// 区县, e.g. 任城区.
+    pub county: String,
+    pub address: String,
+    #[serde(default)]
+    pub rural: bool,
+    #[serde(default)]
+    pub park_name: Option<String>,
+    #[serde(default)]
+    pub park_level: Option<ParkLevel>,
+    /// 纳入省级新旧动能转换项目库.
+    #[serde(default)]
+    pub kinetic_library: bool,
+}
+
+/// 用电需求: what is requested.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Request {
+    pub kind: RequestKind,
+    pub voltage: Voltage,
+    /// Low-voltage requests, in kW.
+    #[serde(default)]
+    pub capacity_kw: Option<f64>,
+    /// High-voltage requests: transformer capacity in kVA.
+    #[serde(default)]
+    pub capacity_kva: Option<f64>,
+    /// 永久用电 (false: temporary use).
+    #[serde(default = "yes")]
+    pub permanent: bool,
+    /// 具备直接装表条件.
+    #[serde(default)]
+    pub direct_meter: bool,
+    /// 仅需简单架设表前线.
+    #[serde(default)]
+    pub simple_line: bool,
+    /// The date the customer needs supporting grid works (配套电网工程) done by.
+    #[serde(default)]
+    pub grid_project_need_date: Option<NaiveDate>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// 电子证照: a certificate fetched electronically instead of on paper (零证办电).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub kind: AttachmentKind,
+    /// Where the certificate was fetched from (e.g. the government data-sharing platform's reference).
+    pub reference: String,
+    /// sha256 of the fetched document, hex.
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttachmentKind {
+    /// 身份证
+    IdCard,
+    /// 营业执照
+    BusinessLicence,
+    /// 不动产权证
+    PropertyCertificate,
+}
+
+/// The customer's own choice of firms (三指定 ban: the utility never designates them).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChosenFirms {
+    #[serde(default)]
+    pub design: Option<String>,
+    #[serde(default)]
+    pub construction: Option<String>,
+    #[serde(default)]
+    pub equipment_supplier: Option<String>,
+}
+
+/// 申请表: the input of `app new --json` and `evaluate --json` (CONTRACTS.md).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApplicationForm {
+    pub customer: Customer,
+    pub site: Site,
+    pub request: Request,
+    pub received_at: DateTime<FixedOffset>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub chosen_firms: ChosenFirms,
+}
+
+fn is_default<T: Default + PartialEq>(t: &T) -> bool {
+    *t == T::default()
+}
+
+/// An application's id, e.g. `JN-2026-000123`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AppId(pub String);
+
+impl std::fmt::Display for AppId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// 业扩申请 as kept by powerdesk: the form, where it stands, and the decision taken for it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Application {
+    pub id: AppId,
+    #[serde(flatten)]
+    pub form: ApplicationForm,
+    pub status: State,
+    pub process: ProcessClass,
+    /// The decision of the bundle active when the application was accepted.
+    pub decision: Option<Decision>,
+    /// When the current step's grid-side limit runs out (None while the grid's clock is stopped
+    /// or no limit applies).
+    pub deadline: Option<NaiveDate>,
+    #[serde(default)]
+    pub side_flows: SideFlows,
+    /// Time of the last event.
+    pub updated_at: DateTime<FixedOffset>,
+}

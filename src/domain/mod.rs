@@ -1,0 +1,14 @@
+//! The domain of getting electricity (获得电力): pure types and rules, no I/O.
+
+pub mod application;
+pub mod calendar;
+pub mod decision;
+pub mod event;
+pub mod ports;
+pub mod sideflow;
+pub mod validation;
+pub mod workflow;
+
+pub use application::*;
+pub use decision::*;
+pub use workflow::{ProcessClass, State};

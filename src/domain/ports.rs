@@ -1,0 +1,115 @@
+//! The ports the application services use: a repository for records and a decider for rules.
+//! The store (sled) and the policy host (wasmtime) implement them; nothing here knows either.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::application::{AppId, Application, ApplicationForm, CustomerClass};
+use super::decision::{BundleRef, Decision};
+use super::event::{Event, EventDraft};
+use super::workflow::{ProcessClass, State};
+
+/// 决策器: decides an application under a policy bundle.
+pub trait Decider: Send + Sync {
+    /// Decide `form` as of `on` (the evaluation date is an input, so decisions replay).
+    fn decide(&self, form: &ApplicationForm, on: NaiveDate) -> Result<Decision, DecideError>;
+    /// The bundle that decides.
+    fn bundle(&self) -> BundleRef;
+}
+
+/// A decision could not be taken: which module, which version, what happened.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("policy module {module} {version}: {cause}")]
+pub struct DecideError {
+    pub module: String,
+    pub version: String,
+    pub cause: String,
+}
+
+/// One command's writes: applied all together or not at all, durable once `commit` returns.
+#[derive(Debug, Clone, Default)]
+pub struct Change {
+    /// Applications to insert or replace (indexes follow).
+    pub applications: Vec<Application>,
+    /// Events to append to the chain, in order.
+    pub events: Vec<EventDraft>,
+    /// Settings to set (`Some`) or remove (`None`).
+    pub settings: Vec<(String, Option<String>)>,
+}
+
+/// Sort order of a listing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortBy {
+    /// By id (acceptance order).
+    #[default]
+    Id,
+    /// Nearest grid deadline first; applications without a deadline last.
+    Deadline,
+}
+
+/// A filtered, paged listing; every filter is served from an index.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Query {
+    pub status: Option<State>,
+    pub process: Option<ProcessClass>,
+    pub class: Option<CustomerClass>,
+    pub county: Option<String>,
+    /// Only applications whose grid deadline is before this date and still open.
+    pub overdue_on: Option<NaiveDate>,
+    /// Customer-name prefix.
+    pub name_prefix: Option<String>,
+    pub sort: SortBy,
+    pub offset: usize,
+    pub limit: usize,
+}
+
+/// A page of a listing.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Page {
+    pub items: Vec<Application>,
+    /// How many applications match in all.
+    pub total: u64,
+}
+
+/// What `audit verify` found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditReport {
+    pub events_checked: u64,
+    /// The first broken link, if any: its sequence number and what is wrong.
+    pub first_broken: Option<(u64, String)>,
+}
+
+/// Store failures, in the terms the user acts on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    #[error("store {dir} is in use by another powerdesk process; close it or use another --store")]
+    Locked { dir: String },
+    #[error("store {dir} was written by a newer powerdesk (schema {found}, this one reads up to {supported}); upgrade powerdesk")]
+    NewerSchema { dir: String, found: u32, supported: u32 },
+    #[error("application {0} not found")]
+    NotFound(AppId),
+    #[error("application {0} already exists")]
+    Duplicate(AppId),
+    #[error("store is corrupt: {0}")]
+    Corrupt(String),
+    #[error("store i/o failed: {0}")]
+    Io(String),
+}
+
+/// 存储库: where applications, events and settings are kept.
+pub trait Repository: Send + Sync {
+    /// A fresh application id (never reused).
+    fn allocate_id(&self, year: i32) -> Result<AppId, StoreError>;
+    /// Apply a change atomically and durably; returns the chained events.
+    fn commit(&self, change: Change) -> Result<Vec<Event>, StoreError>;
+    fn get(&self, id: &AppId) -> Result<Option<Application>, StoreError>;
+    /// The events of one application, oldest first.
+    fn events(&self, id: &AppId) -> Result<Vec<Event>, StoreError>;
+    fn query(&self, query: &Query) -> Result<Page, StoreError>;
+    fn setting(&self, key: &str) -> Result<Option<String>, StoreError>;
+    /// Visit every application in id order; the visitor returns false to stop.
+    fn scan(&self, visit: &mut dyn FnMut(Application) -> bool) -> Result<(), StoreError>;
+    /// Walk the whole event chain.
+    fn verify_audit(&self) -> Result<AuditReport, StoreError>;
+}

@@ -1,0 +1,1 @@
+//! 政策: the wasmtime host for rule modules and regional policy bundles (implements `domain::ports::Decider`).

@@ -1,0 +1,1 @@
+//! 存储: the sled-backed repository (implements `domain::ports::Repository`).

@@ -1,0 +1,1 @@
+//! 控制台: the ratatui operator console.
