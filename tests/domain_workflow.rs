@@ -6,7 +6,7 @@ use powerdesk::domain::calendar::WorkingCalendar;
 use powerdesk::domain::event::{Event, EventDraft, EventKind, GENESIS_HASH};
 use powerdesk::domain::metrics::MetricsBuilder;
 use powerdesk::domain::sideflow::SideFlowAction;
-use powerdesk::domain::timeline::{deadline_for, timeline, TimelineError};
+use powerdesk::domain::timeline::{deadline_for, deadline_for_drafts, timeline, TimelineError};
 use powerdesk::domain::validation::{credit_code_with_check, parse_form};
 use powerdesk::domain::workflow::{check_transition, clock_owner, next_states, ClockOwner};
 use powerdesk::domain::*;
@@ -342,6 +342,11 @@ fn customer_time_is_not_charged_to_the_grid() {
     // Energize within 5 working days of completion: Fri 27 March.
     assert_eq!(
         deadline_for(&app, &events, &cal).unwrap(),
+        Some(d("2026-03-27"))
+    );
+    let drafts: Vec<EventDraft> = events.iter().map(|e| e.draft.clone()).collect();
+    assert_eq!(
+        deadline_for_drafts(&app, &drafts, &cal).unwrap(),
         Some(d("2026-03-27"))
     );
     let view = timeline(&app, &events, &cal, d("2026-03-24")).unwrap();

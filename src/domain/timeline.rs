@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::application::{AppId, Application};
 use super::calendar::{MissingYear, WorkingCalendar};
 use super::decision::{Decision, StepLimit};
-use super::event::{Event, EventKind};
+use super::event::{Event, EventDraft, EventKind};
 use super::workflow::{clock_owner, next_states, pending_step, ClockOwner, ProcessClass, State};
 
 type At = DateTime<FixedOffset>;
@@ -131,21 +131,24 @@ fn own_events<'a>(app: &Application, events: &'a [Event]) -> Vec<&'a Event> {
 }
 
 /// The workflow moves of an application: the acceptance first.
-fn moves(app: &Application, events: &[&Event]) -> Result<Vec<Move>, TimelineError> {
+fn moves<'a>(
+    app: &Application,
+    drafts: impl IntoIterator<Item = &'a EventDraft>,
+) -> Result<Vec<Move>, TimelineError> {
     let mut out = Vec::new();
-    for e in events {
-        match &e.draft.kind {
+    for e in drafts {
+        match &e.kind {
             EventKind::Accepted if out.is_empty() => out.push(Move {
                 state: State::Accepted,
-                at: e.draft.at,
+                at: e.at,
             }),
             EventKind::Advanced { to, .. } if !out.is_empty() => out.push(Move {
                 state: *to,
-                at: e.draft.at,
+                at: e.at,
             }),
             EventKind::Cancelled { .. } if !out.is_empty() => out.push(Move {
                 state: State::Cancelled,
-                at: e.draft.at,
+                at: e.at,
             }),
             _ => {}
         }
@@ -212,7 +215,24 @@ pub fn deadline_for(
         return Ok(None);
     };
     let own = own_events(app, events);
-    let moves = moves(app, &own)?;
+    let moves = moves(app, own.iter().map(|e| &e.draft))?;
+    Ok(Some(deadline_of(app, limit, &moves, calendar)?))
+}
+
+/// [`deadline_for`] over event drafts not yet chained (oldest first), e.g. an application's
+/// stored events followed by the drafts of the command being committed.
+pub fn deadline_for_drafts(
+    app: &Application,
+    drafts: &[EventDraft],
+    calendar: &WorkingCalendar,
+) -> Result<Option<NaiveDate>, TimelineError> {
+    if clock_owner(app.process, app.status) != ClockOwner::Grid {
+        return Ok(None);
+    }
+    let Some(limit) = pending_limit(app.decision.as_ref(), app.process, app.status) else {
+        return Ok(None);
+    };
+    let moves = moves(app, drafts.iter().filter(|d| d.app_id == app.id))?;
     Ok(Some(deadline_of(app, limit, &moves, calendar)?))
 }
 
@@ -224,7 +244,7 @@ pub fn timeline(
     on: NaiveDate,
 ) -> Result<Timeline, TimelineError> {
     let own = own_events(app, events);
-    let all_moves = moves(app, &own)?;
+    let all_moves = moves(app, own.iter().map(|e| &e.draft))?;
     let mut entries = Vec::with_capacity(own.len());
     let mut seen = 0usize; // moves up to and including the current event
     let (mut grid, mut customer) = (0u32, 0u32);
@@ -356,7 +376,7 @@ pub fn step_checks(
     calendar: &WorkingCalendar,
 ) -> Result<Vec<StepCheck>, TimelineError> {
     let own = own_events(app, events);
-    let all = moves(app, &own)?;
+    let all = moves(app, own.iter().map(|e| &e.draft))?;
     let mut out = Vec::new();
     for i in 1..all.len() {
         if let Some(check) = check_step(app, &all[..i], &all[i], calendar)? {
@@ -375,7 +395,7 @@ pub fn clocks(
     until: NaiveDate,
 ) -> Result<(u32, u32), TimelineError> {
     let own = own_events(app, events);
-    let all = moves(app, &own)?;
+    let all = moves(app, own.iter().map(|e| &e.draft))?;
     let (mut grid, mut customer) = (0, 0);
     for (i, m) in all.iter().enumerate() {
         let start = m.at.date_naive();
