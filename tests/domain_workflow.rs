@@ -566,13 +566,29 @@ fn metrics_count_states_on_time_shares_and_durations() {
     assert_eq!(ent.median_grid_working_days, Some(3));
     assert_eq!(ent.three_save_share, Some(1.0));
     assert_eq!(ent.mean_procedures, Some(4.0));
+    let ent_rows: Vec<(&str, u64, u64)> = r
+        .on_time
+        .iter()
+        .filter(|o| o.class == "enterprise")
+        .map(|o| (o.step.as_str(), o.on_time, o.total))
+        .collect();
     assert_eq!(
-        r.on_time
-            .iter()
-            .filter(|o| o.class == "enterprise")
-            .map(|o| o.on_time)
-            .sum::<u64>(),
-        2
+        ent_rows,
+        [
+            ("energize", 1, 1),
+            ("grid_total", 1, 1),
+            ("reply_plan", 1, 1)
+        ]
+    );
+    let lv_total = r
+        .on_time
+        .iter()
+        .find(|o| o.class == "small_micro" && o.step == "grid_total")
+        .unwrap();
+    assert_eq!(
+        (lv_total.on_time, lv_total.total),
+        (2, 2),
+        "0 and 1 grid days are within 2"
     );
     assert_eq!(r.live_line_rate, Some(0.5));
     assert_eq!(r.months.len(), 1);

@@ -12,7 +12,7 @@ use super::validation::is_sha256_hex;
 
 type At = DateTime<FixedOffset>;
 
-/// The side flows of one application; each is absent until started.
+/// 辅助流程: the side flows of one application; each is absent until started.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SideFlows {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -79,7 +79,7 @@ pub struct FilingForm {
     pub planned_start: NaiveDate,
 }
 
-/// Where a commitment filing stands.
+/// 备案状态: where a commitment filing stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FilingStatus {
@@ -115,7 +115,7 @@ impl Filing {
     }
 }
 
-/// 云验收 evidence: a photo or video the customer uploaded.
+/// 验收资料: a photo or video the customer uploaded for cloud acceptance (云验收).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Evidence {
     pub kind: EvidenceKind,
@@ -124,6 +124,7 @@ pub struct Evidence {
     pub sha256: String,
 }
 
+/// 资料类型: a photo or a video.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EvidenceKind {
@@ -131,6 +132,7 @@ pub enum EvidenceKind {
     Video,
 }
 
+/// 云验收状态: where a cloud acceptance stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CloudStatus {
@@ -168,7 +170,7 @@ impl CloudAcceptance {
     }
 }
 
-/// The five services of a joint application.
+/// 联合报装事项: the five services of a joint application.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum JointService {
@@ -204,6 +206,7 @@ impl JointService {
     }
 }
 
+/// 联合报装状态: where one service of a joint application stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum JointStatus {
@@ -256,6 +259,7 @@ pub struct Team {
     pub specialists: Vec<String>,
 }
 
+/// 预约状态: booked, done or cancelled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AppointmentStatus {
@@ -286,6 +290,7 @@ impl Appointment {
     }
 }
 
+/// 过户状态: where a transfer stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TransferStatus {
@@ -321,7 +326,7 @@ impl Transfer {
     }
 }
 
-/// Every action on a side flow.
+/// 辅助流程操作: every action on a side flow.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum SideFlowAction {
@@ -434,7 +439,7 @@ impl SideFlowAction {
     }
 }
 
-/// A refused side-flow action.
+/// 辅助流程错误: a refused side-flow action.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SideFlowError {
     /// Not legal in the flow's current state; lists the legal actions.

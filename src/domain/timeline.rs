@@ -17,7 +17,7 @@ use super::workflow::{clock_owner, next_states, pending_step, ClockOwner, Proces
 
 type At = DateTime<FixedOffset>;
 
-/// Why a timeline or deadline could not be computed.
+/// 进度计算错误: why a timeline or deadline could not be computed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TimelineError {
     #[error(transparent)]
@@ -58,7 +58,7 @@ struct Move {
     at: At,
 }
 
-/// A completed grid step measured against its limit.
+/// 环节时限检查: a completed grid step measured against its limit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StepCheck {
     pub step: String,
@@ -68,7 +68,7 @@ pub struct StepCheck {
     pub on_time: bool,
 }
 
-/// One line of the tracking view.
+/// 进度记录: one line of the tracking view.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Entry {
     pub seq: u64,
@@ -89,7 +89,7 @@ pub struct Entry {
     pub step: Option<StepCheck>,
 }
 
-/// The step the application waits on, with its deadline.
+/// 待办环节: the step the application waits on, with its deadline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Pending {
     pub step: String,
