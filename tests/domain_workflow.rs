@@ -355,6 +355,9 @@ fn customer_time_is_not_charged_to_the_grid() {
     assert_eq!(view.grid_total_remaining_working_days, Some(4));
     let p = view.pending.unwrap();
     assert_eq!((p.remaining_working_days, p.overdue), (3, false));
+    let labels: Vec<&str> = view.entries.iter().map(|e| e.label.as_str()).collect();
+    assert_eq!(labels, ["已受理", "已答复方案", "已竣工报验"]);
+    assert_eq!(view.entries[1].actor, "王经理");
     assert_eq!(view.entries[2].customer_working_days, 13);
     assert_eq!(view.entries[2].grid_working_days, 0);
     assert_eq!(view.entries[1].step.as_ref().unwrap().on_time, true);
@@ -600,4 +603,50 @@ fn metrics_count_states_on_time_shares_and_durations() {
         ),
         ("2026-03", 4, 3)
     );
+}
+
+#[test]
+fn side_flow_and_note_entries_show_in_the_tracking_view_without_moving_the_clock() {
+    let cal = calendar();
+    let id = "JN-2026-000013";
+    let mut events = events_of(id, &[("2026-03-02", State::Accepted)]);
+    let mut side = draft(
+        id,
+        "2026-03-03",
+        EventKind::SideFlow {
+            flow: "grid_project".into(),
+            action: "sign_contract".into(),
+        },
+    );
+    side.note = Some("需求日期 2026-03-20".into());
+    events.push(Event::chain(2, side, &events[0].hash));
+    events.push(Event::chain(
+        3,
+        draft(id, "2026-03-03", EventKind::Noted),
+        &events[1].hash,
+    ));
+    let app = application(
+        id,
+        CustomerClass::Enterprise,
+        ProcessClass::HvOrdinary,
+        State::Accepted,
+        hv_ordinary_decision(),
+    );
+    let view = timeline(&app, &events, &cal, d("2026-03-03")).unwrap();
+    let rows: Vec<(&str, bool, State)> = view
+        .entries
+        .iter()
+        .map(|e| (e.label.as_str(), e.moved, e.state))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("已受理", true, State::Accepted),
+            ("配套电网工程 签订合同", false, State::Accepted),
+            ("备注", false, State::Accepted)
+        ]
+    );
+    assert_eq!(view.entries[1].note.as_deref(), Some("需求日期 2026-03-20"));
+    assert_eq!(view.grid_working_days, 1);
+    assert_eq!(view.pending.unwrap().remaining_working_days, 1);
 }
