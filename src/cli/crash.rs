@@ -1,5 +1,6 @@
 //! `__crash-writer`: the child process of the kill -9 test. It submits applications in a loop
-//! and prints each id once the store acknowledged it (committed and flushed).
+//! (advancing every other one, so index entries move too) and prints each id once the store
+//! acknowledged it (committed and flushed).
 
 use std::io::Write;
 use std::path::Path;
@@ -11,14 +12,21 @@ use crate::service::demo::DemoGenerator;
 
 pub fn run(dir: &Path, count: u64) -> Result<()> {
     let desk = open_desk(dir)?;
-    let mut generator = DemoGenerator::new(std::process::id() as u64);
+    let mut generator = DemoGenerator::new(u64::from(std::process::id()));
     let stdout = std::io::stdout();
-    for _ in 0..count {
+    for i in 0..count {
         let form = generator.form();
         let app = desk.submit(form, "crash-writer")?;
-        let mut out = stdout.lock();
-        writeln!(out, "{}", app.id)?;
-        out.flush()?;
+        {
+            let mut out = stdout.lock();
+            writeln!(out, "{}", app.id)?;
+            out.flush()?;
+        }
+        if i % 2 == 1 {
+            let to = crate::domain::workflow::next_states(app.process, app.status)[0];
+            let at = app.form.received_at + chrono::Duration::hours(1);
+            desk.advance(&app.id, to, Some(at), None, "crash-writer")?;
+        }
     }
     Ok(())
 }
