@@ -404,8 +404,8 @@ pub fn generate(desk: &Desk, count: usize, seed: u64) -> Result<DemoSummary, Des
     Ok(summary)
 }
 
-/// Where a demo application should end: older ones mostly archived, recent ones spread over
-/// the open states; a few stuck (overdue) or cancelled.
+/// Where a demo application should end: most of those older than a year archived, the rest
+/// spread over their workflow's states (so some are stuck past their deadline); a few cancelled.
 fn target_state(rng: &mut Prng, app: &crate::domain::Application) -> State {
     let age = (demo_end() - app.form.received_at.date_naive()).num_days();
     let path: Vec<State> = match app.process {
@@ -433,7 +433,7 @@ fn target_state(rng: &mut Prng, app: &crate::domain::Application) -> State {
     if rng.chance(4) {
         return State::Cancelled;
     }
-    if age > 120 && rng.chance(92) {
+    if age > 365 && rng.chance(80) {
         return State::Archived;
     }
     let path: Vec<State> = path
