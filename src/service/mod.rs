@@ -62,7 +62,10 @@ pub struct Dossier {
     /// The states the application may move to next.
     pub next_states: Vec<State>,
     /// Steps, clocks and the pending deadline as of today.
-    pub timeline: Timeline,
+    pub timeline: Option<Timeline>,
+    /// Why the timeline could not be computed (e.g. a date outside the loaded calendar years).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeline_error: Option<String>,
 }
 
 impl Desk {
@@ -238,10 +241,10 @@ impl Desk {
         at: DateTime<FixedOffset>,
         actor: &str,
     ) -> Result<(Application, EventDraft), DeskError> {
+        workflow::check_transition(app.process, app.status, State::Cancelled)?;
         if reason.trim().is_empty() {
             return Err(DeskError::MissingReason);
         }
-        workflow::check_transition(app.process, app.status, State::Cancelled)?;
         check_dated_after(&app, events, at)?;
         let draft = EventDraft {
             app_id: app.id.clone(),
@@ -371,12 +374,17 @@ impl Desk {
             .ok_or_else(|| DeskError::NotFound(id.clone()))?;
         let events = self.repo.events(id)?;
         let next_states = workflow::next_states(app.process, app.status);
-        let timeline = timeline::timeline(&app, &events, &self.calendar, now().date_naive())?;
+        let (timeline, timeline_error) =
+            match timeline::timeline(&app, &events, &self.calendar, now().date_naive()) {
+                Ok(t) => (Some(t), None),
+                Err(e) => (None, Some(e.to_string())),
+            };
         Ok(Dossier {
             application: app,
             events,
             next_states,
             timeline,
+            timeline_error,
         })
     }
 
