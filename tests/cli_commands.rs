@@ -438,3 +438,12 @@ fn demo_is_reproducible_and_covers_every_class_and_state() {
     let report = ok_json(&a, &["audit", "verify", "--json"]);
     assert_eq!(report["first_broken"], Value::Null);
 }
+
+#[test]
+fn usage_errors_are_one_line_too() {
+    let tmp = tempfile::tempdir().unwrap();
+    let err = refused(tmp.path(), &["app", "cancel", "JN-2026-000001"]);
+    assert!(err.contains("--reason"), "{err}");
+    let err = refused(tmp.path(), &["app", "frobnicate"]);
+    assert!(err.contains("frobnicate"), "{err}");
+}
