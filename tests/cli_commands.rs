@@ -336,6 +336,21 @@ fn export_then_import_carries_applications_and_their_history_to_another_store() 
         .unwrap()
         .len();
     assert_eq!(ev_a, ev_b);
+    // New applications in the importing store never take an imported id.
+    let form = write(tmp.path(), "shop.json", &shop_json());
+    let fresh = ok_json(&b, &["app", "new", "--json", &form])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        list_a
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["id"] != fresh.as_str()),
+        "{fresh} reused"
+    );
+    assert_eq!(count(&b), 151);
     // Importing the same export again is refused: the ids exist.
     let err = refused(&b, &["import", &file.display().to_string()]);
     assert!(
