@@ -339,8 +339,35 @@ impl fmt::Display for DemoSummary {
 const DEMO_BATCH: usize = 2_000;
 
 /// Generate and write `count` demo applications.
+/// Generation and writing overlap: this thread makes batches, a second one commits them.
 pub fn generate(desk: &Desk, count: usize, seed: u64) -> Result<DemoSummary, DeskError> {
     let started = std::time::Instant::now();
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Change>>(2);
+    let mut summary = std::thread::scope(|scope| {
+        let writer = scope.spawn(move || -> Result<(), DeskError> {
+            for batch in rx {
+                desk.repo.commit_all(batch)?;
+            }
+            Ok(())
+        });
+        let made = make_batches(desk, count, seed, &tx);
+        drop(tx);
+        let written = writer
+            .join()
+            .expect("the demo writer thread does not panic");
+        // A write failure stops the generator (its channel closes); report the write error first.
+        written.and(made)
+    })?;
+    summary.seconds = started.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+fn make_batches(
+    desk: &Desk,
+    count: usize,
+    seed: u64,
+    tx: &std::sync::mpsc::SyncSender<Vec<Change>>,
+) -> Result<DemoSummary, DeskError> {
     let mut generator = DemoGenerator::new(seed);
     let mut summary = DemoSummary::default();
     let mut batch = Vec::with_capacity(DEMO_BATCH);
@@ -411,14 +438,13 @@ pub fn generate(desk: &Desk, count: usize, seed: u64) -> Result<DemoSummary, Des
             events,
             settings: vec![],
         });
-        if batch.len() == DEMO_BATCH {
-            desk.repo.commit_all(std::mem::take(&mut batch))?;
+        if batch.len() == DEMO_BATCH && tx.send(std::mem::take(&mut batch)).is_err() {
+            return Ok(summary);
         }
     }
     if !batch.is_empty() {
-        desk.repo.commit_all(batch)?;
+        let _ = tx.send(batch);
     }
-    summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
 }
 
