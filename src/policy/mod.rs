@@ -1,1 +1,4 @@
 //! 政策: the wasmtime host for rule modules and regional policy bundles (implements `domain::ports::Decider`).
+
+pub mod build;
+pub mod manifest;
