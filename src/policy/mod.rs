@@ -2,3 +2,7 @@
 
 pub mod build;
 pub mod manifest;
+pub mod cache;
+pub mod convert;
+pub mod host;
+pub mod sample;
