@@ -1,1 +1,6 @@
 //! 政策: the wasmtime host for rule modules and regional policy bundles (implements `domain::ports::Decider`).
+
+pub mod cache;
+pub mod convert;
+pub mod host;
+pub mod sample;
