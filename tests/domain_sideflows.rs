@@ -494,3 +494,17 @@ fn actions_name_their_flow_and_side_flows_round_trip_through_json() {
     let text = serde_json::to_string(&f).unwrap();
     assert_eq!(serde_json::from_str::<SideFlows>(&text).unwrap(), f);
 }
+
+#[test]
+fn the_energizing_record_is_taken_once() {
+    let mut f = SideFlows::default();
+    let action = SideFlowAction::RecordEnergizing { live_line: true };
+    assert_eq!(
+        (action.flow_id(), action.action_id()),
+        ("energizing", "record")
+    );
+    f.apply(action.clone(), at("2026-03-02T16:00:00")).unwrap();
+    assert!(f.energizing.as_ref().unwrap().live_line);
+    let (_, legal) = illegal(f.apply(action, at("2026-03-02T17:00:00")).unwrap_err());
+    assert!(legal.is_empty());
+}

@@ -27,6 +27,16 @@ pub struct SideFlows {
     pub appointment: Option<Appointment>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transfer: Option<Transfer>,
+    /// 接电记录: how the energizing was done (for the live-line rate); recorded once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub energizing: Option<EnergizingRecord>,
+}
+
+/// 接电记录: whether the connection was made without an outage (不停电接火, live-line work).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnergizingRecord {
+    pub live_line: bool,
+    pub recorded_at: At,
 }
 
 /// 配套电网工程: supporting grid works under a contract with the customer; start when the need is
@@ -362,6 +372,8 @@ pub enum SideFlowAction {
     RegisterProperty,
     /// transfer/complete
     CompleteTransfer,
+    /// energizing/record: the service applies it with the move to `energized`.
+    RecordEnergizing { live_line: bool },
 }
 
 impl SideFlowAction {
@@ -379,6 +391,7 @@ impl SideFlowAction {
             ApplyJoint { .. } | ApproveJoint { .. } | AcceptJoint { .. } => "joint",
             BookVisit { .. } | CompleteVisit | CancelVisit { .. } => "appointment",
             RequestTransfer { .. } | RegisterProperty | CompleteTransfer => "transfer",
+            RecordEnergizing { .. } => "energizing",
         }
     }
 
@@ -406,6 +419,7 @@ impl SideFlowAction {
             RequestTransfer { .. } => "request",
             RegisterProperty => "register_property",
             CompleteTransfer => "complete",
+            RecordEnergizing { .. } => "record",
         }
     }
 
@@ -478,6 +492,10 @@ impl SideFlows {
                 .transfer
                 .as_ref()
                 .map_or_else(|| start("request"), Transfer::legal),
+            "energizing" => self
+                .energizing
+                .as_ref()
+                .map_or_else(|| start("record"), |_| vec![]),
             _ => vec![],
         }
     }
@@ -504,6 +522,7 @@ impl SideFlows {
             }),
             "appointment" => self.appointment.as_ref().map(|a| id_of(&a.status)),
             "transfer" => self.transfer.as_ref().map(|t| id_of(&t.status)),
+            "energizing" => self.energizing.as_ref().map(|_| "recorded".to_string()),
             _ => None,
         };
         match state {
@@ -746,6 +765,12 @@ impl SideFlows {
                 let t = self.transfer.as_mut().expect("legal");
                 t.status = TransferStatus::Completed;
                 t.completed = Some(at);
+            }
+            RecordEnergizing { live_line } => {
+                self.energizing = Some(EnergizingRecord {
+                    live_line: *live_line,
+                    recorded_at: at,
+                });
             }
         }
         Ok(())
