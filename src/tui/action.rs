@@ -5,7 +5,8 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use crossterm::event::KeyEvent;
 
 use crate::domain::ports::Query;
-use crate::domain::{AppId, Application, ApplicationForm, Decision, State};
+use crate::domain::timeline::Pending;
+use crate::domain::{AppId, Application, ApplicationForm, Decision, ProcessClass, State};
 
 use super::keymap::Command;
 
@@ -22,8 +23,10 @@ pub struct ListRow {
 pub struct TimelineRow {
     pub at: DateTime<FixedOffset>,
     pub actor: String,
-    /// What happened, as a label (already localised by the worker's caller: plain ids here).
+    /// What happened, in Chinese (the domain's label).
     pub what: String,
+    /// The state entered, when the event moved the workflow (labels it in English).
+    pub moved_to: Option<State>,
     pub note: Option<String>,
     /// The grid deadline that applied to this step, if any.
     pub deadline: Option<NaiveDate>,
@@ -49,8 +52,12 @@ pub struct DetailData {
     pub app: Application,
     pub timeline: Vec<TimelineRow>,
     pub next_states: Vec<State>,
-    /// What comes next, in words (e.g. "energize by 2026-03-03").
-    pub next_hint: String,
+    /// The grid step the application waits on, with its deadline and what is left of it.
+    pub pending: Option<Pending>,
+    /// The grid's whole limit and what is left of it.
+    pub grid_total: Option<(u32, i64)>,
+    /// The timeline could not be computed (e.g. a date outside the calendar): why.
+    pub timeline_error: Option<String>,
     pub side_flows: Vec<SideFlowRow>,
     /// Grid-side working days used so far and the customer's.
     pub grid_wd_used: Option<u32>,
@@ -61,7 +68,11 @@ pub struct DetailData {
 /// A decision preview for the new-application form.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Preview {
-    pub decision: Decision,
+    pub process: ProcessClass,
+    /// None when no policy bundle is active (the process class then follows the voltage).
+    pub decision: Option<Decision>,
+    /// The first grid step's deadline if accepted on the received date.
+    pub deadline: Option<NaiveDate>,
     /// Step id → the date its limit runs out on the working-day calendar (counted from the
     /// form's received date where the step counts from acceptance).
     pub step_dates: Vec<(String, Option<NaiveDate>)>,
@@ -95,25 +106,15 @@ pub struct DiffSummary {
 }
 
 /// The dashboard's figures, computed off the UI thread.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Metrics {
-    pub total: u64,
-    pub by_state: Vec<(State, u64)>,
-    pub by_process: Vec<(String, u64)>,
-    /// (process label, step id, on-time share 0..=1, count)
-    pub on_time: Vec<(String, String, f64, u64)>,
-    /// (process label, median wd, p90 wd, median calendar days, p90 calendar days)
-    pub durations: Vec<(String, f64, f64, f64, f64)>,
-    /// (id, customer, working days overdue)
+    pub figures: crate::domain::metrics::Metrics,
+    /// The most overdue open applications: (id, customer, working days past the deadline).
     pub overdue: Vec<(AppId, String, i64)>,
     pub overdue_total: u64,
-    /// Share of eligible applications with 三零 and 三省.
-    pub three_zero_share: f64,
-    pub three_save_share: f64,
-    /// Share of energizings done without an outage.
-    pub live_line_rate: f64,
-    /// ("2026-03", accepted count)
-    pub by_month: Vec<(String, u64)>,
+    /// Applications whose figures could not be computed, with the first reason.
+    pub skipped: u64,
+    pub first_skip: Option<String>,
 }
 
 /// A request to the worker thread that owns the store and the policy host.

@@ -14,6 +14,7 @@ pub mod i18n;
 pub mod keymap;
 pub mod text_input;
 pub mod views;
+pub mod worker;
 
 use std::io;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
@@ -176,4 +177,32 @@ pub fn restore_terminal() {
         crossterm::terminal::LeaveAlternateScreen,
         crossterm::cursor::Show
     );
+}
+
+/// The operator who acts: `$USER`, or the desk's default actor.
+pub fn operator() -> String {
+    std::env::var("USER")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| crate::service::DEFAULT_ACTOR.to_string())
+}
+
+/// Open the console on the real terminal over `desk` until the operator quits. The terminal is
+/// restored on return, on error and on panic.
+pub fn run_console(
+    desk: std::sync::Arc<crate::service::Desk>,
+    catalog: Option<std::sync::Arc<dyn worker::PolicyCatalog>>,
+    config: config::Config,
+) -> io::Result<()> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let worker = worker::Worker::spawn(desk, catalog, operator(), tx.clone());
+    let guard = TerminalGuard::enter()?;
+    let terminal = Terminal::new(ratatui::backend::CrosstermBackend::new(io::stdout()))?;
+    let size = terminal.size()?;
+    let app = App::new(&config, crate::service::now(), (size.width, size.height));
+    spawn_input(tx);
+    let mut session = Session::new(terminal, app, rx, worker.outbox());
+    let result = session.run();
+    drop(guard);
+    result
 }

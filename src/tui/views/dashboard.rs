@@ -1,5 +1,6 @@
-//! 指标看板: counts by state and class, on-time shares, durations, overdue list, programme
-//! coverage, live-line rate and monthly charts. Figures come from the worker; this only draws.
+//! 指标看板: counts by state and class, on-time shares per class and step, median and p90
+//! durations, the overdue list, 三零/三省 coverage, the live-line rate and monthly charts.
+//! Figures come from `domain::metrics`, computed on the worker; this only draws.
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -8,12 +9,24 @@ use ratatui::widgets::{Bar, BarChart, BarGroup, Paragraph, Sparkline};
 use ratatui::Frame;
 
 use super::{section, theme};
+use crate::domain::{CustomerClass, ProcessClass, State};
 use crate::tui::app::App;
-use crate::tui::i18n::Msg;
+use crate::tui::i18n::{Lang, Msg};
 use crate::tui::text_input::{pad, truncate};
 
-fn pct(x: f64) -> String {
-    format!("{:.1}%", x * 100.0)
+fn pct(x: Option<f64>) -> String {
+    x.map(|x| format!("{:.1}%", x * 100.0))
+        .unwrap_or_else(|| "-".into())
+}
+
+fn days(x: Option<u32>) -> String {
+    x.map(|d| d.to_string()).unwrap_or_else(|| "-".into())
+}
+
+fn class_label(app: &App, id: &str) -> String {
+    CustomerClass::from_id(id)
+        .map(|c| app.lang.customer_class(c).to_string())
+        .unwrap_or_else(|| id.to_string())
 }
 
 pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
@@ -24,120 +37,143 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         );
         return;
     };
-    let [top, bottom] = Layout::vertical([
-        Constraint::Min(8),
-        Constraint::Length(area.height.min(9) / 1),
-    ])
-    .areas(area);
+    let f = &m.figures;
+    let chart_h = (area.height / 3).clamp(5, 9);
+    let [top, bottom] =
+        Layout::vertical([Constraint::Min(6), Constraint::Length(chart_h)]).areas(area);
     let [c1, c2, c3] = Layout::horizontal([
-        Constraint::Percentage(30),
-        Constraint::Percentage(40),
-        Constraint::Percentage(30),
+        Constraint::Percentage(28),
+        Constraint::Percentage(44),
+        Constraint::Percentage(28),
     ])
     .spacing(1)
     .areas(top);
 
-    // Column 1: by state and by class, coverage.
+    // Column 1: by state, by process class, coverage and live-line rate.
     let mut l = vec![section(
         app.t(Msg::ByState),
-        &format!("{} {}", app.t(Msg::Total), m.total),
+        &format!("{} {}", app.t(Msg::Total), f.applications),
     )];
-    for (s, n) in &m.by_state {
+    for (s, n) in &f.by_state {
+        let label = State::from_id(s).map(|s| app.lang.state(s)).unwrap_or(s);
         l.push(Line::from(vec![
-            Span::raw(pad(app.lang.state(*s), 14)),
+            Span::raw(pad(label, 14)),
             Span::styled(format!("{n:>8}"), theme::title()),
         ]));
     }
     l.push(section(app.t(Msg::ByClass), ""));
-    for (p, n) in &m.by_process {
+    for (p, n) in &f.by_process {
+        let label = ProcessClass::from_id(p)
+            .map(|p| app.lang.process(p))
+            .unwrap_or(p);
         l.push(Line::from(vec![
-            Span::raw(pad(p, 14)),
+            Span::raw(pad(label, 14)),
             Span::styled(format!("{n:>8}"), theme::title()),
         ]));
     }
     l.push(section(app.t(Msg::Coverage), ""));
-    l.push(Line::raw(format!(
-        "三零 {}   三省 {}",
-        pct(m.three_zero_share),
-        pct(m.three_save_share)
-    )));
+    for c in &f.classes {
+        l.push(Line::raw(format!(
+            "{} 三零 {:>6} 三省 {:>6}",
+            pad(&class_label(app, &c.class), 9),
+            pct(c.three_zero_share),
+            pct(c.three_save_share)
+        )));
+    }
+    let live_style = match f.live_line_rate {
+        Some(r) if r >= 0.999 => theme::ok(),
+        Some(_) => theme::warn(),
+        None => theme::dim(),
+    };
     l.push(Line::from(vec![
         Span::styled(format!("{} ", app.t(Msg::LiveLine)), theme::dim()),
-        Span::styled(
-            pct(m.live_line_rate),
-            if m.live_line_rate >= 0.999 {
-                theme::ok()
-            } else {
-                theme::warn()
-            },
-        ),
+        Span::styled(pct(f.live_line_rate), live_style),
+        Span::styled(format!(" /{}", f.live_line_recorded), theme::dim()),
     ]));
     frame.render_widget(Paragraph::new(l), c1);
 
-    // Column 2: on time per class and step, durations.
+    // Column 2: on-time share per class and step; durations per class.
     let mut l = vec![section(app.t(Msg::OnTime), "")];
-    for (p, step, share, n) in &m.on_time {
-        let style = if *share >= 0.95 {
+    for o in &f.on_time {
+        let style = if o.share >= 0.95 {
             theme::ok()
-        } else if *share >= 0.8 {
+        } else if o.share >= 0.8 {
             theme::warn()
         } else {
             theme::alarm()
         };
         l.push(Line::from(vec![
-            Span::raw(format!("{} {} ", pad(p, 11), pad(&app.lang.step(step), 13))),
-            Span::styled(format!("{:>6}", pct(*share)), style),
-            Span::styled(format!(" /{n}"), theme::dim()),
+            Span::raw(format!(
+                "{} {} ",
+                pad(&class_label(app, &o.class), 9),
+                pad(&app.lang.step(&o.step), 13)
+            )),
+            Span::styled(format!("{:>6}", pct(Some(o.share))), style),
+            Span::styled(format!(" {}/{}", o.on_time, o.total), theme::dim()),
         ]));
     }
     l.push(section(
         app.t(Msg::Durations),
-        if app.lang == crate::tui::i18n::Lang::Zh {
-            "工作日 | 自然日"
-        } else {
-            "working | calendar"
+        match app.lang {
+            Lang::Zh => "工作日 | 电网侧 | 自然日",
+            Lang::En => "working | grid | calendar",
         },
     ));
-    for (p, mw, pw, mc, pc) in &m.durations {
+    for c in &f.classes {
         l.push(Line::raw(format!(
-            "{} {mw:>5.1} {pw:>5.1} | {mc:>5.1} {pc:>5.1}",
-            pad(p, 11)
+            "{} {:>3}/{:<3} | {:>3}/{:<3} | {:>3}/{:<3}",
+            pad(&class_label(app, &c.class), 9),
+            days(c.median_working_days),
+            days(c.p90_working_days),
+            days(c.median_grid_working_days),
+            days(c.p90_grid_working_days),
+            days(c.median_calendar_days),
+            days(c.p90_calendar_days),
         )));
+    }
+    if m.skipped > 0 {
+        l.push(Line::styled(
+            format!(
+                "{} {}: {}",
+                m.skipped,
+                app.t(Msg::Errors),
+                m.first_skip.clone().unwrap_or_default()
+            ),
+            theme::warn(),
+        ));
     }
     frame.render_widget(Paragraph::new(l), c2);
 
-    // Column 3: overdue list.
+    // Column 3: the most overdue applications.
     let mut l = vec![section(
         app.t(Msg::OverdueList),
         &m.overdue_total.to_string(),
     )];
-    for (id, name, days) in m.overdue.iter().take(c3.height.saturating_sub(1) as usize) {
+    for (id, name, past) in m.overdue.iter().take(c3.height.saturating_sub(1) as usize) {
+        let room = (c3.width as usize).saturating_sub(id.0.len() + 6);
         l.push(Line::from(vec![
-            Span::raw(format!("{} ", id)),
-            Span::raw(truncate(
-                name,
-                (c3.width as usize).saturating_sub(id.0.len() + 6),
-            )),
-            Span::styled(format!(" {days}"), theme::alarm()),
+            Span::raw(format!("{id} ")),
+            Span::raw(pad(&truncate(name, room), room)),
+            Span::styled(format!(" {past:>3}"), theme::alarm()),
         ]));
     }
     frame.render_widget(Paragraph::new(l), c3);
 
-    // Bottom: accepted by month as a bar chart and a sparkline.
+    // Bottom: accepted by month as a bar chart, energized as a sparkline.
     let [bars, spark] =
-        Layout::horizontal([Constraint::Percentage(70), Constraint::Percentage(30)])
-            .spacing(1)
+        Layout::horizontal([Constraint::Percentage(65), Constraint::Percentage(35)])
+            .spacing(2)
             .areas(bottom);
     let [bt, bc] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(bars);
     frame.render_widget(Paragraph::new(section(app.t(Msg::ByMonth), "")), bt);
     let max_bars = (bc.width / 6).max(1) as usize;
-    let recent = &m.by_month[m.by_month.len().saturating_sub(max_bars)..];
+    let recent = &f.months[f.months.len().saturating_sub(max_bars)..];
     let group: Vec<Bar> = recent
         .iter()
-        .map(|(month, n)| {
-            Bar::default()
-                .value(*n)
-                .label(Line::raw(month[2..].to_string()))
+        .map(|mo| {
+            Bar::default().value(mo.accepted).label(Line::raw(
+                mo.month.get(2..).unwrap_or(&mo.month).to_string(),
+            ))
         })
         .collect();
     let chart = BarChart::default()
@@ -147,12 +183,19 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         .bar_style(Style::new().fg(theme::ACCENT));
     frame.render_widget(chart, bc);
     let [st, sc] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(spark);
-    frame.render_widget(Paragraph::new(section(app.t(Msg::ByMonth), "")), st);
-    let data: Vec<u64> = m.by_month.iter().map(|(_, n)| *n).collect();
+    let label = match app.lang {
+        Lang::Zh => "按月送电",
+        Lang::En => "Energized by month",
+    };
+    frame.render_widget(Paragraph::new(section(label, "")), st);
+    let data: Vec<u64> = f.months.iter().map(|m| m.energized).collect();
+    let start = data.len().saturating_sub(sc.width as usize);
     frame.render_widget(
         Sparkline::default()
-            .data(&data)
-            .style(Style::new().fg(theme::ACCENT)),
+            .data(&data[start..])
+            .style(Style::new().fg(Color::Green)),
         sc,
     );
 }
+
+use ratatui::style::Color;

@@ -237,10 +237,43 @@ fn progress(app: &App, d: &DetailData, width: u16) -> Vec<Line<'static>> {
                 .unwrap_or_else(|| "-".into()),
         ),
     ]));
+    let next = match &d.pending {
+        Some(p) => format!(
+            "{} {} {}  ({} {}{})",
+            lang.step(&p.step),
+            match lang {
+                Lang::Zh => "截止",
+                Lang::En => "due",
+            },
+            p.deadline.format("%Y-%m-%d"),
+            p.limit_working_days,
+            app.t(Msg::WorkingDays),
+            match lang {
+                Lang::Zh => format!(", 自 {} 起算", p.counted_from),
+                Lang::En => format!(" from {}", p.counted_from),
+            }
+        ),
+        None => d
+            .next_states
+            .iter()
+            .map(|s| lang.state(*s))
+            .collect::<Vec<_>>()
+            .join(" / "),
+    };
     l.push(Line::from(vec![
         Span::styled(format!("{} ", app.t(Msg::NextStep)), theme::dim()),
-        Span::styled(d.next_hint.clone(), theme::warn()),
+        Span::styled(next, theme::warn()),
     ]));
+    if let Some((limit, left)) = d.grid_total {
+        l.push(Line::from(vec![
+            Span::styled(format!("{} ", app.t(Msg::GridTotal)), theme::dim()),
+            Span::raw(format!("{limit} {}, ", app.t(Msg::WorkingDays))),
+            remaining_span(Some(left), lang),
+        ]));
+    }
+    if let Some(e) = &d.timeline_error {
+        l.push(Line::styled(e.clone(), theme::alarm()));
+    }
     l.push(section(app.t(Msg::Timeline), ""));
     let w = width as usize;
     for (i, t) in d.timeline.iter().enumerate().rev() {
@@ -253,7 +286,10 @@ fn progress(app: &App, d: &DetailData, width: u16) -> Vec<Line<'static>> {
             Span::styled(marker, theme::key()),
             Span::raw(t.at.format("%m-%d %H:%M ").to_string()),
             Span::styled(
-                t.what.clone(),
+                match (lang, t.moved_to) {
+                    (Lang::En, Some(s)) => lang.state(s).to_string(),
+                    _ => t.what.clone(),
+                },
                 if i + 1 == d.timeline.len() {
                     theme::title()
                 } else {

@@ -166,7 +166,29 @@ fn draw_preview(app: &App, frame: &mut Frame, area: Rect) {
         None => lines.push(Line::styled(app.t(Msg::Loading), theme::dim())),
         Some(Err(e)) => lines.push(Line::styled(e.clone(), theme::alarm())),
         Some(Ok(p)) => {
-            let d = &p.decision;
+            let deadline = p
+                .deadline
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_else(|| "-".into());
+            let Some(d) = &p.decision else {
+                lines.push(kv(
+                    app.t(Msg::ColProcess),
+                    app.lang.process(p.process).into(),
+                ));
+                lines.push(kv(app.t(Msg::ColDeadline), deadline));
+                lines.push(Line::styled(
+                    match app.lang {
+                        Lang::Zh => "未启用政策包: 流程类别按电压判断, 时限取默认值",
+                        Lang::En => {
+                            "No active policy bundle: process class by voltage, default limits"
+                        }
+                    },
+                    theme::warn(),
+                ));
+                frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+                return;
+            };
+            lines.push(kv(app.t(Msg::ColDeadline), deadline));
             lines.push(kv(
                 app.t(Msg::ColProcess),
                 format!(
