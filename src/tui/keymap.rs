@@ -252,6 +252,46 @@ impl Key {
     }
 }
 
+impl Key {
+    /// The terminal key event this key stands for (tests and the palette replay keys with it).
+    pub fn to_event(self) -> KeyEvent {
+        let mut mods = KeyModifiers::NONE;
+        if self.ctrl {
+            mods |= KeyModifiers::CONTROL;
+        }
+        if self.alt {
+            mods |= KeyModifiers::ALT;
+        }
+        let code = match self.code {
+            KeyCodeId::Char(c) => {
+                if c.is_ascii_uppercase() {
+                    mods |= KeyModifiers::SHIFT;
+                }
+                KeyCode::Char(c)
+            }
+            KeyCodeId::F(n) => KeyCode::F(n),
+            KeyCodeId::Enter => KeyCode::Enter,
+            KeyCodeId::Esc => KeyCode::Esc,
+            KeyCodeId::Tab => KeyCode::Tab,
+            KeyCodeId::BackTab => {
+                mods |= KeyModifiers::SHIFT;
+                KeyCode::BackTab
+            }
+            KeyCodeId::Backspace => KeyCode::Backspace,
+            KeyCodeId::Up => KeyCode::Up,
+            KeyCodeId::Down => KeyCode::Down,
+            KeyCodeId::Left => KeyCode::Left,
+            KeyCodeId::Right => KeyCode::Right,
+            KeyCodeId::Home => KeyCode::Home,
+            KeyCodeId::End => KeyCode::End,
+            KeyCodeId::PageUp => KeyCode::PageUp,
+            KeyCodeId::PageDown => KeyCode::PageDown,
+            KeyCodeId::Delete => KeyCode::Delete,
+        };
+        KeyEvent::new(code, mods)
+    }
+}
+
 impl std::fmt::Display for Key {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.ctrl {

@@ -33,7 +33,9 @@ fn draw_filters(app: &App, frame: &mut Frame, area: Rect) {
     let mut spans = vec![];
     let mut item = |key: String, label: &str, value: String, active: bool| {
         spans.push(Span::styled(format!("{key} "), theme::key()));
-        spans.push(Span::styled(format!("{label}:"), theme::dim()));
+        if !label.is_empty() {
+            spans.push(Span::styled(format!("{label}:"), theme::dim()));
+        }
         spans.push(Span::styled(
             value,
             if active { theme::title() } else { Style::new() },
@@ -117,52 +119,41 @@ fn draw_table(app: &App, frame: &mut Frame, area: Rect) {
         );
         return;
     }
-    let wide = area.width >= 110;
-    let mut widths = vec![
-        Constraint::Length(15),
-        Constraint::Fill(3),
-        Constraint::Length(8),
-        Constraint::Length(10),
-        Constraint::Length(12),
-        Constraint::Length(10),
-        Constraint::Length(10),
-        Constraint::Length(7),
-    ];
-    let mut header = vec![
-        app.t(Msg::ColId),
-        app.t(Msg::ColCustomer),
-        app.t(Msg::ColClass),
-        app.t(Msg::ColProcess),
-        app.t(Msg::ColState),
-        app.t(Msg::ColCounty),
-        app.t(Msg::ColDeadline),
-        app.t(Msg::ColRemaining),
-    ];
-    if wide {
-        widths.insert(6, Constraint::Fill(2));
-        header.insert(6, app.t(Msg::ColAddress));
-    }
-    let col_width = |i: usize| -> usize {
-        // Fill columns truncate by the width they get; estimate it from the fixed ones.
-        let fixed: u16 = widths
-            .iter()
-            .map(|c| {
-                if let Constraint::Length(n) = c {
-                    *n + 1
-                } else {
-                    1
-                }
-            })
-            .sum();
-        let fill = area.width.saturating_sub(fixed) as usize;
-        match (wide, i) {
-            (true, 1) => fill * 3 / 5,
-            (true, 6) => fill * 2 / 5,
-            (false, 1) => fill,
-            _ => 99,
-        }
+    // Column widths in display columns; the customer (and on wide screens the class, county and
+    // address) take what the fixed columns leave, and text is truncated to exactly that.
+    let wide = area.width >= 100;
+    let (id_w, class_w, proc_w, state_w, county_w, date_w, left_w) = (14, 8, 10, 12, 8, 10, 6);
+    let fixed = if wide {
+        id_w + class_w + proc_w + state_w + county_w + date_w + left_w + 8
+    } else {
+        id_w + proc_w + state_w + date_w + left_w + 5
     };
-    let rows: Vec<Row> = (l.scroll..(l.scroll + vh).min(l.total.max(l.rows.len() as u64) as usize))
+    let flexible = (area.width as usize).saturating_sub(fixed).max(8);
+    let (name_w, addr_w) = if wide {
+        (flexible * 3 / 5, flexible - flexible * 3 / 5)
+    } else {
+        (flexible, 0)
+    };
+    let mut columns: Vec<(&str, usize)> =
+        vec![(app.t(Msg::ColId), id_w), (app.t(Msg::ColCustomer), name_w)];
+    if wide {
+        columns.push((app.t(Msg::ColClass), class_w));
+    }
+    columns.push((app.t(Msg::ColProcess), proc_w));
+    columns.push((app.t(Msg::ColState), state_w));
+    if wide {
+        columns.push((app.t(Msg::ColCounty), county_w));
+        columns.push((app.t(Msg::ColAddress), addr_w));
+    }
+    columns.push((app.t(Msg::ColDeadline), date_w));
+    columns.push((app.t(Msg::ColRemaining), left_w));
+    let widths: Vec<Constraint> = columns
+        .iter()
+        .map(|(_, w)| Constraint::Length(*w as u16))
+        .collect();
+    let header: Vec<String> = columns.iter().map(|(h, w)| truncate(h, *w)).collect();
+    let end = (l.scroll + vh).min(l.total.max(l.rows.len() as u64) as usize);
+    let rows: Vec<Row> = (l.scroll..end)
         .map(|i| {
             let Some(r) = l.row(i) else {
                 return Row::new(vec![Cell::from(Span::styled(
@@ -173,21 +164,28 @@ fn draw_table(app: &App, frame: &mut Frame, area: Rect) {
             let a = &r.app;
             let mut cells = vec![
                 Cell::from(a.id.0.clone()),
-                Cell::from(truncate(&a.form.customer.name, col_width(1))),
-                Cell::from(app.lang.customer_class(a.form.customer.class)),
-                Cell::from(app.lang.process(a.process)),
-                Cell::from(app.lang.state(a.status)),
-                Cell::from(truncate(&a.form.site.county, 10)),
-                Cell::from(
-                    a.deadline
-                        .map(|d| d.format("%Y-%m-%d").to_string())
-                        .unwrap_or_else(|| "-".into()),
-                ),
-                Cell::from(Line::from(remaining_span(r.remaining_wd, app.lang)).right_aligned()),
+                Cell::from(truncate(&a.form.customer.name, name_w)),
             ];
             if wide {
-                cells.insert(6, Cell::from(truncate(&a.form.site.address, col_width(6))));
+                cells.push(Cell::from(truncate(
+                    app.lang.customer_class(a.form.customer.class),
+                    class_w,
+                )));
             }
+            cells.push(Cell::from(truncate(app.lang.process(a.process), proc_w)));
+            cells.push(Cell::from(truncate(app.lang.state(a.status), state_w)));
+            if wide {
+                cells.push(Cell::from(truncate(&a.form.site.county, county_w)));
+                cells.push(Cell::from(truncate(&a.form.site.address, addr_w)));
+            }
+            cells.push(Cell::from(
+                a.deadline
+                    .map(|d| d.format("%Y-%m-%d").to_string())
+                    .unwrap_or_else(|| "-".into()),
+            ));
+            cells.push(Cell::from(
+                Line::from(remaining_span(r.remaining_wd, app.lang)).right_aligned(),
+            ));
             let row = Row::new(cells);
             if i == l.cursor {
                 row.style(theme::selected())

@@ -253,6 +253,7 @@ fn progress(app: &App, d: &DetailData, width: u16) -> Vec<Line<'static>> {
                 Lang::En => format!(" from {}", p.counted_from),
             }
         ),
+        None if d.next_states.is_empty() => app.t(Msg::None).to_string(),
         None => d
             .next_states
             .iter()

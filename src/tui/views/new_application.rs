@@ -17,6 +17,9 @@ use crate::tui::text_input::pad;
 const LABEL_COLS: usize = 20;
 
 pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
+    let [area, messages] =
+        Layout::vertical([Constraint::Min(3), Constraint::Length(3)]).areas(area);
+    draw_messages(app, frame, messages);
     let [form_area, preview_area] =
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
             .spacing(1)
@@ -38,12 +41,7 @@ fn draw_form(app: &App, frame: &mut Frame, area: Rect) {
             Lang::En => "Left/Right cycle choices",
         }
     );
-    let [title, fields, messages] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Min(3),
-        Constraint::Length(3),
-    ])
-    .areas(area);
+    let [title, fields] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
     frame.render_widget(Paragraph::new(section(app.t(Msg::ScreenNew), &hint)), title);
     let visible = fields.height as usize;
     let first = f
@@ -105,6 +103,11 @@ fn draw_form(app: &App, frame: &mut Frame, area: Rect) {
             ),
         }
     }
+}
+
+/// The field messages, the focused field's first, across the whole width.
+fn draw_messages(app: &App, frame: &mut Frame, messages: Rect) {
+    let f = &app.form;
     let mut lines: Vec<Line> = Vec::new();
     if f.errors.is_empty() {
         lines.push(Line::styled(app.t(Msg::Valid), theme::ok()));
@@ -124,7 +127,7 @@ fn draw_form(app: &App, frame: &mut Frame, area: Rect) {
             ]));
         }
     }
-    frame.render_widget(Paragraph::new(lines), messages);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), messages);
 }
 
 fn choice_label(lang: Lang, id: &str) -> String {
