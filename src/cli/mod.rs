@@ -29,6 +29,12 @@ pub struct Cli {
     /// The store directory (default: the platform data directory, e.g. ~/.local/share/powerdesk).
     #[arg(long, global = true, env = "POWERDESK_STORE", value_name = "DIR")]
     pub store: Option<PathBuf>,
+    /// The console's config file (default ~/.config/powerdesk/config.toml).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The console's language: zh or en (default from the config, then LC_ALL / LANG).
+    #[arg(long, value_name = "zh|en")]
+    pub lang: Option<String>,
     /// Without a command, the console opens.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -203,10 +209,9 @@ pub fn open_desk(dir: &Path) -> Result<Arc<Desk>> {
 /// Run one parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
     let Some(command) = cli.command else {
-        // The console opens here once src/tui provides it; until then, the help.
-        use clap::CommandFactory;
-        Cli::command().print_help()?;
-        return Ok(());
+        let config = crate::tui::config::Config::load(cli.config.as_deref(), cli.lang.as_deref())?;
+        let desk = open_desk(&store_dir(cli.store.as_deref())?)?;
+        return crate::tui::run_console(desk, None, config).context("the console");
     };
     let dir = store_dir(cli.store.as_deref())?;
     match command {
