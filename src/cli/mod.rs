@@ -1,1 +1,483 @@
 //! 命令行: the `powerdesk` commands of CONTRACTS.md.
+//!
+//! `run` parses nothing itself: main parses [`Cli`] and calls it. Errors come back as one
+//! `anyhow` chain that main prints on one line. New command groups (the policy helper's
+//! `policy …` and `evaluate`) are added as variants of [`Command`].
+
+mod crash;
+mod table;
+
+use std::io::{BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{anyhow, bail, Context, Result};
+use chrono::{DateTime, FixedOffset};
+use clap::{Args, Parser, Subcommand};
+
+use crate::domain::calendar::WorkingCalendar;
+use crate::domain::ports::Query;
+use crate::domain::workflow::{ProcessClass, State};
+use crate::domain::{AppId, CustomerClass};
+use crate::service::{demo, Desk, DEFAULT_ACTOR};
+use crate::store::SledStore;
+
+/// Terminal console and command line for the connection service (业扩报装).
+#[derive(Debug, Parser)]
+#[command(name = "powerdesk", version, about, long_about = None)]
+pub struct Cli {
+    /// The store directory (default: the platform data directory, e.g. ~/.local/share/powerdesk).
+    #[arg(long, global = true, env = "POWERDESK_STORE", value_name = "DIR")]
+    pub store: Option<PathBuf>,
+    /// The console's config file (default ~/.config/powerdesk/config.toml).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The console's language: zh or en (default from the config, then LC_ALL / LANG).
+    #[arg(long, value_name = "zh|en")]
+    pub lang: Option<String>,
+    /// Without a command, the console opens.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Applications: new, list, show, advance, cancel.
+    #[command(subcommand)]
+    App(AppCommand),
+    /// Import applications from JSON lines, all or nothing (bad lines are reported by number).
+    Import {
+        file: PathBuf,
+        #[arg(long, default_value = DEFAULT_ACTOR)]
+        actor: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export every application with its events as JSON lines.
+    Export {
+        #[arg(long, value_name = "FILE")]
+        to: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Fill the store with realistic, reproducible demo applications.
+    Demo {
+        #[arg(long, default_value_t = 1000)]
+        count: usize,
+        /// Seed of the generator: the same seed gives the same applications.
+        #[arg(long, default_value_t = 20210825)]
+        seed: u64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a backup of the whole store (events with their hashes) to FILE.
+    Backup {
+        #[arg(long, value_name = "FILE")]
+        to: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Restore a backup into an empty store, then verify it.
+    Restore {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The audit chain of events.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Test helper: submit applications in a loop, printing each acknowledged id.
+    #[command(name = "__crash-writer", hide = true)]
+    CrashWriter {
+        #[arg(long, default_value_t = u64::MAX)]
+        count: u64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AppCommand {
+    /// Accept a new application from its JSON (CONTRACTS.md); `-` reads stdin.
+    New {
+        #[arg(long = "json", value_name = "FILE|-")]
+        file: String,
+        #[arg(long, default_value = DEFAULT_ACTOR)]
+        actor: String,
+    },
+    /// List applications, filtered through the store's indexes.
+    List(ListArgs),
+    /// One application with its decision and its events (timeline).
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Move an application to its next workflow state.
+    Advance {
+        id: String,
+        #[arg(long, value_name = "STATE")]
+        to: String,
+        /// When it happened (RFC 3339, e.g. 2026-03-03T10:00:00+08:00); default now.
+        #[arg(long, value_name = "RFC3339")]
+        at: Option<String>,
+        #[arg(long)]
+        note: Option<String>,
+        #[arg(long, default_value = DEFAULT_ACTOR)]
+        actor: String,
+        /// With `--to energized`: whether it was connected live-line (不停电接火).
+        #[arg(long, value_name = "true|false")]
+        live_line: Option<bool>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Cancel an open application.
+    Cancel {
+        id: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long, default_value = DEFAULT_ACTOR)]
+        actor: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// A workflow state id (accepted, plan_replied, …).
+    #[arg(long)]
+    pub status: Option<String>,
+    /// A customer class (resident, small_micro, enterprise) or process class (low_voltage, hv_ordinary, hv_standard).
+    #[arg(long)]
+    pub class: Option<String>,
+    /// A county (区县), e.g. 任城区.
+    #[arg(long)]
+    pub county: Option<String>,
+    /// Only open applications past their grid deadline today.
+    #[arg(long)]
+    pub overdue: bool,
+    /// Customer-name prefix.
+    #[arg(long)]
+    pub name: Option<String>,
+    #[arg(long, default_value_t = 0)]
+    pub offset: usize,
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the hash chain of events and name the first broken link.
+    Verify {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// The store directory: `--store` or the platform data directory.
+pub fn store_dir(cli_store: Option<&Path>) -> Result<PathBuf> {
+    match cli_store {
+        Some(dir) => Ok(dir.to_path_buf()),
+        None => dirs::data_dir()
+            .map(|d| d.join("powerdesk"))
+            .ok_or_else(|| anyhow!("no platform data directory; give the store with --store DIR")),
+    }
+}
+
+/// The working-day calendar bundled with powerdesk (policies/calendar/, State Council notices).
+pub fn bundled_calendar() -> Result<WorkingCalendar> {
+    const YEARS: [&str; 6] = [
+        include_str!("../../policies/calendar/2021.toml"),
+        include_str!("../../policies/calendar/2022.toml"),
+        include_str!("../../policies/calendar/2023.toml"),
+        include_str!("../../policies/calendar/2024.toml"),
+        include_str!("../../policies/calendar/2025.toml"),
+        include_str!("../../policies/calendar/2026.toml"),
+    ];
+    WorkingCalendar::parse_years(&YEARS)
+        .map_err(|e| anyhow!("the bundled working-day calendar: {e}"))
+}
+
+/// Open the store in `dir` and the desk over it (the console uses this too).
+pub fn open_desk(dir: &Path) -> Result<Arc<Desk>> {
+    let store = SledStore::open(dir)?;
+    let desk = Desk::new(Arc::new(store), Arc::new(bundled_calendar()?));
+    Ok(Arc::new(desk))
+}
+
+/// Run one parsed command line.
+pub fn run(cli: Cli) -> Result<()> {
+    let Some(command) = cli.command else {
+        let config = crate::tui::config::Config::load(cli.config.as_deref(), cli.lang.as_deref())?;
+        let desk = open_desk(&store_dir(cli.store.as_deref())?)?;
+        return crate::tui::run_console(desk, None, config).context("the console");
+    };
+    let dir = store_dir(cli.store.as_deref())?;
+    match command {
+        Command::App(app) => run_app(&dir, app),
+        Command::Import { file, actor, json } => {
+            let text = read_input(&file.to_string_lossy())?;
+            let desk = open_desk(&dir)?;
+            let report = desk.import(&text, &actor)?;
+            if json {
+                print_json(&report)
+            } else {
+                println!(
+                    "imported {} applications ({} new, {} restored from an export)",
+                    report.ids.len(),
+                    report.accepted,
+                    report.restored
+                );
+                Ok(())
+            }
+        }
+        Command::Export { to, json } => {
+            let desk = open_desk(&dir)?;
+            let (file, tmp) = create_beside(&to)?;
+            let mut out = std::io::BufWriter::new(file);
+            let count = desk.export(&mut out)?;
+            finish_file(out, &tmp, &to)?;
+            report_count(json, "exported", count, &to)
+        }
+        Command::Demo { count, seed, json } => {
+            let desk = open_desk(&dir)?;
+            let summary = demo::generate(&desk, count, seed)?;
+            if json {
+                print_json(&summary)
+            } else {
+                println!("{summary}");
+                Ok(())
+            }
+        }
+        Command::Backup { to, json } => {
+            let store = SledStore::open(&dir)?;
+            let (file, tmp) = create_beside(&to)?;
+            let mut out = std::io::BufWriter::new(file);
+            let summary = store.backup(&mut out)?;
+            finish_file(out, &tmp, &to)?;
+            if json {
+                print_json(&summary)
+            } else {
+                println!(
+                    "backed up {} applications and {} events to {}",
+                    summary.applications,
+                    summary.events,
+                    to.display()
+                );
+                Ok(())
+            }
+        }
+        Command::Restore { file, json } => {
+            let input = std::fs::File::open(&file)
+                .with_context(|| format!("opening backup {}", file.display()))?;
+            let store = SledStore::open(&dir)?;
+            let summary = store.restore(&mut BufReader::new(input))?;
+            if json {
+                print_json(&summary)
+            } else {
+                println!(
+                    "restored {} applications and {} events into {}; audit chain and indexes verified",
+                    summary.applications,
+                    summary.events,
+                    dir.display()
+                );
+                Ok(())
+            }
+        }
+        Command::Audit(AuditCommand::Verify { json }) => {
+            let desk = open_desk(&dir)?;
+            let report = desk.verify_audit()?;
+            if json {
+                print_json(&report)?;
+            } else if report.first_broken.is_none() {
+                println!(
+                    "audit chain intact: {} events verified",
+                    report.events_checked
+                );
+            }
+            match report.first_broken {
+                Some((seq, what)) => bail!("audit chain broken at event {seq}: {what}"),
+                None => Ok(()),
+            }
+        }
+        Command::CrashWriter { count } => crash::run(&dir, count),
+    }
+}
+
+fn run_app(dir: &Path, command: AppCommand) -> Result<()> {
+    match command {
+        AppCommand::New { file, actor } => {
+            let text = read_input(&file)?;
+            let desk = open_desk(dir)?;
+            let app = desk.submit_json(&text, &actor)?;
+            print_json(&app)
+        }
+        AppCommand::List(args) => {
+            let query = list_query(&args)?;
+            let desk = open_desk(dir)?;
+            let page = desk.list(&query)?;
+            if args.json {
+                print_json(&page.items)
+            } else {
+                print!(
+                    "{}",
+                    table::applications(&page.items, page.total, args.offset)
+                );
+                Ok(())
+            }
+        }
+        AppCommand::Show { id, json } => {
+            let desk = open_desk(dir)?;
+            let dossier = desk.show(&AppId(id))?;
+            if json {
+                print_json(&dossier)
+            } else {
+                print!("{}", table::dossier(&dossier));
+                Ok(())
+            }
+        }
+        AppCommand::Advance {
+            id,
+            to,
+            at,
+            note,
+            actor,
+            live_line,
+            json,
+        } => {
+            let to = parse_state(&to, "--to")?;
+            let at = at.as_deref().map(parse_at).transpose()?;
+            let desk = open_desk(dir)?;
+            let app = match live_line {
+                Some(live_line) if to == State::Energized => {
+                    desk.energize(&AppId(id), at, note, live_line, &actor)?
+                }
+                Some(_) => {
+                    bail!("--live-line: only a move to energized records how it was connected")
+                }
+                None => desk.advance(&AppId(id), to, at, note, &actor)?,
+            };
+            if json {
+                print_json(&app)
+            } else {
+                println!(
+                    "{} is now {} ({})",
+                    app.id,
+                    app.status.id(),
+                    app.status.label_zh()
+                );
+                Ok(())
+            }
+        }
+        AppCommand::Cancel {
+            id,
+            reason,
+            actor,
+            json,
+        } => {
+            let desk = open_desk(dir)?;
+            let app = desk.cancel(&AppId(id), &reason, &actor)?;
+            if json {
+                print_json(&app)
+            } else {
+                println!("{} is cancelled ({})", app.id, app.status.label_zh());
+                Ok(())
+            }
+        }
+    }
+}
+
+fn list_query(args: &ListArgs) -> Result<Query> {
+    let mut query = Query {
+        offset: args.offset,
+        limit: args.limit,
+        ..Query::default()
+    };
+    if let Some(s) = &args.status {
+        query.status = Some(parse_state(s, "--status")?);
+    }
+    if let Some(c) = &args.class {
+        if let Some(class) = CustomerClass::from_id(c) {
+            query.class = Some(class);
+        } else if let Some(process) = ProcessClass::from_id(c) {
+            query.process = Some(process);
+        } else {
+            bail!(
+                "--class: unknown class {c:?}; use a customer class (resident, small_micro, enterprise) or a process class (low_voltage, hv_ordinary, hv_standard)"
+            );
+        }
+    }
+    query.county = args.county.clone();
+    query.name_prefix = args.name.clone();
+    if args.overdue {
+        query.overdue_on = Some(crate::service::now().date_naive());
+    }
+    Ok(query)
+}
+
+fn parse_state(s: &str, flag: &str) -> Result<State> {
+    State::from_id(s).ok_or_else(|| {
+        let all: Vec<_> = State::ALL.iter().map(|s| s.id()).collect();
+        anyhow!("{flag}: unknown state {s:?}; use one of {}", all.join(", "))
+    })
+}
+
+fn parse_at(s: &str) -> Result<DateTime<FixedOffset>> {
+    DateTime::parse_from_rfc3339(s).map_err(|e| {
+        anyhow!("--at: {s:?} is not an RFC 3339 time ({e}); write e.g. 2026-03-03T10:00:00+08:00")
+    })
+}
+
+/// A file's text, or stdin for `-`.
+fn read_input(path: &str) -> Result<String> {
+    let mut text = String::new();
+    if path == "-" {
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("reading stdin")?;
+    } else {
+        text = std::fs::read_to_string(path).with_context(|| format!("reading {path}"))?;
+    }
+    Ok(text)
+}
+
+/// A temporary file next to `to`, renamed over it when complete (no half-written output).
+fn create_beside(to: &Path) -> Result<(std::fs::File, PathBuf)> {
+    let mut name = to
+        .file_name()
+        .ok_or_else(|| anyhow!("--to: {} is not a file name", to.display()))?
+        .to_os_string();
+    name.push(".partial");
+    let tmp = to.with_file_name(name);
+    let file =
+        std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+    Ok((file, tmp))
+}
+
+fn finish_file(out: std::io::BufWriter<std::fs::File>, tmp: &Path, to: &Path) -> Result<()> {
+    let file = out
+        .into_inner()
+        .map_err(|e| anyhow!("writing {}: {}", tmp.display(), e.error()))?;
+    file.sync_all()
+        .with_context(|| format!("syncing {}", tmp.display()))?;
+    std::fs::rename(tmp, to)
+        .with_context(|| format!("moving {} to {}", tmp.display(), to.display()))
+}
+
+fn report_count(json: bool, verb: &str, count: usize, to: &Path) -> Result<()> {
+    if json {
+        print_json(&serde_json::json!({ verb: count, "file": to.display().to_string() }))
+    } else {
+        println!("{verb} {count} applications to {}", to.display());
+        Ok(())
+    }
+}
+
+fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    serde_json::to_writer_pretty(&mut out, value)?;
+    writeln!(out)?;
+    Ok(())
+}

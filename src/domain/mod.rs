@@ -5,7 +5,9 @@ pub mod calendar;
 pub mod decision;
 pub mod event;
 pub mod ports;
+pub mod metrics;
 pub mod sideflow;
+pub mod timeline;
 pub mod validation;
 pub mod workflow;
 

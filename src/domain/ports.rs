@@ -103,6 +103,9 @@ pub trait Repository: Send + Sync {
     fn allocate_id(&self, year: i32) -> Result<AppId, StoreError>;
     /// Apply a change atomically and durably; returns the chained events.
     fn commit(&self, change: Change) -> Result<Vec<Event>, StoreError>;
+    /// Apply many changes all-or-nothing (import, bulk load), even when they are too many for one
+    /// transaction; durable once it returns.
+    fn commit_all(&self, changes: Vec<Change>) -> Result<(), StoreError>;
     fn get(&self, id: &AppId) -> Result<Option<Application>, StoreError>;
     /// The events of one application, oldest first.
     fn events(&self, id: &AppId) -> Result<Vec<Event>, StoreError>;

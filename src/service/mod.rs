@@ -1,1 +1,547 @@
 //! 业务服务: the application services that the console and the command line call.
+//!
+//! [`Desk`] runs every command against the ports of `domain::ports`: it validates, decides,
+//! moves an application through its workflow and hands the store one [`Change`] per command, so
+//! a command is written whole or not at all. It is `Send + Sync`: the console calls it from a
+//! worker thread.
+
+mod deadline;
+pub mod demo;
+mod error;
+mod exchange;
+
+use std::sync::{Arc, Mutex, RwLock};
+
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::calendar::WorkingCalendar;
+use crate::domain::event::{Event, EventDraft, EventKind};
+use crate::domain::metrics::{Metrics, MetricsBuilder};
+use crate::domain::ports::{AuditReport, Change, Decider, Page, Query, Repository};
+use crate::domain::sideflow::SideFlowAction;
+use crate::domain::timeline::{self, Timeline};
+use crate::domain::validation;
+use crate::domain::workflow::{self, ProcessClass, State};
+use crate::domain::{AppId, Application, ApplicationForm, Decision, Voltage};
+
+pub use deadline::{deadline_for, default_limit};
+pub use error::DeskError;
+pub use exchange::{ExportLine, ImportReport};
+
+/// The actor recorded when none is given.
+pub const DEFAULT_ACTOR: &str = "operator";
+
+/// 柜台: the connection-service desk, the one entry point for every command on applications.
+pub struct Desk {
+    repo: Arc<dyn Repository>,
+    decider: RwLock<Option<Arc<dyn Decider>>>,
+    calendar: Arc<WorkingCalendar>,
+    /// Serialises read-check-write commands (advance, cancel) so two threads cannot both move
+    /// the same application from the same state.
+    writer: Mutex<()>,
+}
+
+/// What `preview` returns: the decision an application would get, nothing written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Preview {
+    pub process: ProcessClass,
+    /// None when no policy bundle is active.
+    pub decision: Option<Decision>,
+    /// The deadline of the first grid step if accepted on `received_at`.
+    pub deadline: Option<NaiveDate>,
+}
+
+/// 物流式查询: one application with its whole history, as `app show` prints it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Dossier {
+    #[serde(flatten)]
+    pub application: Application,
+    /// Every event, oldest first.
+    pub events: Vec<Event>,
+    /// The states the application may move to next.
+    pub next_states: Vec<State>,
+    /// Steps, clocks and the pending deadline as of today.
+    pub timeline: Option<Timeline>,
+    /// Why the timeline could not be computed (e.g. a date outside the loaded calendar years).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeline_error: Option<String>,
+}
+
+impl Desk {
+    pub fn new(repo: Arc<dyn Repository>, calendar: Arc<WorkingCalendar>) -> Self {
+        Desk {
+            repo,
+            decider: RwLock::new(None),
+            calendar,
+            writer: Mutex::new(()),
+        }
+    }
+
+    /// Use `decider` (the active policy bundle) for new applications.
+    pub fn with_decider(self, decider: Arc<dyn Decider>) -> Self {
+        self.set_decider(Some(decider));
+        self
+    }
+
+    /// Replace (or remove) the decider; applications already accepted keep their decision.
+    pub fn set_decider(&self, decider: Option<Arc<dyn Decider>>) {
+        *self.decider.write().unwrap_or_else(|e| e.into_inner()) = decider;
+    }
+
+    pub fn decider(&self) -> Option<Arc<dyn Decider>> {
+        self.decider
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub fn calendar(&self) -> &Arc<WorkingCalendar> {
+        &self.calendar
+    }
+
+    pub fn repository(&self) -> &Arc<dyn Repository> {
+        &self.repo
+    }
+
+    /// Decide a form without writing anything.
+    pub fn preview(&self, form: &ApplicationForm) -> Result<Preview, DeskError> {
+        validation::validate(form).map_err(DeskError::Invalid)?;
+        let (process, decision) = self.decide(form)?;
+        let app = self.draft_application(AppId(String::new()), form.clone(), process, decision);
+        let accepted = accepted_draft(&app, DEFAULT_ACTOR);
+        let deadline = deadline_for(&app, &[accepted], &self.calendar)?;
+        Ok(Preview {
+            process: app.process,
+            decision: app.decision,
+            deadline,
+        })
+    }
+
+    /// Parse the Application JSON of CONTRACTS.md and submit it.
+    pub fn submit_json(&self, json: &str, actor: &str) -> Result<Application, DeskError> {
+        let form = validation::parse_form(json).map_err(DeskError::Invalid)?;
+        self.submit(form, actor)
+    }
+
+    /// 受理: validate, decide, give an id, accept; one change with the application and its
+    /// `accepted` event. Durable when this returns.
+    pub fn submit(&self, form: ApplicationForm, actor: &str) -> Result<Application, DeskError> {
+        let (app, events) = self.prepare_submission(form, actor)?;
+        self.repo.commit(Change {
+            applications: vec![app.clone()],
+            events,
+            settings: vec![],
+        })?;
+        Ok(app)
+    }
+
+    /// Everything `submit` does short of writing: the accepted application and its first event.
+    pub(crate) fn prepare_submission(
+        &self,
+        form: ApplicationForm,
+        actor: &str,
+    ) -> Result<(Application, Vec<EventDraft>), DeskError> {
+        let (mut app, mut events) = self.prepare_unnumbered(form)?;
+        app.id = self.repo.allocate_id(app.form.received_at.year())?;
+        for e in &mut events {
+            e.app_id = app.id.clone();
+            e.actor = actor.to_string();
+        }
+        Ok((app, events))
+    }
+
+    /// Validate, decide and accept a form without giving it an id yet (id left empty).
+    pub(crate) fn prepare_unnumbered(
+        &self,
+        form: ApplicationForm,
+    ) -> Result<(Application, Vec<EventDraft>), DeskError> {
+        validation::validate(&form).map_err(DeskError::Invalid)?;
+        let (process, decision) = self.decide(&form)?;
+        let mut app = self.draft_application(AppId(String::new()), form, process, decision);
+        let accepted = accepted_draft(&app, DEFAULT_ACTOR);
+        app.deadline = deadline_for(&app, std::slice::from_ref(&accepted), &self.calendar)?;
+        Ok((app, vec![accepted]))
+    }
+
+    /// Move an application to `to` at `at` (now when None). An illegal move is refused with the
+    /// legal next states; an event dated before acceptance or before the last event is refused.
+    pub fn advance(
+        &self,
+        id: &AppId,
+        to: State,
+        at: Option<DateTime<FixedOffset>>,
+        note: Option<String>,
+        actor: &str,
+    ) -> Result<Application, DeskError> {
+        let _guard = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let (app, events) = self.load(id)?;
+        let (app, draft) = self.plan_advance(app, &events, to, at, note, actor)?;
+        self.repo.commit(Change {
+            applications: vec![app.clone()],
+            events: vec![draft],
+            settings: vec![],
+        })?;
+        Ok(app)
+    }
+
+    /// The new application and event of a move, checked; nothing written.
+    pub(crate) fn plan_advance(
+        &self,
+        mut app: Application,
+        events: &[EventDraft],
+        to: State,
+        at: Option<DateTime<FixedOffset>>,
+        note: Option<String>,
+        actor: &str,
+    ) -> Result<(Application, EventDraft), DeskError> {
+        let at = at.unwrap_or_else(now);
+        if to == State::Cancelled {
+            let reason = note.unwrap_or_default();
+            return self.plan_cancel(app, events, &reason, at, actor);
+        }
+        workflow::check_transition(app.process, app.status, to)?;
+        check_dated_after(&app, events, at)?;
+        let draft = EventDraft {
+            app_id: app.id.clone(),
+            at,
+            actor: actor.to_string(),
+            kind: EventKind::Advanced {
+                from: app.status,
+                to,
+            },
+            note: note.filter(|n| !n.trim().is_empty()),
+        };
+        app.status = to;
+        app.updated_at = at;
+        let mut all = events.to_vec();
+        all.push(draft.clone());
+        app.deadline = deadline_for(&app, &all, &self.calendar)?;
+        Ok((app, draft))
+    }
+
+    /// 撤销: cancel an open application, with the reason.
+    pub fn cancel(&self, id: &AppId, reason: &str, actor: &str) -> Result<Application, DeskError> {
+        let _guard = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let (app, events) = self.load(id)?;
+        let (app, draft) = self.plan_cancel(app, &events, reason, now(), actor)?;
+        self.repo.commit(Change {
+            applications: vec![app.clone()],
+            events: vec![draft],
+            settings: vec![],
+        })?;
+        Ok(app)
+    }
+
+    pub(crate) fn plan_cancel(
+        &self,
+        mut app: Application,
+        events: &[EventDraft],
+        reason: &str,
+        at: DateTime<FixedOffset>,
+        actor: &str,
+    ) -> Result<(Application, EventDraft), DeskError> {
+        workflow::check_transition(app.process, app.status, State::Cancelled)?;
+        if reason.trim().is_empty() {
+            return Err(DeskError::MissingReason);
+        }
+        check_dated_after(&app, events, at)?;
+        let draft = EventDraft {
+            app_id: app.id.clone(),
+            at,
+            actor: actor.to_string(),
+            kind: EventKind::Cancelled {
+                from: app.status,
+                reason: reason.trim().to_string(),
+            },
+            note: None,
+        };
+        app.status = State::Cancelled;
+        app.updated_at = at;
+        app.deadline = None;
+        Ok((app, draft))
+    }
+
+    /// 辅助流程: apply a side-flow action (grid project, filing, cloud acceptance, joint
+    /// application, appointment, transfer); the action with its details is the event's note.
+    pub fn side_flow(
+        &self,
+        id: &AppId,
+        action: SideFlowAction,
+        at: Option<DateTime<FixedOffset>>,
+        actor: &str,
+    ) -> Result<Application, DeskError> {
+        let _guard = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let (app, events) = self.load(id)?;
+        let (app, draft) = plan_side_flow(app, &events, action, at.unwrap_or_else(now), actor)?;
+        self.repo.commit(Change {
+            applications: vec![app.clone()],
+            events: vec![draft],
+            settings: vec![],
+        })?;
+        Ok(app)
+    }
+
+    /// 装表接电: move to `energized` and record whether it was done live-line (不停电接火),
+    /// both in one change.
+    pub fn energize(
+        &self,
+        id: &AppId,
+        at: Option<DateTime<FixedOffset>>,
+        note: Option<String>,
+        live_line: bool,
+        actor: &str,
+    ) -> Result<Application, DeskError> {
+        let _guard = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let (app, mut events) = self.load(id)?;
+        let at = at.unwrap_or_else(now);
+        let (app, moved) =
+            self.plan_advance(app, &events, State::Energized, Some(at), note, actor)?;
+        events.push(moved.clone());
+        let (app, record) = plan_side_flow(
+            app,
+            &events,
+            SideFlowAction::RecordEnergizing { live_line },
+            at,
+            actor,
+        )?;
+        self.repo.commit(Change {
+            applications: vec![app.clone()],
+            events: vec![moved, record],
+            settings: vec![],
+        })?;
+        Ok(app)
+    }
+
+    /// 指标: the dashboard's figures over every application, in one bounded pass.
+    pub fn metrics(&self) -> Result<Metrics, DeskError> {
+        let mut builder = MetricsBuilder::new();
+        let mut failure = None;
+        self.repo.scan(&mut |app| {
+            let result = self
+                .repo
+                .events(&app.id)
+                .map_err(DeskError::from)
+                .and_then(|events| {
+                    builder
+                        .add(&app, &events, &self.calendar)
+                        .map_err(DeskError::from)
+                });
+            match result {
+                Ok(()) => true,
+                Err(e) => {
+                    failure = Some(e);
+                    false
+                }
+            }
+        })?;
+        match failure {
+            Some(e) => Err(e),
+            None => Ok(builder.finish()),
+        }
+    }
+
+    /// A free note on an application's timeline.
+    pub fn note(&self, id: &AppId, text: &str, actor: &str) -> Result<Event, DeskError> {
+        if text.trim().is_empty() {
+            return Err(DeskError::EmptyNote);
+        }
+        let _guard = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let (mut app, events) = self.load(id)?;
+        let at = now();
+        check_dated_after(&app, &events, at)?;
+        app.updated_at = at;
+        let draft = EventDraft {
+            app_id: app.id.clone(),
+            at,
+            actor: actor.to_string(),
+            kind: EventKind::Noted,
+            note: Some(text.trim().to_string()),
+        };
+        let mut chained = self.repo.commit(Change {
+            applications: vec![app],
+            events: vec![draft],
+            settings: vec![],
+        })?;
+        Ok(chained.remove(0))
+    }
+
+    /// One application with its events and what may come next.
+    pub fn show(&self, id: &AppId) -> Result<Dossier, DeskError> {
+        let app = self
+            .repo
+            .get(id)?
+            .ok_or_else(|| DeskError::NotFound(id.clone()))?;
+        let events = self.repo.events(id)?;
+        let next_states = workflow::next_states(app.process, app.status);
+        let (timeline, timeline_error) =
+            match timeline::timeline(&app, &events, &self.calendar, now().date_naive()) {
+                Ok(t) => (Some(t), None),
+                Err(e) => (None, Some(e.to_string())),
+            };
+        Ok(Dossier {
+            application: app,
+            events,
+            next_states,
+            timeline,
+            timeline_error,
+        })
+    }
+
+    /// A filtered page, served from the store's indexes.
+    pub fn list(&self, query: &Query) -> Result<Page, DeskError> {
+        Ok(self.repo.query(query)?)
+    }
+
+    /// Visit every application in id order (reports, export); the visitor returns false to stop.
+    pub fn scan(&self, visit: &mut dyn FnMut(Application) -> bool) -> Result<(), DeskError> {
+        Ok(self.repo.scan(visit)?)
+    }
+
+    /// Walk the audit chain.
+    pub fn verify_audit(&self) -> Result<AuditReport, DeskError> {
+        Ok(self.repo.verify_audit()?)
+    }
+
+    pub fn setting(&self, key: &str) -> Result<Option<String>, DeskError> {
+        Ok(self.repo.setting(key)?)
+    }
+
+    /// Set (or with None remove) a store setting, durably.
+    pub fn set_setting(&self, key: &str, value: Option<String>) -> Result<(), DeskError> {
+        self.repo.commit(Change {
+            settings: vec![(key.to_string(), value)],
+            ..Change::default()
+        })?;
+        Ok(())
+    }
+
+    fn load(&self, id: &AppId) -> Result<(Application, Vec<EventDraft>), DeskError> {
+        let app = self
+            .repo
+            .get(id)?
+            .ok_or_else(|| DeskError::NotFound(id.clone()))?;
+        let events = self.repo.events(id)?.into_iter().map(|e| e.draft).collect();
+        Ok((app, events))
+    }
+
+    /// The decision of the active bundle, or the voltage fallback when none is active.
+    fn decide(
+        &self,
+        form: &ApplicationForm,
+    ) -> Result<(ProcessClass, Option<Decision>), DeskError> {
+        match self.decider() {
+            Some(decider) => {
+                let decision = decider.decide(form, form.received_at.date_naive())?;
+                Ok((decision.access.class.into(), Some(decision)))
+            }
+            None => Ok((fallback_process(form), None)),
+        }
+    }
+
+    fn draft_application(
+        &self,
+        id: AppId,
+        form: ApplicationForm,
+        process: ProcessClass,
+        decision: Option<Decision>,
+    ) -> Application {
+        let received = form.received_at;
+        Application {
+            id,
+            form,
+            status: State::Accepted,
+            process,
+            decision,
+            deadline: None,
+            side_flows: Default::default(),
+            updated_at: received,
+        }
+    }
+}
+
+/// Process class without a policy bundle: 220V/380V low voltage, 10 kV up to 1250 kVA ordinary,
+/// anything else standard high voltage.
+pub fn fallback_process(form: &ApplicationForm) -> ProcessClass {
+    match form.request.voltage {
+        Voltage::V220 | Voltage::V380 => ProcessClass::LowVoltage,
+        Voltage::Kv10 if form.request.capacity_kva.is_some_and(|kva| kva <= 1250.0) => {
+            ProcessClass::HvOrdinary
+        }
+        _ => ProcessClass::HvStandard,
+    }
+}
+
+fn accepted_draft(app: &Application, actor: &str) -> EventDraft {
+    EventDraft {
+        app_id: app.id.clone(),
+        at: app.form.received_at,
+        actor: actor.to_string(),
+        kind: EventKind::Accepted,
+        note: None,
+    }
+}
+
+/// The application and event of a side-flow action, checked; nothing written.
+pub(crate) fn plan_side_flow(
+    mut app: Application,
+    events: &[EventDraft],
+    action: SideFlowAction,
+    at: DateTime<FixedOffset>,
+    actor: &str,
+) -> Result<(Application, EventDraft), DeskError> {
+    check_dated_after(&app, events, at)?;
+    let flow = action.flow_id().to_string();
+    let action_id = action.action_id().to_string();
+    let details = serde_json::to_string(&action).expect("side-flow actions always serialize");
+    app.side_flows
+        .apply(action, at)
+        .map_err(|source| DeskError::SideFlowRefused {
+            id: app.id.clone(),
+            source,
+        })?;
+    app.updated_at = at;
+    let draft = EventDraft {
+        app_id: app.id.clone(),
+        at,
+        actor: actor.to_string(),
+        kind: EventKind::SideFlow {
+            flow,
+            action: action_id,
+        },
+        note: Some(details),
+    };
+    Ok((app, draft))
+}
+
+/// Refuse an event dated before acceptance or before the application's last event.
+fn check_dated_after(
+    app: &Application,
+    events: &[EventDraft],
+    at: DateTime<FixedOffset>,
+) -> Result<(), DeskError> {
+    let accepted = app.form.received_at;
+    if at < accepted {
+        return Err(DeskError::BeforeAcceptance {
+            id: app.id.clone(),
+            at,
+            accepted,
+        });
+    }
+    if let Some(last) = events.iter().map(|e| e.at).max() {
+        if at < last {
+            return Err(DeskError::BeforeLastEvent {
+                id: app.id.clone(),
+                at,
+                last,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Now, in China Standard Time (UTC+8), the zone every record is kept in.
+pub fn now() -> DateTime<FixedOffset> {
+    let cst = FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
+    chrono::Utc::now().with_timezone(&cst)
+}

@@ -1,1 +1,425 @@
 //! 存储: the sled-backed repository (implements `domain::ports::Repository`).
+//!
+//! Trees: `apps` (id → application), `events` (seq big-endian → event), `app_events`
+//! (id 0x00 seq → ()), one tree per index (status, process class, customer class, county,
+//! deadline, customer name: `value 0x00 id → ()`), `settings` and `meta` (schema version, chain
+//! head, id counters, per-index-value counts). Every commit is ONE multi-tree transaction
+//! followed by `flush`, so an acknowledged command is durable and whole. No sled type leaves
+//! this module.
+
+mod audit;
+mod bulk;
+mod keys;
+mod query;
+
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
+use sled::Transactional;
+
+use crate::domain::event::{Event, GENESIS_HASH};
+use crate::domain::ports::{AuditReport, Change, Page, Query, Repository, StoreError};
+use crate::domain::{AppId, Application};
+
+pub use audit::ConsistencyReport;
+pub use bulk::BackupSummary;
+use keys::*;
+
+/// Positions of the trees in a transaction.
+const APPS: usize = 0;
+const EVENTS: usize = 1;
+const APP_EVENTS: usize = 2;
+const SETTINGS: usize = 3;
+const META: usize = 4;
+const FIRST_INDEX: usize = 5;
+
+const LOCK_FILE: &str = "powerdesk.lock";
+const DB_DIR: &str = "db";
+
+/// 数据库: a powerdesk store directory, opened exclusively by one process.
+pub struct SledStore {
+    dir: PathBuf,
+    db: sled::Db,
+    trees: Vec<sled::Tree>,
+    /// One writer at a time: transactions never conflict and the chain stays linear.
+    writer: Mutex<()>,
+    /// Test hook: abort after this many more writes, counted across transactions (usize::MAX: never).
+    fault_after: AtomicUsize,
+    /// Held for the life of the store: the exclusive lock on `powerdesk.lock`.
+    _lock: File,
+}
+
+type TxResult<T> = Result<T, ConflictableTransactionError<StoreError>>;
+
+fn io(context: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Io(format!("{context}: {e}"))
+}
+
+fn tx_error(e: TransactionError<StoreError>) -> StoreError {
+    match e {
+        TransactionError::Abort(e) => e,
+        TransactionError::Storage(e) => io("transaction", e),
+    }
+}
+
+fn abort(e: StoreError) -> ConflictableTransactionError<StoreError> {
+    ConflictableTransactionError::Abort(e)
+}
+
+impl SledStore {
+    /// Open (or create) the store in `dir`. Another process holding it gives `Locked`; a store
+    /// written by a newer schema gives `NewerSchema`. An import interrupted by a crash is rolled
+    /// back here.
+    pub fn open(dir: &Path) -> Result<SledStore, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|e| io(&format!("creating {}", dir.display()), e))?;
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(dir.join(LOCK_FILE))
+            .map_err(|e| io(&format!("opening the lock file in {}", dir.display()), e))?;
+        let locked = fs4::fs_std::FileExt::try_lock_exclusive(&lock)
+            .map_err(|e| io(&format!("locking {}", dir.display()), e))?;
+        if !locked {
+            return Err(StoreError::Locked {
+                dir: dir.display().to_string(),
+            });
+        }
+        let db = sled::Config::new()
+            .path(dir.join(DB_DIR))
+            .cache_capacity(256 * 1024 * 1024)
+            .open()
+            .map_err(|e| io(&format!("opening the store in {}", dir.display()), e))?;
+        let mut names = vec!["apps", "events", "app_events", "settings", "meta"];
+        names.extend(Index::ALL.iter().map(|ix| ix.tree_name()));
+        let trees = names
+            .iter()
+            .map(|n| db.open_tree(n))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| io("opening trees", e))?;
+        let store = SledStore {
+            dir: dir.to_path_buf(),
+            db,
+            trees,
+            writer: Mutex::new(()),
+            fault_after: AtomicUsize::new(usize::MAX),
+            _lock: lock,
+        };
+        store.check_schema()?;
+        store.recover_import()?;
+        Ok(store)
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn check_schema(&self) -> Result<(), StoreError> {
+        let meta = &self.trees[META];
+        match meta.get(META_SCHEMA).map_err(|e| io("reading meta", e))? {
+            Some(v) => {
+                let found = u64_be(&v) as u32;
+                if found > SCHEMA_VERSION {
+                    return Err(StoreError::NewerSchema {
+                        dir: self.dir.display().to_string(),
+                        found,
+                        supported: SCHEMA_VERSION,
+                    });
+                }
+            }
+            None => {
+                meta.insert(META_SCHEMA, &u64::from(SCHEMA_VERSION).to_be_bytes())
+                    .map_err(|e| io("writing meta", e))?;
+                meta.insert(META_CHAIN_HEAD, encode_head(0, GENESIS_HASH))
+                    .map_err(|e| io("writing meta", e))?;
+                self.flush()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Record a schema version (tests of the newer-schema refusal use it).
+    #[doc(hidden)]
+    pub fn force_schema_version(&self, version: u32) -> Result<(), StoreError> {
+        self.trees[META]
+            .insert(META_SCHEMA, &u64::from(version).to_be_bytes())
+            .map_err(|e| io("writing meta", e))?;
+        self.flush()
+    }
+
+    /// Test hook: abort the transaction in which the next `writes` writes run out (None: never).
+    #[doc(hidden)]
+    pub fn inject_fault_after(&self, writes: Option<usize>) {
+        self.fault_after
+            .store(writes.unwrap_or(usize::MAX), Ordering::SeqCst);
+    }
+
+    fn flush(&self) -> Result<(), StoreError> {
+        self.db
+            .flush()
+            .map(|_| ())
+            .map_err(|e| io("flushing to disk", e))
+    }
+
+    fn tree_refs(&self) -> Vec<&sled::Tree> {
+        self.trees.iter().collect()
+    }
+
+    /// Apply `changes` in one transaction (no flush); returns the chained events.
+    fn apply(&self, changes: &[Change]) -> Result<Vec<Event>, StoreError> {
+        let refs = self.tree_refs();
+        let fault_after = self.fault_after.load(Ordering::SeqCst);
+        let used = std::cell::Cell::new(0usize);
+        let result = refs[..]
+            .transaction(|t| {
+                let mut writes = 0usize;
+                let mut wrote = |n: usize| -> TxResult<()> {
+                    writes += n;
+                    used.set(writes);
+                    if writes > fault_after {
+                        return Err(abort(StoreError::Io(format!(
+                            "injected fault after {fault_after} writes"
+                        ))));
+                    }
+                    Ok(())
+                };
+                let head = t[META]
+                    .get(META_CHAIN_HEAD)?
+                    .ok_or_else(|| abort(StoreError::Corrupt("meta has no chain head".into())))?;
+                let (mut seq, mut hash) = decode_head(&head).map_err(abort)?;
+                let mut counts: HashMap<Vec<u8>, i64> = HashMap::new();
+                let mut chained = Vec::new();
+                for change in changes {
+                    for app in &change.applications {
+                        let old = match t[APPS].get(app.id.0.as_bytes())? {
+                            Some(bytes) => {
+                                Some(decode::<Application>("application", &bytes).map_err(abort)?)
+                            }
+                            None => None,
+                        };
+                        if old.is_none() {
+                            bump_id_counter(&t[META], &app.id)?;
+                        }
+                        put_app(t, old.as_ref(), app, &mut counts)?;
+                        wrote(1)?;
+                    }
+                    for draft in &change.events {
+                        seq += 1;
+                        let event = Event::chain(seq, draft.clone(), &hash);
+                        hash = event.hash.clone();
+                        t[EVENTS].insert(&seq.to_be_bytes(), encode(&event))?;
+                        t[APP_EVENTS].insert(app_event_key(&event.draft.app_id, seq), &[])?;
+                        chained.push(event);
+                        wrote(1)?;
+                    }
+                    for (key, value) in &change.settings {
+                        match value {
+                            Some(v) => t[SETTINGS].insert(key.as_bytes(), v.as_bytes())?,
+                            None => t[SETTINGS].remove(key.as_bytes())?,
+                        };
+                        wrote(1)?;
+                    }
+                }
+                add_counts(&t[META], &counts)?;
+                t[META].insert(META_CHAIN_HEAD, encode_head(seq, &hash))?;
+                Ok(chained)
+            })
+            .map_err(tx_error);
+        if result.is_ok() && fault_after != usize::MAX {
+            // The fault budget spans transactions, so a bulk load can fail in a later batch.
+            self.fault_after
+                .store(fault_after - used.get(), Ordering::SeqCst);
+        }
+        result
+    }
+
+    fn writer(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.writer.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn read_app(&self, id: &AppId) -> Result<Option<Application>, StoreError> {
+        match self.trees[APPS]
+            .get(id.0.as_bytes())
+            .map_err(|e| io("reading an application", e))?
+        {
+            Some(bytes) => decode("application", &bytes).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn count(&self, key: &[u8]) -> Result<u64, StoreError> {
+        Ok(self.trees[META]
+            .get(key)
+            .map_err(|e| io("reading meta", e))?
+            .map(|v| u64_be(&v))
+            .unwrap_or(0))
+    }
+}
+
+/// Write an application and move its index entries and counters from `old` to `app`.
+fn put_app(
+    t: &[TransactionalTree],
+    old: Option<&Application>,
+    app: &Application,
+    counts: &mut HashMap<Vec<u8>, i64>,
+) -> TxResult<()> {
+    for (i, ix) in Index::ALL.iter().enumerate() {
+        let before = old.and_then(|o| ix.value(o));
+        let after = ix.value(app);
+        if before == after {
+            continue;
+        }
+        let tree = &t[FIRST_INDEX + i];
+        if let Some(v) = &before {
+            tree.remove(index_key(v, &app.id))?;
+            if ix.counted() {
+                *counts.entry(counter_key(Some(*ix), v)).or_default() -= 1;
+            }
+        }
+        if let Some(v) = &after {
+            tree.insert(index_key(v, &app.id), &[])?;
+            if ix.counted() {
+                *counts.entry(counter_key(Some(*ix), v)).or_default() += 1;
+            }
+        }
+    }
+    if old.is_none() {
+        *counts.entry(counter_key(None, "")).or_default() += 1;
+    }
+    t[APPS].insert(app.id.0.as_bytes(), encode(app))?;
+    Ok(())
+}
+
+/// Keep the year's id counter at or past an id written from outside (import of an export), so
+/// `allocate_id` never hands it out again.
+fn bump_id_counter(meta: &TransactionalTree, id: &AppId) -> TxResult<()> {
+    let mut parts = id.0.splitn(3, '-');
+    let (Some(_region), Some(year), Some(n)) = (parts.next(), parts.next(), parts.next()) else {
+        return Ok(());
+    };
+    let (Ok(year), Ok(n)) = (year.parse::<i32>(), n.parse::<u64>()) else {
+        return Ok(());
+    };
+    let key = id_counter_key(year);
+    let current = meta.get(&key)?.map(|v| u64_be(&v)).unwrap_or(0);
+    if n > current {
+        meta.insert(key, &n.to_be_bytes())?;
+    }
+    Ok(())
+}
+
+/// Remove an application, its index entries and per-app event entries (import rollback).
+fn delete_app(
+    t: &[TransactionalTree],
+    app: &Application,
+    counts: &mut HashMap<Vec<u8>, i64>,
+) -> TxResult<()> {
+    for (i, ix) in Index::ALL.iter().enumerate() {
+        if let Some(v) = ix.value(app) {
+            t[FIRST_INDEX + i].remove(index_key(&v, &app.id))?;
+            if ix.counted() {
+                *counts.entry(counter_key(Some(*ix), &v)).or_default() -= 1;
+            }
+        }
+    }
+    *counts.entry(counter_key(None, "")).or_default() -= 1;
+    t[APPS].remove(app.id.0.as_bytes())?;
+    Ok(())
+}
+
+fn add_counts(meta: &TransactionalTree, counts: &HashMap<Vec<u8>, i64>) -> TxResult<()> {
+    for (key, delta) in counts {
+        if *delta == 0 {
+            continue;
+        }
+        let now = meta.get(key)?.map(|v| u64_be(&v)).unwrap_or(0) as i64;
+        let next = (now + delta).max(0) as u64;
+        if next == 0 {
+            meta.remove(key.as_slice())?;
+        } else {
+            meta.insert(key.as_slice(), &next.to_be_bytes())?;
+        }
+    }
+    Ok(())
+}
+
+impl Repository for SledStore {
+    fn allocate_id(&self, year: i32) -> Result<AppId, StoreError> {
+        let n = self.trees[META]
+            .update_and_fetch(id_counter_key(year), |old| {
+                Some((old.map(u64_be).unwrap_or(0) + 1).to_be_bytes().to_vec())
+            })
+            .map_err(|e| io("allocating an id", e))?
+            .map(|v| u64_be(&v))
+            .unwrap_or(1);
+        Ok(AppId(format!("JN-{year}-{n:06}")))
+    }
+
+    fn commit(&self, change: Change) -> Result<Vec<Event>, StoreError> {
+        let _w = self.writer();
+        let events = self.apply(std::slice::from_ref(&change))?;
+        self.flush()?;
+        Ok(events)
+    }
+
+    fn commit_all(&self, changes: Vec<Change>) -> Result<(), StoreError> {
+        let _w = self.writer();
+        self.commit_all_locked(changes)
+    }
+
+    fn get(&self, id: &AppId) -> Result<Option<Application>, StoreError> {
+        self.read_app(id)
+    }
+
+    fn events(&self, id: &AppId) -> Result<Vec<Event>, StoreError> {
+        let mut prefix = id.0.as_bytes().to_vec();
+        prefix.push(SEP);
+        let mut out = Vec::new();
+        for entry in self.trees[APP_EVENTS].scan_prefix(&prefix) {
+            let (key, _) = entry.map_err(|e| io("reading events", e))?;
+            let seq = &key[prefix.len()..];
+            let bytes = self.trees[EVENTS]
+                .get(seq)
+                .map_err(|e| io("reading events", e))?
+                .ok_or_else(|| {
+                    StoreError::Corrupt(format!("event {} of {id} is missing", u64_be(seq)))
+                })?;
+            out.push(decode("event", &bytes)?);
+        }
+        Ok(out)
+    }
+
+    fn query(&self, query: &Query) -> Result<Page, StoreError> {
+        self.run_query(query)
+    }
+
+    fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        match self.trees[SETTINGS]
+            .get(key.as_bytes())
+            .map_err(|e| io("reading settings", e))?
+        {
+            Some(v) => String::from_utf8(v.to_vec())
+                .map(Some)
+                .map_err(|_| StoreError::Corrupt(format!("setting {key} is not UTF-8"))),
+            None => Ok(None),
+        }
+    }
+
+    fn scan(&self, visit: &mut dyn FnMut(Application) -> bool) -> Result<(), StoreError> {
+        for entry in self.trees[APPS].iter() {
+            let (_, bytes) = entry.map_err(|e| io("scanning applications", e))?;
+            if !visit(decode("application", &bytes)?) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn verify_audit(&self) -> Result<AuditReport, StoreError> {
+        self.walk_chain()
+    }
+}

@@ -1,1 +1,208 @@
-//! 控制台: the ratatui operator console.
+//! 控制台: the ratatui operator console (The Elm Architecture).
+//!
+//! One [`App`] state; [`Action`]s change it through `App::update`, which returns effects; the
+//! views draw from the state without I/O. Store and policy work runs on a worker thread that owns
+//! the [`Desk`](crate::service::Desk); its answers come back as actions into the same inbox as the
+//! terminal's key events. The loop is generic over the ratatui backend, so tests drive it on a
+//! `TestBackend` with a real store.
+
+pub mod action;
+pub mod app;
+pub mod config;
+pub mod form;
+pub mod i18n;
+pub mod keymap;
+pub mod text_input;
+pub mod views;
+pub mod worker;
+
+use std::io;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::time::{Duration, Instant};
+
+use ratatui::backend::Backend;
+use ratatui::Terminal;
+
+pub use action::{Action, Effect, Request};
+pub use app::App;
+
+/// The console's loop over any backend: an inbox of actions (keys and worker answers) and an
+/// outbox for requests to the worker.
+pub struct Session<B: Backend> {
+    pub terminal: Terminal<B>,
+    pub app: App,
+    inbox: Receiver<Action>,
+    outbox: Box<dyn FnMut(Request) + Send>,
+    quit: bool,
+}
+
+impl<B: Backend> Session<B> {
+    pub fn new(
+        terminal: Terminal<B>,
+        app: App,
+        inbox: Receiver<Action>,
+        outbox: Box<dyn FnMut(Request) + Send>,
+    ) -> Self {
+        let mut s = Session {
+            terminal,
+            app,
+            inbox,
+            outbox,
+            quit: false,
+        };
+        let fx = s.app.start();
+        s.apply(fx);
+        s
+    }
+
+    fn apply(&mut self, effects: Vec<Effect>) {
+        for e in effects {
+            match e {
+                Effect::Send(r) => (self.outbox)(r),
+                Effect::Quit => self.quit = true,
+            }
+        }
+    }
+
+    /// Apply one action and its effects; false once the console should quit.
+    pub fn dispatch(&mut self, action: Action) -> bool {
+        let fx = self.app.update(action);
+        self.apply(fx);
+        !self.quit
+    }
+
+    pub fn draw(&mut self) -> io::Result<()> {
+        let app = &self.app;
+        self.terminal
+            .draw(|f| views::draw(app, f))
+            .map_err(|e| io::Error::other(e.to_string()))?;
+        Ok(())
+    }
+
+    /// Take actions from the inbox until no request is outstanding (or `timeout` passes).
+    pub fn settle(&mut self, timeout: Duration) -> bool {
+        let end = Instant::now() + timeout;
+        while self.app.pending > 0 {
+            let left = end.saturating_duration_since(Instant::now());
+            match self.inbox.recv_timeout(left) {
+                Ok(a) => {
+                    self.dispatch(a);
+                }
+                Err(_) => return false,
+            }
+        }
+        true
+    }
+
+    /// Run until quit: wait for an action, apply it and everything queued behind it, draw.
+    pub fn run(&mut self) -> io::Result<()> {
+        self.draw()?;
+        while !self.quit {
+            match self.inbox.recv_timeout(Duration::from_secs(1)) {
+                Ok(a) => {
+                    self.dispatch(a);
+                    while let Ok(more) = self.inbox.try_recv() {
+                        if !self.dispatch(more) {
+                            break;
+                        }
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => continue,
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+            if !self.quit {
+                self.draw()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Read the terminal's events on a thread and post them to the inbox.
+pub fn spawn_input(tx: Sender<Action>) {
+    std::thread::Builder::new()
+        .name("powerdesk-input".into())
+        .spawn(move || loop {
+            let action = match crossterm::event::read() {
+                Ok(crossterm::event::Event::Key(k))
+                    if k.kind != crossterm::event::KeyEventKind::Release =>
+                {
+                    Action::Key(k)
+                }
+                Ok(crossterm::event::Event::Paste(s)) => Action::Paste(s),
+                Ok(crossterm::event::Event::Resize(w, h)) => Action::Resize(w, h),
+                Ok(_) => continue,
+                Err(_) => return,
+            };
+            if tx.send(action).is_err() {
+                return;
+            }
+        })
+        .expect("spawning the input thread");
+}
+
+/// Puts the terminal in raw mode on the alternate screen and restores it when dropped, on error
+/// and (through the panic hook) on panic.
+pub struct TerminalGuard;
+
+impl TerminalGuard {
+    pub fn enter() -> io::Result<TerminalGuard> {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            restore_terminal();
+            previous(info);
+        }));
+        crossterm::terminal::enable_raw_mode()?;
+        crossterm::execute!(
+            io::stdout(),
+            crossterm::terminal::EnterAlternateScreen,
+            crossterm::event::EnableBracketedPaste
+        )?;
+        Ok(TerminalGuard)
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore_terminal();
+    }
+}
+
+/// Leave raw mode and the alternate screen, show the cursor. Safe to call twice.
+pub fn restore_terminal() {
+    let _ = crossterm::terminal::disable_raw_mode();
+    let _ = crossterm::execute!(
+        io::stdout(),
+        crossterm::event::DisableBracketedPaste,
+        crossterm::terminal::LeaveAlternateScreen,
+        crossterm::cursor::Show
+    );
+}
+
+/// The operator who acts: `$USER`, or the desk's default actor.
+pub fn operator() -> String {
+    std::env::var("USER")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| crate::service::DEFAULT_ACTOR.to_string())
+}
+
+/// Open the console on the real terminal over `desk` until the operator quits. The terminal is
+/// restored on return, on error and on panic.
+pub fn run_console(
+    desk: std::sync::Arc<crate::service::Desk>,
+    catalog: Option<std::sync::Arc<dyn worker::PolicyCatalog>>,
+    config: config::Config,
+) -> io::Result<()> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let worker = worker::Worker::spawn(desk, catalog, operator(), tx.clone());
+    let guard = TerminalGuard::enter()?;
+    let terminal = Terminal::new(ratatui::backend::CrosstermBackend::new(io::stdout()))?;
+    let size = terminal.size()?;
+    let app = App::new(&config, crate::service::now(), (size.width, size.height));
+    spawn_input(tx);
+    let mut session = Session::new(terminal, app, rx, worker.outbox());
+    let result = session.run();
+    drop(guard);
+    result
+}

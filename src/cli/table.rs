@@ -1,0 +1,209 @@
+//! Human-readable tables, aligned by display width so Chinese text lines up.
+
+use std::fmt::Write;
+
+use unicode_width::UnicodeWidthStr;
+
+use crate::domain::event::{Event, EventKind};
+use crate::domain::Application;
+use crate::service::Dossier;
+
+/// Pad (or cut with `…`) `text` to `width` display columns.
+pub fn fit(text: &str, width: usize) -> String {
+    let w = text.width();
+    if w <= width {
+        return format!("{text}{}", " ".repeat(width - w));
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + cw > width.saturating_sub(1) {
+            break;
+        }
+        out.push(c);
+        used += cw;
+    }
+    out.push('…');
+    used += 1;
+    out.push_str(&" ".repeat(width.saturating_sub(used)));
+    out
+}
+
+fn render(header: &[&str], rows: &[Vec<String>], max: &[usize]) -> String {
+    let widths: Vec<usize> = (0..header.len())
+        .map(|i| {
+            let data = rows.iter().map(|r| r[i].width()).max().unwrap_or(0);
+            data.max(header[i].width()).min(max[i])
+        })
+        .collect();
+    let mut out = String::new();
+    let line = |cells: Vec<String>| -> String {
+        let parts: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| fit(c, *w)).collect();
+        format!("{}\n", parts.join("  ").trim_end())
+    };
+    out.push_str(&line(header.iter().map(|s| s.to_string()).collect()));
+    for row in rows {
+        out.push_str(&line(row.clone()));
+    }
+    out
+}
+
+/// The application list.
+pub fn applications(apps: &[Application], total: u64, offset: usize) -> String {
+    let header = [
+        "编号 id",
+        "状态 status",
+        "流程 process",
+        "客户 customer",
+        "区县 county",
+        "受理 received",
+        "时限 deadline",
+    ];
+    let rows: Vec<Vec<String>> = apps
+        .iter()
+        .map(|a| {
+            vec![
+                a.id.0.clone(),
+                a.status.label_zh().to_string(),
+                a.process.label_zh().to_string(),
+                a.form.customer.name.clone(),
+                a.form.site.county.clone(),
+                a.form.received_at.date_naive().to_string(),
+                a.deadline
+                    .map(|d| d.to_string())
+                    .unwrap_or_else(|| "-".into()),
+            ]
+        })
+        .collect();
+    let mut out = render(&header, &rows, &[16, 14, 12, 30, 8, 10, 10]);
+    let shown_to = offset + apps.len();
+    let _ = writeln!(
+        out,
+        "{} of {total} shown ({}-{})",
+        apps.len(),
+        if apps.is_empty() { 0 } else { offset + 1 },
+        shown_to
+    );
+    out
+}
+
+fn describe(event: &Event) -> String {
+    match &event.draft.kind {
+        EventKind::Accepted => "受理 accepted".into(),
+        EventKind::Advanced { to, .. } => format!("{} {}", to.label_zh(), to.id()),
+        EventKind::Cancelled { reason, .. } => format!("撤销 cancelled: {reason}"),
+        EventKind::SideFlow { flow, action } => format!("{flow}: {action}"),
+        EventKind::Noted => "备注 note".into(),
+        EventKind::PolicyActivated {
+            region, version, ..
+        } => format!("policy {region} {version}"),
+    }
+}
+
+/// One application and its timeline (物流式查询).
+pub fn dossier(d: &Dossier) -> String {
+    let a = &d.application;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}  {}  {}",
+        a.id,
+        a.status.label_zh(),
+        a.process.label_zh()
+    );
+    let _ = writeln!(
+        out,
+        "客户 {} ({})  {}",
+        a.form.customer.name,
+        a.form.customer.class.label_zh(),
+        a.form.customer.phone
+    );
+    let _ = writeln!(out, "地址 {} {}", a.form.site.county, a.form.site.address);
+    let capacity = match (a.form.request.capacity_kw, a.form.request.capacity_kva) {
+        (Some(kw), _) => format!("{kw} kW"),
+        (_, Some(kva)) => format!("{kva} kVA"),
+        _ => "-".into(),
+    };
+    let _ = writeln!(out, "申请 {} {}", a.form.request.voltage.id(), capacity);
+    match &a.decision {
+        Some(dec) => {
+            let programs: Vec<_> = dec.programs.iter().map(|p| p.label_zh()).collect();
+            let _ = writeln!(
+                out,
+                "决策 {} {} ({})  programs: {}  rules: {}",
+                dec.bundle.region,
+                dec.bundle.version,
+                dec.access.class.id(),
+                if programs.is_empty() {
+                    "-".into()
+                } else {
+                    programs.join(" ")
+                },
+                dec.rules.join(", ")
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "决策 none (no policy bundle was active; default limits apply)"
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "时限 {}",
+        a.deadline
+            .map(|d| d.to_string())
+            .unwrap_or_else(|| "-".into())
+    );
+    if let Some(e) = &d.timeline_error {
+        let _ = writeln!(out, "用时 unavailable: {e}");
+    }
+    if let Some(t) = &d.timeline {
+        let _ = writeln!(
+            out,
+            "用时 grid {} working days, customer {} working days",
+            t.grid_working_days, t.customer_working_days
+        );
+        if let Some(p) = &t.pending {
+            let _ = writeln!(
+                out,
+                "待办 {} due {} ({} working days left{})",
+                p.step,
+                p.deadline,
+                p.remaining_working_days,
+                if p.overdue { ", 已超期 overdue" } else { "" }
+            );
+        }
+    }
+    let next: Vec<_> = d.next_states.iter().map(|s| s.id()).collect();
+    let _ = writeln!(
+        out,
+        "下一步 next: {}",
+        if next.is_empty() {
+            "-".into()
+        } else {
+            next.join(", ")
+        }
+    );
+    out.push('\n');
+    let rows: Vec<Vec<String>> = d
+        .events
+        .iter()
+        .map(|e| {
+            vec![
+                e.draft.at.format("%Y-%m-%d %H:%M").to_string(),
+                describe(e),
+                e.draft.actor.clone(),
+                e.draft.note.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    out.push_str(&render(
+        &["时间 at", "事件 event", "经办 actor", "备注 note"],
+        &rows,
+        &[16, 30, 12, 40],
+    ));
+    out
+}

@@ -1,0 +1,615 @@
+//! 沙箱: the wasmtime host that runs rule modules, deny by default.
+//!
+//! A rule module is a WebAssembly component of the world `rule-module`
+//! (plugins/wit/powerdesk-policy.wit). The host links nothing into it (no WASI: no files, network,
+//! environment, clock or randomness) and runs every evaluation in a fresh instance made from a
+//! prepared `InstancePre`, with a fuel budget, an epoch deadline as the wall-clock backstop and a
+//! memory cap. Every failure is a [`PolicyError`] naming the module, its version and the cause,
+//! detected from wasmtime's typed errors, never from error text.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+use wasmtime::component::{Component, Linker};
+use wasmtime::{Config, Engine, ResourceLimiter, Store, Trap};
+
+use super::cache::ModuleCache;
+
+/// Bindings generated from the contract (world `rule-module`).
+mod bindings {
+    wasmtime::component::bindgen!({
+        path: "plugins/wit/powerdesk-policy.wit",
+        world: "rule-module",
+    });
+}
+
+/// The contract's types (`powerdesk:policy/rules`), as the host sees them.
+pub use bindings::exports::powerdesk::policy::rules as wit;
+use bindings::RuleModulePre;
+
+/// The contract package whose interface every rule module exports.
+pub const CONTRACT_INTERFACE: &str = "powerdesk:policy/rules";
+/// The major versions of the contract this powerdesk runs.
+pub const SUPPORTED_CONTRACT_MAJORS: &[u64] = &[1];
+/// How the supported versions are written in messages.
+pub const SUPPORTED_CONTRACTS: &str = "1.x (powerdesk:policy/rules@1.*)";
+
+/// How often the epoch ticker thread advances the engine's epoch.
+const EPOCH_TICK: Duration = Duration::from_millis(5);
+
+/// A failure of a rule module, or of loading one: which module, which version, what happened.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PolicyError {
+    #[error("policy module {module} {version}: ran out of fuel (budget {budget} units); the rule loops or does far too much work: fix the module or raise the fuel budget")]
+    OutOfFuel {
+        module: String,
+        version: String,
+        budget: u64,
+    },
+    #[error("policy module {module} {version}: exceeded the wall-clock deadline of {deadline_ms} ms and was stopped")]
+    Deadline {
+        module: String,
+        version: String,
+        deadline_ms: u64,
+    },
+    #[error("policy module {module} {version}: tried to use more than {limit_bytes} bytes of memory and was stopped")]
+    MemoryLimit {
+        module: String,
+        version: String,
+        limit_bytes: usize,
+    },
+    #[error("policy module {module} {version}: trapped: {message}")]
+    Trap {
+        module: String,
+        version: String,
+        message: String,
+    },
+    #[error("policy module {module} {version}: returned a bad decision: {reason}")]
+    BadOutput {
+        module: String,
+        version: String,
+        reason: String,
+    },
+    #[error("policy module {module} {version}: refused the application ({kind}): {message}")]
+    Refused {
+        module: String,
+        version: String,
+        kind: String,
+        message: String,
+    },
+    #[error("policy module {module} {version}: built for contract {found}, but this powerdesk supports {SUPPORTED_CONTRACTS}; rebuild the module against plugins/wit/powerdesk-policy.wit")]
+    ContractMismatch {
+        module: String,
+        version: String,
+        found: String,
+    },
+    #[error("policy module {module} {version}: imports `{import}`, but rule modules may import nothing (no files, network, clock, environment or randomness); remove the import")]
+    ForbiddenImport {
+        module: String,
+        version: String,
+        import: String,
+    },
+    #[error("policy module file {file}: digest mismatch: bundle.toml expects {expected}, the file has {actual}; the file was changed after the bundle was built: rebuild with `powerdesk policy build`")]
+    DigestMismatch {
+        file: String,
+        expected: String,
+        actual: String,
+    },
+    #[error("policy module file {file}: {size} bytes is larger than the limit of {limit} bytes")]
+    TooLarge { file: String, size: u64, limit: u64 },
+    #[error("policy module {module} {version}: not a valid rule component: {message}")]
+    Compile {
+        module: String,
+        version: String,
+        message: String,
+    },
+    #[error("policy module file {file}: cannot read: {message}")]
+    Io { file: String, message: String },
+}
+
+impl PolicyError {
+    /// The module the error is about (file name for errors before the module could be described).
+    pub fn module(&self) -> &str {
+        match self {
+            Self::OutOfFuel { module, .. }
+            | Self::Deadline { module, .. }
+            | Self::MemoryLimit { module, .. }
+            | Self::Trap { module, .. }
+            | Self::BadOutput { module, .. }
+            | Self::Refused { module, .. }
+            | Self::ContractMismatch { module, .. }
+            | Self::ForbiddenImport { module, .. }
+            | Self::Compile { module, .. } => module,
+            Self::DigestMismatch { file, .. }
+            | Self::TooLarge { file, .. }
+            | Self::Io { file, .. } => file,
+        }
+    }
+
+    /// The module's version, where known.
+    pub fn version(&self) -> &str {
+        match self {
+            Self::OutOfFuel { version, .. }
+            | Self::Deadline { version, .. }
+            | Self::MemoryLimit { version, .. }
+            | Self::Trap { version, .. }
+            | Self::BadOutput { version, .. }
+            | Self::Refused { version, .. }
+            | Self::ContractMismatch { version, .. }
+            | Self::ForbiddenImport { version, .. }
+            | Self::Compile { version, .. } => version,
+            Self::DigestMismatch { .. } | Self::TooLarge { .. } | Self::Io { .. } => "-",
+        }
+    }
+}
+
+/// The limits every evaluation runs under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SandboxLimits {
+    /// Fuel units per call (roughly one per WebAssembly instruction).
+    pub fuel: u64,
+    /// Wall-clock backstop per call.
+    pub deadline: Duration,
+    /// Linear memory per instance, in bytes.
+    pub memory_bytes: usize,
+    /// Largest module file accepted, checked before compiling.
+    pub max_module_bytes: u64,
+}
+
+impl Default for SandboxLimits {
+    fn default() -> Self {
+        SandboxLimits {
+            fuel: 20_000_000,
+            deadline: Duration::from_millis(500),
+            memory_bytes: 32 << 20,
+            max_module_bytes: 8 << 20,
+        }
+    }
+}
+
+/// Per-store state: the memory limiter and whether it refused a growth.
+pub struct Sandbox {
+    memory_bytes: usize,
+    memory_refused: bool,
+}
+
+/// The marker error the limiter raises when a module outgrows its memory cap.
+#[derive(Debug)]
+struct MemoryCapExceeded;
+
+impl std::fmt::Display for MemoryCapExceeded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("memory cap exceeded")
+    }
+}
+
+impl std::error::Error for MemoryCapExceeded {}
+
+impl ResourceLimiter for Sandbox {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        if desired > self.memory_bytes {
+            self.memory_refused = true;
+            return Err(wasmtime::Error::new(MemoryCapExceeded));
+        }
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(desired <= 100_000)
+    }
+
+    fn instances(&self) -> usize {
+        64
+    }
+    fn tables(&self) -> usize {
+        64
+    }
+    fn memories(&self) -> usize {
+        4
+    }
+}
+
+/// The process-wide engine: one configuration, so the compiled-module cache stays valid, and one
+/// epoch ticker thread.
+pub fn engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| {
+        let engine = build_engine(true)
+            .or_else(|_| build_engine(false))
+            .expect("wasmtime engine config is valid");
+        let ticker = engine.clone();
+        std::thread::Builder::new()
+            .name("policy-epoch".into())
+            .spawn(move || loop {
+                std::thread::sleep(EPOCH_TICK);
+                ticker.increment_epoch();
+            })
+            .expect("spawn the epoch ticker thread");
+        engine
+    })
+}
+
+fn build_engine(pooling: bool) -> wasmtime::Result<Engine> {
+    let mut config = Config::new();
+    config.consume_fuel(true);
+    config.epoch_interruption(true);
+    config.max_wasm_stack(512 << 10);
+    if pooling {
+        // Fast, isolated instantiation: pre-reserved slots, memory reset by copy-on-write.
+        let mut pool = wasmtime::PoolingAllocationConfig::default();
+        pool.total_component_instances(256)
+            .total_core_instances(1024)
+            .total_memories(512)
+            .total_tables(512)
+            .max_memory_size(256 << 20)
+            .max_memories_per_component(4)
+            .max_core_instances_per_component(16)
+            .max_tables_per_component(16);
+        config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pool));
+        config.memory_reservation(256 << 20);
+        config.memory_guard_size(64 << 10);
+    }
+    Engine::new(&config)
+}
+
+/// 规则模块: a loaded, checked rule module, ready to evaluate.
+pub struct RuleModule {
+    pub name: String,
+    pub version: String,
+    /// The contract version the module says it was built for (describe().contract).
+    pub contract: String,
+    /// The rules it declares, with their text.
+    pub rules: Vec<wit::RuleInfo>,
+    /// `sha256:<hex>` of the module file.
+    pub digest: String,
+    pub file: PathBuf,
+    pre: RuleModulePre<Sandbox>,
+}
+
+impl std::fmt::Debug for RuleModule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RuleModule")
+            .field("name", &self.name)
+            .field("version", &self.version)
+            .field("contract", &self.contract)
+            .field("digest", &self.digest)
+            .finish()
+    }
+}
+
+/// How a module file is expected to be, from the bundle manifest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModuleSpec {
+    /// The name the manifest gives the module (used in errors until the module describes itself).
+    pub name: String,
+    pub version: String,
+    pub file: PathBuf,
+    /// `sha256:<hex>` or bare hex; None skips the check (only for `evaluate` on a loose module).
+    pub expected_digest: Option<String>,
+}
+
+/// The host: the engine, the limits and the compiled-module cache.
+#[derive(Clone)]
+pub struct PolicyHost {
+    engine: Engine,
+    limits: SandboxLimits,
+    cache: Option<Arc<ModuleCache>>,
+}
+
+impl std::fmt::Debug for PolicyHost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PolicyHost")
+            .field("limits", &self.limits)
+            .finish()
+    }
+}
+
+/// `sha256:<hex>` of some bytes.
+pub fn sha256_digest(bytes: &[u8]) -> String {
+    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
+}
+
+fn normalize_digest(d: &str) -> String {
+    let d = d.trim().to_ascii_lowercase();
+    if d.starts_with("sha256:") {
+        d
+    } else {
+        format!("sha256:{d}")
+    }
+}
+
+impl PolicyHost {
+    /// A host with the given limits and the default compiled-module cache (if one can be opened).
+    pub fn new(limits: SandboxLimits) -> Self {
+        PolicyHost {
+            engine: engine().clone(),
+            limits,
+            cache: ModuleCache::open_default().map(Arc::new),
+        }
+    }
+
+    /// A host that compiles every module afresh (no cache).
+    pub fn without_cache(limits: SandboxLimits) -> Self {
+        PolicyHost {
+            engine: engine().clone(),
+            limits,
+            cache: None,
+        }
+    }
+
+    /// A host using the cache at `dir`.
+    pub fn with_cache_dir(limits: SandboxLimits, dir: &Path) -> Self {
+        PolicyHost {
+            engine: engine().clone(),
+            limits,
+            cache: Some(Arc::new(ModuleCache::at(dir.to_path_buf()))),
+        }
+    }
+
+    pub fn limits(&self) -> SandboxLimits {
+        self.limits
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Read, verify, compile, check and describe a module file.
+    pub fn load(&self, spec: &ModuleSpec) -> Result<RuleModule, PolicyError> {
+        let file = spec.file.display().to_string();
+        let io = |e: std::io::Error| PolicyError::Io {
+            file: file.clone(),
+            message: e.to_string(),
+        };
+        let size = std::fs::metadata(&spec.file).map_err(io)?.len();
+        if size > self.limits.max_module_bytes {
+            return Err(PolicyError::TooLarge {
+                file,
+                size,
+                limit: self.limits.max_module_bytes,
+            });
+        }
+        let bytes = std::fs::read(&spec.file).map_err(io)?;
+        let actual = sha256_digest(&bytes);
+        if let Some(expected) = &spec.expected_digest {
+            let expected = normalize_digest(expected);
+            if expected != actual {
+                return Err(PolicyError::DigestMismatch {
+                    file,
+                    expected,
+                    actual,
+                });
+            }
+        }
+        self.load_bytes(spec, &bytes, actual)
+    }
+
+    /// Compile and check module bytes whose digest was already verified.
+    fn load_bytes(
+        &self,
+        spec: &ModuleSpec,
+        bytes: &[u8],
+        digest: String,
+    ) -> Result<RuleModule, PolicyError> {
+        let compile_err = |message: String| PolicyError::Compile {
+            module: spec.name.clone(),
+            version: spec.version.clone(),
+            message,
+        };
+        if bytes.len() as u64 > self.limits.max_module_bytes {
+            return Err(PolicyError::TooLarge {
+                file: spec.file.display().to_string(),
+                size: bytes.len() as u64,
+                limit: self.limits.max_module_bytes,
+            });
+        }
+        if !is_component(bytes) {
+            return Err(compile_err(
+                "the file is not a WebAssembly component (a core module? build it with `powerdesk policy build`)".into(),
+            ));
+        }
+        let component = match &self.cache {
+            Some(cache) => cache.compile(&self.engine, bytes, &digest),
+            None => Component::new(&self.engine, bytes).map_err(|e| format!("{e:#}")),
+        }
+        .map_err(compile_err)?;
+        self.check_contract(spec, &component)?;
+
+        let linker: Linker<Sandbox> = Linker::new(&self.engine);
+        let pre = linker
+            .instantiate_pre(&component)
+            .map_err(|e| compile_err(format!("{e:#}")))?;
+        let pre = RuleModulePre::new(pre).map_err(|e| compile_err(format!("{e:#}")))?;
+        let mut module = RuleModule {
+            name: spec.name.clone(),
+            version: spec.version.clone(),
+            contract: String::new(),
+            rules: Vec::new(),
+            digest,
+            file: spec.file.clone(),
+            pre,
+        };
+        let info = self.describe(&module)?;
+        let found_major = major_of(&info.contract);
+        if !found_major.is_some_and(|m| SUPPORTED_CONTRACT_MAJORS.contains(&m)) {
+            return Err(PolicyError::ContractMismatch {
+                module: info.name,
+                version: info.version,
+                found: format!("{} (from describe().contract)", info.contract),
+            });
+        }
+        let mut seen = std::collections::HashSet::new();
+        for rule in &info.rules {
+            if rule.id.trim().is_empty() || !seen.insert(rule.id.as_str()) {
+                return Err(PolicyError::BadOutput {
+                    module: info.name.clone(),
+                    version: info.version.clone(),
+                    reason: format!("describe() lists rule id `{}` twice or empty", rule.id),
+                });
+            }
+        }
+        module.name = info.name;
+        module.version = info.version;
+        module.contract = info.contract;
+        module.rules = info.rules;
+        Ok(module)
+    }
+
+    /// Imports: none allowed. Exports: the rules interface of a supported major version.
+    fn check_contract(&self, spec: &ModuleSpec, component: &Component) -> Result<(), PolicyError> {
+        let ty = component.component_type();
+        if let Some((name, _)) = ty.imports(&self.engine).next() {
+            return Err(PolicyError::ForbiddenImport {
+                module: spec.name.clone(),
+                version: spec.version.clone(),
+                import: name.to_string(),
+            });
+        }
+        let exports: Vec<String> = ty
+            .exports(&self.engine)
+            .map(|(n, _)| n.to_string())
+            .collect();
+        let prefix = format!("{CONTRACT_INTERFACE}@");
+        let Some(found) = exports.iter().find_map(|n| n.strip_prefix(&prefix)) else {
+            return Err(PolicyError::ContractMismatch {
+                module: spec.name.clone(),
+                version: spec.version.clone(),
+                found: format!(
+                    "none: the component exports [{}], not {CONTRACT_INTERFACE}",
+                    exports.join(", ")
+                ),
+            });
+        };
+        if !major_of(found).is_some_and(|m| SUPPORTED_CONTRACT_MAJORS.contains(&m)) {
+            return Err(PolicyError::ContractMismatch {
+                module: spec.name.clone(),
+                version: spec.version.clone(),
+                found: format!("{found} (exports {CONTRACT_INTERFACE}@{found})"),
+            });
+        }
+        Ok(())
+    }
+
+    fn store(&self) -> Store<Sandbox> {
+        let mut store = Store::new(
+            &self.engine,
+            Sandbox {
+                memory_bytes: self.limits.memory_bytes,
+                memory_refused: false,
+            },
+        );
+        store.limiter(|s| s as &mut dyn ResourceLimiter);
+        store
+            .set_fuel(self.limits.fuel)
+            .expect("fuel is enabled in the engine config");
+        let ticks = (self.limits.deadline.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64 + 1;
+        store.set_epoch_deadline(ticks);
+        store.epoch_deadline_trap();
+        store
+    }
+
+    /// Call describe() in a fresh instance.
+    pub fn describe(&self, module: &RuleModule) -> Result<wit::ModuleInfo, PolicyError> {
+        let mut store = self.store();
+        let result = module
+            .pre
+            .instantiate(&mut store)
+            .and_then(|instance| instance.powerdesk_policy_rules().call_describe(&mut store));
+        result.map_err(|e| self.classify(module, &store, e))
+    }
+
+    /// Call decide() in a fresh, limited instance.
+    pub fn decide(
+        &self,
+        module: &RuleModule,
+        input: &wit::Evaluation,
+    ) -> Result<wit::Decision, PolicyError> {
+        let mut store = self.store();
+        let result = module.pre.instantiate(&mut store).and_then(|instance| {
+            instance
+                .powerdesk_policy_rules()
+                .call_decide(&mut store, input)
+        });
+        match result {
+            Ok(Ok(decision)) => Ok(decision),
+            Ok(Err(refusal)) => {
+                let (kind, message) = match refusal {
+                    wit::RuleError::BadParameter(m) => ("bad parameter", m),
+                    wit::RuleError::Unsupported(m) => ("unsupported", m),
+                    wit::RuleError::Internal(m) => ("internal error", m),
+                };
+                Err(PolicyError::Refused {
+                    module: module.name.clone(),
+                    version: module.version.clone(),
+                    kind: kind.into(),
+                    message,
+                })
+            }
+            Err(e) => Err(self.classify(module, &store, e)),
+        }
+    }
+
+    /// Turn a wasmtime error into the variant that names its cause (typed, never by text).
+    fn classify(
+        &self,
+        module: &RuleModule,
+        store: &Store<Sandbox>,
+        e: wasmtime::Error,
+    ) -> PolicyError {
+        let (m, v) = (module.name.clone(), module.version.clone());
+        if store.data().memory_refused || e.downcast_ref::<MemoryCapExceeded>().is_some() {
+            return PolicyError::MemoryLimit {
+                module: m,
+                version: v,
+                limit_bytes: self.limits.memory_bytes,
+            };
+        }
+        match e.downcast_ref::<Trap>() {
+            Some(Trap::OutOfFuel) => PolicyError::OutOfFuel {
+                module: m,
+                version: v,
+                budget: self.limits.fuel,
+            },
+            Some(Trap::Interrupt) => PolicyError::Deadline {
+                module: m,
+                version: v,
+                deadline_ms: self.limits.deadline.as_millis() as u64,
+            },
+            Some(trap) => PolicyError::Trap {
+                module: m,
+                version: v,
+                message: format!("{trap} ({e:#})"),
+            },
+            // Not a trap: the canonical ABI could not read what the module returned
+            // (bad discriminant, string out of bounds, invalid UTF-8, ...).
+            None => PolicyError::BadOutput {
+                module: m,
+                version: v,
+                reason: format!("{e:#}"),
+            },
+        }
+    }
+}
+
+/// A component binary: the wasm magic followed by a version whose layer field is 1 (a core
+/// module has layer 0).
+fn is_component(bytes: &[u8]) -> bool {
+    bytes.len() >= 8 && bytes[..4] == *b"\0asm" && bytes[6..8] == [1, 0]
+}
+
+/// The major version of `X.Y.Z`.
+fn major_of(version: &str) -> Option<u64> {
+    version.trim().split('.').next()?.parse().ok()
+}

@@ -1,0 +1,119 @@
+//! 样本申请: deterministic, varied application forms for `policy bench`, benchmarks and the
+//! agreement test (every class, voltage, park and capacity edge the Jining rules look at).
+
+use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone};
+
+use crate::domain::application::{
+    ApplicationForm, ChosenFirms, Customer, CustomerClass, ParkLevel, Request, RequestKind, Site,
+    Voltage,
+};
+
+const COUNTIES: [&str; 6] = ["任城区", "兖州区", "曲阜市", "邹城市", "微山县", "梁山县"];
+const KW: [f64; 8] = [5.0, 20.0, 100.0, 150.0, 160.0, 160.5, 161.0, 300.0];
+const KVA: [f64; 8] = [
+    200.0, 630.0, 1000.0, 1250.0, 1250.5, 1600.0, 5000.0, 20000.0,
+];
+
+/// A small xorshift generator: the same seed gives the same forms on every machine.
+#[derive(Debug, Clone)]
+pub struct Sampler(u64);
+
+impl Sampler {
+    pub fn new(seed: u64) -> Self {
+        Sampler(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+
+    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[(self.next() % items.len() as u64) as usize]
+    }
+
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+
+    /// One valid form.
+    pub fn form(&mut self) -> ApplicationForm {
+        let class = self.pick(&CustomerClass::ALL);
+        let voltage = match class {
+            CustomerClass::Resident => self.pick(&[Voltage::V220, Voltage::V380]),
+            _ => self.pick(&Voltage::ALL),
+        };
+        let (capacity_kw, capacity_kva) = if voltage.is_low() {
+            (Some(self.pick(&KW)), None)
+        } else {
+            (None, Some(self.pick(&KVA)))
+        };
+        let park_level = if self.chance(30) {
+            Some(self.pick(&[
+                ParkLevel::National,
+                ParkLevel::Provincial,
+                ParkLevel::Municipal,
+            ]))
+        } else {
+            None
+        };
+        let kind = if self.chance(10) {
+            RequestKind::Temporary
+        } else {
+            self.pick(&[RequestKind::New, RequestKind::CapacityIncrease])
+        };
+        let day = 1 + (self.next() % 28) as u32;
+        let month = 1 + (self.next() % 12) as u32;
+        let received: DateTime<FixedOffset> = FixedOffset::east_opt(8 * 3600)
+            .expect("UTC+8")
+            .with_ymd_and_hms(2026, month, day, 9, 30, 0)
+            .single()
+            .expect("a valid date");
+        ApplicationForm {
+            customer: Customer {
+                name: format!("济宁样本客户{}", self.next() % 10_000),
+                class,
+                id_number: "91370811MA3C5XXXXX".into(),
+                phone: "13800000000".into(),
+                star_rating: if class == CustomerClass::Enterprise {
+                    (self.next() % 6) as u8
+                } else {
+                    0
+                },
+            },
+            site: Site {
+                county: self.pick(&COUNTIES).to_string(),
+                address: "济宁市任城区某某路 18 号".into(),
+                rural: self.chance(40),
+                park_name: park_level.map(|_| "济宁高新技术产业开发区".to_string()),
+                park_level,
+                kinetic_library: self.chance(15),
+            },
+            request: Request {
+                kind,
+                voltage,
+                capacity_kw,
+                capacity_kva,
+                permanent: kind != RequestKind::Temporary,
+                direct_meter: self.chance(60),
+                simple_line: self.chance(30),
+                grid_project_need_date: if self.chance(20) {
+                    NaiveDate::from_ymd_opt(2026, 12, 31)
+                } else {
+                    None
+                },
+            },
+            received_at: received,
+            attachments: Vec::new(),
+            chosen_firms: ChosenFirms::default(),
+        }
+    }
+
+    pub fn forms(&mut self, n: usize) -> Vec<ApplicationForm> {
+        (0..n).map(|_| self.form()).collect()
+    }
+}

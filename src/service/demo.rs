@@ -1,0 +1,540 @@
+//! 演示数据: realistic, reproducible demo applications for Jining's eleven counties.
+//!
+//! A seeded generator (SplitMix64, no external crate) makes forms with valid ID numbers and
+//! credit codes; each application then goes through the desk's own validation, decision and
+//! workflow code (an event for every step) and is written in bulk batches.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone};
+use serde::{Deserialize, Serialize};
+
+use super::{plan_side_flow, Desk, DeskError};
+use crate::domain::ports::Change;
+use crate::domain::sideflow::{JointService, SideFlowAction, Slot, Team};
+use crate::domain::validation::{credit_code_with_check, id_card_with_check};
+use crate::domain::workflow::{self, State};
+use crate::domain::{
+    ApplicationForm, ChosenFirms, Customer, CustomerClass, ParkLevel, Request, RequestKind, Site,
+    Voltage,
+};
+
+/// 济宁市's counties and districts with their administrative division codes.
+pub const COUNTIES: [(&str, &str); 11] = [
+    ("任城区", "370811"),
+    ("兖州区", "370812"),
+    ("曲阜市", "370881"),
+    ("邹城市", "370883"),
+    ("微山县", "370826"),
+    ("鱼台县", "370827"),
+    ("金乡县", "370828"),
+    ("嘉祥县", "370829"),
+    ("汶上县", "370830"),
+    ("泗水县", "370831"),
+    ("梁山县", "370832"),
+];
+
+const SURNAMES: &str = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎孔颜孟";
+const GIVEN: &str = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国玉兰志强海燕春梅文博子涵浩然雨轩欣怡鹏飞";
+const FIRM_WORDS: &str = "鲁兴泰和信达宏远恒通瑞丰金源圣德运河儒乡华腾利民正阳鼎盛";
+const TRADES: [&str; 12] = [
+    "商贸",
+    "食品",
+    "机械",
+    "纺织",
+    "建材",
+    "物流",
+    "农业科技",
+    "电子",
+    "印刷",
+    "餐饮管理",
+    "煤化",
+    "新材料",
+];
+const STREETS: [&str; 10] = [
+    "建设路",
+    "太白湖路",
+    "红星路",
+    "共青团路",
+    "琵琶山路",
+    "洸河路",
+    "任城大道",
+    "崇文大道",
+    "孔子大道",
+    "车站路",
+];
+const PARKS: [(&str, ParkLevel); 4] = [
+    ("济宁高新技术产业开发区", ParkLevel::National),
+    ("济宁经济技术开发区", ParkLevel::National),
+    ("邹城经济开发区", ParkLevel::Provincial),
+    ("梁山经济开发区", ParkLevel::Provincial),
+];
+
+/// The reference end of the demo period (received dates run from 2021-01-01 to it), fixed so
+/// the same seed gives the same store.
+pub fn demo_end() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 20).expect("a valid date")
+}
+
+/// SplitMix64: small, fast, good enough for demo data, and stable across versions.
+#[derive(Debug, Clone)]
+pub struct Prng(u64);
+
+impl Prng {
+    pub fn new(seed: u64) -> Self {
+        Prng(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..n` (n > 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n
+    }
+
+    /// True with probability `percent`/100.
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+
+    fn pick_char(&mut self, s: &str) -> char {
+        let chars: Vec<char> = s.chars().collect();
+        *self.pick(&chars)
+    }
+}
+
+/// Makes demo application forms.
+pub struct DemoGenerator {
+    rng: Prng,
+    cst: FixedOffset,
+}
+
+impl DemoGenerator {
+    pub fn new(seed: u64) -> Self {
+        DemoGenerator {
+            rng: Prng::new(seed),
+            cst: FixedOffset::east_opt(8 * 3600).expect("UTC+8"),
+        }
+    }
+
+    pub fn rng(&mut self) -> &mut Prng {
+        &mut self.rng
+    }
+
+    fn person_name(&mut self) -> String {
+        let mut name = String::new();
+        name.push(self.rng.pick_char(SURNAMES));
+        name.push(self.rng.pick_char(GIVEN));
+        if self.rng.chance(70) {
+            name.push(self.rng.pick_char(GIVEN));
+        }
+        name
+    }
+
+    fn firm_name(&mut self, county: &str, small: bool) -> String {
+        let a = self.rng.pick_char(FIRM_WORDS);
+        let b = self.rng.pick_char(FIRM_WORDS);
+        let trade = *self.rng.pick(&TRADES);
+        let place = county.trim_end_matches(['区', '市', '县']);
+        if small && self.rng.chance(40) {
+            format!("{place}{a}{b}{trade}店")
+        } else {
+            format!("济宁{place}{a}{b}{trade}有限公司")
+        }
+    }
+
+    fn digits(&mut self, n: usize) -> String {
+        (0..n)
+            .map(|_| char::from(b'0' + self.rng.below(10) as u8))
+            .collect()
+    }
+
+    fn id_card(&mut self, area: &str) -> String {
+        let year = 1950 + self.rng.below(55);
+        let birth = NaiveDate::from_ymd_opt(year as i32, 1, 1).expect("valid")
+            + Duration::days(self.rng.below(365) as i64);
+        let first17 = format!("{area}{}{}", birth.format("%Y%m%d"), self.digits(3));
+        id_card_with_check(&first17)
+    }
+
+    fn credit_code(&mut self, area: &str) -> String {
+        const CHARS: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+        let org: String = (0..9).map(|_| char::from(*self.rng.pick(CHARS))).collect();
+        credit_code_with_check(&format!("91{area}{org}"))
+    }
+
+    fn phone(&mut self) -> String {
+        let prefix = *self.rng.pick(&[
+            "130", "133", "135", "138", "139", "150", "152", "158", "177", "186", "187", "189",
+        ]);
+        format!("{prefix}{}", self.digits(8))
+    }
+
+    /// A received time on a working hour of a day from 2021-01-01 to [`demo_end`].
+    fn received_at(&mut self) -> DateTime<FixedOffset> {
+        let start = NaiveDate::from_ymd_opt(2021, 1, 1).expect("valid");
+        let days = (demo_end() - start).num_days() as u64;
+        let date = start + Duration::days(self.rng.below(days + 1) as i64);
+        let time = date
+            .and_hms_opt(8 + self.rng.below(9) as u32, self.rng.below(60) as u32, 0)
+            .expect("valid");
+        self.cst
+            .from_local_datetime(&time)
+            .single()
+            .expect("fixed offsets are unambiguous")
+    }
+
+    /// One valid application form.
+    pub fn form(&mut self) -> ApplicationForm {
+        let (county, area) = *self.rng.pick(&COUNTIES);
+        let roll = self.rng.below(100);
+        let class = match roll {
+            0..=49 => CustomerClass::Resident,
+            50..=79 => CustomerClass::SmallMicro,
+            _ => CustomerClass::Enterprise,
+        };
+        let (name, id_number) = match class {
+            CustomerClass::Resident => (self.person_name(), self.id_card(area)),
+            CustomerClass::SmallMicro => (self.firm_name(county, true), self.credit_code(area)),
+            CustomerClass::Enterprise => (self.firm_name(county, false), self.credit_code(area)),
+        };
+        let (voltage, kw, kva) = match class {
+            CustomerClass::Resident if self.rng.chance(70) => {
+                (Voltage::V220, Some((4 + self.rng.below(13)) as f64), None)
+            }
+            CustomerClass::Resident => {
+                (Voltage::V380, Some((10 + self.rng.below(151)) as f64), None)
+            }
+            CustomerClass::SmallMicro => {
+                (Voltage::V380, Some((20 + self.rng.below(141)) as f64), None)
+            }
+            CustomerClass::Enterprise => match self.rng.below(10) {
+                0..=5 => (
+                    Voltage::Kv10,
+                    None,
+                    Some(
+                        *self
+                            .rng
+                            .pick(&[250.0, 315.0, 400.0, 630.0, 800.0, 1000.0, 1250.0]),
+                    ),
+                ),
+                6..=7 => (
+                    Voltage::Kv10,
+                    None,
+                    Some(*self.rng.pick(&[1600.0, 2000.0, 2500.0, 3150.0])),
+                ),
+                8 => (
+                    Voltage::Kv35,
+                    None,
+                    Some(*self.rng.pick(&[6300.0, 8000.0, 10000.0])),
+                ),
+                _ => (
+                    Voltage::V380,
+                    Some((100 + self.rng.below(400)) as f64),
+                    None,
+                ),
+            },
+        };
+        let in_park = class == CustomerClass::Enterprise && self.rng.chance(30);
+        let park = in_park.then(|| *self.rng.pick(&PARKS));
+        let rural = self.rng.chance(35);
+        let street = *self.rng.pick(&STREETS);
+        let address = if rural {
+            format!(
+                "济宁市{county}{}{}村{}号",
+                self.rng.pick_char("东西南北前后"),
+                self.rng.pick_char("王李张刘陈杨"),
+                1 + self.rng.below(200)
+            )
+        } else {
+            format!("济宁市{county}{street}{}号", 1 + self.rng.below(300))
+        };
+        let low = voltage.is_low();
+        let direct_meter = low && self.rng.chance(60);
+        let simple_line = low && !direct_meter && self.rng.chance(70);
+        let permanent = !self.rng.chance(8);
+        let received_at = self.received_at();
+        ApplicationForm {
+            customer: Customer {
+                name,
+                class,
+                id_number,
+                phone: self.phone(),
+                star_rating: if class == CustomerClass::Enterprise {
+                    self.rng.below(6) as u8
+                } else {
+                    0
+                },
+            },
+            site: Site {
+                county: county.to_string(),
+                address,
+                rural,
+                park_name: park.map(|p| p.0.to_string()),
+                park_level: park.map(|p| p.1),
+                kinetic_library: class == CustomerClass::Enterprise && self.rng.chance(10),
+            },
+            request: Request {
+                kind: if permanent {
+                    *self.rng.pick(&[
+                        RequestKind::New,
+                        RequestKind::New,
+                        RequestKind::New,
+                        RequestKind::CapacityIncrease,
+                        RequestKind::Transfer,
+                    ])
+                } else {
+                    RequestKind::Temporary
+                },
+                voltage,
+                capacity_kw: kw,
+                capacity_kva: kva,
+                permanent,
+                direct_meter,
+                simple_line,
+                grid_project_need_date: None,
+            },
+            received_at,
+            attachments: vec![],
+            chosen_firms: ChosenFirms::default(),
+        }
+    }
+}
+
+/// What a demo run wrote.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DemoSummary {
+    pub applications: usize,
+    pub events: usize,
+    pub by_status: BTreeMap<String, usize>,
+    pub seconds: f64,
+}
+
+impl fmt::Display for DemoSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "wrote {} demo applications with {} events in {:.1} s:",
+            self.applications, self.events, self.seconds
+        )?;
+        for (status, n) in &self.by_status {
+            write!(f, " {status} {n}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Applications written per bulk transaction by `demo`.
+const DEMO_BATCH: usize = 2_000;
+
+/// Generate and write `count` demo applications.
+/// Generation and writing overlap: this thread makes batches, a second one commits them.
+pub fn generate(desk: &Desk, count: usize, seed: u64) -> Result<DemoSummary, DeskError> {
+    let started = std::time::Instant::now();
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Change>>(2);
+    let mut summary = std::thread::scope(|scope| {
+        let writer = scope.spawn(move || -> Result<(), DeskError> {
+            for batch in rx {
+                desk.repo.commit_all(batch)?;
+            }
+            Ok(())
+        });
+        let made = make_batches(desk, count, seed, &tx);
+        drop(tx);
+        let written = writer
+            .join()
+            .expect("the demo writer thread does not panic");
+        // A write failure stops the generator (its channel closes); report the write error first.
+        written.and(made)
+    })?;
+    summary.seconds = started.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+fn make_batches(
+    desk: &Desk,
+    count: usize,
+    seed: u64,
+    tx: &std::sync::mpsc::SyncSender<Vec<Change>>,
+) -> Result<DemoSummary, DeskError> {
+    let mut generator = DemoGenerator::new(seed);
+    let mut summary = DemoSummary::default();
+    let mut batch = Vec::with_capacity(DEMO_BATCH);
+    for _ in 0..count {
+        let form = generator.form();
+        let (mut app, mut events) = desk.prepare_submission(form, "demo")?;
+        let target = target_state(generator.rng(), &app);
+        let end = demo_end().and_hms_opt(18, 0, 0).expect("valid");
+        let mut at = app.form.received_at;
+        for action in side_flows(generator.rng(), &app) {
+            let next = at + Duration::minutes(30);
+            if next.naive_local() > end {
+                break;
+            }
+            at = next;
+            let (acted, draft) = plan_side_flow(app, &events, action, at, "demo")?;
+            app = acted;
+            events.push(draft);
+        }
+        while app.status != target {
+            let legal = workflow::next_states(app.process, app.status);
+            let forward: Vec<State> = legal
+                .iter()
+                .copied()
+                .filter(|s| *s != State::Cancelled)
+                .collect();
+            let to = if target == State::Cancelled {
+                State::Cancelled
+            } else if forward.contains(&target) {
+                target
+            } else {
+                // Low voltage may skip the pre-meter line: take it only when the form needs one.
+                let needs_line = app.form.request.simple_line;
+                *forward
+                    .iter()
+                    .find(|s| **s != State::LineBuilt || needs_line)
+                    .unwrap_or(&forward[0])
+            };
+            let step_hours = match workflow::clock_owner(app.process, app.status) {
+                workflow::ClockOwner::Customer => 24 * (5 + generator.rng().below(40) as i64),
+                _ => 2 + generator.rng().below(24 * 3) as i64,
+            };
+            let next = at + Duration::hours(step_hours);
+            if next.naive_local() > end {
+                break;
+            }
+            at = next;
+            let note = (to == State::Cancelled).then(|| "客户申请撤销".to_string());
+            let (moved, draft) = desk.plan_advance(app, &events, to, Some(at), note, "demo")?;
+            app = moved;
+            events.push(draft);
+            if to == State::Energized {
+                let live_line = generator.rng().chance(95);
+                let action = SideFlowAction::RecordEnergizing { live_line };
+                let (recorded, draft) = plan_side_flow(app, &events, action, at, "demo")?;
+                app = recorded;
+                events.push(draft);
+            }
+        }
+        summary.applications += 1;
+        summary.events += events.len();
+        *summary
+            .by_status
+            .entry(app.status.id().to_string())
+            .or_default() += 1;
+        batch.push(Change {
+            applications: vec![app],
+            events,
+            settings: vec![],
+        });
+        if batch.len() == DEMO_BATCH && tx.send(std::mem::take(&mut batch)).is_err() {
+            return Ok(summary);
+        }
+    }
+    if !batch.is_empty() {
+        let _ = tx.send(batch);
+    }
+    Ok(summary)
+}
+
+/// Side flows started right after acceptance: joint applications, "1+N" visits for enterprises,
+/// supporting grid projects for high voltage.
+fn side_flows(rng: &mut Prng, app: &crate::domain::Application) -> Vec<SideFlowAction> {
+    let mut actions = Vec::new();
+    let day = app.form.received_at.date_naive();
+    if rng.chance(10) {
+        actions.push(SideFlowAction::ApplyJoint {
+            services: vec![
+                JointService::Water,
+                JointService::Electricity,
+                JointService::Gas,
+            ],
+        });
+        if rng.chance(50) {
+            actions.push(SideFlowAction::ApproveJoint {
+                service: JointService::Electricity,
+            });
+        }
+    }
+    if app.form.customer.class == CustomerClass::Enterprise && rng.chance(40) {
+        let nine = NaiveTime::from_hms_opt(9, 0, 0).expect("valid");
+        let eleven = NaiveTime::from_hms_opt(11, 0, 0).expect("valid");
+        let manager = format!(
+            "客户经理{}",
+            rng.pick(&["张伟", "王静", "李强", "刘洋", "陈敏"])
+        );
+        let specialists = (0..1 + rng.below(3))
+            .map(|i| format!("专业人员{}", i + 1))
+            .collect();
+        actions.push(SideFlowAction::BookVisit {
+            slot: Slot {
+                date: day + Duration::days(1),
+                from: nine,
+                to: eleven,
+            },
+            team: Team {
+                manager,
+                specialists,
+            },
+        });
+    }
+    if !app.form.request.voltage.is_low() && rng.chance(30) {
+        actions.push(SideFlowAction::SignGridContract {
+            need_date: day + Duration::days(60 + rng.below(120) as i64),
+        });
+        if rng.chance(60) {
+            actions.push(SideFlowAction::StartGridWorks);
+        }
+    }
+    actions
+}
+
+/// Where a demo application should end: most of those older than a year archived, the rest
+/// spread over their workflow's states (so some are stuck past their deadline); a few cancelled.
+fn target_state(rng: &mut Prng, app: &crate::domain::Application) -> State {
+    let age = (demo_end() - app.form.received_at.date_naive()).num_days();
+    let path: Vec<State> = match app.process {
+        crate::domain::ProcessClass::LowVoltage => vec![
+            State::Accepted,
+            State::LineBuilt,
+            State::Energized,
+            State::Archived,
+        ],
+        crate::domain::ProcessClass::HvOrdinary => {
+            vec![
+                State::Accepted,
+                State::PlanReplied,
+                State::CompletionReported,
+                State::Energized,
+                State::Archived,
+            ]
+        }
+        crate::domain::ProcessClass::HvStandard => State::ALL[..9]
+            .iter()
+            .copied()
+            .filter(|s| *s != State::LineBuilt)
+            .collect(),
+    };
+    if rng.chance(4) {
+        return State::Cancelled;
+    }
+    if age > 365 && rng.chance(80) {
+        return State::Archived;
+    }
+    let path: Vec<State> = path
+        .into_iter()
+        .filter(|s| *s != State::LineBuilt || app.form.request.simple_line)
+        .collect();
+    *rng.pick(&path)
+}

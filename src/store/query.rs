@@ -1,0 +1,162 @@
+//! Listings served from the indexes: the most selective index drives, the others are checked by
+//! key lookups, pages are cut during the walk; a single-filter total comes from the counters.
+
+use chrono::NaiveDate;
+
+use super::keys::*;
+use super::{io, SledStore, APPS, FIRST_INDEX};
+use crate::domain::ports::{Page, Query, SortBy, StoreError};
+use crate::domain::{AppId, Application};
+
+/// Where the candidate ids come from.
+enum Driver {
+    /// One value of an equality index.
+    Equal(Index, String),
+    /// Applications by deadline, earliest first (none last), optionally only those before a date.
+    Deadline(Option<NaiveDate>),
+    /// Customer names starting with a prefix.
+    Name(String),
+    /// Every application, in id order.
+    All,
+}
+
+impl SledStore {
+    fn index_tree(&self, ix: Index) -> &sled::Tree {
+        let i = Index::ALL
+            .iter()
+            .position(|x| *x == ix)
+            .expect("every index has a tree");
+        &self.trees[FIRST_INDEX + i]
+    }
+
+    pub(super) fn run_query(&self, q: &Query) -> Result<Page, StoreError> {
+        let limit = if q.limit == 0 { usize::MAX } else { q.limit };
+        let mut equal: Vec<(Index, String)> = Vec::new();
+        if let Some(s) = q.status {
+            equal.push((Index::Status, s.id().to_string()));
+        }
+        if let Some(p) = q.process {
+            equal.push((Index::Process, p.id().to_string()));
+        }
+        if let Some(c) = q.class {
+            equal.push((Index::Class, c.id().to_string()));
+        }
+        if let Some(c) = &q.county {
+            equal.push((Index::County, c.clone()));
+        }
+        let name_prefix = q.name_prefix.clone().filter(|p| !p.is_empty());
+
+        let driver = if q.sort == SortBy::Deadline || q.overdue_on.is_some() {
+            Driver::Deadline(q.overdue_on)
+        } else if let Some(p) = &name_prefix {
+            Driver::Name(p.clone())
+        } else if !equal.is_empty() {
+            let mut best = 0;
+            let mut best_count = u64::MAX;
+            for (i, (ix, v)) in equal.iter().enumerate() {
+                let n = self.count(&counter_key(Some(*ix), v))?;
+                if n < best_count {
+                    best = i;
+                    best_count = n;
+                }
+            }
+            let (ix, v) = equal.remove(best);
+            Driver::Equal(ix, v)
+        } else {
+            Driver::All
+        };
+
+        // A total known from counters lets the walk stop once the page is full.
+        let known_total = match (&driver, equal.is_empty(), &name_prefix) {
+            (Driver::Equal(ix, v), true, None) => Some(self.count(&counter_key(Some(*ix), v))?),
+            (Driver::All, true, None) => Some(self.count(&counter_key(None, ""))?),
+            _ => None,
+        };
+
+        let mut page = Page::default();
+        let mut matched: u64 = 0;
+        let mut visit = |id: AppId, app: Option<Application>| -> Result<bool, StoreError> {
+            for (ix, v) in &equal {
+                if !self
+                    .index_tree(*ix)
+                    .contains_key(index_key(v, &id))
+                    .map_err(|e| io("reading an index", e))?
+                {
+                    return Ok(true);
+                }
+            }
+            let mut app = app;
+            if let Some(prefix) = &name_prefix {
+                if !matches!(driver, Driver::Name(_)) {
+                    let a = match app.take() {
+                        Some(a) => a,
+                        None => self.must_read(&id)?,
+                    };
+                    if !a.form.customer.name.starts_with(prefix.as_str()) {
+                        return Ok(true);
+                    }
+                    app = Some(a);
+                }
+            }
+            let position = matched as usize;
+            matched += 1;
+            if position >= q.offset && page.items.len() < limit {
+                page.items.push(match app {
+                    Some(a) => a,
+                    None => self.must_read(&id)?,
+                });
+            }
+            Ok(!(known_total.is_some() && page.items.len() >= limit))
+        };
+
+        match &driver {
+            Driver::Equal(ix, v) => {
+                for entry in self.index_tree(*ix).scan_prefix(index_prefix(v)) {
+                    let (key, _) = entry.map_err(|e| io("reading an index", e))?;
+                    if !visit(id_of_index_key(&key)?, None)? {
+                        break;
+                    }
+                }
+            }
+            Driver::Name(prefix) => {
+                for entry in self.index_tree(Index::Name).scan_prefix(prefix.as_bytes()) {
+                    let (key, _) = entry.map_err(|e| io("reading an index", e))?;
+                    if !visit(id_of_index_key(&key)?, None)? {
+                        break;
+                    }
+                }
+            }
+            Driver::Deadline(before) => {
+                let tree = self.index_tree(Index::Deadline);
+                // Dates sort before NO_DEADLINE, so "overdue" is the range below the date's prefix.
+                let iter = match before {
+                    Some(date) => tree.range(..index_prefix(&date.to_string())),
+                    None => tree.range::<&[u8], _>(..),
+                };
+                for entry in iter {
+                    let (key, _) = entry.map_err(|e| io("reading an index", e))?;
+                    if !visit(id_of_index_key(&key)?, None)? {
+                        break;
+                    }
+                }
+            }
+            Driver::All => {
+                for entry in self.trees[APPS].iter() {
+                    let (key, _) = entry.map_err(|e| io("scanning applications", e))?;
+                    let id = AppId(String::from_utf8_lossy(&key).into_owned());
+                    if !visit(id, None)? {
+                        break;
+                    }
+                }
+            }
+        }
+        page.total = known_total.unwrap_or(matched);
+        Ok(page)
+    }
+
+    fn must_read(&self, id: &AppId) -> Result<Application, StoreError> {
+        self.read_app(id)?.ok_or_else(|| {
+            StoreError::Corrupt(format!("an index names application {id}, which is missing"))
+        })
+    }
+}

@@ -1,0 +1,194 @@
+//! 界面语言: the console's labels in Chinese and English.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{CustomerClass, ProcessClass, State};
+
+/// The language of the console's labels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+impl Lang {
+    /// `zh` or `en`; anything else is refused with the accepted values.
+    pub fn parse(s: &str) -> Result<Lang, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "zh" | "zh_cn" | "zh-cn" | "cn" => Ok(Lang::Zh),
+            "en" | "en_us" | "en-us" | "en_gb" => Ok(Lang::En),
+            other => Err(format!("unknown language `{other}`; use zh or en")),
+        }
+    }
+
+    /// From a locale string such as `LANG=zh_CN.UTF-8`: Chinese for `zh*`, English otherwise.
+    pub fn from_locale(locale: &str) -> Lang {
+        if locale.to_ascii_lowercase().starts_with("zh") {
+            Lang::Zh
+        } else {
+            Lang::En
+        }
+    }
+
+    /// `LC_ALL`, then `LANG`; Chinese when neither is set.
+    pub fn from_env() -> Lang {
+        for var in ["LC_ALL", "LANG"] {
+            if let Ok(v) = std::env::var(var) {
+                if !v.is_empty() && v != "C" && v != "POSIX" {
+                    return Lang::from_locale(&v);
+                }
+            }
+        }
+        Lang::Zh
+    }
+
+    pub fn state(self, s: State) -> &'static str {
+        match self {
+            Lang::Zh => s.label_zh(),
+            Lang::En => match s {
+                State::Accepted => "accepted",
+                State::LineBuilt => "line built",
+                State::PlanReplied => "plan replied",
+                State::DesignReviewed => "design reviewed",
+                State::MidInspected => "mid inspected",
+                State::CompletionReported => "completion reported",
+                State::CompletionInspected => "completion inspected",
+                State::Energized => "energized",
+                State::Archived => "archived",
+                State::Cancelled => "cancelled",
+            },
+        }
+    }
+
+    pub fn process(self, p: ProcessClass) -> &'static str {
+        match self {
+            Lang::Zh => p.label_zh(),
+            Lang::En => match p {
+                ProcessClass::LowVoltage => "low voltage",
+                ProcessClass::HvOrdinary => "10 kV ordinary",
+                ProcessClass::HvStandard => "HV standard",
+            },
+        }
+    }
+
+    pub fn customer_class(self, c: CustomerClass) -> &'static str {
+        match self {
+            Lang::Zh => c.label_zh(),
+            Lang::En => match c {
+                CustomerClass::Resident => "resident",
+                CustomerClass::SmallMicro => "small/micro",
+                CustomerClass::Enterprise => "enterprise",
+            },
+        }
+    }
+
+    /// A decision step id (`reply_plan`, …) as a label.
+    pub fn step(self, id: &str) -> String {
+        let (zh, en) = match id {
+            "reply_plan" => ("答复供电方案", "reply supply plan"),
+            "line_built" => ("表前线架设", "pre-meter line"),
+            "design_review" => ("设计审查", "design review"),
+            "mid_inspection" => ("中间检查", "mid inspection"),
+            "completion_inspection" => ("竣工检验", "completion inspection"),
+            "energize" => ("装表接电", "meter and energize"),
+            other => return other.to_string(),
+        };
+        match self {
+            Lang::Zh => zh.into(),
+            Lang::En => en.into(),
+        }
+    }
+}
+
+macro_rules! messages {
+    ($($id:ident => $zh:literal, $en:literal;)*) => {
+        /// A label of the console's chrome.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Msg { $($id),* }
+
+        impl Msg {
+            pub fn text(self, lang: Lang) -> &'static str {
+                match (self, lang) {
+                    $((Msg::$id, Lang::Zh) => $zh, (Msg::$id, Lang::En) => $en,)*
+                }
+            }
+        }
+    };
+}
+
+messages! {
+    AppTitle => "业扩报装", "Connections";
+    ScreenApplications => "申请列表", "Applications";
+    ScreenNew => "新建申请", "New application";
+    ScreenDetail => "申请详情", "Detail";
+    ScreenDashboard => "指标看板", "Dashboard";
+    ScreenPolicies => "政策包", "Policies";
+    Help => "快捷键", "Keys";
+    Palette => "命令", "Commands";
+    ColId => "编号", "ID";
+    ColCustomer => "客户", "Customer";
+    ColClass => "类别", "Class";
+    ColProcess => "流程", "Process";
+    ColState => "状态", "State";
+    ColCounty => "区县", "County";
+    ColDeadline => "期限", "Deadline";
+    ColRemaining => "剩余", "WD left";
+    ColAddress => "地址", "Address";
+    Filters => "筛选", "Filters";
+    All => "全部", "all";
+    Overdue => "超期", "overdue";
+    SortDeadline => "按期限", "by deadline";
+    SortId => "按编号", "by id";
+    Search => "搜索", "Search";
+    Loading => "加载中", "loading";
+    NoApplications => "没有符合条件的申请", "No applications match";
+    Total => "共", "total";
+    Customer => "客户", "Customer";
+    Request => "用电需求", "Request";
+    Site => "用电地址", "Site";
+    DecisionTitle => "决策", "Decision";
+    Timeline => "办理进度", "Timeline";
+    SideFlows => "辅助流程", "Side flows";
+    Actions => "可办理", "Actions";
+    NextStep => "下一步", "Next";
+    Rules => "规则", "Rules";
+    Bundle => "政策包", "Bundle";
+    Programs => "服务举措", "Programs";
+    Boundary => "投资界面", "Investment boundary";
+    LinePayer => "外线出资", "External line payer";
+    StepLimits => "环节时限", "Step limits";
+    GridTotal => "电网侧总时限", "Grid total";
+    TariffCut => "电价降低", "Tariff cut";
+    Efficiency => "免费能效服务", "Free efficiency service";
+    Preview => "决策预览", "Decision preview";
+    Confirm => "确认", "Confirm";
+    Yes => "是", "yes";
+    No => "否", "no";
+    None => "无", "none";
+    WorkingDays => "工作日", "working days";
+    GridDays => "电网侧", "grid";
+    CustomerDays => "客户侧", "customer";
+    ByState => "按状态", "By state";
+    ByClass => "按流程类别", "By process class";
+    OnTime => "按时率", "On time";
+    Durations => "办理时长 (中位/P90)", "Duration (median/p90)";
+    Coverage => "三零/三省覆盖", "三零/三省 coverage";
+    LiveLine => "不停电接火率", "Live-line rate";
+    ByMonth => "按月受理", "Accepted by month";
+    OverdueList => "超期清单", "Overdue";
+    ActiveBundle => "当前政策包", "Active bundle";
+    OtherBundles => "其他政策包", "Other bundles";
+    Modules => "模块", "Modules";
+    Diff => "切换影响", "What would change";
+    Working => "处理中", "working";
+    Ready => "就绪", "ready";
+    Errors => "错误", "errors";
+    Valid => "校验通过", "valid";
+    Reason => "原因", "Reason";
+    Note => "备注", "Note";
+    Digest => "摘要", "Digest";
+    Region => "地区", "Region";
+    Version => "版本", "Version";
+}

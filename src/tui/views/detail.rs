@@ -1,0 +1,434 @@
+//! 申请详情: customer, request, stored decision, the parcel-tracking timeline, side flows and
+//! the actions valid in the current state.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+use super::new_application::{boundary, payer};
+use super::{remaining_span, section, theme};
+use crate::domain::State;
+use crate::tui::action::DetailData;
+use crate::tui::app::App;
+use crate::tui::i18n::{Lang, Msg};
+use crate::tui::keymap::Command;
+use crate::tui::text_input::{pad, truncate};
+
+pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
+    let Some(d) = &app.detail else {
+        frame.render_widget(
+            Paragraph::new(Line::styled(app.t(Msg::Loading), theme::dim())),
+            area,
+        );
+        return;
+    };
+    let left = facts(app, d);
+    let right = progress(
+        app,
+        d,
+        if area.width >= 100 {
+            area.width / 2
+        } else {
+            area.width
+        },
+    );
+    if area.width >= 100 {
+        let [l, r] = Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)])
+            .spacing(2)
+            .areas(area);
+        frame.render_widget(Paragraph::new(left).scroll((app.detail_scroll, 0)), l);
+        frame.render_widget(Paragraph::new(right).scroll((app.detail_scroll, 0)), r);
+    } else {
+        let mut all = right;
+        all.push(Line::raw(""));
+        all.extend(left);
+        frame.render_widget(Paragraph::new(all).scroll((app.detail_scroll, 0)), area);
+    }
+}
+
+fn kv(k: &str, v: impl Into<String>) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(format!("{} ", pad(k, 14)), theme::dim()),
+        Span::raw(v.into()),
+    ])
+}
+
+fn facts(app: &App, d: &DetailData) -> Vec<Line<'static>> {
+    let a = &d.app;
+    let f = &a.form;
+    let lang = app.lang;
+    let yes_no = |b: bool| if b { app.t(Msg::Yes) } else { app.t(Msg::No) }.to_string();
+    let mut l = vec![
+        Line::from(vec![
+            Span::styled(format!("{}  ", a.id), theme::title()),
+            Span::raw(f.customer.name.clone()),
+        ]),
+        section(app.t(Msg::Customer), ""),
+        kv(
+            app.t(Msg::ColClass),
+            format!(
+                "{} ({})",
+                lang.customer_class(f.customer.class),
+                f.customer.star_rating
+            ),
+        ),
+        kv(
+            if lang == Lang::Zh {
+                "证件号码"
+            } else {
+                "ID number"
+            },
+            f.customer.id_number.clone(),
+        ),
+        kv(
+            if lang == Lang::Zh {
+                "联系电话"
+            } else {
+                "Phone"
+            },
+            f.customer.phone.clone(),
+        ),
+        section(app.t(Msg::Site), ""),
+        kv(
+            app.t(Msg::ColCounty),
+            format!(
+                "{}{}",
+                f.site.county,
+                if f.site.rural {
+                    if lang == Lang::Zh {
+                        " (农村)"
+                    } else {
+                        " (rural)"
+                    }
+                } else {
+                    ""
+                }
+            ),
+        ),
+        kv(app.t(Msg::ColAddress), f.site.address.clone()),
+    ];
+    if let Some(p) = &f.site.park_name {
+        l.push(kv(
+            if lang == Lang::Zh { "园区" } else { "Park" },
+            format!("{p} {}", f.site.park_level.map(|p| p.id()).unwrap_or("")),
+        ));
+    }
+    l.push(section(app.t(Msg::Request), ""));
+    let cap = match (f.request.capacity_kw, f.request.capacity_kva) {
+        (Some(kw), _) => format!("{kw} kW"),
+        (_, Some(kva)) => format!("{kva} kVA"),
+        _ => "-".into(),
+    };
+    l.push(kv(
+        if lang == Lang::Zh {
+            "电压/容量"
+        } else {
+            "Voltage/capacity"
+        },
+        format!("{} {cap}", f.request.voltage.id()),
+    ));
+    l.push(kv(
+        if lang == Lang::Zh {
+            "永久/直装/简线"
+        } else {
+            "Perm/direct/line"
+        },
+        format!(
+            "{} / {} / {}",
+            yes_no(f.request.permanent),
+            yes_no(f.request.direct_meter),
+            yes_no(f.request.simple_line)
+        ),
+    ));
+    l.push(kv(
+        if lang == Lang::Zh {
+            "受理时间"
+        } else {
+            "Received"
+        },
+        f.received_at.format("%Y-%m-%d %H:%M").to_string(),
+    ));
+    l.push(section(app.t(Msg::DecisionTitle), ""));
+    match &a.decision {
+        None => l.push(Line::styled(app.t(Msg::None), theme::dim())),
+        Some(dec) => {
+            l.push(kv(
+                app.t(Msg::ColProcess),
+                format!("{} ({})", lang.process(a.process), dec.access.voltage.id()),
+            ));
+            let programs = dec
+                .programs
+                .iter()
+                .map(|p| p.label_zh())
+                .collect::<Vec<_>>()
+                .join(" ");
+            l.push(kv(
+                app.t(Msg::Programs),
+                if programs.is_empty() {
+                    app.t(Msg::None).into()
+                } else {
+                    programs
+                },
+            ));
+            l.push(kv(
+                app.t(Msg::Boundary),
+                boundary(lang, dec.investment_boundary.id()),
+            ));
+            l.push(kv(
+                app.t(Msg::LinePayer),
+                payer(lang, dec.external_line_payer.id()),
+            ));
+            for s in &dec.steps {
+                l.push(kv(
+                    &lang.step(&s.id),
+                    format!(
+                        "{} {} ({})",
+                        s.limit_working_days,
+                        app.t(Msg::WorkingDays),
+                        s.from
+                    ),
+                ));
+            }
+            l.push(kv(
+                app.t(Msg::TariffCut),
+                format!("{:.3} yuan/kWh", dec.tariff_cut_yuan_per_kwh),
+            ));
+            l.push(kv(app.t(Msg::Rules), dec.rules.join(" ")));
+            l.push(kv(
+                app.t(Msg::Bundle),
+                format!("{} {}", dec.bundle.region, dec.bundle.version),
+            ));
+            l.push(kv(app.t(Msg::Digest), truncate(&dec.bundle.digest, 30)));
+        }
+    }
+    l
+}
+
+fn progress(app: &App, d: &DetailData, width: u16) -> Vec<Line<'static>> {
+    let lang = app.lang;
+    let a = &d.app;
+    let mut l = vec![Line::from(vec![
+        Span::styled(format!("{} ", app.t(Msg::ColState)), theme::dim()),
+        Span::styled(lang.state(a.status).to_string(), theme::title()),
+        Span::styled(format!("   {} ", app.t(Msg::ColDeadline)), theme::dim()),
+        Span::raw(
+            a.deadline
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_else(|| "-".into()),
+        ),
+        Span::styled(format!("   {} ", app.t(Msg::ColRemaining)), theme::dim()),
+        remaining_span(d.remaining_wd, lang),
+    ])];
+    l.push(Line::from(vec![
+        Span::styled(
+            format!("{} {} ", app.t(Msg::WorkingDays), app.t(Msg::GridDays)),
+            theme::dim(),
+        ),
+        Span::raw(
+            d.grid_wd_used
+                .map(|n| n.to_string())
+                .unwrap_or_else(|| "-".into()),
+        ),
+        Span::styled(format!("   {} ", app.t(Msg::CustomerDays)), theme::dim()),
+        Span::raw(
+            d.customer_wd_used
+                .map(|n| n.to_string())
+                .unwrap_or_else(|| "-".into()),
+        ),
+    ]));
+    let next = match &d.pending {
+        Some(p) => format!(
+            "{} {} {}  ({} {}{})",
+            lang.step(&p.step),
+            match lang {
+                Lang::Zh => "截止",
+                Lang::En => "due",
+            },
+            p.deadline.format("%Y-%m-%d"),
+            p.limit_working_days,
+            app.t(Msg::WorkingDays),
+            match lang {
+                Lang::Zh => format!(", 自 {} 起算", p.counted_from),
+                Lang::En => format!(" from {}", p.counted_from),
+            }
+        ),
+        None if d.next_states.is_empty() => app.t(Msg::None).to_string(),
+        None => d
+            .next_states
+            .iter()
+            .map(|s| lang.state(*s))
+            .collect::<Vec<_>>()
+            .join(" / "),
+    };
+    l.push(Line::from(vec![
+        Span::styled(format!("{} ", app.t(Msg::NextStep)), theme::dim()),
+        Span::styled(next, theme::warn()),
+    ]));
+    if let Some((limit, left)) = d.grid_total {
+        l.push(Line::from(vec![
+            Span::styled(format!("{} ", app.t(Msg::GridTotal)), theme::dim()),
+            Span::raw(format!("{limit} {}, ", app.t(Msg::WorkingDays))),
+            remaining_span(Some(left), lang),
+        ]));
+    }
+    if let Some(e) = &d.timeline_error {
+        l.push(Line::styled(e.clone(), theme::alarm()));
+    }
+    l.push(section(app.t(Msg::Timeline), ""));
+    let w = width as usize;
+    for (i, t) in d.timeline.iter().enumerate().rev() {
+        let marker = if i + 1 == d.timeline.len() {
+            "* "
+        } else {
+            "| "
+        };
+        let mut spans = vec![
+            Span::styled(marker, theme::key()),
+            Span::raw(t.at.format("%m-%d %H:%M ").to_string()),
+            Span::styled(
+                match (lang, t.moved_to) {
+                    (Lang::En, Some(s)) => lang.state(s).to_string(),
+                    _ => t.what.clone(),
+                },
+                if i + 1 == d.timeline.len() {
+                    theme::title()
+                } else {
+                    ratatui::style::Style::new()
+                },
+            ),
+            Span::styled(format!("  {}", t.actor), theme::dim()),
+        ];
+        if let (Some(g), c) = (t.grid_wd, t.customer_wd) {
+            spans.push(Span::styled(
+                format!(
+                    "  {}{g}{}",
+                    app.t(Msg::GridDays),
+                    c.map(|c| format!(" {}{c}", app.t(Msg::CustomerDays)))
+                        .unwrap_or_default()
+                ),
+                theme::dim(),
+            ));
+        }
+        if let Some(dl) = t.deadline {
+            spans.push(Span::styled(
+                format!("  {} {}", app.t(Msg::ColDeadline), dl.format("%m-%d")),
+                theme::dim(),
+            ));
+        }
+        l.push(Line::from(spans));
+        if let Some(n) = &t.note {
+            for part in textwrap::wrap(n, w.saturating_sub(4).max(10)) {
+                l.push(Line::from(vec![
+                    Span::styled("|   ", theme::key()),
+                    Span::styled(part.to_string(), theme::dim()),
+                ]));
+            }
+        }
+    }
+    l.push(section(app.t(Msg::SideFlows), ""));
+    if d.side_flows.is_empty() {
+        l.push(Line::styled(app.t(Msg::None), theme::dim()));
+    }
+    for s in &d.side_flows {
+        l.push(Line::from(vec![
+            Span::raw(format!("  {} ", pad(&flow_label(lang, &s.flow), 16))),
+            Span::styled(s.state.clone(), theme::title()),
+            Span::styled(
+                if s.actions.is_empty() {
+                    String::new()
+                } else {
+                    format!("  [{}]", s.actions.join(", "))
+                },
+                theme::dim(),
+            ),
+        ]));
+    }
+    l.push(section(app.t(Msg::Actions), ""));
+    let mut acts: Vec<Span> = Vec::new();
+    let forward: Vec<State> = d
+        .next_states
+        .iter()
+        .copied()
+        .filter(|s| *s != State::Cancelled)
+        .collect();
+    let mut push = |cmd: Command, extra: String| {
+        acts.push(Span::styled(
+            format!("{} ", app.keymap.keys_label(cmd)),
+            theme::key(),
+        ));
+        acts.push(Span::raw(format!("{}{extra}   ", cmd.binding().desc(lang))));
+    };
+    if !forward.is_empty() {
+        push(
+            Command::Advance,
+            format!(
+                " ({})",
+                forward
+                    .iter()
+                    .map(|s| lang.state(*s))
+                    .collect::<Vec<_>>()
+                    .join("/")
+            ),
+        );
+    }
+    if forward.contains(&State::CompletionReported) {
+        push(Command::CompletionReported, String::new());
+    }
+    for (flow, cmd) in [
+        ("cloud_acceptance", Command::CloudAcceptance),
+        ("appointment", Command::Appointment),
+        ("filing", Command::Filing),
+        ("joint", Command::JointApplication),
+        ("transfer", Command::TransferFlow),
+        ("grid_project", Command::GridProject),
+    ] {
+        if d.side_flows
+            .iter()
+            .any(|s| s.flow == flow && !s.actions.is_empty())
+        {
+            push(cmd, String::new());
+        }
+    }
+    if d.next_states.contains(&State::Cancelled) {
+        push(Command::Cancel, String::new());
+    }
+    push(Command::AddNote, String::new());
+    push(Command::Back, String::new());
+    // Wrap the action hints by display width.
+    let mut line: Vec<Span> = Vec::new();
+    let mut used = 0;
+    for pair in acts.chunks(2) {
+        let wpair: usize = pair
+            .iter()
+            .map(|s| unicode_width::UnicodeWidthStr::width(s.content.as_ref()))
+            .sum();
+        if used + wpair > w && !line.is_empty() {
+            l.push(Line::from(std::mem::take(&mut line)));
+            used = 0;
+        }
+        used += wpair;
+        line.extend(pair.iter().cloned());
+    }
+    if !line.is_empty() {
+        l.push(Line::from(line));
+    }
+    l
+}
+
+pub(crate) fn flow_label(lang: Lang, flow: &str) -> String {
+    let zh = match flow {
+        "grid_project" => "配套电网工程",
+        "filing" => "承诺备案",
+        "cloud_acceptance" => "云验收",
+        "joint" => "联合报装",
+        "appointment" => "预约上门",
+        "transfer" => "联合过户",
+        "zero_certificate" => "零证办电",
+        other => other,
+    };
+    match lang {
+        Lang::Zh => zh.to_string(),
+        Lang::En => flow.replace('_', " "),
+    }
+}

@@ -1,0 +1,202 @@
+//! 界面: drawing the console from its state. Nothing here does I/O or changes the state.
+
+mod applications;
+mod dashboard;
+mod detail;
+mod dialogs;
+mod help;
+mod new_application;
+mod palette;
+mod policies;
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+use unicode_width::UnicodeWidthStr;
+
+use super::app::{App, Overlay, Screen};
+use super::i18n::Msg;
+use super::keymap::Command;
+
+/// The calm palette: one accent, one warning, one alarm.
+pub(crate) mod theme {
+    use ratatui::style::{Color, Modifier, Style};
+    pub const ACCENT: Color = Color::Cyan;
+    pub fn title() -> Style {
+        Style::new().fg(ACCENT).add_modifier(Modifier::BOLD)
+    }
+    pub fn header() -> Style {
+        Style::new().add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
+    }
+    pub fn dim() -> Style {
+        Style::new().fg(Color::DarkGray)
+    }
+    pub fn selected() -> Style {
+        Style::new()
+            .bg(Color::Rgb(40, 60, 80))
+            .add_modifier(Modifier::BOLD)
+    }
+    pub fn warn() -> Style {
+        Style::new().fg(Color::Yellow)
+    }
+    pub fn alarm() -> Style {
+        Style::new().fg(Color::Red).add_modifier(Modifier::BOLD)
+    }
+    pub fn ok() -> Style {
+        Style::new().fg(Color::Green)
+    }
+    pub fn key() -> Style {
+        Style::new().fg(ACCENT)
+    }
+    pub fn dialog() -> Style {
+        Style::new().bg(Color::Rgb(30, 34, 44)).fg(Color::White)
+    }
+}
+
+/// Draw the whole console.
+pub fn draw(app: &App, frame: &mut Frame) {
+    let [tabs, body, status] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(frame.area());
+    draw_tabs(app, frame, tabs);
+    match app.screen {
+        Screen::Applications => applications::draw(app, frame, body),
+        Screen::NewApplication => new_application::draw(app, frame, body),
+        Screen::Detail => detail::draw(app, frame, body),
+        Screen::Dashboard => dashboard::draw(app, frame, body),
+        Screen::Policies => policies::draw(app, frame, body),
+    }
+    draw_status(app, frame, status);
+    match &app.overlay {
+        None => {}
+        Some(Overlay::Help { scroll }) => help::draw(app, frame, *scroll),
+        Some(Overlay::Palette { input, selected }) => palette::draw(app, frame, input, *selected),
+        Some(o) => dialogs::draw(app, frame, o),
+    }
+}
+
+fn draw_tabs(app: &App, frame: &mut Frame, area: Rect) {
+    let tabs = [
+        (
+            Screen::Applications,
+            Command::GoApplications,
+            Msg::ScreenApplications,
+        ),
+        (Screen::NewApplication, Command::GoNew, Msg::ScreenNew),
+        (
+            Screen::Dashboard,
+            Command::GoDashboard,
+            Msg::ScreenDashboard,
+        ),
+        (Screen::Policies, Command::GoPolicies, Msg::ScreenPolicies),
+    ];
+    let mut spans = vec![
+        Span::styled(
+            format!(" {} ", app.t(Msg::AppTitle)),
+            theme::title().add_modifier(Modifier::REVERSED),
+        ),
+        Span::raw(" "),
+    ];
+    for (screen, cmd, label) in tabs {
+        let key = app
+            .keymap
+            .keys(cmd)
+            .first()
+            .map(|k| k.to_string())
+            .unwrap_or_default();
+        let style = if app.screen == screen
+            || (screen == Screen::Applications && app.screen == Screen::Detail)
+        {
+            theme::title()
+        } else {
+            theme::dim()
+        };
+        spans.push(Span::styled(format!("{key} "), theme::key()));
+        spans.push(Span::styled(label.text(app.lang), style));
+        spans.push(Span::raw("   "));
+    }
+    let help = format!(
+        "{} {}  {} {}",
+        app.keymap.keys_label(Command::Help),
+        app.t(Msg::Help),
+        app.keymap.keys_label(Command::Palette),
+        app.t(Msg::Palette)
+    );
+    let used: usize = spans.iter().map(|s| s.content.width()).sum();
+    let pad = (area.width as usize).saturating_sub(used + help.width());
+    spans.push(Span::raw(" ".repeat(pad)));
+    spans.push(Span::styled(help, theme::dim()));
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn draw_status(app: &App, frame: &mut Frame, area: Rect) {
+    let mut spans = Vec::new();
+    if app.pending > 0 {
+        let work = match &app.progress {
+            Some((label, done, total)) if *total > 0 => {
+                format!(" {label} {}% ", done * 100 / total)
+            }
+            Some((label, done, _)) => format!(" {label} {done} "),
+            None => format!(" {} ", app.t(Msg::Working)),
+        };
+        spans.push(Span::styled(
+            work,
+            Style::new().bg(Color::Yellow).fg(Color::Black),
+        ));
+        spans.push(Span::raw(" "));
+    }
+    let style = if app.status_is_error {
+        theme::alarm()
+    } else {
+        Style::new()
+    };
+    spans.push(Span::styled(
+        super::text_input::truncate(&app.status, area.width as usize),
+        style,
+    ));
+    frame.render_widget(
+        Paragraph::new(Line::from(spans)).style(Style::new().bg(Color::Rgb(24, 24, 28))),
+        area,
+    );
+}
+
+/// A centred rectangle `w` x `h` inside `area`.
+pub(crate) fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+/// A section title line: `label` in bold, with a dim hint after it.
+pub(crate) fn section(label: &str, hint: &str) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(label.to_string(), theme::header()),
+        Span::styled(format!("  {hint}"), theme::dim()),
+    ])
+}
+
+/// Remaining working days as text and style: alarm when past, warning when 1 or less.
+pub(crate) fn remaining_span(wd: Option<i64>, lang: super::i18n::Lang) -> Span<'static> {
+    match wd {
+        None => Span::styled("-", theme::dim()),
+        Some(d) if d < 0 => Span::styled(
+            match lang {
+                super::i18n::Lang::Zh => format!("超{}", -d),
+                super::i18n::Lang::En => format!("{d}"),
+            },
+            theme::alarm(),
+        ),
+        Some(d) if d <= 1 => Span::styled(d.to_string(), theme::warn()),
+        Some(d) => Span::raw(d.to_string()),
+    }
+}

@@ -1,0 +1,695 @@
+//! 后台工作线程: the thread that owns the [`Desk`] and the policy catalog. The console sends it
+//! [`Request`]s; every answer comes back as an [`Action`]. Superseded listing and preview
+//! requests are dropped, and a long scan stops as soon as a newer listing is asked for.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, Sender};
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+
+use crate::domain::calendar::WorkingCalendar;
+use crate::domain::metrics::MetricsBuilder;
+use crate::domain::ports::{Decider, Query, SortBy};
+use crate::domain::sideflow::SideFlows;
+use crate::domain::timeline::timeline;
+use crate::domain::workflow::next_states;
+use crate::domain::{AppId, Application, Decision};
+use crate::service::Desk;
+
+use super::action::{
+    Action, BundleRow, DetailData, DiffSummary, ListRow, Metrics, Preview, Request, SideFlowRow,
+    TimelineRow,
+};
+use super::app::fuzzy_score;
+
+/// What the Policies screen needs from the policy host; the binary wires the real one.
+pub trait PolicyCatalog: Send + Sync {
+    /// Every bundle found (under `policies/`), the active one marked.
+    fn bundles(&self) -> Vec<BundleRow>;
+    /// Load a bundle as a decider; a refused module is an error naming it.
+    fn open(&self, dir: &str) -> Result<Arc<dyn Decider>, String>;
+    /// Record `dir` as the active bundle (the desk already decides with it).
+    fn activate(&self, desk: &Desk, dir: &str) -> Result<String, String>;
+}
+
+/// The handle the console keeps: requests go in, answers come back through the inbox.
+pub struct Worker {
+    tx: Sender<Request>,
+    latest_list: Arc<AtomicU64>,
+}
+
+impl Worker {
+    /// Start the worker thread over `desk`; answers go to `inbox`.
+    pub fn spawn(
+        desk: Arc<Desk>,
+        catalog: Option<Arc<dyn PolicyCatalog>>,
+        actor: String,
+        inbox: Sender<Action>,
+    ) -> Worker {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let latest_list = Arc::new(AtomicU64::new(0));
+        let mut state = WorkerState {
+            desk,
+            catalog,
+            actor,
+            inbox,
+            latest_list: latest_list.clone(),
+            search: None,
+        };
+        std::thread::Builder::new()
+            .name("powerdesk-worker".into())
+            .spawn(move || state.serve(rx))
+            .expect("spawning the worker thread");
+        Worker { tx, latest_list }
+    }
+
+    /// The outbox for [`super::Session`]: records the newest listing generation, then sends.
+    pub fn outbox(&self) -> Box<dyn FnMut(Request) + Send> {
+        let tx = self.tx.clone();
+        let latest = self.latest_list.clone();
+        Box::new(move |r| {
+            if let Request::List { generation, .. } = &r {
+                latest.fetch_max(*generation, Ordering::SeqCst);
+            }
+            let _ = tx.send(r);
+        })
+    }
+}
+
+/// The ids matching a fuzzy search, best first; kept while the search and filters stay the same.
+struct SearchCache {
+    key: (String, Query),
+    ids: Vec<AppId>,
+}
+
+struct WorkerState {
+    desk: Arc<Desk>,
+    catalog: Option<Arc<dyn PolicyCatalog>>,
+    actor: String,
+    inbox: Sender<Action>,
+    latest_list: Arc<AtomicU64>,
+    search: Option<SearchCache>,
+}
+
+/// Working days left from `today` to `deadline` (negative when past).
+pub fn remaining_working_days(
+    calendar: &WorkingCalendar,
+    today: NaiveDate,
+    deadline: NaiveDate,
+) -> Option<i64> {
+    if deadline >= today {
+        calendar
+            .working_days_between(today, deadline)
+            .ok()
+            .map(i64::from)
+    } else {
+        calendar
+            .working_days_between(deadline, today)
+            .ok()
+            .map(|n| -i64::from(n.max(1)))
+    }
+}
+
+impl WorkerState {
+    fn serve(&mut self, rx: Receiver<Request>) {
+        let mut queue: VecDeque<Request> = VecDeque::new();
+        loop {
+            if queue.is_empty() {
+                match rx.recv() {
+                    Ok(r) => queue.push_back(r),
+                    Err(_) => return,
+                }
+            }
+            while let Ok(r) = rx.try_recv() {
+                queue.push_back(r);
+            }
+            let Some(r) = queue.pop_front() else { continue };
+            // A listing or preview with a newer one queued behind it is answered as superseded.
+            let superseded = match &r {
+                Request::List { .. } => queue.iter().any(|q| matches!(q, Request::List { .. })),
+                Request::Preview { .. } => {
+                    queue.iter().any(|q| matches!(q, Request::Preview { .. }))
+                }
+                _ => false,
+            };
+            let answer = if superseded {
+                match r {
+                    Request::List { generation, .. } => Action::ListLoaded {
+                        generation: generation.wrapping_sub(u64::MAX / 2),
+                        offset: 0,
+                        rows: Vec::new(),
+                        total: 0,
+                    },
+                    _ => Action::PreviewReady {
+                        generation: u64::MAX,
+                        result: Err(String::new()),
+                    },
+                }
+            } else {
+                self.handle(r)
+            };
+            if self.inbox.send(answer).is_err() {
+                return;
+            }
+        }
+    }
+
+    fn progress(&self, label: &str, done: u64, total: u64) {
+        let _ = self.inbox.send(Action::Progress {
+            label: label.to_string(),
+            done,
+            total,
+        });
+    }
+
+    fn handle(&mut self, r: Request) -> Action {
+        match r {
+            Request::List {
+                generation,
+                query,
+                fuzzy,
+                today,
+            } => match self.list(generation, query, fuzzy, today) {
+                Ok(Some((offset, rows, total))) => Action::ListLoaded {
+                    generation,
+                    offset,
+                    rows,
+                    total,
+                },
+                // Stopped for a newer listing: answer with a generation nobody waits for.
+                Ok(None) => Action::ListLoaded {
+                    generation: generation.wrapping_sub(u64::MAX / 2),
+                    offset: 0,
+                    rows: Vec::new(),
+                    total: 0,
+                },
+                Err(e) => Action::Failed(e),
+            },
+            Request::Detail { id, today } => match self.detail(&id, today) {
+                Ok(d) => Action::DetailLoaded(Box::new(d)),
+                Err(e) => Action::Failed(e),
+            },
+            Request::Preview { generation, form } => Action::PreviewReady {
+                generation,
+                result: self.preview(&form).map(Box::new),
+            },
+            Request::Submit { form } => Action::Submitted(
+                self.desk
+                    .submit(*form, &self.actor)
+                    .map(Box::new)
+                    .map_err(|e| e.to_string()),
+            ),
+            Request::Advance { id, to, note } => {
+                let result = self
+                    .desk
+                    .advance(&id, to, None, note, &self.actor)
+                    .map(|a| format!("{} -> {}", a.id, a.status.id()))
+                    .map_err(|e| e.to_string());
+                Action::Written { id, result }
+            }
+            Request::Cancel { id, reason } => {
+                let result = self
+                    .desk
+                    .cancel(&id, &reason, &self.actor)
+                    .map(|a| format!("{} -> {}", a.id, a.status.id()))
+                    .map_err(|e| e.to_string());
+                Action::Written { id, result }
+            }
+            Request::Note { id, note } => {
+                let result = self
+                    .desk
+                    .note(&id, &note, &self.actor)
+                    .map(|e| format!("{}: #{}", e.draft.app_id, e.seq))
+                    .map_err(|e| e.to_string());
+                Action::Written { id, result }
+            }
+            Request::SideFlow { id, flow, action } => Action::Written {
+                id: id.clone(),
+                result: Err(format!(
+                    "{id}: {flow}/{action}: side-flow actions are not yet offered by the desk service; nothing was written"
+                )),
+            },
+            Request::Metrics { today } => match self.metrics(today) {
+                Ok(m) => Action::MetricsReady(Box::new(m)),
+                Err(e) => Action::Failed(e),
+            },
+            Request::Policies => Action::PoliciesLoaded(self.bundles()),
+            Request::PolicyDiff { dir } => Action::DiffReady(self.diff(&dir)),
+            Request::PolicyActivate { dir } => Action::Activated(self.activate(&dir)),
+        }
+    }
+
+    fn rows(&self, apps: Vec<Application>, today: NaiveDate) -> Vec<ListRow> {
+        let cal = self.desk.calendar();
+        apps.into_iter()
+            .map(|app| {
+                let remaining_wd = app
+                    .deadline
+                    .and_then(|d| remaining_working_days(cal, today, d));
+                ListRow { app, remaining_wd }
+            })
+            .collect()
+    }
+
+    /// A page of the listing: from the store's indexes, or from the fuzzy-search cache.
+    #[allow(clippy::type_complexity)]
+    fn list(
+        &mut self,
+        generation: u64,
+        query: Query,
+        fuzzy: Option<String>,
+        today: NaiveDate,
+    ) -> Result<Option<(usize, Vec<ListRow>, u64)>, String> {
+        let Some(needle) = fuzzy else {
+            let page = self.desk.list(&query).map_err(|e| e.to_string())?;
+            let offset = query.offset;
+            return Ok(Some((offset, self.rows(page.items, today), page.total)));
+        };
+        let key = (
+            needle.clone(),
+            Query {
+                offset: 0,
+                limit: 0,
+                ..query.clone()
+            },
+        );
+        if self.search.as_ref().map(|s| &s.key) != Some(&key) {
+            let Some(ids) = self.search_ids(generation, &needle, &query)? else {
+                return Ok(None);
+            };
+            self.search = Some(SearchCache { key, ids });
+        }
+        let ids = &self.search.as_ref().expect("cache just filled").ids;
+        let total = ids.len() as u64;
+        let mut apps = Vec::new();
+        for id in ids.iter().skip(query.offset).take(query.limit) {
+            if let Some(app) = self.desk.repository().get(id).map_err(|e| e.to_string())? {
+                apps.push(app);
+            }
+        }
+        Ok(Some((query.offset, self.rows(apps, today), total)))
+    }
+
+    /// Scan every application for a fuzzy match on name, ID number or address, with the
+    /// listing's filters; None when a newer listing was asked for meanwhile.
+    fn search_ids(
+        &self,
+        generation: u64,
+        needle: &str,
+        q: &Query,
+    ) -> Result<Option<Vec<AppId>>, String> {
+        let mut hits: Vec<(i64, Option<NaiveDate>, AppId)> = Vec::new();
+        let mut seen = 0u64;
+        let mut stopped = false;
+        let label = format!("/{needle}");
+        self.desk
+            .scan(&mut |app| {
+                seen += 1;
+                if seen % 20_000 == 0 {
+                    if self.latest_list.load(Ordering::SeqCst) != generation {
+                        stopped = true;
+                        return false;
+                    }
+                    self.progress(&label, seen, 0);
+                }
+                if q.status.is_some_and(|s| s != app.status)
+                    || q.process.is_some_and(|p| p != app.process)
+                    || q.class.is_some_and(|c| c != app.form.customer.class)
+                    || q.county
+                        .as_ref()
+                        .is_some_and(|c| *c != app.form.site.county)
+                    || q.overdue_on.is_some_and(|d| {
+                        app.status.is_terminal() || app.deadline.is_none_or(|dl| dl >= d)
+                    })
+                {
+                    return true;
+                }
+                let f = &app.form;
+                let score = [
+                    fuzzy_score(needle, &f.customer.name),
+                    fuzzy_score(needle, &f.customer.id_number),
+                    fuzzy_score(needle, &f.site.address),
+                    fuzzy_score(needle, &app.id.0),
+                ]
+                .into_iter()
+                .flatten()
+                .max();
+                if let Some(s) = score {
+                    hits.push((s, app.deadline, app.id));
+                }
+                true
+            })
+            .map_err(|e| e.to_string())?;
+        if stopped {
+            return Ok(None);
+        }
+        match q.sort {
+            SortBy::Id => hits.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.2.cmp(&b.2))),
+            SortBy::Deadline => {
+                hits.sort_by(|a, b| (a.1.is_none(), a.1, &a.2).cmp(&(b.1.is_none(), b.1, &b.2)))
+            }
+        }
+        Ok(Some(hits.into_iter().map(|h| h.2).collect()))
+    }
+
+    fn detail(&self, id: &AppId, today: NaiveDate) -> Result<DetailData, String> {
+        let dossier = self.desk.show(id).map_err(|e| e.to_string())?;
+        let app = dossier.application;
+        let cal = self.desk.calendar();
+        let mut data = DetailData {
+            timeline: Vec::new(),
+            next_states: next_states(app.process, app.status),
+            pending: None,
+            grid_total: None,
+            timeline_error: None,
+            side_flows: side_flow_rows(&app.side_flows, app.status.is_terminal()),
+            grid_wd_used: None,
+            customer_wd_used: None,
+            remaining_wd: app
+                .deadline
+                .and_then(|d| remaining_working_days(cal, today, d)),
+            app,
+        };
+        match timeline(&data.app, &dossier.events, cal, today) {
+            Ok(t) => {
+                data.timeline = t
+                    .entries
+                    .iter()
+                    .map(|e| TimelineRow {
+                        at: e.at,
+                        actor: e.actor.clone(),
+                        what: e.label.clone(),
+                        moved_to: e.moved.then_some(e.state),
+                        note: e.note.clone(),
+                        deadline: e.step.as_ref().map(|s| s.deadline),
+                        grid_wd: e.moved.then_some(e.grid_working_days),
+                        customer_wd: e.moved.then_some(e.customer_working_days),
+                    })
+                    .collect();
+                data.grid_wd_used = Some(t.grid_working_days);
+                data.customer_wd_used = Some(t.customer_working_days);
+                data.grid_total = t
+                    .grid_total_limit_working_days
+                    .zip(t.grid_total_remaining_working_days);
+                if let Some(p) = &t.pending {
+                    data.remaining_wd = Some(p.remaining_working_days);
+                }
+                data.pending = t.pending;
+                data.next_states = t.next;
+            }
+            Err(e) => {
+                data.timeline_error = Some(e.to_string());
+                data.timeline = dossier
+                    .events
+                    .iter()
+                    .map(|e| TimelineRow {
+                        at: e.draft.at,
+                        actor: e.draft.actor.clone(),
+                        what: format!("{:?}", e.draft.kind),
+                        moved_to: None,
+                        note: e.draft.note.clone(),
+                        deadline: None,
+                        grid_wd: None,
+                        customer_wd: None,
+                    })
+                    .collect();
+            }
+        }
+        Ok(data)
+    }
+
+    fn preview(&self, form: &crate::domain::ApplicationForm) -> Result<Preview, String> {
+        let p = self.desk.preview(form).map_err(|e| e.to_string())?;
+        let cal = self.desk.calendar();
+        let received = form.received_at.date_naive();
+        let step_dates = p
+            .decision
+            .iter()
+            .flat_map(|d| d.steps.iter())
+            .map(|s| {
+                let date = (s.from == "accepted")
+                    .then(|| cal.add_working_days(received, s.limit_working_days).ok())
+                    .flatten();
+                (s.id.clone(), date)
+            })
+            .collect();
+        let rule_texts = self.rule_texts(p.decision.as_ref());
+        Ok(Preview {
+            process: p.process,
+            decision: p.decision,
+            deadline: p.deadline,
+            step_dates,
+            rule_texts,
+        })
+    }
+
+    fn rule_texts(&self, decision: Option<&Decision>) -> Vec<(String, String)> {
+        let (Some(d), Some(catalog)) = (decision, &self.catalog) else {
+            return Vec::new();
+        };
+        catalog
+            .bundles()
+            .into_iter()
+            .find(|b| b.digest == d.bundle.digest)
+            .map(|b| b.rules)
+            .unwrap_or_default()
+    }
+
+    fn metrics(&self, today: NaiveDate) -> Result<Metrics, String> {
+        let cal = self.desk.calendar();
+        let repo = self.desk.repository().clone();
+        let mut builder = MetricsBuilder::new();
+        let mut overdue: Vec<(AppId, String, i64)> = Vec::new();
+        let mut overdue_total = 0u64;
+        let (mut skipped, mut first_skip) = (0u64, None);
+        let mut seen = 0u64;
+        let mut failure = None;
+        self.desk
+            .scan(&mut |app| {
+                seen += 1;
+                if seen % 10_000 == 0 {
+                    self.progress("metrics", seen, 0);
+                }
+                let events = match repo.events(&app.id) {
+                    Ok(e) => e,
+                    Err(e) => {
+                        failure = Some(e.to_string());
+                        return false;
+                    }
+                };
+                if let Err(e) = builder.add(&app, &events, cal) {
+                    skipped += 1;
+                    first_skip.get_or_insert_with(|| format!("{}: {e}", app.id));
+                }
+                if let Some(d) = app.deadline.filter(|d| *d < today) {
+                    if !app.status.is_terminal() {
+                        overdue_total += 1;
+                        let past = remaining_working_days(cal, today, d).unwrap_or(-1).abs();
+                        overdue.push((app.id.clone(), app.form.customer.name.clone(), past));
+                        if overdue.len() > 400 {
+                            overdue.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
+                            overdue.truncate(200);
+                        }
+                    }
+                }
+                true
+            })
+            .map_err(|e| e.to_string())?;
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        overdue.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
+        overdue.truncate(200);
+        Ok(Metrics {
+            figures: builder.finish(),
+            overdue,
+            overdue_total,
+            skipped,
+            first_skip,
+        })
+    }
+
+    fn bundles(&self) -> Vec<BundleRow> {
+        match &self.catalog {
+            Some(c) => c.bundles(),
+            None => Vec::new(),
+        }
+    }
+
+    /// What switching to `dir` would change: every stored application decided again.
+    fn diff(&self, dir: &str) -> Result<DiffSummary, String> {
+        let catalog = self
+            .catalog
+            .as_ref()
+            .ok_or("no policy bundles are configured")?;
+        let decider = catalog.open(dir)?;
+        let mut summary = DiffSummary {
+            to_dir: dir.to_string(),
+            checked: 0,
+            changed: 0,
+            lines: Vec::new(),
+        };
+        let mut failure = None;
+        self.desk
+            .scan(&mut |app| {
+                summary.checked += 1;
+                if summary.checked % 5_000 == 0 {
+                    self.progress("diff", summary.checked, 0);
+                }
+                match decider.decide(&app.form, app.form.received_at.date_naive()) {
+                    Ok(new) => {
+                        if let Some(change) = decision_change(app.decision.as_ref(), &new) {
+                            summary.changed += 1;
+                            if summary.lines.len() < 30 {
+                                summary.lines.push(format!("{}: {change}", app.id));
+                            }
+                        }
+                        true
+                    }
+                    Err(e) => {
+                        failure = Some(format!("{}: {e}", app.id));
+                        false
+                    }
+                }
+            })
+            .map_err(|e| e.to_string())?;
+        match failure {
+            Some(e) => Err(e),
+            None => Ok(summary),
+        }
+    }
+
+    fn activate(&self, dir: &str) -> Result<String, String> {
+        let catalog = self
+            .catalog
+            .as_ref()
+            .ok_or("no policy bundles are configured")?;
+        let decider = catalog.open(dir)?;
+        let previous = self.desk.decider();
+        self.desk.set_decider(Some(decider));
+        catalog.activate(&self.desk, dir).inspect_err(|_| {
+            // Keep the last good bundle when recording the switch fails.
+            self.desk.set_decider(previous.clone());
+        })
+    }
+}
+
+/// The fields of a decision that changed, in short; None when nothing did.
+pub fn decision_change(old: Option<&Decision>, new: &Decision) -> Option<String> {
+    let Some(old) = old else {
+        return Some(format!("none -> {}", new.access.class.id()));
+    };
+    let mut parts = Vec::new();
+    if old.access != new.access {
+        parts.push(format!(
+            "access {} -> {}",
+            old.access.class.id(),
+            new.access.class.id()
+        ));
+    }
+    if old.programs != new.programs {
+        let p = |d: &Decision| {
+            let v: Vec<_> = d.programs.iter().map(|p| p.id()).collect();
+            if v.is_empty() {
+                "none".to_string()
+            } else {
+                v.join("+")
+            }
+        };
+        parts.push(format!("programs {} -> {}", p(old), p(new)));
+    }
+    if old.investment_boundary != new.investment_boundary {
+        parts.push(format!(
+            "boundary {} -> {}",
+            old.investment_boundary.id(),
+            new.investment_boundary.id()
+        ));
+    }
+    if old.external_line_payer != new.external_line_payer {
+        parts.push(format!(
+            "payer {} -> {}",
+            old.external_line_payer.id(),
+            new.external_line_payer.id()
+        ));
+    }
+    if old.steps != new.steps
+        || old.grid_total_limit_working_days != new.grid_total_limit_working_days
+    {
+        parts.push("step limits".into());
+    }
+    if old.tariff_cut_yuan_per_kwh != new.tariff_cut_yuan_per_kwh {
+        parts.push(format!(
+            "tariff cut {} -> {}",
+            old.tariff_cut_yuan_per_kwh, new.tariff_cut_yuan_per_kwh
+        ));
+    }
+    if old.rules != new.rules && parts.is_empty() {
+        parts.push(format!(
+            "rules {} -> {}",
+            old.rules.join(","),
+            new.rules.join(",")
+        ));
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
+}
+
+/// The side flows of an application with their states and the actions legal now.
+pub fn side_flow_rows(flows: &SideFlows, closed: bool) -> Vec<SideFlowRow> {
+    let status = |v: serde_json::Value| -> String {
+        v.get("status")
+            .and_then(|s| s.as_str().map(str::to_string))
+            .unwrap_or_else(|| "started".into())
+    };
+    let state = |flow: &str| -> Option<String> {
+        let v = match flow {
+            "grid_project" => flows.grid_project.as_ref().map(|g| {
+                match (g.started, g.completed) {
+                    (None, _) => "contract_signed",
+                    (Some(_), None) => "started",
+                    _ => "completed",
+                }
+                .to_string()
+            }),
+            "filing" => flows
+                .filing
+                .as_ref()
+                .map(|f| status(serde_json::to_value(f).unwrap_or_default())),
+            "cloud_acceptance" => flows
+                .cloud_acceptance
+                .as_ref()
+                .map(|f| status(serde_json::to_value(f).unwrap_or_default())),
+            "joint" => flows.joint.as_ref().map(|_| "applied".to_string()),
+            "appointment" => flows
+                .appointment
+                .as_ref()
+                .map(|f| status(serde_json::to_value(f).unwrap_or_default())),
+            "transfer" => flows
+                .transfer
+                .as_ref()
+                .map(|f| status(serde_json::to_value(f).unwrap_or_default())),
+            _ => None,
+        };
+        v
+    };
+    [
+        "grid_project",
+        "filing",
+        "cloud_acceptance",
+        "joint",
+        "appointment",
+        "transfer",
+    ]
+    .iter()
+    .map(|flow| SideFlowRow {
+        flow: flow.to_string(),
+        state: state(flow).unwrap_or_else(|| "-".into()),
+        actions: if closed {
+            Vec::new()
+        } else {
+            flows.legal_actions(flow)
+        },
+    })
+    .collect()
+}

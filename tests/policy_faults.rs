@@ -1,0 +1,378 @@
+//! Faulty rule modules are contained, each with its own error, and the host keeps working: the
+//! last good bundle still decides after every fault.
+
+#[path = "fixtures/rule_modules.rs"]
+mod rule_modules;
+
+use std::path::Path;
+use std::time::Duration;
+
+use powerdesk::domain::application::{
+    ApplicationForm, ChosenFirms, Customer, CustomerClass, Request, RequestKind, Site, Voltage,
+};
+use powerdesk::policy::host::{ModuleSpec, PolicyError, PolicyHost, RuleModule, SandboxLimits};
+use rule_modules::{Behaviour, Draft, Spec};
+
+fn form(voltage: Voltage) -> ApplicationForm {
+    let low = voltage.is_low();
+    ApplicationForm {
+        customer: Customer {
+            name: "济宁市任城区惠民商贸有限公司".into(),
+            class: CustomerClass::SmallMicro,
+            id_number: "91370811MA3C5XXXXX".into(),
+            phone: "13800000000".into(),
+            star_rating: 0,
+        },
+        site: Site {
+            county: "任城区".into(),
+            address: "济宁市任城区某某路 18 号".into(),
+            rural: true,
+            park_name: None,
+            park_level: None,
+            kinetic_library: false,
+        },
+        request: Request {
+            kind: RequestKind::New,
+            voltage,
+            capacity_kw: low.then_some(150.0),
+            capacity_kva: (!low).then_some(1000.0),
+            permanent: true,
+            direct_meter: true,
+            simple_line: false,
+            grid_project_need_date: None,
+        },
+        received_at: "2026-03-02T09:00:00+08:00".parse().unwrap(),
+        attachments: vec![],
+        chosen_firms: ChosenFirms::default(),
+    }
+}
+
+fn load(host: &PolicyHost, dir: &Path, spec: &Spec) -> Result<RuleModule, PolicyError> {
+    let file = format!("{}.wasm", spec.name);
+    let sha = rule_modules::write(dir, &file, spec);
+    host.load(&ModuleSpec {
+        name: spec.name.clone(),
+        version: spec.version.clone(),
+        file: dir.join(file),
+        expected_digest: Some(sha),
+    })
+}
+
+fn evaluation(voltage: Voltage) -> powerdesk::policy::host::wit::Evaluation {
+    let f = form(voltage);
+    powerdesk::policy::host::wit::Evaluation {
+        application: powerdesk::policy::convert::to_wit_application(&f),
+        params: vec![],
+        evaluation_date: powerdesk::policy::convert::to_wit_date(f.received_at.date_naive()),
+        draft: powerdesk::policy::convert::empty_draft(),
+    }
+}
+
+/// A good module decides, then the host is used again to prove it still works.
+struct Harness {
+    host: PolicyHost,
+    good: RuleModule,
+    _dir: tempfile::TempDir,
+}
+
+impl Harness {
+    fn new() -> Harness {
+        Self::with_limits(SandboxLimits::default())
+    }
+
+    fn with_limits(limits: SandboxLimits) -> Harness {
+        let dir = tempfile::tempdir().unwrap();
+        let host = PolicyHost::without_cache(limits);
+        let good = load(
+            &host,
+            dir.path(),
+            &Spec::new("good", Behaviour::Returns(Draft::low_voltage_three_zero())),
+        )
+        .expect("the good module loads");
+        Harness {
+            host,
+            good,
+            _dir: dir,
+        }
+    }
+
+    fn still_works(&self) {
+        let d = self
+            .host
+            .decide(&self.good, &evaluation(Voltage::V380))
+            .expect("the good module still decides");
+        assert_eq!(d.rules, vec!["T-LV".to_string()]);
+    }
+
+    fn decide_with(&self, behaviour: Behaviour) -> PolicyError {
+        let dir = tempfile::tempdir().unwrap();
+        let module = load(&self.host, dir.path(), &Spec::new("faulty", behaviour))
+            .expect("the faulty module loads");
+        let err = self
+            .host
+            .decide(&module, &evaluation(Voltage::V380))
+            .expect_err("the fault is reported");
+        self.still_works();
+        err
+    }
+}
+
+#[test]
+fn a_module_that_loops_forever_runs_out_of_fuel() {
+    let h = Harness::new();
+    let err = h.decide_with(Behaviour::LoopsForever);
+    assert!(
+        matches!(err, PolicyError::OutOfFuel { ref module, ref version, budget } if module == "faulty" && version == "0.1.0" && budget == SandboxLimits::default().fuel),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn a_module_that_loops_with_ample_fuel_is_stopped_by_the_deadline() {
+    let h = Harness::with_limits(SandboxLimits {
+        fuel: u64::MAX / 2,
+        deadline: Duration::from_millis(50),
+        ..SandboxLimits::default()
+    });
+    let err = h.decide_with(Behaviour::LoopsForever);
+    assert!(
+        matches!(
+            err,
+            PolicyError::Deadline {
+                deadline_ms: 50,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn a_module_that_exhausts_memory_hits_the_memory_cap() {
+    let h = Harness::with_limits(SandboxLimits {
+        memory_bytes: 4 << 20,
+        ..SandboxLimits::default()
+    });
+    let err = h.decide_with(Behaviour::ExhaustsMemory);
+    assert!(
+        matches!(err, PolicyError::MemoryLimit { limit_bytes, .. } if limit_bytes == 4 << 20),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn a_module_that_traps_is_reported_as_a_trap() {
+    let h = Harness::new();
+    let err = h.decide_with(Behaviour::Traps);
+    assert!(matches!(err, PolicyError::Trap { .. }), "{err:?}");
+    assert!(err.to_string().contains("faulty 0.1.0"), "{err}");
+}
+
+#[test]
+fn a_module_returning_malformed_data_is_bad_output() {
+    let h = Harness::new();
+    for behaviour in [Behaviour::BadDiscriminant, Behaviour::InvalidUtf8] {
+        let err = h.decide_with(behaviour);
+        assert!(matches!(err, PolicyError::BadOutput { .. }), "{err:?}");
+    }
+}
+
+#[test]
+fn a_module_refusing_an_application_says_why() {
+    let h = Harness::new();
+    let err = h.decide_with(Behaviour::RefusesUnsupported(
+        "35kV 以上不在本模块范围".into(),
+    ));
+    match err {
+        PolicyError::Refused { kind, message, .. } => {
+            assert_eq!(kind, "unsupported");
+            assert_eq!(message, "35kV 以上不在本模块范围");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_module_built_for_contract_2_is_refused_naming_the_supported_versions() {
+    let h = Harness::new();
+    let dir = tempfile::tempdir().unwrap();
+    let spec = Spec {
+        contract: "2.0.0".into(),
+        ..Spec::new(
+            "future",
+            Behaviour::Returns(Draft::low_voltage_three_zero()),
+        )
+    };
+    let err = load(&h.host, dir.path(), &spec).expect_err("contract 2 is refused");
+    assert!(
+        matches!(err, PolicyError::ContractMismatch { ref found, .. } if found.starts_with("2.0.0")),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("supports 1.x"), "{err}");
+    h.still_works();
+}
+
+#[test]
+fn a_module_describing_another_contract_is_refused() {
+    let h = Harness::new();
+    let dir = tempfile::tempdir().unwrap();
+    // Exports the 1.0.0 interface but says describe().contract = "2.1.0".
+    let mut spec = Spec::new("liar", Behaviour::Returns(Draft::low_voltage_three_zero()));
+    spec.contract = "1.0.0".into();
+    let bytes = rule_modules::build(&spec);
+    let patched = replace_bytes(&bytes, b"1.0.0", b"2.1.0");
+    std::fs::write(dir.path().join("liar.wasm"), &patched).unwrap();
+    let err = h
+        .host
+        .load(&ModuleSpec {
+            name: "liar".into(),
+            version: "0.1.0".into(),
+            file: dir.path().join("liar.wasm"),
+            expected_digest: None,
+        })
+        .expect_err("describe().contract 2.1.0 is refused");
+    assert!(
+        matches!(err, PolicyError::ContractMismatch { ref found, .. } if found.contains("describe")),
+        "{err:?}"
+    );
+    h.still_works();
+}
+
+/// Replace describe()'s contract, which follows the version in the module's data segment.
+fn replace_bytes(bytes: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    let needle = [b"0.1.0".as_slice(), from].concat();
+    let at = bytes
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .expect("describe data in the module");
+    let mut out = bytes.to_vec();
+    out[at + 5..at + 5 + to.len()].copy_from_slice(to);
+    out
+}
+
+#[test]
+fn a_module_that_imports_anything_is_refused_naming_the_import() {
+    let h = Harness::new();
+    let dir = tempfile::tempdir().unwrap();
+    let spec = Spec {
+        imports_clock: true,
+        ..Spec::new(
+            "clocky",
+            Behaviour::Returns(Draft::low_voltage_three_zero()),
+        )
+    };
+    let err = load(&h.host, dir.path(), &spec).expect_err("imports are refused");
+    assert!(
+        matches!(err, PolicyError::ForbiddenImport { ref import, .. } if import == "now"),
+        "{err:?}"
+    );
+    h.still_works();
+}
+
+#[test]
+fn a_tampered_module_file_fails_its_digest() {
+    let h = Harness::new();
+    let dir = tempfile::tempdir().unwrap();
+    let spec = Spec::new(
+        "tampered",
+        Behaviour::Returns(Draft::low_voltage_three_zero()),
+    );
+    let sha = rule_modules::write(dir.path(), "tampered.wasm", &spec);
+    let path = dir.path().join("tampered.wasm");
+    let mut bytes = std::fs::read(&path).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x01;
+    std::fs::write(&path, &bytes).unwrap();
+    let err = h
+        .host
+        .load(&ModuleSpec {
+            name: "tampered".into(),
+            version: "0.1.0".into(),
+            file: path,
+            expected_digest: Some(sha.clone()),
+        })
+        .expect_err("tampering is detected");
+    match &err {
+        PolicyError::DigestMismatch {
+            expected, actual, ..
+        } => {
+            assert_eq!(expected, &format!("sha256:{sha}"));
+            assert_ne!(actual, expected);
+        }
+        other => panic!("{other:?}"),
+    }
+    h.still_works();
+}
+
+#[test]
+fn an_oversized_module_file_is_refused_before_compiling() {
+    let h = Harness::with_limits(SandboxLimits {
+        max_module_bytes: 64 << 10,
+        ..SandboxLimits::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.wasm");
+    // Not even a valid module: the size check comes first.
+    std::fs::write(&path, vec![0u8; 65 << 10]).unwrap();
+    let err = h
+        .host
+        .load(&ModuleSpec {
+            name: "huge".into(),
+            version: "0.1.0".into(),
+            file: path,
+            expected_digest: None,
+        })
+        .expect_err("too large");
+    assert!(
+        matches!(err, PolicyError::TooLarge { size, limit, .. } if size == 65 << 10 && limit == 64 << 10),
+        "{err:?}"
+    );
+    h.still_works();
+}
+
+#[test]
+fn a_core_module_or_garbage_is_a_compile_error() {
+    let h = Harness::new();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("core.wasm");
+    std::fs::write(&path, wat::parse_str("(module)").unwrap()).unwrap();
+    let err = h
+        .host
+        .load(&ModuleSpec {
+            name: "core".into(),
+            version: "0.1.0".into(),
+            file: path,
+            expected_digest: None,
+        })
+        .expect_err("a core module is not a rule component");
+    assert!(matches!(err, PolicyError::Compile { .. }), "{err:?}");
+    h.still_works();
+}
+
+#[test]
+fn a_sandbox_has_no_state_across_evaluations() {
+    // Two evaluations of the same module give the same answer: each runs in a fresh instance.
+    let h = Harness::new();
+    let a = h.host.decide(&h.good, &evaluation(Voltage::V380)).unwrap();
+    let b = h.host.decide(&h.good, &evaluation(Voltage::V380)).unwrap();
+    assert_eq!(format!("{a:?}"), format!("{b:?}"));
+}
+
+#[test]
+fn the_host_keeps_deciding_after_every_fault_in_a_row() {
+    let h = Harness::with_limits(SandboxLimits {
+        memory_bytes: 4 << 20,
+        ..SandboxLimits::default()
+    });
+    for behaviour in [
+        Behaviour::LoopsForever,
+        Behaviour::ExhaustsMemory,
+        Behaviour::Traps,
+        Behaviour::BadDiscriminant,
+        Behaviour::InvalidUtf8,
+    ] {
+        h.decide_with(behaviour);
+    }
+    h.still_works();
+    let _ = form(Voltage::Kv10);
+}

@@ -1,0 +1,166 @@
+//! Key sequences through the real update loop, worker and a real temporary sled store.
+
+mod tui_support;
+
+use powerdesk::domain::event::EventKind;
+use powerdesk::domain::validation::id_card_with_check;
+use powerdesk::domain::State;
+use powerdesk::tui::app::{Overlay, Screen};
+use powerdesk::tui::i18n::Lang;
+use tui_support::Console;
+
+/// Fill the new-application form for a resident at 380 V, 8 kW.
+fn fill_resident_form(c: &mut Console) {
+    c.press("n");
+    c.type_text("济宁市任城区张伟");
+    c.press("tab tab");
+    c.type_text(&id_card_with_check("37081119800101123"));
+    c.press("tab");
+    c.type_text("13800000000");
+    c.press("tab tab");
+    c.type_text("任城区");
+    c.press("tab");
+    c.type_text("济宁市任城区共青团路 18 号");
+    // address -> rural, park name, park level, library, kind, voltage, capacity_kw
+    c.press("tab tab tab tab tab tab tab");
+    c.type_text("8");
+    c.press("tab tab tab space");
+}
+
+#[test]
+fn a_new_application_advanced_to_energized_is_listed_as_energized() {
+    let mut c = Console::new(120, 40, Lang::Zh, 0);
+    fill_resident_form(&mut c);
+    assert!(
+        c.app().form.errors.is_empty(),
+        "form errors: {:?}",
+        c.app().form.errors
+    );
+    c.press("ctrl-s");
+    assert_eq!(c.app().screen, Screen::Detail, "{}", c.app().status);
+    let id = c.app().detail.as_ref().unwrap().app.id.clone();
+    assert_eq!(c.app().detail.as_ref().unwrap().app.status, State::Accepted);
+
+    // Low voltage from accepted: line_built or energized; choose energized, then confirm.
+    c.press("a");
+    assert!(matches!(c.app().overlay, Some(Overlay::Choose { .. })));
+    c.press("2");
+    assert!(matches!(c.app().overlay, Some(Overlay::Confirm { .. })));
+    c.press("y");
+    assert_eq!(
+        c.app().detail.as_ref().unwrap().app.status,
+        State::Energized,
+        "{}",
+        c.app().status
+    );
+
+    c.press("esc");
+    assert_eq!(c.app().screen, Screen::Applications);
+    let row = c
+        .app()
+        .list
+        .selected()
+        .expect("the new application is listed");
+    assert_eq!(row.app.id, id);
+    assert_eq!(row.app.status, State::Energized);
+    assert!(c.screen().contains("已送电"));
+
+    // Every action wrote an event through the desk, by the console's operator.
+    let dossier = c.desk.show(&id).unwrap();
+    assert_eq!(dossier.events.len(), 2);
+    assert!(matches!(
+        dossier.events[1].draft.kind,
+        EventKind::Advanced {
+            from: State::Accepted,
+            to: State::Energized
+        }
+    ));
+    assert_eq!(dossier.events[1].draft.actor, "测试员");
+}
+
+#[test]
+fn declining_a_confirmation_writes_nothing_and_cancel_needs_a_reason() {
+    let mut c = Console::new(120, 40, Lang::Zh, 0);
+    fill_resident_form(&mut c);
+    c.press("ctrl-s");
+    let id = c.app().detail.as_ref().unwrap().app.id.clone();
+    c.press("a 1 n");
+    assert_eq!(c.desk.show(&id).unwrap().events.len(), 1);
+
+    c.press("X enter");
+    assert!(c.app().status_is_error, "an empty reason is refused");
+    c.type_text("客户放弃用电");
+    c.press("enter y");
+    let d = c.desk.show(&id).unwrap();
+    assert_eq!(d.application.status, State::Cancelled);
+    assert!(matches!(
+        &d.events[1].draft.kind,
+        EventKind::Cancelled { reason, .. } if reason == "客户放弃用电"
+    ));
+    // A cancelled application offers no further moves.
+    c.press("a");
+    assert!(c.app().overlay.is_none());
+    assert!(c.app().status_is_error);
+}
+
+#[test]
+fn the_cursor_sits_at_the_caret_after_chinese_text() {
+    let mut c = Console::new(120, 40, Lang::Zh, 0);
+    c.press("n");
+    c.type_text("济宁");
+    let (x0, y) = c.cursor();
+    c.type_text("市");
+    let (x1, y1) = c.cursor();
+    assert_eq!(
+        (x1 - x0, y1),
+        (2, y),
+        "a CJK character moves the caret two columns"
+    );
+    c.press("left left");
+    assert_eq!(c.cursor().0, x1 - 4);
+    c.press("backspace");
+    assert_eq!(c.app().form.value("customer.name"), "宁市");
+}
+
+#[test]
+fn fuzzy_search_and_filters_narrow_the_list() {
+    let mut c = Console::new(120, 40, Lang::Zh, 60);
+    assert_eq!(c.app().list.total, 60);
+    let name = c.app().list.row(2).unwrap().app.form.customer.name.clone();
+    c.press("/");
+    c.type_text(&name);
+    c.press("enter");
+    assert!(c.app().list.total >= 1);
+    assert!(c.app().list.total < 60);
+    assert_eq!(c.app().list.row(0).unwrap().app.form.customer.name, name);
+    c.press("esc");
+    assert_eq!(c.app().list.total, 60);
+
+    // Overdue only: every row is open and past its deadline.
+    c.press("!");
+    let total = c.app().list.total;
+    assert!(total > 0 && total < 60);
+    for i in 0..total as usize {
+        let r = c.app().list.row(i).unwrap();
+        assert!(!r.app.status.is_terminal());
+        assert!(r.remaining_wd.unwrap() < 0);
+    }
+    // Paging moves through the whole listing.
+    c.press("x G");
+    assert_eq!(c.app().list.cursor, 59);
+    assert!(c.app().list.selected().is_some());
+}
+
+#[test]
+fn palette_runs_a_command_and_q_quits() {
+    let mut c = Console::new(120, 40, Lang::En, 10);
+    c.press(":");
+    c.type_text("dashboard");
+    c.press("enter");
+    assert_eq!(c.app().screen, Screen::Dashboard);
+    assert!(c.app().metrics.is_some());
+    let key = powerdesk::tui::keymap::Key::parse("q").unwrap();
+    assert!(!c
+        .session
+        .dispatch(powerdesk::tui::Action::Key(key.to_event())));
+}
