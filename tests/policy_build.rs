@@ -255,7 +255,7 @@ fn a_scaffolded_module_passes_its_own_tests_and_builds_into_its_bundle() {
     let root = powerdesk::policy::template::scaffold("fee-rules", tmp.path()).unwrap();
     let target = options()
         .target_dir
-        .unwrap_or_else(|| tmp.path().join("target"));
+        .unwrap_or_else(|| std::env::temp_dir().join("powerdesk-policy-build"));
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let out = std::process::Command::new(cargo)
         .args(["test", "--quiet", "--manifest-path"])
