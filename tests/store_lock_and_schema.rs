@@ -50,7 +50,7 @@ fn a_store_from_a_newer_schema_is_refused() {
             found, supported, ..
         }) => {
             assert_eq!(found, 99);
-            assert_eq!(supported, 1);
+            assert_eq!(supported, 2);
         }
         Err(other) => panic!("expected NewerSchema, got {other}"),
         Ok(_) => panic!("a newer schema was opened"),
@@ -63,4 +63,39 @@ fn a_store_from_a_newer_schema_is_refused() {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("newer powerdesk (schema 99"), "{stderr}");
+}
+
+#[test]
+fn a_store_from_an_older_schema_is_recounted_on_open() {
+    use powerdesk::domain::ports::Query;
+    use powerdesk::domain::workflow::State;
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let desk = store_support::desk(dir.path());
+        for form in store_support::forms(3, 40) {
+            desk.submit(form, "x").unwrap();
+        }
+    }
+    {
+        // What a schema 1 store looks like: no pair counters.
+        let db = sled::open(dir.path().join("db")).unwrap();
+        let meta = db.open_tree("meta").unwrap();
+        for key in meta.scan_prefix(b"n/pair/").keys() {
+            meta.remove(key.unwrap()).unwrap();
+        }
+        meta.insert(b"schema_version", &1u64.to_be_bytes()).unwrap();
+        db.flush().unwrap();
+    }
+    let store = SledStore::open(dir.path()).unwrap();
+    assert!(store.check_consistency().unwrap().is_consistent());
+    drop(store);
+    let desk = store_support::desk(dir.path());
+    let q = Query {
+        status: Some(State::Accepted),
+        county: Some("任城区".into()),
+        ..Query::default()
+    };
+    let page = desk.list(&q).unwrap();
+    assert_eq!(page.total as usize, page.items.len());
+    assert!(page.total > 0);
 }

@@ -140,6 +140,9 @@ impl SledStore {
                 ));
             }
             *expected.entry(counter_key(None, "")).or_default() += 1;
+            for key in pair_counter_keys(&app) {
+                *expected.entry(key).or_default() += 1;
+            }
             for (i, ix) in Index::ALL.iter().enumerate() {
                 if let Some(v) = ix.value(&app) {
                     index_entries[i].insert(index_key(&v, &app.id));

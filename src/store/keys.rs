@@ -8,8 +8,9 @@ use crate::domain::{AppId, Application};
 
 /// Format version of every stored value.
 pub const VALUE_FORMAT: u8 = 1;
-/// The schema this build writes and reads.
-pub const SCHEMA_VERSION: u32 = 1;
+/// The schema this build writes and reads. 2: pair counters (schema 1 stores are migrated on
+/// open by recounting).
+pub const SCHEMA_VERSION: u32 = 2;
 
 pub const SEP: u8 = 0;
 
@@ -112,6 +113,42 @@ pub fn counter_key(index: Option<Index>, value: &str) -> Vec<u8> {
         None => b"n/all".to_vec(),
         Some(ix) => format!("n/{}/{}", ix.tree_name(), value).into_bytes(),
     }
+}
+
+/// Counter key of a pair of counted index values (`n/pair/ix_a=va/ix_b=vb`, in `Index::ALL`
+/// order), so a listing filtered by two of them knows its total without walking it.
+pub fn pair_counter_key(a: (Index, &str), b: (Index, &str)) -> Vec<u8> {
+    let pos = |ix: Index| {
+        Index::ALL
+            .iter()
+            .position(|x| *x == ix)
+            .unwrap_or(usize::MAX)
+    };
+    let (a, b) = if pos(a.0) <= pos(b.0) { (a, b) } else { (b, a) };
+    format!(
+        "n/pair/{}={}/{}={}",
+        a.0.tree_name(),
+        a.1,
+        b.0.tree_name(),
+        b.1
+    )
+    .into_bytes()
+}
+
+/// Every pair counter an application counts in.
+pub fn pair_counter_keys(app: &Application) -> Vec<Vec<u8>> {
+    let values: Vec<(Index, String)> = Index::ALL
+        .iter()
+        .filter(|ix| ix.counted())
+        .filter_map(|ix| ix.value(app).map(|v| (*ix, v)))
+        .collect();
+    let mut keys = Vec::with_capacity(6);
+    for (i, a) in values.iter().enumerate() {
+        for b in &values[i + 1..] {
+            keys.push(pair_counter_key((a.0, &a.1), (b.0, &b.1)));
+        }
+    }
+    keys
 }
 
 pub fn id_counter_key(year: i32) -> Vec<u8> {

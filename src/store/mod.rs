@@ -130,6 +130,9 @@ impl SledStore {
                         supported: SCHEMA_VERSION,
                     });
                 }
+                if found < SCHEMA_VERSION {
+                    self.recount()?;
+                }
             }
             None => {
                 meta.insert(META_SCHEMA, &u64::from(SCHEMA_VERSION).to_be_bytes())
@@ -140,6 +143,38 @@ impl SledStore {
             }
         }
         Ok(())
+    }
+
+    /// Migrate an older schema: rebuild every counter from the records, then record the schema.
+    fn recount(&self) -> Result<(), StoreError> {
+        let mut counts: HashMap<Vec<u8>, u64> = HashMap::new();
+        for entry in self.trees[APPS].iter() {
+            let (_, bytes) = entry.map_err(|e| io("scanning applications", e))?;
+            let app: Application = decode("application", &bytes)?;
+            *counts.entry(counter_key(None, "")).or_default() += 1;
+            for ix in Index::ALL.iter().filter(|ix| ix.counted()) {
+                if let Some(v) = ix.value(&app) {
+                    *counts.entry(counter_key(Some(*ix), &v)).or_default() += 1;
+                }
+            }
+            for key in pair_counter_keys(&app) {
+                *counts.entry(key).or_default() += 1;
+            }
+        }
+        let mut batch = sled::Batch::default();
+        for entry in self.trees[META].scan_prefix(b"n/") {
+            let (key, _) = entry.map_err(|e| io("reading meta", e))?;
+            batch.remove(key);
+        }
+        for (key, n) in counts {
+            batch.insert(key, &n.to_be_bytes());
+        }
+        batch.insert(META_SCHEMA, &u64::from(SCHEMA_VERSION).to_be_bytes());
+        // One atomic batch: counters and the new schema version together.
+        self.trees[META]
+            .apply_batch(batch)
+            .map_err(|e| io("migrating the store", e))?;
+        self.flush()
     }
 
     /// Record a schema version (tests of the newer-schema refusal use it).
@@ -287,8 +322,15 @@ fn put_app(
             }
         }
     }
-    if old.is_none() {
+    if let Some(old) = old {
+        for key in pair_counter_keys(old) {
+            *counts.entry(key).or_default() -= 1;
+        }
+    } else {
         *counts.entry(counter_key(None, "")).or_default() += 1;
+    }
+    for key in pair_counter_keys(app) {
+        *counts.entry(key).or_default() += 1;
     }
     t[APPS].insert(app.id.0.as_bytes(), encode(app))?;
     Ok(())
@@ -326,6 +368,9 @@ fn delete_app(
             }
         }
     }
+    for key in pair_counter_keys(app) {
+        *counts.entry(key).or_default() -= 1;
+    }
     *counts.entry(counter_key(None, "")).or_default() -= 1;
     t[APPS].remove(app.id.0.as_bytes())?;
     Ok(())
@@ -360,8 +405,12 @@ impl Repository for SledStore {
     }
 
     fn commit(&self, change: Change) -> Result<Vec<Event>, StoreError> {
-        let _w = self.writer();
-        let events = self.apply(std::slice::from_ref(&change))?;
+        let events = {
+            let _w = self.writer();
+            self.apply(std::slice::from_ref(&change))?
+        };
+        // Flushed outside the writer lock: concurrent commits share one fsync (group commit),
+        // and each returns only once a flush covering its own writes is done.
         self.flush()?;
         Ok(events)
     }

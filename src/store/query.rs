@@ -67,9 +67,14 @@ impl SledStore {
         };
 
         // A total known from counters lets the walk stop once the page is full.
-        let known_total = match (&driver, equal.is_empty(), &name_prefix) {
-            (Driver::Equal(ix, v), true, None) => Some(self.count(&counter_key(Some(*ix), v))?),
-            (Driver::All, true, None) => Some(self.count(&counter_key(None, ""))?),
+        let known_total = match (&driver, equal.as_slice(), &name_prefix) {
+            (Driver::Equal(ix, v), [], None) => Some(self.count(&counter_key(Some(*ix), v))?),
+            (Driver::Equal(ix, v), [(ix2, v2)], None) => {
+                Some(self.count(&pair_counter_key((*ix, v), (*ix2, v2)))?)
+            }
+            (Driver::All | Driver::Deadline(None), [], None) => {
+                Some(self.count(&counter_key(None, ""))?)
+            }
             _ => None,
         };
 
