@@ -4,7 +4,7 @@
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use powerdesk::domain::calendar::WorkingCalendar;
 use powerdesk::domain::event::{Event, EventDraft, EventKind, GENESIS_HASH};
-use powerdesk::domain::metrics::MetricsBuilder;
+use powerdesk::domain::metrics::{metrics_over, MetricsBuilder};
 use powerdesk::domain::sideflow::SideFlowAction;
 use powerdesk::domain::timeline::{deadline_for, deadline_for_drafts, timeline, TimelineError};
 use powerdesk::domain::validation::{credit_code_with_check, parse_form};
@@ -547,6 +547,9 @@ fn metrics_count_states_on_time_shares_and_durations() {
         .is_err());
 
     let r = m.finish();
+    let b1_events = events_of(id, &moves);
+    let single = metrics_over([(&app, b1_events.as_slice())], &cal).unwrap();
+    assert_eq!((single.applications, single.by_state["energized"]), (1, 1));
     assert_eq!(r.applications, 4);
     assert_eq!(r.by_state["energized"], 3);
     assert_eq!(r.by_state["accepted"], 1);

@@ -307,6 +307,19 @@ impl MetricsBuilder {
     }
 }
 
+/// The metrics of many applications in one pass; the first application that cannot be measured
+/// (calendar year missing, no acceptance) stops the pass with its error.
+pub fn metrics_over<'a, I>(items: I, calendar: &WorkingCalendar) -> Result<Metrics, TimelineError>
+where
+    I: IntoIterator<Item = (&'a Application, &'a [Event])>,
+{
+    let mut builder = MetricsBuilder::new();
+    for (app, events) in items {
+        builder.add(app, events, calendar)?;
+    }
+    Ok(builder.finish())
+}
+
 /// 分类指标: figures per customer class.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ClassMetrics {
