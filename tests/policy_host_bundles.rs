@@ -24,7 +24,11 @@ fn every_case_passes(dir: &str) {
             format!("{} ({:?}): {}", r.name, r.error, fields.join("; "))
         })
         .collect();
-    assert!(failures.is_empty(), "{dir}: failing cases:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{dir}: failing cases:\n{}",
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -44,8 +48,18 @@ fn the_jining_bundle_exposes_modules_rules_parameters_and_calendar() {
     let table = bundle.module_table();
     let names: Vec<&str> = table.iter().map(|m| m.name.as_str()).collect();
     assert_eq!(names, ["jn-access", "jn-cost"]);
-    let ids: Vec<&str> = table.iter().flat_map(|m| m.rules.iter().map(|r| r.id.as_str())).collect();
-    for id in ["JN-LV-160", "JN-3ZERO", "JN-3SAVE", "JN-COUNTY-LINE", "JN-10KV-TIME", "JN-TARIFF-2021"] {
+    let ids: Vec<&str> = table
+        .iter()
+        .flat_map(|m| m.rules.iter().map(|r| r.id.as_str()))
+        .collect();
+    for id in [
+        "JN-LV-160",
+        "JN-3ZERO",
+        "JN-3SAVE",
+        "JN-COUNTY-LINE",
+        "JN-10KV-TIME",
+        "JN-TARIFF-2021",
+    ] {
         assert!(ids.contains(&id), "{id} missing from {ids:?}");
     }
     assert!(bundle.parameters().iter().any(|(k, _)| k == "lv_max_kw"));
