@@ -129,6 +129,9 @@ fn broken_json_says_where() {
         e.message.contains("not valid JSON") && e.message.contains("line 1"),
         "{e}"
     );
+    let e = &parse_form(&format!("{} {{}}", good())).unwrap_err()[0];
+    assert_eq!(e.field, "application");
+    assert!(e.message.contains("unexpected text after"), "{e}");
 }
 
 #[test]

@@ -4,7 +4,7 @@
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use powerdesk::domain::calendar::WorkingCalendar;
 use powerdesk::domain::event::{Event, EventDraft, EventKind, GENESIS_HASH};
-use powerdesk::domain::metrics::MetricsBuilder;
+use powerdesk::domain::metrics::{metrics_over, MetricsBuilder};
 use powerdesk::domain::sideflow::SideFlowAction;
 use powerdesk::domain::timeline::{deadline_for, deadline_for_drafts, timeline, TimelineError};
 use powerdesk::domain::validation::{credit_code_with_check, parse_form};
@@ -355,6 +355,9 @@ fn customer_time_is_not_charged_to_the_grid() {
     assert_eq!(view.grid_total_remaining_working_days, Some(4));
     let p = view.pending.unwrap();
     assert_eq!((p.remaining_working_days, p.overdue), (3, false));
+    let labels: Vec<&str> = view.entries.iter().map(|e| e.label.as_str()).collect();
+    assert_eq!(labels, ["已受理", "已答复方案", "已竣工报验"]);
+    assert_eq!(view.entries[1].actor, "王经理");
     assert_eq!(view.entries[2].customer_working_days, 13);
     assert_eq!(view.entries[2].grid_working_days, 0);
     assert_eq!(view.entries[1].step.as_ref().unwrap().on_time, true);
@@ -544,6 +547,9 @@ fn metrics_count_states_on_time_shares_and_durations() {
         .is_err());
 
     let r = m.finish();
+    let b1_events = events_of(id, &moves);
+    let single = metrics_over([(&app, b1_events.as_slice())], &cal).unwrap();
+    assert_eq!((single.applications, single.by_state["energized"]), (1, 1));
     assert_eq!(r.applications, 4);
     assert_eq!(r.by_state["energized"], 3);
     assert_eq!(r.by_state["accepted"], 1);
@@ -566,13 +572,29 @@ fn metrics_count_states_on_time_shares_and_durations() {
     assert_eq!(ent.median_grid_working_days, Some(3));
     assert_eq!(ent.three_save_share, Some(1.0));
     assert_eq!(ent.mean_procedures, Some(4.0));
+    let ent_rows: Vec<(&str, u64, u64)> = r
+        .on_time
+        .iter()
+        .filter(|o| o.class == "enterprise")
+        .map(|o| (o.step.as_str(), o.on_time, o.total))
+        .collect();
     assert_eq!(
-        r.on_time
-            .iter()
-            .filter(|o| o.class == "enterprise")
-            .map(|o| o.on_time)
-            .sum::<u64>(),
-        2
+        ent_rows,
+        [
+            ("energize", 1, 1),
+            ("grid_total", 1, 1),
+            ("reply_plan", 1, 1)
+        ]
+    );
+    let lv_total = r
+        .on_time
+        .iter()
+        .find(|o| o.class == "small_micro" && o.step == "grid_total")
+        .unwrap();
+    assert_eq!(
+        (lv_total.on_time, lv_total.total),
+        (2, 2),
+        "0 and 1 grid days are within 2"
     );
     assert_eq!(r.live_line_rate, Some(0.5));
     assert_eq!(r.months.len(), 1);
@@ -584,4 +606,50 @@ fn metrics_count_states_on_time_shares_and_durations() {
         ),
         ("2026-03", 4, 3)
     );
+}
+
+#[test]
+fn side_flow_and_note_entries_show_in_the_tracking_view_without_moving_the_clock() {
+    let cal = calendar();
+    let id = "JN-2026-000013";
+    let mut events = events_of(id, &[("2026-03-02", State::Accepted)]);
+    let mut side = draft(
+        id,
+        "2026-03-03",
+        EventKind::SideFlow {
+            flow: "grid_project".into(),
+            action: "sign_contract".into(),
+        },
+    );
+    side.note = Some("需求日期 2026-03-20".into());
+    events.push(Event::chain(2, side, &events[0].hash));
+    events.push(Event::chain(
+        3,
+        draft(id, "2026-03-03", EventKind::Noted),
+        &events[1].hash,
+    ));
+    let app = application(
+        id,
+        CustomerClass::Enterprise,
+        ProcessClass::HvOrdinary,
+        State::Accepted,
+        hv_ordinary_decision(),
+    );
+    let view = timeline(&app, &events, &cal, d("2026-03-03")).unwrap();
+    let rows: Vec<(&str, bool, State)> = view
+        .entries
+        .iter()
+        .map(|e| (e.label.as_str(), e.moved, e.state))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("已受理", true, State::Accepted),
+            ("配套电网工程 签订合同", false, State::Accepted),
+            ("备注", false, State::Accepted)
+        ]
+    );
+    assert_eq!(view.entries[1].note.as_deref(), Some("需求日期 2026-03-20"));
+    assert_eq!(view.grid_working_days, 1);
+    assert_eq!(view.pending.unwrap().remaining_working_days, 1);
 }

@@ -123,6 +123,9 @@ pub enum AppCommand {
         note: Option<String>,
         #[arg(long, default_value = DEFAULT_ACTOR)]
         actor: String,
+        /// With `--to energized`: whether it was connected live-line (不停电接火).
+        #[arg(long, value_name = "true|false")]
+        live_line: Option<bool>,
         #[arg(long)]
         json: bool,
     },
@@ -340,12 +343,21 @@ fn run_app(dir: &Path, command: AppCommand) -> Result<()> {
             at,
             note,
             actor,
+            live_line,
             json,
         } => {
             let to = parse_state(&to, "--to")?;
             let at = at.as_deref().map(parse_at).transpose()?;
             let desk = open_desk(dir)?;
-            let app = desk.advance(&AppId(id), to, at, note, &actor)?;
+            let app = match live_line {
+                Some(live_line) if to == State::Energized => {
+                    desk.energize(&AppId(id), at, note, live_line, &actor)?
+                }
+                Some(_) => {
+                    bail!("--live-line: only a move to energized records how it was connected")
+                }
+                None => desk.advance(&AppId(id), to, at, note, &actor)?,
+            };
             if json {
                 print_json(&app)
             } else {

@@ -157,6 +157,26 @@ pub fn dossier(d: &Dossier) -> String {
             .map(|d| d.to_string())
             .unwrap_or_else(|| "-".into())
     );
+    if let Some(e) = &d.timeline_error {
+        let _ = writeln!(out, "用时 unavailable: {e}");
+    }
+    if let Some(t) = &d.timeline {
+        let _ = writeln!(
+            out,
+            "用时 grid {} working days, customer {} working days",
+            t.grid_working_days, t.customer_working_days
+        );
+        if let Some(p) = &t.pending {
+            let _ = writeln!(
+                out,
+                "待办 {} due {} ({} working days left{})",
+                p.step,
+                p.deadline,
+                p.remaining_working_days,
+                if p.overdue { ", 已超期 overdue" } else { "" }
+            );
+        }
+    }
     let next: Vec<_> = d.next_states.iter().map(|s| s.id()).collect();
     let _ = writeln!(
         out,

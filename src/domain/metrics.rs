@@ -8,6 +8,8 @@
 //! Definitions:
 //! - time to energize: acceptance date to the date of the move to `energized`, in working days
 //!   (all clocks), grid working days, and calendar days;
+//! - on time: each completed step against its limit, and (step `grid_total`) the grid's working
+//!   days to energizing against `grid_total_limit_working_days`;
 //! - procedures: workflow moves from acceptance to energizing, acceptance included;
 //! - customer cost is zero for 三零 decisions (the utility invests up to the meter);
 //! - live-line rate: energizings recorded with `SideFlows.energizing.live_line` (不停电接火) over
@@ -25,7 +27,7 @@ use super::event::{Event, EventKind};
 use super::timeline::{clocks, step_checks, StepCheck, TimelineError};
 use super::workflow::{ProcessClass, State};
 
-/// One application reduced to what the metrics need.
+/// 申请摘要: one application reduced to what the metrics need.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AppSummary {
     pub class: CustomerClass,
@@ -39,6 +41,9 @@ pub struct AppSummary {
     /// Workflow moves so far (to energizing, once energized), acceptance included.
     pub procedures: u32,
     pub steps: Vec<StepCheck>,
+    /// Whether the grid kept within its whole limit (`grid_total_limit_working_days`), once
+    /// energized under a decision that sets one.
+    pub grid_total_on_time: Option<bool>,
     /// Whether a decision is stored, and its programs.
     pub decided: bool,
     pub three_zero: bool,
@@ -97,12 +102,18 @@ pub fn summarize(
         calendar_days_to_energize: calendar_days,
         procedures,
         steps: step_checks(app, events, calendar)?,
+        grid_total_on_time: grid
+            .zip(decision.and_then(|d| d.grid_total_limit_working_days))
+            .map(|(g, t)| g <= t),
         decided: decision.is_some(),
         three_zero: decision.is_some_and(|d| d.has(Program::ThreeZero)),
         three_save: decision.is_some_and(|d| d.has(Program::ThreeSave)),
         live_line: app.side_flows.energizing.as_ref().map(|r| r.live_line),
     })
 }
+
+/// The `step` of the on-time row for the grid's whole limit.
+pub const GRID_TOTAL: &str = "grid_total";
 
 /// Longest duration kept apart in a histogram; longer ones count as this many days.
 const MAX_DAYS: usize = 3660;
@@ -154,7 +165,7 @@ struct ClassAcc {
     three_save: u64,
 }
 
-/// Folds summaries one at a time.
+/// 指标汇总: folds summaries one at a time.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MetricsBuilder {
     applications: u64,
@@ -211,6 +222,14 @@ impl MetricsBuilder {
                 .entry((s.class, step.step.clone()))
                 .or_default();
             e.0 += u64::from(step.on_time);
+            e.1 += 1;
+        }
+        if let Some(ok) = s.grid_total_on_time {
+            let e = self
+                .on_time
+                .entry((s.class, GRID_TOTAL.to_string()))
+                .or_default();
+            e.0 += u64::from(ok);
             e.1 += 1;
         }
         self.months
@@ -288,7 +307,20 @@ impl MetricsBuilder {
     }
 }
 
-/// Per customer class.
+/// The metrics of many applications in one pass; the first application that cannot be measured
+/// (calendar year missing, no acceptance) stops the pass with its error.
+pub fn metrics_over<'a, I>(items: I, calendar: &WorkingCalendar) -> Result<Metrics, TimelineError>
+where
+    I: IntoIterator<Item = (&'a Application, &'a [Event])>,
+{
+    let mut builder = MetricsBuilder::new();
+    for (app, events) in items {
+        builder.add(app, events, calendar)?;
+    }
+    Ok(builder.finish())
+}
+
+/// 分类指标: figures per customer class.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ClassMetrics {
     pub class: String,
@@ -308,7 +340,7 @@ pub struct ClassMetrics {
     pub three_save_share: Option<f64>,
 }
 
-/// On-time share of one step for one class.
+/// 按时率: on-time share of one step for one class.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OnTime {
     pub class: String,
@@ -318,7 +350,7 @@ pub struct OnTime {
     pub share: f64,
 }
 
-/// Applications accepted and energized in a month (`YYYY-MM`).
+/// 月度统计: applications accepted and energized in a month (`YYYY-MM`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Month {
     pub month: String,

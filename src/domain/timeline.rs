@@ -17,7 +17,7 @@ use super::workflow::{clock_owner, next_states, pending_step, ClockOwner, Proces
 
 type At = DateTime<FixedOffset>;
 
-/// Why a timeline or deadline could not be computed.
+/// 进度计算错误: why a timeline or deadline could not be computed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TimelineError {
     #[error(transparent)]
@@ -58,7 +58,7 @@ struct Move {
     at: At,
 }
 
-/// A completed grid step measured against its limit.
+/// 环节时限检查: a completed grid step measured against its limit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StepCheck {
     pub step: String,
@@ -68,7 +68,7 @@ pub struct StepCheck {
     pub on_time: bool,
 }
 
-/// One line of the tracking view.
+/// 进度记录: one line of the tracking view.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Entry {
     pub seq: u64,
@@ -89,7 +89,7 @@ pub struct Entry {
     pub step: Option<StepCheck>,
 }
 
-/// The step the application waits on, with its deadline.
+/// 待办环节: the step the application waits on, with its deadline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Pending {
     pub step: String,
@@ -418,7 +418,9 @@ fn label(kind: &EventKind) -> String {
         EventKind::Accepted => State::Accepted.label_zh().to_string(),
         EventKind::Advanced { to, .. } => to.label_zh().to_string(),
         EventKind::Cancelled { reason, .. } => format!("{}: {reason}", State::Cancelled.label_zh()),
-        EventKind::SideFlow { flow, action } => format!("{} {action}", flow_label_zh(flow)),
+        EventKind::SideFlow { flow, action } => {
+            format!("{} {}", flow_label_zh(flow), action_label_zh(flow, action))
+        }
         EventKind::Noted => "备注".to_string(),
         EventKind::PolicyActivated {
             region, version, ..
@@ -437,5 +439,32 @@ pub fn flow_label_zh(flow: &str) -> &str {
         "transfer" => "联合过户",
         "energizing" => "接电记录",
         other => other,
+    }
+}
+
+/// The Chinese name of a side-flow action id.
+pub fn action_label_zh<'a>(flow: &str, action: &'a str) -> &'a str {
+    match (flow, action) {
+        ("grid_project", "sign_contract") => "签订合同",
+        ("grid_project", "start") | ("filing", "start_work") => "开工",
+        ("grid_project", "complete") => "竣工",
+        ("filing", "file") => "填报备案表",
+        ("filing", "push_to_bureau") => "推送审批局",
+        ("filing", "post_at_site") => "现场公示",
+        ("cloud_acceptance", "add_evidence") => "上传资料",
+        ("cloud_acceptance", "submit") => "提交验收",
+        ("cloud_acceptance", "pre_accept") => "预验收通过",
+        ("cloud_acceptance", "reject") => "退回补充",
+        ("joint", "apply") => "联合申请",
+        ("joint", "approve") => "联合审批",
+        ("joint", "accept") => "联合验收",
+        ("appointment", "book") => "预约",
+        ("appointment", "done") => "已上门",
+        ("appointment", "cancel") => "取消预约",
+        ("transfer", "request") => "申请过户",
+        ("transfer", "register_property") => "不动产登记",
+        ("transfer", "complete") => "过户完成",
+        ("energizing", "record") => "记录接电方式",
+        (_, other) => other,
     }
 }

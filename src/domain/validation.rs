@@ -43,7 +43,13 @@ pub const MAX_220V_KW: f64 = 16.0;
 pub fn parse_form(json: &str) -> Result<ApplicationForm, Vec<FieldError>> {
     let de = &mut serde_json::Deserializer::from_str(json);
     let form: ApplicationForm =
-        serde_path_to_error::deserialize(de).map_err(|e| vec![field_error_of(e)])?;
+        serde_path_to_error::deserialize(&mut *de).map_err(|e| vec![field_error_of(e)])?;
+    de.end().map_err(|e| {
+        vec![FieldError::new(
+            "application",
+            format!("unexpected text after the application's JSON object: {e}; send one object per document"),
+        )]
+    })?;
     Ok(form)
 }
 

@@ -2,9 +2,11 @@
 
 use chrono::NaiveDate;
 
-use crate::domain::calendar::{MissingYear, WorkingCalendar};
+use super::DeskError;
+use crate::domain::calendar::WorkingCalendar;
 use crate::domain::decision::StepLimit;
-use crate::domain::event::{EventDraft, EventKind};
+use crate::domain::event::{Event, EventDraft, EventKind, GENESIS_HASH};
+use crate::domain::timeline;
 use crate::domain::workflow::{self, ClockOwner, ProcessClass, State};
 use crate::domain::Application;
 
@@ -28,14 +30,29 @@ pub fn default_limit(process: ProcessClass, step: &str) -> Option<StepLimit> {
 }
 
 /// When the pending grid step's limit runs out: None while the grid's clock is stopped or no limit
-/// applies. The limit counts from the last event named by the step's `from`.
+/// applies. With a decision, `domain::timeline::deadline_for` counts it (customer days not
+/// charged); without one, the default limit counts from the last event named by its `from`.
 pub fn deadline_for(
     app: &Application,
     events: &[EventDraft],
     calendar: &WorkingCalendar,
-) -> Result<Option<NaiveDate>, MissingYear> {
+) -> Result<Option<NaiveDate>, DeskError> {
     if workflow::clock_owner(app.process, app.status) != ClockOwner::Grid {
         return Ok(None);
+    }
+    if app.decision.is_some() {
+        // The timeline reads stored events; the planning drafts get provisional places.
+        let mut prev = GENESIS_HASH.to_string();
+        let chained: Vec<Event> = events
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let e = Event::chain(i as u64 + 1, d.clone(), &prev);
+                prev = e.hash.clone();
+                e
+            })
+            .collect();
+        return timeline::deadline_for(app, &chained, calendar).map_err(DeskError::from);
     }
     let Some(step) = workflow::pending_step(app.process, app.status) else {
         return Ok(None);
@@ -57,9 +74,9 @@ pub fn deadline_for(
         })
         .map(|e| e.at.date_naive());
     match start {
-        Some(start) => calendar
-            .add_working_days(start, limit.limit_working_days)
-            .map(Some),
+        Some(start) => Ok(Some(
+            calendar.add_working_days(start, limit.limit_working_days)?,
+        )),
         None => Ok(None),
     }
 }

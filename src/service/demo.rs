@@ -7,11 +7,12 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone};
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone};
 use serde::{Deserialize, Serialize};
 
-use super::{Desk, DeskError};
+use super::{plan_side_flow, Desk, DeskError};
 use crate::domain::ports::Change;
+use crate::domain::sideflow::{JointService, SideFlowAction, Slot, Team};
 use crate::domain::validation::{credit_code_with_check, id_card_with_check};
 use crate::domain::workflow::{self, State};
 use crate::domain::{
@@ -338,8 +339,35 @@ impl fmt::Display for DemoSummary {
 const DEMO_BATCH: usize = 2_000;
 
 /// Generate and write `count` demo applications.
+/// Generation and writing overlap: this thread makes batches, a second one commits them.
 pub fn generate(desk: &Desk, count: usize, seed: u64) -> Result<DemoSummary, DeskError> {
     let started = std::time::Instant::now();
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Change>>(2);
+    let mut summary = std::thread::scope(|scope| {
+        let writer = scope.spawn(move || -> Result<(), DeskError> {
+            for batch in rx {
+                desk.repo.commit_all(batch)?;
+            }
+            Ok(())
+        });
+        let made = make_batches(desk, count, seed, &tx);
+        drop(tx);
+        let written = writer
+            .join()
+            .expect("the demo writer thread does not panic");
+        // A write failure stops the generator (its channel closes); report the write error first.
+        written.and(made)
+    })?;
+    summary.seconds = started.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+fn make_batches(
+    desk: &Desk,
+    count: usize,
+    seed: u64,
+    tx: &std::sync::mpsc::SyncSender<Vec<Change>>,
+) -> Result<DemoSummary, DeskError> {
     let mut generator = DemoGenerator::new(seed);
     let mut summary = DemoSummary::default();
     let mut batch = Vec::with_capacity(DEMO_BATCH);
@@ -347,8 +375,18 @@ pub fn generate(desk: &Desk, count: usize, seed: u64) -> Result<DemoSummary, Des
         let form = generator.form();
         let (mut app, mut events) = desk.prepare_submission(form, "demo")?;
         let target = target_state(generator.rng(), &app);
-        let mut at = app.form.received_at;
         let end = demo_end().and_hms_opt(18, 0, 0).expect("valid");
+        let mut at = app.form.received_at;
+        for action in side_flows(generator.rng(), &app) {
+            let next = at + Duration::minutes(30);
+            if next.naive_local() > end {
+                break;
+            }
+            at = next;
+            let (acted, draft) = plan_side_flow(app, &events, action, at, "demo")?;
+            app = acted;
+            events.push(draft);
+        }
         while app.status != target {
             let legal = workflow::next_states(app.process, app.status);
             let forward: Vec<State> = legal
@@ -381,6 +419,13 @@ pub fn generate(desk: &Desk, count: usize, seed: u64) -> Result<DemoSummary, Des
             let (moved, draft) = desk.plan_advance(app, &events, to, Some(at), note, "demo")?;
             app = moved;
             events.push(draft);
+            if to == State::Energized {
+                let live_line = generator.rng().chance(95);
+                let action = SideFlowAction::RecordEnergizing { live_line };
+                let (recorded, draft) = plan_side_flow(app, &events, action, at, "demo")?;
+                app = recorded;
+                events.push(draft);
+            }
         }
         summary.applications += 1;
         summary.events += events.len();
@@ -393,19 +438,70 @@ pub fn generate(desk: &Desk, count: usize, seed: u64) -> Result<DemoSummary, Des
             events,
             settings: vec![],
         });
-        if batch.len() == DEMO_BATCH {
-            desk.repo.commit_all(std::mem::take(&mut batch))?;
+        if batch.len() == DEMO_BATCH && tx.send(std::mem::take(&mut batch)).is_err() {
+            return Ok(summary);
         }
     }
     if !batch.is_empty() {
-        desk.repo.commit_all(batch)?;
+        let _ = tx.send(batch);
     }
-    summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
 }
 
-/// Where a demo application should end: older ones mostly archived, recent ones spread over
-/// the open states; a few stuck (overdue) or cancelled.
+/// Side flows started right after acceptance: joint applications, "1+N" visits for enterprises,
+/// supporting grid projects for high voltage.
+fn side_flows(rng: &mut Prng, app: &crate::domain::Application) -> Vec<SideFlowAction> {
+    let mut actions = Vec::new();
+    let day = app.form.received_at.date_naive();
+    if rng.chance(10) {
+        actions.push(SideFlowAction::ApplyJoint {
+            services: vec![
+                JointService::Water,
+                JointService::Electricity,
+                JointService::Gas,
+            ],
+        });
+        if rng.chance(50) {
+            actions.push(SideFlowAction::ApproveJoint {
+                service: JointService::Electricity,
+            });
+        }
+    }
+    if app.form.customer.class == CustomerClass::Enterprise && rng.chance(40) {
+        let nine = NaiveTime::from_hms_opt(9, 0, 0).expect("valid");
+        let eleven = NaiveTime::from_hms_opt(11, 0, 0).expect("valid");
+        let manager = format!(
+            "客户经理{}",
+            rng.pick(&["张伟", "王静", "李强", "刘洋", "陈敏"])
+        );
+        let specialists = (0..1 + rng.below(3))
+            .map(|i| format!("专业人员{}", i + 1))
+            .collect();
+        actions.push(SideFlowAction::BookVisit {
+            slot: Slot {
+                date: day + Duration::days(1),
+                from: nine,
+                to: eleven,
+            },
+            team: Team {
+                manager,
+                specialists,
+            },
+        });
+    }
+    if !app.form.request.voltage.is_low() && rng.chance(30) {
+        actions.push(SideFlowAction::SignGridContract {
+            need_date: day + Duration::days(60 + rng.below(120) as i64),
+        });
+        if rng.chance(60) {
+            actions.push(SideFlowAction::StartGridWorks);
+        }
+    }
+    actions
+}
+
+/// Where a demo application should end: most of those older than a year archived, the rest
+/// spread over their workflow's states (so some are stuck past their deadline); a few cancelled.
 fn target_state(rng: &mut Prng, app: &crate::domain::Application) -> State {
     let age = (demo_end() - app.form.received_at.date_naive()).num_days();
     let path: Vec<State> = match app.process {
@@ -433,7 +529,7 @@ fn target_state(rng: &mut Prng, app: &crate::domain::Application) -> State {
     if rng.chance(4) {
         return State::Cancelled;
     }
-    if age > 120 && rng.chance(92) {
+    if age > 365 && rng.chance(80) {
         return State::Archived;
     }
     let path: Vec<State> = path

@@ -4,6 +4,8 @@ use chrono::{DateTime, FixedOffset};
 
 use crate::domain::calendar::MissingYear;
 use crate::domain::ports::{DecideError, StoreError};
+use crate::domain::sideflow::SideFlowError;
+use crate::domain::timeline::TimelineError;
 use crate::domain::validation::FieldError;
 use crate::domain::workflow::IllegalTransition;
 use crate::domain::AppId;
@@ -34,14 +36,16 @@ pub enum DeskError {
     MissingReason,
     #[error("note: the note is empty")]
     EmptyNote,
-    #[error("side flow of application {id}: {message}")]
-    SideFlow { id: AppId, message: String },
     #[error(transparent)]
     Decide(#[from] DecideError),
     #[error(transparent)]
     Calendar(#[from] MissingYear),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Timeline(#[from] TimelineError),
+    #[error("application {id}: {source}")]
+    SideFlowRefused { id: AppId, source: SideFlowError },
     /// Import refused: every bad line with its number (1-based); nothing was written.
     #[error("import refused, nothing written: {}", join_lines(.0))]
     Import(Vec<(usize, String)>),

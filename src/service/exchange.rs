@@ -128,7 +128,10 @@ impl Desk {
             serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
         if value.get("id").is_none() {
             let form = validation::parse_form(line).map_err(|e| join(&e))?;
-            let (mut app, events) = self.prepare_unnumbered(form).map_err(|e| e.to_string())?;
+            let (mut app, events) = self.prepare_unnumbered(form).map_err(|e| match e {
+                DeskError::Invalid(errors) => join(&errors),
+                other => other.to_string(),
+            })?;
             app.deadline =
                 deadline_for(&app, &events, &self.calendar).map_err(|e| e.to_string())?;
             let accepted = events
@@ -141,6 +144,9 @@ impl Desk {
             serde_json::from_str(line).map_err(|e| format!("not an exported application: {e}"))?;
         let id = line.application.id.clone();
         validation::validate(&line.application.form).map_err(|e| join(&e))?;
+        if line.application.id.0.trim().is_empty() {
+            return Err("id: is empty; leave `id` out for a new application".into());
+        }
         if !seen.insert(id.clone()) {
             return Err(format!("id: application {id} appears twice in the file"));
         }

@@ -17,7 +17,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::calendar::WorkingCalendar;
 use crate::domain::event::{Event, EventDraft, EventKind};
+use crate::domain::metrics::{Metrics, MetricsBuilder};
 use crate::domain::ports::{AuditReport, Change, Decider, Page, Query, Repository};
+use crate::domain::sideflow::SideFlowAction;
+use crate::domain::timeline::{self, Timeline};
 use crate::domain::validation;
 use crate::domain::workflow::{self, ProcessClass, State};
 use crate::domain::{AppId, Application, ApplicationForm, Decision, Voltage};
@@ -50,7 +53,7 @@ pub struct Preview {
 }
 
 /// 物流式查询: one application with its whole history, as `app show` prints it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Dossier {
     #[serde(flatten)]
     pub application: Application,
@@ -58,6 +61,11 @@ pub struct Dossier {
     pub events: Vec<Event>,
     /// The states the application may move to next.
     pub next_states: Vec<State>,
+    /// Steps, clocks and the pending deadline as of today.
+    pub timeline: Option<Timeline>,
+    /// Why the timeline could not be computed (e.g. a date outside the loaded calendar years).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeline_error: Option<String>,
 }
 
 impl Desk {
@@ -233,10 +241,10 @@ impl Desk {
         at: DateTime<FixedOffset>,
         actor: &str,
     ) -> Result<(Application, EventDraft), DeskError> {
+        workflow::check_transition(app.process, app.status, State::Cancelled)?;
         if reason.trim().is_empty() {
             return Err(DeskError::MissingReason);
         }
-        workflow::check_transition(app.process, app.status, State::Cancelled)?;
         check_dated_after(&app, events, at)?;
         let draft = EventDraft {
             app_id: app.id.clone(),
@@ -252,6 +260,85 @@ impl Desk {
         app.updated_at = at;
         app.deadline = None;
         Ok((app, draft))
+    }
+
+    /// 辅助流程: apply a side-flow action (grid project, filing, cloud acceptance, joint
+    /// application, appointment, transfer); the action with its details is the event's note.
+    pub fn side_flow(
+        &self,
+        id: &AppId,
+        action: SideFlowAction,
+        at: Option<DateTime<FixedOffset>>,
+        actor: &str,
+    ) -> Result<Application, DeskError> {
+        let _guard = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let (app, events) = self.load(id)?;
+        let (app, draft) = plan_side_flow(app, &events, action, at.unwrap_or_else(now), actor)?;
+        self.repo.commit(Change {
+            applications: vec![app.clone()],
+            events: vec![draft],
+            settings: vec![],
+        })?;
+        Ok(app)
+    }
+
+    /// 装表接电: move to `energized` and record whether it was done live-line (不停电接火),
+    /// both in one change.
+    pub fn energize(
+        &self,
+        id: &AppId,
+        at: Option<DateTime<FixedOffset>>,
+        note: Option<String>,
+        live_line: bool,
+        actor: &str,
+    ) -> Result<Application, DeskError> {
+        let _guard = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let (app, mut events) = self.load(id)?;
+        let at = at.unwrap_or_else(now);
+        let (app, moved) =
+            self.plan_advance(app, &events, State::Energized, Some(at), note, actor)?;
+        events.push(moved.clone());
+        let (app, record) = plan_side_flow(
+            app,
+            &events,
+            SideFlowAction::RecordEnergizing { live_line },
+            at,
+            actor,
+        )?;
+        self.repo.commit(Change {
+            applications: vec![app.clone()],
+            events: vec![moved, record],
+            settings: vec![],
+        })?;
+        Ok(app)
+    }
+
+    /// 指标: the dashboard's figures over every application, in one bounded pass.
+    pub fn metrics(&self) -> Result<Metrics, DeskError> {
+        let mut builder = MetricsBuilder::new();
+        let mut failure = None;
+        self.repo.scan(&mut |app| {
+            let result = self
+                .repo
+                .events(&app.id)
+                .map_err(DeskError::from)
+                .and_then(|events| {
+                    builder
+                        .add(&app, &events, &self.calendar)
+                        .map_err(DeskError::from)
+                });
+            match result {
+                Ok(()) => true,
+                Err(e) => {
+                    failure = Some(e);
+                    false
+                }
+            }
+        })?;
+        match failure {
+            Some(e) => Err(e),
+            None => Ok(builder.finish()),
+        }
     }
 
     /// A free note on an application's timeline.
@@ -287,10 +374,17 @@ impl Desk {
             .ok_or_else(|| DeskError::NotFound(id.clone()))?;
         let events = self.repo.events(id)?;
         let next_states = workflow::next_states(app.process, app.status);
+        let (timeline, timeline_error) =
+            match timeline::timeline(&app, &events, &self.calendar, now().date_naive()) {
+                Ok(t) => (Some(t), None),
+                Err(e) => (None, Some(e.to_string())),
+            };
         Ok(Dossier {
             application: app,
             events,
             next_states,
+            timeline,
+            timeline_error,
         })
     }
 
@@ -386,6 +480,38 @@ fn accepted_draft(app: &Application, actor: &str) -> EventDraft {
         kind: EventKind::Accepted,
         note: None,
     }
+}
+
+/// The application and event of a side-flow action, checked; nothing written.
+pub(crate) fn plan_side_flow(
+    mut app: Application,
+    events: &[EventDraft],
+    action: SideFlowAction,
+    at: DateTime<FixedOffset>,
+    actor: &str,
+) -> Result<(Application, EventDraft), DeskError> {
+    check_dated_after(&app, events, at)?;
+    let flow = action.flow_id().to_string();
+    let action_id = action.action_id().to_string();
+    let details = serde_json::to_string(&action).expect("side-flow actions always serialize");
+    app.side_flows
+        .apply(action, at)
+        .map_err(|source| DeskError::SideFlowRefused {
+            id: app.id.clone(),
+            source,
+        })?;
+    app.updated_at = at;
+    let draft = EventDraft {
+        app_id: app.id.clone(),
+        at,
+        actor: actor.to_string(),
+        kind: EventKind::SideFlow {
+            flow,
+            action: action_id,
+        },
+        note: Some(details),
+    };
+    Ok((app, draft))
 }
 
 /// Refuse an event dated before acceptance or before the application's last event.

@@ -13,6 +13,9 @@ pub const SCHEMA_VERSION: u32 = 1;
 
 pub const SEP: u8 = 0;
 
+/// Deadline index value of applications without a running deadline: after every date.
+pub const NO_DEADLINE: &str = "~";
+
 pub const META_SCHEMA: &[u8] = b"schema_version";
 pub const META_CHAIN_HEAD: &[u8] = b"chain_head";
 pub const META_IMPORT_PENDING: &[u8] = b"import_pending";
@@ -24,7 +27,8 @@ pub enum Index {
     Process,
     Class,
     County,
-    /// Open applications with a grid deadline; key `YYYY-MM-DD 0x00 id`.
+    /// Every application by grid deadline, key `YYYY-MM-DD 0x00 id`; closed applications and
+    /// those without a running grid clock sort last under [`NO_DEADLINE`].
     Deadline,
     /// Customer name, for prefix search.
     Name,
@@ -66,10 +70,12 @@ impl Index {
             Self::Process => Some(app.process.id().to_string()),
             Self::Class => Some(app.form.customer.class.id().to_string()),
             Self::County => Some(app.form.site.county.clone()),
-            Self::Deadline => app
-                .deadline
-                .filter(|_| !app.status.is_terminal())
-                .map(|d| d.to_string()),
+            Self::Deadline => Some(
+                app.deadline
+                    .filter(|_| !app.status.is_terminal())
+                    .map(|d| d.to_string())
+                    .unwrap_or_else(|| NO_DEADLINE.to_string()),
+            ),
             Self::Name => Some(app.form.customer.name.clone()),
         }
     }

@@ -201,6 +201,9 @@ impl SledStore {
                             }
                             None => None,
                         };
+                        if old.is_none() {
+                            bump_id_counter(&t[META], &app.id)?;
+                        }
                         put_app(t, old.as_ref(), app, &mut counts)?;
                         wrote(1)?;
                     }
@@ -288,6 +291,24 @@ fn put_app(
         *counts.entry(counter_key(None, "")).or_default() += 1;
     }
     t[APPS].insert(app.id.0.as_bytes(), encode(app))?;
+    Ok(())
+}
+
+/// Keep the year's id counter at or past an id written from outside (import of an export), so
+/// `allocate_id` never hands it out again.
+fn bump_id_counter(meta: &TransactionalTree, id: &AppId) -> TxResult<()> {
+    let mut parts = id.0.splitn(3, '-');
+    let (Some(_region), Some(year), Some(n)) = (parts.next(), parts.next(), parts.next()) else {
+        return Ok(());
+    };
+    let (Ok(year), Ok(n)) = (year.parse::<i32>(), n.parse::<u64>()) else {
+        return Ok(());
+    };
+    let key = id_counter_key(year);
+    let current = meta.get(&key)?.map(|v| u64_be(&v)).unwrap_or(0);
+    if n > current {
+        meta.insert(key, &n.to_be_bytes())?;
+    }
     Ok(())
 }
 

@@ -12,7 +12,7 @@ use crate::domain::{AppId, Application};
 enum Driver {
     /// One value of an equality index.
     Equal(Index, String),
-    /// Open applications with deadlines, earliest first, optionally only before a date.
+    /// Applications by deadline, earliest first (none last), optionally only those before a date.
     Deadline(Option<NaiveDate>),
     /// Customer names starting with a prefix.
     Name(String),
@@ -128,6 +128,7 @@ impl SledStore {
             }
             Driver::Deadline(before) => {
                 let tree = self.index_tree(Index::Deadline);
+                // Dates sort before NO_DEADLINE, so "overdue" is the range below the date's prefix.
                 let iter = match before {
                     Some(date) => tree.range(..index_prefix(&date.to_string())),
                     None => tree.range::<&[u8], _>(..),
@@ -136,19 +137,6 @@ impl SledStore {
                     let (key, _) = entry.map_err(|e| io("reading an index", e))?;
                     if !visit(id_of_index_key(&key)?, None)? {
                         break;
-                    }
-                }
-                if before.is_none() {
-                    // Sorted by deadline: the applications without one come last, in id order.
-                    for entry in self.trees[APPS].iter() {
-                        let (_, bytes) = entry.map_err(|e| io("scanning applications", e))?;
-                        let app: Application = decode("application", &bytes)?;
-                        if Index::Deadline.value(&app).is_some() {
-                            continue;
-                        }
-                        if !visit(app.id.clone(), Some(app))? {
-                            break;
-                        }
                     }
                 }
             }

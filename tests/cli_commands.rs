@@ -1,0 +1,464 @@
+//! The command line of CONTRACTS.md, run as the real binary: JSON out, one-line refusals with a
+//! non-zero exit and nothing written.
+
+mod store_support;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+use store_support::shop_json;
+
+fn powerdesk(store: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_powerdesk"))
+        .arg("--store")
+        .arg(store)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn ok_json(store: &Path, args: &[&str]) -> Value {
+    let out = powerdesk(store, args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{args:?}: not JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
+/// A refusal: non-zero exit, exactly one line on stderr, which is returned.
+fn refused(store: &Path, args: &[&str]) -> String {
+    let out = powerdesk(store, args);
+    assert!(!out.status.success(), "{args:?} was accepted");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
+    stderr
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+fn count(store: &Path) -> usize {
+    ok_json(store, &["app", "list", "--json", "--limit", "0"])
+        .as_array()
+        .unwrap()
+        .len()
+}
+
+#[test]
+fn an_application_goes_from_new_to_archived_through_the_command_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    let form = write(tmp.path(), "shop.json", &shop_json());
+    let app = ok_json(&store, &["app", "new", "--json", &form]);
+    let id = app["id"].as_str().unwrap().to_string();
+    assert!(id.starts_with("JN-2026-"), "{id}");
+    assert_eq!(app["status"], "accepted");
+    assert_eq!(app["process"], "low_voltage");
+    assert_eq!(app["customer"]["name"], "济宁市任城区惠民商贸有限公司");
+
+    let list = ok_json(
+        &store,
+        &[
+            "app",
+            "list",
+            "--status",
+            "accepted",
+            "--county",
+            "任城区",
+            "--json",
+        ],
+    );
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(
+        ok_json(&store, &["app", "list", "--class", "small_micro", "--json"])
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        ok_json(&store, &["app", "list", "--class", "low_voltage", "--json"])
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        ok_json(&store, &["app", "list", "--class", "enterprise", "--json"])
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    // Received on 2026-03-02 with a 2-working-day limit: long overdue today.
+    assert_eq!(
+        ok_json(&store, &["app", "list", "--overdue", "--json"])
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // An illegal move names the legal next states and writes nothing.
+    let err = refused(
+        &store,
+        &[
+            "app",
+            "advance",
+            &id,
+            "--to",
+            "plan_replied",
+            "--at",
+            "2026-03-02T10:00:00+08:00",
+        ],
+    );
+    assert!(
+        err.contains("legal next states: line_built, energized, cancelled"),
+        "{err}"
+    );
+    let err = refused(
+        &store,
+        &[
+            "app",
+            "advance",
+            &id,
+            "--to",
+            "energized",
+            "--at",
+            "2026-03-01T10:00:00+08:00",
+        ],
+    );
+    assert!(
+        err.contains("at:") && err.contains("before application"),
+        "{err}"
+    );
+    let err = refused(&store, &["app", "advance", &id, "--to", "teleported"]);
+    assert!(
+        err.contains("--to") && err.contains("accepted, line_built"),
+        "{err}"
+    );
+    let err = refused(
+        &store,
+        &[
+            "app",
+            "advance",
+            &id,
+            "--to",
+            "energized",
+            "--at",
+            "yesterday",
+        ],
+    );
+    assert!(err.contains("--at") && err.contains("RFC 3339"), "{err}");
+    assert_eq!(
+        ok_json(&store, &["app", "show", &id, "--json"])["events"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    let moved = ok_json(
+        &store,
+        &[
+            "app",
+            "advance",
+            &id,
+            "--to",
+            "energized",
+            "--at",
+            "2026-03-02T15:00:00+08:00",
+            "--note",
+            "一次上门",
+            "--actor",
+            "客户经理张伟",
+            "--json",
+        ],
+    );
+    assert_eq!(moved["status"], "energized");
+    assert_eq!(moved["deadline"], Value::Null);
+    ok_json(
+        &store,
+        &[
+            "app",
+            "advance",
+            &id,
+            "--to",
+            "archived",
+            "--at",
+            "2026-03-03T09:00:00+08:00",
+            "--json",
+        ],
+    );
+    let err = refused(&store, &["app", "cancel", &id, "--reason", "客户撤回"]);
+    assert!(err.contains("none (the application is closed)"), "{err}");
+
+    let shown = ok_json(&store, &["app", "show", &id, "--json"]);
+    let events = shown["events"].as_array().unwrap();
+    assert_eq!(events.len(), 3);
+    assert_eq!(events[1]["actor"], "客户经理张伟");
+    assert_eq!(events[1]["note"], "一次上门");
+    assert_eq!(events[1]["kind"]["type"], "advanced");
+    assert_eq!(events[1]["kind"]["to"], "energized");
+
+    // Human output aligns Chinese by display width.
+    let out = powerdesk(&store, &["app", "list"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("已归档") && text.contains("任城区"), "{text}");
+    let out = powerdesk(&store, &["app", "show", &id]);
+    assert!(String::from_utf8(out.stdout).unwrap().contains("一次上门"));
+    let audit = ok_json(&store, &["audit", "verify", "--json"]);
+    assert_eq!(audit["events_checked"], 3);
+}
+
+#[test]
+fn a_bad_application_is_refused_naming_the_field_and_nothing_is_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    let bad = shop_json().replace(r#""voltage": "380V""#, r#""voltage": "10kV""#);
+    let form = write(tmp.path(), "bad.json", &bad);
+    let err = refused(&store, &["app", "new", "--json", &form]);
+    assert!(err.contains("request.capacity_kva"), "{err}");
+    let typo = shop_json().replace(r#""capacity_kw": 150"#, r#""capacity_kw": "abc""#);
+    let form = write(tmp.path(), "typo.json", &typo);
+    let err = refused(&store, &["app", "new", "--json", &form]);
+    assert!(err.contains("request.capacity_kw"), "{err}");
+    let err = refused(&store, &["app", "new", "--json", "/nonexistent/form.json"]);
+    assert!(err.contains("/nonexistent/form.json"), "{err}");
+    let err = refused(&store, &["app", "show", "JN-2026-999999"]);
+    assert!(err.contains("JN-2026-999999 not found"), "{err}");
+    let err = refused(&store, &["app", "list", "--class", "vip"]);
+    assert!(
+        err.contains("--class") && err.contains("small_micro"),
+        "{err}"
+    );
+    assert_eq!(count(&store), 0);
+    assert_eq!(
+        ok_json(&store, &["audit", "verify", "--json"])["events_checked"],
+        0
+    );
+}
+
+#[test]
+fn stdin_is_read_for_a_dash() {
+    use std::io::Write;
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_powerdesk"))
+        .arg("--store")
+        .arg(&store)
+        .args(["app", "new", "--json", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(shop_json().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let app: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(app["id"].as_str().unwrap().starts_with("JN-"));
+}
+
+#[test]
+fn import_is_all_or_nothing_and_reports_every_bad_line_by_number() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    let good =
+        serde_json::to_string(&serde_json::from_str::<Value>(&shop_json()).unwrap()).unwrap();
+    let no_county = good.replace(r#""county":"任城区""#, r#""county":"""#);
+    let lines = [
+        good.clone(),
+        no_county,
+        good.clone(),
+        "{not json".to_string(),
+        good.clone(),
+    ]
+    .join("\n");
+    let file = write(tmp.path(), "bad.jsonl", &lines);
+    let err = refused(&store, &["import", &file]);
+    assert!(err.contains("line 2: site.county"), "{err}");
+    assert!(err.contains("line 4: not JSON"), "{err}");
+    assert!(
+        !err.contains("line 1:") && !err.contains("line 3:"),
+        "{err}"
+    );
+    assert_eq!(count(&store), 0);
+
+    let file = write(
+        tmp.path(),
+        "good.jsonl",
+        &[good.clone(), good.clone(), good].join("\n"),
+    );
+    let report = ok_json(&store, &["import", &file, "--json"]);
+    assert_eq!(report["accepted"], 3);
+    assert_eq!(count(&store), 3);
+}
+
+#[test]
+fn export_then_import_carries_applications_and_their_history_to_another_store() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = tmp.path().join("a");
+    let b = tmp.path().join("b");
+    ok_json(&a, &["demo", "--count", "150", "--json"]);
+    let file = tmp.path().join("out.jsonl");
+    ok_json(
+        &a,
+        &["export", "--to", &file.display().to_string(), "--json"],
+    );
+    let report = ok_json(&b, &["import", &file.display().to_string(), "--json"]);
+    assert_eq!(report["restored"], 150);
+    let list_a = ok_json(&a, &["app", "list", "--json", "--limit", "0"]);
+    let list_b = ok_json(&b, &["app", "list", "--json", "--limit", "0"]);
+    assert_eq!(list_a, list_b);
+    let id = list_a[0]["id"].as_str().unwrap();
+    let ev_a = ok_json(&a, &["app", "show", id, "--json"])["events"]
+        .as_array()
+        .unwrap()
+        .len();
+    let ev_b = ok_json(&b, &["app", "show", id, "--json"])["events"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(ev_a, ev_b);
+    // New applications in the importing store never take an imported id.
+    let form = write(tmp.path(), "shop.json", &shop_json());
+    let fresh = ok_json(&b, &["app", "new", "--json", &form])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        list_a
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["id"] != fresh.as_str()),
+        "{fresh} reused"
+    );
+    assert_eq!(count(&b), 151);
+    // Importing the same export again is refused: the ids exist.
+    let err = refused(&b, &["import", &file.display().to_string()]);
+    assert!(
+        err.contains("line 1: id: application") && err.contains("already exists"),
+        "{err}"
+    );
+}
+
+#[test]
+fn backup_restores_into_an_empty_store_and_verifies() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = tmp.path().join("a");
+    let b = tmp.path().join("b");
+    ok_json(&a, &["demo", "--count", "120", "--json"]);
+    let file = tmp.path().join("backup.jsonl").display().to_string();
+    let summary = ok_json(&a, &["backup", "--to", &file, "--json"]);
+    assert_eq!(summary["applications"], 120);
+    let restored = ok_json(&b, &["restore", &file, "--json"]);
+    assert_eq!(restored, summary);
+    assert_eq!(
+        ok_json(&a, &["app", "list", "--json", "--limit", "0"]),
+        ok_json(&b, &["app", "list", "--json", "--limit", "0"])
+    );
+    assert_eq!(
+        ok_json(&a, &["audit", "verify", "--json"]),
+        ok_json(&b, &["audit", "verify", "--json"])
+    );
+    // Ids continue where the original left off.
+    let form = write(tmp.path(), "shop.json", &shop_json());
+    let next_a = ok_json(&a, &["app", "new", "--json", &form])["id"].clone();
+    let next_b = ok_json(&b, &["app", "new", "--json", &form])["id"].clone();
+    assert_eq!(next_a, next_b);
+
+    let err = refused(&b, &["restore", &file]);
+    assert!(err.contains("empty store"), "{err}");
+    // A truncated backup is refused and leaves the new store empty.
+    let text = std::fs::read_to_string(&file).unwrap();
+    let cut: Vec<&str> = text.lines().take(text.lines().count() / 2).collect();
+    let truncated = write(tmp.path(), "cut.jsonl", &cut.join("\n"));
+    let c = tmp.path().join("c");
+    let err = refused(&c, &["restore", &truncated]);
+    assert!(err.contains("truncated"), "{err}");
+    assert_eq!(count(&c), 0);
+}
+
+#[test]
+fn demo_is_reproducible_and_covers_every_class_and_state() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = tmp.path().join("a");
+    let b = tmp.path().join("b");
+    let sa = ok_json(&a, &["demo", "--count", "3000", "--seed", "9", "--json"]);
+    let sb = ok_json(&b, &["demo", "--count", "3000", "--seed", "9", "--json"]);
+    assert_eq!(sa["by_status"], sb["by_status"]);
+    let la = ok_json(&a, &["app", "list", "--json", "--limit", "0"]);
+    assert_eq!(la, ok_json(&b, &["app", "list", "--json", "--limit", "0"]));
+    for state in [
+        "accepted",
+        "line_built",
+        "plan_replied",
+        "design_reviewed",
+        "mid_inspected",
+        "completion_reported",
+        "completion_inspected",
+        "energized",
+        "archived",
+        "cancelled",
+    ] {
+        assert!(
+            sa["by_status"][state].as_u64().unwrap_or(0) > 0,
+            "no demo application is {state}: {sa}"
+        );
+    }
+    for class in [
+        "resident",
+        "small_micro",
+        "enterprise",
+        "low_voltage",
+        "hv_ordinary",
+        "hv_standard",
+    ] {
+        assert!(
+            !ok_json(&a, &["app", "list", "--class", class, "--json"])
+                .as_array()
+                .unwrap()
+                .is_empty(),
+            "{class}"
+        );
+    }
+    assert!(!ok_json(&a, &["app", "list", "--overdue", "--json"])
+        .as_array()
+        .unwrap()
+        .is_empty());
+    let counties: std::collections::BTreeSet<&str> = la
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["site"]["county"].as_str().unwrap())
+        .collect();
+    assert_eq!(counties.len(), 11, "{counties:?}");
+    let report = ok_json(&a, &["audit", "verify", "--json"]);
+    assert_eq!(report["first_broken"], Value::Null);
+}
+
+#[test]
+fn usage_errors_are_one_line_too() {
+    let tmp = tempfile::tempdir().unwrap();
+    let err = refused(tmp.path(), &["app", "cancel", "JN-2026-000001"]);
+    assert!(err.contains("--reason"), "{err}");
+    let err = refused(tmp.path(), &["app", "frobnicate"]);
+    assert!(err.contains("frobnicate"), "{err}");
+}
