@@ -12,6 +12,7 @@ pub mod config;
 pub mod form;
 pub mod i18n;
 pub mod keymap;
+pub mod sideflow_input;
 pub mod text_input;
 pub mod views;
 pub mod worker;

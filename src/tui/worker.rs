@@ -225,12 +225,23 @@ impl WorkerState {
                     .map_err(|e| e.to_string());
                 Action::Written { id, result }
             }
-            Request::SideFlow { id, flow, action } => Action::Written {
-                id: id.clone(),
-                result: Err(format!(
-                    "{id}: {flow}/{action}: side-flow actions are not yet offered by the desk service; nothing was written"
-                )),
-            },
+            Request::Energize { id, live_line } => {
+                let result = self
+                    .desk
+                    .energize(&id, None, None, live_line, &self.actor)
+                    .map(|a| format!("{} -> {}", a.id, a.status.id()))
+                    .map_err(|e| e.to_string());
+                Action::Written { id, result }
+            }
+            Request::SideFlow { id, action } => {
+                let what = format!("{}/{}", action.flow_id(), action.action_id());
+                let result = self
+                    .desk
+                    .side_flow(&id, *action, None, &self.actor)
+                    .map(|a| format!("{}: {what}", a.id))
+                    .map_err(|e| e.to_string());
+                Action::Written { id, result }
+            }
             Request::Metrics { today } => match self.metrics(today) {
                 Ok(m) => Action::MetricsReady(Box::new(m)),
                 Err(e) => Action::Failed(e),
