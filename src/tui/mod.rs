@@ -80,6 +80,16 @@ impl<B: Backend> Session<B> {
         Ok(())
     }
 
+    /// Apply every action already in the inbox without waiting (what the run loop does
+    /// between frames).
+    pub fn pump(&mut self) {
+        while let Ok(a) = self.inbox.try_recv() {
+            if !self.dispatch(a) {
+                break;
+            }
+        }
+    }
+
     /// Take actions from the inbox until no request is outstanding (or `timeout` passes).
     pub fn settle(&mut self, timeout: Duration) -> bool {
         let end = Instant::now() + timeout;

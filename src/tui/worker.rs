@@ -38,6 +38,7 @@ pub trait PolicyCatalog: Send + Sync {
 pub struct Worker {
     tx: Sender<Request>,
     latest_list: Arc<AtomicU64>,
+    thread: std::thread::JoinHandle<()>,
 }
 
 impl Worker {
@@ -58,11 +59,22 @@ impl Worker {
             latest_list: latest_list.clone(),
             search: None,
         };
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("powerdesk-worker".into())
             .spawn(move || state.serve(rx))
             .expect("spawning the worker thread");
-        Worker { tx, latest_list }
+        Worker {
+            tx,
+            latest_list,
+            thread,
+        }
+    }
+
+    /// Wait for the worker to finish (after every outbox is dropped), so the desk and its store
+    /// are closed when this returns.
+    pub fn join(self) {
+        drop(self.tx);
+        let _ = self.thread.join();
     }
 
     /// The outbox for [`super::Session`]: records the newest listing generation, then sends.
