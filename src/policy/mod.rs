@@ -1,5 +1,7 @@
 //! 政策: the wasmtime host for rule modules and regional policy bundles (implements `domain::ports::Decider`).
 
+pub mod build;
+pub mod manifest;
 pub mod cache;
 pub mod convert;
 pub mod host;

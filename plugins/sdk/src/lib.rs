@@ -1,1 +1,67 @@
+//! powerdesk policy SDK: write a rule module (政策规则模块) as plain Rust.
+//!
+//! The types mirror the contract `plugins/wit/powerdesk-policy.wit` (package
+//! `powerdesk:policy@1.0.0`). A module implements [`RuleModule`] and calls
+//! [`export_rule_module!`]; built for `wasm32-unknown-unknown` the macro generates the component
+//! glue, built natively it expands to nothing, so the same rules are unit-tested with `cargo test`.
+//!
+//! ```
+//! use powerdesk_policy_sdk::*;
+//!
+//! struct Example;
+//! impl RuleModule for Example {
+//!     fn describe() -> ModuleInfo {
+//!         ModuleInfo::new("example", "0.1.0").rule("EX-1", "Everyone gets a free efficiency service.")
+//!     }
+//!     fn decide(e: &Evaluation) -> Result<Decision, RuleError> {
+//!         let mut d = e.draft.clone();
+//!         d.free_efficiency_service = Some(e.params.flag("efficiency_for_all")?);
+//!         d.apply("EX-1");
+//!         Ok(d)
+//!     }
+//! }
+//! export_rule_module!(Example);
+//! ```
 
+mod params;
+mod types;
+
+pub use params::{ParamValue, Params};
+pub use types::*;
+
+/// The contract version this SDK implements (the WIT package version).
+pub const CONTRACT_VERSION: &str = "1.0.0";
+
+/// A rule module: says what it implements and decides its part of an evaluation.
+pub trait RuleModule {
+    /// Name, version and the rules (id and text) this module implements.
+    fn describe() -> ModuleInfo;
+    /// Return `e.draft` with this module's part of the decision filled in.
+    fn decide(e: &Evaluation) -> Result<Decision, RuleError>;
+}
+
+#[cfg(target_arch = "wasm32")]
+#[doc(hidden)]
+pub mod __wit;
+
+/// Export a [`RuleModule`] as the component's `rules` interface (only when built for wasm32).
+#[macro_export]
+macro_rules! export_rule_module {
+    ($module:ty) => {
+        #[cfg(target_arch = "wasm32")]
+        const _: () = {
+            struct __PowerdeskRuleModule;
+            impl $crate::__wit::Guest for __PowerdeskRuleModule {
+                fn describe() -> $crate::__wit::WitModuleInfo {
+                    $crate::__wit::describe::<$module>()
+                }
+                fn decide(
+                    input: $crate::__wit::WitEvaluation,
+                ) -> ::core::result::Result<$crate::__wit::WitDecision, $crate::__wit::WitRuleError> {
+                    $crate::__wit::decide::<$module>(input)
+                }
+            }
+            $crate::__wit::bindings::__export_wit!(__PowerdeskRuleModule with_types_in $crate::__wit::bindings);
+        };
+    };
+}

@@ -1,0 +1,187 @@
+//! jn-access: who is connected how, through which steps, within which limits (Jining, 2021).
+//!
+//! Rules JN-LV-160, JN-10KV-STEPS, JN-10KV-TIME, JN-LV-TIME, JN-ONE-VISIT, JN-GRID-PROJECT and
+//! JN-FILING of DOMAIN.md. Every threshold and limit is a bundle parameter; see
+//! `policies/jining/bundle.toml` for the names and the seed's values.
+
+use powerdesk_policy_sdk::*;
+
+/// The Jining access module.
+pub struct JnAccess;
+
+export_rule_module!(JnAccess);
+
+impl RuleModule for JnAccess {
+    fn describe() -> ModuleInfo {
+        ModuleInfo::new("jn-access", env!("CARGO_PKG_VERSION"))
+            .rule("JN-LV-160", "居民和小微企业低压接入容量提升至160千瓦，不分城市、农村 (residents and small/micro: low voltage up to lv_max_kw, urban and rural alike)")
+            .rule("JN-10KV-STEPS", "10千伏普通客户取消设计审查和中间检查，压减为受理并答复供电方案、验收送电两个环节")
+            .rule("JN-10KV-TIME", "1250千伏安及以下10千伏普通客户：答复供电方案2个工作日，验收送电5个工作日，电网环节合计不超过7个工作日")
+            .rule("JN-LV-TIME", "低压居民和小微企业：具备直接装表条件当日申请当日接电；仅需简单架设表前线当日申请次日接电；全流程一般不超过2个工作日")
+            .rule("JN-ONE-VISIT", "具备直接装表条件的低压居民和小微企业：一次上门办结")
+            .rule("JN-GRID-PROJECT", "配套电网工程：接到需求开工、早于需求竣工；小微企业勘察、设计、施工一体，简单表前线勘察当日完成")
+            .rule("JN-FILING", "低压和10千伏专变企业电力外线工程免行政审批，实行承诺备案")
+    }
+
+    fn decide(e: &Evaluation) -> Result<Decision, RuleError> {
+        let p = &e.params;
+        let app = &e.application;
+        let req = &app.request;
+        let class = app.customer.class;
+        let mut d = e.draft.clone();
+
+        let policy_classes = p.classes("lv_classes")?;
+        let lv_max_kw = p.positive("lv_max_kw")?;
+        let power_factor = p.positive("power_factor")?;
+        let hv_ordinary_voltages = p.voltages("hv_ordinary_voltages")?;
+        let hv_ordinary_max_kva = p.positive("hv_ordinary_max_kva")?;
+        let overflow_voltage = overflow_voltage(p)?;
+
+        // Access class and voltage.
+        let (access, voltage) = if req.voltage.is_low() {
+            let kw = req.kw()?;
+            if kw <= lv_max_kw {
+                if policy_classes.contains(&class) {
+                    d.apply("JN-LV-160");
+                }
+                (AccessClass::LowVoltage, req.voltage)
+            } else {
+                // Above the low-voltage threshold: connected at high voltage, sized in kVA.
+                let kva = kw / power_factor;
+                (
+                    hv_class(
+                        overflow_voltage,
+                        kva,
+                        &hv_ordinary_voltages,
+                        hv_ordinary_max_kva,
+                    ),
+                    overflow_voltage,
+                )
+            }
+        } else {
+            let kva = req.kva(power_factor)?;
+            (
+                hv_class(req.voltage, kva, &hv_ordinary_voltages, hv_ordinary_max_kva),
+                req.voltage,
+            )
+        };
+        d.access_class = Some(access);
+        d.access_voltage = Some(voltage);
+
+        // Steps and limits.
+        match access {
+            AccessClass::LowVoltage if policy_classes.contains(&class) => {
+                let total = p.days("lv_total_wd")?;
+                d.apply("JN-LV-TIME");
+                if req.direct_meter {
+                    d.set_step(
+                        "energize",
+                        p.days("lv_direct_meter_energize_wd")?,
+                        "accepted",
+                    );
+                    d.apply("JN-ONE-VISIT");
+                } else if req.simple_line {
+                    let one_stop = p.classes("grid_project_one_stop_classes")?;
+                    let line = if one_stop.contains(&class) {
+                        d.apply("JN-GRID-PROJECT");
+                        p.days("grid_project_simple_line_wd")?
+                    } else {
+                        p.days("lv_simple_line_wd")?
+                    };
+                    d.set_step("line_built", line, "accepted");
+                    d.set_step("energize", p.days("lv_simple_line_wd")?, "accepted");
+                } else {
+                    d.set_step("energize", total, "accepted");
+                }
+                d.grid_total_limit_working_days = Some(total);
+            }
+            AccessClass::LowVoltage => {
+                // Outside the policy classes: the general low-voltage limit, no total.
+                d.set_step("energize", p.days("lv_general_energize_wd")?, "accepted");
+                d.grid_total_limit_working_days = None;
+            }
+            AccessClass::HvOrdinary => {
+                d.set_step(
+                    "reply_plan",
+                    p.days("hv_ordinary_reply_plan_wd")?,
+                    "accepted",
+                );
+                d.set_step(
+                    "energize",
+                    p.days("hv_ordinary_energize_wd")?,
+                    "completion_reported",
+                );
+                d.grid_total_limit_working_days = Some(p.days("hv_ordinary_total_wd")?);
+                d.apply("JN-10KV-STEPS");
+                d.apply("JN-10KV-TIME");
+            }
+            AccessClass::HvStandard => {
+                d.set_step("reply_plan", p.days("std_reply_plan_wd")?, "accepted");
+                d.set_step(
+                    "design_review",
+                    p.days("std_design_review_wd")?,
+                    "plan_replied",
+                );
+                d.set_step(
+                    "mid_inspection",
+                    p.days("std_mid_inspection_wd")?,
+                    "design_reviewed",
+                );
+                d.set_step(
+                    "completion_inspection",
+                    p.days("std_completion_inspection_wd")?,
+                    "completion_reported",
+                );
+                d.set_step(
+                    "energize",
+                    p.days("std_energize_wd")?,
+                    "completion_inspected",
+                );
+                d.grid_total_limit_working_days = None;
+            }
+        }
+
+        // Supporting grid works contracted to the customer's need date.
+        if req.grid_project_need_date.is_some() {
+            d.apply("JN-GRID-PROJECT");
+        }
+
+        // Commitment filing instead of administrative approval for the external line.
+        let filed = match access {
+            AccessClass::LowVoltage => p.classes("filing_lv_classes")?.contains(&class),
+            _ => {
+                p.classes("filing_hv_classes")?.contains(&class)
+                    && p.voltages("filing_hv_voltages")?.contains(&voltage)
+            }
+        };
+        if filed {
+            d.apply("JN-FILING");
+        }
+        Ok(d)
+    }
+}
+
+/// The voltage a low-voltage request above the threshold is connected at.
+fn overflow_voltage(p: &Params) -> Result<Voltage, RuleError> {
+    let s = p.text("lv_overflow_voltage")?;
+    match Voltage::from_id(s) {
+        Some(v) if !v.is_low() => Ok(v),
+        _ => Err(RuleError::BadParameter(format!(
+            "lv_overflow_voltage: expected a high voltage (10kV, 35kV, 110kV, 220kV), found {s:?}"
+        ))),
+    }
+}
+
+/// 10 kV ordinary within the kVA limit, otherwise the standard high-voltage process.
+fn hv_class(
+    voltage: Voltage,
+    kva: f64,
+    ordinary_voltages: &[Voltage],
+    max_kva: f64,
+) -> AccessClass {
+    if ordinary_voltages.contains(&voltage) && kva <= max_kva {
+        AccessClass::HvOrdinary
+    } else {
+        AccessClass::HvStandard
+    }
+}

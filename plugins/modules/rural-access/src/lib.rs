@@ -1,0 +1,230 @@
+//! rural-access: access rules for a region that still uses a lower low-voltage threshold in rural
+//! areas (DOMAIN.md, "Regional variants": some regions keep 100 kW in the countryside).
+//!
+//! Rules RX-LV-URBAN, RX-LV-RURAL, RX-LV-TIME and RX-10KV-TIME. Unlike jn-access there is no
+//! one-visit promise, no commitment filing and no one-stop grid project; the thresholds and time
+//! limits are bundle parameters (see `policies/example-rural-100kw/bundle.toml`).
+
+use powerdesk_policy_sdk::*;
+
+/// The example rural access module.
+pub struct RuralAccess;
+
+export_rule_module!(RuralAccess);
+
+impl RuleModule for RuralAccess {
+    fn describe() -> ModuleInfo {
+        ModuleInfo::new("rural-access", env!("CARGO_PKG_VERSION"))
+            .rule("RX-LV-URBAN", "城市居民和小微企业低压接入容量 lv_max_kw_urban (160 kW)")
+            .rule("RX-LV-RURAL", "农村居民和小微企业低压接入容量 lv_max_kw_rural (100 kW)")
+            .rule("RX-LV-TIME", "低压居民和小微企业：直接装表 lv_direct_meter_energize_wd，简单表前线 lv_simple_line_wd，全流程 lv_total_wd 个工作日")
+            .rule("RX-10KV-TIME", "10千伏普通客户：答复供电方案、验收送电和电网环节合计时限按参数")
+    }
+
+    fn decide(e: &Evaluation) -> Result<Decision, RuleError> {
+        let p = &e.params;
+        let app = &e.application;
+        let req = &app.request;
+        let class = app.customer.class;
+        let mut d = e.draft.clone();
+
+        let policy_classes = p.classes("lv_classes")?;
+        let (threshold_key, rule) = if app.site.rural {
+            ("lv_max_kw_rural", "RX-LV-RURAL")
+        } else {
+            ("lv_max_kw_urban", "RX-LV-URBAN")
+        };
+        let lv_max_kw = p.positive(threshold_key)?;
+        let power_factor = p.positive("power_factor")?;
+        let max_kva = p.positive("hv_ordinary_max_kva")?;
+        let ordinary_voltages = p.voltages("hv_ordinary_voltages")?;
+        let overflow = match Voltage::from_id(p.text("lv_overflow_voltage")?) {
+            Some(v) if !v.is_low() => v,
+            _ => {
+                return Err(RuleError::BadParameter(
+                    "lv_overflow_voltage: expected a high voltage (10kV, 35kV, 110kV, 220kV)"
+                        .into(),
+                ))
+            }
+        };
+
+        let (voltage, kva) = if req.voltage.is_low() {
+            let kw = req.kw()?;
+            if kw <= lv_max_kw {
+                (req.voltage, None)
+            } else {
+                (overflow, Some(kw / power_factor))
+            }
+        } else {
+            (req.voltage, Some(req.kva(power_factor)?))
+        };
+        let access = match kva {
+            None => AccessClass::LowVoltage,
+            Some(kva) if ordinary_voltages.contains(&voltage) && kva <= max_kva => {
+                AccessClass::HvOrdinary
+            }
+            Some(_) => AccessClass::HvStandard,
+        };
+        d.access_class = Some(access);
+        d.access_voltage = Some(voltage);
+
+        match access {
+            AccessClass::LowVoltage if policy_classes.contains(&class) => {
+                d.apply(rule);
+                d.apply("RX-LV-TIME");
+                if req.direct_meter {
+                    d.set_step(
+                        "energize",
+                        p.days("lv_direct_meter_energize_wd")?,
+                        "accepted",
+                    );
+                } else if req.simple_line {
+                    let days = p.days("lv_simple_line_wd")?;
+                    d.set_step("line_built", days, "accepted");
+                    d.set_step("energize", days, "accepted");
+                } else {
+                    d.set_step("energize", p.days("lv_total_wd")?, "accepted");
+                }
+                d.grid_total_limit_working_days = Some(p.days("lv_total_wd")?);
+            }
+            AccessClass::LowVoltage => {
+                d.set_step("energize", p.days("lv_general_energize_wd")?, "accepted");
+                d.grid_total_limit_working_days = None;
+            }
+            AccessClass::HvOrdinary => {
+                d.apply("RX-10KV-TIME");
+                d.set_step(
+                    "reply_plan",
+                    p.days("hv_ordinary_reply_plan_wd")?,
+                    "accepted",
+                );
+                d.set_step(
+                    "energize",
+                    p.days("hv_ordinary_energize_wd")?,
+                    "completion_reported",
+                );
+                d.grid_total_limit_working_days = Some(p.days("hv_ordinary_total_wd")?);
+            }
+            AccessClass::HvStandard => {
+                d.set_step("reply_plan", p.days("std_reply_plan_wd")?, "accepted");
+                d.set_step(
+                    "design_review",
+                    p.days("std_design_review_wd")?,
+                    "plan_replied",
+                );
+                d.set_step(
+                    "mid_inspection",
+                    p.days("std_mid_inspection_wd")?,
+                    "design_reviewed",
+                );
+                d.set_step(
+                    "completion_inspection",
+                    p.days("std_completion_inspection_wd")?,
+                    "completion_reported",
+                );
+                d.set_step(
+                    "energize",
+                    p.days("std_energize_wd")?,
+                    "completion_inspected",
+                );
+                d.grid_total_limit_working_days = None;
+            }
+        }
+        Ok(d)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params() -> Params {
+        let days = |n| ParamValue::Integer(n);
+        Params::new([
+            (
+                "lv_classes",
+                ParamValue::Texts(vec!["resident".into(), "small_micro".into()]),
+            ),
+            ("lv_max_kw_urban", ParamValue::Integer(160)),
+            ("lv_max_kw_rural", ParamValue::Integer(100)),
+            ("power_factor", ParamValue::Number(0.9)),
+            ("lv_overflow_voltage", ParamValue::Text("10kV".into())),
+            (
+                "hv_ordinary_voltages",
+                ParamValue::Texts(vec!["10kV".into()]),
+            ),
+            ("hv_ordinary_max_kva", ParamValue::Integer(1250)),
+            ("lv_direct_meter_energize_wd", days(1)),
+            ("lv_simple_line_wd", days(2)),
+            ("lv_total_wd", days(3)),
+            ("lv_general_energize_wd", days(5)),
+            ("hv_ordinary_reply_plan_wd", days(3)),
+            ("hv_ordinary_energize_wd", days(5)),
+            ("hv_ordinary_total_wd", days(8)),
+        ])
+    }
+
+    fn eval(rural: bool, kw: f64) -> Evaluation {
+        Evaluation {
+            application: Application {
+                customer: Customer {
+                    class: CustomerClass::Resident,
+                    star_rating: 0,
+                },
+                site: Site {
+                    county: "某县".into(),
+                    rural,
+                    park_name: None,
+                    park_level: None,
+                    kinetic_library: false,
+                },
+                request: Request {
+                    kind: RequestKind::New,
+                    voltage: Voltage::V380,
+                    capacity_kw: Some(kw),
+                    capacity_kva: None,
+                    permanent: true,
+                    direct_meter: true,
+                    simple_line: false,
+                    grid_project_need_date: None,
+                },
+                received: Date::new(2026, 3, 2),
+            },
+            params: params(),
+            evaluation_date: Date::new(2026, 3, 2),
+            draft: Decision::default(),
+        }
+    }
+
+    #[test]
+    fn rural_and_urban_thresholds_differ() {
+        let rural = RuralAccess::decide(&eval(true, 100.0)).unwrap();
+        assert_eq!(rural.access_class, Some(AccessClass::LowVoltage));
+        assert_eq!(rural.rules, ["RX-LV-RURAL", "RX-LV-TIME"]);
+        let rural = RuralAccess::decide(&eval(true, 101.0)).unwrap();
+        assert_eq!(
+            (rural.access_class, rural.access_voltage),
+            (Some(AccessClass::HvOrdinary), Some(Voltage::Kv10))
+        );
+        let urban = RuralAccess::decide(&eval(false, 160.0)).unwrap();
+        assert_eq!(urban.access_class, Some(AccessClass::LowVoltage));
+        assert_eq!(urban.rules, ["RX-LV-URBAN", "RX-LV-TIME"]);
+        assert_eq!(
+            urban.steps,
+            [StepLimit {
+                id: "energize".into(),
+                limit_working_days: 1,
+                from: "accepted".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn a_missing_threshold_is_named() {
+        let mut e = eval(true, 50.0);
+        e.params.0.retain(|(n, _)| n != "lv_max_kw_rural");
+        assert!(
+            matches!(RuralAccess::decide(&e), Err(RuleError::BadParameter(m)) if m.starts_with("lv_max_kw_rural: missing"))
+        );
+    }
+}

@@ -1,0 +1,239 @@
+//! Bundle parameters (`[parameters]` of bundle.toml) with typed getters whose errors name the
+//! parameter.
+
+use crate::types::{CustomerClass, Date, ParkLevel, Voltage};
+use crate::RuleError;
+
+/// A parameter value (the WIT `param-value`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParamValue {
+    Integer(i64),
+    Number(f64),
+    Text(String),
+    Flag(bool),
+    Texts(Vec<String>),
+}
+
+impl ParamValue {
+    fn kind(&self) -> &'static str {
+        match self {
+            Self::Integer(_) => "an integer",
+            Self::Number(_) => "a number",
+            Self::Text(_) => "a string",
+            Self::Flag(_) => "a boolean",
+            Self::Texts(_) => "a list of strings",
+        }
+    }
+}
+
+/// The bundle's parameters, in bundle order.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Params(pub Vec<(String, ParamValue)>);
+
+impl Params {
+    /// Build from (name, value) pairs.
+    pub fn new<I: IntoIterator<Item = (S, ParamValue)>, S: Into<String>>(items: I) -> Params {
+        Params(items.into_iter().map(|(n, v)| (n.into(), v)).collect())
+    }
+
+    /// Set (or replace) one parameter; handy in tests.
+    pub fn set(&mut self, name: &str, value: ParamValue) {
+        match self.0.iter_mut().find(|(n, _)| n == name) {
+            Some((_, v)) => *v = value,
+            None => self.0.push((name.into(), value)),
+        }
+    }
+
+    /// The raw value, if present.
+    pub fn get(&self, name: &str) -> Option<&ParamValue> {
+        self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+    }
+
+    fn require(&self, name: &str, expected: &str) -> Result<&ParamValue, RuleError> {
+        self.get(name).ok_or_else(|| {
+            RuleError::BadParameter(format!(
+                "{name}: missing; add `{name} = <{expected}>` under [parameters] in bundle.toml"
+            ))
+        })
+    }
+
+    fn wrong(name: &str, expected: &str, got: &ParamValue) -> RuleError {
+        RuleError::BadParameter(format!("{name}: expected {expected}, found {}", got.kind()))
+    }
+
+    /// An integer parameter.
+    pub fn int(&self, name: &str) -> Result<i64, RuleError> {
+        match self.require(name, "integer")? {
+            ParamValue::Integer(i) => Ok(*i),
+            other => Err(Self::wrong(name, "an integer", other)),
+        }
+    }
+
+    /// A number of working days (a non-negative integer).
+    pub fn days(&self, name: &str) -> Result<u32, RuleError> {
+        let i = self.int(name)?;
+        u32::try_from(i).map_err(|_| {
+            RuleError::BadParameter(format!(
+                "{name}: expected a number of working days (0 or more), found {i}"
+            ))
+        })
+    }
+
+    /// A number (an integer is accepted too).
+    pub fn number(&self, name: &str) -> Result<f64, RuleError> {
+        match self.require(name, "number")? {
+            ParamValue::Number(x) => Ok(*x),
+            ParamValue::Integer(i) => Ok(*i as f64),
+            other => Err(Self::wrong(name, "a number", other)),
+        }
+    }
+
+    /// A positive number (thresholds, power factors).
+    pub fn positive(&self, name: &str) -> Result<f64, RuleError> {
+        let x = self.number(name)?;
+        if x > 0.0 && x.is_finite() {
+            Ok(x)
+        } else {
+            Err(RuleError::BadParameter(format!(
+                "{name}: expected a positive number, found {x}"
+            )))
+        }
+    }
+
+    pub fn text(&self, name: &str) -> Result<&str, RuleError> {
+        match self.require(name, "string")? {
+            ParamValue::Text(s) => Ok(s),
+            other => Err(Self::wrong(name, "a string", other)),
+        }
+    }
+
+    pub fn flag(&self, name: &str) -> Result<bool, RuleError> {
+        match self.require(name, "true|false")? {
+            ParamValue::Flag(b) => Ok(*b),
+            other => Err(Self::wrong(name, "a boolean", other)),
+        }
+    }
+
+    pub fn texts(&self, name: &str) -> Result<&[String], RuleError> {
+        match self.require(name, "[\"…\"]")? {
+            ParamValue::Texts(v) => Ok(v),
+            other => Err(Self::wrong(name, "a list of strings", other)),
+        }
+    }
+
+    /// A date written as a string `YYYY-MM-DD`.
+    pub fn date(&self, name: &str) -> Result<Date, RuleError> {
+        let s = self.text(name)?;
+        Date::parse(s).ok_or_else(|| {
+            RuleError::BadParameter(format!(
+                "{name}: expected a date \"YYYY-MM-DD\", found {s:?}"
+            ))
+        })
+    }
+
+    /// A list of customer class ids (`resident`, `small_micro`, `enterprise`).
+    pub fn classes(&self, name: &str) -> Result<Vec<CustomerClass>, RuleError> {
+        self.ids(
+            name,
+            CustomerClass::from_id,
+            "resident, small_micro, enterprise",
+        )
+    }
+
+    /// A list of voltage ids (`220V`, `380V`, `10kV`, `35kV`, `110kV`, `220kV`).
+    pub fn voltages(&self, name: &str) -> Result<Vec<Voltage>, RuleError> {
+        self.ids(
+            name,
+            Voltage::from_id,
+            "220V, 380V, 10kV, 35kV, 110kV, 220kV",
+        )
+    }
+
+    /// A list of park level ids (`national`, `provincial`, `municipal`).
+    pub fn park_levels(&self, name: &str) -> Result<Vec<ParkLevel>, RuleError> {
+        self.ids(name, ParkLevel::from_id, "national, provincial, municipal")
+    }
+
+    fn ids<T>(
+        &self,
+        name: &str,
+        parse: impl Fn(&str) -> Option<T>,
+        legal: &str,
+    ) -> Result<Vec<T>, RuleError> {
+        self.texts(name)?
+            .iter()
+            .map(|s| {
+                parse(s).ok_or_else(|| {
+                    RuleError::BadParameter(format!(
+                        "{name}: unknown value {s:?}; expected one of {legal}"
+                    ))
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params() -> Params {
+        Params::new([
+            ("lv_max_kw", ParamValue::Integer(160)),
+            ("power_factor", ParamValue::Number(0.9)),
+            (
+                "classes",
+                ParamValue::Texts(vec!["resident".into(), "shop".into()]),
+            ),
+            ("from", ParamValue::Text("2021-01-01".into())),
+            ("late", ParamValue::Integer(-1)),
+        ])
+    }
+
+    #[test]
+    fn getters_read_their_type_and_accept_integers_as_numbers() {
+        let p = params();
+        assert_eq!(p.int("lv_max_kw"), Ok(160));
+        assert_eq!(p.number("lv_max_kw"), Ok(160.0));
+        assert_eq!(p.positive("power_factor"), Ok(0.9));
+        assert_eq!(p.date("from"), Ok(Date::new(2021, 1, 1)));
+    }
+
+    #[test]
+    fn errors_name_the_parameter_and_what_was_expected() {
+        let p = params();
+        let e = p.int("missing_one").unwrap_err();
+        assert!(
+            matches!(&e, RuleError::BadParameter(m) if m.starts_with("missing_one: missing")),
+            "{e}"
+        );
+        let e = p.int("power_factor").unwrap_err();
+        assert_eq!(
+            e,
+            RuleError::BadParameter("power_factor: expected an integer, found a number".into())
+        );
+        let e = p.classes("classes").unwrap_err();
+        assert!(
+            matches!(&e, RuleError::BadParameter(m) if m.contains("classes: unknown value \"shop\"")),
+            "{e}"
+        );
+        let e = p.days("late").unwrap_err();
+        assert!(
+            matches!(&e, RuleError::BadParameter(m) if m.starts_with("late:")),
+            "{e}"
+        );
+        let e = p.date("lv_max_kw").unwrap_err();
+        assert!(
+            matches!(&e, RuleError::BadParameter(m) if m.starts_with("lv_max_kw: expected a string")),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn dates_parse_strictly() {
+        assert_eq!(Date::parse("2026-03-02"), Some(Date::new(2026, 3, 2)));
+        assert_eq!(Date::parse("2026-3-2"), None);
+        assert_eq!(Date::parse("2026-13-01"), None);
+        assert!(Date::new(2020, 12, 31) < Date::new(2021, 1, 1));
+    }
+}

@@ -1,0 +1,370 @@
+//! Plain Rust mirrors of the WIT records (`plugins/wit/powerdesk-policy.wit`).
+
+use crate::params::Params;
+
+/// 客户类别: the customer class the rules are written for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CustomerClass {
+    /// 居民
+    Resident,
+    /// 小微企业
+    SmallMicro,
+    /// 企业 (other businesses)
+    Enterprise,
+}
+
+impl CustomerClass {
+    pub const ALL: [CustomerClass; 3] = [Self::Resident, Self::SmallMicro, Self::Enterprise];
+
+    /// The contract id (`resident`, `small_micro`, `enterprise`), as used in parameters.
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::Resident => "resident",
+            Self::SmallMicro => "small_micro",
+            Self::Enterprise => "enterprise",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.id() == id)
+    }
+}
+
+/// 园区级别
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ParkLevel {
+    National,
+    Provincial,
+    Municipal,
+}
+
+impl ParkLevel {
+    pub const ALL: [ParkLevel; 3] = [Self::National, Self::Provincial, Self::Municipal];
+
+    /// The contract id (`national`, `provincial`, `municipal`).
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::National => "national",
+            Self::Provincial => "provincial",
+            Self::Municipal => "municipal",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.id() == id)
+    }
+}
+
+/// 申请类型
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RequestKind {
+    New,
+    CapacityIncrease,
+    Transfer,
+    Temporary,
+}
+
+/// 电压等级
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Voltage {
+    V220,
+    V380,
+    Kv10,
+    Kv35,
+    Kv110,
+    Kv220,
+}
+
+impl Voltage {
+    pub const ALL: [Voltage; 6] = [
+        Self::V220,
+        Self::V380,
+        Self::Kv10,
+        Self::Kv35,
+        Self::Kv110,
+        Self::Kv220,
+    ];
+
+    /// The contract id (`220V`, `380V`, `10kV`, `35kV`, `110kV`, `220kV`), as used in parameters.
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::V220 => "220V",
+            Self::V380 => "380V",
+            Self::Kv10 => "10kV",
+            Self::Kv35 => "35kV",
+            Self::Kv110 => "110kV",
+            Self::Kv220 => "220kV",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.id() == id)
+    }
+
+    /// 低压: below 1 kV.
+    pub fn is_low(self) -> bool {
+        matches!(self, Self::V220 | Self::V380)
+    }
+}
+
+/// A calendar date (the evaluation date and dates in parameters, `YYYY-MM-DD`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Date {
+    pub year: i32,
+    pub month: u8,
+    pub day: u8,
+}
+
+impl Date {
+    pub fn new(year: i32, month: u8, day: u8) -> Date {
+        Date { year, month, day }
+    }
+
+    /// Parse `YYYY-MM-DD`.
+    pub fn parse(s: &str) -> Option<Date> {
+        let mut it = s.splitn(3, '-');
+        let (y, m, d) = (it.next()?, it.next()?, it.next()?);
+        if y.len() != 4 || m.len() != 2 || d.len() != 2 {
+            return None;
+        }
+        let date = Date {
+            year: y.parse().ok()?,
+            month: m.parse().ok()?,
+            day: d.parse().ok()?,
+        };
+        ((1..=12).contains(&date.month) && (1..=31).contains(&date.day)).then_some(date)
+    }
+}
+
+impl core::fmt::Display for Date {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+/// 客户: what a rule knows of the customer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Customer {
+    pub class: CustomerClass,
+    /// 客户服务星级, 0..=5.
+    pub star_rating: u8,
+}
+
+/// 用电地址
+#[derive(Debug, Clone, PartialEq)]
+pub struct Site {
+    pub county: String,
+    pub rural: bool,
+    pub park_name: Option<String>,
+    pub park_level: Option<ParkLevel>,
+    /// 纳入省级新旧动能转换项目库.
+    pub kinetic_library: bool,
+}
+
+/// 用电需求
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    pub kind: RequestKind,
+    pub voltage: Voltage,
+    pub capacity_kw: Option<f64>,
+    pub capacity_kva: Option<f64>,
+    /// 永久用电 (false: temporary use).
+    pub permanent: bool,
+    /// 具备直接装表条件.
+    pub direct_meter: bool,
+    /// 仅需简单架设表前线.
+    pub simple_line: bool,
+    pub grid_project_need_date: Option<Date>,
+}
+
+impl Request {
+    /// The requested capacity in kVA: `capacity_kva`, or `capacity_kw / power_factor` for a
+    /// request made in kW.
+    pub fn kva(&self, power_factor: f64) -> Result<f64, RuleError> {
+        match (self.capacity_kva, self.capacity_kw) {
+            (Some(kva), _) => Ok(kva),
+            (None, Some(kw)) => Ok(kw / power_factor),
+            (None, None) => Err(RuleError::Unsupported(
+                "the request gives neither capacity_kw nor capacity_kva".into(),
+            )),
+        }
+    }
+
+    /// The requested capacity in kW (a low-voltage request).
+    pub fn kw(&self) -> Result<f64, RuleError> {
+        self.capacity_kw.ok_or_else(|| {
+            RuleError::Unsupported(format!("a {} request needs capacity_kw", self.voltage.id()))
+        })
+    }
+}
+
+/// 业扩申请, as a rule sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Application {
+    pub customer: Customer,
+    pub site: Site,
+    pub request: Request,
+    pub received: Date,
+}
+
+/// 接入方式
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AccessClass {
+    LowVoltage,
+    HvOrdinary,
+    HvStandard,
+}
+
+/// 三零 / 三省
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Program {
+    ThreeZero,
+    ThreeSave,
+}
+
+/// 投资界面
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum InvestmentBoundary {
+    Meter,
+    PlanningRedLine,
+    PropertyBoundary,
+}
+
+/// Who pays the external line (电力外线).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LinePayer {
+    Utility,
+    CountyGovernment,
+    Customer,
+}
+
+/// A grid-side step and its limit in working days, counted from the event `from`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepLimit {
+    pub id: String,
+    pub limit_working_days: u32,
+    pub from: String,
+}
+
+/// 决策 as drafted so far; `None` means no module has decided that part yet.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Decision {
+    pub access_class: Option<AccessClass>,
+    pub access_voltage: Option<Voltage>,
+    pub programs: Vec<Program>,
+    pub investment_boundary: Option<InvestmentBoundary>,
+    pub external_line_payer: Option<LinePayer>,
+    pub steps: Vec<StepLimit>,
+    pub grid_total_limit_working_days: Option<u32>,
+    pub tariff_cut_yuan_per_kwh: Option<f64>,
+    pub free_efficiency_service: Option<bool>,
+    /// Ids of the rules that shaped the decision so far.
+    pub rules: Vec<String>,
+}
+
+impl Decision {
+    /// Record that rule `id` shaped the decision (once).
+    pub fn apply(&mut self, id: &str) {
+        if !self.rules.iter().any(|r| r == id) {
+            self.rules.push(id.to_string());
+        }
+    }
+
+    /// Set the limit of step `id` (replacing an earlier one).
+    pub fn set_step(&mut self, id: &str, limit_working_days: u32, from: &str) {
+        let step = StepLimit {
+            id: id.into(),
+            limit_working_days,
+            from: from.into(),
+        };
+        match self.steps.iter_mut().find(|s| s.id == id) {
+            Some(s) => *s = step,
+            None => self.steps.push(step),
+        }
+    }
+
+    /// Add a program (once).
+    pub fn add_program(&mut self, p: Program) {
+        if !self.programs.contains(&p) {
+            self.programs.push(p);
+        }
+    }
+
+    /// The access class, or an error saying an earlier module must decide it first.
+    pub fn require_access(&self) -> Result<(AccessClass, Voltage), RuleError> {
+        match (self.access_class, self.access_voltage) {
+            (Some(c), Some(v)) => Ok((c, v)),
+            _ => Err(RuleError::Unsupported(
+                "the access class is not decided yet: run an access module (e.g. jn-access) before this one".into(),
+            )),
+        }
+    }
+}
+
+/// One evaluation: the application, the bundle's parameters, the date and the draft so far.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    pub application: Application,
+    pub params: Params,
+    pub evaluation_date: Date,
+    pub draft: Decision,
+}
+
+/// A rule a module implements.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleInfo {
+    pub id: String,
+    pub text: String,
+}
+
+/// What a module says about itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModuleInfo {
+    pub name: String,
+    pub version: String,
+    /// The contract version built against (the SDK's [`crate::CONTRACT_VERSION`]).
+    pub contract: String,
+    pub rules: Vec<RuleInfo>,
+}
+
+impl ModuleInfo {
+    pub fn new(name: &str, version: &str) -> ModuleInfo {
+        ModuleInfo {
+            name: name.into(),
+            version: version.into(),
+            contract: crate::CONTRACT_VERSION.into(),
+            rules: Vec::new(),
+        }
+    }
+
+    /// Add a rule (id and text).
+    pub fn rule(mut self, id: &str, text: &str) -> ModuleInfo {
+        self.rules.push(RuleInfo {
+            id: id.into(),
+            text: text.into(),
+        });
+        self
+    }
+}
+
+/// Why a module could not decide.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RuleError {
+    /// A parameter is missing or of the wrong type: its name and what was expected.
+    BadParameter(String),
+    /// The module cannot decide this application.
+    Unsupported(String),
+    Internal(String),
+}
+
+impl core::fmt::Display for RuleError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::BadParameter(m) => write!(f, "bad parameter: {m}"),
+            Self::Unsupported(m) => write!(f, "unsupported: {m}"),
+            Self::Internal(m) => write!(f, "internal error: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for RuleError {}
