@@ -248,3 +248,58 @@ fn a_missing_calendar_is_named_before_anything_is_built() {
     let err = build_bundle(&dir, &options()).unwrap_err();
     assert!(err.to_string().contains("2024.toml"), "{err}");
 }
+
+#[test]
+fn a_scaffolded_module_passes_its_own_tests_and_builds_into_its_bundle() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = powerdesk::policy::template::scaffold("fee-rules", tmp.path()).unwrap();
+    let target = options()
+        .target_dir
+        .unwrap_or_else(|| std::env::temp_dir().join("powerdesk-policy-build"));
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let out = std::process::Command::new(cargo)
+        .args(["test", "--quiet", "--manifest-path"])
+        .arg(root.join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(&target)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "cargo test of the scaffold failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("2 passed"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    // Point the bundle at stand-in calendars, then build it.
+    let cal = tmp.path().join("calendar");
+    std::fs::create_dir_all(&cal).unwrap();
+    let bundle = root.join("bundle");
+    let mut text = std::fs::read_to_string(bundle.join("bundle.toml")).unwrap();
+    for year in 2021..=2026 {
+        let stand_in = cal.join(format!("{year}.toml"));
+        std::fs::write(&stand_in, format!("year = {year}\n")).unwrap();
+        let real = repo()
+            .join("policies/calendar")
+            .join(format!("{year}.toml"));
+        text = text.replace(
+            &format!("{:?}", real.display().to_string()),
+            &format!("{:?}", stand_in.display().to_string()),
+        );
+    }
+    std::fs::write(bundle.join("bundle.toml"), text).unwrap();
+    let report = build_bundle(
+        &bundle,
+        &BuildOptions {
+            target_dir: Some(target),
+            offline: false,
+        },
+    )
+    .unwrap();
+    assert_eq!(report.modules[0].name, "fee-rules");
+    Manifest::load(&bundle).unwrap().verify_modules().unwrap();
+}

@@ -197,6 +197,15 @@ impl Manifest {
             }
         }
 
+        for key in table.keys() {
+            if !["bundle", "parameters", "modules"].contains(&key.as_str()) {
+                return Err(f.err(
+                    key,
+                    "unknown table; expected [bundle], [parameters] and [[modules]]",
+                ));
+            }
+        }
+
         let mut parameters = Vec::new();
         if let Some(v) = table.get("parameters") {
             let t = v
@@ -221,6 +230,14 @@ impl Manifest {
             let m = m
                 .as_table()
                 .ok_or_else(|| f.err(&format!("modules[{i}]"), "expected a table [[modules]]"))?;
+            for key in m.keys() {
+                if !["name", "file", "source", "sha256"].contains(&key.as_str()) {
+                    return Err(f.err(
+                        &format!("{prefix}{key}"),
+                        "unknown key; expected name, file, source, sha256",
+                    ));
+                }
+            }
             let entry = ModuleEntry {
                 name: f.string(m, "name", &prefix)?,
                 file: f.string(m, "file", &prefix)?,
@@ -659,6 +676,20 @@ sha256 = ""
             .to_string();
         assert!(
             e.contains("modules[0].sha256: expected 64 lowercase hex digits"),
+            "{e}"
+        );
+        let e = parse(&GOOD.replace("[parameters]", "[parameter]"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("/b/bundle.toml: parameter: unknown table"),
+            "{e}"
+        );
+        let e = parse(&GOOD.replace("file = ", "path = "))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("/b/bundle.toml: modules[0].path: unknown key"),
             "{e}"
         );
         let e = parse("[bundle\n").unwrap_err().to_string();

@@ -2,6 +2,7 @@
 
 pub mod build;
 pub mod manifest;
+pub mod template;
 pub mod cache;
 pub mod convert;
 pub mod host;

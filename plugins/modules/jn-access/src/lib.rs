@@ -185,3 +185,165 @@ fn hv_class(
         AccessClass::HvStandard
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The Jining values (policies/jining/bundle.toml).
+    fn params() -> Params {
+        let texts = |v: &[&str]| ParamValue::Texts(v.iter().map(|s| s.to_string()).collect());
+        let int = ParamValue::Integer;
+        Params::new([
+            ("lv_classes", texts(&["resident", "small_micro"])),
+            ("lv_max_kw", int(160)),
+            ("lv_overflow_voltage", ParamValue::Text("10kV".into())),
+            ("power_factor", ParamValue::Number(0.9)),
+            ("lv_direct_meter_energize_wd", int(0)),
+            ("lv_simple_line_wd", int(1)),
+            ("lv_total_wd", int(2)),
+            ("lv_general_energize_wd", int(5)),
+            ("grid_project_one_stop_classes", texts(&["small_micro"])),
+            ("grid_project_simple_line_wd", int(0)),
+            ("hv_ordinary_voltages", texts(&["10kV"])),
+            ("hv_ordinary_max_kva", int(1250)),
+            ("hv_ordinary_reply_plan_wd", int(2)),
+            ("hv_ordinary_energize_wd", int(5)),
+            ("hv_ordinary_total_wd", int(7)),
+            ("std_reply_plan_wd", int(15)),
+            ("std_design_review_wd", int(10)),
+            ("std_mid_inspection_wd", int(5)),
+            ("std_completion_inspection_wd", int(5)),
+            ("std_energize_wd", int(5)),
+            ("filing_lv_classes", texts(&["enterprise"])),
+            ("filing_hv_classes", texts(&["small_micro", "enterprise"])),
+            ("filing_hv_voltages", texts(&["10kV"])),
+        ])
+    }
+
+    fn eval(
+        class: CustomerClass,
+        voltage: Voltage,
+        kw: Option<f64>,
+        kva: Option<f64>,
+    ) -> Evaluation {
+        Evaluation {
+            application: Application {
+                customer: Customer {
+                    class,
+                    star_rating: 0,
+                },
+                site: Site {
+                    county: "任城区".into(),
+                    rural: true,
+                    park_name: None,
+                    park_level: None,
+                    kinetic_library: false,
+                },
+                request: Request {
+                    kind: RequestKind::New,
+                    voltage,
+                    capacity_kw: kw,
+                    capacity_kva: kva,
+                    permanent: true,
+                    direct_meter: true,
+                    simple_line: false,
+                    grid_project_need_date: None,
+                },
+                received: Date::new(2026, 3, 2),
+            },
+            params: params(),
+            evaluation_date: Date::new(2026, 3, 2),
+            draft: Decision::default(),
+        }
+    }
+
+    #[test]
+    fn low_voltage_up_to_160_kw_inclusive() {
+        let d = JnAccess::decide(&eval(
+            CustomerClass::SmallMicro,
+            Voltage::V380,
+            Some(160.0),
+            None,
+        ))
+        .unwrap();
+        assert_eq!(
+            (d.access_class, d.access_voltage),
+            (Some(AccessClass::LowVoltage), Some(Voltage::V380))
+        );
+        assert_eq!(
+            d.steps,
+            [StepLimit {
+                id: "energize".into(),
+                limit_working_days: 0,
+                from: "accepted".into()
+            }]
+        );
+        assert_eq!(d.grid_total_limit_working_days, Some(2));
+        assert_eq!(d.rules, ["JN-LV-160", "JN-LV-TIME", "JN-ONE-VISIT"]);
+
+        let d = JnAccess::decide(&eval(
+            CustomerClass::SmallMicro,
+            Voltage::V380,
+            Some(161.0),
+            None,
+        ))
+        .unwrap();
+        assert_eq!(
+            (d.access_class, d.access_voltage),
+            (Some(AccessClass::HvOrdinary), Some(Voltage::Kv10))
+        );
+        assert!(!d.rules.iter().any(|r| r == "JN-LV-160"));
+    }
+
+    #[test]
+    fn ten_kv_ordinary_up_to_1250_kva_inclusive() {
+        let d = JnAccess::decide(&eval(
+            CustomerClass::Enterprise,
+            Voltage::Kv10,
+            None,
+            Some(1250.0),
+        ))
+        .unwrap();
+        assert_eq!(d.access_class, Some(AccessClass::HvOrdinary));
+        assert_eq!(
+            d.steps
+                .iter()
+                .map(|s| (s.id.as_str(), s.limit_working_days, s.from.as_str()))
+                .collect::<Vec<_>>(),
+            [
+                ("reply_plan", 2, "accepted"),
+                ("energize", 5, "completion_reported")
+            ]
+        );
+        assert_eq!(d.grid_total_limit_working_days, Some(7));
+        let d = JnAccess::decide(&eval(
+            CustomerClass::Enterprise,
+            Voltage::Kv10,
+            None,
+            Some(1251.0),
+        ))
+        .unwrap();
+        assert_eq!(d.access_class, Some(AccessClass::HvStandard));
+        assert_eq!(d.steps.len(), 5);
+        assert_eq!(d.grid_total_limit_working_days, None);
+    }
+
+    #[test]
+    fn a_low_voltage_request_without_kw_is_unsupported() {
+        let e = eval(CustomerClass::Resident, Voltage::V220, None, Some(10.0));
+        assert!(
+            matches!(JnAccess::decide(&e), Err(RuleError::Unsupported(m)) if m.contains("capacity_kw"))
+        );
+    }
+
+    #[test]
+    fn a_low_overflow_voltage_is_a_bad_parameter() {
+        let mut e = eval(CustomerClass::Resident, Voltage::V380, Some(10.0), None);
+        e.params
+            .set("lv_overflow_voltage", ParamValue::Text("380V".into()));
+        assert!(
+            matches!(JnAccess::decide(&e), Err(RuleError::BadParameter(m)) if m.starts_with("lv_overflow_voltage"))
+        );
+    }
+}

@@ -109,3 +109,191 @@ impl RuleModule for JnCost {
         Ok(d)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The Jining values (policies/jining/bundle.toml).
+    fn params() -> Params {
+        let texts = |v: &[&str]| ParamValue::Texts(v.iter().map(|s| s.to_string()).collect());
+        let num = ParamValue::Number;
+        Params::new([
+            ("power_factor", num(0.9)),
+            ("three_zero_classes", texts(&["resident", "small_micro"])),
+            ("three_save_classes", texts(&["small_micro", "enterprise"])),
+            ("three_save_voltages", texts(&["10kV"])),
+            ("three_save_park_levels", texts(&["national", "provincial"])),
+            ("three_save_kinetic_library", ParamValue::Flag(true)),
+            ("county_line_enabled", ParamValue::Flag(true)),
+            ("county_line_classes", texts(&["small_micro", "enterprise"])),
+            ("county_line_voltages", texts(&["220V", "380V", "10kV"])),
+            ("county_line_permanent_only", ParamValue::Flag(true)),
+            ("county_line_max_kva", ParamValue::Integer(1250)),
+            ("tariff_cut_from", ParamValue::Text("2021-01-01".into())),
+            ("tariff_cut_220V", num(0.0)),
+            ("tariff_cut_380V", num(0.0)),
+            ("tariff_cut_10kV", num(0.011)),
+            ("tariff_cut_35kV", num(0.015)),
+            ("tariff_cut_110kV", num(0.016)),
+            ("tariff_cut_220kV", num(0.03)),
+            ("abolished_fees", texts(&["临时接电费"])),
+            ("undesignated_parties", texts(&["design"])),
+            ("efficiency_classes", texts(&["small_micro", "enterprise"])),
+            ("efficiency_min_stars", ParamValue::Integer(3)),
+        ])
+    }
+
+    fn eval(
+        class: CustomerClass,
+        access: AccessClass,
+        voltage: Voltage,
+        kva: f64,
+        park: Option<ParkLevel>,
+        permanent: bool,
+    ) -> Evaluation {
+        Evaluation {
+            application: Application {
+                customer: Customer {
+                    class,
+                    star_rating: 3,
+                },
+                site: Site {
+                    county: "任城区".into(),
+                    rural: false,
+                    park_name: park.map(|_| "园区".into()),
+                    park_level: park,
+                    kinetic_library: false,
+                },
+                request: Request {
+                    kind: if permanent {
+                        RequestKind::New
+                    } else {
+                        RequestKind::Temporary
+                    },
+                    voltage,
+                    capacity_kw: None,
+                    capacity_kva: Some(kva),
+                    permanent,
+                    direct_meter: false,
+                    simple_line: false,
+                    grid_project_need_date: None,
+                },
+                received: Date::new(2026, 3, 2),
+            },
+            params: params(),
+            evaluation_date: Date::new(2026, 3, 2),
+            draft: Decision {
+                access_class: Some(access),
+                access_voltage: Some(voltage),
+                ..Decision::default()
+            },
+        }
+    }
+
+    #[test]
+    fn three_save_in_a_provincial_park_not_a_municipal_one() {
+        let d = JnCost::decide(&eval(
+            CustomerClass::Enterprise,
+            AccessClass::HvOrdinary,
+            Voltage::Kv10,
+            1000.0,
+            Some(ParkLevel::Provincial),
+            true,
+        ))
+        .unwrap();
+        assert_eq!(d.programs, [Program::ThreeSave]);
+        assert_eq!(
+            (d.investment_boundary, d.external_line_payer),
+            (
+                Some(InvestmentBoundary::PlanningRedLine),
+                Some(LinePayer::Utility)
+            )
+        );
+        let d = JnCost::decide(&eval(
+            CustomerClass::Enterprise,
+            AccessClass::HvOrdinary,
+            Voltage::Kv10,
+            1000.0,
+            Some(ParkLevel::Municipal),
+            true,
+        ))
+        .unwrap();
+        assert!(d.programs.is_empty());
+        assert_eq!(
+            (d.investment_boundary, d.external_line_payer),
+            (
+                Some(InvestmentBoundary::PropertyBoundary),
+                Some(LinePayer::CountyGovernment)
+            )
+        );
+    }
+
+    #[test]
+    fn county_line_only_for_permanent_up_to_1250_kva() {
+        let payer = |kva, permanent| {
+            JnCost::decide(&eval(
+                CustomerClass::Enterprise,
+                AccessClass::HvOrdinary,
+                Voltage::Kv10,
+                kva,
+                None,
+                permanent,
+            ))
+            .unwrap()
+            .external_line_payer
+        };
+        assert_eq!(payer(1250.0, true), Some(LinePayer::CountyGovernment));
+        assert_eq!(payer(1250.0, false), Some(LinePayer::Customer));
+        assert_eq!(payer(1251.0, true), Some(LinePayer::Customer));
+    }
+
+    #[test]
+    fn tariff_cut_by_voltage_and_date() {
+        let cut = |v| {
+            JnCost::decide(&eval(
+                CustomerClass::Enterprise,
+                AccessClass::HvStandard,
+                v,
+                5000.0,
+                None,
+                true,
+            ))
+            .unwrap()
+            .tariff_cut_yuan_per_kwh
+        };
+        assert_eq!(cut(Voltage::Kv10), Some(0.011));
+        assert_eq!(cut(Voltage::Kv35), Some(0.015));
+        assert_eq!(cut(Voltage::Kv110), Some(0.016));
+        assert_eq!(cut(Voltage::Kv220), Some(0.03));
+        let mut e = eval(
+            CustomerClass::Enterprise,
+            AccessClass::HvOrdinary,
+            Voltage::Kv10,
+            500.0,
+            None,
+            true,
+        );
+        e.evaluation_date = Date::new(2020, 12, 31);
+        assert_eq!(
+            JnCost::decide(&e).unwrap().tariff_cut_yuan_per_kwh,
+            Some(0.0)
+        );
+    }
+
+    #[test]
+    fn a_missing_tariff_for_a_voltage_is_named() {
+        let mut e = eval(
+            CustomerClass::Enterprise,
+            AccessClass::HvStandard,
+            Voltage::Kv35,
+            5000.0,
+            None,
+            true,
+        );
+        e.params.0.retain(|(n, _)| n != "tariff_cut_35kV");
+        assert!(
+            matches!(JnCost::decide(&e), Err(RuleError::BadParameter(m)) if m.starts_with("tariff_cut_35kV: missing"))
+        );
+    }
+}

@@ -1,0 +1,325 @@
+//! 规则模块模板: `powerdesk policy new NAME` writes a rule-module crate with one example rule and
+//! its unit test, plus a one-module bundle with a fixture, ready for `cargo test`,
+//! `powerdesk policy build NAME/bundle` and `powerdesk policy test NAME/bundle`.
+
+use std::path::{Path, PathBuf};
+
+use super::build::sdk_dir;
+
+/// Why a module could not be scaffolded; nothing is written then.
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateError {
+    #[error("module name {name:?}: {problem}")]
+    BadName { name: String, problem: &'static str },
+    #[error("{path} already exists; choose another name or directory")]
+    Exists { path: PathBuf },
+    #[error("{path}: cannot write: {source}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Write a new module crate `DIR/NAME` (see the module comment); returns its directory.
+pub fn scaffold(name: &str, dir: &Path) -> Result<PathBuf, TemplateError> {
+    check_name(name)?;
+    let root = dir.join(name);
+    if root.exists() {
+        return Err(TemplateError::Exists { path: root });
+    }
+    // Write everything into a sibling temporary directory, then rename: all or nothing.
+    let tmp = dir.join(format!(".{name}.scaffold-tmp"));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let result = write_files(name, &tmp).and_then(|()| {
+        std::fs::rename(&tmp, &root).map_err(|source| TemplateError::Write {
+            path: root.clone(),
+            source,
+        })
+    });
+    if result.is_err() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    result.map(|()| root)
+}
+
+fn check_name(name: &str) -> Result<(), TemplateError> {
+    let bad = |problem| {
+        Err(TemplateError::BadName {
+            name: name.into(),
+            problem,
+        })
+    };
+    if name.is_empty() || name.len() > 64 {
+        return bad("use 1 to 64 characters");
+    }
+    if !name.starts_with(|c: char| c.is_ascii_lowercase()) {
+        return bad("start with a lowercase ASCII letter");
+    }
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        return bad(
+            "use only lowercase ASCII letters, digits and '-' (it becomes a Rust crate name)",
+        );
+    }
+    if name.ends_with('-') || name.contains("--") {
+        return bad("do not end with '-' or repeat '-'");
+    }
+    Ok(())
+}
+
+fn write_files(name: &str, root: &Path) -> Result<(), TemplateError> {
+    let sdk = sdk_dir();
+    let calendar_dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("policies")
+        .join("calendar");
+    let calendar: Vec<String> = (2021..=2026)
+        .map(|y| {
+            format!(
+                "    {:?},",
+                calendar_dir.join(format!("{y}.toml")).display().to_string()
+            )
+        })
+        .collect();
+    let type_name: String = name
+        .split('-')
+        .map(|part| {
+            let mut c = part.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect();
+    let files = [
+        (
+            "Cargo.toml",
+            CARGO_TOML
+                .replace("{name}", name)
+                .replace("{sdk}", &format!("{:?}", sdk.display().to_string())),
+        ),
+        (
+            "src/lib.rs",
+            LIB_RS.replace("{name}", name).replace("{Type}", &type_name),
+        ),
+        (
+            "bundle/bundle.toml",
+            BUNDLE_TOML
+                .replace("{name}", name)
+                .replace("{calendar}", &calendar.join("\n")),
+        ),
+        (
+            "bundle/fixtures/low_voltage_within_threshold.json",
+            FIXTURE.replace("{name}", name),
+        ),
+        (".gitignore", "/target\n".to_string()),
+    ];
+    for (rel, text) in files {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).map_err(|source| TemplateError::Write {
+            path: path.clone(),
+            source,
+        })?;
+        std::fs::write(&path, text).map_err(|source| TemplateError::Write { path, source })?;
+    }
+    Ok(())
+}
+
+const CARGO_TOML: &str = r#"[package]
+name = "{name}"
+version = "0.1.0"
+edition = "2021"
+publish = false
+
+# cdylib: the WebAssembly module; rlib: the same rules, tested natively with `cargo test`.
+[lib]
+crate-type = ["cdylib", "rlib"]
+
+[dependencies]
+powerdesk-policy-sdk = { path = {sdk} }
+
+# A crate of its own, not a member of an enclosing workspace.
+[workspace]
+"#;
+
+const LIB_RS: &str = r#"//! {name}: a powerdesk rule module (政策规则模块).
+//!
+//! It decides a whole decision by itself, with one rule: EX-LV-THRESHOLD, low-voltage access up
+//! to `lv_max_kw`. Every number comes from the bundle's [parameters]; change the rule, run
+//! `cargo test`, then `powerdesk policy build bundle` and `powerdesk policy test bundle`.
+
+use powerdesk_policy_sdk::*;
+
+pub struct {Type};
+
+export_rule_module!({Type});
+
+impl RuleModule for {Type} {
+    fn describe() -> ModuleInfo {
+        ModuleInfo::new("{name}", env!("CARGO_PKG_VERSION"))
+            .rule("EX-LV-THRESHOLD", "低压接入容量上限 lv_max_kw (low-voltage access up to lv_max_kw kW)")
+    }
+
+    fn decide(e: &Evaluation) -> Result<Decision, RuleError> {
+        let p = &e.params;
+        let req = &e.application.request;
+        let mut d = e.draft.clone();
+        let low = req.voltage.is_low() && req.kw()? <= p.positive("lv_max_kw")?;
+        if low {
+            d.access_class = Some(AccessClass::LowVoltage);
+            d.access_voltage = Some(req.voltage);
+            d.set_step("energize", p.days("lv_energize_wd")?, "accepted");
+            d.grid_total_limit_working_days = Some(p.days("lv_energize_wd")?);
+            d.apply("EX-LV-THRESHOLD");
+        } else {
+            d.access_class = Some(AccessClass::HvStandard);
+            d.access_voltage = Some(if req.voltage.is_low() { Voltage::Kv10 } else { req.voltage });
+            d.set_step("reply_plan", p.days("hv_reply_plan_wd")?, "accepted");
+            d.set_step("energize", p.days("hv_energize_wd")?, "completion_reported");
+            d.grid_total_limit_working_days = None;
+        }
+        d.investment_boundary.get_or_insert(InvestmentBoundary::PropertyBoundary);
+        d.external_line_payer.get_or_insert(LinePayer::Customer);
+        d.tariff_cut_yuan_per_kwh.get_or_insert(0.0);
+        d.free_efficiency_service.get_or_insert(false);
+        Ok(d)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn evaluation(kw: f64) -> Evaluation {
+        Evaluation {
+            application: Application {
+                customer: Customer { class: CustomerClass::Resident, star_rating: 0 },
+                site: Site { county: "任城区".into(), rural: false, park_name: None, park_level: None, kinetic_library: false },
+                request: Request {
+                    kind: RequestKind::New,
+                    voltage: Voltage::V380,
+                    capacity_kw: Some(kw),
+                    capacity_kva: None,
+                    permanent: true,
+                    direct_meter: true,
+                    simple_line: false,
+                    grid_project_need_date: None,
+                },
+                received: Date::new(2026, 3, 2),
+            },
+            params: Params::new([
+                ("lv_max_kw", ParamValue::Integer(160)),
+                ("lv_energize_wd", ParamValue::Integer(2)),
+                ("hv_reply_plan_wd", ParamValue::Integer(15)),
+                ("hv_energize_wd", ParamValue::Integer(5)),
+            ]),
+            evaluation_date: Date::new(2026, 3, 2),
+            draft: Decision::default(),
+        }
+    }
+
+    #[test]
+    fn the_threshold_is_inclusive() {
+        let d = {Type}::decide(&evaluation(160.0)).unwrap();
+        assert_eq!(d.access_class, Some(AccessClass::LowVoltage));
+        assert_eq!(d.rules, ["EX-LV-THRESHOLD"]);
+        let d = {Type}::decide(&evaluation(161.0)).unwrap();
+        assert_eq!(d.access_class, Some(AccessClass::HvStandard));
+        assert!(d.rules.is_empty());
+    }
+
+    #[test]
+    fn a_missing_parameter_is_named() {
+        let mut e = evaluation(100.0);
+        e.params.0.retain(|(n, _)| n != "lv_max_kw");
+        assert!(matches!({Type}::decide(&e), Err(RuleError::BadParameter(m)) if m.starts_with("lv_max_kw")));
+    }
+}
+"#;
+
+const BUNDLE_TOML: &str = r#"# A one-module bundle for {name}. Build with `powerdesk policy build bundle`, check the cases
+# under fixtures/ with `powerdesk policy test bundle`.
+
+[bundle]
+region = "{name}"
+name = "{name}"
+version = "0.1.0"
+effective = 2026-01-01
+contract = "1"
+calendar = [
+{calendar}
+]
+
+[parameters]
+lv_max_kw = 160
+lv_energize_wd = 2
+hv_reply_plan_wd = 15
+hv_energize_wd = 5
+
+[[modules]]
+name = "{name}"
+file = "modules/{name}.wasm"
+source = ".."
+sha256 = ""
+"#;
+
+const FIXTURE: &str = r#"{
+  "name": "low_voltage_within_threshold",
+  "note": "150 kW at 380 V is within lv_max_kw = 160: low voltage, energized within 2 working days",
+  "evaluation_date": "2026-03-02",
+  "application": {
+    "customer": { "name": "济宁市任城区惠民商贸有限公司", "class": "small_micro", "id_number": "91370811MA3C5XXXXX", "phone": "13800000000", "star_rating": 0 },
+    "site": { "county": "任城区", "address": "济宁市任城区某某路 18 号", "rural": false, "park_name": null, "park_level": null, "kinetic_library": false },
+    "request": { "kind": "new", "voltage": "380V", "capacity_kw": 150, "capacity_kva": null, "permanent": true, "direct_meter": true, "simple_line": false, "grid_project_need_date": null },
+    "received_at": "2026-03-02T09:00:00+08:00"
+  },
+  "expected": {
+    "bundle": { "region": "{name}", "version": "0.1.0" },
+    "access": { "class": "low_voltage", "voltage": "380V" },
+    "programs": [],
+    "investment_boundary": "property_boundary",
+    "external_line_payer": "customer",
+    "steps": [{ "id": "energize", "limit_working_days": 2, "from": "accepted" }],
+    "grid_total_limit_working_days": 2,
+    "tariff_cut_yuan_per_kwh": 0.0,
+    "free_efficiency_service": false,
+    "rules": ["EX-LV-THRESHOLD"]
+  }
+}
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_must_be_crate_names() {
+        for bad in ["", "Fee", "1fee", "fee_rules", "fee-", "fee--x", "收费"] {
+            assert!(
+                matches!(check_name(bad), Err(TemplateError::BadName { .. })),
+                "{bad:?} accepted"
+            );
+        }
+        check_name("fee-rules2").unwrap();
+    }
+
+    #[test]
+    fn scaffolding_refuses_to_overwrite() {
+        let tmp =
+            std::env::temp_dir().join(format!("powerdesk-template-test-{}", std::process::id()));
+        std::fs::create_dir_all(tmp.join("taken")).unwrap();
+        let err = scaffold("taken", &tmp).unwrap_err();
+        assert!(err.to_string().contains("already exists"), "{err}");
+        let root = scaffold("fresh-rules", &tmp).unwrap();
+        let lib = std::fs::read_to_string(root.join("src/lib.rs")).unwrap();
+        assert!(
+            lib.contains("pub struct FreshRules;")
+                && lib.contains("export_rule_module!(FreshRules);")
+        );
+        let cargo = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+        assert!(cargo.contains(&format!("path = {:?}", sdk_dir().display().to_string())));
+        assert!(!tmp.join(".fresh-rules.scaffold-tmp").exists());
+        std::fs::remove_dir_all(&tmp).unwrap();
+    }
+}

@@ -1,0 +1,122 @@
+//! The shipped WebAssembly components decide every fixture of both bundles exactly as expected,
+//! run in the real wasmtime host: the component glue of the SDK loses nothing on the way.
+
+mod policy_rules_support;
+
+use policy_rules_support as support;
+use powerdesk::domain::decision as dd;
+use powerdesk::policy::convert;
+use powerdesk::policy::host::{wit, ModuleSpec, PolicyHost, SandboxLimits};
+use powerdesk::policy::manifest::{Manifest, ParamValue};
+
+fn wit_params(m: &Manifest) -> Vec<wit::Param> {
+    m.parameters
+        .iter()
+        .map(|(name, v)| wit::Param {
+            name: name.clone(),
+            value: match v {
+                ParamValue::Integer(i) => wit::ParamValue::Integer(*i),
+                ParamValue::Number(x) => wit::ParamValue::Number(*x),
+                ParamValue::Text(s) => wit::ParamValue::Text(s.clone()),
+                ParamValue::Flag(b) => wit::ParamValue::Flag(*b),
+                ParamValue::Texts(v) => wit::ParamValue::Texts(v.clone()),
+            },
+        })
+        .collect()
+}
+
+/// The final WIT draft as a contract Decision (via the SDK-independent host conversions).
+fn contract(m: &Manifest, d: wit::Decision) -> dd::Decision {
+    dd::Decision {
+        bundle: dd::BundleRef {
+            region: m.bundle.region.clone(),
+            version: m.bundle.version.clone(),
+            digest: String::new(),
+        },
+        access: dd::Access {
+            class: convert::from_wit_access(d.access_class.expect("access class")),
+            voltage: convert::from_wit_voltage(d.access_voltage.expect("access voltage")),
+        },
+        programs: d
+            .programs
+            .into_iter()
+            .map(convert::from_wit_program)
+            .collect(),
+        investment_boundary: convert::from_wit_boundary(d.investment_boundary.expect("boundary")),
+        external_line_payer: convert::from_wit_payer(d.external_line_payer.expect("payer")),
+        steps: d
+            .steps
+            .into_iter()
+            .map(|s| dd::StepLimit {
+                id: s.id,
+                limit_working_days: s.limit_working_days,
+                from: s.from,
+            })
+            .collect(),
+        grid_total_limit_working_days: d.grid_total_limit_working_days,
+        tariff_cut_yuan_per_kwh: d.tariff_cut_yuan_per_kwh.expect("tariff cut"),
+        free_efficiency_service: d.free_efficiency_service.expect("efficiency"),
+        rules: d.rules,
+    }
+}
+
+fn check_bundle(region: &str) -> usize {
+    let dir = support::bundle_dir(region);
+    let m = Manifest::load(&dir).unwrap();
+    m.verify_modules().unwrap();
+    let host = PolicyHost::without_cache(SandboxLimits::default());
+    let modules: Vec<_> = m
+        .modules
+        .iter()
+        .map(|e| {
+            host.load(&ModuleSpec {
+                name: e.name.clone(),
+                version: String::new(),
+                file: m.module_path(e),
+                expected_digest: Some(e.sha256.clone()),
+            })
+            .unwrap_or_else(|err| panic!("{region}/{}: {err}", e.file))
+        })
+        .collect();
+    let params = wit_params(&m);
+    let cases = support::fixtures(&dir);
+    let mut failures = Vec::new();
+    for f in &cases {
+        let mut input = wit::Evaluation {
+            application: convert::to_wit_application(&f.application),
+            params: params.clone(),
+            evaluation_date: convert::to_wit_date(f.evaluation_date),
+            draft: convert::empty_draft(),
+        };
+        for module in &modules {
+            input.draft = host
+                .decide(module, &input)
+                .unwrap_or_else(|e| panic!("{}: {e}", f.name));
+        }
+        let got = support::fixture_json(&contract(&m, input.draft));
+        if got != f.expected {
+            failures.push(format!(
+                "{}: expected {}\n  got {}",
+                f.name, f.expected, got
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} differ:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+    cases.len()
+}
+
+#[test]
+fn the_jining_components_decide_every_fixture_as_expected() {
+    assert!(check_bundle("jining") >= 27);
+}
+
+#[test]
+fn the_rural_components_decide_every_fixture_as_expected() {
+    assert!(check_bundle("example-rural-100kw") >= 13);
+}
