@@ -172,6 +172,8 @@ pub struct App {
     pub preview_generation: u64,
     pub metrics: Option<Metrics>,
     pub policies: Vec<BundleRow>,
+    /// The worker has answered the bundle listing at least once.
+    pub policies_loaded: bool,
     pub policy_selected: usize,
     pub diff: Option<Result<DiffSummary, String>>,
     activate_after_diff: bool,
@@ -201,6 +203,7 @@ impl App {
             preview_generation: 0,
             metrics: None,
             policies: Vec::new(),
+            policies_loaded: false,
             policy_selected: 0,
             diff: None,
             activate_after_diff: false,
@@ -331,6 +334,7 @@ impl App {
             Action::PoliciesLoaded(rows) => {
                 self.answered();
                 self.policies = rows;
+                self.policies_loaded = true;
                 self.policy_selected = self
                     .policy_selected
                     .min(self.policies.len().saturating_sub(1));
