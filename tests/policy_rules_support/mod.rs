@@ -1,5 +1,7 @@
 //! Runs a bundle's fixture cases through the native (rlib) build of its rule modules, so the
-//! fixtures and the rule logic are checked without WebAssembly.
+//! fixtures and the rule logic are checked without WebAssembly. Shared by several test files, each
+//! using a part of it.
+#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 
@@ -18,7 +20,6 @@ pub type Decide = fn(&sdk::Evaluation) -> Result<sdk::Decision, sdk::RuleError>;
 #[derive(Debug, Deserialize)]
 pub struct Fixture {
     pub name: String,
-    #[allow(dead_code)]
     pub note: String,
     pub evaluation_date: NaiveDate,
     pub application: ApplicationForm,

@@ -234,6 +234,9 @@ mod tests {
         assert_eq!(Date::parse("2026-03-02"), Some(Date::new(2026, 3, 2)));
         assert_eq!(Date::parse("2026-3-2"), None);
         assert_eq!(Date::parse("2026-13-01"), None);
+        assert_eq!(Date::parse("2021-02-29"), None);
+        assert_eq!(Date::parse("2024-02-29"), Some(Date::new(2024, 2, 29)));
+        assert_eq!(Date::parse("2026-04-31"), None);
         assert!(Date::new(2020, 12, 31) < Date::new(2021, 1, 1));
     }
 }
