@@ -50,6 +50,7 @@ fn start(dir: &Path) -> (Session<TestBackend>, Worker) {
     let config = Config {
         lang: Lang::Zh,
         keymap: Keymap::default(),
+        policies: "policies".into(),
     };
     let app = App::new(&config, powerdesk::service::now(), (120, 40));
     let mut session = Session::new(
@@ -94,6 +95,7 @@ fn console(c: &mut Criterion) {
                 let config = Config {
                     lang: Lang::Zh,
                     keymap: Keymap::default(),
+                    policies: "policies".into(),
                 };
                 let app = App::new(&config, powerdesk::service::now(), (120, 40));
                 let mut session = Session::new(

@@ -376,3 +376,154 @@ fn the_host_keeps_deciding_after_every_fault_in_a_row() {
     h.still_works();
     let _ = form(Voltage::Kv10);
 }
+
+mod bundles {
+    //! Faults that only a whole bundle can see: contradictions with the request, parts no module
+    //! decided, rule ids a module never declared; and a bad bundle never replaces a good one.
+
+    use super::*;
+    use powerdesk::policy::bundle::{Bundle, BundleError};
+
+    /// Write a bundle of one module to `dir`.
+    fn write_bundle(dir: &Path, draft: Draft) {
+        let spec = Spec::new("t-module", Behaviour::Returns(draft));
+        let sha = rule_modules::write(dir, "modules/t-module.wasm", &spec);
+        let calendar = std::path::absolute("policies/calendar/2026.toml").unwrap();
+        std::fs::write(
+            dir.join("bundle.toml"),
+            format!(
+                r#"[bundle]
+region = "test"
+name = "测试政策包"
+version = "1"
+effective = 2026-01-01
+contract = "1"
+calendar = [{calendar:?}]
+
+[parameters]
+lv_max_kw = 160
+
+[[modules]]
+name = "t-module"
+file = "modules/t-module.wasm"
+sha256 = "{sha}"
+"#
+            ),
+        )
+        .unwrap();
+    }
+
+    fn bundle_of(draft: Draft) -> (tempfile::TempDir, Bundle) {
+        let dir = tempfile::tempdir().unwrap();
+        write_bundle(dir.path(), draft);
+        let bundle = Bundle::load(
+            &PolicyHost::without_cache(SandboxLimits::default()),
+            dir.path(),
+        )
+        .expect("the bundle loads");
+        (dir, bundle)
+    }
+
+    fn bad_output(bundle: &Bundle, voltage: Voltage) -> (String, String) {
+        let f = form(voltage);
+        match bundle.evaluate(&f, f.received_at.date_naive()) {
+            Err(PolicyError::BadOutput { module, reason, .. }) => (module, reason),
+            other => panic!("expected BadOutput, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn low_voltage_access_for_a_10kv_request_is_contradictory() {
+        let (_d, bundle) = bundle_of(Draft::low_voltage_three_zero());
+        assert!(bundle
+            .evaluate(
+                &form(Voltage::V380),
+                form(Voltage::V380).received_at.date_naive()
+            )
+            .is_ok());
+        let (module, reason) = bad_output(&bundle, Voltage::Kv10);
+        assert_eq!(module, "t-module");
+        assert!(
+            reason.contains("low_voltage access for a 10kV request"),
+            "{reason}"
+        );
+    }
+
+    #[test]
+    fn three_zero_with_the_customer_paying_is_contradictory() {
+        let (_d, bundle) = bundle_of(Draft {
+            payer: Some(2),
+            ..Draft::low_voltage_three_zero()
+        });
+        let (_, reason) = bad_output(&bundle, Voltage::V380);
+        assert!(reason.contains("three_zero"), "{reason}");
+    }
+
+    #[test]
+    fn a_part_no_module_decided_is_bad_output_of_the_bundle() {
+        let (_d, bundle) = bundle_of(Draft {
+            boundary: None,
+            ..Draft::low_voltage_three_zero()
+        });
+        let (module, reason) = bad_output(&bundle, Voltage::V380);
+        assert_eq!(module, "bundle test");
+        assert!(reason.contains("investment_boundary"), "{reason}");
+    }
+
+    #[test]
+    fn a_rule_id_the_module_did_not_declare_is_bad_output() {
+        let (_d, bundle) = bundle_of(Draft {
+            rules: vec!["XX-NOT-DECLARED".into()],
+            ..Draft::low_voltage_three_zero()
+        });
+        let (_, reason) = bad_output(&bundle, Voltage::V380);
+        assert!(
+            reason.contains("XX-NOT-DECLARED") && reason.contains("T-LV"),
+            "{reason}"
+        );
+    }
+
+    #[test]
+    fn a_step_longer_than_the_grid_total_is_contradictory() {
+        let (_d, bundle) = bundle_of(Draft {
+            steps: vec![("energize".into(), 5, "accepted".into())],
+            total: Some(2),
+            ..Draft::low_voltage_three_zero()
+        });
+        let (_, reason) = bad_output(&bundle, Voltage::V380);
+        assert!(reason.contains("energize"), "{reason}");
+    }
+
+    #[test]
+    fn a_good_bundle_decides_with_its_bundle_ref() {
+        let (_d, bundle) = bundle_of(Draft::low_voltage_three_zero());
+        let f = form(Voltage::V380);
+        let d = bundle.evaluate(&f, f.received_at.date_naive()).unwrap();
+        assert_eq!(d.bundle.region, "test");
+        assert!(d.bundle.digest.starts_with("sha256:"));
+        assert_eq!(d.rules, vec!["T-LV".to_string()]);
+        assert_eq!(bundle.module_table()[0].rules[0].text, "测试规则：低压三零");
+    }
+
+    #[test]
+    fn a_tampered_bundle_is_refused_and_the_good_one_keeps_deciding() {
+        let (_d, good) = bundle_of(Draft::low_voltage_three_zero());
+        let bad = tempfile::tempdir().unwrap();
+        write_bundle(bad.path(), Draft::low_voltage_three_zero());
+        let wasm = bad.path().join("modules/t-module.wasm");
+        let mut bytes = std::fs::read(&wasm).unwrap();
+        bytes.push(0);
+        std::fs::write(&wasm, bytes).unwrap();
+        let err = Bundle::load(
+            &PolicyHost::without_cache(SandboxLimits::default()),
+            bad.path(),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(err, BundleError::Module(PolicyError::DigestMismatch { .. })),
+            "{err:?}"
+        );
+        let f = form(Voltage::V380);
+        assert!(good.evaluate(&f, f.received_at.date_naive()).is_ok());
+    }
+}

@@ -5,6 +5,7 @@
 //! `policy …` and `evaluate`) are added as variants of [`Command`].
 
 mod crash;
+pub mod policy;
 mod table;
 
 use std::io::{BufReader, Read, Write};
@@ -86,6 +87,11 @@ pub enum Command {
     /// The audit chain of events.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Policy bundles: check, test, bench, new, build, diff, activate.
+    #[command(subcommand)]
+    Policy(policy::PolicyCommand),
+    /// Decide one application under a bundle and print the decision JSON.
+    Evaluate(policy::EvaluateArgs),
     /// Test helper: submit applications in a loop, printing each acknowledged id.
     #[command(name = "__crash-writer", hide = true)]
     CrashWriter {
@@ -206,16 +212,42 @@ pub fn open_desk(dir: &Path) -> Result<Arc<Desk>> {
     Ok(Arc::new(desk))
 }
 
+/// Open the desk for accepting applications: it decides with the store's active policy bundle
+/// (none activated: the voltage fallback; activated but broken: a clear error, nothing written).
+pub fn open_intake_desk(dir: &Path) -> Result<Arc<Desk>> {
+    let store = Arc::new(SledStore::open(dir)?);
+    let host = crate::policy::host::PolicyHost::new(Default::default());
+    let active = crate::policy::active::load_active(store.as_ref(), &host)?;
+    let mut desk = Desk::new(store, Arc::new(bundled_calendar()?));
+    if let Some(bundle) = active {
+        desk = desk.with_decider(bundle);
+    }
+    Ok(Arc::new(desk))
+}
+
 /// Run one parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
     let Some(command) = cli.command else {
         let config = crate::tui::config::Config::load(cli.config.as_deref(), cli.lang.as_deref())?;
         let desk = open_desk(&store_dir(cli.store.as_deref())?)?;
-        return crate::tui::run_console(desk, None, config).context("the console");
+        let host = crate::policy::host::PolicyHost::new(Default::default());
+        // A broken active bundle does not keep the console shut: it says so on the status line.
+        let startup_error = match crate::policy::active::load_active(desk.repository().as_ref(), &host) {
+            Ok(active) => active.map(|b| desk.set_decider(Some(b))).and(None),
+            Err(e) => Some(e.to_string()),
+        };
+        let catalog = crate::tui::catalog::BundleCatalog::new(&config.policies, host, desk.clone());
+        return crate::tui::run_console(desk, Some(Arc::new(catalog)), config, startup_error)
+            .context("the console");
     };
     let dir = store_dir(cli.store.as_deref())?;
     match command {
         Command::App(app) => run_app(&dir, app),
+        Command::Policy(cmd) => policy::run_policy(&cmd, &|| {
+            let store: Arc<dyn crate::domain::ports::Repository> = Arc::new(SledStore::open(&dir)?);
+            Ok(store)
+        }),
+        Command::Evaluate(args) => policy::run_evaluate(&args),
         Command::Import { file, actor, json } => {
             let text = read_input(&file.to_string_lossy())?;
             let desk = open_desk(&dir)?;
@@ -309,7 +341,7 @@ fn run_app(dir: &Path, command: AppCommand) -> Result<()> {
     match command {
         AppCommand::New { file, actor } => {
             let text = read_input(&file)?;
-            let desk = open_desk(dir)?;
+            let desk = open_intake_desk(dir)?;
             let app = desk.submit_json(&text, &actor)?;
             print_json(&app)
         }

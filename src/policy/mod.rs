@@ -7,3 +7,7 @@ pub mod cache;
 pub mod convert;
 pub mod host;
 pub mod sample;
+pub mod active;
+pub mod bundle;
+pub mod diff;
+pub mod fixtures;

@@ -47,10 +47,11 @@ impl Sampler {
             CustomerClass::Resident => self.pick(&[Voltage::V220, Voltage::V380]),
             _ => self.pick(&Voltage::ALL),
         };
-        let (capacity_kw, capacity_kva) = if voltage.is_low() {
-            (Some(self.pick(&KW)), None)
-        } else {
-            (None, Some(self.pick(&KVA)))
+        let (capacity_kw, capacity_kva) = match voltage {
+            // Single-phase supply ends at 16 kW.
+            Voltage::V220 => (Some(self.pick(&[4.0, 8.0, 16.0])), None),
+            Voltage::V380 => (Some(self.pick(&KW)), None),
+            _ => (None, Some(self.pick(&KVA))),
         };
         let park_level = if self.chance(30) {
             Some(self.pick(&[
@@ -66,6 +67,7 @@ impl Sampler {
         } else {
             self.pick(&[RequestKind::New, RequestKind::CapacityIncrease])
         };
+        let direct_meter = voltage.is_low() && self.chance(60);
         let day = 1 + (self.next() % 28) as u32;
         let month = 1 + (self.next() % 12) as u32;
         let received: DateTime<FixedOffset> = FixedOffset::east_opt(8 * 3600)
@@ -77,7 +79,7 @@ impl Sampler {
             customer: Customer {
                 name: format!("济宁样本客户{}", self.next() % 10_000),
                 class,
-                id_number: "91370811MA3C5XXXXX".into(),
+                id_number: "91370811MA3C5XXXX5".into(),
                 phone: "13800000000".into(),
                 star_rating: if class == CustomerClass::Enterprise {
                     (self.next() % 6) as u8
@@ -99,8 +101,8 @@ impl Sampler {
                 capacity_kw,
                 capacity_kva,
                 permanent: kind != RequestKind::Temporary,
-                direct_meter: self.chance(60),
-                simple_line: self.chance(30),
+                direct_meter,
+                simple_line: !direct_meter && self.chance(60),
                 grid_project_need_date: if self.chance(20) {
                     NaiveDate::from_ymd_opt(2026, 12, 31)
                 } else {
@@ -115,5 +117,20 @@ impl Sampler {
 
     pub fn forms(&mut self, n: usize) -> Vec<ApplicationForm> {
         (0..n).map(|_| self.form()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::validation;
+
+    #[test]
+    fn sample_forms_are_valid_and_repeatable() {
+        let a = Sampler::new(3).forms(500);
+        for f in &a {
+            validation::validate(f).unwrap_or_else(|e| panic!("{f:?}: {e:?}"));
+        }
+        assert_eq!(a, Sampler::new(3).forms(500));
     }
 }

@@ -8,6 +8,7 @@
 
 pub mod action;
 pub mod app;
+pub mod catalog;
 pub mod config;
 pub mod form;
 pub mod i18n;
@@ -204,13 +205,18 @@ pub fn run_console(
     desk: std::sync::Arc<crate::service::Desk>,
     catalog: Option<std::sync::Arc<dyn worker::PolicyCatalog>>,
     config: config::Config,
+    startup_error: Option<String>,
 ) -> io::Result<()> {
     let (tx, rx) = std::sync::mpsc::channel();
     let worker = worker::Worker::spawn(desk, catalog, operator(), tx.clone());
     let guard = TerminalGuard::enter()?;
     let terminal = Terminal::new(ratatui::backend::CrosstermBackend::new(io::stdout()))?;
     let size = terminal.size()?;
-    let app = App::new(&config, crate::service::now(), (size.width, size.height));
+    let mut app = App::new(&config, crate::service::now(), (size.width, size.height));
+    if let Some(e) = startup_error {
+        app.status = e;
+        app.status_is_error = true;
+    }
     spawn_input(tx);
     let mut session = Session::new(terminal, app, rx, worker.outbox());
     let result = session.run();

@@ -58,6 +58,7 @@ impl Worker {
             inbox,
             latest_list: latest_list.clone(),
             search: None,
+            bundle_rows: None,
         };
         let thread = std::thread::Builder::new()
             .name("powerdesk-worker".into())
@@ -103,6 +104,8 @@ struct WorkerState {
     inbox: Sender<Action>,
     latest_list: Arc<AtomicU64>,
     search: Option<SearchCache>,
+    /// The bundles as last listed (rule texts for previews come from here).
+    bundle_rows: Option<Vec<BundleRow>>,
 }
 
 /// Working days left from `today` to `deadline` (negative when past).
@@ -258,7 +261,11 @@ impl WorkerState {
                 Ok(m) => Action::MetricsReady(Box::new(m)),
                 Err(e) => Action::Failed(e),
             },
-            Request::Policies => Action::PoliciesLoaded(self.bundles()),
+            Request::Policies => {
+                let rows = self.bundles();
+                self.bundle_rows = Some(rows.clone());
+                Action::PoliciesLoaded(rows)
+            }
             Request::PolicyDiff { dir } => Action::DiffReady(self.diff(&dir)),
             Request::PolicyActivate { dir } => Action::Activated(self.activate(&dir)),
         }
@@ -443,7 +450,7 @@ impl WorkerState {
         Ok(data)
     }
 
-    fn preview(&self, form: &crate::domain::ApplicationForm) -> Result<Preview, String> {
+    fn preview(&mut self, form: &crate::domain::ApplicationForm) -> Result<Preview, String> {
         let p = self.desk.preview(form).map_err(|e| e.to_string())?;
         let cal = self.desk.calendar();
         let received = form.received_at.date_naive();
@@ -468,15 +475,18 @@ impl WorkerState {
         })
     }
 
-    fn rule_texts(&self, decision: Option<&Decision>) -> Vec<(String, String)> {
-        let (Some(d), Some(catalog)) = (decision, &self.catalog) else {
+    fn rule_texts(&mut self, decision: Option<&Decision>) -> Vec<(String, String)> {
+        let Some(d) = decision else {
             return Vec::new();
         };
-        catalog
-            .bundles()
-            .into_iter()
+        if self.bundle_rows.is_none() {
+            self.bundle_rows = Some(self.bundles());
+        }
+        self.bundle_rows
+            .iter()
+            .flatten()
             .find(|b| b.digest == d.bundle.digest)
-            .map(|b| b.rules)
+            .map(|b| b.rules.clone())
             .unwrap_or_default()
     }
 

@@ -1,0 +1,79 @@
+//! Policy host benchmarks: one decision of the whole Jining bundle in fresh sandboxes, batch
+//! throughput against the native build of the same rules, and cold and warm bundle loads.
+//! Run: `cargo bench --bench policy`.
+
+#[path = "../tests/policy_rules_support/mod.rs"]
+mod support;
+
+use std::path::Path;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use jn_access::JnAccess;
+use jn_cost::JnCost;
+use powerdesk::policy::bundle::Bundle;
+use powerdesk::policy::host::{PolicyHost, SandboxLimits};
+use powerdesk::policy::manifest::Manifest;
+use powerdesk::policy::sample::Sampler;
+use powerdesk_policy_sdk::RuleModule;
+
+const JINING: &str = "policies/jining";
+const MODULES: &[(&str, support::Decide)] =
+    &[("jn-access", JnAccess::decide), ("jn-cost", JnCost::decide)];
+
+fn decisions(c: &mut Criterion) {
+    let bundle = Bundle::load(
+        &PolicyHost::without_cache(SandboxLimits::default()),
+        Path::new(JINING),
+    )
+    .unwrap();
+    let manifest = Manifest::load(Path::new(JINING)).unwrap();
+    let forms = Sampler::new(1).forms(1024);
+    let one = forms[0].clone();
+    let on = one.received_at.date_naive();
+
+    let mut g = c.benchmark_group("policy");
+    g.bench_function("decide_one_jining_fresh_sandboxes", |b| {
+        b.iter(|| bundle.evaluate(&one, on).unwrap())
+    });
+
+    g.throughput(Throughput::Elements(forms.len() as u64));
+    g.bench_function("batch_1024_wasm_one_core", |b| {
+        b.iter(|| {
+            for f in &forms {
+                let _ = bundle.evaluate(f, f.received_at.date_naive());
+            }
+        })
+    });
+    g.bench_function("batch_1024_native_one_core", |b| {
+        b.iter(|| {
+            for f in &forms {
+                let _ = support::decide(&manifest, MODULES, f, f.received_at.date_naive());
+            }
+        })
+    });
+    g.finish();
+}
+
+fn loads(c: &mut Criterion) {
+    let mut g = c.benchmark_group("policy_load");
+    g.sample_size(10).measurement_time(Duration::from_secs(8));
+    g.bench_function("jining_cold_compile", |b| {
+        let host = PolicyHost::without_cache(SandboxLimits::default());
+        b.iter(|| Bundle::load(&host, Path::new(JINING)).unwrap())
+    });
+    let cache = tempfile::tempdir().unwrap();
+    let host = PolicyHost::with_cache_dir(SandboxLimits::default(), cache.path());
+    Bundle::load(&host, Path::new(JINING)).unwrap();
+    g.bench_function("jining_warm_cache", |b| {
+        b.iter_batched(
+            || (),
+            |_| Bundle::load(&host, Path::new(JINING)).unwrap(),
+            BatchSize::PerIteration,
+        )
+    });
+    g.finish();
+}
+
+criterion_group!(benches, decisions, loads);
+criterion_main!(benches);

@@ -1,0 +1,306 @@
+//! 政策包: a loaded regional policy bundle: its checked rule modules, parameters and working-day
+//! calendar, deciding applications (implements `domain::ports::Decider`).
+//!
+//! Loading verifies every module's digest, checks its contract, instantiates it once and calls
+//! describe. Deciding runs the modules in the manifest's order, each on the draft of the ones
+//! before it, and turns the final draft into a [`Decision`] after checking that it is complete
+//! and not self-contradictory.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+
+use super::convert::{
+    check_draft, empty_draft, from_wit_access, from_wit_boundary, from_wit_payer, from_wit_program,
+    from_wit_voltage, to_wit_application, to_wit_date,
+};
+use super::host::{wit, ModuleSpec, PolicyError, PolicyHost, RuleModule};
+use super::manifest::{Manifest, ManifestError, ParamValue};
+use crate::domain::application::{ApplicationForm, Voltage};
+use crate::domain::calendar::WorkingCalendar;
+use crate::domain::decision::{Access, BundleRef, Decision, StepLimit};
+use crate::domain::ports::{DecideError, Decider};
+
+/// A bundle that could not be loaded: which file or module, what is wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum BundleError {
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+    #[error(transparent)]
+    Module(#[from] PolicyError),
+    #[error("calendar {file}: {message}")]
+    Calendar { file: PathBuf, message: String },
+}
+
+/// A row of the Policies screen's module table.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ModuleRow {
+    pub name: String,
+    pub version: String,
+    pub contract: String,
+    pub file: String,
+    pub digest: String,
+    pub rules: Vec<RuleRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RuleRow {
+    pub id: String,
+    pub text: String,
+}
+
+/// 政策包: a verified bundle, ready to decide.
+pub struct Bundle {
+    manifest: Manifest,
+    digest: String,
+    calendar: WorkingCalendar,
+    modules: Vec<RuleModule>,
+    params: Vec<wit::Param>,
+    host: PolicyHost,
+}
+
+impl std::fmt::Debug for Bundle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Bundle")
+            .field("dir", &self.manifest.dir)
+            .field("digest", &self.digest)
+            .field("modules", &self.modules)
+            .finish()
+    }
+}
+
+impl Bundle {
+    /// Load and verify the bundle in `dir`.
+    pub fn load(host: &PolicyHost, dir: &Path) -> Result<Bundle, BundleError> {
+        let manifest = Manifest::load(dir)?;
+        let digest = manifest.digest()?;
+        let mut years = Vec::new();
+        for file in manifest.calendar_paths() {
+            let text = std::fs::read_to_string(&file).map_err(|e| BundleError::Calendar {
+                file: file.clone(),
+                message: format!("cannot read: {e}"),
+            })?;
+            let year =
+                WorkingCalendar::parse_year(&text).map_err(|message| BundleError::Calendar {
+                    file: file.clone(),
+                    message,
+                })?;
+            years.push(year);
+        }
+        let calendar = WorkingCalendar::new(years);
+        let mut modules = Vec::with_capacity(manifest.modules.len());
+        for entry in &manifest.modules {
+            let spec = ModuleSpec {
+                name: entry.name.clone(),
+                version: "(not yet described)".into(),
+                file: manifest.module_path(entry),
+                expected_digest: Some(entry.sha256.clone()),
+            };
+            modules.push(host.load(&spec)?);
+        }
+        let params = manifest
+            .parameters
+            .iter()
+            .map(|(name, value)| wit::Param {
+                name: name.clone(),
+                value: to_wit_param(value),
+            })
+            .collect();
+        Ok(Bundle {
+            manifest,
+            digest,
+            calendar,
+            modules,
+            params,
+            host: host.clone(),
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.manifest.dir
+    }
+
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    pub fn region(&self) -> &str {
+        &self.manifest.bundle.region
+    }
+
+    pub fn version(&self) -> &str {
+        &self.manifest.bundle.version
+    }
+
+    /// `sha256:<hex>` over the bundle's parameters, calendar and modules.
+    pub fn digest(&self) -> &str {
+        &self.digest
+    }
+
+    /// The bundle's working-day calendar.
+    pub fn calendar(&self) -> &WorkingCalendar {
+        &self.calendar
+    }
+
+    /// Parameters, sorted by name.
+    pub fn parameters(&self) -> &[(String, ParamValue)] {
+        &self.manifest.parameters
+    }
+
+    pub fn modules(&self) -> &[RuleModule] {
+        &self.modules
+    }
+
+    /// The module table: name, version, rule ids and their text.
+    pub fn module_table(&self) -> Vec<ModuleRow> {
+        self.modules
+            .iter()
+            .map(|m| ModuleRow {
+                name: m.name.clone(),
+                version: m.version.clone(),
+                contract: m.contract.clone(),
+                file: m.file.display().to_string(),
+                digest: m.digest.clone(),
+                rules: m
+                    .rules
+                    .iter()
+                    .map(|r| RuleRow {
+                        id: r.id.clone(),
+                        text: r.text.clone(),
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+
+    pub fn bundle_ref(&self) -> BundleRef {
+        BundleRef {
+            region: self.region().to_string(),
+            version: self.version().to_string(),
+            digest: self.digest.clone(),
+        }
+    }
+
+    /// The WIT input for `form` as of `on`, with an empty draft.
+    pub fn evaluation(&self, form: &ApplicationForm, on: NaiveDate) -> wit::Evaluation {
+        wit::Evaluation {
+            application: to_wit_application(form),
+            params: self.params.clone(),
+            evaluation_date: to_wit_date(on),
+            draft: empty_draft(),
+        }
+    }
+
+    /// Run every module in order and turn the final draft into a checked decision.
+    pub fn evaluate(&self, form: &ApplicationForm, on: NaiveDate) -> Result<Decision, PolicyError> {
+        let mut input = self.evaluation(form, on);
+        self.run(&mut input)?;
+        self.finish(form.request.voltage, input.draft)
+    }
+
+    /// Run the modules over `input`, leaving the final draft in `input.draft`.
+    pub fn run(&self, input: &mut wit::Evaluation) -> Result<(), PolicyError> {
+        let requested = from_wit_voltage(input.application.request.voltage);
+        for module in &self.modules {
+            let before: HashSet<String> = input.draft.rules.iter().cloned().collect();
+            let out = self.host.decide(module, input)?;
+            let bad = |reason: String| PolicyError::BadOutput {
+                module: module.name.clone(),
+                version: module.version.clone(),
+                reason,
+            };
+            for id in out.rules.iter().filter(|id| !before.contains(*id)) {
+                if !module.rules.iter().any(|r| &r.id == id) {
+                    let declared: Vec<&str> = module.rules.iter().map(|r| r.id.as_str()).collect();
+                    return Err(bad(format!(
+                        "cites rule `{id}`, which describe() does not declare (it declares: {})",
+                        declared.join(", ")
+                    )));
+                }
+            }
+            check_draft(&out, requested).map_err(bad)?;
+            input.draft = out;
+        }
+        Ok(())
+    }
+
+    /// The final draft as a [`Decision`]; a missing part is the bundle's fault.
+    pub fn finish(
+        &self,
+        requested: Voltage,
+        draft: wit::Decision,
+    ) -> Result<Decision, PolicyError> {
+        let bad = |reason: String| PolicyError::BadOutput {
+            module: format!("bundle {}", self.region()),
+            version: self.version().to_string(),
+            reason,
+        };
+        check_draft(&draft, requested).map_err(bad)?;
+        let missing = |part: &str| bad(format!("no module decided `{part}` after all modules ran"));
+        Ok(Decision {
+            bundle: self.bundle_ref(),
+            access: Access {
+                class: from_wit_access(draft.access_class.ok_or_else(|| missing("access.class"))?),
+                voltage: from_wit_voltage(
+                    draft
+                        .access_voltage
+                        .ok_or_else(|| missing("access.voltage"))?,
+                ),
+            },
+            programs: draft
+                .programs
+                .iter()
+                .map(|p| from_wit_program(*p))
+                .collect(),
+            investment_boundary: from_wit_boundary(
+                draft
+                    .investment_boundary
+                    .ok_or_else(|| missing("investment_boundary"))?,
+            ),
+            external_line_payer: from_wit_payer(
+                draft
+                    .external_line_payer
+                    .ok_or_else(|| missing("external_line_payer"))?,
+            ),
+            steps: draft
+                .steps
+                .into_iter()
+                .map(|s| StepLimit {
+                    id: s.id,
+                    limit_working_days: s.limit_working_days,
+                    from: s.from,
+                })
+                .collect(),
+            grid_total_limit_working_days: draft.grid_total_limit_working_days,
+            // No tariff rule for the voltage means no cut; no efficiency rule means no free service.
+            tariff_cut_yuan_per_kwh: draft.tariff_cut_yuan_per_kwh.unwrap_or(0.0),
+            free_efficiency_service: draft.free_efficiency_service.unwrap_or(false),
+            rules: draft.rules,
+        })
+    }
+}
+
+impl Decider for Bundle {
+    fn decide(&self, form: &ApplicationForm, on: NaiveDate) -> Result<Decision, DecideError> {
+        self.evaluate(form, on).map_err(|e| DecideError {
+            module: e.module().to_string(),
+            version: e.version().to_string(),
+            cause: e.to_string(),
+        })
+    }
+
+    fn bundle(&self) -> BundleRef {
+        self.bundle_ref()
+    }
+}
+
+pub fn to_wit_param(v: &ParamValue) -> wit::ParamValue {
+    match v {
+        ParamValue::Integer(i) => wit::ParamValue::Integer(*i),
+        ParamValue::Number(x) => wit::ParamValue::Number(*x),
+        ParamValue::Text(s) => wit::ParamValue::Text(s.clone()),
+        ParamValue::Flag(b) => wit::ParamValue::Flag(*b),
+        ParamValue::Texts(v) => wit::ParamValue::Texts(v.clone()),
+    }
+}

@@ -1,0 +1,259 @@
+//! 政策比对: re-decide every stored application under two bundles and count what would change.
+//!
+//! Each application is decided as of its received date under the old and the new bundle. The
+//! work is spread over worker threads fed in chunks from one scan of the store. Decisions are pure
+//! functions of the rules' view of the application (modules see no clock, files or randomness), so
+//! each worker remembers the decisions of inputs it has already seen.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::mpsc;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::bundle::Bundle;
+use crate::domain::application::{AppId, Application};
+use crate::domain::decision::{Decision, InvestmentBoundary, LinePayer, Program};
+use crate::domain::ports::{Repository, StoreError};
+
+/// The parts of a decision that `policy diff` counts.
+pub const ASPECTS: [&str; 8] = [
+    "access_class",
+    "programs",
+    "investment_boundary",
+    "external_line_payer",
+    "step_limits",
+    "grid_total",
+    "tariff_cut",
+    "customer_cost",
+];
+
+/// How many examples each count keeps.
+const EXAMPLES: usize = 5;
+const CHUNK: usize = 2048;
+
+/// Applications whose decision changes in one aspect.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct AspectChange {
+    pub count: u64,
+    /// A few application ids, with the value before and after.
+    pub examples: Vec<Example>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Example {
+    pub id: AppId,
+    pub old: String,
+    pub new: String,
+}
+
+/// What `policy diff` reports.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct DiffReport {
+    pub old_bundle: String,
+    pub new_bundle: String,
+    pub applications: u64,
+    /// Applications with at least one aspect changed.
+    pub changed: u64,
+    /// Per aspect (ASPECTS order).
+    pub aspects: BTreeMap<String, AspectChange>,
+    /// Applications one of the bundles could not decide: id and the error.
+    pub old_errors: u64,
+    pub new_errors: u64,
+    pub error_examples: Vec<(AppId, String)>,
+}
+
+/// 客户费用: what the customer pays for the connection, in the terms of the seed.
+pub fn customer_cost(d: &Decision) -> &'static str {
+    if d.has(Program::ThreeZero) {
+        "zero (三零)"
+    } else if d.external_line_payer == LinePayer::Customer {
+        "customer pays the external line"
+    } else if d.investment_boundary == InvestmentBoundary::PlanningRedLine {
+        "utility invests to the planning red line"
+    } else {
+        "own works only (external line paid by others)"
+    }
+}
+
+fn aspects(d: &Decision) -> [String; 8] {
+    let mut programs: Vec<&str> = d.programs.iter().map(|p| p.id()).collect();
+    programs.sort_unstable();
+    let steps: Vec<String> = d
+        .steps
+        .iter()
+        .map(|s| format!("{}≤{}WD from {}", s.id, s.limit_working_days, s.from))
+        .collect();
+    [
+        d.access.class.id().to_string(),
+        format!("[{}]", programs.join(",")),
+        d.investment_boundary.id().to_string(),
+        d.external_line_payer.id().to_string(),
+        format!("[{}]", steps.join(", ")),
+        d.grid_total_limit_working_days
+            .map_or("none".into(), |t| t.to_string()),
+        format!("{}", d.tariff_cut_yuan_per_kwh),
+        customer_cost(d).to_string(),
+    ]
+}
+
+type Outcome = Result<[String; 8], String>;
+
+/// Per-worker tallies, merged at the end.
+#[derive(Default)]
+struct Tally {
+    report: DiffReport,
+}
+
+impl Tally {
+    fn add(&mut self, id: &AppId, old: &Outcome, new: &Outcome) {
+        let r = &mut self.report;
+        r.applications += 1;
+        match (old, new) {
+            (Ok(o), Ok(n)) => {
+                let mut any = false;
+                for (i, name) in ASPECTS.iter().enumerate() {
+                    if o[i] != n[i] {
+                        any = true;
+                        let a = r.aspects.entry(name.to_string()).or_default();
+                        a.count += 1;
+                        if a.examples.len() < EXAMPLES {
+                            a.examples.push(Example {
+                                id: id.clone(),
+                                old: o[i].clone(),
+                                new: n[i].clone(),
+                            });
+                        }
+                    }
+                }
+                r.changed += u64::from(any);
+            }
+            (o, n) => {
+                r.changed += 1;
+                for (outcome, count) in [(o, &mut r.old_errors), (n, &mut r.new_errors)] {
+                    if let Err(e) = outcome {
+                        *count += 1;
+                        if r.error_examples.len() < EXAMPLES {
+                            r.error_examples.push((id.clone(), e.clone()));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn merge(&mut self, other: DiffReport) {
+        let r = &mut self.report;
+        r.applications += other.applications;
+        r.changed += other.changed;
+        r.old_errors += other.old_errors;
+        r.new_errors += other.new_errors;
+        for (k, v) in other.aspects {
+            let a = r.aspects.entry(k).or_default();
+            a.count += v.count;
+            for e in v.examples {
+                if a.examples.len() < EXAMPLES {
+                    a.examples.push(e);
+                }
+            }
+        }
+        for e in other.error_examples {
+            if r.error_examples.len() < EXAMPLES {
+                r.error_examples.push(e);
+            }
+        }
+    }
+}
+
+/// One bundle's decisions, remembered by the rules' view of the application.
+struct Memo<'a> {
+    bundle: &'a Bundle,
+    seen: HashMap<String, Outcome>,
+}
+
+impl Memo<'_> {
+    fn decide(&mut self, app: &Application, on: NaiveDate) -> Outcome {
+        let input = self.bundle.evaluation(&app.form, on);
+        let key = format!("{:?}|{:?}", input.application, input.evaluation_date);
+        if let Some(hit) = self.seen.get(&key) {
+            return hit.clone();
+        }
+        let outcome = self
+            .bundle
+            .evaluate(&app.form, on)
+            .map(|d| aspects(&d))
+            .map_err(|e| e.to_string());
+        if self.seen.len() < 200_000 {
+            self.seen.insert(key, outcome.clone());
+        }
+        outcome
+    }
+}
+
+/// Re-decide every application in `repo` under `old` and `new` on `workers` threads.
+pub fn diff(
+    repo: &dyn Repository,
+    old: &Bundle,
+    new: &Bundle,
+    workers: usize,
+) -> Result<DiffReport, StoreError> {
+    let workers = workers.max(1);
+    let mut total = Tally::default();
+    total.report.old_bundle = format!("{} {} {}", old.region(), old.version(), old.digest());
+    total.report.new_bundle = format!("{} {} {}", new.region(), new.version(), new.digest());
+    let scanned = std::thread::scope(|scope| {
+        let mut senders = Vec::new();
+        let mut handles = Vec::new();
+        for _ in 0..workers {
+            let (tx, rx) = mpsc::sync_channel::<Vec<Application>>(4);
+            senders.push(tx);
+            handles.push(scope.spawn(move || {
+                let mut tally = Tally::default();
+                let mut old_memo = Memo {
+                    bundle: old,
+                    seen: HashMap::new(),
+                };
+                let mut new_memo = Memo {
+                    bundle: new,
+                    seen: HashMap::new(),
+                };
+                for chunk in rx {
+                    for app in chunk {
+                        let on = app.form.received_at.date_naive();
+                        let o = old_memo.decide(&app, on);
+                        let n = new_memo.decide(&app, on);
+                        tally.add(&app.id, &o, &n);
+                    }
+                }
+                tally.report
+            }));
+        }
+        let mut chunk = Vec::with_capacity(CHUNK);
+        let mut next = 0usize;
+        let scanned = repo.scan(&mut |app| {
+            chunk.push(app);
+            if chunk.len() == CHUNK {
+                let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
+                // A worker only hangs up by panicking, which the join below reports.
+                let _ = senders[next % workers].send(full);
+                next += 1;
+            }
+            true
+        });
+        if !chunk.is_empty() {
+            let _ = senders[next % workers].send(chunk);
+        }
+        drop(senders);
+        for h in handles {
+            total.merge(h.join().expect("diff worker panicked"));
+        }
+        scanned
+    });
+    scanned?;
+    // Examples in id order, whichever worker found them.
+    for a in total.report.aspects.values_mut() {
+        a.examples.sort_by(|x, y| x.id.cmp(&y.id));
+    }
+    total.report.error_examples.sort();
+    Ok(total.report)
+}

@@ -1,0 +1,307 @@
+//! The policy commands through the real binary: evaluate, check, test, diff, activate, and
+//! `app new` deciding with the active bundle.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use std::io::Write;
+
+const APPLICATION: &str = r#"{
+  "customer": { "name": "济宁市任城区惠民商贸有限公司", "class": "small_micro",
+                "id_number": "91370811MA3C5XXXX5", "phone": "13800000000", "star_rating": 0 },
+  "site": { "county": "任城区", "address": "济宁市任城区某某路 18 号", "rural": true,
+            "park_name": null, "park_level": null, "kinetic_library": false },
+  "request": { "kind": "new", "voltage": "380V", "capacity_kw": 150, "capacity_kva": null,
+               "permanent": true, "direct_meter": true, "simple_line": false,
+               "grid_project_need_date": null },
+  "received_at": "2026-03-02T09:00:00+08:00"
+}"#;
+
+fn powerdesk(args: &[&str], cache: &Path, stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_powerdesk"))
+        .args(args)
+        .env("POWERDESK_CACHE_DIR", cache)
+        .env_remove("POWERDESK_STORE")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    if let Some(text) = stdin {
+        input.write_all(text.as_bytes()).unwrap();
+    }
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "failed: {}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+fn err(out: &Output) -> String {
+    assert!(
+        !out.status.success(),
+        "succeeded: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8(out.stderr.clone()).unwrap()
+}
+
+#[test]
+fn evaluate_prints_the_decision_json_of_the_contract() {
+    let cache = tempfile::tempdir().unwrap();
+    let out = powerdesk(
+        &["evaluate", "--policy", "policies/jining", "--json", "-"],
+        cache.path(),
+        Some(APPLICATION),
+    );
+    let d: serde_json::Value = serde_json::from_str(&ok(&out)).unwrap();
+    assert_eq!(d["bundle"]["region"], "jining");
+    assert!(d["bundle"]["digest"]
+        .as_str()
+        .unwrap()
+        .starts_with("sha256:"));
+    assert_eq!(d["access"]["class"], "low_voltage");
+    assert_eq!(d["access"]["voltage"], "380V");
+    assert_eq!(d["programs"], serde_json::json!(["three_zero"]));
+    assert_eq!(d["investment_boundary"], "meter");
+    assert_eq!(d["grid_total_limit_working_days"], 2);
+    // Cached now: a second run gives the same decision.
+    let again = powerdesk(
+        &["evaluate", "--policy", "policies/jining", "--json", "-"],
+        cache.path(),
+        Some(APPLICATION),
+    );
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&ok(&again)).unwrap(),
+        d
+    );
+}
+
+#[test]
+fn evaluate_refuses_a_bad_application_naming_the_field() {
+    let cache = tempfile::tempdir().unwrap();
+    let bad = APPLICATION.replace(r#""capacity_kw": 150"#, r#""capacity_kw": "lots""#);
+    let out = powerdesk(
+        &["evaluate", "--policy", "policies/jining", "--json", "-"],
+        cache.path(),
+        Some(&bad),
+    );
+    assert!(err(&out).contains("capacity_kw"));
+}
+
+#[test]
+fn check_lists_modules_and_rules() {
+    let cache = tempfile::tempdir().unwrap();
+    let text = ok(&powerdesk(
+        &["policy", "check", "policies/jining", "--json"],
+        cache.path(),
+        None,
+    ));
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["modules"][0]["name"], "jn-access");
+    assert!(text.contains("JN-LV-160"));
+}
+
+#[test]
+fn check_refuses_a_tampered_bundle() {
+    let cache = tempfile::tempdir().unwrap();
+    let dir = copy_bundle("policies/jining");
+    let wasm = dir.path().join("jining/modules/jn-cost.wasm");
+    let mut bytes = std::fs::read(&wasm).unwrap();
+    bytes.push(0);
+    std::fs::write(&wasm, bytes).unwrap();
+    let e = err(&powerdesk(
+        &[
+            "policy",
+            "check",
+            dir.path().join("jining").to_str().unwrap(),
+        ],
+        cache.path(),
+        None,
+    ));
+    assert!(
+        e.contains("digest mismatch") || e.contains("sha256 mismatch"),
+        "{e}"
+    );
+}
+
+#[test]
+fn test_runs_the_fixtures_and_fails_naming_the_field() {
+    let cache = tempfile::tempdir().unwrap();
+    let out = ok(&powerdesk(
+        &["policy", "test", "policies/jining"],
+        cache.path(),
+        None,
+    ));
+    assert!(out.contains(" 0 failed"), "{out}");
+
+    let dir = copy_bundle("policies/jining");
+    let case = dir
+        .path()
+        .join("jining/fixtures/ex1_small_micro_150kw_rural_direct_meter.json");
+    let text = std::fs::read_to_string(&case).unwrap().replace(
+        r#""investment_boundary": "meter""#,
+        r#""investment_boundary": "planning_red_line""#,
+    );
+    std::fs::write(&case, text).unwrap();
+    let out = powerdesk(
+        &[
+            "policy",
+            "test",
+            dir.path().join("jining").to_str().unwrap(),
+        ],
+        cache.path(),
+        None,
+    );
+    assert!(!out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("investment_boundary: expected \"planning_red_line\", got \"meter\""),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn activate_then_app_new_decides_and_a_broken_bundle_keeps_the_previous_one() {
+    let cache = tempfile::tempdir().unwrap();
+    let store = tempfile::tempdir().unwrap();
+    let s = store.path().to_str().unwrap();
+    let bundles = copy_bundle("policies/jining");
+    let jining = bundles.path().join("jining");
+    let j = jining.to_str().unwrap();
+
+    ok(&powerdesk(
+        &["--store", s, "policy", "activate", j, "--actor", "张主任"],
+        cache.path(),
+        None,
+    ));
+    let app: serde_json::Value = serde_json::from_str(&ok(&powerdesk(
+        &["--store", s, "app", "new", "--json", "-"],
+        cache.path(),
+        Some(APPLICATION),
+    )))
+    .unwrap();
+    assert_eq!(app["decision"]["bundle"]["region"], "jining");
+    assert_eq!(
+        app["decision"]["programs"],
+        serde_json::json!(["three_zero"])
+    );
+
+    // A bundle that fails to load is refused; the active one stays.
+    let broken = tempfile::tempdir().unwrap();
+    std::fs::write(broken.path().join("bundle.toml"), "[bundle]\nregion = 1\n").unwrap();
+    let e = err(&powerdesk(
+        &[
+            "--store",
+            s,
+            "policy",
+            "activate",
+            broken.path().to_str().unwrap(),
+        ],
+        cache.path(),
+        None,
+    ));
+    assert!(e.contains("previous bundle stays active"), "{e}");
+    ok(&powerdesk(
+        &["--store", s, "app", "new", "--json", "-"],
+        cache.path(),
+        Some(APPLICATION),
+    ));
+
+    // The active bundle edited in place: app new refuses clearly, other commands keep working.
+    let wasm = jining.join("modules/jn-cost.wasm");
+    let mut bytes = std::fs::read(&wasm).unwrap();
+    bytes.push(0);
+    std::fs::write(&wasm, bytes).unwrap();
+    let e = err(&powerdesk(
+        &["--store", s, "app", "new", "--json", "-"],
+        cache.path(),
+        Some(APPLICATION),
+    ));
+    assert!(e.contains("active policy bundle"), "{e}");
+    let list: serde_json::Value = serde_json::from_str(&ok(&powerdesk(
+        &["--store", s, "app", "list", "--json"],
+        cache.path(),
+        None,
+    )))
+    .unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn diff_counts_what_a_new_bundle_changes_on_stored_applications() {
+    let cache = tempfile::tempdir().unwrap();
+    let store = tempfile::tempdir().unwrap();
+    let s = store.path().to_str().unwrap();
+    ok(&powerdesk(
+        &["--store", s, "demo", "--count", "300"],
+        cache.path(),
+        None,
+    ));
+    // Same bundle on both sides: nothing changes.
+    let same: serde_json::Value = serde_json::from_str(&ok(&powerdesk(
+        &[
+            "--store",
+            s,
+            "policy",
+            "diff",
+            "policies/jining",
+            "policies/jining",
+            "--json",
+        ],
+        cache.path(),
+        None,
+    )))
+    .unwrap();
+    assert_eq!(same["applications"], 300);
+    assert_eq!(same["changed"], 0);
+    // Rural 100 kW bundle: some low-voltage applications lose JN-LV-160 access.
+    let text = ok(&powerdesk(
+        &[
+            "--store",
+            s,
+            "policy",
+            "diff",
+            "policies/jining",
+            "policies/example-rural-100kw",
+            "--json",
+        ],
+        cache.path(),
+        None,
+    ));
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["applications"], 300);
+    assert!(v["changed"].as_u64().unwrap() > 0, "{text}");
+    let ex = &v["aspects"]["access_class"]["examples"][0];
+    assert!(ex["id"].as_str().is_some(), "{text}");
+}
+
+/// Copy `policies/<name>` and the shared calendar into a temp dir (same relative layout).
+fn copy_bundle(src: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let name = Path::new(src).file_name().unwrap();
+    copy_dir(Path::new(src), &dir.path().join(name));
+    copy_dir(Path::new("policies/calendar"), &dir.path().join("calendar"));
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! Every fixture case of both shipped bundles is decided by the real rule modules in the sandbox
+//! and matches, and a bundle's tables are there for the Policies screen.
+
+use std::path::Path;
+
+use powerdesk::policy::bundle::Bundle;
+use powerdesk::policy::fixtures;
+use powerdesk::policy::host::{PolicyHost, SandboxLimits};
+
+fn every_case_passes(dir: &str) {
+    let host = PolicyHost::without_cache(SandboxLimits::default());
+    let bundle = Bundle::load(&host, Path::new(dir)).unwrap_or_else(|e| panic!("{dir}: {e}"));
+    let results = fixtures::run_all(&bundle).unwrap();
+    assert!(!results.is_empty());
+    let failures: Vec<String> = results
+        .iter()
+        .filter(|r| !r.passed)
+        .map(|r| {
+            let fields: Vec<String> = r
+                .mismatches
+                .iter()
+                .map(|m| format!("{}: expected {}, got {}", m.field, m.expected, m.actual))
+                .collect();
+            format!("{} ({:?}): {}", r.name, r.error, fields.join("; "))
+        })
+        .collect();
+    assert!(failures.is_empty(), "{dir}: failing cases:\n{}", failures.join("\n"));
+}
+
+#[test]
+fn every_jining_fixture_case_is_decided_as_expected() {
+    every_case_passes("policies/jining");
+}
+
+#[test]
+fn every_rural_100kw_fixture_case_is_decided_as_expected() {
+    every_case_passes("policies/example-rural-100kw");
+}
+
+#[test]
+fn the_jining_bundle_exposes_modules_rules_parameters_and_calendar() {
+    let host = PolicyHost::without_cache(SandboxLimits::default());
+    let bundle = Bundle::load(&host, Path::new("policies/jining")).unwrap();
+    let table = bundle.module_table();
+    let names: Vec<&str> = table.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(names, ["jn-access", "jn-cost"]);
+    let ids: Vec<&str> = table.iter().flat_map(|m| m.rules.iter().map(|r| r.id.as_str())).collect();
+    for id in ["JN-LV-160", "JN-3ZERO", "JN-3SAVE", "JN-COUNTY-LINE", "JN-10KV-TIME", "JN-TARIFF-2021"] {
+        assert!(ids.contains(&id), "{id} missing from {ids:?}");
+    }
+    assert!(bundle.parameters().iter().any(|(k, _)| k == "lv_max_kw"));
+    let d = chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(); // 国庆节
+    assert_eq!(bundle.calendar().is_working_day(d), Ok(false));
+    assert_eq!(bundle.bundle_ref().region, "jining");
+}
+
+#[test]
+fn a_fixture_that_expects_something_else_names_the_field() {
+    let host = PolicyHost::without_cache(SandboxLimits::default());
+    let bundle = Bundle::load(&host, Path::new("policies/jining")).unwrap();
+    let mut cases = fixtures::load_cases(&fixtures::fixture_dir(bundle.dir())).unwrap();
+    let mut case = cases.remove(0);
+    case.expect["access"]["class"] = serde_json::json!("hv_standard");
+    let r = fixtures::run_case(&bundle, &case);
+    assert!(!r.passed);
+    assert_eq!(r.mismatches.len(), 1, "{:?}", r.mismatches);
+    assert_eq!(r.mismatches[0].field, "access.class");
+}
