@@ -37,7 +37,41 @@ fn durable_submissions(c: &mut Criterion) {
             BatchSize::SmallInput,
         )
     });
+    // Eight submitters at once (the console's worker and command-line writers share the store):
+    // their flushes are grouped.
+    group.throughput(Throughput::Elements(8 * 25));
+    group.sample_size(10);
+    group.bench_function("durable_submit_8_threads_x25", |b| {
+        b.iter_batched(
+            || {
+                let mut g = DemoGenerator::new(rand_seed());
+                (0..8)
+                    .map(|_| (0..25).map(|_| g.form()).collect::<Vec<_>>())
+                    .collect::<Vec<_>>()
+            },
+            |per_thread| {
+                std::thread::scope(|s| {
+                    for forms in per_thread {
+                        let desk = &desk;
+                        s.spawn(move || {
+                            for form in forms {
+                                desk.submit(form, "bench").unwrap();
+                            }
+                        });
+                    }
+                });
+            },
+            BatchSize::PerIteration,
+        )
+    });
     group.finish();
+}
+
+fn rand_seed() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
 }
 
 fn bulk_demo(c: &mut Criterion) {

@@ -360,8 +360,12 @@ impl Repository for SledStore {
     }
 
     fn commit(&self, change: Change) -> Result<Vec<Event>, StoreError> {
-        let _w = self.writer();
-        let events = self.apply(std::slice::from_ref(&change))?;
+        let events = {
+            let _w = self.writer();
+            self.apply(std::slice::from_ref(&change))?
+        };
+        // Flushed outside the writer lock: concurrent commits share one fsync (group commit),
+        // and each returns only once a flush covering its own writes is done.
         self.flush()?;
         Ok(events)
     }
