@@ -67,7 +67,11 @@ fn a_new_application_advanced_to_energized_is_listed_as_energized() {
 
     // Every action wrote an event through the desk, by the console's operator.
     let dossier = c.desk.show(&id).unwrap();
-    assert_eq!(dossier.events.len(), 2);
+    assert_eq!(
+        dossier.events.len(),
+        3,
+        "the move and the energizing record"
+    );
     assert!(matches!(
         dossier.events[1].draft.kind,
         EventKind::Advanced {
@@ -163,4 +167,35 @@ fn palette_runs_a_command_and_q_quits() {
     assert!(!c
         .session
         .dispatch(powerdesk::tui::Action::Key(key.to_event())));
+}
+
+#[test]
+fn a_visit_is_booked_through_a_side_flow_prompt_and_recorded_as_an_event() {
+    let mut c = Console::new(120, 40, Lang::Zh, 0);
+    fill_resident_form(&mut c);
+    c.press("ctrl-s");
+    let id = c.app().detail.as_ref().unwrap().app.id.clone();
+    c.press("p");
+    assert!(matches!(c.app().overlay, Some(Overlay::Prompt { .. })));
+    c.type_text("2026-11-30 9点 王经理");
+    c.press("enter");
+    assert!(c.app().status_is_error, "a bad time window is named");
+    assert!(matches!(c.app().overlay, Some(Overlay::Prompt { .. })));
+    c.press("ctrl-u");
+    c.type_text("2026-11-30 09:00-11:00 王经理 李工,赵工");
+    c.press("enter y");
+    let d = c.desk.show(&id).unwrap();
+    let booked = d.application.side_flows.appointment.expect("visit booked");
+    assert_eq!(booked.team.manager, "王经理");
+    assert!(matches!(
+        &d.events.last().unwrap().draft.kind,
+        EventKind::SideFlow { flow, action } if flow == "appointment" && action == "book"
+    ));
+    assert!(c.screen().contains("预约上门"));
+
+    // Energizing live-line is recorded with the move.
+    c.press("a 2 y");
+    let d = c.desk.show(&id).unwrap();
+    assert_eq!(d.application.status, State::Energized);
+    assert!(d.application.side_flows.energizing.unwrap().live_line);
 }

@@ -58,7 +58,8 @@ fn dashboard_screen_shows_metrics() {
 
 #[test]
 fn policies_screen_says_when_no_bundle_is_found() {
-    let mut c = Console::new(120, 40, Lang::Zh, 0);
+    let empty = tempfile::tempdir().unwrap();
+    let mut c = Console::with_policies(120, 40, Lang::Zh, 0, empty.path());
     c.press("4");
     snap("policies_empty_120x40", &mut c);
 }

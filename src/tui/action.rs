@@ -151,10 +151,14 @@ pub enum Request {
         id: AppId,
         note: String,
     },
+    /// Move to `energized`, recording whether it was done live-line (不停电接火).
+    Energize {
+        id: AppId,
+        live_line: bool,
+    },
     SideFlow {
         id: AppId,
-        flow: String,
-        action: String,
+        action: Box<crate::domain::sideflow::SideFlowAction>,
     },
     Metrics {
         today: NaiveDate,

@@ -14,7 +14,9 @@ use super::config::Config;
 use super::form::{FieldKind, FormState};
 use super::i18n::{Lang, Msg};
 use super::keymap::{Command, Key, Keymap, Scope, TABLE};
+use super::sideflow_input::{input_hint, parse_action};
 use super::text_input::TextInput;
+use crate::domain::sideflow::SideFlowAction;
 
 /// The main screens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,7 +51,17 @@ pub enum PendingOp {
         id: AppId,
         reason: String,
     },
+    /// Move to `energized`, recording whether it was live-line (不停电接火).
+    Energize {
+        id: AppId,
+        live_line: bool,
+    },
     SideFlow {
+        id: AppId,
+        action: Box<SideFlowAction>,
+    },
+    /// Not a write yet: ask for the details of a side-flow action first.
+    AskInput {
         id: AppId,
         flow: String,
         action: String,
@@ -67,6 +79,12 @@ pub enum PromptPurpose {
     County,
     CancelReason(AppId),
     Note(AppId),
+    /// The details of a side-flow action (see `sideflow_input`).
+    SideFlowInput {
+        id: AppId,
+        flow: String,
+        action: String,
+    },
 }
 
 /// A window over the main screen.
@@ -154,6 +172,8 @@ pub struct App {
     pub preview_generation: u64,
     pub metrics: Option<Metrics>,
     pub policies: Vec<BundleRow>,
+    /// The worker has answered the bundle listing at least once.
+    pub policies_loaded: bool,
     pub policy_selected: usize,
     pub diff: Option<Result<DiffSummary, String>>,
     activate_after_diff: bool,
@@ -183,6 +203,7 @@ impl App {
             preview_generation: 0,
             metrics: None,
             policies: Vec::new(),
+            policies_loaded: false,
             policy_selected: 0,
             diff: None,
             activate_after_diff: false,
@@ -313,6 +334,7 @@ impl App {
             Action::PoliciesLoaded(rows) => {
                 self.answered();
                 self.policies = rows;
+                self.policies_loaded = true;
                 self.policy_selected = self
                     .policy_selected
                     .min(self.policies.len().saturating_sub(1));
@@ -528,12 +550,12 @@ impl App {
                     if i < options.len() {
                         *selected = i;
                         let (label, op) = options[i].clone();
-                        self.overlay = Some(Overlay::Confirm { prompt: label, op });
+                        self.pick(label, op);
                     }
                 }
                 KeyCode::Enter => {
                     if let Some((label, op)) = options.get(*selected).cloned() {
-                        self.overlay = Some(Overlay::Confirm { prompt: label, op });
+                        self.pick(label, op);
                     }
                 }
                 _ => {}
@@ -611,6 +633,28 @@ impl App {
                 });
                 Vec::new()
             }
+            PromptPurpose::SideFlowInput { id, flow, action } => {
+                match parse_action(&flow, &action, &text) {
+                    Ok(a) => {
+                        let prompt = match self.lang {
+                            Lang::Zh => format!("{id}: {flow}/{action} {text}? 写入事件, 不可撤回。"),
+                            Lang::En => format!(
+                                "{id}: {flow}/{action} {text}? This writes an event and cannot be undone."
+                            ),
+                        };
+                        self.overlay = Some(Overlay::Confirm {
+                            prompt,
+                            op: PendingOp::SideFlow {
+                                id,
+                                action: Box::new(a),
+                            },
+                        });
+                    }
+                    // Keep the prompt open with what was typed; say what is wrong.
+                    Err(e) => self.error(e),
+                }
+                Vec::new()
+            }
             PromptPurpose::Note(id) => {
                 self.overlay = None;
                 if text.is_empty() {
@@ -621,12 +665,29 @@ impl App {
         }
     }
 
+    /// An option was chosen: ask for details first, or confirm.
+    fn pick(&mut self, label: String, op: PendingOp) {
+        self.overlay = Some(match op {
+            PendingOp::AskInput { id, flow, action } => {
+                let hint = input_hint(&flow, &action, self.lang).unwrap_or("");
+                Overlay::Prompt {
+                    title: format!("{id} {flow}/{action}: {hint}"),
+                    input: TextInput::default(),
+                    purpose: PromptPurpose::SideFlowInput { id, flow, action },
+                }
+            }
+            op => Overlay::Confirm { prompt: label, op },
+        });
+    }
+
     fn execute(&mut self, op: PendingOp) -> Vec<Effect> {
         self.info(self.t(Msg::Working));
         let r = match op {
             PendingOp::Advance { id, to } => Request::Advance { id, to, note: None },
+            PendingOp::Energize { id, live_line } => Request::Energize { id, live_line },
             PendingOp::Cancel { id, reason } => Request::Cancel { id, reason },
-            PendingOp::SideFlow { id, flow, action } => Request::SideFlow { id, flow, action },
+            PendingOp::SideFlow { id, action } => Request::SideFlow { id, action },
+            PendingOp::AskInput { .. } => return Vec::new(),
             PendingOp::Activate { dir } => Request::PolicyActivate { dir },
         };
         vec![self.send(r)]
@@ -912,6 +973,44 @@ impl App {
                 self.lang.state(to)
             ),
         };
+        let energize = |live_line: bool| {
+            let how = match (self.lang, live_line) {
+                (Lang::Zh, true) => " (不停电接火)",
+                (Lang::Zh, false) => " (停电接火)",
+                (Lang::En, true) => " (live-line, no outage)",
+                (Lang::En, false) => " (with an outage)",
+            };
+            (
+                format!("{}{how}", label(State::Energized)),
+                PendingOp::Energize {
+                    id: id.clone(),
+                    live_line,
+                },
+            )
+        };
+        if targets.contains(&State::Energized) {
+            let mut options: Vec<(String, PendingOp)> = targets
+                .iter()
+                .filter(|s| **s != State::Energized)
+                .map(|to| {
+                    (
+                        label(*to),
+                        PendingOp::Advance {
+                            id: id.clone(),
+                            to: *to,
+                        },
+                    )
+                })
+                .collect();
+            options.push(energize(true));
+            options.push(energize(false));
+            self.overlay = Some(Overlay::Choose {
+                title: Command::Advance.binding().desc(self.lang).into(),
+                options,
+                selected: 0,
+            });
+            return Vec::new();
+        }
         match targets.as_slice() {
             [] => {
                 let m = self.not_now();
@@ -967,27 +1066,42 @@ impl App {
         let options: Vec<(String, PendingOp)> = actions
             .into_iter()
             .map(|action| {
-                let prompt = format!("{id}: {flow} {action}?");
-                (
-                    prompt,
-                    PendingOp::SideFlow {
+                let prompt = match self.lang {
+                    Lang::Zh => format!("{id}: {flow}/{action}? 写入事件, 不可撤回。"),
+                    Lang::En => format!("{id}: {flow}/{action}? This writes an event."),
+                };
+                let op = if input_hint(flow, &action, self.lang).is_some() {
+                    PendingOp::AskInput {
                         id: id.clone(),
                         flow: flow.to_string(),
                         action,
-                    },
-                )
+                    }
+                } else {
+                    match parse_action(flow, &action, "") {
+                        Ok(a) => PendingOp::SideFlow {
+                            id: id.clone(),
+                            action: Box::new(a),
+                        },
+                        Err(_) => PendingOp::AskInput {
+                            id: id.clone(),
+                            flow: flow.to_string(),
+                            action,
+                        },
+                    }
+                };
+                (prompt, op)
             })
             .collect();
-        self.overlay = Some(if options.len() == 1 {
+        if options.len() == 1 {
             let (prompt, op) = options.into_iter().next().expect("one option");
-            Overlay::Confirm { prompt, op }
+            self.pick(prompt, op);
         } else {
-            Overlay::Choose {
-                title: flow.to_string(),
+            self.overlay = Some(Overlay::Choose {
+                title: crate::domain::timeline::flow_label_zh(flow).to_string(),
                 options,
                 selected: 0,
-            }
-        });
+            });
+        }
     }
 
     /// The listing's query for a page at `offset`.

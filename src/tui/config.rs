@@ -2,6 +2,7 @@
 //!
 //! ```toml
 //! lang = "zh"                 # zh | en; default from LC_ALL / LANG
+//! policies = "policies"       # where the Policies screen looks for bundles
 //! [keys]                      # command id = [keys]; see the `?` overlay for the ids
 //! quit = ["q", "ctrl-q"]
 //! palette = [":"]
@@ -20,6 +21,8 @@ use super::keymap::{Keymap, KeymapError};
 #[serde(deny_unknown_fields)]
 pub struct ConfigFile {
     pub lang: Option<String>,
+    /// Where the Policies screen looks for bundles (default `policies`).
+    pub policies: Option<PathBuf>,
     #[serde(default)]
     pub keys: BTreeMap<String, Vec<String>>,
 }
@@ -29,6 +32,8 @@ pub struct ConfigFile {
 pub struct Config {
     pub lang: Lang,
     pub keymap: Keymap,
+    /// The directory of policy bundles the Policies screen lists.
+    pub policies: PathBuf,
 }
 
 /// A config file that could not be used; names the file and what to fix.
@@ -93,7 +98,11 @@ impl Config {
     ) -> Result<Config, ConfigError> {
         let mut lang = env_lang;
         let mut keymap = Keymap::default();
+        let mut policies = PathBuf::from("policies");
         if let Some((path, f)) = file {
+            if let Some(p) = &f.policies {
+                policies = p.clone();
+            }
             if let Some(l) = &f.lang {
                 lang = Lang::parse(l).map_err(|message| ConfigError::Lang {
                     path: path.clone(),
@@ -106,7 +115,11 @@ impl Config {
         if let Some(l) = lang_flag {
             lang = Lang::parse(l).map_err(ConfigError::LangFlag)?;
         }
-        Ok(Config { lang, keymap })
+        Ok(Config {
+            lang,
+            keymap,
+            policies,
+        })
     }
 }
 

@@ -8,10 +8,12 @@
 
 pub mod action;
 pub mod app;
+pub mod catalog;
 pub mod config;
 pub mod form;
 pub mod i18n;
 pub mod keymap;
+pub mod sideflow_input;
 pub mod text_input;
 pub mod views;
 pub mod worker;
@@ -77,6 +79,16 @@ impl<B: Backend> Session<B> {
             .draw(|f| views::draw(app, f))
             .map_err(|e| io::Error::other(e.to_string()))?;
         Ok(())
+    }
+
+    /// Apply every action already in the inbox without waiting (what the run loop does
+    /// between frames).
+    pub fn pump(&mut self) {
+        while let Ok(a) = self.inbox.try_recv() {
+            if !self.dispatch(a) {
+                break;
+            }
+        }
     }
 
     /// Take actions from the inbox until no request is outstanding (or `timeout` passes).
@@ -193,13 +205,18 @@ pub fn run_console(
     desk: std::sync::Arc<crate::service::Desk>,
     catalog: Option<std::sync::Arc<dyn worker::PolicyCatalog>>,
     config: config::Config,
+    startup_error: Option<String>,
 ) -> io::Result<()> {
     let (tx, rx) = std::sync::mpsc::channel();
     let worker = worker::Worker::spawn(desk, catalog, operator(), tx.clone());
     let guard = TerminalGuard::enter()?;
     let terminal = Terminal::new(ratatui::backend::CrosstermBackend::new(io::stdout()))?;
     let size = terminal.size()?;
-    let app = App::new(&config, crate::service::now(), (size.width, size.height));
+    let mut app = App::new(&config, crate::service::now(), (size.width, size.height));
+    if let Some(e) = startup_error {
+        app.status = e;
+        app.status_is_error = true;
+    }
     spawn_input(tx);
     let mut session = Session::new(terminal, app, rx, worker.outbox());
     let result = session.run();

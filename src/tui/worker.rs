@@ -38,6 +38,7 @@ pub trait PolicyCatalog: Send + Sync {
 pub struct Worker {
     tx: Sender<Request>,
     latest_list: Arc<AtomicU64>,
+    thread: std::thread::JoinHandle<()>,
 }
 
 impl Worker {
@@ -57,12 +58,24 @@ impl Worker {
             inbox,
             latest_list: latest_list.clone(),
             search: None,
+            bundle_rows: None,
         };
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("powerdesk-worker".into())
             .spawn(move || state.serve(rx))
             .expect("spawning the worker thread");
-        Worker { tx, latest_list }
+        Worker {
+            tx,
+            latest_list,
+            thread,
+        }
+    }
+
+    /// Wait for the worker to finish (after every outbox is dropped), so the desk and its store
+    /// are closed when this returns.
+    pub fn join(self) {
+        drop(self.tx);
+        let _ = self.thread.join();
     }
 
     /// The outbox for [`super::Session`]: records the newest listing generation, then sends.
@@ -91,6 +104,8 @@ struct WorkerState {
     inbox: Sender<Action>,
     latest_list: Arc<AtomicU64>,
     search: Option<SearchCache>,
+    /// The bundles as last listed (rule texts for previews come from here).
+    bundle_rows: Option<Vec<BundleRow>>,
 }
 
 /// Working days left from `today` to `deadline` (negative when past).
@@ -225,17 +240,32 @@ impl WorkerState {
                     .map_err(|e| e.to_string());
                 Action::Written { id, result }
             }
-            Request::SideFlow { id, flow, action } => Action::Written {
-                id: id.clone(),
-                result: Err(format!(
-                    "{id}: {flow}/{action}: side-flow actions are not yet offered by the desk service; nothing was written"
-                )),
-            },
+            Request::Energize { id, live_line } => {
+                let result = self
+                    .desk
+                    .energize(&id, None, None, live_line, &self.actor)
+                    .map(|a| format!("{} -> {}", a.id, a.status.id()))
+                    .map_err(|e| e.to_string());
+                Action::Written { id, result }
+            }
+            Request::SideFlow { id, action } => {
+                let what = format!("{}/{}", action.flow_id(), action.action_id());
+                let result = self
+                    .desk
+                    .side_flow(&id, *action, None, &self.actor)
+                    .map(|a| format!("{}: {what}", a.id))
+                    .map_err(|e| e.to_string());
+                Action::Written { id, result }
+            }
             Request::Metrics { today } => match self.metrics(today) {
                 Ok(m) => Action::MetricsReady(Box::new(m)),
                 Err(e) => Action::Failed(e),
             },
-            Request::Policies => Action::PoliciesLoaded(self.bundles()),
+            Request::Policies => {
+                let rows = self.bundles();
+                self.bundle_rows = Some(rows.clone());
+                Action::PoliciesLoaded(rows)
+            }
             Request::PolicyDiff { dir } => Action::DiffReady(self.diff(&dir)),
             Request::PolicyActivate { dir } => Action::Activated(self.activate(&dir)),
         }
@@ -420,7 +450,7 @@ impl WorkerState {
         Ok(data)
     }
 
-    fn preview(&self, form: &crate::domain::ApplicationForm) -> Result<Preview, String> {
+    fn preview(&mut self, form: &crate::domain::ApplicationForm) -> Result<Preview, String> {
         let p = self.desk.preview(form).map_err(|e| e.to_string())?;
         let cal = self.desk.calendar();
         let received = form.received_at.date_naive();
@@ -445,15 +475,18 @@ impl WorkerState {
         })
     }
 
-    fn rule_texts(&self, decision: Option<&Decision>) -> Vec<(String, String)> {
-        let (Some(d), Some(catalog)) = (decision, &self.catalog) else {
+    fn rule_texts(&mut self, decision: Option<&Decision>) -> Vec<(String, String)> {
+        let Some(d) = decision else {
             return Vec::new();
         };
-        catalog
-            .bundles()
-            .into_iter()
+        if self.bundle_rows.is_none() {
+            self.bundle_rows = Some(self.bundles());
+        }
+        self.bundle_rows
+            .iter()
+            .flatten()
             .find(|b| b.digest == d.bundle.digest)
-            .map(|b| b.rules)
+            .map(|b| b.rules.clone())
             .unwrap_or_default()
     }
 

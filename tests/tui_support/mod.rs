@@ -8,8 +8,10 @@ use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset};
 use powerdesk::cli::bundled_calendar;
+use powerdesk::policy::host::PolicyHost;
 use powerdesk::service::{demo, Desk};
 use powerdesk::store::SledStore;
+use powerdesk::tui::catalog::BundleCatalog;
 use powerdesk::tui::config::Config;
 use powerdesk::tui::i18n::Lang;
 use powerdesk::tui::keymap::{Key, Keymap};
@@ -41,16 +43,30 @@ pub fn open_desk(dir: &std::path::Path) -> Arc<Desk> {
 impl Console {
     /// A console `w` x `h` over a fresh store with `demo_count` demo applications.
     pub fn new(w: u16, h: u16, lang: Lang, demo_count: usize) -> Console {
+        Console::with_policies(w, h, lang, demo_count, std::path::Path::new("policies"))
+    }
+
+    /// The same with the Policies screen listing the bundles under `policies`.
+    pub fn with_policies(
+        w: u16,
+        h: u16,
+        lang: Lang,
+        demo_count: usize,
+        policies: &std::path::Path,
+    ) -> Console {
         let dir = tempfile::tempdir().expect("temp dir");
         let desk = open_desk(dir.path());
         if demo_count > 0 {
             demo::generate(&desk, demo_count, 20210825).expect("demo data");
         }
         let (tx, rx) = std::sync::mpsc::channel();
-        let worker = Worker::spawn(desk.clone(), None, "测试员".into(), tx);
+        let catalog =
+            BundleCatalog::new(policies, PolicyHost::new(Default::default()), desk.clone());
+        let worker = Worker::spawn(desk.clone(), Some(Arc::new(catalog)), "测试员".into(), tx);
         let config = Config {
             lang,
             keymap: Keymap::default(),
+            policies: "policies".into(),
         };
         let app = App::new(&config, test_now(), (w, h));
         let session = Session::new(

@@ -318,7 +318,8 @@ fn progress(app: &App, d: &DetailData, width: u16) -> Vec<Line<'static>> {
         }
         l.push(Line::from(spans));
         if let Some(n) = &t.note {
-            for part in textwrap::wrap(n, w.saturating_sub(4).max(10)) {
+            let n = readable_note(n);
+            for part in textwrap::wrap(&n, w.saturating_sub(4).max(10)) {
                 l.push(Line::from(vec![
                     Span::styled("|   ", theme::key()),
                     Span::styled(part.to_string(), theme::dim()),
@@ -430,5 +431,21 @@ pub(crate) fn flow_label(lang: Lang, flow: &str) -> String {
     match lang {
         Lang::Zh => zh.to_string(),
         Lang::En => flow.replace('_', " "),
+    }
+}
+
+/// A side-flow event's details are stored as JSON; show them as `key: value` pairs.
+fn readable_note(note: &str) -> String {
+    match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(note) {
+        Ok(map) => map
+            .iter()
+            .filter(|(k, _)| k.as_str() != "action")
+            .map(|(k, v)| match v {
+                serde_json::Value::String(s) => format!("{k}: {s}"),
+                other => format!("{k}: {other}"),
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        Err(_) => note.to_string(),
     }
 }

@@ -120,11 +120,18 @@ fn draw_tabs(app: &App, frame: &mut Frame, area: Rect) {
         spans.push(Span::styled(label.text(app.lang), style));
         spans.push(Span::raw("   "));
     }
+    let first = |c: Command| {
+        app.keymap
+            .keys(c)
+            .first()
+            .map(|k| k.to_string())
+            .unwrap_or_default()
+    };
     let help = format!(
-        "{} {}  {} {}",
-        app.keymap.keys_label(Command::Help),
+        "{} {}  {} {} ",
+        first(Command::Help),
         app.t(Msg::Help),
-        app.keymap.keys_label(Command::Palette),
+        first(Command::Palette),
         app.t(Msg::Palette)
     );
     let used: usize = spans.iter().map(|s| s.content.width()).sum();

@@ -13,10 +13,18 @@ use crate::tui::keymap::Command;
 
 pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     if app.policies.is_empty() {
-        frame.render_widget(
-            Paragraph::new(Line::styled(app.t(Msg::Loading), theme::dim())),
-            area,
-        );
+        let text = if !app.policies_loaded {
+            Line::styled(app.t(Msg::Loading), theme::dim())
+        } else {
+            Line::styled(
+                match app.lang {
+                    crate::tui::i18n::Lang::Zh => "未找到政策包: 在 policies/ 下放置含 bundle.toml 的目录, 或用 powerdesk policy new 创建",
+                    crate::tui::i18n::Lang::En => "No policy bundles found: put a directory with bundle.toml under policies/, or create one with `powerdesk policy new`",
+                },
+                theme::warn(),
+            )
+        };
+        frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), area);
         return;
     }
     let [list, info] = Layout::horizontal([Constraint::Percentage(35), Constraint::Percentage(65)])

@@ -1,0 +1,174 @@
+//! Console benchmarks on a large store: start to first frame with data, frame time per
+//! navigation key and per filter keystroke (update + draw, as the run loop does between frames).
+//!
+//! Run on the store named by POWERDESK_BENCH_STORE (make one with
+//! `powerdesk demo --store DIR --count 1000000`); without it a 20,000-application store is
+//! built in a temporary directory first.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use powerdesk::service::{demo, Desk};
+use powerdesk::store::SledStore;
+use powerdesk::tui::config::Config;
+use powerdesk::tui::i18n::Lang;
+use powerdesk::tui::keymap::{Key, Keymap};
+use powerdesk::tui::worker::Worker;
+use powerdesk::tui::{Action, App, Session};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+fn desk_at(dir: &Path) -> Arc<Desk> {
+    let store = SledStore::open(dir).expect("open store");
+    Arc::new(Desk::new(
+        Arc::new(store),
+        Arc::new(powerdesk::cli::bundled_calendar().expect("calendar")),
+    ))
+}
+
+fn store_dir() -> (Option<tempfile::TempDir>, PathBuf) {
+    match std::env::var_os("POWERDESK_BENCH_STORE") {
+        Some(dir) => (None, PathBuf::from(dir)),
+        None => {
+            let tmp = tempfile::tempdir().unwrap();
+            let desk = desk_at(tmp.path());
+            demo::generate(&desk, 20_000, 1).unwrap();
+            drop(desk);
+            let path = tmp.path().to_path_buf();
+            (Some(tmp), path)
+        }
+    }
+}
+
+/// Open the desk, start the worker, build the state, wait for the first page, draw it.
+fn start(dir: &Path) -> (Session<TestBackend>, Worker) {
+    let desk = desk_at(dir);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let worker = Worker::spawn(desk, None, "bench".into(), tx);
+    let config = Config {
+        lang: Lang::Zh,
+        keymap: Keymap::default(),
+        policies: "policies".into(),
+    };
+    let app = App::new(&config, powerdesk::service::now(), (120, 40));
+    let mut session = Session::new(
+        Terminal::new(TestBackend::new(120, 40)).unwrap(),
+        app,
+        rx,
+        worker.outbox(),
+    );
+    assert!(session.settle(Duration::from_secs(60)));
+    session.draw().unwrap();
+    (session, worker)
+}
+
+fn key(s: &str) -> Action {
+    Action::Key(Key::parse(s).unwrap().to_event())
+}
+
+fn console(c: &mut Criterion) {
+    let (_keep, dir) = store_dir();
+    {
+        let (session, worker) = start(&dir);
+        eprintln!(
+            "console benchmarks on {} applications in {}",
+            session.app.list.total,
+            dir.display()
+        );
+        drop(session);
+        worker.join();
+    }
+    let mut group = c.benchmark_group("tui");
+    group.sample_size(10);
+    // What the binary does before its first frame: open the store and the calendar, start the
+    // worker, build the state, draw (the listing shows "loading" until the first page arrives).
+    group.bench_function("start_to_first_frame", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let t0 = std::time::Instant::now();
+                let desk = desk_at(&dir);
+                let (tx, rx) = std::sync::mpsc::channel();
+                let worker = Worker::spawn(desk, None, "bench".into(), tx);
+                let config = Config {
+                    lang: Lang::Zh,
+                    keymap: Keymap::default(),
+                    policies: "policies".into(),
+                };
+                let app = App::new(&config, powerdesk::service::now(), (120, 40));
+                let mut session = Session::new(
+                    Terminal::new(TestBackend::new(120, 40)).unwrap(),
+                    app,
+                    rx,
+                    worker.outbox(),
+                );
+                session.draw().unwrap();
+                total += t0.elapsed();
+                assert!(session.settle(Duration::from_secs(60)));
+                drop(session);
+                worker.join();
+            }
+            total
+        })
+    });
+    // The same up to the first frame that shows the first page of applications.
+    group.bench_function("start_to_first_data_frame", |b| {
+        b.iter(|| {
+            let (session, worker) = start(&dir);
+            assert!(session.app.list.total > 0);
+            drop(session);
+            worker.join();
+        })
+    });
+    group.finish();
+
+    let (mut session, worker) = start(&dir);
+    let mut group = c.benchmark_group("tui");
+    // One key and one frame: answers already in the inbox are applied first, as in the run loop.
+    let frame = |session: &mut Session<TestBackend>, k: &str| {
+        session.pump();
+        session.dispatch(key(k));
+        session.draw().unwrap();
+    };
+    let mut n = 0u64;
+    group.bench_function("frame_navigate_down", |b| {
+        b.iter(|| {
+            n += 1;
+            // Walk down through the listing, back to the top now and then.
+            frame(&mut session, if n % 5000 == 0 { "g" } else { "j" })
+        })
+    });
+    group.bench_function("frame_page_down", |b| {
+        b.iter(|| frame(&mut session, "pagedown"))
+    });
+    group.bench_function("frame_filter_keystroke", |b| {
+        b.iter(|| frame(&mut session, "s"))
+    });
+    session.dispatch(key("x"));
+    assert!(session.settle(Duration::from_secs(60)));
+    session.dispatch(key("/"));
+    group.bench_function("frame_search_keystroke", |b| {
+        b.iter(|| {
+            frame(&mut session, "a");
+            frame(&mut session, "backspace");
+        })
+    });
+    session.dispatch(key("esc"));
+    assert!(session.settle(Duration::from_secs(120)));
+    group.sample_size(10);
+    group.bench_function("filter_status_to_first_page", |b| {
+        b.iter(|| {
+            session.dispatch(key("s"));
+            assert!(session.settle(Duration::from_secs(60)));
+            session.draw().unwrap();
+        })
+    });
+    group.finish();
+    drop(session);
+    worker.join();
+}
+
+criterion_group!(benches, console);
+criterion_main!(benches);
