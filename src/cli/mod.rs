@@ -17,7 +17,7 @@ use chrono::{DateTime, FixedOffset};
 use clap::{Args, Parser, Subcommand};
 
 use crate::domain::calendar::WorkingCalendar;
-use crate::domain::ports::Query;
+use crate::domain::ports::{Query, Repository};
 use crate::domain::workflow::{ProcessClass, State};
 use crate::domain::{AppId, CustomerClass};
 use crate::service::{demo, Desk, DEFAULT_ACTOR};
@@ -68,6 +68,10 @@ pub enum Command {
         /// Seed of the generator: the same seed gives the same applications.
         #[arg(long, default_value_t = 20210825)]
         seed: u64,
+        /// The policy bundle that decides the demo applications, activated when the store has
+        /// none active (default: the Jining bundle shipped with powerdesk).
+        #[arg(long, value_name = "DIR")]
+        policy: Option<PathBuf>,
         #[arg(long)]
         json: bool,
     },
@@ -225,6 +229,25 @@ pub fn open_intake_desk(dir: &Path) -> Result<Arc<Desk>> {
     Ok(Arc::new(desk))
 }
 
+/// Demo applications are decided like real ones: activate a bundle unless the store has one.
+fn activate_demo_bundle(dir: &Path, policy: Option<PathBuf>) -> Result<()> {
+    let store = SledStore::open(dir)?;
+    if policy.is_none() && store.setting(crate::policy::active::SETTING_DIR)?.is_some() {
+        return Ok(());
+    }
+    let bundle = policy.unwrap_or_else(|| {
+        let here = PathBuf::from("policies/jining");
+        if here.join("bundle.toml").exists() {
+            here
+        } else {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/jining")
+        }
+    });
+    let host = crate::policy::host::PolicyHost::new(Default::default());
+    crate::policy::active::activate(&store, &host, &bundle, "demo", crate::service::now())?;
+    Ok(())
+}
+
 /// Run one parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
     let Some(command) = cli.command else {
@@ -272,8 +295,14 @@ pub fn run(cli: Cli) -> Result<()> {
             finish_file(out, &tmp, &to)?;
             report_count(json, "exported", count, &to)
         }
-        Command::Demo { count, seed, json } => {
-            let desk = open_desk(&dir)?;
+        Command::Demo {
+            count,
+            seed,
+            policy,
+            json,
+        } => {
+            activate_demo_bundle(&dir, policy)?;
+            let desk = open_intake_desk(&dir)?;
             let summary = demo::generate(&desk, count, seed)?;
             if json {
                 print_json(&summary)
