@@ -255,10 +255,11 @@ pub fn run(cli: Cli) -> Result<()> {
         let desk = open_desk(&store_dir(cli.store.as_deref())?)?;
         let host = crate::policy::host::PolicyHost::new(Default::default());
         // A broken active bundle does not keep the console shut: it says so on the status line.
-        let startup_error = match crate::policy::active::load_active(desk.repository().as_ref(), &host) {
-            Ok(active) => active.map(|b| desk.set_decider(Some(b))).and(None),
-            Err(e) => Some(e.to_string()),
-        };
+        let startup_error =
+            match crate::policy::active::load_active(desk.repository().as_ref(), &host) {
+                Ok(active) => active.map(|b| desk.set_decider(Some(b))).and(None),
+                Err(e) => Some(e.to_string()),
+            };
         let catalog = crate::tui::catalog::BundleCatalog::new(&config.policies, host, desk.clone());
         return crate::tui::run_console(desk, Some(Arc::new(catalog)), config, startup_error)
             .context("the console");

@@ -95,7 +95,14 @@ pub enum Voltage {
 }
 
 impl Voltage {
-    pub const ALL: [Voltage; 6] = [Self::V220, Self::V380, Self::Kv10, Self::Kv35, Self::Kv110, Self::Kv220];
+    pub const ALL: [Voltage; 6] = [
+        Self::V220,
+        Self::V380,
+        Self::Kv10,
+        Self::Kv35,
+        Self::Kv110,
+        Self::Kv220,
+    ];
 
     /// The contract id (`220V`, `380V`, `10kV`, …).
     pub fn id(self) -> &'static str {

@@ -22,7 +22,11 @@ pub enum EventKind {
     /// A free note on the timeline.
     Noted,
     /// A policy bundle was activated for the store (app_id is empty).
-    PolicyActivated { region: String, version: String, digest: String },
+    PolicyActivated {
+        region: String,
+        version: String,
+        digest: String,
+    },
 }
 
 /// An event before the store gives it its place in the chain.
@@ -54,7 +58,12 @@ impl Event {
     /// Place a draft in the chain after `prev_hash`.
     pub fn chain(seq: u64, draft: EventDraft, prev_hash: &str) -> Event {
         let hash = link_hash(seq, &draft, prev_hash);
-        Event { seq, draft, prev_hash: prev_hash.to_string(), hash }
+        Event {
+            seq,
+            draft,
+            prev_hash: prev_hash.to_string(),
+            hash,
+        }
     }
 
     /// Recompute the hash; false when the event was edited.

@@ -86,7 +86,11 @@ pub enum StoreError {
     #[error("store {dir} is in use by another powerdesk process; close it or use another --store")]
     Locked { dir: String },
     #[error("store {dir} was written by a newer powerdesk (schema {found}, this one reads up to {supported}); upgrade powerdesk")]
-    NewerSchema { dir: String, found: u32, supported: u32 },
+    NewerSchema {
+        dir: String,
+        found: u32,
+        supported: u32,
+    },
     #[error("application {0} not found")]
     NotFound(AppId),
     #[error("application {0} already exists")]

@@ -186,12 +186,21 @@ fn legal_list(states: &[State]) -> String {
 }
 
 /// Check a move; `Ok` only for legal transitions.
-pub fn check_transition(process: ProcessClass, from: State, to: State) -> Result<(), IllegalTransition> {
+pub fn check_transition(
+    process: ProcessClass,
+    from: State,
+    to: State,
+) -> Result<(), IllegalTransition> {
     let legal = next_states(process, from);
     if legal.contains(&to) {
         Ok(())
     } else {
-        Err(IllegalTransition { process, from, to, legal })
+        Err(IllegalTransition {
+            process,
+            from,
+            to,
+            legal,
+        })
     }
 }
 
