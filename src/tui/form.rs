@@ -219,7 +219,9 @@ impl FormState {
                     "false"
                 }),
                 FieldKind::Number => TextInput::new("0"),
-                FieldKind::DateTime => TextInput::new(&now.to_rfc3339()),
+                FieldKind::DateTime => {
+                    TextInput::new(&now.to_rfc3339_opts(chrono::SecondsFormat::Secs, false))
+                }
                 _ => TextInput::default(),
             })
             .collect();

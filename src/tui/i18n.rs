@@ -93,6 +93,7 @@ impl Lang {
             "mid_inspection" => ("中间检查", "mid inspection"),
             "completion_inspection" => ("竣工检验", "completion inspection"),
             "energize" => ("装表接电", "meter and energize"),
+            "grid_total" => ("电网侧合计", "grid total"),
             other => return other.to_string(),
         };
         match self {
