@@ -34,7 +34,8 @@ fn render(header: &[&str], rows: &[Vec<String>], max: &[usize]) -> String {
     let widths: Vec<usize> = (0..header.len())
         .map(|i| {
             let data = rows.iter().map(|r| r[i].width()).max().unwrap_or(0);
-            data.max(header[i].width()).min(max[i])
+            // Data is capped at the column's maximum; the header always shows whole.
+            data.min(max[i]).max(header[i].width())
         })
         .collect();
     let mut out = String::new();
