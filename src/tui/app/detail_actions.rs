@@ -1,0 +1,160 @@
+//! Actions on the application detail screen: advancing, the customer's completion, side flows.
+
+use super::*;
+
+impl App {
+    pub(super) fn detail_advance(&mut self, completion: bool) -> Vec<Effect> {
+        let Some(d) = &self.detail else {
+            return Vec::new();
+        };
+        let id = d.app.id.clone();
+        let targets: Vec<State> = d
+            .next_states
+            .iter()
+            .copied()
+            .filter(|s| *s != State::Cancelled)
+            .filter(|s| !completion || *s == State::CompletionReported)
+            .collect();
+        let label = |to: State| match self.lang {
+            Lang::Zh => format!(
+                "{id}: {} -> {}? 该操作写入事件, 不可撤回。",
+                self.lang.state(d.app.status),
+                self.lang.state(to)
+            ),
+            Lang::En => format!(
+                "{id}: {} -> {}? This writes an event and cannot be undone.",
+                self.lang.state(d.app.status),
+                self.lang.state(to)
+            ),
+        };
+        let energize = |live_line: bool| {
+            let how = match (self.lang, live_line) {
+                (Lang::Zh, true) => " (不停电接火)",
+                (Lang::Zh, false) => " (停电接火)",
+                (Lang::En, true) => " (live-line, no outage)",
+                (Lang::En, false) => " (with an outage)",
+            };
+            (
+                format!("{}{how}", label(State::Energized)),
+                PendingOp::Energize {
+                    id: id.clone(),
+                    live_line,
+                },
+            )
+        };
+        if targets.contains(&State::Energized) {
+            let mut options: Vec<(String, PendingOp)> = targets
+                .iter()
+                .filter(|s| **s != State::Energized)
+                .map(|to| {
+                    (
+                        label(*to),
+                        PendingOp::Advance {
+                            id: id.clone(),
+                            to: *to,
+                        },
+                    )
+                })
+                .collect();
+            options.push(energize(true));
+            options.push(energize(false));
+            self.overlay = Some(Overlay::Choose {
+                title: Command::Advance.binding().desc(self.lang).into(),
+                options,
+                selected: 0,
+            });
+            return Vec::new();
+        }
+        match targets.as_slice() {
+            [] => {
+                let m = self.not_now();
+                self.error(m);
+            }
+            [to] => {
+                let prompt = label(*to);
+                self.overlay = Some(Overlay::Confirm {
+                    prompt,
+                    op: PendingOp::Advance {
+                        id: id.clone(),
+                        to: *to,
+                    },
+                });
+            }
+            many => {
+                let options = many
+                    .iter()
+                    .map(|to| {
+                        (
+                            label(*to),
+                            PendingOp::Advance {
+                                id: id.clone(),
+                                to: *to,
+                            },
+                        )
+                    })
+                    .collect();
+                self.overlay = Some(Overlay::Choose {
+                    title: Command::Advance.binding().desc(self.lang).into(),
+                    options,
+                    selected: 0,
+                });
+            }
+        }
+        Vec::new()
+    }
+
+    pub(super) fn side_flow(&mut self, flow: &str) {
+        let Some(d) = &self.detail else { return };
+        let id = d.app.id.clone();
+        let actions = d
+            .side_flows
+            .iter()
+            .find(|f| f.flow == flow)
+            .map(|f| f.actions.clone())
+            .unwrap_or_default();
+        if actions.is_empty() {
+            let m = self.not_now();
+            self.error(m);
+            return;
+        }
+        let options: Vec<(String, PendingOp)> = actions
+            .into_iter()
+            .map(|action| {
+                let prompt = match self.lang {
+                    Lang::Zh => format!("{id}: {flow}/{action}? 写入事件, 不可撤回。"),
+                    Lang::En => format!("{id}: {flow}/{action}? This writes an event."),
+                };
+                let op = if input_hint(flow, &action, self.lang).is_some() {
+                    PendingOp::AskInput {
+                        id: id.clone(),
+                        flow: flow.to_string(),
+                        action,
+                    }
+                } else {
+                    match parse_action(flow, &action, "") {
+                        Ok(a) => PendingOp::SideFlow {
+                            id: id.clone(),
+                            action: Box::new(a),
+                        },
+                        Err(_) => PendingOp::AskInput {
+                            id: id.clone(),
+                            flow: flow.to_string(),
+                            action,
+                        },
+                    }
+                };
+                (prompt, op)
+            })
+            .collect();
+        if options.len() == 1 {
+            let (prompt, op) = options.into_iter().next().expect("one option");
+            self.pick(prompt, op);
+        } else {
+            self.overlay = Some(Overlay::Choose {
+                title: crate::domain::timeline::flow_label_zh(flow).to_string(),
+                options,
+                selected: 0,
+            });
+        }
+    }
+}
