@@ -462,3 +462,42 @@ fn usage_errors_are_one_line_too() {
     let err = refused(tmp.path(), &["app", "frobnicate"]);
     assert!(err.contains("frobnicate"), "{err}");
 }
+
+#[test]
+fn demo_applications_are_decided_by_the_jining_bundle_which_becomes_active() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("s");
+    ok_json(&store, &["demo", "--count", "200", "--json"]);
+    let list = ok_json(&store, &["app", "list", "--json", "--limit", "0"]);
+    let apps = list.as_array().expect("a JSON array");
+    assert_eq!(apps.len(), 200);
+    for app in apps {
+        let decision = &app["decision"];
+        assert_eq!(decision["bundle"]["region"], "jining", "{}", app["id"]);
+        assert_eq!(
+            app["process"], decision["access"]["class"],
+            "the process class follows the decision: {}",
+            app["id"]
+        );
+        assert!(!decision["rules"].as_array().unwrap().is_empty());
+    }
+    // The bundle is now the store's active one: a new application is decided by it too.
+    let form = write(
+        tmp.path(),
+        "a.json",
+        &std::fs::read_to_string(
+            "policies/jining/fixtures/ex1_small_micro_150kw_rural_direct_meter.json",
+        )
+        .map(|t| {
+            let mut form = serde_json::from_str::<Value>(&t).unwrap()["application"].clone();
+            // Fixtures feed rule modules, which never see the id number: give it a valid one.
+            form["customer"]["id_number"] =
+                powerdesk::domain::validation::credit_code_with_check("91370811MA3C5XY7G").into();
+            form.to_string()
+        })
+        .unwrap(),
+    );
+    let created = ok_json(&store, &["app", "new", "--json", &form]);
+    assert_eq!(created["decision"]["bundle"]["region"], "jining");
+    assert_eq!(created["decision"]["programs"][0], "three_zero");
+}

@@ -17,7 +17,7 @@ use chrono::{DateTime, FixedOffset};
 use clap::{Args, Parser, Subcommand};
 
 use crate::domain::calendar::WorkingCalendar;
-use crate::domain::ports::{Query, Repository};
+use crate::domain::ports::Query;
 use crate::domain::workflow::{ProcessClass, State};
 use crate::domain::{AppId, CustomerClass};
 use crate::service::{demo, Desk, DEFAULT_ACTOR};
@@ -229,23 +229,39 @@ pub fn open_intake_desk(dir: &Path) -> Result<Arc<Desk>> {
     Ok(Arc::new(desk))
 }
 
-/// Demo applications are decided like real ones: activate a bundle unless the store has one.
-fn activate_demo_bundle(dir: &Path, policy: Option<PathBuf>) -> Result<()> {
-    let store = SledStore::open(dir)?;
-    if policy.is_none() && store.setting(crate::policy::active::SETTING_DIR)?.is_some() {
-        return Ok(());
-    }
-    let bundle = policy.unwrap_or_else(|| {
-        let here = PathBuf::from("policies/jining");
-        if here.join("bundle.toml").exists() {
-            here
-        } else {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/jining")
-        }
-    });
+/// The desk for `demo`: demo applications are decided like real ones, by the store's active bundle,
+/// or by `policy` (default: the shipped Jining bundle), which is then activated. The store is opened
+/// and the bundle loaded once.
+fn open_demo_desk(dir: &Path, policy: Option<PathBuf>) -> Result<Arc<Desk>> {
+    let store = Arc::new(SledStore::open(dir)?);
     let host = crate::policy::host::PolicyHost::new(Default::default());
-    crate::policy::active::activate(&store, &host, &bundle, "demo", crate::service::now())?;
-    Ok(())
+    let active = match policy {
+        None => crate::policy::active::load_active(store.as_ref(), &host)?,
+        Some(_) => None,
+    };
+    let bundle = match active {
+        Some(bundle) => bundle,
+        None => {
+            let dir = policy.unwrap_or_else(|| {
+                let here = PathBuf::from("policies/jining");
+                if here.join("bundle.toml").exists() {
+                    here
+                } else {
+                    Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/jining")
+                }
+            });
+            let now = crate::service::now();
+            Arc::new(crate::policy::active::activate(
+                store.as_ref(),
+                &host,
+                &dir,
+                "demo",
+                now,
+            )?)
+        }
+    };
+    let desk = Desk::new(store, Arc::new(bundled_calendar()?)).with_decider(bundle);
+    Ok(Arc::new(desk))
 }
 
 /// Run one parsed command line.
@@ -302,8 +318,7 @@ pub fn run(cli: Cli) -> Result<()> {
             policy,
             json,
         } => {
-            activate_demo_bundle(&dir, policy)?;
-            let desk = open_intake_desk(&dir)?;
+            let desk = open_demo_desk(&dir, policy)?;
             let summary = demo::generate(&desk, count, seed)?;
             if json {
                 print_json(&summary)
