@@ -62,10 +62,20 @@ fn evaluation(voltage: Voltage) -> powerdesk::policy::host::wit::Evaluation {
     let f = form(voltage);
     powerdesk::policy::host::wit::Evaluation {
         application: powerdesk::policy::convert::to_wit_application(&f),
-        params: vec![],
         evaluation_date: powerdesk::policy::convert::to_wit_date(f.received_at.date_naive()),
         draft: powerdesk::policy::convert::empty_draft(),
     }
+}
+
+/// One evaluation (a batch of one) of `module`.
+fn decide_one(
+    host: &PolicyHost,
+    module: &RuleModule,
+    voltage: Voltage,
+) -> Result<powerdesk::policy::host::wit::Decision, PolicyError> {
+    let mut results = host.decide(module, &[], &[evaluation(voltage)])?;
+    assert_eq!(results.len(), 1);
+    results.pop().unwrap()
 }
 
 /// A good module decides, then the host is used again to prove it still works.
@@ -97,9 +107,7 @@ impl Harness {
     }
 
     fn still_works(&self) {
-        let d = self
-            .host
-            .decide(&self.good, &evaluation(Voltage::V380))
+        let d = decide_one(&self.host, &self.good, Voltage::V380)
             .expect("the good module still decides");
         assert_eq!(d.rules, vec!["T-LV".to_string()]);
     }
@@ -108,10 +116,8 @@ impl Harness {
         let dir = tempfile::tempdir().unwrap();
         let module = load(&self.host, dir.path(), &Spec::new("faulty", behaviour))
             .expect("the faulty module loads");
-        let err = self
-            .host
-            .decide(&module, &evaluation(Voltage::V380))
-            .expect_err("the fault is reported");
+        let err =
+            decide_one(&self.host, &module, Voltage::V380).expect_err("the fault is reported");
         self.still_works();
         err
     }
@@ -193,34 +199,77 @@ fn a_module_refusing_an_application_says_why() {
 }
 
 #[test]
-fn a_module_built_for_contract_2_is_refused_naming_the_supported_versions() {
+fn a_module_built_for_another_contract_major_is_refused_naming_the_supported_versions() {
     let h = Harness::new();
-    let dir = tempfile::tempdir().unwrap();
-    let spec = Spec {
-        contract: "2.0.0".into(),
-        ..Spec::new(
-            "future",
-            Behaviour::Returns(Draft::low_voltage_three_zero()),
+    // 1.0.0: the old contract (one evaluation per call); 3.0.0: a future one.
+    for contract in ["1.0.0", "3.0.0"] {
+        let dir = tempfile::tempdir().unwrap();
+        let spec = Spec {
+            contract: contract.into(),
+            ..Spec::new("other", Behaviour::Returns(Draft::low_voltage_three_zero()))
+        };
+        let err = load(&h.host, dir.path(), &spec).expect_err("another major is refused");
+        assert!(
+            matches!(err, PolicyError::ContractMismatch { ref found, .. } if found.starts_with(contract)),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("supports 2.x"), "{err}");
+    }
+    h.still_works();
+}
+
+#[test]
+fn a_batch_gets_one_result_per_evaluation_in_order() {
+    let h = Harness::new();
+    let batch: Vec<_> = [Voltage::V380, Voltage::V220, Voltage::V380]
+        .into_iter()
+        .map(evaluation)
+        .collect();
+    let results = h.host.decide(&h.good, &[], &batch).unwrap();
+    assert_eq!(results.len(), 3);
+    for r in results {
+        assert_eq!(r.unwrap().rules, vec!["T-LV".to_string()]);
+    }
+    let refuser = {
+        let dir = tempfile::tempdir().unwrap();
+        let m = load(
+            &h.host,
+            dir.path(),
+            &Spec::new("refuser", Behaviour::RefusesUnsupported("不支持".into())),
         )
+        .unwrap();
+        (dir, m)
     };
-    let err = load(&h.host, dir.path(), &spec).expect_err("contract 2 is refused");
+    let results = h.host.decide(&refuser.1, &[], &batch).unwrap();
+    assert_eq!(
+        results.len(),
+        3,
+        "a refusal is the result of its own evaluation"
+    );
+    assert!(results
+        .iter()
+        .all(|r| matches!(r, Err(PolicyError::Refused { kind, .. }) if kind == "unsupported")));
+}
+
+#[test]
+fn a_module_answering_a_batch_with_the_wrong_number_of_results_is_bad_output() {
+    let h = Harness::new();
+    let err = h.decide_with(Behaviour::DropsOne);
     assert!(
-        matches!(err, PolicyError::ContractMismatch { ref found, .. } if found.starts_with("2.0.0")),
+        matches!(err, PolicyError::BadOutput { ref reason, .. } if reason.contains("0 results for a batch of 1")),
         "{err:?}"
     );
-    assert!(err.to_string().contains("supports 1.x"), "{err}");
-    h.still_works();
 }
 
 #[test]
 fn a_module_describing_another_contract_is_refused() {
     let h = Harness::new();
     let dir = tempfile::tempdir().unwrap();
-    // Exports the 1.0.0 interface but says describe().contract = "2.1.0".
+    // Exports the 2.0.0 interface but says describe().contract = "3.1.0".
     let mut spec = Spec::new("liar", Behaviour::Returns(Draft::low_voltage_three_zero()));
-    spec.contract = "1.0.0".into();
+    spec.contract = "2.0.0".into();
     let bytes = rule_modules::build(&spec);
-    let patched = replace_bytes(&bytes, b"1.0.0", b"2.1.0");
+    let patched = replace_bytes(&bytes, b"2.0.0", b"3.1.0");
     std::fs::write(dir.path().join("liar.wasm"), &patched).unwrap();
     let err = h
         .host
@@ -230,7 +279,7 @@ fn a_module_describing_another_contract_is_refused() {
             file: dir.path().join("liar.wasm"),
             expected_digest: None,
         })
-        .expect_err("describe().contract 2.1.0 is refused");
+        .expect_err("describe().contract 3.1.0 is refused");
     assert!(
         matches!(err, PolicyError::ContractMismatch { ref found, .. } if found.contains("describe")),
         "{err:?}"
@@ -353,8 +402,8 @@ fn a_core_module_or_garbage_is_a_compile_error() {
 fn a_sandbox_has_no_state_across_evaluations() {
     // Two evaluations of the same module give the same answer: each runs in a fresh instance.
     let h = Harness::new();
-    let a = h.host.decide(&h.good, &evaluation(Voltage::V380)).unwrap();
-    let b = h.host.decide(&h.good, &evaluation(Voltage::V380)).unwrap();
+    let a = decide_one(&h.host, &h.good, Voltage::V380).unwrap();
+    let b = decide_one(&h.host, &h.good, Voltage::V380).unwrap();
     assert_eq!(format!("{a:?}"), format!("{b:?}"));
 }
 
@@ -370,6 +419,7 @@ fn the_host_keeps_deciding_after_every_fault_in_a_row() {
         Behaviour::Traps,
         Behaviour::BadDiscriminant,
         Behaviour::InvalidUtf8,
+        Behaviour::DropsOne,
     ] {
         h.decide_with(behaviour);
     }
@@ -386,7 +436,11 @@ mod bundles {
 
     /// Write a bundle of one module to `dir`.
     fn write_bundle(dir: &Path, draft: Draft) {
-        let spec = Spec::new("t-module", Behaviour::Returns(draft));
+        write_bundle_with(dir, Behaviour::Returns(draft))
+    }
+
+    fn write_bundle_with(dir: &Path, behaviour: Behaviour) {
+        let spec = Spec::new("t-module", behaviour);
         let sha = rule_modules::write(dir, "modules/t-module.wasm", &spec);
         let calendar = std::path::absolute("policies/calendar/2026.toml").unwrap();
         std::fs::write(
@@ -397,7 +451,7 @@ region = "test"
 name = "测试政策包"
 version = "1"
 effective = 2026-01-01
-contract = "1"
+contract = "2"
 calendar = [{calendar:?}]
 
 [parameters]
@@ -414,8 +468,12 @@ sha256 = "{sha}"
     }
 
     fn bundle_of(draft: Draft) -> (tempfile::TempDir, Bundle) {
+        bundle_with(Behaviour::Returns(draft))
+    }
+
+    fn bundle_with(behaviour: Behaviour) -> (tempfile::TempDir, Bundle) {
         let dir = tempfile::tempdir().unwrap();
-        write_bundle(dir.path(), draft);
+        write_bundle_with(dir.path(), behaviour);
         let bundle = Bundle::load(
             &PolicyHost::without_cache(SandboxLimits::default()),
             dir.path(),
@@ -492,6 +550,71 @@ sha256 = "{sha}"
         });
         let (_, reason) = bad_output(&bundle, Voltage::V380);
         assert!(reason.contains("energize"), "{reason}");
+    }
+
+    fn batch_of(voltages: &[Voltage]) -> Vec<ApplicationForm> {
+        voltages.iter().map(|v| form(*v)).collect()
+    }
+
+    fn evaluate_all(bundle: &Bundle, forms: &[ApplicationForm]) -> Vec<Result<(), PolicyError>> {
+        let items: Vec<_> = forms
+            .iter()
+            .map(|f| (f, f.received_at.date_naive()))
+            .collect();
+        bundle
+            .evaluate_batch(&items)
+            .into_iter()
+            .map(|r| r.map(|_| ()))
+            .collect()
+    }
+
+    #[test]
+    fn in_a_batch_a_bad_decision_is_charged_to_its_own_application_only() {
+        let (_d, bundle) = bundle_of(Draft::low_voltage_three_zero());
+        let results = evaluate_all(
+            &bundle,
+            &batch_of(&[Voltage::V380, Voltage::Kv10, Voltage::V220]),
+        );
+        assert!(results[0].is_ok(), "{:?}", results[0]);
+        assert!(
+            matches!(&results[1], Err(PolicyError::BadOutput { reason, .. }) if reason.contains("10kV")),
+            "{:?}",
+            results[1]
+        );
+        assert!(results[2].is_ok(), "{:?}", results[2]);
+    }
+
+    #[test]
+    fn a_module_faulting_on_a_batch_is_rerun_one_evaluation_at_a_time() {
+        // Traps on any batch of more than one, decides a batch of one: every application is
+        // still decided.
+        let (_d, bundle) = bundle_with(Behaviour::TrapsOnBatches(Draft::low_voltage_three_zero()));
+        let results = evaluate_all(&bundle, &batch_of(&[Voltage::V380; 5]));
+        assert_eq!(results.len(), 5);
+        assert!(results.iter().all(Result::is_ok), "{results:?}");
+        // A module that always traps: each application gets its own trap error.
+        let (_d, bundle) = bundle_with(Behaviour::Traps);
+        let results = evaluate_all(&bundle, &batch_of(&[Voltage::V380; 3]));
+        assert_eq!(results.len(), 3);
+        assert!(
+            results.iter().all(
+                |r| matches!(r, Err(PolicyError::Trap { module, .. }) if module == "t-module")
+            ),
+            "{results:?}"
+        );
+    }
+
+    #[test]
+    fn batches_larger_than_one_call_are_split_and_answered_in_order() {
+        let (_d, bundle) = bundle_of(Draft::low_voltage_three_zero());
+        let n = powerdesk::policy::bundle::MAX_BATCH * 2 + 3;
+        let mut voltages = vec![Voltage::V380; n];
+        voltages[n - 2] = Voltage::Kv10; // in the last, partial call
+        let results = evaluate_all(&bundle, &batch_of(&voltages));
+        assert_eq!(results.len(), n);
+        for (i, r) in results.iter().enumerate() {
+            assert_eq!(r.is_ok(), i != n - 2, "item {i}: {r:?}");
+        }
     }
 
     #[test]

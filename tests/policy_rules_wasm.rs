@@ -80,19 +80,26 @@ fn check_bundle(region: &str) -> usize {
         .collect();
     let params = wit_params(&m);
     let cases = support::fixtures(&dir);
-    let mut failures = Vec::new();
-    for f in &cases {
-        let mut input = wit::Evaluation {
+    // Every fixture case in one batch per module, as powerdesk sends them.
+    let mut inputs: Vec<wit::Evaluation> = cases
+        .iter()
+        .map(|f| wit::Evaluation {
             application: convert::to_wit_application(&f.application),
-            params: params.clone(),
             evaluation_date: convert::to_wit_date(f.evaluation_date),
             draft: convert::empty_draft(),
-        };
-        for module in &modules {
-            input.draft = host
-                .decide(module, &input)
-                .unwrap_or_else(|e| panic!("{}: {e}", f.name));
+        })
+        .collect();
+    for module in &modules {
+        let results = host
+            .decide(module, &params, &inputs)
+            .unwrap_or_else(|e| panic!("{region}: {e}"));
+        assert_eq!(results.len(), inputs.len(), "one result per evaluation");
+        for ((input, result), f) in inputs.iter_mut().zip(results).zip(&cases) {
+            input.draft = result.unwrap_or_else(|e| panic!("{}: {e}", f.name));
         }
+    }
+    let mut failures = Vec::new();
+    for (f, input) in cases.iter().zip(inputs) {
         let got = support::fixture_json(&contract(&m, input.draft));
         if got != f.expected {
             failures.push(format!(

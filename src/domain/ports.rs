@@ -13,6 +13,14 @@ use super::workflow::{ProcessClass, State};
 pub trait Decider: Send + Sync {
     /// Decide `form` as of `on` (the evaluation date is an input, so decisions replay).
     fn decide(&self, form: &ApplicationForm, on: NaiveDate) -> Result<Decision, DecideError>;
+    /// Decide many applications, each as of its own date; one result per item, in order. A
+    /// decider that can amortise work over a batch (a policy bundle) overrides this.
+    fn decide_batch(
+        &self,
+        items: &[(&ApplicationForm, NaiveDate)],
+    ) -> Vec<Result<Decision, DecideError>> {
+        items.iter().map(|(f, on)| self.decide(f, *on)).collect()
+    }
     /// The bundle that decides.
     fn bundle(&self) -> BundleRef;
 }

@@ -22,6 +22,9 @@ use crate::domain::calendar::WorkingCalendar;
 use crate::domain::decision::{Access, BundleRef, Decision, StepLimit};
 use crate::domain::ports::{DecideError, Decider};
 
+/// The most evaluations sent to a module in one call (bounds the sandbox's memory per call).
+pub const MAX_BATCH: usize = 256;
+
 /// A bundle that could not be loaded: which file or module, what is wrong.
 #[derive(Debug, thiserror::Error)]
 pub enum BundleError {
@@ -186,43 +189,117 @@ impl Bundle {
     pub fn evaluation(&self, form: &ApplicationForm, on: NaiveDate) -> wit::Evaluation {
         wit::Evaluation {
             application: to_wit_application(form),
-            params: self.params.clone(),
             evaluation_date: to_wit_date(on),
             draft: empty_draft(),
         }
     }
 
-    /// Run every module in order and turn the final draft into a checked decision.
-    pub fn evaluate(&self, form: &ApplicationForm, on: NaiveDate) -> Result<Decision, PolicyError> {
-        let mut input = self.evaluation(form, on);
-        self.run(&mut input)?;
-        self.finish(form.request.voltage, input.draft)
+    /// The parameters every module receives.
+    pub fn params(&self) -> &[wit::Param] {
+        &self.params
     }
 
-    /// Run the modules over `input`, leaving the final draft in `input.draft`.
-    pub fn run(&self, input: &mut wit::Evaluation) -> Result<(), PolicyError> {
-        let requested = from_wit_voltage(input.application.request.voltage);
+    /// Run every module in order and turn the final draft into a checked decision.
+    pub fn evaluate(&self, form: &ApplicationForm, on: NaiveDate) -> Result<Decision, PolicyError> {
+        let mut results = self.evaluate_batch(&[(form, on)]);
+        results.pop().expect("one result per evaluation")
+    }
+
+    /// Decide many applications, each as of its own date: every module runs once over the whole
+    /// batch in one sandbox (the parameters cross into it once). If a module faults on the batch,
+    /// its evaluations are re-run one by one, so the fault is charged to the application that
+    /// caused it and the others are still decided. One result per item, in order.
+    pub fn evaluate_batch(
+        &self,
+        items: &[(&ApplicationForm, NaiveDate)],
+    ) -> Vec<Result<Decision, PolicyError>> {
+        let mut results = Vec::with_capacity(items.len());
+        for items in items.chunks(MAX_BATCH) {
+            let mut inputs: Vec<wit::Evaluation> = items
+                .iter()
+                .map(|(form, on)| self.evaluation(form, *on))
+                .collect();
+            let mut failed: Vec<Option<PolicyError>> = vec![None; items.len()];
+            self.run_batch(&mut inputs, &mut failed);
+            results.extend(inputs.into_iter().zip(failed).zip(items).map(
+                |((input, fault), (form, _))| match fault {
+                    Some(e) => Err(e),
+                    None => self.finish(form.request.voltage, input.draft),
+                },
+            ));
+        }
+        results
+    }
+
+    /// Run the modules over `inputs`, leaving each final draft in its input; an evaluation a
+    /// module refused or faulted on gets its error in `failed` and is not sent further.
+    fn run_batch(&self, inputs: &mut [wit::Evaluation], failed: &mut [Option<PolicyError>]) {
         for module in &self.modules {
-            let before: HashSet<String> = input.draft.rules.iter().cloned().collect();
-            let out = self.host.decide(module, input)?;
-            let bad = |reason: String| PolicyError::BadOutput {
-                module: module.name.clone(),
-                version: module.version.clone(),
-                reason,
+            let live: Vec<usize> = (0..inputs.len()).filter(|&i| failed[i].is_none()).collect();
+            if live.is_empty() {
+                return;
+            }
+            let outputs = if live.len() == inputs.len() {
+                self.decide_attributed(module, inputs)
+            } else {
+                let batch: Vec<wit::Evaluation> = live.iter().map(|&i| inputs[i].clone()).collect();
+                self.decide_attributed(module, &batch)
             };
-            for id in out.rules.iter().filter(|id| !before.contains(*id)) {
-                if !module.rules.iter().any(|r| &r.id == id) {
-                    let declared: Vec<&str> = module.rules.iter().map(|r| r.id.as_str()).collect();
-                    return Err(bad(format!(
-                        "cites rule `{id}`, which describe() does not declare (it declares: {})",
-                        declared.join(", ")
-                    )));
+            for (i, out) in live.into_iter().zip(outputs) {
+                match out.and_then(|d| self.check_module_output(module, &inputs[i], d)) {
+                    Ok(d) => inputs[i].draft = d,
+                    Err(e) => failed[i] = Some(e),
                 }
             }
-            check_draft(&out, requested).map_err(bad)?;
-            input.draft = out;
         }
-        Ok(())
+    }
+
+    /// One module over a batch; if the sandbox faults, each evaluation again on its own.
+    fn decide_attributed(
+        &self,
+        module: &RuleModule,
+        batch: &[wit::Evaluation],
+    ) -> Vec<Result<wit::Decision, PolicyError>> {
+        match self.host.decide(module, &self.params, batch) {
+            Ok(results) => results,
+            Err(fault) if batch.len() == 1 => vec![Err(fault)],
+            Err(_) => batch
+                .iter()
+                .map(|one| {
+                    self.host
+                        .decide(module, &self.params, std::slice::from_ref(one))
+                        .and_then(|mut r| r.pop().expect("one result for a batch of one"))
+                })
+                .collect(),
+        }
+    }
+
+    /// A module's draft is accepted if it cites only rules the module declares and does not
+    /// contradict itself.
+    fn check_module_output(
+        &self,
+        module: &RuleModule,
+        input: &wit::Evaluation,
+        out: wit::Decision,
+    ) -> Result<wit::Decision, PolicyError> {
+        let bad = |reason: String| PolicyError::BadOutput {
+            module: module.name.clone(),
+            version: module.version.clone(),
+            reason,
+        };
+        let before: HashSet<&str> = input.draft.rules.iter().map(String::as_str).collect();
+        for id in out.rules.iter().filter(|id| !before.contains(id.as_str())) {
+            if !module.rules.iter().any(|r| &r.id == id) {
+                let declared: Vec<&str> = module.rules.iter().map(|r| r.id.as_str()).collect();
+                return Err(bad(format!(
+                    "cites rule `{id}`, which describe() does not declare (it declares: {})",
+                    declared.join(", ")
+                )));
+            }
+        }
+        let requested = from_wit_voltage(input.application.request.voltage);
+        check_draft(&out, requested).map_err(bad)?;
+        Ok(out)
     }
 
     /// The final draft as a [`Decision`]; a missing part is the bundle's fault.
@@ -281,13 +358,27 @@ impl Bundle {
     }
 }
 
+fn decide_error(e: PolicyError) -> DecideError {
+    DecideError {
+        module: e.module().to_string(),
+        version: e.version().to_string(),
+        cause: e.to_string(),
+    }
+}
+
 impl Decider for Bundle {
     fn decide(&self, form: &ApplicationForm, on: NaiveDate) -> Result<Decision, DecideError> {
-        self.evaluate(form, on).map_err(|e| DecideError {
-            module: e.module().to_string(),
-            version: e.version().to_string(),
-            cause: e.to_string(),
-        })
+        self.evaluate(form, on).map_err(decide_error)
+    }
+
+    fn decide_batch(
+        &self,
+        items: &[(&ApplicationForm, NaiveDate)],
+    ) -> Vec<Result<Decision, DecideError>> {
+        self.evaluate_batch(items)
+            .into_iter()
+            .map(|r| r.map_err(decide_error))
+            .collect()
     }
 
     fn bundle(&self) -> BundleRef {

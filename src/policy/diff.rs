@@ -1,18 +1,17 @@
 //! 政策比对: re-decide every stored application under two bundles and count what would change.
 //!
 //! Each application is decided as of its received date under the old and the new bundle. The
-//! work is spread over worker threads fed in chunks from one scan of the store. Decisions are pure
-//! functions of the rules' view of the application (modules see no clock, files or randomness), so
-//! each worker remembers the decisions of inputs it has already seen.
+//! work is spread over worker threads fed in chunks from one scan of the store; each chunk is
+//! decided as one batch per bundle (every module runs once over the chunk in one sandbox).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::mpsc;
 
 use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::bundle::Bundle;
-use crate::domain::application::{AppId, Application};
+use crate::domain::application::{AppId, Application, ApplicationForm};
 use crate::domain::decision::{Decision, InvestmentBoundary, LinePayer, Program};
 use crate::domain::ports::{Repository, StoreError};
 
@@ -97,7 +96,19 @@ fn aspects(d: &Decision) -> [String; 8] {
     ]
 }
 
-type Outcome = Result<[String; 8], String>;
+type Outcome = Result<Decision, String>;
+
+/// Whether every field the aspects are made of is the same (a fast, conservative check: when it
+/// says no, the aspects are compared as text).
+fn same_aspects(o: &Decision, n: &Decision) -> bool {
+    o.access.class == n.access.class
+        && o.programs == n.programs
+        && o.investment_boundary == n.investment_boundary
+        && o.external_line_payer == n.external_line_payer
+        && o.steps == n.steps
+        && o.grid_total_limit_working_days == n.grid_total_limit_working_days
+        && o.tariff_cut_yuan_per_kwh == n.tariff_cut_yuan_per_kwh
+}
 
 /// Per-worker tallies, merged at the end.
 #[derive(Default)]
@@ -110,7 +121,9 @@ impl Tally {
         let r = &mut self.report;
         r.applications += 1;
         match (old, new) {
+            (Ok(o), Ok(n)) if same_aspects(o, n) => {}
             (Ok(o), Ok(n)) => {
+                let (o, n) = (aspects(o), aspects(n));
                 let mut any = false;
                 for (i, name) in ASPECTS.iter().enumerate() {
                     if o[i] != n[i] {
@@ -165,29 +178,17 @@ impl Tally {
     }
 }
 
-/// One bundle's decisions, remembered by the rules' view of the application.
-struct Memo<'a> {
-    bundle: &'a Bundle,
-    seen: HashMap<String, Outcome>,
-}
-
-impl Memo<'_> {
-    fn decide(&mut self, app: &Application, on: NaiveDate) -> Outcome {
-        let input = self.bundle.evaluation(&app.form, on);
-        let key = format!("{:?}|{:?}", input.application, input.evaluation_date);
-        if let Some(hit) = self.seen.get(&key) {
-            return hit.clone();
-        }
-        let outcome = self
-            .bundle
-            .evaluate(&app.form, on)
-            .map(|d| aspects(&d))
-            .map_err(|e| e.to_string());
-        if self.seen.len() < 200_000 {
-            self.seen.insert(key, outcome.clone());
-        }
-        outcome
-    }
+/// One bundle's decisions of a chunk, each as of its application's received date.
+fn decide_chunk(bundle: &Bundle, chunk: &[Application]) -> Vec<Outcome> {
+    let items: Vec<(&ApplicationForm, NaiveDate)> = chunk
+        .iter()
+        .map(|app| (&app.form, app.form.received_at.date_naive()))
+        .collect();
+    bundle
+        .evaluate_batch(&items)
+        .into_iter()
+        .map(|r| r.map_err(|e| e.to_string()))
+        .collect()
 }
 
 /// Re-decide every application in `repo` under `old` and `new` on `workers` threads.
@@ -209,20 +210,11 @@ pub fn diff(
             senders.push(tx);
             handles.push(scope.spawn(move || {
                 let mut tally = Tally::default();
-                let mut old_memo = Memo {
-                    bundle: old,
-                    seen: HashMap::new(),
-                };
-                let mut new_memo = Memo {
-                    bundle: new,
-                    seen: HashMap::new(),
-                };
                 for chunk in rx {
-                    for app in chunk {
-                        let on = app.form.received_at.date_naive();
-                        let o = old_memo.decide(&app, on);
-                        let n = new_memo.decide(&app, on);
-                        tally.add(&app.id, &o, &n);
+                    let olds = decide_chunk(old, &chunk);
+                    let news = decide_chunk(new, &chunk);
+                    for ((app, o), n) in chunk.iter().zip(&olds).zip(&news) {
+                        tally.add(&app.id, o, n);
                     }
                 }
                 tally.report

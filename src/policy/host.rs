@@ -2,10 +2,10 @@
 //!
 //! A rule module is a WebAssembly component of the world `rule-module`
 //! (plugins/wit/powerdesk-policy.wit). The host links nothing into it (no WASI: no files, network,
-//! environment, clock or randomness) and runs every evaluation in a fresh instance made from a
-//! prepared `InstancePre`, with a fuel budget, an epoch deadline as the wall-clock backstop and a
-//! memory cap. Every failure is a [`PolicyError`] naming the module, its version and the cause,
-//! detected from wasmtime's typed errors, never from error text.
+//! environment, clock or randomness) and runs every call (a batch of evaluations) in a fresh
+//! instance made from a prepared `InstancePre`, with a fuel budget, an epoch deadline as the
+//! wall-clock backstop and a memory cap. Every failure is a [`PolicyError`] naming the module,
+//! its version and the cause, detected from wasmtime's typed errors, never from error text.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
@@ -32,9 +32,9 @@ use bindings::RuleModulePre;
 /// The contract package whose interface every rule module exports.
 pub const CONTRACT_INTERFACE: &str = "powerdesk:policy/rules";
 /// The major versions of the contract this powerdesk runs.
-pub const SUPPORTED_CONTRACT_MAJORS: &[u64] = &[1];
+pub const SUPPORTED_CONTRACT_MAJORS: &[u64] = &[2];
 /// How the supported versions are written in messages.
-pub const SUPPORTED_CONTRACTS: &str = "1.x (powerdesk:policy/rules@1.*)";
+pub const SUPPORTED_CONTRACTS: &str = "2.x (powerdesk:policy/rules@2.*)";
 
 /// How often the epoch ticker thread advances the engine's epoch.
 const EPOCH_TICK: Duration = Duration::from_millis(5);
@@ -145,12 +145,13 @@ impl PolicyError {
     }
 }
 
-/// The limits every evaluation runs under.
+/// The limits every evaluation runs under. Fuel and deadline are per evaluation: a batch of n
+/// gets n times as much.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SandboxLimits {
-    /// Fuel units per call (roughly one per WebAssembly instruction).
+    /// Fuel units per evaluation (roughly one per WebAssembly instruction).
     pub fuel: u64,
-    /// Wall-clock backstop per call.
+    /// Wall-clock backstop per evaluation.
     pub deadline: Duration,
     /// Linear memory per instance, in bytes.
     pub memory_bytes: usize,
@@ -502,7 +503,9 @@ impl PolicyHost {
         Ok(())
     }
 
-    fn store(&self) -> Store<Sandbox> {
+    /// A fresh store with the limits of `evaluations` evaluations.
+    fn store(&self, evaluations: usize) -> Store<Sandbox> {
+        let n = evaluations.max(1) as u64;
         let mut store = Store::new(
             &self.engine,
             Sandbox {
@@ -512,9 +515,10 @@ impl PolicyHost {
         );
         store.limiter(|s| s as &mut dyn ResourceLimiter);
         store
-            .set_fuel(self.limits.fuel)
+            .set_fuel(self.limits.fuel.saturating_mul(n))
             .expect("fuel is enabled in the engine config");
-        let ticks = (self.limits.deadline.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64 + 1;
+        let ticks = (self.limits.deadline.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64;
+        let ticks = ticks.saturating_mul(n).saturating_add(1);
         store.set_epoch_deadline(ticks);
         store.epoch_deadline_trap();
         store
@@ -522,7 +526,7 @@ impl PolicyHost {
 
     /// Call describe() in a fresh instance.
     pub fn describe(&self, module: &RuleModule) -> Result<wit::ModuleInfo, PolicyError> {
-        let mut store = self.store();
+        let mut store = self.store(1);
         let result = module
             .pre
             .instantiate(&mut store)
@@ -530,35 +534,51 @@ impl PolicyHost {
         result.map_err(|e| self.classify(module, &store, e))
     }
 
-    /// Call decide() in a fresh, limited instance.
+    /// Call decide() over `batch` in one fresh, limited instance: one result per evaluation, in
+    /// order. The outer error is a fault of the sandbox (trap, fuel, deadline, memory, unreadable
+    /// output), which spoils the whole batch; a refusal is the result of its own evaluation.
     pub fn decide(
         &self,
         module: &RuleModule,
-        input: &wit::Evaluation,
-    ) -> Result<wit::Decision, PolicyError> {
-        let mut store = self.store();
+        params: &[wit::Param],
+        batch: &[wit::Evaluation],
+    ) -> Result<Vec<Result<wit::Decision, PolicyError>>, PolicyError> {
+        let mut store = self.store(batch.len());
         let result = module.pre.instantiate(&mut store).and_then(|instance| {
             instance
                 .powerdesk_policy_rules()
-                .call_decide(&mut store, input)
+                .call_decide(&mut store, params, batch)
         });
-        match result {
-            Ok(Ok(decision)) => Ok(decision),
-            Ok(Err(refusal)) => {
-                let (kind, message) = match refusal {
-                    wit::RuleError::BadParameter(m) => ("bad parameter", m),
-                    wit::RuleError::Unsupported(m) => ("unsupported", m),
-                    wit::RuleError::Internal(m) => ("internal error", m),
-                };
-                Err(PolicyError::Refused {
-                    module: module.name.clone(),
-                    version: module.version.clone(),
-                    kind: kind.into(),
-                    message,
-                })
-            }
-            Err(e) => Err(self.classify(module, &store, e)),
+        let results = result.map_err(|e| self.classify(module, &store, e))?;
+        if results.len() != batch.len() {
+            return Err(PolicyError::BadOutput {
+                module: module.name.clone(),
+                version: module.version.clone(),
+                reason: format!(
+                    "returned {} results for a batch of {} evaluations",
+                    results.len(),
+                    batch.len()
+                ),
+            });
         }
+        Ok(results
+            .into_iter()
+            .map(|r| {
+                r.map_err(|refusal| {
+                    let (kind, message) = match refusal {
+                        wit::RuleError::BadParameter(m) => ("bad parameter", m),
+                        wit::RuleError::Unsupported(m) => ("unsupported", m),
+                        wit::RuleError::Internal(m) => ("internal error", m),
+                    };
+                    PolicyError::Refused {
+                        module: module.name.clone(),
+                        version: module.version.clone(),
+                        kind: kind.into(),
+                        message,
+                    }
+                })
+            })
+            .collect())
     }
 
     /// Turn a wasmtime error into the variant that names its cause (typed, never by text).

@@ -232,7 +232,7 @@ mod tests {
     #[test]
     fn a_missing_parameter_is_named() {
         let mut e = evaluation(100.0);
-        e.params.0.retain(|(n, _)| n != "lv_max_kw");
+        e.params.remove("lv_max_kw");
         assert!(matches!({Type}::decide(&e), Err(RuleError::BadParameter(m)) if m.starts_with("lv_max_kw")));
     }
 }
@@ -246,7 +246,7 @@ region = "{name}"
 name = "{name}"
 version = "0.1.0"
 effective = 2026-01-01
-contract = "1"
+contract = "2"
 calendar = [
 {calendar}
 ]

@@ -134,6 +134,42 @@ pub fn decide(
     contract(m, e.draft)
 }
 
+/// Natively, what powerdesk does with a batch: the parameters converted once, then every module
+/// over every application (as of its own date) on top of the draft before it.
+pub fn decide_batch(
+    m: &Manifest,
+    modules: &[(&str, Decide)],
+    items: &[(&ApplicationForm, NaiveDate)],
+) -> Vec<Result<Decision, String>> {
+    let params = params(m);
+    let runs: Vec<Decide> = m
+        .modules
+        .iter()
+        .map(|entry| {
+            modules
+                .iter()
+                .find(|(n, _)| *n == entry.name)
+                .map(|(_, run)| *run)
+                .unwrap_or_else(|| panic!("no native build of module {}", entry.name))
+        })
+        .collect();
+    items
+        .iter()
+        .map(|(form, on)| {
+            let mut e = sdk::Evaluation {
+                application: application(form),
+                params: params.clone(),
+                evaluation_date: date(*on),
+                draft: sdk::Decision::default(),
+            };
+            for run in &runs {
+                e.draft = run(&e).map_err(|err| err.to_string())?;
+            }
+            contract(m, e.draft)
+        })
+        .collect()
+}
+
 /// The SDK draft as the Decision of CONTRACTS.md (every part must be decided).
 pub fn contract(m: &Manifest, d: sdk::Decision) -> Result<Decision, String> {
     let missing = |what: &str| format!("no module decided {what}");

@@ -17,7 +17,7 @@ use bindings::exports::powerdesk::policy::rules as w;
 pub use w::Guest;
 pub use w::{
     Decision as WitDecision, Evaluation as WitEvaluation, ModuleInfo as WitModuleInfo,
-    RuleError as WitRuleError,
+    Param as WitParam, RuleError as WitRuleError,
 };
 
 use crate::*;
@@ -40,26 +40,29 @@ pub fn describe<M: RuleModule>() -> WitModuleInfo {
     }
 }
 
-/// `decide` of module `M`, as WIT.
-pub fn decide<M: RuleModule>(input: WitEvaluation) -> Result<WitDecision, WitRuleError> {
-    let e = Evaluation {
-        application: application(input.application),
-        params: Params(
-            input
-                .params
-                .into_iter()
-                .map(|p| (p.name, param(p.value)))
-                .collect(),
-        ),
-        evaluation_date: date(input.evaluation_date),
-        draft: decision_in(input.draft),
-    };
-    match M::decide(&e) {
-        Ok(d) => Ok(decision_out(d)),
-        Err(RuleError::BadParameter(m)) => Err(w::RuleError::BadParameter(m)),
-        Err(RuleError::Unsupported(m)) => Err(w::RuleError::Unsupported(m)),
-        Err(RuleError::Internal(m)) => Err(w::RuleError::Internal(m)),
-    }
+/// `decide` of module `M` over a batch, as WIT: the parameters are converted once and shared.
+pub fn decide<M: RuleModule>(
+    params: Vec<w::Param>,
+    batch: Vec<WitEvaluation>,
+) -> Vec<Result<WitDecision, WitRuleError>> {
+    let params = Params::new(params.into_iter().map(|p| (p.name, param(p.value))));
+    batch
+        .into_iter()
+        .map(|input| {
+            let e = Evaluation {
+                application: application(input.application),
+                params: params.clone(),
+                evaluation_date: date(input.evaluation_date),
+                draft: decision_in(input.draft),
+            };
+            match M::decide(&e) {
+                Ok(d) => Ok(decision_out(d)),
+                Err(RuleError::BadParameter(m)) => Err(w::RuleError::BadParameter(m)),
+                Err(RuleError::Unsupported(m)) => Err(w::RuleError::Unsupported(m)),
+                Err(RuleError::Internal(m)) => Err(w::RuleError::Internal(m)),
+            }
+        })
+        .collect()
 }
 
 fn date(d: w::Date) -> Date {

@@ -1,6 +1,8 @@
 //! Bundle parameters (`[parameters]` of bundle.toml) with typed getters whose errors name the
 //! parameter.
 
+use std::sync::Arc;
+
 use crate::types::{CustomerClass, Date, ParkLevel, Voltage};
 use crate::RuleError;
 
@@ -26,27 +28,50 @@ impl ParamValue {
     }
 }
 
-/// The bundle's parameters, in bundle order.
+/// The bundle's parameters. Shared, not copied: every evaluation of a batch reads the same ones,
+/// looked up by name in a sorted table.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Params(pub Vec<(String, ParamValue)>);
+pub struct Params(Arc<Vec<(String, ParamValue)>>);
 
 impl Params {
-    /// Build from (name, value) pairs.
+    /// Build from (name, value) pairs; a later pair with the same name replaces an earlier one.
     pub fn new<I: IntoIterator<Item = (S, ParamValue)>, S: Into<String>>(items: I) -> Params {
-        Params(items.into_iter().map(|(n, v)| (n.into(), v)).collect())
+        let mut table: Vec<(String, ParamValue)> = Vec::new();
+        for (name, value) in items {
+            let name = name.into();
+            match table.binary_search_by(|(n, _)| n.as_str().cmp(&name)) {
+                Ok(i) => table[i].1 = value,
+                Err(i) => table.insert(i, (name, value)),
+            }
+        }
+        Params(Arc::new(table))
     }
 
     /// Set (or replace) one parameter; handy in tests.
     pub fn set(&mut self, name: &str, value: ParamValue) {
-        match self.0.iter_mut().find(|(n, _)| n == name) {
-            Some((_, v)) => *v = value,
-            None => self.0.push((name.into(), value)),
+        let table = Arc::make_mut(&mut self.0);
+        match table.binary_search_by(|(n, _)| n.as_str().cmp(name)) {
+            Ok(i) => table[i].1 = value,
+            Err(i) => table.insert(i, (name.into(), value)),
         }
+    }
+
+    /// Remove one parameter; handy in tests of the "missing parameter" error.
+    pub fn remove(&mut self, name: &str) {
+        Arc::make_mut(&mut self.0).retain(|(n, _)| n != name);
     }
 
     /// The raw value, if present.
     pub fn get(&self, name: &str) -> Option<&ParamValue> {
-        self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+        self.0
+            .binary_search_by(|(n, _)| n.as_str().cmp(name))
+            .ok()
+            .map(|i| &self.0[i].1)
+    }
+
+    /// (name, value) pairs, sorted by name.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &ParamValue)> {
+        self.0.iter().map(|(n, v)| (n.as_str(), v))
     }
 
     fn require(&self, name: &str, expected: &str) -> Result<&ParamValue, RuleError> {
@@ -227,6 +252,31 @@ mod tests {
             matches!(&e, RuleError::BadParameter(m) if m.starts_with("lv_max_kw: expected a string")),
             "{e}"
         );
+    }
+
+    #[test]
+    fn lookups_find_every_name_whatever_the_order_given() {
+        let mut p = Params::new([
+            ("zeta", ParamValue::Integer(1)),
+            ("alpha", ParamValue::Integer(2)),
+            ("mid", ParamValue::Integer(3)),
+            ("alpha", ParamValue::Integer(4)),
+        ]);
+        assert_eq!(p.int("zeta"), Ok(1));
+        assert_eq!(p.int("alpha"), Ok(4), "the later pair wins");
+        assert_eq!(p.int("mid"), Ok(3));
+        let shared = p.clone();
+        p.set("beta", ParamValue::Flag(true));
+        p.remove("zeta");
+        assert_eq!(p.flag("beta"), Ok(true));
+        assert!(p.get("zeta").is_none());
+        assert_eq!(
+            shared.int("zeta"),
+            Ok(1),
+            "a clone is not changed by set/remove"
+        );
+        let names: Vec<&str> = p.iter().map(|(n, _)| n).collect();
+        assert_eq!(names, ["alpha", "beta", "mid"]);
     }
 
     #[test]

@@ -291,7 +291,7 @@ mod tests {
             None,
             true,
         );
-        e.params.0.retain(|(n, _)| n != "tariff_cut_35kV");
+        e.params.remove("tariff_cut_35kV");
         assert!(
             matches!(JnCost::decide(&e), Err(RuleError::BadParameter(m)) if m.starts_with("tariff_cut_35kV: missing"))
         );

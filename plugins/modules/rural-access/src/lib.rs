@@ -222,7 +222,7 @@ mod tests {
     #[test]
     fn a_missing_threshold_is_named() {
         let mut e = eval(true, 50.0);
-        e.params.0.retain(|(n, _)| n != "lv_max_kw_rural");
+        e.params.remove("lv_max_kw_rural");
         assert!(
             matches!(RuralAccess::decide(&e), Err(RuleError::BadParameter(m)) if m.starts_with("lv_max_kw_rural: missing"))
         );
