@@ -80,3 +80,35 @@ fn a_fixture_that_expects_something_else_names_the_field() {
     assert_eq!(r.mismatches.len(), 1, "{:?}", r.mismatches);
     assert_eq!(r.mismatches[0].field, "access.class");
 }
+
+/// A batch decides each application exactly as a batch of one does, also when the batch's input
+/// is far larger than a module's 1 MiB arena (the modules then grow memory), and in batches that
+/// mix voltages, classes and dates.
+#[test]
+fn batches_decide_like_single_evaluations_even_beyond_the_module_arena() {
+    use powerdesk::policy::sample::Sampler;
+    let host = PolicyHost::without_cache(SandboxLimits::default());
+    let bundle = Bundle::load(&host, Path::new("policies/jining")).unwrap();
+    let mut forms = Sampler::new(3).forms(300);
+    // ~18 KB of county name each: ~4.6 MB of input per call of 256.
+    for f in forms.iter_mut().step_by(2) {
+        f.site.county = "任城区".repeat(1000);
+    }
+    let items: Vec<_> = forms
+        .iter()
+        .map(|f| (f, f.received_at.date_naive()))
+        .collect();
+    let batch = bundle.evaluate_batch(&items);
+    assert_eq!(batch.len(), forms.len());
+    for ((f, on), b) in items.iter().zip(&batch) {
+        let one = bundle.evaluate(f, *on);
+        assert_eq!(
+            format!("{b:?}"),
+            format!("{one:?}"),
+            "{} {:?}",
+            f.site.county.len(),
+            f.request
+        );
+    }
+    assert!(batch.iter().all(Result::is_ok));
+}

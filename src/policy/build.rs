@@ -25,6 +25,10 @@ const PROFILE: &[&str] = &[
     "profile.release.incremental=false",
 ];
 
+/// A module's stack (the toolchain's default is 1 MiB): rules need little, and a smaller stack
+/// keeps the memory a fresh instance touches small. Overflowing it traps.
+const STACK_BYTES: usize = 128 << 10;
+
 /// How to build.
 #[derive(Debug, Clone, Default)]
 pub struct BuildOptions {
@@ -252,6 +256,9 @@ fn remap_flags(source: &Path) -> String {
                 .filter(|s| !s.contains(' '))
                 .map(|s| format!("--remap-path-prefix={s}={to}"))
         })
+        .chain(std::iter::once(format!(
+            "-Clink-arg=-zstack-size={STACK_BYTES}"
+        )))
         .collect::<Vec<_>>()
         .join(" ")
 }

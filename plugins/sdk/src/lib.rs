@@ -44,6 +44,15 @@ pub trait RuleModule {
 #[doc(hidden)]
 pub mod __wit;
 
+#[cfg(all(target_arch = "wasm32", feature = "arena"))]
+mod arena;
+
+/// A rule module's allocator: a bump arena (see `arena.rs`; disable the default feature `arena`
+/// to bring your own).
+#[cfg(all(target_arch = "wasm32", feature = "arena"))]
+#[global_allocator]
+static ALLOCATOR: arena::BumpArena = arena::BumpArena;
+
 /// Export a [`RuleModule`] as the component's `rules` interface (only when built for wasm32).
 #[macro_export]
 macro_rules! export_rule_module {

@@ -29,49 +29,96 @@ impl ParamValue {
 }
 
 /// The bundle's parameters. Shared, not copied: every evaluation of a batch reads the same ones,
-/// looked up by name in a sorted table.
+/// found by name through a small hash table (rules look parameters up on every evaluation, and
+/// comparing names byte by byte is slow in WebAssembly).
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Params(Arc<Vec<(String, ParamValue)>>);
+pub struct Params(Arc<Table>);
+
+#[derive(Debug, Clone, PartialEq, Default)]
+struct Table {
+    /// Sorted by name.
+    entries: Vec<(String, ParamValue)>,
+    /// Open addressing: index + 1 into `entries`, 0 for an empty slot; length a power of two.
+    slots: Vec<u32>,
+}
+
+/// A multiply-rotate hash over 8-byte words (names are short, ASCII).
+fn name_hash(name: &str) -> usize {
+    let mut h = name.len() as u64;
+    for chunk in name.as_bytes().chunks(8) {
+        let mut word = [0u8; 8];
+        word[..chunk.len()].copy_from_slice(chunk);
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+    (h ^ (h >> 29)) as usize
+}
+
+impl Table {
+    fn new(entries: Vec<(String, ParamValue)>) -> Table {
+        let size = (entries.len() * 2).next_power_of_two().max(8);
+        let mut slots = vec![0u32; size];
+        for (i, (name, _)) in entries.iter().enumerate() {
+            let mut at = name_hash(name) & (size - 1);
+            while slots[at] != 0 {
+                at = (at + 1) & (size - 1);
+            }
+            slots[at] = i as u32 + 1;
+        }
+        Table { entries, slots }
+    }
+
+    fn find(&self, name: &str) -> Option<usize> {
+        let mask = self.slots.len().checked_sub(1)?;
+        let mut at = name_hash(name) & mask;
+        loop {
+            match self.slots[at] {
+                0 => return None,
+                i if self.entries[i as usize - 1].0 == name => return Some(i as usize - 1),
+                _ => at = (at + 1) & mask,
+            }
+        }
+    }
+}
 
 impl Params {
     /// Build from (name, value) pairs; a later pair with the same name replaces an earlier one.
     pub fn new<I: IntoIterator<Item = (S, ParamValue)>, S: Into<String>>(items: I) -> Params {
-        let mut table: Vec<(String, ParamValue)> = Vec::new();
+        let mut entries: Vec<(String, ParamValue)> = Vec::new();
         for (name, value) in items {
             let name = name.into();
-            match table.binary_search_by(|(n, _)| n.as_str().cmp(&name)) {
-                Ok(i) => table[i].1 = value,
-                Err(i) => table.insert(i, (name, value)),
+            match entries.binary_search_by(|(n, _)| n.as_str().cmp(&name)) {
+                Ok(i) => entries[i].1 = value,
+                Err(i) => entries.insert(i, (name, value)),
             }
         }
-        Params(Arc::new(table))
+        Params(Arc::new(Table::new(entries)))
     }
 
     /// Set (or replace) one parameter; handy in tests.
     pub fn set(&mut self, name: &str, value: ParamValue) {
-        let table = Arc::make_mut(&mut self.0);
-        match table.binary_search_by(|(n, _)| n.as_str().cmp(name)) {
-            Ok(i) => table[i].1 = value,
-            Err(i) => table.insert(i, (name.into(), value)),
+        let mut entries = self.0.entries.clone();
+        match entries.binary_search_by(|(n, _)| n.as_str().cmp(name)) {
+            Ok(i) => entries[i].1 = value,
+            Err(i) => entries.insert(i, (name.into(), value)),
         }
+        self.0 = Arc::new(Table::new(entries));
     }
 
     /// Remove one parameter; handy in tests of the "missing parameter" error.
     pub fn remove(&mut self, name: &str) {
-        Arc::make_mut(&mut self.0).retain(|(n, _)| n != name);
+        let mut entries = self.0.entries.clone();
+        entries.retain(|(n, _)| n != name);
+        self.0 = Arc::new(Table::new(entries));
     }
 
     /// The raw value, if present.
     pub fn get(&self, name: &str) -> Option<&ParamValue> {
-        self.0
-            .binary_search_by(|(n, _)| n.as_str().cmp(name))
-            .ok()
-            .map(|i| &self.0[i].1)
+        self.0.find(name).map(|i| &self.0.entries[i].1)
     }
 
     /// (name, value) pairs, sorted by name.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &ParamValue)> {
-        self.0.iter().map(|(n, v)| (n.as_str(), v))
+        self.0.entries.iter().map(|(n, v)| (n.as_str(), v))
     }
 
     fn require(&self, name: &str, expected: &str) -> Result<&ParamValue, RuleError> {
