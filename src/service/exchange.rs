@@ -10,6 +10,7 @@ use chrono::Datelike;
 use serde::{Deserialize, Serialize};
 
 use super::{deadline_for, Desk, DeskError};
+use crate::domain::application::ApplicationForm;
 use crate::domain::event::{EventDraft, EventKind};
 use crate::domain::ports::Change;
 use crate::domain::validation;
@@ -36,7 +37,14 @@ pub struct ImportReport {
 
 enum Checked {
     Restored(Box<ExportLine>),
-    Accepted(Box<Application>, EventDraft),
+    /// A new application's form, parsed; decided with the others of the file in one batch.
+    New(Box<ApplicationForm>),
+}
+
+/// A line ready to write.
+enum Accepted {
+    Restored(Box<ExportLine>),
+    New(Box<Application>, EventDraft),
 }
 
 impl Desk {
@@ -85,18 +93,58 @@ impl Desk {
                 continue;
             }
             match self.check_line(line, &mut seen) {
-                Ok(c) => checked.push(c),
+                Ok(c) => checked.push((number, c)),
+                Err(message) => bad.push((number, message)),
+            }
+        }
+        // New applications are validated and decided together (one batch per policy module).
+        let mut new_forms = Vec::new();
+        let mut restored = Vec::new();
+        for (number, c) in checked {
+            match c {
+                Checked::New(form) => new_forms.push((number, *form)),
+                Checked::Restored(line) => restored.push((number, line)),
+            }
+        }
+        let (new_numbers, forms): (Vec<usize>, Vec<ApplicationForm>) =
+            new_forms.into_iter().unzip();
+        let mut accepted = Vec::new();
+        for (number, prepared) in new_numbers
+            .into_iter()
+            .zip(self.prepare_unnumbered_batch(forms))
+        {
+            let prepared = prepared.map_err(|e| match e {
+                DeskError::Invalid(errors) => join(&errors),
+                other => other.to_string(),
+            });
+            match prepared.and_then(|(mut app, events)| {
+                app.deadline =
+                    deadline_for(&app, &events, &self.calendar).map_err(|e| e.to_string())?;
+                let first = events
+                    .into_iter()
+                    .next()
+                    .expect("a submission has its accepted event");
+                Ok((app, first))
+            }) {
+                Ok((app, first)) => accepted.push((number, Accepted::New(Box::new(app), first))),
                 Err(message) => bad.push((number, message)),
             }
         }
         if !bad.is_empty() {
+            bad.sort_by_key(|(number, _)| *number);
             return Err(DeskError::Import(bad));
         }
+        accepted.extend(
+            restored
+                .into_iter()
+                .map(|(number, line)| (number, Accepted::Restored(line))),
+        );
+        accepted.sort_by_key(|(number, _)| *number);
         let mut report = ImportReport::default();
-        let mut changes = Vec::with_capacity(checked.len());
-        for c in checked {
+        let mut changes = Vec::with_capacity(accepted.len());
+        for (_, c) in accepted {
             match c {
-                Checked::Restored(line) => {
+                Accepted::Restored(line) => {
                     report.restored += 1;
                     report.ids.push(line.application.id.clone());
                     changes.push(Change {
@@ -105,7 +153,7 @@ impl Desk {
                         settings: vec![],
                     });
                 }
-                Checked::Accepted(mut app, mut accepted) => {
+                Accepted::New(mut app, mut accepted) => {
                     app.id = self.repo.allocate_id(app.form.received_at.year())?;
                     accepted.app_id = app.id.clone();
                     accepted.actor = actor.to_string();
@@ -128,17 +176,7 @@ impl Desk {
             serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
         if value.get("id").is_none() {
             let form = validation::parse_form(line).map_err(|e| join(&e))?;
-            let (mut app, events) = self.prepare_unnumbered(form).map_err(|e| match e {
-                DeskError::Invalid(errors) => join(&errors),
-                other => other.to_string(),
-            })?;
-            app.deadline =
-                deadline_for(&app, &events, &self.calendar).map_err(|e| e.to_string())?;
-            let accepted = events
-                .into_iter()
-                .next()
-                .expect("a submission has its accepted event");
-            return Ok(Checked::Accepted(Box::new(app), accepted));
+            return Ok(Checked::New(Box::new(form)));
         }
         let mut line: ExportLine =
             serde_json::from_str(line).map_err(|e| format!("not an exported application: {e}"))?;

@@ -157,7 +157,58 @@ impl Desk {
         form: ApplicationForm,
     ) -> Result<(Application, Vec<EventDraft>), DeskError> {
         validation::validate(&form).map_err(DeskError::Invalid)?;
-        let (process, decision) = self.decide(&form)?;
+        let decided = self.decide(&form)?;
+        self.accept_decided(form, decided)
+    }
+
+    /// `prepare_unnumbered` for many forms: the valid ones are decided together, as one batch
+    /// (the policy bundle runs each module once over the batch). One result per form, in order.
+    pub(crate) fn prepare_unnumbered_batch(
+        &self,
+        forms: Vec<ApplicationForm>,
+    ) -> Vec<Result<(Application, Vec<EventDraft>), DeskError>> {
+        let checked: Vec<Result<(), DeskError>> = forms
+            .iter()
+            .map(|f| validation::validate(f).map_err(DeskError::Invalid))
+            .collect();
+        let valid: Vec<(&ApplicationForm, chrono::NaiveDate)> = forms
+            .iter()
+            .zip(&checked)
+            .filter(|(_, c)| c.is_ok())
+            .map(|(f, _)| (f, f.received_at.date_naive()))
+            .collect();
+        let mut decided = match self.decider() {
+            Some(decider) => decider
+                .decide_batch(&valid)
+                .into_iter()
+                .map(|r| {
+                    r.map(|d| (d.access.class.into(), Some(d)))
+                        .map_err(DeskError::from)
+                })
+                .collect(),
+            None => valid
+                .iter()
+                .map(|(f, _)| Ok((fallback_process(f), None)))
+                .collect::<Vec<_>>(),
+        }
+        .into_iter();
+        forms
+            .into_iter()
+            .zip(checked)
+            .map(|(form, check)| {
+                check?;
+                let decision = decided.next().expect("one decision per valid form")?;
+                self.accept_decided(form, decision)
+            })
+            .collect()
+    }
+
+    /// The accepted application of a decided form, and its `accepted` event (no id yet).
+    fn accept_decided(
+        &self,
+        form: ApplicationForm,
+        (process, decision): (ProcessClass, Option<Decision>),
+    ) -> Result<(Application, Vec<EventDraft>), DeskError> {
         let mut app = self.draft_application(AppId(String::new()), form, process, decision);
         let accepted = accepted_draft(&app, DEFAULT_ACTOR);
         app.deadline = deadline_for(&app, std::slice::from_ref(&accepted), &self.calendar)?;
