@@ -42,15 +42,20 @@ struct Table {
     slots: Vec<u32>,
 }
 
-/// A multiply-rotate hash over 8-byte words (names are short, ASCII).
+/// A hash of a parameter name from its length and its first and last 8 bytes: O(1) whatever the
+/// name (names sharing both ends only cost an extra probe).
 fn name_hash(name: &str) -> usize {
-    let mut h = name.len() as u64;
-    for chunk in name.as_bytes().chunks(8) {
-        let mut word = [0u8; 8];
-        word[..chunk.len()].copy_from_slice(chunk);
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-    (h ^ (h >> 29)) as usize
+    let b = name.as_bytes();
+    let word = |part: &[u8]| {
+        let mut w = [0u8; 8];
+        w[..part.len()].copy_from_slice(part);
+        u64::from_le_bytes(w)
+    };
+    let n = b.len();
+    let head = word(&b[..n.min(8)]);
+    let tail = word(&b[n.saturating_sub(8)..]);
+    let h = (head ^ tail.rotate_left(29) ^ n as u64).wrapping_mul(0x517c_c1b7_2722_0a95);
+    (h ^ (h >> 32)) as usize
 }
 
 impl Table {
