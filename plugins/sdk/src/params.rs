@@ -88,13 +88,19 @@ impl Table {
 impl Params {
     /// Build from (name, value) pairs; a later pair with the same name replaces an earlier one.
     pub fn new<I: IntoIterator<Item = (S, ParamValue)>, S: Into<String>>(items: I) -> Params {
-        let mut entries: Vec<(String, ParamValue)> = Vec::new();
-        for (name, value) in items {
-            let name = name.into();
-            match entries.binary_search_by(|(n, _)| n.as_str().cmp(&name)) {
-                Ok(i) => entries[i].1 = value,
-                Err(i) => entries.insert(i, (name, value)),
+        let mut entries: Vec<(String, ParamValue)> =
+            items.into_iter().map(|(n, v)| (n.into(), v)).collect();
+        // powerdesk sends them sorted already; a stable sort keeps duplicates in order.
+        if !entries.is_sorted_by(|a, b| a.0 < b.0) {
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            let mut deduped: Vec<(String, ParamValue)> = Vec::with_capacity(entries.len());
+            for entry in entries {
+                match deduped.last_mut() {
+                    Some(last) if last.0 == entry.0 => *last = entry,
+                    _ => deduped.push(entry),
+                }
             }
+            entries = deduped;
         }
         Params(Arc::new(Table::new(entries)))
     }
