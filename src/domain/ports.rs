@@ -4,7 +4,10 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use std::sync::Arc;
+
 use super::application::{AppId, Application, ApplicationForm, CustomerClass};
+use super::calendar::WorkingCalendar;
 use super::decision::{BundleRef, Decision};
 use super::event::{Event, EventDraft};
 use super::workflow::{ProcessClass, State};
@@ -23,6 +26,10 @@ pub trait Decider: Send + Sync {
     }
     /// The bundle that decides.
     fn bundle(&self) -> BundleRef;
+    /// The working-day calendar that comes with the rules, if any: deadlines are counted on it.
+    fn calendar(&self) -> Option<Arc<WorkingCalendar>> {
+        None
+    }
 }
 
 /// A decision could not be taken: which module, which version, what happened.

@@ -7,6 +7,7 @@
 //! and not self-contradictory.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 
@@ -56,7 +57,7 @@ pub struct RuleRow {
 pub struct Bundle {
     manifest: Manifest,
     digest: String,
-    calendar: WorkingCalendar,
+    calendar: Arc<WorkingCalendar>,
     modules: Vec<RuleModule>,
     params: Vec<wit::Param>,
     host: PolicyHost,
@@ -90,7 +91,7 @@ impl Bundle {
                 })?;
             years.push(year);
         }
-        let calendar = WorkingCalendar::new(years);
+        let calendar = Arc::new(WorkingCalendar::new(years));
         let mut modules = Vec::with_capacity(manifest.modules.len());
         for entry in &manifest.modules {
             let spec = ModuleSpec {
@@ -386,6 +387,10 @@ impl Decider for Bundle {
 
     fn bundle(&self) -> BundleRef {
         self.bundle_ref()
+    }
+
+    fn calendar(&self) -> Option<Arc<WorkingCalendar>> {
+        Some(self.calendar.clone())
     }
 }
 

@@ -119,7 +119,7 @@ impl Desk {
             });
             match prepared.and_then(|(mut app, events)| {
                 app.deadline =
-                    deadline_for(&app, &events, &self.calendar).map_err(|e| e.to_string())?;
+                    deadline_for(&app, &events, &self.calendar()).map_err(|e| e.to_string())?;
                 let first = events
                     .into_iter()
                     .next()

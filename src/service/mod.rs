@@ -96,8 +96,12 @@ impl Desk {
             .clone()
     }
 
-    pub fn calendar(&self) -> &Arc<WorkingCalendar> {
-        &self.calendar
+    /// The working-day calendar deadlines are counted on: the active bundle's, else the one
+    /// powerdesk ships (policies/calendar).
+    pub fn calendar(&self) -> Arc<WorkingCalendar> {
+        self.decider()
+            .and_then(|d| d.calendar())
+            .unwrap_or_else(|| self.calendar.clone())
     }
 
     pub fn repository(&self) -> &Arc<dyn Repository> {
@@ -110,7 +114,7 @@ impl Desk {
         let (process, decision) = self.decide(form)?;
         let app = self.draft_application(AppId(String::new()), form.clone(), process, decision);
         let accepted = accepted_draft(&app, DEFAULT_ACTOR);
-        let deadline = deadline_for(&app, &[accepted], &self.calendar)?;
+        let deadline = deadline_for(&app, &[accepted], &self.calendar())?;
         Ok(Preview {
             process: app.process,
             decision: app.decision,
@@ -211,7 +215,7 @@ impl Desk {
     ) -> Result<(Application, Vec<EventDraft>), DeskError> {
         let mut app = self.draft_application(AppId(String::new()), form, process, decision);
         let accepted = accepted_draft(&app, DEFAULT_ACTOR);
-        app.deadline = deadline_for(&app, std::slice::from_ref(&accepted), &self.calendar)?;
+        app.deadline = deadline_for(&app, std::slice::from_ref(&accepted), &self.calendar())?;
         Ok((app, vec![accepted]))
     }
 
@@ -267,7 +271,7 @@ impl Desk {
         app.updated_at = at;
         let mut all = events.to_vec();
         all.push(draft.clone());
-        app.deadline = deadline_for(&app, &all, &self.calendar)?;
+        app.deadline = deadline_for(&app, &all, &self.calendar())?;
         Ok((app, draft))
     }
 
@@ -375,7 +379,7 @@ impl Desk {
                 .map_err(DeskError::from)
                 .and_then(|events| {
                     builder
-                        .add(&app, &events, &self.calendar)
+                        .add(&app, &events, &self.calendar())
                         .map_err(DeskError::from)
                 });
             match result {
@@ -426,7 +430,7 @@ impl Desk {
         let events = self.repo.events(id)?;
         let next_states = workflow::next_states(app.process, app.status);
         let (timeline, timeline_error) =
-            match timeline::timeline(&app, &events, &self.calendar, now().date_naive()) {
+            match timeline::timeline(&app, &events, &self.calendar(), now().date_naive()) {
                 Ok(t) => (Some(t), None),
                 Err(e) => (None, Some(e.to_string())),
             };

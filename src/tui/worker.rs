@@ -272,7 +272,7 @@ impl WorkerState {
     }
 
     fn rows(&self, apps: Vec<Application>, today: NaiveDate) -> Vec<ListRow> {
-        let cal = self.desk.calendar();
+        let cal = &self.desk.calendar();
         apps.into_iter()
             .map(|app| {
                 let remaining_wd = app
@@ -387,7 +387,7 @@ impl WorkerState {
     fn detail(&self, id: &AppId, today: NaiveDate) -> Result<DetailData, String> {
         let dossier = self.desk.show(id).map_err(|e| e.to_string())?;
         let app = dossier.application;
-        let cal = self.desk.calendar();
+        let cal = &self.desk.calendar();
         let mut data = DetailData {
             timeline: Vec::new(),
             next_states: next_states(app.process, app.status),
@@ -452,7 +452,7 @@ impl WorkerState {
 
     fn preview(&mut self, form: &crate::domain::ApplicationForm) -> Result<Preview, String> {
         let p = self.desk.preview(form).map_err(|e| e.to_string())?;
-        let cal = self.desk.calendar();
+        let cal = &self.desk.calendar();
         let received = form.received_at.date_naive();
         let step_dates = p
             .decision
@@ -491,7 +491,7 @@ impl WorkerState {
     }
 
     fn metrics(&self, today: NaiveDate) -> Result<Metrics, String> {
-        let cal = self.desk.calendar();
+        let cal = &self.desk.calendar();
         let repo = self.desk.repository().clone();
         let mut builder = MetricsBuilder::new();
         let mut overdue: Vec<(AppId, String, i64)> = Vec::new();
