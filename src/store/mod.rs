@@ -151,13 +151,7 @@ impl SledStore {
         for entry in self.trees[APPS].iter() {
             let (_, bytes) = entry.map_err(|e| io("scanning applications", e))?;
             let app: Application = decode("application", &bytes)?;
-            *counts.entry(counter_key(None, "")).or_default() += 1;
-            for ix in Index::ALL.iter().filter(|ix| ix.counted()) {
-                if let Some(v) = ix.value(&app) {
-                    *counts.entry(counter_key(Some(*ix), &v)).or_default() += 1;
-                }
-            }
-            for key in pair_counter_keys(&app) {
+            for key in counter_keys(&app) {
                 *counts.entry(key).or_default() += 1;
             }
         }
@@ -311,25 +305,16 @@ fn put_app(
         let tree = &t[FIRST_INDEX + i];
         if let Some(v) = &before {
             tree.remove(index_key(v, &app.id))?;
-            if ix.counted() {
-                *counts.entry(counter_key(Some(*ix), v)).or_default() -= 1;
-            }
         }
         if let Some(v) = &after {
             tree.insert(index_key(v, &app.id), &[])?;
-            if ix.counted() {
-                *counts.entry(counter_key(Some(*ix), v)).or_default() += 1;
-            }
         }
     }
-    if let Some(old) = old {
-        for key in pair_counter_keys(old) {
-            *counts.entry(key).or_default() -= 1;
-        }
-    } else {
-        *counts.entry(counter_key(None, "")).or_default() += 1;
+    // Counters move from the old record's keys to the new one's (unchanged ones net to zero).
+    for key in old.map(counter_keys).unwrap_or_default() {
+        *counts.entry(key).or_default() -= 1;
     }
-    for key in pair_counter_keys(app) {
+    for key in counter_keys(app) {
         *counts.entry(key).or_default() += 1;
     }
     t[APPS].insert(app.id.0.as_bytes(), encode(app))?;
@@ -363,15 +348,11 @@ fn delete_app(
     for (i, ix) in Index::ALL.iter().enumerate() {
         if let Some(v) = ix.value(app) {
             t[FIRST_INDEX + i].remove(index_key(&v, &app.id))?;
-            if ix.counted() {
-                *counts.entry(counter_key(Some(*ix), &v)).or_default() -= 1;
-            }
         }
     }
-    for key in pair_counter_keys(app) {
+    for key in counter_keys(app) {
         *counts.entry(key).or_default() -= 1;
     }
-    *counts.entry(counter_key(None, "")).or_default() -= 1;
     t[APPS].remove(app.id.0.as_bytes())?;
     Ok(())
 }
