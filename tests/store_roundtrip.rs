@@ -226,3 +226,57 @@ fn the_overdue_total_agrees_with_the_overdue_range() {
     let report = store.check_consistency().unwrap();
     assert!(report.is_consistent(), "{:?}", report.problems);
 }
+
+/// `demo` numbers its applications from id blocks and gives back the unused tails: each year's
+/// ids are contiguous and the next submission follows the last demo id.
+#[test]
+fn demo_ids_are_contiguous_and_the_next_id_follows_them() {
+    use powerdesk::domain::ports::Repository;
+    use std::collections::BTreeMap;
+    let dir = tempfile::tempdir().unwrap();
+    let store = std::sync::Arc::new(SledStore::open(dir.path()).unwrap());
+    let desk = powerdesk::service::Desk::new(
+        store.clone(),
+        std::sync::Arc::new(powerdesk::cli::bundled_calendar().unwrap()),
+    );
+    powerdesk::service::demo::generate(&desk, 300, 5).unwrap();
+    let mut per_year: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+    store
+        .scan(&mut |a| {
+            let mut parts = a.id.0.rsplitn(2, '-');
+            let n = parts.next().unwrap().parse().unwrap();
+            per_year
+                .entry(parts.next().unwrap().to_string())
+                .or_default()
+                .push(n);
+            true
+        })
+        .unwrap();
+    assert_eq!(per_year.values().map(Vec::len).sum::<usize>(), 300);
+    for (year, ns) in &per_year {
+        let want: Vec<u64> = (1..=ns.len() as u64).collect();
+        assert_eq!(ns, &want, "{year}");
+        let next = store.allocate_id(year[3..].parse().unwrap()).unwrap();
+        assert_eq!(next.0, format!("{year}-{:06}", ns.len() + 1));
+    }
+    let report = store.check_consistency().unwrap();
+    assert!(report.is_consistent(), "{:?}", report.problems);
+}
+
+/// A block's tail is only given back while nothing was allocated after it: ids are never reused.
+#[test]
+fn released_ids_are_never_handed_out_twice() {
+    use powerdesk::domain::ports::Repository;
+    let dir = tempfile::tempdir().unwrap();
+    let store = SledStore::open(dir.path()).unwrap();
+    let block = store.allocate_ids(2026, 10).unwrap();
+    assert_eq!(block[0].0, "JN-2026-000001");
+    assert_eq!(block[9].0, "JN-2026-000010");
+    let after = store.allocate_id(2026).unwrap();
+    assert_eq!(after.0, "JN-2026-000011");
+    store.release_ids(2026, &block[3..]).unwrap();
+    assert_eq!(store.allocate_id(2026).unwrap().0, "JN-2026-000012");
+    let block = store.allocate_ids(2026, 5).unwrap();
+    store.release_ids(2026, &block[2..]).unwrap();
+    assert_eq!(store.allocate_id(2026).unwrap().0, "JN-2026-000015");
+}
