@@ -50,7 +50,7 @@ fn a_store_from_a_newer_schema_is_refused() {
             found, supported, ..
         }) => {
             assert_eq!(found, 99);
-            assert_eq!(supported, 2);
+            assert_eq!(supported, 3);
         }
         Err(other) => panic!("expected NewerSchema, got {other}"),
         Ok(_) => panic!("a newer schema was opened"),
@@ -98,4 +98,72 @@ fn a_store_from_an_older_schema_is_recounted_on_open() {
     let page = desk.list(&q).unwrap();
     assert_eq!(page.total as usize, page.items.len());
     assert!(page.total > 0);
+}
+
+#[test]
+fn a_schema_2_store_gets_its_deadline_day_counters_on_open() {
+    use powerdesk::domain::ports::Query;
+    let dir = tempfile::tempdir().unwrap();
+    let on = chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+    let want = {
+        let desk = store_support::desk(dir.path());
+        for form in store_support::forms(5, 40) {
+            desk.submit(form, "x").unwrap();
+        }
+        desk.list(&Query {
+            overdue_on: Some(on),
+            ..Query::default()
+        })
+        .unwrap()
+        .items
+        .len() as u64
+    };
+    assert!(want > 0);
+    {
+        // What a schema 2 store looks like: no per-day counters.
+        let db = sled::open(dir.path().join("db")).unwrap();
+        let meta = db.open_tree("meta").unwrap();
+        for key in meta.scan_prefix(b"n/day/").keys() {
+            meta.remove(key.unwrap()).unwrap();
+        }
+        meta.insert(b"schema_version", &2u64.to_be_bytes()).unwrap();
+        db.flush().unwrap();
+    }
+    let store = SledStore::open(dir.path()).unwrap();
+    assert!(store.check_consistency().unwrap().is_consistent());
+    drop(store);
+    let desk = store_support::desk(dir.path());
+    let page = desk
+        .list(&Query {
+            overdue_on: Some(on),
+            limit: 1,
+            ..Query::default()
+        })
+        .unwrap();
+    assert_eq!(page.total, want);
+}
+
+#[test]
+fn a_wrong_deadline_day_counter_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let desk = store_support::desk(dir.path());
+        for form in store_support::forms(6, 10) {
+            desk.submit(form, "x").unwrap();
+        }
+    }
+    {
+        let db = sled::open(dir.path().join("db")).unwrap();
+        let meta = db.open_tree("meta").unwrap();
+        let key = meta.scan_prefix(b"n/day/").keys().next().unwrap().unwrap();
+        meta.insert(key, &99u64.to_be_bytes()).unwrap();
+        db.flush().unwrap();
+    }
+    let store = SledStore::open(dir.path()).unwrap();
+    let report = store.check_consistency().unwrap();
+    assert!(
+        report.problems.iter().any(|p| p.contains("n/day/")),
+        "{:?}",
+        report.problems
+    );
 }

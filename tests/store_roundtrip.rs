@@ -155,3 +155,128 @@ fn ids_are_never_reused_and_consistency_holds() {
     assert!(report.is_consistent(), "{:?}", report.problems);
     assert_eq!(report.applications, 2);
 }
+
+/// The overdue total comes from the per-deadline-day counters: it must agree with a walk of the
+/// overdue range as applications are submitted, advanced and cancelled, and on every page.
+#[test]
+fn the_overdue_total_agrees_with_the_overdue_range() {
+    use powerdesk::domain::ports::Repository;
+    let dir = tempfile::tempdir().unwrap();
+    let store = std::sync::Arc::new(SledStore::open(dir.path()).unwrap());
+    let desk = powerdesk::service::Desk::new(
+        store.clone(),
+        std::sync::Arc::new(powerdesk::cli::bundled_calendar().unwrap()),
+    );
+    let mut ids = Vec::new();
+    for form in forms(11, 40) {
+        ids.push(desk.submit(form, "x").unwrap().id);
+    }
+    let check = |desk: &powerdesk::service::Desk| {
+        for on in ["2021-06-01", "2024-01-01", "2026-11-27", "2027-06-01"] {
+            let on = chrono::NaiveDate::parse_from_str(on, "%Y-%m-%d").unwrap();
+            let mut all = Vec::new();
+            store
+                .scan(&mut |a| {
+                    all.push(a);
+                    true
+                })
+                .unwrap();
+            let expected: Vec<AppId> = {
+                let mut due: Vec<_> = all
+                    .iter()
+                    .filter(|a| !a.status.is_terminal() && a.deadline.is_some_and(|d| d < on))
+                    .map(|a| (a.deadline, a.id.clone()))
+                    .collect();
+                due.sort();
+                due.into_iter().map(|(_, id)| id).collect()
+            };
+            for (offset, limit) in [(0, 0), (0, 3), (2, 5), (expected.len(), 5)] {
+                let page = desk
+                    .list(&Query {
+                        overdue_on: Some(on),
+                        offset,
+                        limit,
+                        ..Query::default()
+                    })
+                    .unwrap();
+                assert_eq!(page.total as usize, expected.len(), "{on} {offset} {limit}");
+                let want: Vec<AppId> = expected
+                    .iter()
+                    .skip(offset)
+                    .take(if limit == 0 { usize::MAX } else { limit })
+                    .cloned()
+                    .collect();
+                let got: Vec<AppId> = page.items.iter().map(|a| a.id.clone()).collect();
+                assert_eq!(got, want, "{on} {offset} {limit}");
+            }
+        }
+    };
+    check(&desk);
+    // Closing or moving applications moves them out of their deadline day's counter.
+    for id in &ids[..5] {
+        desk.cancel(id, "客户申请撤销", "x").unwrap();
+    }
+    for id in &ids[5..10] {
+        let d = desk.show(id).unwrap();
+        let at = d.application.form.received_at + chrono::Duration::hours(2);
+        desk.advance(id, d.next_states[0], Some(at), None, "x")
+            .unwrap();
+    }
+    check(&desk);
+    let report = store.check_consistency().unwrap();
+    assert!(report.is_consistent(), "{:?}", report.problems);
+}
+
+/// `demo` numbers its applications from id blocks and gives back the unused tails: each year's
+/// ids are contiguous and the next submission follows the last demo id.
+#[test]
+fn demo_ids_are_contiguous_and_the_next_id_follows_them() {
+    use powerdesk::domain::ports::Repository;
+    use std::collections::BTreeMap;
+    let dir = tempfile::tempdir().unwrap();
+    let store = std::sync::Arc::new(SledStore::open(dir.path()).unwrap());
+    let desk = powerdesk::service::Desk::new(
+        store.clone(),
+        std::sync::Arc::new(powerdesk::cli::bundled_calendar().unwrap()),
+    );
+    powerdesk::service::demo::generate(&desk, 300, 5).unwrap();
+    let mut per_year: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+    store
+        .scan(&mut |a| {
+            let mut parts = a.id.0.rsplitn(2, '-');
+            let n = parts.next().unwrap().parse().unwrap();
+            per_year
+                .entry(parts.next().unwrap().to_string())
+                .or_default()
+                .push(n);
+            true
+        })
+        .unwrap();
+    assert_eq!(per_year.values().map(Vec::len).sum::<usize>(), 300);
+    for (year, ns) in &per_year {
+        let want: Vec<u64> = (1..=ns.len() as u64).collect();
+        assert_eq!(ns, &want, "{year}");
+        let next = store.allocate_id(year[3..].parse().unwrap()).unwrap();
+        assert_eq!(next.0, format!("{year}-{:06}", ns.len() + 1));
+    }
+    let report = store.check_consistency().unwrap();
+    assert!(report.is_consistent(), "{:?}", report.problems);
+}
+
+/// A block's tail is only given back while nothing was allocated after it: ids are never reused.
+#[test]
+fn released_ids_are_never_handed_out_twice() {
+    use powerdesk::domain::ports::Repository;
+    let dir = tempfile::tempdir().unwrap();
+    let store = SledStore::open(dir.path()).unwrap();
+    let block = store.allocate_ids(2026, 10).unwrap();
+    assert_eq!(block[0].0, "JN-2026-000001");
+    assert_eq!(block[9].0, "JN-2026-000010");
+    let after = store.allocate_id(2026).unwrap();
+    assert_eq!(after.0, "JN-2026-000011");
+    store.release_ids(2026, &block[3..]).unwrap();
+    assert_eq!(store.allocate_id(2026).unwrap().0, "JN-2026-000012");
+    let block = store.allocate_ids(2026, 5).unwrap();
+    store.release_ids(2026, &block[2..]).unwrap();
+    assert_eq!(store.allocate_id(2026).unwrap().0, "JN-2026-000015");
+}

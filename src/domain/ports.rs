@@ -120,6 +120,12 @@ pub enum StoreError {
 pub trait Repository: Send + Sync {
     /// A fresh application id (never reused).
     fn allocate_id(&self, year: i32) -> Result<AppId, StoreError>;
+    /// `n` fresh consecutive ids of `year` at once (bulk loads number many applications without
+    /// a store write each).
+    fn allocate_ids(&self, year: i32, n: usize) -> Result<Vec<AppId>, StoreError>;
+    /// Give back the unused tail of the last `allocate_ids` block of `year`, so the next id
+    /// follows the last one used; kept unused if an id was allocated after the block.
+    fn release_ids(&self, year: i32, unused: &[AppId]) -> Result<(), StoreError>;
     /// Apply a change atomically and durably; returns the chained events.
     fn commit(&self, change: Change) -> Result<Vec<Event>, StoreError>;
     /// Apply many changes all-or-nothing (import, bulk load), even when they are too many for one

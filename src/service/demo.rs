@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone};
+use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone};
 use serde::{Deserialize, Serialize};
 
 use super::{plan_side_flow, Desk, DeskError};
@@ -16,8 +16,8 @@ use crate::domain::sideflow::{JointService, SideFlowAction, Slot, Team};
 use crate::domain::validation::{credit_code_with_check, id_card_with_check};
 use crate::domain::workflow::{self, State};
 use crate::domain::{
-    ApplicationForm, ChosenFirms, Customer, CustomerClass, ParkLevel, Request, RequestKind, Site,
-    Voltage,
+    AppId, ApplicationForm, ChosenFirms, Customer, CustomerClass, ParkLevel, Request, RequestKind,
+    Site, Voltage,
 };
 
 /// 济宁市's counties and districts with their administrative division codes.
@@ -371,9 +371,65 @@ fn make_batches(
     let mut generator = DemoGenerator::new(seed);
     let mut summary = DemoSummary::default();
     let mut batch = Vec::with_capacity(DEMO_BATCH);
+    let mut ids = IdBlocks::default();
+    let made = make_into(
+        desk,
+        count,
+        &mut generator,
+        &mut summary,
+        &mut batch,
+        &mut ids,
+        tx,
+    );
+    // Give back what the last blocks did not use, so the next id follows the last demo one.
+    for (year, unused) in ids.blocks {
+        desk.repo.release_ids(year, &unused)?;
+    }
+    made?;
+    if !batch.is_empty() {
+        let _ = tx.send(batch);
+    }
+    Ok(summary)
+}
+
+/// Ids taken from the store in blocks, one store write per block instead of per application
+/// (a store call from the generator would also wait for the writer's transaction).
+#[derive(Default)]
+struct IdBlocks {
+    /// Per year, the ids of its current block not yet handed out, last first.
+    blocks: BTreeMap<i32, Vec<AppId>>,
+}
+
+const ID_BLOCK: usize = 4_096;
+
+impl IdBlocks {
+    fn next(&mut self, desk: &Desk, year: i32) -> Result<AppId, DeskError> {
+        let block = self.blocks.entry(year).or_default();
+        if block.is_empty() {
+            *block = desk.repo.allocate_ids(year, ID_BLOCK)?;
+            block.reverse();
+        }
+        Ok(block.pop().expect("a fresh block is not empty"))
+    }
+}
+
+fn make_into(
+    desk: &Desk,
+    count: usize,
+    generator: &mut DemoGenerator,
+    summary: &mut DemoSummary,
+    batch: &mut Vec<Change>,
+    ids: &mut IdBlocks,
+    tx: &std::sync::mpsc::SyncSender<Vec<Change>>,
+) -> Result<(), DeskError> {
     for _ in 0..count {
         let form = generator.form();
-        let (mut app, mut events) = desk.prepare_submission(form, "demo")?;
+        let (mut app, mut events) = desk.prepare_unnumbered(form)?;
+        app.id = ids.next(desk, app.form.received_at.year())?;
+        for e in &mut events {
+            e.app_id = app.id.clone();
+            e.actor = "demo".to_string();
+        }
         let target = target_state(generator.rng(), &app);
         let end = demo_end().and_hms_opt(18, 0, 0).expect("valid");
         let mut at = app.form.received_at;
@@ -438,14 +494,11 @@ fn make_batches(
             events,
             settings: vec![],
         });
-        if batch.len() == DEMO_BATCH && tx.send(std::mem::take(&mut batch)).is_err() {
-            return Ok(summary);
+        if batch.len() == DEMO_BATCH && tx.send(std::mem::take(batch)).is_err() {
+            return Ok(());
         }
     }
-    if !batch.is_empty() {
-        let _ = tx.send(batch);
-    }
-    Ok(summary)
+    Ok(())
 }
 
 /// Side flows started right after acceptance: joint applications, "1+N" visits for enterprises,

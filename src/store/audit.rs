@@ -139,16 +139,12 @@ impl SledStore {
                     app.id
                 ));
             }
-            *expected.entry(counter_key(None, "")).or_default() += 1;
-            for key in pair_counter_keys(&app) {
+            for key in counter_keys(&app) {
                 *expected.entry(key).or_default() += 1;
             }
             for (i, ix) in Index::ALL.iter().enumerate() {
                 if let Some(v) = ix.value(&app) {
                     index_entries[i].insert(index_key(&v, &app.id));
-                    if ix.counted() {
-                        *expected.entry(counter_key(Some(*ix), &v)).or_default() += 1;
-                    }
                 }
             }
             if self.events(&app.id)?.is_empty() {

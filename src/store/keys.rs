@@ -8,9 +8,9 @@ use crate::domain::{AppId, Application};
 
 /// Format version of every stored value.
 pub const VALUE_FORMAT: u8 = 1;
-/// The schema this build writes and reads. 2: pair counters (schema 1 stores are migrated on
-/// open by recounting).
-pub const SCHEMA_VERSION: u32 = 2;
+/// The schema this build writes and reads. 2: pair counters; 3: open applications per deadline
+/// day. Older stores are migrated on open by recounting.
+pub const SCHEMA_VERSION: u32 = 3;
 
 pub const SEP: u8 = 0;
 
@@ -147,6 +147,30 @@ pub fn pair_counter_keys(app: &Application) -> Vec<Vec<u8>> {
         for b in &values[i + 1..] {
             keys.push(pair_counter_key((a.0, &a.1), (b.0, &b.1)));
         }
+    }
+    keys
+}
+
+/// Counter key of open applications whose grid deadline is `day` (`n/day/YYYY-MM-DD`): an
+/// overdue listing's total is the sum over the days before its date.
+pub fn deadline_day_key(day: &str) -> Vec<u8> {
+    format!("{DEADLINE_DAY_PREFIX}{day}").into_bytes()
+}
+
+pub const DEADLINE_DAY_PREFIX: &str = "n/day/";
+
+/// Every counter an application counts in: all, per counted index value, pairs, and its deadline
+/// day while it is open with a running grid clock.
+pub fn counter_keys(app: &Application) -> Vec<Vec<u8>> {
+    let mut keys = vec![counter_key(None, "")];
+    for ix in Index::ALL.iter().filter(|ix| ix.counted()) {
+        if let Some(v) = ix.value(app) {
+            keys.push(counter_key(Some(*ix), &v));
+        }
+    }
+    keys.extend(pair_counter_keys(app));
+    if let Some(day) = Index::Deadline.value(app).filter(|d| d != NO_DEADLINE) {
+        keys.push(deadline_day_key(&day));
     }
     keys
 }

@@ -151,13 +151,7 @@ impl SledStore {
         for entry in self.trees[APPS].iter() {
             let (_, bytes) = entry.map_err(|e| io("scanning applications", e))?;
             let app: Application = decode("application", &bytes)?;
-            *counts.entry(counter_key(None, "")).or_default() += 1;
-            for ix in Index::ALL.iter().filter(|ix| ix.counted()) {
-                if let Some(v) = ix.value(&app) {
-                    *counts.entry(counter_key(Some(*ix), &v)).or_default() += 1;
-                }
-            }
-            for key in pair_counter_keys(&app) {
+            for key in counter_keys(&app) {
                 *counts.entry(key).or_default() += 1;
             }
         }
@@ -311,29 +305,24 @@ fn put_app(
         let tree = &t[FIRST_INDEX + i];
         if let Some(v) = &before {
             tree.remove(index_key(v, &app.id))?;
-            if ix.counted() {
-                *counts.entry(counter_key(Some(*ix), v)).or_default() -= 1;
-            }
         }
         if let Some(v) = &after {
             tree.insert(index_key(v, &app.id), &[])?;
-            if ix.counted() {
-                *counts.entry(counter_key(Some(*ix), v)).or_default() += 1;
-            }
         }
     }
-    if let Some(old) = old {
-        for key in pair_counter_keys(old) {
-            *counts.entry(key).or_default() -= 1;
-        }
-    } else {
-        *counts.entry(counter_key(None, "")).or_default() += 1;
+    // Counters move from the old record's keys to the new one's (unchanged ones net to zero).
+    for key in old.map(counter_keys).unwrap_or_default() {
+        *counts.entry(key).or_default() -= 1;
     }
-    for key in pair_counter_keys(app) {
+    for key in counter_keys(app) {
         *counts.entry(key).or_default() += 1;
     }
     t[APPS].insert(app.id.0.as_bytes(), encode(app))?;
     Ok(())
+}
+
+fn app_id(year: i32, n: u64) -> AppId {
+    AppId(format!("JN-{year}-{n:06}"))
 }
 
 /// Keep the year's id counter at or past an id written from outside (import of an export), so
@@ -363,15 +352,11 @@ fn delete_app(
     for (i, ix) in Index::ALL.iter().enumerate() {
         if let Some(v) = ix.value(app) {
             t[FIRST_INDEX + i].remove(index_key(&v, &app.id))?;
-            if ix.counted() {
-                *counts.entry(counter_key(Some(*ix), &v)).or_default() -= 1;
-            }
         }
     }
-    for key in pair_counter_keys(app) {
+    for key in counter_keys(app) {
         *counts.entry(key).or_default() -= 1;
     }
-    *counts.entry(counter_key(None, "")).or_default() -= 1;
     t[APPS].remove(app.id.0.as_bytes())?;
     Ok(())
 }
@@ -401,7 +386,45 @@ impl Repository for SledStore {
             .map_err(|e| io("allocating an id", e))?
             .map(|v| u64_be(&v))
             .unwrap_or(1);
-        Ok(AppId(format!("JN-{year}-{n:06}")))
+        Ok(app_id(year, n))
+    }
+
+    fn allocate_ids(&self, year: i32, n: usize) -> Result<Vec<AppId>, StoreError> {
+        let last = self.trees[META]
+            .update_and_fetch(id_counter_key(year), |old| {
+                Some(
+                    (old.map(u64_be).unwrap_or(0) + n as u64)
+                        .to_be_bytes()
+                        .to_vec(),
+                )
+            })
+            .map_err(|e| io("allocating ids", e))?
+            .map(|v| u64_be(&v))
+            .unwrap_or(n as u64);
+        Ok((last + 1 - n as u64..=last)
+            .map(|i| app_id(year, i))
+            .collect())
+    }
+
+    fn release_ids(&self, year: i32, unused: &[AppId]) -> Result<(), StoreError> {
+        let number = |id: &AppId| id.0.rsplit('-').next().and_then(|n| n.parse::<u64>().ok());
+        let numbers: Option<Vec<u64>> = unused.iter().map(number).collect();
+        let numbers = numbers.unwrap_or_default();
+        let (Some(&first), Some(&last)) = (numbers.iter().min(), numbers.iter().max()) else {
+            return Ok(());
+        };
+        if last - first + 1 != numbers.len() as u64 {
+            return Ok(()); // not one tail: keep them unused
+        }
+        // Only while the counter still ends the block: otherwise the ids simply stay unused.
+        let _ = self.trees[META]
+            .compare_and_swap(
+                id_counter_key(year),
+                Some(&last.to_be_bytes()[..]),
+                Some(&(first - 1).to_be_bytes()[..]),
+            )
+            .map_err(|e| io("releasing ids", e))?;
+        Ok(())
     }
 
     fn commit(&self, change: Change) -> Result<Vec<Event>, StoreError> {

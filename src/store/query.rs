@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 
 use super::keys::*;
-use super::{io, SledStore, APPS, FIRST_INDEX};
+use super::{io, SledStore, APPS, FIRST_INDEX, META};
 use crate::domain::ports::{Page, Query, SortBy, StoreError};
 use crate::domain::{AppId, Application};
 
@@ -75,6 +75,7 @@ impl SledStore {
             (Driver::All | Driver::Deadline(None), [], None) => {
                 Some(self.count(&counter_key(None, ""))?)
             }
+            (Driver::Deadline(Some(date)), [], None) => Some(self.open_due_before(*date)?),
             _ => None,
         };
 
@@ -157,6 +158,17 @@ impl SledStore {
         }
         page.total = known_total.unwrap_or(matched);
         Ok(page)
+    }
+
+    /// Open applications whose grid deadline is before `date`: the sum of the per-day counters.
+    fn open_due_before(&self, date: NaiveDate) -> Result<u64, StoreError> {
+        let mut total = 0;
+        let end = deadline_day_key(&date.to_string());
+        for entry in self.trees[META].range(DEADLINE_DAY_PREFIX.as_bytes()..end.as_slice()) {
+            let (_, n) = entry.map_err(|e| io("reading meta", e))?;
+            total += u64_be(&n);
+        }
+        Ok(total)
     }
 
     fn must_read(&self, id: &AppId) -> Result<Application, StoreError> {
