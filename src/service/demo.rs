@@ -335,6 +335,9 @@ impl fmt::Display for DemoSummary {
     }
 }
 
+/// Demo forms decided together (the policy bundle runs each module once over them).
+const DECIDE_BATCH: usize = 256;
+
 /// Applications written per bulk transaction by `demo`.
 const DEMO_BATCH: usize = 2_000;
 
@@ -422,9 +425,18 @@ fn make_into(
     ids: &mut IdBlocks,
     tx: &std::sync::mpsc::SyncSender<Vec<Change>>,
 ) -> Result<(), DeskError> {
-    for _ in 0..count {
-        let form = generator.form();
-        let (mut app, mut events) = desk.prepare_unnumbered(form)?;
+    let mut left = count;
+    let mut prepared = Vec::new().into_iter();
+    while left > 0 {
+        // Forms are made and decided a batch at a time (one sandbox per policy module).
+        let Some(next) = prepared.next() else {
+            let n = left.min(DECIDE_BATCH);
+            let forms = (0..n).map(|_| generator.form()).collect();
+            prepared = desk.prepare_unnumbered_batch(forms).into_iter();
+            continue;
+        };
+        left -= 1;
+        let (mut app, mut events) = next?;
         app.id = ids.next(desk, app.form.received_at.year())?;
         for e in &mut events {
             e.app_id = app.id.clone();
