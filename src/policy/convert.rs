@@ -1,8 +1,6 @@
 //! 转换: between the domain's types and the contract's (WIT) types, and the checks every draft
 //! decision passes: well-formed, consistent with the request and with itself.
 
-use std::collections::HashSet;
-
 use chrono::{Datelike, NaiveDate};
 
 use super::host::wit;
@@ -37,9 +35,9 @@ pub fn check_draft(d: &wit::Decision, requested: Voltage) -> Result<(), String> 
             }
         }
     }
-    let mut seen = HashSet::new();
-    for p in &d.programs {
-        if !seen.insert(from_wit_program(*p)) {
+    // The lists are a handful of entries: duplicates are found by looking back, not hashing.
+    for (i, p) in d.programs.iter().enumerate() {
+        if d.programs[..i].contains(p) {
             return Err(format!(
                 "program {} listed twice",
                 from_wit_program(*p).id()
@@ -58,8 +56,7 @@ pub fn check_draft(d: &wit::Decision, requested: Voltage) -> Result<(), String> 
     {
         return Err("three_zero is a low-voltage program, but the access is high voltage".into());
     }
-    let mut steps = HashSet::new();
-    for s in &d.steps {
+    for (i, s) in d.steps.iter().enumerate() {
         if !STEP_IDS.contains(&s.id.as_str()) {
             return Err(format!(
                 "unknown step id `{}` (expected one of {})",
@@ -67,7 +64,7 @@ pub fn check_draft(d: &wit::Decision, requested: Voltage) -> Result<(), String> 
                 STEP_IDS.join(", ")
             ));
         }
-        if !steps.insert(s.id.as_str()) {
+        if d.steps[..i].iter().any(|earlier| earlier.id == s.id) {
             return Err(format!("step `{}` listed twice", s.id));
         }
         if State::from_id(&s.from).is_none() {
@@ -92,9 +89,8 @@ pub fn check_draft(d: &wit::Decision, requested: Voltage) -> Result<(), String> 
             ));
         }
     }
-    let mut rules = HashSet::new();
-    for r in &d.rules {
-        if !rules.insert(r.as_str()) {
+    for (i, r) in d.rules.iter().enumerate() {
+        if d.rules[..i].contains(r) {
             return Err(format!("rule `{r}` cited twice"));
         }
     }
@@ -217,5 +213,58 @@ pub fn from_wit_payer(p: wit::LinePayer) -> LinePayer {
         wit::LinePayer::Utility => LinePayer::Utility,
         wit::LinePayer::CountyGovernment => LinePayer::CountyGovernment,
         wit::LinePayer::Customer => LinePayer::Customer,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(id: &str, days: u32) -> wit::StepLimit {
+        wit::StepLimit {
+            id: id.into(),
+            limit_working_days: days,
+            from: "accepted".into(),
+        }
+    }
+
+    fn low_voltage_draft() -> wit::Decision {
+        wit::Decision {
+            access_class: Some(wit::AccessClass::LowVoltage),
+            access_voltage: Some(wit::Voltage::V380),
+            programs: vec![wit::Program::ThreeZero],
+            investment_boundary: Some(wit::InvestmentBoundary::Meter),
+            external_line_payer: Some(wit::LinePayer::Utility),
+            steps: vec![step("energize", 0)],
+            grid_total_limit_working_days: Some(2),
+            tariff_cut_yuan_per_kwh: Some(0.0),
+            free_efficiency_service: Some(false),
+            rules: vec!["JN-LV-160".into(), "JN-3ZERO".into()],
+        }
+    }
+
+    #[test]
+    fn a_sound_draft_passes_and_duplicates_are_named() {
+        assert_eq!(check_draft(&low_voltage_draft(), Voltage::V380), Ok(()));
+        let mut d = low_voltage_draft();
+        d.programs.push(wit::Program::ThreeZero);
+        assert_eq!(
+            check_draft(&d, Voltage::V380),
+            Err("program three_zero listed twice".into())
+        );
+        let mut d = low_voltage_draft();
+        d.steps.push(step("reply_plan", 1));
+        assert_eq!(check_draft(&d, Voltage::V380), Ok(()));
+        d.steps.push(step("energize", 1));
+        assert_eq!(
+            check_draft(&d, Voltage::V380),
+            Err("step `energize` listed twice".into())
+        );
+        let mut d = low_voltage_draft();
+        d.rules.push("JN-LV-160".into());
+        assert_eq!(
+            check_draft(&d, Voltage::V380),
+            Err("rule `JN-LV-160` cited twice".into())
+        );
     }
 }
