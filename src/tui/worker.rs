@@ -41,6 +41,17 @@ pub struct Worker {
     thread: std::thread::JoinHandle<()>,
 }
 
+/// What the worker opens before it serves: the desk, the policy catalog, and a notice for the
+/// status line (e.g. the active bundle could not be loaded).
+pub struct Opened {
+    pub desk: Arc<Desk>,
+    pub catalog: Option<Arc<dyn PolicyCatalog>>,
+    pub notice: Option<String>,
+}
+
+/// Opens the store (and loads the policy bundle) on the worker thread; an error ends the console.
+pub type Opener = Box<dyn FnOnce() -> Result<Opened, String> + Send>;
+
 impl Worker {
     /// Start the worker thread over `desk`; answers go to `inbox`.
     pub fn spawn(
@@ -49,20 +60,52 @@ impl Worker {
         actor: String,
         inbox: Sender<Action>,
     ) -> Worker {
-        let (tx, rx) = std::sync::mpsc::channel();
-        let latest_list = Arc::new(AtomicU64::new(0));
-        let mut state = WorkerState {
+        let opened = Opened {
             desk,
             catalog,
-            actor,
-            inbox,
-            latest_list: latest_list.clone(),
-            search: None,
-            bundle_rows: None,
+            notice: None,
         };
+        Self::start(Box::new(move || Ok(opened)), false, actor, inbox)
+    }
+
+    /// Start the worker thread and open the desk on it, so the console draws while the store
+    /// opens. It answers [`Action::Opened`] (or [`Action::OpenFailed`], then stops) before any
+    /// request; requests sent meanwhile wait in the queue.
+    pub fn spawn_opening(open: Opener, actor: String, inbox: Sender<Action>) -> Worker {
+        Self::start(open, true, actor, inbox)
+    }
+
+    fn start(open: Opener, announce: bool, actor: String, inbox: Sender<Action>) -> Worker {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let latest_list = Arc::new(AtomicU64::new(0));
+        let latest = latest_list.clone();
         let thread = std::thread::Builder::new()
             .name("powerdesk-worker".into())
-            .spawn(move || state.serve(rx))
+            .spawn(move || {
+                let opened = match open() {
+                    Ok(o) => o,
+                    Err(e) => {
+                        let _ = inbox.send(Action::OpenFailed(e));
+                        return;
+                    }
+                };
+                if announce {
+                    let notice = opened.notice.clone();
+                    if inbox.send(Action::Opened { notice }).is_err() {
+                        return;
+                    }
+                }
+                let mut state = WorkerState {
+                    desk: opened.desk,
+                    catalog: opened.catalog,
+                    actor,
+                    inbox,
+                    latest_list: latest,
+                    search: None,
+                    bundle_rows: None,
+                };
+                state.serve(rx)
+            })
             .expect("spawning the worker thread");
         Worker {
             tx,
