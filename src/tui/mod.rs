@@ -196,8 +196,8 @@ pub fn restore_terminal() {
     );
 }
 
-/// How the console opens the store: a cache small enough that the console stays within its
-/// memory budget on a 1M-application store (sled's page table comes on top of it).
+/// How the console opens the store: an eighth of the command line's page cache (the console
+/// reads a page at a time; sled's in-memory page table of the whole store comes on top).
 pub const STORE_OPTIONS: crate::store::StoreOptions = crate::store::StoreOptions {
     cache_bytes: 32 * 1024 * 1024,
 };
