@@ -129,6 +129,11 @@ fn rss_session(dir: &Path) {
         &["t", "end", "t"],
     );
     step(&mut session, "overdue only, End, off", &["!", "end", "!"]);
+    step(
+        &mut session,
+        "search \"1\" (matches nearly all), End, clear",
+        &["/", "1", "enter", "end", "x"],
+    );
     step(&mut session, "dashboard (metrics over the store)", &["3"]);
     step(&mut session, "back to the listing, 50 x PgDn", &["1"]);
     for _ in 0..50 {
