@@ -300,7 +300,10 @@ impl WorkerState {
                     .map_err(|e| e.to_string());
                 Action::Written { id, result }
             }
-            Request::Metrics { today } => match self.metrics(today) {
+            Request::Metrics { today } => match self.metrics(today).inspect(|_| {
+                // A scan of the whole store leaves freed node buffers behind: give them back.
+                super::release_freed_memory();
+            }) {
                 Ok(m) => Action::MetricsReady(Box::new(m)),
                 Err(e) => Action::Failed(e),
             },
@@ -336,6 +339,10 @@ impl WorkerState {
         today: NaiveDate,
     ) -> Result<Option<(usize, Vec<ListRow>, u64)>, String> {
         let Some(needle) = fuzzy else {
+            // The search was cleared: its ids (up to the whole store) are not kept.
+            if self.search.take().is_some() {
+                super::release_freed_memory();
+            }
             let page = self.desk.list(&query).map_err(|e| e.to_string())?;
             let offset = query.offset;
             return Ok(Some((offset, self.rows(page.items, today), page.total)));
@@ -353,6 +360,8 @@ impl WorkerState {
                 return Ok(None);
             };
             self.search = Some(SearchCache { key, ids });
+            // A scan of the whole store leaves freed node buffers behind: give them back.
+            super::release_freed_memory();
         }
         let ids = &self.search.as_ref().expect("cache just filled").ids;
         let total = ids.len() as u64;
@@ -424,7 +433,9 @@ impl WorkerState {
                 hits.sort_by(|a, b| (a.1.is_none(), a.1, &a.2).cmp(&(b.1.is_none(), b.1, &b.2)))
             }
         }
-        Ok(Some(hits.into_iter().map(|h| h.2).collect()))
+        let mut ids: Vec<AppId> = hits.into_iter().map(|h| h.2).collect();
+        ids.shrink_to_fit();
+        Ok(Some(ids))
     }
 
     fn detail(&self, id: &AppId, today: NaiveDate) -> Result<DetailData, String> {
