@@ -1,9 +1,14 @@
-//! Console benchmarks on a large store: start to first frame with data, frame time per
-//! navigation key and per filter keystroke (update + draw, as the run loop does between frames).
+//! Console benchmarks on a large store: start to first frame (the worker opens the store as the
+//! binary does) and to the first frame with data, frame time per navigation key and per filter
+//! keystroke (update + draw, as the run loop does between frames).
 //!
 //! Run on the store named by POWERDESK_BENCH_STORE (make one with
 //! `powerdesk demo --store DIR --count 1000000`); without it a 20,000-application store is
 //! built in a temporary directory first.
+//!
+//! With POWERDESK_BENCH_RSS=1 it runs no benchmark but one scripted session in this fresh
+//! process (start, page through the listing, End, filters, dashboard) and prints the resident
+//! memory (VmRSS) after each step and the peak (VmHWM) at the end, from /proc/self/status.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -42,24 +47,35 @@ fn store_dir() -> (Option<tempfile::TempDir>, PathBuf) {
     }
 }
 
-/// Open the desk, start the worker, build the state, wait for the first page, draw it.
-fn start(dir: &Path) -> (Session<TestBackend>, Worker) {
-    let desk = desk_at(dir);
+/// What the binary does before its first frame: start the worker that opens the store (with
+/// the console's cache, the calendar and the active bundle, as `powerdesk` does), build the
+/// state, draw.
+fn first_frame(dir: &Path) -> (Session<TestBackend>, Worker) {
+    let open = powerdesk::cli::console_opener(dir.to_path_buf(), "policies".into(), Arc::default());
     let (tx, rx) = std::sync::mpsc::channel();
-    let worker = Worker::spawn(desk, None, "bench".into(), tx);
+    let worker = Worker::spawn_opening(open, "bench".into(), tx);
     let config = Config {
         lang: Lang::Zh,
         keymap: Keymap::default(),
         policies: "policies".into(),
     };
-    let app = App::new(&config, powerdesk::service::now(), (120, 40));
+    let mut app = App::new(&config, powerdesk::service::now(), (120, 40));
+    app.opening_store();
     let mut session = Session::new(
         Terminal::new(TestBackend::new(120, 40)).unwrap(),
         app,
         rx,
         worker.outbox(),
     );
-    assert!(session.settle(Duration::from_secs(60)));
+    session.draw().unwrap();
+    (session, worker)
+}
+
+/// The first frame, then wait for the first page and draw it.
+fn start(dir: &Path) -> (Session<TestBackend>, Worker) {
+    let (mut session, worker) = first_frame(dir);
+    assert!(session.settle(Duration::from_secs(120)));
+    assert!(!session.app.opening && session.app.fatal.is_none());
     session.draw().unwrap();
     (session, worker)
 }
@@ -68,8 +84,77 @@ fn key(s: &str) -> Action {
     Action::Key(Key::parse(s).unwrap().to_event())
 }
 
+/// "VmRSS: 123 kB" and "VmHWM: ..." of this process, in MB.
+fn memory() -> (f64, f64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .map_or(f64::NAN, |kb| kb / 1024.0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// The scripted session of POWERDESK_BENCH_RSS: resident memory after each step.
+fn rss_session(dir: &Path) {
+    let (mut session, worker) = start(dir);
+    let step = |session: &mut Session<TestBackend>, what: &str, keys: &[&str]| {
+        for k in keys {
+            session.dispatch(key(k));
+            assert!(session.settle(Duration::from_secs(600)));
+        }
+        session.draw().unwrap();
+        let (rss, hwm) = memory();
+        println!("{what:<44} VmRSS {rss:7.1} MB   VmHWM {hwm:7.1} MB");
+    };
+    println!(
+        "{} applications in {}",
+        session.app.list.total,
+        dir.display()
+    );
+    step(&mut session, "first data frame", &[]);
+    step(&mut session, "50 x PgDn", &["pagedown"; 50]);
+    step(&mut session, "End (last page)", &["end"]);
+    step(&mut session, "Home", &["g"]);
+    step(
+        &mut session,
+        "state filter x3, then off",
+        &["s", "s", "s", "x"],
+    );
+    step(
+        &mut session,
+        "sort by deadline, End, sort back",
+        &["t", "end", "t"],
+    );
+    step(&mut session, "overdue only, End, off", &["!", "end", "!"]);
+    step(
+        &mut session,
+        "search \"1\" (matches nearly all), End, clear",
+        &["/", "1", "enter", "end", "x"],
+    );
+    step(&mut session, "dashboard (metrics over the store)", &["3"]);
+    step(&mut session, "back to the listing, 50 x PgDn", &["1"]);
+    for _ in 0..50 {
+        session.dispatch(key("pagedown"));
+    }
+    assert!(session.settle(Duration::from_secs(600)));
+    let (rss, hwm) = memory();
+    println!(
+        "{:<44} VmRSS {rss:7.1} MB   VmHWM {hwm:7.1} MB",
+        "end of session"
+    );
+    drop(session);
+    worker.join();
+}
+
 fn console(c: &mut Criterion) {
     let (_keep, dir) = store_dir();
+    if std::env::var_os("POWERDESK_BENCH_RSS").is_some() {
+        rss_session(&dir);
+        return;
+    }
     {
         let (session, worker) = start(&dir);
         eprintln!(
@@ -82,31 +167,15 @@ fn console(c: &mut Criterion) {
     }
     let mut group = c.benchmark_group("tui");
     group.sample_size(10);
-    // What the binary does before its first frame: open the store and the calendar, start the
-    // worker, build the state, draw (the listing shows "loading" until the first page arrives).
+    // What the binary does before its first frame (the store opens on the worker meanwhile).
     group.bench_function("start_to_first_frame", |b| {
         b.iter_custom(|iters| {
             let mut total = Duration::ZERO;
             for _ in 0..iters {
                 let t0 = std::time::Instant::now();
-                let desk = desk_at(&dir);
-                let (tx, rx) = std::sync::mpsc::channel();
-                let worker = Worker::spawn(desk, None, "bench".into(), tx);
-                let config = Config {
-                    lang: Lang::Zh,
-                    keymap: Keymap::default(),
-                    policies: "policies".into(),
-                };
-                let app = App::new(&config, powerdesk::service::now(), (120, 40));
-                let mut session = Session::new(
-                    Terminal::new(TestBackend::new(120, 40)).unwrap(),
-                    app,
-                    rx,
-                    worker.outbox(),
-                );
-                session.draw().unwrap();
+                let (mut session, worker) = first_frame(&dir);
                 total += t0.elapsed();
-                assert!(session.settle(Duration::from_secs(60)));
+                assert!(session.settle(Duration::from_secs(120)));
                 drop(session);
                 worker.join();
             }

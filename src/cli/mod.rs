@@ -264,21 +264,53 @@ fn open_demo_desk(dir: &Path, policy: Option<PathBuf>) -> Result<Arc<Desk>> {
     Ok(Arc::new(desk))
 }
 
+/// What the console's worker runs first: open the store (with the console's smaller cache), the
+/// calendar and the active policy bundle. A broken active bundle does not keep the console shut:
+/// it says so on the status line. A failure is also left in `failure`, to be returned as is.
+pub fn console_opener(
+    dir: PathBuf,
+    policies: PathBuf,
+    failure: Arc<std::sync::Mutex<Option<anyhow::Error>>>,
+) -> crate::tui::worker::Opener {
+    Box::new(move || {
+        let open = || -> Result<crate::tui::worker::Opened> {
+            let store = SledStore::open_with(&dir, crate::tui::STORE_OPTIONS)?;
+            crate::tui::release_freed_memory();
+            let desk = Arc::new(Desk::new(Arc::new(store), Arc::new(bundled_calendar()?)));
+            let host = crate::policy::host::PolicyHost::new(Default::default());
+            let notice = match crate::policy::active::load_active(desk.repository().as_ref(), &host)
+            {
+                Ok(active) => active.map(|b| desk.set_decider(Some(b))).and(None),
+                Err(e) => Some(e.to_string()),
+            };
+            let catalog = crate::tui::catalog::BundleCatalog::new(&policies, host, desk.clone());
+            Ok(crate::tui::worker::Opened {
+                desk,
+                catalog: Some(Arc::new(catalog)),
+                notice,
+            })
+        };
+        open().map_err(|e| {
+            let message = e.to_string();
+            *failure.lock().unwrap_or_else(|e| e.into_inner()) = Some(e);
+            message
+        })
+    })
+}
+
 /// Run one parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
     let Some(command) = cli.command else {
         let config = crate::tui::config::Config::load(cli.config.as_deref(), cli.lang.as_deref())?;
-        let desk = open_desk(&store_dir(cli.store.as_deref())?)?;
-        let host = crate::policy::host::PolicyHost::new(Default::default());
-        // A broken active bundle does not keep the console shut: it says so on the status line.
-        let startup_error =
-            match crate::policy::active::load_active(desk.repository().as_ref(), &host) {
-                Ok(active) => active.map(|b| desk.set_decider(Some(b))).and(None),
-                Err(e) => Some(e.to_string()),
-            };
-        let catalog = crate::tui::catalog::BundleCatalog::new(&config.policies, host, desk.clone());
-        return crate::tui::run_console(desk, Some(Arc::new(catalog)), config, startup_error)
-            .context("the console");
+        let dir = store_dir(cli.store.as_deref())?;
+        // The store is opened on the console's worker: the first frame does not wait for it.
+        let failure: Arc<std::sync::Mutex<Option<anyhow::Error>>> = Default::default();
+        let open = console_opener(dir, config.policies.clone(), failure.clone());
+        let result = crate::tui::run_console(open, config);
+        if let Some(e) = failure.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            return Err(e);
+        }
+        return result.context("the console");
     };
     let dir = store_dir(cli.store.as_deref())?;
     match command {

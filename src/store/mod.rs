@@ -40,6 +40,21 @@ const FIRST_INDEX: usize = 5;
 const LOCK_FILE: &str = "powerdesk.lock";
 const DB_DIR: &str = "db";
 
+/// How a store is opened; `Default` is what `SledStore::open` uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreOptions {
+    /// Bytes of decoded pages sled may keep cached (its page table of locations comes on top).
+    pub cache_bytes: u64,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            cache_bytes: 256 * 1024 * 1024,
+        }
+    }
+}
+
 /// 数据库: a powerdesk store directory, opened exclusively by one process.
 pub struct SledStore {
     dir: PathBuf,
@@ -75,6 +90,11 @@ impl SledStore {
     /// written by a newer schema gives `NewerSchema`. An import interrupted by a crash is rolled
     /// back here.
     pub fn open(dir: &Path) -> Result<SledStore, StoreError> {
+        Self::open_with(dir, StoreOptions::default())
+    }
+
+    /// [`SledStore::open`] with `options` (e.g. a smaller cache for the console).
+    pub fn open_with(dir: &Path, options: StoreOptions) -> Result<SledStore, StoreError> {
         std::fs::create_dir_all(dir).map_err(|e| io(&format!("creating {}", dir.display()), e))?;
         let lock = OpenOptions::new()
             .create(true)
@@ -91,7 +111,7 @@ impl SledStore {
         }
         let db = sled::Config::new()
             .path(dir.join(DB_DIR))
-            .cache_capacity(256 * 1024 * 1024)
+            .cache_capacity(options.cache_bytes)
             .open()
             .map_err(|e| io(&format!("opening the store in {}", dir.display()), e))?;
         let mut names = vec!["apps", "events", "app_events", "settings", "meta"];

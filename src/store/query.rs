@@ -79,6 +79,12 @@ impl SledStore {
             _ => None,
         };
 
+        // A page in the second half of a listing whose total is known is found walking from the
+        // end, so the last pages cost as little as the first.
+        let backwards = known_total
+            .filter(|&total| q.offset as u64 > total / 2)
+            .map(|total| total as usize);
+
         let mut page = Page::default();
         let mut matched: u64 = 0;
         let mut visit = |id: AppId, app: Option<Application>| -> Result<bool, StoreError> {
@@ -104,34 +110,37 @@ impl SledStore {
                     app = Some(a);
                 }
             }
-            let position = matched as usize;
+            let position = match backwards {
+                Some(total) => match total.checked_sub(matched as usize + 1) {
+                    Some(p) => p,
+                    None => return Ok(false),
+                },
+                None => matched as usize,
+            };
             matched += 1;
-            if position >= q.offset && page.items.len() < limit {
+            if position >= q.offset && position - q.offset < limit {
                 page.items.push(match app {
                     Some(a) => a,
                     None => self.must_read(&id)?,
                 });
             }
-            Ok(!(known_total.is_some() && page.items.len() >= limit))
+            Ok(match backwards {
+                Some(_) => position > q.offset,
+                None => !(known_total.is_some() && page.items.len() >= limit),
+            })
         };
 
-        match &driver {
-            Driver::Equal(ix, v) => {
-                for entry in self.index_tree(*ix).scan_prefix(index_prefix(v)) {
-                    let (key, _) = entry.map_err(|e| io("reading an index", e))?;
-                    if !visit(id_of_index_key(&key)?, None)? {
-                        break;
-                    }
-                }
-            }
-            Driver::Name(prefix) => {
-                for entry in self.index_tree(Index::Name).scan_prefix(prefix.as_bytes()) {
-                    let (key, _) = entry.map_err(|e| io("reading an index", e))?;
-                    if !visit(id_of_index_key(&key)?, None)? {
-                        break;
-                    }
-                }
-            }
+        let (iter, keys_are_ids, what) = match &driver {
+            Driver::Equal(ix, v) => (
+                self.index_tree(*ix).scan_prefix(index_prefix(v)),
+                false,
+                "reading an index",
+            ),
+            Driver::Name(prefix) => (
+                self.index_tree(Index::Name).scan_prefix(prefix.as_bytes()),
+                false,
+                "reading an index",
+            ),
             Driver::Deadline(before) => {
                 let tree = self.index_tree(Index::Deadline);
                 // Dates sort before NO_DEADLINE, so "overdue" is the range below the date's prefix.
@@ -139,22 +148,28 @@ impl SledStore {
                     Some(date) => tree.range(..index_prefix(&date.to_string())),
                     None => tree.range::<&[u8], _>(..),
                 };
-                for entry in iter {
-                    let (key, _) = entry.map_err(|e| io("reading an index", e))?;
-                    if !visit(id_of_index_key(&key)?, None)? {
-                        break;
-                    }
-                }
+                (iter, false, "reading an index")
             }
-            Driver::All => {
-                for entry in self.trees[APPS].iter() {
-                    let (key, _) = entry.map_err(|e| io("scanning applications", e))?;
-                    let id = AppId(String::from_utf8_lossy(&key).into_owned());
-                    if !visit(id, None)? {
-                        break;
-                    }
-                }
+            Driver::All => (self.trees[APPS].iter(), true, "scanning applications"),
+        };
+        let iter: Box<dyn Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>> = match backwards
+        {
+            Some(_) => Box::new(iter.rev()),
+            None => Box::new(iter),
+        };
+        for entry in iter {
+            let (key, _) = entry.map_err(|e| io(what, e))?;
+            let id = if keys_are_ids {
+                AppId(String::from_utf8_lossy(&key).into_owned())
+            } else {
+                id_of_index_key(&key)?
+            };
+            if !visit(id, None)? {
+                break;
             }
+        }
+        if backwards.is_some() {
+            page.items.reverse();
         }
         page.total = known_total.unwrap_or(matched);
         Ok(page)

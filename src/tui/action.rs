@@ -172,6 +172,22 @@ pub enum Request {
     },
 }
 
+impl Request {
+    /// Whether it changes the store (it must not be lost when the console quits).
+    pub fn writes(&self) -> bool {
+        matches!(
+            self,
+            Request::Submit { .. }
+                | Request::Advance { .. }
+                | Request::Cancel { .. }
+                | Request::Note { .. }
+                | Request::Energize { .. }
+                | Request::SideFlow { .. }
+                | Request::PolicyActivate { .. }
+        )
+    }
+}
+
 /// Anything that changes the console's state.
 #[derive(Debug, Clone)]
 pub enum Action {
@@ -210,6 +226,12 @@ pub enum Action {
     },
     /// A request failed; the message names what and why.
     Failed(String),
+    /// The worker opened the store; `notice` goes to the status line (e.g. a broken bundle).
+    Opened {
+        notice: Option<String>,
+    },
+    /// The store could not be opened: the console ends with this message.
+    OpenFailed(String),
 }
 
 /// What `update` asks the run loop to do.

@@ -185,6 +185,7 @@ messages! {
     Diff => "切换影响", "What would change";
     Working => "处理中", "working";
     Ready => "就绪", "ready";
+    OpeningStore => "正在打开数据库…", "opening the store…";
     Errors => "错误", "errors";
     Valid => "校验通过", "valid";
     Reason => "原因", "Reason";

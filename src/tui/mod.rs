@@ -106,6 +106,11 @@ impl<B: Backend> Session<B> {
         true
     }
 
+    /// Send no more requests (the worker's queue can then run out and the worker end).
+    pub fn close_outbox(&mut self) {
+        self.outbox = Box::new(|_| {});
+    }
+
     /// Run until quit: wait for an action, apply it and everything queued behind it, draw.
     pub fn run(&mut self) -> io::Result<()> {
         self.draw()?;
@@ -191,6 +196,22 @@ pub fn restore_terminal() {
     );
 }
 
+/// How the console opens the store: an eighth of the command line's page cache (the console
+/// reads a page at a time; sled's in-memory page table of the whole store comes on top).
+pub const STORE_OPTIONS: crate::store::StoreOptions = crate::store::StoreOptions {
+    cache_bytes: 32 * 1024 * 1024,
+};
+
+/// Give the heap memory freed after opening the store (sled's recovery buffers) back to the
+/// system, so it does not stay resident for the life of the console.
+pub fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free heap pages to the kernel; it touches no live memory.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 /// The operator who acts: `$USER`, or the desk's default actor.
 pub fn operator() -> String {
     std::env::var("USER")
@@ -199,27 +220,33 @@ pub fn operator() -> String {
         .unwrap_or_else(|| crate::service::DEFAULT_ACTOR.to_string())
 }
 
-/// Open the console on the real terminal over `desk` until the operator quits. The terminal is
-/// restored on return, on error and on panic.
-pub fn run_console(
-    desk: std::sync::Arc<crate::service::Desk>,
-    catalog: Option<std::sync::Arc<dyn worker::PolicyCatalog>>,
-    config: config::Config,
-    startup_error: Option<String>,
-) -> io::Result<()> {
+/// Open the console on the real terminal until the operator quits: it draws at once while the
+/// worker opens the store with `open` (listing and status line say so until it is open). A store
+/// that cannot be opened ends the console with its error. The terminal is restored on return, on
+/// error and on panic.
+pub fn run_console(open: worker::Opener, config: config::Config) -> io::Result<()> {
     let (tx, rx) = std::sync::mpsc::channel();
-    let worker = worker::Worker::spawn(desk, catalog, operator(), tx.clone());
+    let worker = worker::Worker::spawn_opening(open, operator(), tx.clone());
     let guard = TerminalGuard::enter()?;
     let terminal = Terminal::new(ratatui::backend::CrosstermBackend::new(io::stdout()))?;
     let size = terminal.size()?;
     let mut app = App::new(&config, crate::service::now(), (size.width, size.height));
-    if let Some(e) = startup_error {
-        app.status = e;
-        app.status_is_error = true;
-    }
+    app.opening_store();
     spawn_input(tx);
     let mut session = Session::new(terminal, app, rx, worker.outbox());
     let result = session.run();
+    if session.app.writes_pending > 0 {
+        // Writes still queued (e.g. typed while the store was opening) are carried out before
+        // the process ends; their answers go to the session's inbox, kept until then.
+        session.close_outbox();
+        worker.join();
+    }
+    let fatal = session.app.fatal.take();
+    drop(session);
     drop(guard);
-    result
+    result?;
+    match fatal {
+        Some(e) => Err(io::Error::other(e)),
+        None => Ok(()),
+    }
 }

@@ -41,6 +41,17 @@ pub struct Worker {
     thread: std::thread::JoinHandle<()>,
 }
 
+/// What the worker opens before it serves: the desk, the policy catalog, and a notice for the
+/// status line (e.g. the active bundle could not be loaded).
+pub struct Opened {
+    pub desk: Arc<Desk>,
+    pub catalog: Option<Arc<dyn PolicyCatalog>>,
+    pub notice: Option<String>,
+}
+
+/// Opens the store (and loads the policy bundle) on the worker thread; an error ends the console.
+pub type Opener = Box<dyn FnOnce() -> Result<Opened, String> + Send>;
+
 impl Worker {
     /// Start the worker thread over `desk`; answers go to `inbox`.
     pub fn spawn(
@@ -49,20 +60,52 @@ impl Worker {
         actor: String,
         inbox: Sender<Action>,
     ) -> Worker {
-        let (tx, rx) = std::sync::mpsc::channel();
-        let latest_list = Arc::new(AtomicU64::new(0));
-        let mut state = WorkerState {
+        let opened = Opened {
             desk,
             catalog,
-            actor,
-            inbox,
-            latest_list: latest_list.clone(),
-            search: None,
-            bundle_rows: None,
+            notice: None,
         };
+        Self::start(Box::new(move || Ok(opened)), false, actor, inbox)
+    }
+
+    /// Start the worker thread and open the desk on it, so the console draws while the store
+    /// opens. It answers [`Action::Opened`] (or [`Action::OpenFailed`], then stops) before any
+    /// request; requests sent meanwhile wait in the queue.
+    pub fn spawn_opening(open: Opener, actor: String, inbox: Sender<Action>) -> Worker {
+        Self::start(open, true, actor, inbox)
+    }
+
+    fn start(open: Opener, announce: bool, actor: String, inbox: Sender<Action>) -> Worker {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let latest_list = Arc::new(AtomicU64::new(0));
+        let latest = latest_list.clone();
         let thread = std::thread::Builder::new()
             .name("powerdesk-worker".into())
-            .spawn(move || state.serve(rx))
+            .spawn(move || {
+                let opened = match open() {
+                    Ok(o) => o,
+                    Err(e) => {
+                        let _ = inbox.send(Action::OpenFailed(e));
+                        return;
+                    }
+                };
+                if announce {
+                    let notice = opened.notice.clone();
+                    if inbox.send(Action::Opened { notice }).is_err() {
+                        return;
+                    }
+                }
+                let mut state = WorkerState {
+                    desk: opened.desk,
+                    catalog: opened.catalog,
+                    actor,
+                    inbox,
+                    latest_list: latest,
+                    search: None,
+                    bundle_rows: None,
+                };
+                state.serve(rx)
+            })
             .expect("spawning the worker thread");
         Worker {
             tx,
@@ -257,7 +300,10 @@ impl WorkerState {
                     .map_err(|e| e.to_string());
                 Action::Written { id, result }
             }
-            Request::Metrics { today } => match self.metrics(today) {
+            Request::Metrics { today } => match self.metrics(today).inspect(|_| {
+                // A scan of the whole store leaves freed node buffers behind: give them back.
+                super::release_freed_memory();
+            }) {
                 Ok(m) => Action::MetricsReady(Box::new(m)),
                 Err(e) => Action::Failed(e),
             },
@@ -293,6 +339,10 @@ impl WorkerState {
         today: NaiveDate,
     ) -> Result<Option<(usize, Vec<ListRow>, u64)>, String> {
         let Some(needle) = fuzzy else {
+            // The search was cleared: its ids (up to the whole store) are not kept.
+            if self.search.take().is_some() {
+                super::release_freed_memory();
+            }
             let page = self.desk.list(&query).map_err(|e| e.to_string())?;
             let offset = query.offset;
             return Ok(Some((offset, self.rows(page.items, today), page.total)));
@@ -310,6 +360,8 @@ impl WorkerState {
                 return Ok(None);
             };
             self.search = Some(SearchCache { key, ids });
+            // A scan of the whole store leaves freed node buffers behind: give them back.
+            super::release_freed_memory();
         }
         let ids = &self.search.as_ref().expect("cache just filled").ids;
         let total = ids.len() as u64;
@@ -381,7 +433,9 @@ impl WorkerState {
                 hits.sort_by(|a, b| (a.1.is_none(), a.1, &a.2).cmp(&(b.1.is_none(), b.1, &b.2)))
             }
         }
-        Ok(Some(hits.into_iter().map(|h| h.2).collect()))
+        let mut ids: Vec<AppId> = hits.into_iter().map(|h| h.2).collect();
+        ids.shrink_to_fit();
+        Ok(Some(ids))
     }
 
     fn detail(&self, id: &AppId, today: NaiveDate) -> Result<DetailData, String> {

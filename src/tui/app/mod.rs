@@ -187,6 +187,12 @@ pub struct App {
     pub status_is_error: bool,
     /// Requests sent and not yet answered.
     pub pending: usize,
+    /// Of those, the ones that change the store.
+    pub writes_pending: usize,
+    /// The worker is still opening the store (the first frames show no data yet).
+    pub opening: bool,
+    /// Why the store could not be opened; the console has quit.
+    pub fatal: Option<String>,
     pub progress: Option<(String, u64, u64)>,
 }
 
@@ -216,8 +222,17 @@ impl App {
             status: Msg::Ready.text(config.lang).to_string(),
             status_is_error: false,
             pending: 0,
+            writes_pending: 0,
+            opening: false,
+            fatal: None,
             progress: None,
         }
+    }
+
+    /// The store is being opened by the worker: say so until [`Action::Opened`] arrives.
+    pub fn opening_store(&mut self) {
+        self.opening = true;
+        self.info(self.t(Msg::OpeningStore));
     }
 
     pub fn t(&self, m: Msg) -> &'static str {
@@ -231,6 +246,9 @@ impl App {
 
     fn send(&mut self, r: Request) -> Effect {
         self.pending += 1;
+        if r.writes() {
+            self.writes_pending += 1;
+        }
         Effect::Send(r)
     }
 
@@ -242,6 +260,11 @@ impl App {
     fn error(&mut self, s: impl Into<String>) {
         self.status = s.into();
         self.status_is_error = true;
+    }
+
+    /// A write request was answered (its answer also counts in [`App::answered`]).
+    fn wrote(&mut self) {
+        self.writes_pending = self.writes_pending.saturating_sub(1);
     }
 
     fn answered(&mut self) {
@@ -297,6 +320,7 @@ impl App {
             }
             Action::Submitted(result) => {
                 self.answered();
+                self.wrote();
                 match result {
                     Ok(app) => {
                         self.info(format!("{} {}", self.t(Msg::Valid), app.id));
@@ -320,6 +344,7 @@ impl App {
             }
             Action::Written { id, result } => {
                 self.answered();
+                self.wrote();
                 match result {
                     Ok(m) => self.info(m),
                     Err(e) => self.error(e),
@@ -375,6 +400,7 @@ impl App {
             }
             Action::Activated(result) => {
                 self.answered();
+                self.wrote();
                 match result {
                     Ok(m) => self.info(m),
                     Err(e) => self.error(e),
@@ -391,6 +417,23 @@ impl App {
                 self.list.requested = None;
                 self.error(e);
                 Vec::new()
+            }
+            Action::Opened { notice } => {
+                self.opening = false;
+                match notice {
+                    Some(e) => self.error(e),
+                    None if self.status == self.t(Msg::OpeningStore) => {
+                        self.info(self.t(Msg::Ready))
+                    }
+                    None => {}
+                }
+                Vec::new()
+            }
+            Action::OpenFailed(e) => {
+                self.opening = false;
+                self.error(e.clone());
+                self.fatal = Some(e);
+                vec![Effect::Quit]
             }
         }
     }

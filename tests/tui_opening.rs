@@ -1,0 +1,256 @@
+//! The console draws before the store is open: the worker opens it (as the binary does), keys
+//! typed meanwhile are kept and carried out once it is open, and a store that cannot be opened
+//! ends the console with its error instead of a panic.
+
+mod tui_support;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::Receiver;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use powerdesk::domain::ports::StoreError;
+use powerdesk::domain::validation::id_card_with_check;
+use powerdesk::service::demo;
+use powerdesk::store::SledStore;
+use powerdesk::tui::app::Screen;
+use powerdesk::tui::config::Config;
+use powerdesk::tui::i18n::Lang;
+use powerdesk::tui::keymap::{Key, Keymap};
+use powerdesk::tui::worker::{Opener, Worker};
+use powerdesk::tui::{Action, App, Session};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use tui_support::{open_desk, screen_text, test_now};
+
+type Failure = Arc<Mutex<Option<anyhow::Error>>>;
+
+/// A store with `n` demo applications, closed again.
+fn demo_store(n: usize) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("store");
+    let desk = open_desk(&dir);
+    demo::generate(&desk, n, 20210825).unwrap();
+    drop(desk);
+    (tmp, dir)
+}
+
+/// sled lets go of its own lock on a closed store a moment after the close (its I/O threads end
+/// on their own): retry while that is all that stands in the way.
+fn retry_while_sled_closes<T, E: ToString>(mut f: impl FnMut() -> Result<T, E>) -> Result<T, E> {
+    let end = Instant::now() + Duration::from_secs(10);
+    loop {
+        match f() {
+            Err(e) if e.to_string().contains("could not acquire lock") && Instant::now() < end => {
+                std::thread::sleep(Duration::from_millis(20))
+            }
+            other => return other,
+        }
+    }
+}
+
+/// The binary's opener, held back until `gate` gives the word.
+fn gated_opener(dir: &Path, gate: Receiver<()>, failure: Failure) -> Opener {
+    let dir = dir.to_path_buf();
+    Box::new(move || {
+        let _ = gate.recv();
+        retry_while_sled_closes(|| {
+            failure.lock().unwrap().take();
+            powerdesk::cli::console_opener(dir.clone(), "policies".into(), failure.clone())()
+        })
+    })
+}
+
+fn console(open: Opener) -> (Session<TestBackend>, Worker) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let worker = Worker::spawn_opening(open, "测试员".into(), tx);
+    let config = Config {
+        lang: Lang::Zh,
+        keymap: Keymap::default(),
+        policies: "policies".into(),
+    };
+    let mut app = App::new(&config, test_now(), (120, 40));
+    app.opening_store();
+    let session = Session::new(
+        Terminal::new(TestBackend::new(120, 40)).unwrap(),
+        app,
+        rx,
+        worker.outbox(),
+    );
+    (session, worker)
+}
+
+fn screen(s: &mut Session<TestBackend>) -> String {
+    s.draw().unwrap();
+    screen_text(s.terminal.backend().buffer())
+}
+
+fn press(s: &mut Session<TestBackend>, keys: &str) {
+    for k in keys.split_whitespace() {
+        let key = Key::parse(k).unwrap_or_else(|e| panic!("{e}"));
+        s.dispatch(Action::Key(key.to_event()));
+        s.pump();
+        s.draw().unwrap();
+    }
+}
+
+fn type_text(s: &mut Session<TestBackend>, text: &str) {
+    for c in text.chars() {
+        s.dispatch(Action::Key(crossterm::event::KeyEvent::new(
+            crossterm::event::KeyCode::Char(c),
+            crossterm::event::KeyModifiers::NONE,
+        )));
+        s.draw().unwrap();
+    }
+}
+
+#[test]
+fn the_first_frame_comes_before_the_store_is_open_and_keys_typed_meanwhile_are_kept() {
+    let (_tmp, dir) = demo_store(40);
+    let (gate, gate_rx) = std::sync::mpsc::channel();
+    let failure = Failure::default();
+    let (mut s, worker) = console(gated_opener(&dir, gate_rx, failure.clone()));
+
+    // The real console, saying what it waits for, while the store is still closed.
+    let first = screen(&mut s);
+    assert!(s.app.opening);
+    assert!(first.contains("申请列表"), "{first}");
+    assert!(first.contains("正在打开数据库"), "{first}");
+    assert!(first.contains("加载中"), "{first}");
+
+    // Keys while opening: a state filter, then a whole new application, submitted.
+    press(&mut s, "s");
+    let filtered = s.app.list.status;
+    assert!(filtered.is_some());
+    press(&mut s, "n");
+    type_text(&mut s, "济宁市任城区张伟");
+    press(&mut s, "tab tab");
+    type_text(&mut s, &id_card_with_check("37081119800101123"));
+    press(&mut s, "tab");
+    type_text(&mut s, "13800000000");
+    press(&mut s, "tab tab");
+    type_text(&mut s, "任城区");
+    press(&mut s, "tab");
+    type_text(&mut s, "济宁市任城区共青团路 18 号");
+    press(&mut s, "tab tab tab tab tab tab tab");
+    type_text(&mut s, "8");
+    press(&mut s, "tab tab tab space");
+    assert!(s.app.form.errors.is_empty(), "{:?}", s.app.form.errors);
+    press(&mut s, "ctrl-s");
+    assert!(s.app.opening, "still opening: nothing was answered yet");
+    assert_eq!(s.app.writes_pending, 1);
+
+    // Open: every queued request is answered, in order.
+    gate.send(()).unwrap();
+    assert!(s.settle(Duration::from_secs(60)));
+    assert!(!s.app.opening && s.app.fatal.is_none());
+    assert!(failure.lock().unwrap().is_none());
+    assert_eq!(s.app.writes_pending, 0);
+    assert_eq!(s.app.screen, Screen::Detail, "{}", s.app.status);
+    let detail = s.app.detail.as_ref().expect("the new application's detail");
+    assert_eq!(detail.app.form.customer.name, "济宁市任城区张伟");
+    assert_eq!(
+        s.app.list.status, filtered,
+        "the filter typed while opening holds"
+    );
+
+    press(&mut s, "esc");
+    assert!(s.settle(Duration::from_secs(60)));
+    let listed = screen(&mut s);
+    assert!(!listed.contains("正在打开数据库"), "{listed}");
+    assert!(s.app.list.loaded);
+    drop(s);
+    worker.join();
+    let store = retry_while_sled_closes(|| SledStore::open(&dir)).unwrap();
+    let page = powerdesk::domain::ports::Repository::query(&store, &Default::default()).unwrap();
+    assert_eq!(page.total, 41);
+}
+
+#[test]
+fn a_store_that_cannot_be_opened_ends_the_console_with_its_error() {
+    let (_tmp, dir) = demo_store(3);
+    let _held = retry_while_sled_closes(|| SledStore::open(&dir)).unwrap();
+    let (gate, gate_rx) = std::sync::mpsc::channel();
+    let failure = Failure::default();
+    let (mut s, worker) = console(gated_opener(&dir, gate_rx, failure.clone()));
+    press(&mut s, "j s");
+    gate.send(()).unwrap();
+    let end = Instant::now() + Duration::from_secs(30);
+    while s.app.fatal.is_none() {
+        assert!(Instant::now() < end, "no answer from the worker");
+        s.pump();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let fatal = s.app.fatal.clone().unwrap();
+    assert!(
+        fatal.contains("in use by another powerdesk process"),
+        "{fatal}"
+    );
+    assert!(s.app.status_is_error);
+    // The console has quit; keys that still arrive do no harm.
+    assert!(!s.dispatch(Action::Key(Key::parse("j").unwrap().to_event())));
+    screen(&mut s);
+    let e = failure.lock().unwrap().take().expect("the error is kept");
+    assert!(matches!(
+        e.downcast_ref::<StoreError>(),
+        Some(StoreError::Locked { .. })
+    ));
+    drop(s);
+    worker.join();
+}
+
+#[test]
+fn the_binary_on_a_locked_store_says_so_and_restores_the_terminal() {
+    use portable_pty::{native_pty_system, CommandBuilder, PtySize};
+    let (_tmp, dir) = demo_store(3);
+    let _held = retry_while_sled_closes(|| SledStore::open(&dir)).unwrap();
+    let pair = native_pty_system()
+        .openpty(PtySize {
+            rows: 24,
+            cols: 100,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_powerdesk"));
+    cmd.arg("--store");
+    cmd.arg(&dir);
+    cmd.args(["--lang", "zh"]);
+    cmd.env("TERM", "xterm-256color");
+    let mut child = pair.slave.spawn_command(cmd).unwrap();
+    drop(pair.slave);
+    let parser = Arc::new(Mutex::new(vt100::Parser::new(
+        std::num::NonZeroU16::new(24).unwrap(),
+        std::num::NonZeroU16::new(100).unwrap(),
+        0,
+    )));
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let sink = parser.clone();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock().unwrap().process(&buf[..n]);
+        }
+    });
+    let end = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        assert!(Instant::now() < end, "the console did not end");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(!status.success());
+    std::thread::sleep(Duration::from_millis(200));
+    let p = parser.lock().unwrap();
+    let text = p.screen().contents();
+    assert!(!p.screen().alternate_screen(), "left the alternate screen");
+    assert!(
+        text.contains("in use by another powerdesk process"),
+        "{text}"
+    );
+}
