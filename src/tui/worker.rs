@@ -18,6 +18,9 @@ use crate::domain::workflow::next_states;
 use crate::domain::{AppId, Application, Decision};
 use crate::service::Desk;
 
+/// Applications decided together by the Policies screen's diff.
+const DIFF_BATCH: usize = 256;
+
 use super::action::{
     Action, BundleRow, DetailData, DiffSummary, ListRow, Metrics, Preview, Request, SideFlowRow,
     TimelineRow,
@@ -619,13 +622,18 @@ impl WorkerState {
             lines: Vec::new(),
         };
         let mut failure = None;
-        self.desk
-            .scan(&mut |app| {
+        // Applications are decided 256 at a time (one sandbox per module per batch).
+        let mut chunk: Vec<Application> = Vec::with_capacity(DIFF_BATCH);
+        let decide_chunk = |chunk: &mut Vec<Application>, summary: &mut DiffSummary| {
+            let mut failure = None;
+            let items: Vec<_> = chunk
+                .iter()
+                .map(|app| (&app.form, app.form.received_at.date_naive()))
+                .collect();
+            let decided = decider.decide_batch(&items);
+            for (app, result) in chunk.iter().zip(decided) {
                 summary.checked += 1;
-                if summary.checked % 5_000 == 0 {
-                    self.progress("diff", summary.checked, 0);
-                }
-                match decider.decide(&app.form, app.form.received_at.date_naive()) {
+                match result {
                     Ok(new) => {
                         if let Some(change) = decision_change(app.decision.as_ref(), &new) {
                             summary.changed += 1;
@@ -633,15 +641,29 @@ impl WorkerState {
                                 summary.lines.push(format!("{}: {change}", app.id));
                             }
                         }
-                        true
                     }
                     Err(e) => {
                         failure = Some(format!("{}: {e}", app.id));
-                        false
+                        break;
                     }
                 }
+            }
+            chunk.clear();
+            self.progress("diff", summary.checked, 0);
+            failure
+        };
+        self.desk
+            .scan(&mut |app| {
+                chunk.push(app);
+                if chunk.len() == DIFF_BATCH {
+                    failure = decide_chunk(&mut chunk, &mut summary);
+                }
+                failure.is_none()
             })
             .map_err(|e| e.to_string())?;
+        if failure.is_none() && !chunk.is_empty() {
+            failure = decide_chunk(&mut chunk, &mut summary);
+        }
         match failure {
             Some(e) => Err(e),
             None => Ok(summary),
