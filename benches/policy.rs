@@ -58,6 +58,29 @@ fn decisions(c: &mut Criterion) {
         })
     });
     g.finish();
+
+    // Where the time of one decision goes, per module call: the fixed cost of a fresh instance,
+    // the bundle's parameters crossing into it, and the cost per evaluation in a batch.
+    let mut g = c.benchmark_group("policy_module_call");
+    let host = PolicyHost::without_cache(SandboxLimits::default());
+    let access = &bundle.modules()[0];
+    let one = [bundle.evaluation(&forms[0], forms[0].received_at.date_naive())];
+    let batch: Vec<_> = forms[..256]
+        .iter()
+        .map(|f| bundle.evaluation(f, f.received_at.date_naive()))
+        .collect();
+    g.bench_function("jn_access_fresh_instance_without_parameters", |b| {
+        // The module refuses at once (a parameter is missing): instance + call + refusal.
+        b.iter(|| host.decide(access, &[], &one).unwrap())
+    });
+    g.bench_function("jn_access_one_evaluation", |b| {
+        b.iter(|| host.decide(access, bundle.params(), &one).unwrap())
+    });
+    g.throughput(Throughput::Elements(batch.len() as u64));
+    g.bench_function("jn_access_256_evaluations", |b| {
+        b.iter(|| host.decide(access, bundle.params(), &batch).unwrap())
+    });
+    g.finish();
 }
 
 fn loads(c: &mut Criterion) {
