@@ -4,7 +4,9 @@
 
 mod tui_support;
 
-use std::io::Read;
+#[path = "tui_support/pty.rs"]
+mod pty;
+
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex};
@@ -20,6 +22,7 @@ use powerdesk::tui::i18n::Lang;
 use powerdesk::tui::keymap::{Key, Keymap};
 use powerdesk::tui::worker::{Opener, Worker};
 use powerdesk::tui::{Action, App, Session};
+use pty::PtyConsole;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use tui_support::{open_desk, screen_text, test_now};
@@ -202,51 +205,21 @@ fn a_store_that_cannot_be_opened_ends_the_console_with_its_error() {
 
 #[test]
 fn the_binary_on_a_locked_store_says_so_and_restores_the_terminal() {
-    use portable_pty::{native_pty_system, CommandBuilder, PtySize};
     let (_tmp, dir) = demo_store(3);
     let _held = retry_while_sled_closes(|| SledStore::open(&dir)).unwrap();
-    let pair = native_pty_system()
-        .openpty(PtySize {
-            rows: 24,
-            cols: 100,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .unwrap();
-    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_powerdesk"));
-    cmd.arg("--store");
-    cmd.arg(&dir);
-    cmd.args(["--lang", "zh"]);
-    cmd.env("TERM", "xterm-256color");
-    let mut child = pair.slave.spawn_command(cmd).unwrap();
-    drop(pair.slave);
-    let parser = Arc::new(Mutex::new(vt100::Parser::new(
-        std::num::NonZeroU16::new(24).unwrap(),
-        std::num::NonZeroU16::new(100).unwrap(),
-        0,
-    )));
-    let mut reader = pair.master.try_clone_reader().unwrap();
-    let sink = parser.clone();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 8192];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            sink.lock().unwrap().process(&buf[..n]);
-        }
-    });
-    let end = Instant::now() + Duration::from_secs(30);
-    let status = loop {
-        if let Some(st) = child.try_wait().unwrap() {
-            break st;
-        }
-        assert!(Instant::now() < end, "the console did not end");
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let mut console = PtyConsole::spawn(
+        &[
+            "--store".as_ref(),
+            dir.as_os_str(),
+            "--lang".as_ref(),
+            "zh".as_ref(),
+        ],
+        24,
+        100,
+    );
+    let status = console.wait_exit(Duration::from_secs(30));
     assert!(!status.success());
-    std::thread::sleep(Duration::from_millis(200));
-    let p = parser.lock().unwrap();
+    let p = console.screen.lock().unwrap();
     let text = p.screen().contents();
     assert!(!p.screen().alternate_screen(), "left the alternate screen");
     assert!(
