@@ -23,9 +23,11 @@
 //! export_rule_module!(Example);
 //! ```
 
+mod blocks;
 mod params;
 mod types;
 
+pub use blocks::connection;
 pub use params::{ParamValue, Params};
 pub use types::*;
 

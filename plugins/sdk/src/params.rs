@@ -214,6 +214,17 @@ impl Params {
         })
     }
 
+    /// A high voltage id (`10kV`, `35kV`, `110kV`, `220kV`).
+    pub fn high_voltage(&self, name: &str) -> Result<Voltage, RuleError> {
+        let s = self.text(name)?;
+        match Voltage::from_id(s) {
+            Some(v) if !v.is_low() => Ok(v),
+            _ => Err(RuleError::BadParameter(format!(
+                "{name}: expected a high voltage (10kV, 35kV, 110kV, 220kV), found {s:?}"
+            ))),
+        }
+    }
+
     /// A list of customer class ids (`resident`, `small_micro`, `enterprise`).
     pub fn classes(&self, name: &str) -> Result<Vec<CustomerClass>, RuleError> {
         self.ids(
@@ -309,6 +320,21 @@ mod tests {
         assert!(
             matches!(&e, RuleError::BadParameter(m) if m.starts_with("lv_max_kw: expected a string")),
             "{e}"
+        );
+    }
+
+    #[test]
+    fn a_high_voltage_parameter_refuses_low_voltages_by_name() {
+        let p = Params::new([
+            ("up", ParamValue::Text("10kV".into())),
+            ("down", ParamValue::Text("380V".into())),
+        ]);
+        assert_eq!(p.high_voltage("up"), Ok(Voltage::Kv10));
+        assert_eq!(
+            p.high_voltage("down"),
+            Err(RuleError::BadParameter(
+                "down: expected a high voltage (10kV, 35kV, 110kV, 220kV), found \"380V\"".into()
+            ))
         );
     }
 

@@ -32,39 +32,12 @@ impl RuleModule for JnAccess {
 
         let policy_classes = p.classes("lv_classes")?;
         let lv_max_kw = p.positive("lv_max_kw")?;
-        let power_factor = p.positive("power_factor")?;
-        let hv_ordinary_voltages = p.voltages("hv_ordinary_voltages")?;
-        let hv_ordinary_max_kva = p.positive("hv_ordinary_max_kva")?;
-        let overflow_voltage = overflow_voltage(p)?;
 
         // Access class and voltage.
-        let (access, voltage) = if req.voltage.is_low() {
-            let kw = req.kw()?;
-            if kw <= lv_max_kw {
-                if policy_classes.contains(&class) {
-                    d.apply("JN-LV-160");
-                }
-                (AccessClass::LowVoltage, req.voltage)
-            } else {
-                // Above the low-voltage threshold: connected at high voltage, sized in kVA.
-                let kva = kw / power_factor;
-                (
-                    hv_class(
-                        overflow_voltage,
-                        kva,
-                        &hv_ordinary_voltages,
-                        hv_ordinary_max_kva,
-                    ),
-                    overflow_voltage,
-                )
-            }
-        } else {
-            let kva = req.kva(power_factor)?;
-            (
-                hv_class(req.voltage, kva, &hv_ordinary_voltages, hv_ordinary_max_kva),
-                req.voltage,
-            )
-        };
+        let (access, voltage) = connection(req, lv_max_kw, p)?;
+        if access == AccessClass::LowVoltage && policy_classes.contains(&class) {
+            d.apply("JN-LV-160");
+        }
         d.access_class = Some(access);
         d.access_voltage = Some(voltage);
 
@@ -101,44 +74,11 @@ impl RuleModule for JnAccess {
                 d.grid_total_limit_working_days = None;
             }
             AccessClass::HvOrdinary => {
-                d.set_step(
-                    "reply_plan",
-                    p.days("hv_ordinary_reply_plan_wd")?,
-                    "accepted",
-                );
-                d.set_step(
-                    "energize",
-                    p.days("hv_ordinary_energize_wd")?,
-                    "completion_reported",
-                );
-                d.grid_total_limit_working_days = Some(p.days("hv_ordinary_total_wd")?);
+                d.set_hv_ordinary_steps(p)?;
                 d.apply("JN-10KV-STEPS");
                 d.apply("JN-10KV-TIME");
             }
-            AccessClass::HvStandard => {
-                d.set_step("reply_plan", p.days("std_reply_plan_wd")?, "accepted");
-                d.set_step(
-                    "design_review",
-                    p.days("std_design_review_wd")?,
-                    "plan_replied",
-                );
-                d.set_step(
-                    "mid_inspection",
-                    p.days("std_mid_inspection_wd")?,
-                    "design_reviewed",
-                );
-                d.set_step(
-                    "completion_inspection",
-                    p.days("std_completion_inspection_wd")?,
-                    "completion_reported",
-                );
-                d.set_step(
-                    "energize",
-                    p.days("std_energize_wd")?,
-                    "completion_inspected",
-                );
-                d.grid_total_limit_working_days = None;
-            }
+            AccessClass::HvStandard => d.set_hv_standard_steps(p)?,
         }
 
         // Supporting grid works contracted to the customer's need date.
@@ -158,31 +98,6 @@ impl RuleModule for JnAccess {
             d.apply("JN-FILING");
         }
         Ok(d)
-    }
-}
-
-/// The voltage a low-voltage request above the threshold is connected at.
-fn overflow_voltage(p: &Params) -> Result<Voltage, RuleError> {
-    let s = p.text("lv_overflow_voltage")?;
-    match Voltage::from_id(s) {
-        Some(v) if !v.is_low() => Ok(v),
-        _ => Err(RuleError::BadParameter(format!(
-            "lv_overflow_voltage: expected a high voltage (10kV, 35kV, 110kV, 220kV), found {s:?}"
-        ))),
-    }
-}
-
-/// 10 kV ordinary within the kVA limit, otherwise the standard high-voltage process.
-fn hv_class(
-    voltage: Voltage,
-    kva: f64,
-    ordinary_voltages: &[Voltage],
-    max_kva: f64,
-) -> AccessClass {
-    if ordinary_voltages.contains(&voltage) && kva <= max_kva {
-        AccessClass::HvOrdinary
-    } else {
-        AccessClass::HvStandard
     }
 }
 

@@ -35,36 +35,7 @@ impl RuleModule for RuralAccess {
             ("lv_max_kw_urban", "RX-LV-URBAN")
         };
         let lv_max_kw = p.positive(threshold_key)?;
-        let power_factor = p.positive("power_factor")?;
-        let max_kva = p.positive("hv_ordinary_max_kva")?;
-        let ordinary_voltages = p.voltages("hv_ordinary_voltages")?;
-        let overflow = match Voltage::from_id(p.text("lv_overflow_voltage")?) {
-            Some(v) if !v.is_low() => v,
-            _ => {
-                return Err(RuleError::BadParameter(
-                    "lv_overflow_voltage: expected a high voltage (10kV, 35kV, 110kV, 220kV)"
-                        .into(),
-                ))
-            }
-        };
-
-        let (voltage, kva) = if req.voltage.is_low() {
-            let kw = req.kw()?;
-            if kw <= lv_max_kw {
-                (req.voltage, None)
-            } else {
-                (overflow, Some(kw / power_factor))
-            }
-        } else {
-            (req.voltage, Some(req.kva(power_factor)?))
-        };
-        let access = match kva {
-            None => AccessClass::LowVoltage,
-            Some(kva) if ordinary_voltages.contains(&voltage) && kva <= max_kva => {
-                AccessClass::HvOrdinary
-            }
-            Some(_) => AccessClass::HvStandard,
-        };
+        let (access, voltage) = connection(req, lv_max_kw, p)?;
         d.access_class = Some(access);
         d.access_voltage = Some(voltage);
 
@@ -93,42 +64,9 @@ impl RuleModule for RuralAccess {
             }
             AccessClass::HvOrdinary => {
                 d.apply("RX-10KV-TIME");
-                d.set_step(
-                    "reply_plan",
-                    p.days("hv_ordinary_reply_plan_wd")?,
-                    "accepted",
-                );
-                d.set_step(
-                    "energize",
-                    p.days("hv_ordinary_energize_wd")?,
-                    "completion_reported",
-                );
-                d.grid_total_limit_working_days = Some(p.days("hv_ordinary_total_wd")?);
+                d.set_hv_ordinary_steps(p)?;
             }
-            AccessClass::HvStandard => {
-                d.set_step("reply_plan", p.days("std_reply_plan_wd")?, "accepted");
-                d.set_step(
-                    "design_review",
-                    p.days("std_design_review_wd")?,
-                    "plan_replied",
-                );
-                d.set_step(
-                    "mid_inspection",
-                    p.days("std_mid_inspection_wd")?,
-                    "design_reviewed",
-                );
-                d.set_step(
-                    "completion_inspection",
-                    p.days("std_completion_inspection_wd")?,
-                    "completion_reported",
-                );
-                d.set_step(
-                    "energize",
-                    p.days("std_energize_wd")?,
-                    "completion_inspected",
-                );
-                d.grid_total_limit_working_days = None;
-            }
+            AccessClass::HvStandard => d.set_hv_standard_steps(p)?,
         }
         Ok(d)
     }
