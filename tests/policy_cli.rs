@@ -1,10 +1,12 @@
 //! The policy commands through the real binary: evaluate, check, test, diff, activate, and
 //! `app new` deciding with the active bundle.
 
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+#[path = "fixtures/bundle_copy.rs"]
+mod bundle_copy;
 
 use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
 
 const APPLICATION: &str = r#"{
   "customer": { "name": "济宁市任城区惠民商贸有限公司", "class": "small_micro",
@@ -113,7 +115,7 @@ fn check_lists_modules_and_rules() {
 #[test]
 fn check_refuses_a_tampered_bundle() {
     let cache = tempfile::tempdir().unwrap();
-    let dir = copy_bundle("policies/jining");
+    let dir = copy_jining();
     let wasm = dir.path().join("jining/modules/jn-cost.wasm");
     let mut bytes = std::fs::read(&wasm).unwrap();
     bytes.push(0);
@@ -143,7 +145,7 @@ fn test_runs_the_fixtures_and_fails_naming_the_field() {
     ));
     assert!(out.contains(" 0 failed"), "{out}");
 
-    let dir = copy_bundle("policies/jining");
+    let dir = copy_jining();
     let case = dir
         .path()
         .join("jining/fixtures/ex1_small_micro_150kw_rural_direct_meter.json");
@@ -174,7 +176,7 @@ fn activate_then_app_new_decides_and_a_broken_bundle_keeps_the_previous_one() {
     let cache = tempfile::tempdir().unwrap();
     let store = tempfile::tempdir().unwrap();
     let s = store.path().to_str().unwrap();
-    let bundles = copy_bundle("policies/jining");
+    let bundles = copy_jining();
     let jining = bundles.path().join("jining");
     let j = jining.to_str().unwrap();
 
@@ -284,24 +286,9 @@ fn diff_counts_what_a_new_bundle_changes_on_stored_applications() {
     assert!(ex["id"].as_str().is_some(), "{text}");
 }
 
-/// Copy `policies/<name>` and the shared calendar into a temp dir (same relative layout).
-fn copy_bundle(src: &str) -> tempfile::TempDir {
+/// The Jining bundle and the shared calendar in a temp dir (same relative layout).
+fn copy_jining() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let name = Path::new(src).file_name().unwrap();
-    copy_dir(Path::new(src), &dir.path().join(name));
-    copy_dir(Path::new("policies/calendar"), &dir.path().join("calendar"));
+    bundle_copy::copy_bundle_as("jining", "jining", dir.path());
     dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).unwrap();
-        }
-    }
 }

@@ -5,6 +5,9 @@
 #[path = "store_support/mod.rs"]
 mod support;
 
+#[path = "fixtures/bundle_copy.rs"]
+mod bundle_copy;
+
 use std::path::Path;
 use std::sync::Arc;
 
@@ -15,21 +18,7 @@ use powerdesk::policy::host::{PolicyHost, SandboxLimits};
 /// Copy the Jining bundle and the shared calendars under `to` (bundle.toml refers to
 /// ../calendar), with 2026-03-03 (a Tuesday) made a day off in the copy's 2026 calendar.
 fn jining_with_a_local_day_off(to: &Path) -> std::path::PathBuf {
-    let copy = |from: &Path, to: &Path| {
-        std::fs::create_dir_all(to).unwrap();
-        for entry in std::fs::read_dir(from).unwrap() {
-            let entry = entry.unwrap();
-            if entry.file_type().unwrap().is_file() {
-                std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
-            }
-        }
-    };
-    copy(Path::new("policies/jining"), &to.join("jining"));
-    copy(
-        Path::new("policies/jining/modules"),
-        &to.join("jining/modules"),
-    );
-    copy(Path::new("policies/calendar"), &to.join("calendar"));
+    let bundle = bundle_copy::copy_bundle_as("jining", "jining", to);
     let cal = to.join("calendar/2026.toml");
     let text = std::fs::read_to_string(&cal).unwrap();
     let text = text.replacen(
@@ -38,7 +27,7 @@ fn jining_with_a_local_day_off(to: &Path) -> std::path::PathBuf {
         1,
     );
     std::fs::write(&cal, text).unwrap();
-    to.join("jining")
+    bundle
 }
 
 fn ten_kv_json() -> String {

@@ -4,22 +4,12 @@
 
 mod tui_support;
 
+#[path = "fixtures/bundle_copy.rs"]
+mod bundle_copy;
+
 use powerdesk::tui::app::{Overlay, Screen};
 use powerdesk::tui::i18n::Lang;
 use tui_support::Console;
-
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).unwrap();
-        }
-    }
-}
 
 /// Bundle digests change with every rebuild of a module: snapshots show where one is, not which.
 fn redact_digests(screen: &str) -> String {
@@ -107,18 +97,8 @@ fn switching_the_active_bundle_shows_the_diff_asks_and_then_decides_new_applicat
 #[test]
 fn a_tampered_module_is_refused_and_the_last_good_bundle_stays_active() {
     let dir = tempfile::tempdir().unwrap();
-    copy_dir(
-        std::path::Path::new("policies/jining"),
-        &dir.path().join("jining"),
-    );
-    copy_dir(
-        std::path::Path::new("policies/calendar"),
-        &dir.path().join("calendar"),
-    );
-    copy_dir(
-        std::path::Path::new("policies/jining"),
-        &dir.path().join("tampered"),
-    );
+    bundle_copy::copy_bundle_as("jining", "jining", dir.path());
+    bundle_copy::copy_bundle_as("jining", "tampered", dir.path());
     let module = std::fs::read_dir(dir.path().join("tampered/modules"))
         .unwrap()
         .map(|e| e.unwrap().path())
