@@ -17,7 +17,7 @@ use super::convert::{
 };
 use super::host::{wit, ModuleSpec, PolicyError, PolicyHost, RuleModule};
 use super::manifest::{Manifest, ManifestError, ParamValue};
-use crate::domain::application::{ApplicationForm, Voltage};
+use crate::domain::application::ApplicationForm;
 use crate::domain::calendar::WorkingCalendar;
 use crate::domain::decision::{Access, BundleRef, Decision, StepLimit};
 use crate::domain::ports::{DecideError, Decider};
@@ -221,12 +221,15 @@ impl Bundle {
                 .collect();
             let mut failed: Vec<Option<PolicyError>> = vec![None; items.len()];
             self.run_batch(&mut inputs, &mut failed);
-            results.extend(inputs.into_iter().zip(failed).zip(items).map(
-                |((input, fault), (form, _))| match fault {
-                    Some(e) => Err(e),
-                    None => self.finish(form.request.voltage, input.draft),
-                },
-            ));
+            results.extend(
+                inputs
+                    .into_iter()
+                    .zip(failed)
+                    .map(|(input, fault)| match fault {
+                        Some(e) => Err(e),
+                        None => self.finish(input.draft),
+                    }),
+            );
         }
         results
     }
@@ -307,17 +310,14 @@ impl Bundle {
     }
 
     /// The final draft as a [`Decision`]; a missing part is the bundle's fault.
-    pub fn finish(
-        &self,
-        requested: Voltage,
-        draft: wit::Decision,
-    ) -> Result<Decision, PolicyError> {
+    pub fn finish(&self, draft: wit::Decision) -> Result<Decision, PolicyError> {
         let bad = |reason: String| PolicyError::BadOutput {
             module: format!("bundle {}", self.region()),
             version: self.version().to_string(),
             reason,
         };
-        check_draft(&draft, requested).map_err(bad)?;
+        // Every module's draft was checked as it came out (`check_module_output`); what is left
+        // is whether every part was decided.
         let missing = |part: &str| bad(format!("no module decided `{part}` after all modules ran"));
         Ok(Decision {
             bundle: self.bundle_ref(),

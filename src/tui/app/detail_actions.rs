@@ -42,57 +42,34 @@ impl App {
                 },
             )
         };
-        if targets.contains(&State::Energized) {
-            let mut options: Vec<(String, PendingOp)> = targets
-                .iter()
-                .filter(|s| **s != State::Energized)
-                .map(|to| {
-                    (
-                        label(*to),
-                        PendingOp::Advance {
-                            id: id.clone(),
-                            to: *to,
-                        },
-                    )
-                })
-                .collect();
-            options.push(energize(true));
-            options.push(energize(false));
-            self.overlay = Some(Overlay::Choose {
-                title: Command::Advance.binding().desc(self.lang).into(),
-                options,
-                selected: 0,
-            });
-            return Vec::new();
-        }
-        match targets.as_slice() {
-            [] => {
-                let m = self.not_now();
-                self.error(m);
-            }
-            [to] => {
-                let prompt = label(*to);
-                self.overlay = Some(Overlay::Confirm {
-                    prompt,
-                    op: PendingOp::Advance {
+        // One option per next state; energizing comes in two, with and without an outage.
+        let mut options: Vec<(String, PendingOp)> = targets
+            .iter()
+            .filter(|s| **s != State::Energized)
+            .map(|to| {
+                (
+                    label(*to),
+                    PendingOp::Advance {
                         id: id.clone(),
                         to: *to,
                     },
-                });
+                )
+            })
+            .collect();
+        if targets.contains(&State::Energized) {
+            options.push(energize(true));
+            options.push(energize(false));
+        }
+        match options.len() {
+            0 => {
+                let m = self.not_now();
+                self.error(m);
             }
-            many => {
-                let options = many
-                    .iter()
-                    .map(|to| {
-                        (
-                            label(*to),
-                            PendingOp::Advance {
-                                id: id.clone(),
-                                to: *to,
-                            },
-                        )
-                    })
-                    .collect();
+            1 => {
+                let (prompt, op) = options.pop().expect("one option");
+                self.overlay = Some(Overlay::Confirm { prompt, op });
+            }
+            _ => {
                 self.overlay = Some(Overlay::Choose {
                     title: Command::Advance.binding().desc(self.lang).into(),
                     options,
