@@ -201,8 +201,8 @@ fn a_module_refusing_an_application_says_why() {
 #[test]
 fn a_module_built_for_another_contract_major_is_refused_naming_the_supported_versions() {
     let h = Harness::new();
-    // 1.0.0: the old contract (one evaluation per call); 3.0.0: a future one.
-    for contract in ["1.0.0", "3.0.0"] {
+    // 2.0.0: the previous contract (parameters as a list of records); 4.0.0: a future one.
+    for contract in ["2.0.0", "4.0.0"] {
         let dir = tempfile::tempdir().unwrap();
         let spec = Spec {
             contract: contract.into(),
@@ -213,7 +213,7 @@ fn a_module_built_for_another_contract_major_is_refused_naming_the_supported_ver
             matches!(err, PolicyError::ContractMismatch { ref found, .. } if found.starts_with(contract)),
             "{err:?}"
         );
-        assert!(err.to_string().contains("supports 2.x"), "{err}");
+        assert!(err.to_string().contains("supports 3.x"), "{err}");
     }
     h.still_works();
 }
@@ -265,11 +265,11 @@ fn a_module_answering_a_batch_with_the_wrong_number_of_results_is_bad_output() {
 fn a_module_describing_another_contract_is_refused() {
     let h = Harness::new();
     let dir = tempfile::tempdir().unwrap();
-    // Exports the 2.0.0 interface but says describe().contract = "3.1.0".
+    // Exports the 3.0.0 interface but says describe().contract = "4.1.0".
     let mut spec = Spec::new("liar", Behaviour::Returns(Draft::low_voltage_three_zero()));
-    spec.contract = "2.0.0".into();
+    spec.contract = "3.0.0".into();
     let bytes = rule_modules::build(&spec);
-    let patched = replace_bytes(&bytes, b"2.0.0", b"3.1.0");
+    let patched = replace_bytes(&bytes, b"3.0.0", b"4.1.0");
     std::fs::write(dir.path().join("liar.wasm"), &patched).unwrap();
     let err = h
         .host
@@ -279,7 +279,7 @@ fn a_module_describing_another_contract_is_refused() {
             file: dir.path().join("liar.wasm"),
             expected_digest: None,
         })
-        .expect_err("describe().contract 3.1.0 is refused");
+        .expect_err("describe().contract 4.1.0 is refused");
     assert!(
         matches!(err, PolicyError::ContractMismatch { ref found, .. } if found.contains("describe")),
         "{err:?}"
@@ -405,6 +405,27 @@ fn a_sandbox_has_no_state_across_evaluations() {
     let a = decide_one(&h.host, &h.good, Voltage::V380).unwrap();
     let b = decide_one(&h.host, &h.good, Voltage::V380).unwrap();
     assert_eq!(format!("{a:?}"), format!("{b:?}"));
+    // A module that traps when it finds the marks an earlier call left in its memory (in the
+    // data image and past it) or in a global: every call, single or batch, finds none, however
+    // the host recycles instance slots.
+    let dir = tempfile::tempdir().unwrap();
+    let spec = Spec::new(
+        "remembers",
+        Behaviour::RemembersCalls(Draft::low_voltage_three_zero()),
+    );
+    let m = load(&h.host, dir.path(), &spec).unwrap();
+    for round in 0..20 {
+        decide_one(&h.host, &m, Voltage::V380)
+            .unwrap_or_else(|e| panic!("call {round} saw an earlier call's state: {e}"));
+    }
+    let batch: Vec<_> = [Voltage::V380, Voltage::V220]
+        .into_iter()
+        .map(evaluation)
+        .collect();
+    for _ in 0..3 {
+        let results = h.host.decide(&m, &[], &batch).unwrap();
+        assert!(results.iter().all(Result::is_ok));
+    }
 }
 
 #[test]
@@ -451,7 +472,7 @@ region = "test"
 name = "测试政策包"
 version = "1"
 effective = 2026-01-01
-contract = "2"
+contract = "3"
 calendar = [{calendar:?}]
 
 [parameters]

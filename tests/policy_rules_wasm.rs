@@ -7,22 +7,10 @@ use policy_rules_support as support;
 use powerdesk::domain::decision as dd;
 use powerdesk::policy::convert;
 use powerdesk::policy::host::{wit, ModuleSpec, PolicyHost, SandboxLimits};
-use powerdesk::policy::manifest::{Manifest, ParamValue};
+use powerdesk::policy::manifest::Manifest;
 
-fn wit_params(m: &Manifest) -> Vec<wit::Param> {
-    m.parameters
-        .iter()
-        .map(|(name, v)| wit::Param {
-            name: name.clone(),
-            value: match v {
-                ParamValue::Integer(i) => wit::ParamValue::Integer(*i),
-                ParamValue::Number(x) => wit::ParamValue::Number(*x),
-                ParamValue::Text(s) => wit::ParamValue::Text(s.clone()),
-                ParamValue::Flag(b) => wit::ParamValue::Flag(*b),
-                ParamValue::Texts(v) => wit::ParamValue::Texts(v.clone()),
-            },
-        })
-        .collect()
+fn wit_params(m: &Manifest) -> Vec<u8> {
+    powerdesk::policy::bundle::wire_params(&m.parameters)
 }
 
 /// The final WIT draft as a contract Decision (via the SDK-independent host conversions).

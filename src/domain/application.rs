@@ -239,6 +239,87 @@ fn is_default<T: Default + PartialEq>(t: &T) -> bool {
 #[serde(transparent)]
 pub struct AppId(pub String);
 
+/// The JSON shape of [`Application`], field by field, for reading it without `flatten`.
+#[derive(Deserialize)]
+struct ApplicationRecord {
+    id: AppId,
+    customer: Customer,
+    site: Site,
+    request: Request,
+    received_at: DateTime<FixedOffset>,
+    #[serde(default)]
+    attachments: Vec<Attachment>,
+    #[serde(default)]
+    chosen_firms: ChosenFirms,
+    status: State,
+    process: ProcessClass,
+    decision: Option<Decision>,
+    deadline: Option<NaiveDate>,
+    #[serde(default)]
+    side_flows: SideFlows,
+    updated_at: DateTime<FixedOffset>,
+}
+
+impl From<ApplicationRecord> for Application {
+    fn from(r: ApplicationRecord) -> Self {
+        Application {
+            id: r.id,
+            form: ApplicationForm {
+                customer: r.customer,
+                site: r.site,
+                request: r.request,
+                received_at: r.received_at,
+                attachments: r.attachments,
+                chosen_firms: r.chosen_firms,
+            },
+            status: r.status,
+            process: r.process,
+            decision: r.decision,
+            deadline: r.deadline,
+            side_flows: r.side_flows,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+/// An application's id and form only, read from the JSON of an [`Application`] while skipping
+/// the rest (what re-deciding stored applications needs).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(from = "FormRecord")]
+pub struct StoredForm {
+    pub id: AppId,
+    pub form: ApplicationForm,
+}
+
+#[derive(Deserialize)]
+struct FormRecord {
+    id: AppId,
+    customer: Customer,
+    site: Site,
+    request: Request,
+    received_at: DateTime<FixedOffset>,
+    #[serde(default)]
+    attachments: Vec<Attachment>,
+    #[serde(default)]
+    chosen_firms: ChosenFirms,
+}
+
+impl From<FormRecord> for StoredForm {
+    fn from(r: FormRecord) -> Self {
+        StoredForm {
+            id: r.id,
+            form: ApplicationForm {
+                customer: r.customer,
+                site: r.site,
+                request: r.request,
+                received_at: r.received_at,
+                attachments: r.attachments,
+                chosen_firms: r.chosen_firms,
+            },
+        }
+    }
+}
+
 impl std::fmt::Display for AppId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
@@ -246,7 +327,10 @@ impl std::fmt::Display for AppId {
 }
 
 /// 业扩申请 as kept by powerdesk: the form, where it stands, and the decision taken for it.
+/// In JSON the form's fields sit beside the others; it is read through [`ApplicationRecord`]
+/// (serde's `flatten` buffers every field before reading the form, several times slower).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "ApplicationRecord")]
 pub struct Application {
     pub id: AppId,
     #[serde(flatten)]

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use std::sync::Arc;
 
-use super::application::{AppId, Application, ApplicationForm, CustomerClass};
+use super::application::{AppId, Application, ApplicationForm, CustomerClass, StoredForm};
 use super::calendar::WorkingCalendar;
 use super::decision::{BundleRef, Decision};
 use super::event::{Event, EventDraft};
@@ -138,6 +138,16 @@ pub trait Repository: Send + Sync {
     fn setting(&self, key: &str) -> Result<Option<String>, StoreError>;
     /// Visit every application in id order; the visitor returns false to stop.
     fn scan(&self, visit: &mut dyn FnMut(Application) -> bool) -> Result<(), StoreError>;
+    /// Visit every application's id and form in id order (re-deciding needs no more); a store
+    /// may read them faster than whole applications.
+    fn scan_forms(&self, visit: &mut dyn FnMut(StoredForm) -> bool) -> Result<(), StoreError> {
+        self.scan(&mut |app| {
+            visit(StoredForm {
+                id: app.id,
+                form: app.form,
+            })
+        })
+    }
     /// Walk the whole event chain.
     fn verify_audit(&self) -> Result<AuditReport, StoreError>;
 }

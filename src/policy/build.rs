@@ -16,7 +16,7 @@ pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
 /// Profile settings for small, reproducible modules (override the crate's own release profile).
 const PROFILE: &[&str] = &[
-    "profile.release.opt-level=\"s\"",
+    "profile.release.opt-level=3",
     "profile.release.lto=true",
     "profile.release.codegen-units=1",
     "profile.release.panic=\"abort\"",

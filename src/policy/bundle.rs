@@ -59,7 +59,8 @@ pub struct Bundle {
     digest: String,
     calendar: Arc<WorkingCalendar>,
     modules: Vec<RuleModule>,
-    params: Vec<wit::Param>,
+    /// The parameters in their wire form, encoded once.
+    params: Vec<u8>,
     host: PolicyHost,
 }
 
@@ -102,14 +103,7 @@ impl Bundle {
             };
             modules.push(host.load(&spec)?);
         }
-        let params = manifest
-            .parameters
-            .iter()
-            .map(|(name, value)| wit::Param {
-                name: name.clone(),
-                value: to_wit_param(value),
-            })
-            .collect();
+        let params = wire_params(&manifest.parameters);
         Ok(Bundle {
             manifest,
             digest,
@@ -194,8 +188,8 @@ impl Bundle {
         }
     }
 
-    /// The parameters every module receives.
-    pub fn params(&self) -> &[wit::Param] {
+    /// The parameters every module receives, in their wire form.
+    pub fn params(&self) -> &[u8] {
         &self.params
     }
 
@@ -394,12 +388,22 @@ impl Decider for Bundle {
     }
 }
 
-pub fn to_wit_param(v: &ParamValue) -> wit::ParamValue {
-    match v {
-        ParamValue::Integer(i) => wit::ParamValue::Integer(*i),
-        ParamValue::Number(x) => wit::ParamValue::Number(*x),
-        ParamValue::Text(s) => wit::ParamValue::Text(s.clone()),
-        ParamValue::Flag(b) => wit::ParamValue::Flag(*b),
-        ParamValue::Texts(v) => wit::ParamValue::Texts(v.clone()),
-    }
+/// Bundle parameters in the contract's wire form (`powerdesk_policy_sdk::wire`), sorted by name.
+pub fn wire_params(parameters: &[(String, ParamValue)]) -> Vec<u8> {
+    use powerdesk_policy_sdk::ParamValue as P;
+    let mut values: Vec<(&str, P)> = parameters
+        .iter()
+        .map(|(name, v)| {
+            let v = match v {
+                ParamValue::Integer(i) => P::Integer(*i),
+                ParamValue::Number(x) => P::Number(*x),
+                ParamValue::Text(s) => P::Text(s.clone()),
+                ParamValue::Flag(b) => P::Flag(*b),
+                ParamValue::Texts(v) => P::Texts(v.clone()),
+            };
+            (name.as_str(), v)
+        })
+        .collect();
+    values.sort_by(|a, b| a.0.cmp(b.0));
+    powerdesk_policy_sdk::wire::encode(values.iter().map(|(n, v)| (*n, v)))
 }

@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::bundle::Bundle;
-use crate::domain::application::{AppId, Application, ApplicationForm};
+use crate::domain::application::{AppId, ApplicationForm, StoredForm};
 use crate::domain::decision::{Decision, InvestmentBoundary, LinePayer, Program};
 use crate::domain::ports::{Repository, StoreError};
 
@@ -75,25 +75,51 @@ pub fn customer_cost(d: &Decision) -> &'static str {
     }
 }
 
-fn aspects(d: &Decision) -> [String; 8] {
-    let mut programs: Vec<&str> = d.programs.iter().map(|p| p.id()).collect();
-    programs.sort_unstable();
-    let steps: Vec<String> = d
-        .steps
-        .iter()
-        .map(|s| format!("{}≤{}WD from {}", s.id, s.limit_working_days, s.from))
-        .collect();
-    [
-        d.access.class.id().to_string(),
-        format!("[{}]", programs.join(",")),
-        d.investment_boundary.id().to_string(),
-        d.external_line_payer.id().to_string(),
-        format!("[{}]", steps.join(", ")),
-        d.grid_total_limit_working_days
+/// Aspect `i` (ASPECTS order) of a decision, as the report shows it.
+fn aspect(d: &Decision, i: usize) -> String {
+    match i {
+        0 => d.access.class.id().to_string(),
+        1 => {
+            let mut programs: Vec<&str> = d.programs.iter().map(|p| p.id()).collect();
+            programs.sort_unstable();
+            format!("[{}]", programs.join(","))
+        }
+        2 => d.investment_boundary.id().to_string(),
+        3 => d.external_line_payer.id().to_string(),
+        4 => {
+            let steps: Vec<String> = d
+                .steps
+                .iter()
+                .map(|s| format!("{}≤{}WD from {}", s.id, s.limit_working_days, s.from))
+                .collect();
+            format!("[{}]", steps.join(", "))
+        }
+        5 => d
+            .grid_total_limit_working_days
             .map_or("none".into(), |t| t.to_string()),
-        format!("{}", d.tariff_cut_yuan_per_kwh),
-        customer_cost(d).to_string(),
-    ]
+        6 => format!("{}", d.tariff_cut_yuan_per_kwh),
+        _ => customer_cost(d).to_string(),
+    }
+}
+
+/// Whether aspect `i` differs, compared on the values (text is made only for examples).
+fn aspect_differs(o: &Decision, n: &Decision, i: usize) -> bool {
+    match i {
+        0 => o.access.class != n.access.class,
+        1 => {
+            let mut a: Vec<&str> = o.programs.iter().map(|p| p.id()).collect();
+            let mut b: Vec<&str> = n.programs.iter().map(|p| p.id()).collect();
+            a.sort_unstable();
+            b.sort_unstable();
+            a != b
+        }
+        2 => o.investment_boundary != n.investment_boundary,
+        3 => o.external_line_payer != n.external_line_payer,
+        4 => o.steps != n.steps,
+        5 => o.grid_total_limit_working_days != n.grid_total_limit_working_days,
+        6 => o.tariff_cut_yuan_per_kwh.to_bits() != n.tariff_cut_yuan_per_kwh.to_bits(),
+        _ => customer_cost(o) != customer_cost(n),
+    }
 }
 
 type Outcome = Result<Decision, String>;
@@ -123,18 +149,20 @@ impl Tally {
         match (old, new) {
             (Ok(o), Ok(n)) if same_aspects(o, n) => {}
             (Ok(o), Ok(n)) => {
-                let (o, n) = (aspects(o), aspects(n));
                 let mut any = false;
                 for (i, name) in ASPECTS.iter().enumerate() {
-                    if o[i] != n[i] {
+                    if aspect_differs(o, n, i) {
                         any = true;
-                        let a = r.aspects.entry(name.to_string()).or_default();
+                        let a = match r.aspects.get_mut(*name) {
+                            Some(a) => a,
+                            None => r.aspects.entry(name.to_string()).or_default(),
+                        };
                         a.count += 1;
                         if a.examples.len() < EXAMPLES {
                             a.examples.push(Example {
                                 id: id.clone(),
-                                old: o[i].clone(),
-                                new: n[i].clone(),
+                                old: aspect(o, i),
+                                new: aspect(n, i),
                             });
                         }
                     }
@@ -179,7 +207,7 @@ impl Tally {
 }
 
 /// One bundle's decisions of a chunk, each as of its application's received date.
-fn decide_chunk(bundle: &Bundle, chunk: &[Application]) -> Vec<Outcome> {
+fn decide_chunk(bundle: &Bundle, chunk: &[StoredForm]) -> Vec<Outcome> {
     let items: Vec<(&ApplicationForm, NaiveDate)> = chunk
         .iter()
         .map(|app| (&app.form, app.form.received_at.date_naive()))
@@ -205,27 +233,37 @@ pub fn diff(
     let scanned = std::thread::scope(|scope| {
         let mut senders = Vec::new();
         let mut handles = Vec::new();
+        // Emptied chunks come back to the scan, so their large buffers are allocated once.
+        let (spare_tx, spare_rx) = mpsc::channel::<Vec<StoredForm>>();
         for _ in 0..workers {
-            let (tx, rx) = mpsc::sync_channel::<Vec<Application>>(4);
+            let (tx, rx) = mpsc::sync_channel::<Vec<StoredForm>>(4);
             senders.push(tx);
+            let spare_tx = spare_tx.clone();
             handles.push(scope.spawn(move || {
                 let mut tally = Tally::default();
-                for chunk in rx {
+                for mut chunk in rx {
                     let olds = decide_chunk(old, &chunk);
                     let news = decide_chunk(new, &chunk);
                     for ((app, o), n) in chunk.iter().zip(&olds).zip(&news) {
                         tally.add(&app.id, o, n);
                     }
+                    chunk.clear();
+                    let _ = spare_tx.send(chunk);
                 }
                 tally.report
             }));
         }
-        let mut chunk = Vec::with_capacity(CHUNK);
+        let buffer = || {
+            spare_rx
+                .try_recv()
+                .unwrap_or_else(|_| Vec::with_capacity(CHUNK))
+        };
+        let mut chunk = buffer();
         let mut next = 0usize;
-        let scanned = repo.scan(&mut |app| {
+        let scanned = repo.scan_forms(&mut |app| {
             chunk.push(app);
             if chunk.len() == CHUNK {
-                let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
+                let full = std::mem::replace(&mut chunk, buffer());
                 // A worker only hangs up by panicking, which the join below reports.
                 let _ = senders[next % workers].send(full);
                 next += 1;

@@ -246,7 +246,7 @@ region = "{name}"
 name = "{name}"
 version = "0.1.0"
 effective = 2026-01-01
-contract = "2"
+contract = "3"
 calendar = [
 {calendar}
 ]

@@ -21,6 +21,7 @@ use std::sync::Mutex;
 use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
 use sled::Transactional;
 
+use crate::domain::application::StoredForm;
 use crate::domain::event::{Event, GENESIS_HASH};
 use crate::domain::ports::{AuditReport, Change, Page, Query, Repository, StoreError};
 use crate::domain::{AppId, Application};
@@ -502,6 +503,16 @@ impl Repository for SledStore {
     }
 
     fn scan(&self, visit: &mut dyn FnMut(Application) -> bool) -> Result<(), StoreError> {
+        for entry in self.trees[APPS].iter() {
+            let (_, bytes) = entry.map_err(|e| io("scanning applications", e))?;
+            if !visit(decode("application", &bytes)?) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn scan_forms(&self, visit: &mut dyn FnMut(StoredForm) -> bool) -> Result<(), StoreError> {
         for entry in self.trees[APPS].iter() {
             let (_, bytes) = entry.map_err(|e| io("scanning applications", e))?;
             if !visit(decode("application", &bytes)?) {

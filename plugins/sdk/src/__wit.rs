@@ -17,7 +17,7 @@ use bindings::exports::powerdesk::policy::rules as w;
 pub use w::Guest;
 pub use w::{
     Decision as WitDecision, Evaluation as WitEvaluation, ModuleInfo as WitModuleInfo,
-    Param as WitParam, RuleError as WitRuleError,
+    RuleError as WitRuleError,
 };
 
 use crate::*;
@@ -40,21 +40,32 @@ pub fn describe<M: RuleModule>() -> WitModuleInfo {
     }
 }
 
-/// `decide` of module `M` over a batch, as WIT: the parameters are converted once and shared.
+/// `decide` of module `M` over a batch, as WIT: the parameters are decoded once and shared;
+/// parameters that do not decode refuse every evaluation of the batch.
 pub fn decide<M: RuleModule>(
-    params: Vec<w::Param>,
+    params: Vec<u8>,
     batch: Vec<WitEvaluation>,
 ) -> Vec<Result<WitDecision, WitRuleError>> {
-    let params = Params::new(params.into_iter().map(|p| (p.name, param(p.value))));
+    let params = match crate::wire::decode(params) {
+        Ok(p) => p,
+        Err(e) => {
+            return batch
+                .iter()
+                .map(|_| Err(w::RuleError::BadParameter(e.clone())))
+                .collect()
+        }
+    };
+    // The instance is thrown away after this call and the arena never frees: dropping the
+    // evaluations would only spend time, so they are forgotten instead.
     batch
         .into_iter()
         .map(|input| {
-            let e = Evaluation {
+            let e = std::mem::ManuallyDrop::new(Evaluation {
                 application: application(input.application),
                 params: params.clone(),
                 evaluation_date: date(input.evaluation_date),
                 draft: decision_in(input.draft),
-            };
+            });
             match M::decide(&e) {
                 Ok(d) => Ok(decision_out(d)),
                 Err(RuleError::BadParameter(m)) => Err(w::RuleError::BadParameter(m)),
@@ -70,16 +81,6 @@ fn date(d: w::Date) -> Date {
         year: d.year,
         month: d.month,
         day: d.day,
-    }
-}
-
-fn param(v: w::ParamValue) -> ParamValue {
-    match v {
-        w::ParamValue::Integer(i) => ParamValue::Integer(i),
-        w::ParamValue::Number(x) => ParamValue::Number(x),
-        w::ParamValue::Text(s) => ParamValue::Text(s),
-        w::ParamValue::Flag(b) => ParamValue::Flag(b),
-        w::ParamValue::Texts(v) => ParamValue::Texts(v),
     }
 }
 

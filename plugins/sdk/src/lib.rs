@@ -1,7 +1,7 @@
 //! powerdesk policy SDK: write a rule module (政策规则模块) as plain Rust.
 //!
 //! The types mirror the contract `plugins/wit/powerdesk-policy.wit` (package
-//! `powerdesk:policy@2.0.0`). A module implements [`RuleModule`] and calls
+//! `powerdesk:policy@3.0.0`). A module implements [`RuleModule`] and calls
 //! [`export_rule_module!`]; built for `wasm32-unknown-unknown` the macro generates the component
 //! glue, built natively it expands to nothing, so the same rules are unit-tested with `cargo test`.
 //!
@@ -26,13 +26,14 @@
 mod blocks;
 mod params;
 mod types;
+pub mod wire;
 
 pub use blocks::connection;
 pub use params::{ParamValue, Params};
 pub use types::*;
 
 /// The contract version this SDK implements (the WIT package version).
-pub const CONTRACT_VERSION: &str = "2.0.0";
+pub const CONTRACT_VERSION: &str = "3.0.0";
 
 /// A rule module: says what it implements and decides its part of an evaluation.
 pub trait RuleModule {
@@ -67,7 +68,7 @@ macro_rules! export_rule_module {
                     $crate::__wit::describe::<$module>()
                 }
                 fn decide(
-                    params: ::std::vec::Vec<$crate::__wit::WitParam>,
+                    params: ::std::vec::Vec<u8>,
                     batch: ::std::vec::Vec<$crate::__wit::WitEvaluation>,
                 ) -> ::std::vec::Vec<
                     ::core::result::Result<$crate::__wit::WitDecision, $crate::__wit::WitRuleError>,

@@ -1,7 +1,7 @@
 //! Bundle parameters (`[parameters]` of bundle.toml) with typed getters whose errors name the
 //! parameter.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::types::{CustomerClass, Date, ParkLevel, Voltage};
 use crate::RuleError;
@@ -16,6 +16,24 @@ pub enum ParamValue {
     Texts(Vec<String>),
 }
 
+impl Default for Params {
+    fn default() -> Self {
+        Params::new(Vec::<(String, ParamValue)>::new())
+    }
+}
+
+impl PartialEq for Params {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl std::fmt::Debug for Params {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
 impl ParamValue {
     fn kind(&self) -> &'static str {
         match self {
@@ -28,24 +46,33 @@ impl ParamValue {
     }
 }
 
-/// The bundle's parameters. Shared, not copied: every evaluation of a batch reads the same ones,
-/// found by name through a small hash table (rules look parameters up on every evaluation, and
-/// comparing names byte by byte is slow in WebAssembly).
-#[derive(Debug, Clone, PartialEq, Default)]
+/// The bundle's parameters, kept in their wire form (`crate::wire`) and shared, not copied:
+/// every evaluation of a batch reads the same ones. A parameter is found by name through a small
+/// hash table over the names' bytes, and its value is decoded the first time a rule reads it, so a
+/// fresh sandbox pays for the parameters its rules use, not for all of them.
+#[derive(Clone)]
 pub struct Params(Arc<Table>);
 
-#[derive(Debug, Clone, PartialEq, Default)]
-struct Table {
-    /// Sorted by name.
-    entries: Vec<(String, ParamValue)>,
+pub(crate) struct Table {
+    wire: Vec<u8>,
+    /// One per name (the last of duplicates), in wire order.
+    entries: Vec<Entry>,
+    values: Vec<OnceLock<Result<ParamValue, String>>>,
     /// Open addressing: index + 1 into `entries`, 0 for an empty slot; length a power of two.
     slots: Vec<u32>,
 }
 
+/// Where one parameter's name and value lie in the wire bytes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Entry {
+    pub name_at: u32,
+    pub name_len: u32,
+    pub value_at: u32,
+}
+
 /// A hash of a parameter name from its length and its first and last 8 bytes: O(1) whatever the
 /// name (names sharing both ends only cost an extra probe).
-fn name_hash(name: &str) -> usize {
-    let b = name.as_bytes();
+fn name_hash(b: &[u8]) -> usize {
     let word = |part: &[u8]| {
         let mut w = [0u8; 8];
         w[..part.len()].copy_from_slice(part);
@@ -59,85 +86,125 @@ fn name_hash(name: &str) -> usize {
 }
 
 impl Table {
-    fn new(entries: Vec<(String, ParamValue)>) -> Table {
-        let size = (entries.len() * 2).next_power_of_two().max(8);
-        let mut slots = vec![0u32; size];
-        for (i, (name, _)) in entries.iter().enumerate() {
+    /// `entries` as found by `wire::decode`, in wire order; a later name replaces an earlier one.
+    pub(crate) fn new(wire: Vec<u8>, found: Vec<Entry>) -> Table {
+        let size = (found.len() * 2).next_power_of_two().max(8);
+        let mut table = Table {
+            wire,
+            entries: Vec::with_capacity(found.len()),
+            values: Vec::new(),
+            slots: vec![0u32; size],
+        };
+        for e in found {
+            let name = table.name_bytes(&e);
             let mut at = name_hash(name) & (size - 1);
-            while slots[at] != 0 {
-                at = (at + 1) & (size - 1);
+            loop {
+                match table.slots[at] {
+                    0 => {
+                        table.entries.push(e);
+                        table.slots[at] = table.entries.len() as u32;
+                        break;
+                    }
+                    i if table.name_bytes(&table.entries[i as usize - 1]) == name => {
+                        table.entries[i as usize - 1] = e;
+                        break;
+                    }
+                    _ => at = (at + 1) & (size - 1),
+                }
             }
-            slots[at] = i as u32 + 1;
         }
-        Table { entries, slots }
+        table.values = table.entries.iter().map(|_| OnceLock::new()).collect();
+        table
+    }
+
+    fn name_bytes(&self, e: &Entry) -> &[u8] {
+        &self.wire[e.name_at as usize..(e.name_at + e.name_len) as usize]
     }
 
     fn find(&self, name: &str) -> Option<usize> {
-        let mask = self.slots.len().checked_sub(1)?;
-        let mut at = name_hash(name) & mask;
+        let mask = self.slots.len() - 1;
+        let mut at = name_hash(name.as_bytes()) & mask;
         loop {
             match self.slots[at] {
                 0 => return None,
-                i if self.entries[i as usize - 1].0 == name => return Some(i as usize - 1),
+                i if self.name_bytes(&self.entries[i as usize - 1]) == name.as_bytes() => {
+                    return Some(i as usize - 1)
+                }
                 _ => at = (at + 1) & mask,
             }
         }
+    }
+
+    /// The value of entry `i`, decoded the first time it is read.
+    fn value(&self, i: usize) -> Result<&ParamValue, &str> {
+        self.values[i]
+            .get_or_init(|| crate::wire::value_at(&self.wire, self.entries[i].value_at))
+            .as_ref()
+            .map_err(String::as_str)
     }
 }
 
 impl Params {
     /// Build from (name, value) pairs; a later pair with the same name replaces an earlier one.
     pub fn new<I: IntoIterator<Item = (S, ParamValue)>, S: Into<String>>(items: I) -> Params {
-        let mut entries: Vec<(String, ParamValue)> =
+        let pairs: Vec<(String, ParamValue)> =
             items.into_iter().map(|(n, v)| (n.into(), v)).collect();
-        // powerdesk sends them sorted already; a stable sort keeps duplicates in order.
-        if !entries.is_sorted_by(|a, b| a.0 < b.0) {
-            entries.sort_by(|a, b| a.0.cmp(&b.0));
-            let mut deduped: Vec<(String, ParamValue)> = Vec::with_capacity(entries.len());
-            for entry in entries {
-                match deduped.last_mut() {
-                    Some(last) if last.0 == entry.0 => *last = entry,
-                    _ => deduped.push(entry),
-                }
-            }
-            entries = deduped;
-        }
-        Params(Arc::new(Table::new(entries)))
+        let wire = crate::wire::encode(pairs.iter().map(|(n, v)| (n.as_str(), v)));
+        crate::wire::decode(wire).expect("what wire::encode writes decodes")
+    }
+
+    pub(crate) fn from_table(table: Table) -> Params {
+        Params(Arc::new(table))
+    }
+
+    fn pairs(&self) -> Vec<(String, ParamValue)> {
+        self.iter()
+            .map(|(n, v)| (n.to_string(), v.clone()))
+            .collect()
     }
 
     /// Set (or replace) one parameter; handy in tests.
     pub fn set(&mut self, name: &str, value: ParamValue) {
-        let mut entries = self.0.entries.clone();
-        match entries.binary_search_by(|(n, _)| n.as_str().cmp(name)) {
-            Ok(i) => entries[i].1 = value,
-            Err(i) => entries.insert(i, (name.into(), value)),
-        }
-        self.0 = Arc::new(Table::new(entries));
+        let mut pairs = self.pairs();
+        pairs.push((name.into(), value));
+        *self = Params::new(pairs);
     }
 
     /// Remove one parameter; handy in tests of the "missing parameter" error.
     pub fn remove(&mut self, name: &str) {
-        let mut entries = self.0.entries.clone();
-        entries.retain(|(n, _)| n != name);
-        self.0 = Arc::new(Table::new(entries));
+        let mut pairs = self.pairs();
+        pairs.retain(|(n, _)| n != name);
+        *self = Params::new(pairs);
     }
 
-    /// The raw value, if present.
+    /// The raw value, if present (and readable: see [`Params::iter`]).
     pub fn get(&self, name: &str) -> Option<&ParamValue> {
-        self.0.find(name).map(|i| &self.0.entries[i].1)
+        self.0.find(name).and_then(|i| self.0.value(i).ok())
     }
 
-    /// (name, value) pairs, sorted by name.
+    /// (name, value) pairs, sorted by name; a parameter whose name or text is not UTF-8 (which
+    /// powerdesk never sends) is left out.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &ParamValue)> {
-        self.0.entries.iter().map(|(n, v)| (n.as_str(), v))
+        let t = &self.0;
+        let mut named: Vec<(&str, &ParamValue)> = (0..t.entries.len())
+            .filter_map(|i| {
+                let name = std::str::from_utf8(t.name_bytes(&t.entries[i])).ok()?;
+                Some((name, t.value(i).ok()?))
+            })
+            .collect();
+        named.sort_by(|a, b| a.0.cmp(b.0));
+        named.into_iter()
     }
 
     fn require(&self, name: &str, expected: &str) -> Result<&ParamValue, RuleError> {
-        self.get(name).ok_or_else(|| {
+        let i = self.0.find(name).ok_or_else(|| {
             RuleError::BadParameter(format!(
                 "{name}: missing; add `{name} = <{expected}>` under [parameters] in bundle.toml"
             ))
-        })
+        })?;
+        self.0
+            .value(i)
+            .map_err(|e| RuleError::BadParameter(format!("{name}: {e}")))
     }
 
     fn wrong(name: &str, expected: &str, got: &ParamValue) -> RuleError {
