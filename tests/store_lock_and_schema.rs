@@ -167,3 +167,19 @@ fn a_wrong_deadline_day_counter_is_reported() {
         report.problems
     );
 }
+
+/// sled's own file lock outlives a dropped store for a moment (its background threads): opening
+/// the store again in the same process waits for it instead of failing.
+#[test]
+fn reopening_waits_for_a_just_dropped_sled_in_this_process() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(SledStore::open(dir.path()).unwrap());
+    let lingering = sled::open(dir.path().join("db")).unwrap();
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        drop(lingering);
+    });
+    let store = SledStore::open(dir.path()).expect("waits for the lingering sled");
+    release.join().unwrap();
+    assert!(store.check_consistency().unwrap().is_consistent());
+}

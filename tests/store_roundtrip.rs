@@ -253,6 +253,22 @@ fn demo_ids_are_contiguous_and_the_next_id_follows_them() {
         })
         .unwrap();
     assert_eq!(per_year.values().map(Vec::len).sum::<usize>(), 300);
+    // Reading only ids and forms (what `policy diff` does) gives what whole records hold.
+    let mut whole = Vec::new();
+    store
+        .scan(&mut |a| {
+            whole.push((a.id, a.form));
+            true
+        })
+        .unwrap();
+    let mut forms = Vec::new();
+    store
+        .scan_forms(&mut |f| {
+            forms.push((f.id, f.form));
+            true
+        })
+        .unwrap();
+    assert_eq!(forms, whole);
     for (year, ns) in &per_year {
         let want: Vec<u64> = (1..=ns.len() as u64).collect();
         assert_eq!(ns, &want, "{year}");

@@ -239,18 +239,45 @@ fn is_default<T: Default + PartialEq>(t: &T) -> bool {
 #[serde(transparent)]
 pub struct AppId(pub String);
 
-/// The JSON shape of [`Application`], field by field, for reading it without `flatten`.
-#[derive(Deserialize)]
-struct ApplicationRecord {
-    id: AppId,
-    customer: Customer,
-    site: Site,
-    request: Request,
-    received_at: DateTime<FixedOffset>,
-    #[serde(default)]
-    attachments: Vec<Attachment>,
-    #[serde(default)]
-    chosen_firms: ChosenFirms,
+/// A record read field by field (serde's `flatten` buffers every field first, several times
+/// slower): the application's id, the form's fields as they sit in its JSON, and `$rest` fields.
+macro_rules! form_record {
+    ($name:ident, $rest:ident { $($(#[$m:meta])* $field:ident: $ty:ty,)* }) => {
+        #[derive(Deserialize)]
+        struct $name {
+            id: AppId,
+            customer: Customer,
+            site: Site,
+            request: Request,
+            received_at: DateTime<FixedOffset>,
+            #[serde(default)]
+            attachments: Vec<Attachment>,
+            #[serde(default)]
+            chosen_firms: ChosenFirms,
+            $($(#[$m])* $field: $ty,)*
+        }
+
+        struct $rest {
+            $($field: $ty,)*
+        }
+
+        impl $name {
+            fn split(self) -> (AppId, ApplicationForm, $rest) {
+                let form = ApplicationForm {
+                    customer: self.customer,
+                    site: self.site,
+                    request: self.request,
+                    received_at: self.received_at,
+                    attachments: self.attachments,
+                    chosen_firms: self.chosen_firms,
+                };
+                (self.id, form, $rest { $($field: self.$field,)* })
+            }
+        }
+    };
+}
+
+form_record!(ApplicationRecord, ApplicationRest {
     status: State,
     process: ProcessClass,
     decision: Option<Decision>,
@@ -258,26 +285,22 @@ struct ApplicationRecord {
     #[serde(default)]
     side_flows: SideFlows,
     updated_at: DateTime<FixedOffset>,
-}
+});
+
+form_record!(FormRecord, NoRest {});
 
 impl From<ApplicationRecord> for Application {
     fn from(r: ApplicationRecord) -> Self {
+        let (id, form, rest) = r.split();
         Application {
-            id: r.id,
-            form: ApplicationForm {
-                customer: r.customer,
-                site: r.site,
-                request: r.request,
-                received_at: r.received_at,
-                attachments: r.attachments,
-                chosen_firms: r.chosen_firms,
-            },
-            status: r.status,
-            process: r.process,
-            decision: r.decision,
-            deadline: r.deadline,
-            side_flows: r.side_flows,
-            updated_at: r.updated_at,
+            id,
+            form,
+            status: rest.status,
+            process: rest.process,
+            decision: rest.decision,
+            deadline: rest.deadline,
+            side_flows: rest.side_flows,
+            updated_at: rest.updated_at,
         }
     }
 }
@@ -291,32 +314,10 @@ pub struct StoredForm {
     pub form: ApplicationForm,
 }
 
-#[derive(Deserialize)]
-struct FormRecord {
-    id: AppId,
-    customer: Customer,
-    site: Site,
-    request: Request,
-    received_at: DateTime<FixedOffset>,
-    #[serde(default)]
-    attachments: Vec<Attachment>,
-    #[serde(default)]
-    chosen_firms: ChosenFirms,
-}
-
 impl From<FormRecord> for StoredForm {
     fn from(r: FormRecord) -> Self {
-        StoredForm {
-            id: r.id,
-            form: ApplicationForm {
-                customer: r.customer,
-                site: r.site,
-                request: r.request,
-                received_at: r.received_at,
-                attachments: r.attachments,
-                chosen_firms: r.chosen_firms,
-            },
-        }
+        let (id, form, NoRest {}) = r.split();
+        StoredForm { id, form }
     }
 }
 

@@ -86,6 +86,29 @@ fn abort(e: StoreError) -> ConflictableTransactionError<StoreError> {
     ConflictableTransactionError::Abort(e)
 }
 
+/// Open sled in `path`. We hold the store's lock file, so no other process has it; sled's own
+/// file lock can still be held for a moment by the background threads of a `SledStore` this
+/// process just dropped, so that one conflict is waited out (up to 2 s).
+fn open_db(path: &Path, cache_bytes: u64) -> sled::Result<sled::Db> {
+    let mut waited = 0;
+    loop {
+        let result = sled::Config::new()
+            .path(path)
+            .cache_capacity(cache_bytes)
+            .open();
+        match result {
+            // sled reports it as ErrorKind::Other with this text.
+            Err(sled::Error::Io(e))
+                if e.to_string().starts_with("could not acquire lock") && waited < 40 =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+                waited += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
 impl SledStore {
     /// Open (or create) the store in `dir`. Another process holding it gives `Locked`; a store
     /// written by a newer schema gives `NewerSchema`. An import interrupted by a crash is rolled
@@ -110,10 +133,7 @@ impl SledStore {
                 dir: dir.display().to_string(),
             });
         }
-        let db = sled::Config::new()
-            .path(dir.join(DB_DIR))
-            .cache_capacity(options.cache_bytes)
-            .open()
+        let db = open_db(&dir.join(DB_DIR), options.cache_bytes)
             .map_err(|e| io(&format!("opening the store in {}", dir.display()), e))?;
         let mut names = vec!["apps", "events", "app_events", "settings", "meta"];
         names.extend(Index::ALL.iter().map(|ix| ix.tree_name()));
