@@ -72,7 +72,7 @@ fn decide_one(
     host: &PolicyHost,
     module: &RuleModule,
     voltage: Voltage,
-) -> Result<powerdesk::policy::host::wit::Decision, PolicyError> {
+) -> Result<powerdesk::policy::host::wit::Part, PolicyError> {
     let mut results = host.decide(module, &[], &[evaluation(voltage)])?;
     assert_eq!(results.len(), 1);
     results.pop().unwrap()
@@ -109,7 +109,7 @@ impl Harness {
     fn still_works(&self) {
         let d = decide_one(&self.host, &self.good, Voltage::V380)
             .expect("the good module still decides");
-        assert_eq!(d.rules, vec!["T-LV".to_string()]);
+        assert_eq!(d.rules, vec![0], "T-LV, the first rule describe() declares");
     }
 
     fn decide_with(&self, behaviour: Behaviour) -> PolicyError {
@@ -201,8 +201,9 @@ fn a_module_refusing_an_application_says_why() {
 #[test]
 fn a_module_built_for_another_contract_major_is_refused_naming_the_supported_versions() {
     let h = Harness::new();
-    // 1.0.0: the old contract (one evaluation per call); 3.0.0: a future one.
-    for contract in ["1.0.0", "3.0.0"] {
+    // 1.0.0 and 2.0.0: older contracts (one evaluation per call; whole drafts with string ids);
+    // 4.0.0: a future one.
+    for contract in ["1.0.0", "2.0.0", "4.0.0"] {
         let dir = tempfile::tempdir().unwrap();
         let spec = Spec {
             contract: contract.into(),
@@ -213,7 +214,7 @@ fn a_module_built_for_another_contract_major_is_refused_naming_the_supported_ver
             matches!(err, PolicyError::ContractMismatch { ref found, .. } if found.starts_with(contract)),
             "{err:?}"
         );
-        assert!(err.to_string().contains("supports 2.x"), "{err}");
+        assert!(err.to_string().contains("supports 3.x"), "{err}");
     }
     h.still_works();
 }
@@ -228,7 +229,7 @@ fn a_batch_gets_one_result_per_evaluation_in_order() {
     let results = h.host.decide(&h.good, &[], &batch).unwrap();
     assert_eq!(results.len(), 3);
     for r in results {
-        assert_eq!(r.unwrap().rules, vec!["T-LV".to_string()]);
+        assert_eq!(r.unwrap().rules, vec![0]);
     }
     let refuser = {
         let dir = tempfile::tempdir().unwrap();
@@ -265,11 +266,11 @@ fn a_module_answering_a_batch_with_the_wrong_number_of_results_is_bad_output() {
 fn a_module_describing_another_contract_is_refused() {
     let h = Harness::new();
     let dir = tempfile::tempdir().unwrap();
-    // Exports the 2.0.0 interface but says describe().contract = "3.1.0".
+    // Exports the 3.0.0 interface but says describe().contract = "4.1.0".
     let mut spec = Spec::new("liar", Behaviour::Returns(Draft::low_voltage_three_zero()));
-    spec.contract = "2.0.0".into();
+    spec.contract = "3.0.0".into();
     let bytes = rule_modules::build(&spec);
-    let patched = replace_bytes(&bytes, b"2.0.0", b"3.1.0");
+    let patched = replace_bytes(&bytes, b"3.0.0", b"4.1.0");
     std::fs::write(dir.path().join("liar.wasm"), &patched).unwrap();
     let err = h
         .host
@@ -279,7 +280,7 @@ fn a_module_describing_another_contract_is_refused() {
             file: dir.path().join("liar.wasm"),
             expected_digest: None,
         })
-        .expect_err("describe().contract 3.1.0 is refused");
+        .expect_err("describe().contract 4.1.0 is refused");
     assert!(
         matches!(err, PolicyError::ContractMismatch { ref found, .. } if found.contains("describe")),
         "{err:?}"
@@ -451,7 +452,7 @@ region = "test"
 name = "测试政策包"
 version = "1"
 effective = 2026-01-01
-contract = "2"
+contract = "3"
 calendar = [{calendar:?}]
 
 [parameters]
@@ -531,20 +532,41 @@ sha256 = "{sha}"
     #[test]
     fn a_rule_id_the_module_did_not_declare_is_bad_output() {
         let (_d, bundle) = bundle_of(Draft {
-            rules: vec!["XX-NOT-DECLARED".into()],
+            rules: vec![0, 7],
             ..Draft::low_voltage_three_zero()
         });
-        let (_, reason) = bad_output(&bundle, Voltage::V380);
+        let (module, reason) = bad_output(&bundle, Voltage::V380);
+        assert_eq!(module, "t-module");
         assert!(
-            reason.contains("XX-NOT-DECLARED") && reason.contains("T-LV"),
+            reason.contains("rule #7") && reason.contains("declares 1 rules (T-LV)"),
             "{reason}"
         );
     }
 
     #[test]
+    fn a_rule_cited_twice_in_one_part_is_bad_output() {
+        let (_d, bundle) = bundle_of(Draft {
+            rules: vec![0, 0],
+            ..Draft::low_voltage_three_zero()
+        });
+        let (_, reason) = bad_output(&bundle, Voltage::V380);
+        assert!(reason.contains("cites rule `T-LV` twice"), "{reason}");
+    }
+
+    #[test]
+    fn a_part_listing_a_step_twice_is_bad_output() {
+        let (_d, bundle) = bundle_of(Draft {
+            steps: vec![(5, 0, 0), (5, 1, 0)],
+            ..Draft::low_voltage_three_zero()
+        });
+        let (_, reason) = bad_output(&bundle, Voltage::V380);
+        assert!(reason.contains("step `energize` listed twice"), "{reason}");
+    }
+
+    #[test]
     fn a_step_longer_than_the_grid_total_is_contradictory() {
         let (_d, bundle) = bundle_of(Draft {
-            steps: vec![("energize".into(), 5, "accepted".into())],
+            steps: vec![(5, 5, 0)],
             total: Some(2),
             ..Draft::low_voltage_three_zero()
         });

@@ -149,5 +149,5 @@ fn modules_describe_the_rules_they_implement() {
             "JN-EFFICIENCY"
         ]
     );
-    assert_eq!(JnAccess::describe().contract, "2.0.0");
+    assert_eq!(JnAccess::describe().contract, "3.0.0");
 }

@@ -32,9 +32,9 @@ use bindings::RuleModulePre;
 /// The contract package whose interface every rule module exports.
 pub const CONTRACT_INTERFACE: &str = "powerdesk:policy/rules";
 /// The major versions of the contract this powerdesk runs.
-pub const SUPPORTED_CONTRACT_MAJORS: &[u64] = &[2];
+pub const SUPPORTED_CONTRACT_MAJORS: &[u64] = &[3];
 /// How the supported versions are written in messages.
-pub const SUPPORTED_CONTRACTS: &str = "2.x (powerdesk:policy/rules@2.*)";
+pub const SUPPORTED_CONTRACTS: &str = "3.x (powerdesk:policy/rules@3.*)";
 
 /// How often the epoch ticker thread advances the engine's epoch.
 const EPOCH_TICK: Duration = Duration::from_millis(5);
@@ -534,7 +534,7 @@ impl PolicyHost {
         result.map_err(|e| self.classify(module, &store, e))
     }
 
-    /// Call decide() over `batch` in one fresh, limited instance: one result per evaluation, in
+    /// Call decide() over `batch` in one fresh, limited instance: one part per evaluation, in
     /// order. The outer error is a fault of the sandbox (trap, fuel, deadline, memory, unreadable
     /// output), which spoils the whole batch; a refusal is the result of its own evaluation.
     pub fn decide(
@@ -542,7 +542,7 @@ impl PolicyHost {
         module: &RuleModule,
         params: &[wit::Param],
         batch: &[wit::Evaluation],
-    ) -> Result<Vec<Result<wit::Decision, PolicyError>>, PolicyError> {
+    ) -> Result<Vec<Result<wit::Part, PolicyError>>, PolicyError> {
         let mut store = self.store(batch.len());
         let result = module.pre.instantiate(&mut store).and_then(|instance| {
             instance

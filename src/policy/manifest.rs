@@ -8,7 +8,7 @@
 //! name = "济宁市获得电力十七条"
 //! version = "2021.1"
 //! effective = "2021-08-25"
-//! contract = "2"
+//! contract = "3"
 //! calendar = ["../calendar/2021.toml", "../calendar/2026.toml"]
 //!
 //! [parameters]
@@ -27,9 +27,9 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
-/// The contract major version this powerdesk supports (`contract = "2"` in bundle.toml; the WIT
-/// package `powerdesk:policy@2.x`).
-pub const CONTRACT_MAJOR: &str = "2";
+/// The contract major version this powerdesk supports (`contract = "3"` in bundle.toml; the WIT
+/// package `powerdesk:policy@3.x`).
+pub const CONTRACT_MAJOR: &str = "3";
 
 /// The file name of a bundle's manifest.
 pub const MANIFEST_FILE: &str = "bundle.toml";
@@ -66,7 +66,7 @@ pub struct BundleHeader {
     pub version: String,
     /// The date the policy takes effect.
     pub effective: NaiveDate,
-    /// Contract major version (`"2"`).
+    /// Contract major version (`"3"`).
     pub contract: String,
     /// Working-day calendar files, relative to the bundle directory.
     pub calendar: Vec<String>,
@@ -600,7 +600,7 @@ region = "jining"
 name = "济宁"
 version = "2021.1"
 effective = 2021-08-25
-contract = "2"
+contract = "3"
 calendar = ["../calendar/2026.toml"]
 
 [parameters]
@@ -664,11 +664,11 @@ sha256 = ""
             e.starts_with("/b/bundle.toml: parameters.lv_classes[1]: expected a string"),
             "{e}"
         );
-        let e = parse(&GOOD.replace("contract = \"2\"", "contract = \"3\""))
+        let e = parse(&GOOD.replace("contract = \"3\"", "contract = \"2\""))
             .unwrap_err()
             .to_string();
         assert!(
-            e.contains("bundle.contract: contract \"3\" is not supported"),
+            e.contains("bundle.contract: contract \"2\" is not supported"),
             "{e}"
         );
         let e = parse(&GOOD.replace("sha256 = \"\"", "sha256 = \"abc\""))

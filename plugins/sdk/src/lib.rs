@@ -1,7 +1,7 @@
 //! powerdesk policy SDK: write a rule module (政策规则模块) as plain Rust.
 //!
 //! The types mirror the contract `plugins/wit/powerdesk-policy.wit` (package
-//! `powerdesk:policy@2.0.0`). A module implements [`RuleModule`] and calls
+//! `powerdesk:policy@3.0.0`). A module implements [`RuleModule`] and calls
 //! [`export_rule_module!`]; built for `wasm32-unknown-unknown` the macro generates the component
 //! glue, built natively it expands to nothing, so the same rules are unit-tested with `cargo test`.
 //!
@@ -28,17 +28,18 @@ mod params;
 mod types;
 
 pub use blocks::connection;
-pub use params::{ParamValue, Params};
+pub use params::{ContractId, IdSet, ParamValue, Params};
 pub use types::*;
 
 /// The contract version this SDK implements (the WIT package version).
-pub const CONTRACT_VERSION: &str = "2.0.0";
+pub const CONTRACT_VERSION: &str = "3.0.0";
 
 /// A rule module: says what it implements and decides its part of an evaluation.
 pub trait RuleModule {
     /// Name, version and the rules (id and text) this module implements.
     fn describe() -> ModuleInfo;
-    /// Return `e.draft` with this module's part of the decision filled in.
+    /// Return `e.draft` with this module's part of the decision filled in (built for
+    /// WebAssembly, only what differs from `e.draft` goes back to powerdesk).
     fn decide(e: &Evaluation) -> Result<Decision, RuleError>;
 }
 
@@ -70,7 +71,7 @@ macro_rules! export_rule_module {
                     params: ::std::vec::Vec<$crate::__wit::WitParam>,
                     batch: ::std::vec::Vec<$crate::__wit::WitEvaluation>,
                 ) -> ::std::vec::Vec<
-                    ::core::result::Result<$crate::__wit::WitDecision, $crate::__wit::WitRuleError>,
+                    ::core::result::Result<$crate::__wit::WitPart, $crate::__wit::WitRuleError>,
                 > {
                     $crate::__wit::decide::<$module>(params, batch)
                 }

@@ -1,6 +1,7 @@
 //! Bundle parameters (`[parameters]` of bundle.toml) with typed getters whose errors name the
 //! parameter.
 
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use crate::types::{CustomerClass, Date, ParkLevel, Voltage};
@@ -30,7 +31,8 @@ impl ParamValue {
 
 /// The bundle's parameters. Shared, not copied: every evaluation of a batch reads the same ones,
 /// found by name through a small hash table (rules look parameters up on every evaluation, and
-/// comparing names byte by byte is slow in WebAssembly).
+/// comparing names byte by byte is slow in WebAssembly). Lists of class, voltage and park level ids
+/// and dates are parsed once, when the parameters are built, not on every read.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Params(Arc<Table>);
 
@@ -38,24 +40,136 @@ pub struct Params(Arc<Table>);
 struct Table {
     /// Sorted by name.
     entries: Vec<(String, ParamValue)>,
+    /// What each entry's value parses to, by position in `entries`.
+    parsed: Vec<Parsed>,
     /// Open addressing: index + 1 into `entries`, 0 for an empty slot; length a power of two.
     slots: Vec<u32>,
+}
+
+/// A value read as the getters would read it; `None` where it does not parse (the getter then
+/// reads the value again to say what is wrong).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+struct Parsed {
+    classes: Option<u8>,
+    voltages: Option<u8>,
+    park_levels: Option<u8>,
+    date: Option<Date>,
+    voltage: Option<Voltage>,
+}
+
+impl Parsed {
+    fn of(value: &ParamValue) -> Parsed {
+        match value {
+            ParamValue::Texts(v) => Parsed {
+                classes: IdSet::parse(v, CustomerClass::from_id).map(|s| s.bits),
+                voltages: IdSet::parse(v, Voltage::from_id).map(|s| s.bits),
+                park_levels: IdSet::parse(v, ParkLevel::from_id).map(|s| s.bits),
+                ..Parsed::default()
+            },
+            ParamValue::Text(t) => Parsed {
+                date: Date::parse(t),
+                voltage: Voltage::from_id(t),
+                ..Parsed::default()
+            },
+            _ => Parsed::default(),
+        }
+    }
+}
+
+/// A contract enum a list parameter can name (at most 8 values).
+pub trait ContractId: Copy {
+    /// Its position among the enum's values.
+    fn index(self) -> u32;
+}
+
+impl ContractId for CustomerClass {
+    fn index(self) -> u32 {
+        self as u32
+    }
+}
+
+impl ContractId for Voltage {
+    fn index(self) -> u32 {
+        self as u32
+    }
+}
+
+impl ContractId for ParkLevel {
+    fn index(self) -> u32 {
+        self as u32
+    }
+}
+
+/// A set of customer classes, voltages or park levels read from a list parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdSet<T> {
+    bits: u8,
+    _of: PhantomData<T>,
+}
+
+impl<T: ContractId> IdSet<T> {
+    fn from_bits(bits: u8) -> Self {
+        IdSet {
+            bits,
+            _of: PhantomData,
+        }
+    }
+
+    fn parse(ids: &[String], parse: impl Fn(&str) -> Option<T>) -> Option<Self> {
+        let mut bits = 0u8;
+        for id in ids {
+            bits |= 1 << parse(id)?.index();
+        }
+        Some(Self::from_bits(bits))
+    }
+
+    /// Whether the list names `value`.
+    pub fn contains(&self, value: &T) -> bool {
+        self.bits & (1 << value.index()) != 0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.bits == 0
+    }
+
+    /// How many distinct values the list names.
+    pub fn len(&self) -> usize {
+        self.bits.count_ones() as usize
+    }
 }
 
 /// A hash of a parameter name from its length and its first and last 8 bytes: O(1) whatever the
 /// name (names sharing both ends only cost an extra probe).
 fn name_hash(name: &str) -> usize {
     let b = name.as_bytes();
-    let word = |part: &[u8]| {
-        let mut w = [0u8; 8];
-        w[..part.len()].copy_from_slice(part);
-        u64::from_le_bytes(w)
-    };
     let n = b.len();
     let head = word(&b[..n.min(8)]);
     let tail = word(&b[n.saturating_sub(8)..]);
     let h = (head ^ tail.rotate_left(29) ^ n as u64).wrapping_mul(0x517c_c1b7_2722_0a95);
     (h ^ (h >> 32)) as usize
+}
+
+/// Up to 8 bytes as a little-endian word.
+fn word(part: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    w[..part.len()].copy_from_slice(part);
+    u64::from_le_bytes(w)
+}
+
+/// Byte equality a word at a time (in WebAssembly `memcmp` compares byte by byte).
+fn same_name(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut a = a.chunks_exact(8);
+    let mut b = b.chunks_exact(8);
+    for (x, y) in (&mut a).zip(&mut b) {
+        if u64::from_le_bytes(x.try_into().unwrap()) != u64::from_le_bytes(y.try_into().unwrap()) {
+            return false;
+        }
+    }
+    word(a.remainder()) == word(b.remainder())
 }
 
 impl Table {
@@ -69,7 +183,12 @@ impl Table {
             }
             slots[at] = i as u32 + 1;
         }
-        Table { entries, slots }
+        let parsed = entries.iter().map(|(_, v)| Parsed::of(v)).collect();
+        Table {
+            entries,
+            parsed,
+            slots,
+        }
     }
 
     fn find(&self, name: &str) -> Option<usize> {
@@ -78,7 +197,9 @@ impl Table {
         loop {
             match self.slots[at] {
                 0 => return None,
-                i if self.entries[i as usize - 1].0 == name => return Some(i as usize - 1),
+                i if same_name(&self.entries[i as usize - 1].0, name) => {
+                    return Some(i as usize - 1)
+                }
                 _ => at = (at + 1) & mask,
             }
         }
@@ -130,6 +251,15 @@ impl Params {
     /// (name, value) pairs, sorted by name.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &ParamValue)> {
         self.0.entries.iter().map(|(n, v)| (n.as_str(), v))
+    }
+
+    /// The entry's position; an error naming the parameter if it is missing.
+    fn position(&self, name: &str, expected: &str) -> Result<usize, RuleError> {
+        self.0.find(name).ok_or_else(|| {
+            RuleError::BadParameter(format!(
+                "{name}: missing; add `{name} = <{expected}>` under [parameters] in bundle.toml"
+            ))
+        })
     }
 
     fn require(&self, name: &str, expected: &str) -> Result<&ParamValue, RuleError> {
@@ -206,6 +336,13 @@ impl Params {
 
     /// A date written as a string `YYYY-MM-DD`.
     pub fn date(&self, name: &str) -> Result<Date, RuleError> {
+        if let Some(d) = self
+            .position(name, "string")
+            .ok()
+            .and_then(|i| self.0.parsed[i].date)
+        {
+            return Ok(d);
+        }
         let s = self.text(name)?;
         Date::parse(s).ok_or_else(|| {
             RuleError::BadParameter(format!(
@@ -216,6 +353,13 @@ impl Params {
 
     /// A high voltage id (`10kV`, `35kV`, `110kV`, `220kV`).
     pub fn high_voltage(&self, name: &str) -> Result<Voltage, RuleError> {
+        let parsed = self
+            .position(name, "string")
+            .ok()
+            .and_then(|i| self.0.parsed[i].voltage);
+        if let Some(v) = parsed.filter(|v| !v.is_low()) {
+            return Ok(v);
+        }
         let s = self.text(name)?;
         match Voltage::from_id(s) {
             Some(v) if !v.is_low() => Ok(v),
@@ -226,44 +370,56 @@ impl Params {
     }
 
     /// A list of customer class ids (`resident`, `small_micro`, `enterprise`).
-    pub fn classes(&self, name: &str) -> Result<Vec<CustomerClass>, RuleError> {
+    pub fn classes(&self, name: &str) -> Result<IdSet<CustomerClass>, RuleError> {
         self.ids(
             name,
+            |p| p.classes,
             CustomerClass::from_id,
             "resident, small_micro, enterprise",
         )
     }
 
     /// A list of voltage ids (`220V`, `380V`, `10kV`, `35kV`, `110kV`, `220kV`).
-    pub fn voltages(&self, name: &str) -> Result<Vec<Voltage>, RuleError> {
+    pub fn voltages(&self, name: &str) -> Result<IdSet<Voltage>, RuleError> {
         self.ids(
             name,
+            |p| p.voltages,
             Voltage::from_id,
             "220V, 380V, 10kV, 35kV, 110kV, 220kV",
         )
     }
 
     /// A list of park level ids (`national`, `provincial`, `municipal`).
-    pub fn park_levels(&self, name: &str) -> Result<Vec<ParkLevel>, RuleError> {
-        self.ids(name, ParkLevel::from_id, "national, provincial, municipal")
+    pub fn park_levels(&self, name: &str) -> Result<IdSet<ParkLevel>, RuleError> {
+        self.ids(
+            name,
+            |p| p.park_levels,
+            ParkLevel::from_id,
+            "national, provincial, municipal",
+        )
     }
 
-    fn ids<T>(
+    fn ids<T: ContractId>(
         &self,
         name: &str,
+        parsed: impl Fn(&Parsed) -> Option<u8>,
         parse: impl Fn(&str) -> Option<T>,
         legal: &str,
-    ) -> Result<Vec<T>, RuleError> {
-        self.texts(name)?
-            .iter()
-            .map(|s| {
-                parse(s).ok_or_else(|| {
-                    RuleError::BadParameter(format!(
-                        "{name}: unknown value {s:?}; expected one of {legal}"
-                    ))
-                })
-            })
-            .collect()
+    ) -> Result<IdSet<T>, RuleError> {
+        let at = self.position(name, "[\"…\"]")?;
+        if let Some(bits) = parsed(&self.0.parsed[at]) {
+            return Ok(IdSet::from_bits(bits));
+        }
+        // Not a list, or a value that is not an id: say which.
+        let ids = self.texts(name)?;
+        match ids.iter().find(|s| parse(s).is_none()) {
+            Some(s) => Err(RuleError::BadParameter(format!(
+                "{name}: unknown value {s:?}; expected one of {legal}"
+            ))),
+            None => IdSet::parse(ids, parse).ok_or_else(|| {
+                RuleError::Internal(format!("{name}: a list that parses only once"))
+            }),
+        }
     }
 }
 
