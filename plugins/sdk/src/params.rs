@@ -140,36 +140,56 @@ impl<T: ContractId> IdSet<T> {
 
 /// A hash of a parameter name from its length and its first and last 8 bytes: O(1) whatever the
 /// name (names sharing both ends only cost an extra probe).
+#[inline]
 fn name_hash(name: &str) -> usize {
     let b = name.as_bytes();
     let n = b.len();
-    let head = word(&b[..n.min(8)]);
-    let tail = word(&b[n.saturating_sub(8)..]);
+    let (head, tail) = if n >= 8 {
+        (load8(b, 0), load8(b, n - 8))
+    } else {
+        let w = short_word(b);
+        (w, w)
+    };
     let h = (head ^ tail.rotate_left(29) ^ n as u64).wrapping_mul(0x517c_c1b7_2722_0a95);
     (h ^ (h >> 32)) as usize
 }
 
-/// Up to 8 bytes as a little-endian word.
-fn word(part: &[u8]) -> u64 {
-    let mut w = [0u8; 8];
-    w[..part.len()].copy_from_slice(part);
+/// The 8 bytes of `b` at `at` as a little-endian word.
+#[inline(always)]
+fn load8(b: &[u8], at: usize) -> u64 {
+    // (`copy_from_slice` would be a call in a size-optimised module; this is one load.)
+    let w: [u8; 8] = b[at..at + 8].try_into().expect("8 bytes");
     u64::from_le_bytes(w)
 }
 
+/// Fewer than 8 bytes as a little-endian word.
+#[inline]
+fn short_word(b: &[u8]) -> u64 {
+    b.iter()
+        .rev()
+        .fold(0u64, |w, &byte| (w << 8) | u64::from(byte))
+}
+
 /// Byte equality a word at a time (in WebAssembly `memcmp` compares byte by byte).
+#[inline]
 fn same_name(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
+    let n = a.len();
+    if n != b.len() {
         return false;
     }
-    let mut a = a.chunks_exact(8);
-    let mut b = b.chunks_exact(8);
-    for (x, y) in (&mut a).zip(&mut b) {
-        if u64::from_le_bytes(x.try_into().unwrap()) != u64::from_le_bytes(y.try_into().unwrap()) {
+    if n < 8 {
+        return a == b;
+    }
+    let mut at = 0;
+    while at + 8 < n {
+        if load8(a, at) != load8(b, at) {
             return false;
         }
+        at += 8;
     }
-    word(a.remainder()) == word(b.remainder())
+    // The last word (overlapping the one before if the length is not a multiple of 8).
+    load8(a, n - 8) == load8(b, n - 8)
 }
 
 impl Table {
@@ -517,6 +537,40 @@ mod tests {
         );
         let names: Vec<&str> = p.iter().map(|(n, _)| n).collect();
         assert_eq!(names, ["alpha", "beta", "mid"]);
+    }
+
+    #[test]
+    fn names_compare_and_hash_by_every_byte_whatever_their_length() {
+        let names = [
+            "a",
+            "ab",
+            "abcdefg",
+            "abcdefgh",
+            "abcdefgx",
+            "abcdefghi",
+            "xbcdefghi",
+            "tariff_cut_10kV",
+            "tariff_cut_35kV",
+            "tariff_cut_110kV",
+            "abcdefgh_mid_1_abcdefgh",
+            "abcdefgh_mid_2_abcdefgh",
+        ];
+        for a in names {
+            for b in names {
+                assert_eq!(same_name(a, b), a == b, "{a} {b}");
+            }
+        }
+        let p = Params::new(
+            names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (*n, ParamValue::Integer(i as i64))),
+        );
+        for (i, n) in names.iter().enumerate() {
+            assert_eq!(p.int(n), Ok(i as i64), "{n}");
+        }
+        assert!(p.get("abcdefgh_mid_3_abcdefgh").is_none());
+        assert_eq!(short_word(b"ab"), u64::from_le_bytes(*b"ab\0\0\0\0\0\0"));
     }
 
     #[test]
