@@ -60,12 +60,16 @@ fn load(host: &PolicyHost, dir: &Path, spec: &Spec) -> Result<RuleModule, Policy
 
 fn evaluation(voltage: Voltage) -> powerdesk::policy::host::wit::Evaluation {
     let f = form(voltage);
+    let mut texts = powerdesk::policy::convert::Texts::default();
     powerdesk::policy::host::wit::Evaluation {
-        application: powerdesk::policy::convert::to_wit_application(&f),
+        application: powerdesk::policy::convert::to_wit_application(&f, &mut texts),
         evaluation_date: powerdesk::policy::convert::to_wit_date(f.received_at.date_naive()),
         draft: powerdesk::policy::convert::empty_draft(),
     }
 }
+
+/// The texts every evaluation here names: the county (the test modules read no input).
+const TEXTS: [String; 1] = [String::new()];
 
 /// One evaluation (a batch of one) of `module`.
 fn decide_one(
@@ -73,7 +77,7 @@ fn decide_one(
     module: &RuleModule,
     voltage: Voltage,
 ) -> Result<powerdesk::policy::host::wit::Part, PolicyError> {
-    let mut results = host.decide(module, &[], &[evaluation(voltage)])?;
+    let mut results = host.decide(module, &[], &TEXTS, &[evaluation(voltage)])?;
     assert_eq!(results.len(), 1);
     results.pop().unwrap()
 }
@@ -226,7 +230,7 @@ fn a_batch_gets_one_result_per_evaluation_in_order() {
         .into_iter()
         .map(evaluation)
         .collect();
-    let results = h.host.decide(&h.good, &[], &batch).unwrap();
+    let results = h.host.decide(&h.good, &[], &TEXTS, &batch).unwrap();
     assert_eq!(results.len(), 3);
     for r in results {
         assert_eq!(r.unwrap().rules, vec![0]);
@@ -241,7 +245,7 @@ fn a_batch_gets_one_result_per_evaluation_in_order() {
         .unwrap();
         (dir, m)
     };
-    let results = h.host.decide(&refuser.1, &[], &batch).unwrap();
+    let results = h.host.decide(&refuser.1, &[], &TEXTS, &batch).unwrap();
     assert_eq!(
         results.len(),
         3,

@@ -81,10 +81,11 @@ fn check_bundle(region: &str) -> usize {
     let params = wit_params(&m);
     let cases = support::fixtures(&dir);
     // Every fixture case in one batch per module, as powerdesk sends them.
+    let mut texts = convert::Texts::default();
     let mut inputs: Vec<wit::Evaluation> = cases
         .iter()
         .map(|f| wit::Evaluation {
-            application: convert::to_wit_application(&f.application),
+            application: convert::to_wit_application(&f.application, &mut texts),
             evaluation_date: convert::to_wit_date(f.evaluation_date),
             draft: convert::empty_draft(),
         })
@@ -93,19 +94,19 @@ fn check_bundle(region: &str) -> usize {
     let mut rules: Vec<Vec<String>> = vec![Vec::new(); cases.len()];
     for module in &modules {
         let results = host
-            .decide(module, &params, &inputs)
+            .decide(module, &params, texts.as_slice(), &inputs)
             .unwrap_or_else(|e| panic!("{region}: {e}"));
         assert_eq!(results.len(), inputs.len(), "one result per evaluation");
         for (((input, result), f), cited) in
             inputs.iter_mut().zip(results).zip(&cases).zip(&mut rules)
         {
             let part = result.unwrap_or_else(|e| panic!("{}: {e}", f.name));
-            convert::merge(&mut input.draft, &part.decision).unwrap();
             cited.extend(
                 part.rules
                     .iter()
                     .map(|&r| module.rules[usize::from(r)].id.clone()),
             );
+            convert::merge(&mut input.draft, part.decision).unwrap();
         }
     }
     let mut failures = Vec::new();

@@ -13,7 +13,7 @@ use chrono::NaiveDate;
 
 use super::convert::{
     check_draft, empty_draft, event_state, from_wit_access, from_wit_boundary, from_wit_payer,
-    from_wit_program, from_wit_voltage, merge, step_id, to_wit_application, to_wit_date,
+    from_wit_program, from_wit_voltage, merge, step_id, to_wit_application, to_wit_date, Texts,
 };
 use super::host::{wit, ModuleSpec, PolicyError, PolicyHost, RuleModule};
 use super::manifest::{Manifest, ManifestError, ParamValue};
@@ -185,10 +185,15 @@ impl Bundle {
         }
     }
 
-    /// The WIT input for `form` as of `on`, with an empty draft.
-    pub fn evaluation(&self, form: &ApplicationForm, on: NaiveDate) -> wit::Evaluation {
+    /// The WIT input for `form` as of `on`, with an empty draft; its strings go to `texts`.
+    pub fn evaluation(
+        &self,
+        form: &ApplicationForm,
+        on: NaiveDate,
+        texts: &mut Texts,
+    ) -> wit::Evaluation {
         wit::Evaluation {
-            application: to_wit_application(form),
+            application: to_wit_application(form, texts),
             evaluation_date: to_wit_date(on),
             draft: empty_draft(),
         }
@@ -216,12 +221,18 @@ impl Bundle {
         let mut results = Vec::with_capacity(items.len());
         let mut inputs: Vec<wit::Evaluation> = Vec::with_capacity(items.len().min(MAX_BATCH));
         let mut state: Vec<Progress> = Vec::with_capacity(items.len().min(MAX_BATCH));
+        let mut texts = Texts::default();
         for items in items.chunks(MAX_BATCH) {
+            texts.clear();
             inputs.clear();
-            inputs.extend(items.iter().map(|(form, on)| self.evaluation(form, *on)));
+            inputs.extend(
+                items
+                    .iter()
+                    .map(|(form, on)| self.evaluation(form, *on, &mut texts)),
+            );
             state.clear();
             state.resize_with(items.len(), Progress::default);
-            self.run_batch(&mut inputs, &mut state);
+            self.run_batch(texts.as_slice(), &mut inputs, &mut state);
             results.extend(
                 inputs
                     .iter_mut()
@@ -241,7 +252,7 @@ impl Bundle {
     /// Run the modules over `inputs`, merging each module's part into the evaluation's draft (the
     /// next module's input); an evaluation a module refused or faulted on gets its error and is
     /// not sent further.
-    fn run_batch(&self, inputs: &mut [wit::Evaluation], state: &mut [Progress]) {
+    fn run_batch(&self, texts: &[String], inputs: &mut [wit::Evaluation], state: &mut [Progress]) {
         for (m, module) in self.modules.iter().enumerate() {
             let live: Vec<usize> = (0..inputs.len())
                 .filter(|&i| state[i].fault.is_none())
@@ -250,14 +261,14 @@ impl Bundle {
                 return;
             }
             let outputs = if live.len() == inputs.len() {
-                self.decide_attributed(module, inputs)
+                self.decide_attributed(module, texts, inputs)
             } else {
                 let batch: Vec<wit::Evaluation> = live.iter().map(|&i| inputs[i].clone()).collect();
-                self.decide_attributed(module, &batch)
+                self.decide_attributed(module, texts, &batch)
             };
             for (i, out) in live.into_iter().zip(outputs) {
                 let merged = out.and_then(|part| {
-                    self.merge_part(m, module, &mut inputs[i], &mut state[i].cited, &part)
+                    self.merge_part(m, module, &mut inputs[i], &mut state[i].cited, part)
                 });
                 if let Err(e) = merged {
                     state[i].fault = Some(e);
@@ -270,16 +281,17 @@ impl Bundle {
     fn decide_attributed(
         &self,
         module: &RuleModule,
+        texts: &[String],
         batch: &[wit::Evaluation],
     ) -> Vec<Result<wit::Part, PolicyError>> {
-        match self.host.decide(module, &self.params, batch) {
+        match self.host.decide(module, &self.params, texts, batch) {
             Ok(results) => results,
             Err(fault) if batch.len() == 1 => vec![Err(fault)],
             Err(_) => batch
                 .iter()
                 .map(|one| {
                     self.host
-                        .decide(module, &self.params, std::slice::from_ref(one))
+                        .decide(module, &self.params, texts, std::slice::from_ref(one))
                         .and_then(|mut r| r.pop().expect("one result for a batch of one"))
                 })
                 .collect(),
@@ -294,7 +306,7 @@ impl Bundle {
         module: &RuleModule,
         input: &mut wit::Evaluation,
         cited: &mut Vec<(u16, u16)>,
-        part: &wit::Part,
+        part: wit::Part,
     ) -> Result<(), PolicyError> {
         let bad = |reason: String| PolicyError::BadOutput {
             module: module.name.clone(),
@@ -302,6 +314,7 @@ impl Bundle {
             reason,
         };
         let before = cited.len();
+        cited.reserve(part.rules.len());
         for (k, &r) in part.rules.iter().enumerate() {
             let Some(rule) = module.rules.get(usize::from(r)) else {
                 let declared: Vec<&str> = module.rules.iter().map(|r| r.id.as_str()).collect();
@@ -322,7 +335,7 @@ impl Bundle {
                 cited.push((m as u16, r));
             }
         }
-        merge(&mut input.draft, &part.decision).map_err(&bad)?;
+        merge(&mut input.draft, part.decision).map_err(&bad)?;
         let requested = from_wit_voltage(input.application.request.voltage);
         check_draft(&input.draft, requested).map_err(bad)
     }

@@ -2,6 +2,7 @@
 //! decision passes: well-formed, consistent with the request and with itself.
 
 use chrono::{Datelike, NaiveDate};
+use fnv::FnvHashMap;
 
 use super::host::wit;
 use crate::domain::application::{ApplicationForm, CustomerClass, ParkLevel, RequestKind, Voltage};
@@ -38,7 +39,7 @@ pub fn event_state(e: wit::Event) -> State {
 /// the draft's (as a later module may refine an earlier one's), programs are added once, a step
 /// replaces the draft's limit of the same step. A part listing a program or a step twice is
 /// malformed.
-pub fn merge(draft: &mut wit::Decision, part: &wit::Decision) -> Result<(), String> {
+pub fn merge(draft: &mut wit::Decision, part: wit::Decision) -> Result<(), String> {
     for (i, p) in part.programs.iter().enumerate() {
         if part.programs[..i].contains(p) {
             return Err(format!(
@@ -46,17 +47,30 @@ pub fn merge(draft: &mut wit::Decision, part: &wit::Decision) -> Result<(), Stri
                 from_wit_program(*p).id()
             ));
         }
-        if !draft.programs.contains(p) {
-            draft.programs.push(*p);
-        }
     }
     for (i, s) in part.steps.iter().enumerate() {
         if part.steps[..i].iter().any(|earlier| earlier.step == s.step) {
             return Err(format!("step `{}` listed twice", step_id(s.step)));
         }
-        match draft.steps.iter_mut().find(|d| d.step == s.step) {
-            Some(d) => *d = *s,
-            None => draft.steps.push(*s),
+    }
+    // The first part to set programs or steps hands its lists over as they are.
+    if draft.programs.is_empty() {
+        draft.programs = part.programs;
+    } else {
+        for p in part.programs {
+            if !draft.programs.contains(&p) {
+                draft.programs.push(p);
+            }
+        }
+    }
+    if draft.steps.is_empty() {
+        draft.steps = part.steps;
+    } else {
+        for s in part.steps {
+            match draft.steps.iter_mut().find(|d| d.step == s.step) {
+                Some(d) => *d = s,
+                None => draft.steps.push(s),
+            }
         }
     }
     fn set<T: Copy>(into: &mut Option<T>, from: Option<T>) {
@@ -154,8 +168,40 @@ pub fn to_wit_date(d: NaiveDate) -> wit::Date {
     }
 }
 
-/// The rules' view of a form: no name, id number, phone or address.
-pub fn to_wit_application(form: &ApplicationForm) -> wit::Application {
+/// The strings of a batch's applications (counties, park names), each sent once: evaluations
+/// name them by index (`decide`'s `texts`).
+#[derive(Debug, Default)]
+pub struct Texts {
+    list: Vec<String>,
+    /// (FNV: short keys, no untrusted input.)
+    index: FnvHashMap<String, u32>,
+}
+
+impl Texts {
+    /// The index of `s`, added if new.
+    pub fn id(&mut self, s: &str) -> u32 {
+        if let Some(&i) = self.index.get(s) {
+            return i;
+        }
+        let i = u32::try_from(self.list.len()).expect("fewer than 2^32 texts in a batch");
+        self.list.push(s.to_string());
+        self.index.insert(s.to_string(), i);
+        i
+    }
+
+    pub fn as_slice(&self) -> &[String] {
+        &self.list
+    }
+
+    /// Empty, keeping the allocations for the next batch.
+    pub fn clear(&mut self) {
+        self.list.clear();
+        self.index.clear();
+    }
+}
+
+/// The rules' view of a form: no name, id number, phone or address; its strings go to `texts`.
+pub fn to_wit_application(form: &ApplicationForm, texts: &mut Texts) -> wit::Application {
     let r = &form.request;
     wit::Application {
         customer: wit::Customer {
@@ -167,9 +213,9 @@ pub fn to_wit_application(form: &ApplicationForm) -> wit::Application {
             star_rating: form.customer.star_rating,
         },
         site: wit::Site {
-            county: form.site.county.clone(),
+            county: texts.id(&form.site.county),
             rural: form.site.rural,
-            park_name: form.site.park_name.clone(),
+            park_name: form.site.park_name.as_deref().map(|n| texts.id(n)),
             park_level: form.site.park_level.map(|l| match l {
                 ParkLevel::National => wit::ParkLevel::National,
                 ParkLevel::Provincial => wit::ParkLevel::Provincial,
@@ -292,7 +338,7 @@ mod tests {
     #[test]
     fn a_part_adds_to_the_draft_and_duplicates_within_it_are_named() {
         let mut d = empty_draft();
-        merge(&mut d, &low_voltage_draft()).unwrap();
+        merge(&mut d, low_voltage_draft()).unwrap();
         // (The generated records have no PartialEq.)
         assert_eq!(format!("{d:?}"), format!("{:?}", low_voltage_draft()));
         // A later part refines: the same program once, a step replaced, a field set.
@@ -302,7 +348,7 @@ mod tests {
             free_efficiency_service: Some(true),
             ..empty_draft()
         };
-        merge(&mut d, &part).unwrap();
+        merge(&mut d, part).unwrap();
         assert_eq!(d.programs, [wit::Program::ThreeZero]);
         assert_eq!(
             format!("{:?}", d.steps),
@@ -319,7 +365,7 @@ mod tests {
             ..empty_draft()
         };
         assert_eq!(
-            merge(&mut empty_draft(), &twice),
+            merge(&mut empty_draft(), twice),
             Err("program three_save listed twice".into())
         );
         let twice = wit::Decision {
@@ -327,9 +373,20 @@ mod tests {
             ..empty_draft()
         };
         assert_eq!(
-            merge(&mut empty_draft(), &twice),
+            merge(&mut empty_draft(), twice),
             Err("step `energize` listed twice".into())
         );
+    }
+
+    #[test]
+    fn a_batch_sends_each_text_once() {
+        let mut texts = Texts::default();
+        assert_eq!(texts.id("任城区"), 0);
+        assert_eq!(texts.id("兖州区"), 1);
+        assert_eq!(texts.id("任城区"), 0);
+        assert_eq!(texts.as_slice(), ["任城区", "兖州区"]);
+        texts.clear();
+        assert_eq!(texts.id("兖州区"), 0);
     }
 
     #[test]

@@ -45,6 +45,7 @@ pub fn describe<M: RuleModule>() -> WitModuleInfo {
 /// with its rules as indexes into describe()'s table.
 pub fn decide<M: RuleModule>(
     params: Vec<w::Param>,
+    texts: Vec<String>,
     batch: Vec<WitEvaluation>,
 ) -> Vec<Result<WitPart, WitRuleError>> {
     let params = Params::new(params.into_iter().map(|p| (p.name, param(p.value))));
@@ -53,7 +54,8 @@ pub fn decide<M: RuleModule>(
         .into_iter()
         .map(|input| {
             let e = Evaluation {
-                application: application(input.application),
+                application: application(input.application, &texts)
+                    .map_err(w::RuleError::Internal)?,
                 params: params.clone(),
                 evaluation_date: date(input.evaluation_date),
                 draft: decision_in(input.draft),
@@ -201,8 +203,18 @@ fn param(v: w::ParamValue) -> ParamValue {
     }
 }
 
-fn application(a: w::Application) -> Application {
-    Application {
+/// The string at index `i` of the batch's texts.
+fn text(texts: &[String], i: u32) -> Result<String, String> {
+    texts.get(i as usize).cloned().ok_or_else(|| {
+        format!(
+            "the evaluation names text #{i}, but the batch has {}",
+            texts.len()
+        )
+    })
+}
+
+fn application(a: w::Application, texts: &[String]) -> Result<Application, String> {
+    Ok(Application {
         customer: Customer {
             class: match a.customer.class {
                 w::CustomerClass::Resident => CustomerClass::Resident,
@@ -212,9 +224,9 @@ fn application(a: w::Application) -> Application {
             star_rating: a.customer.star_rating,
         },
         site: Site {
-            county: a.site.county,
+            county: text(texts, a.site.county)?,
             rural: a.site.rural,
-            park_name: a.site.park_name,
+            park_name: a.site.park_name.map(|i| text(texts, i)).transpose()?,
             park_level: a.site.park_level.map(|p| match p {
                 w::ParkLevel::National => ParkLevel::National,
                 w::ParkLevel::Provincial => ParkLevel::Provincial,
@@ -238,7 +250,7 @@ fn application(a: w::Application) -> Application {
             grid_project_need_date: a.request.grid_project_need_date.map(date),
         },
         received: date(a.received),
-    }
+    })
 }
 
 fn voltage_in(v: w::Voltage) -> Voltage {

@@ -69,11 +69,12 @@ macro_rules! export_rule_module {
                 }
                 fn decide(
                     params: ::std::vec::Vec<$crate::__wit::WitParam>,
+                    texts: ::std::vec::Vec<::std::string::String>,
                     batch: ::std::vec::Vec<$crate::__wit::WitEvaluation>,
                 ) -> ::std::vec::Vec<
                     ::core::result::Result<$crate::__wit::WitPart, $crate::__wit::WitRuleError>,
                 > {
-                    $crate::__wit::decide::<$module>(params, batch)
+                    $crate::__wit::decide::<$module>(params, texts, batch)
                 }
             }
             $crate::__wit::bindings::__export_wit!(__PowerdeskRuleModule with_types_in $crate::__wit::bindings);
