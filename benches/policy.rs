@@ -12,6 +12,7 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughpu
 use jn_access::JnAccess;
 use jn_cost::JnCost;
 use powerdesk::policy::bundle::Bundle;
+use powerdesk::policy::convert::Texts;
 use powerdesk::policy::host::{PolicyHost, SandboxLimits};
 use powerdesk::policy::manifest::Manifest;
 use powerdesk::policy::sample::Sampler;
@@ -64,21 +65,28 @@ fn decisions(c: &mut Criterion) {
     let mut g = c.benchmark_group("policy_module_call");
     let host = PolicyHost::without_cache(SandboxLimits::default());
     let access = &bundle.modules()[0];
-    let one = [bundle.evaluation(&forms[0], forms[0].received_at.date_naive())];
+    let mut texts = Texts::default();
+    let one = [bundle.evaluation(&forms[0], forms[0].received_at.date_naive(), &mut texts)];
+    let one_texts = texts.as_slice().to_vec();
+    texts.clear();
     let batch: Vec<_> = forms[..256]
         .iter()
-        .map(|f| bundle.evaluation(f, f.received_at.date_naive()))
+        .map(|f| bundle.evaluation(f, f.received_at.date_naive(), &mut texts))
         .collect();
+    let texts = texts.as_slice();
     g.bench_function("jn_access_fresh_instance_without_parameters", |b| {
         // The module refuses at once (a parameter is missing): instance + call + refusal.
-        b.iter(|| host.decide(access, &[], &one).unwrap())
+        b.iter(|| host.decide(access, &[], &one_texts, &one).unwrap())
     });
     g.bench_function("jn_access_one_evaluation", |b| {
-        b.iter(|| host.decide(access, bundle.params(), &one).unwrap())
+        b.iter(|| {
+            host.decide(access, bundle.params(), &one_texts, &one)
+                .unwrap()
+        })
     });
     g.throughput(Throughput::Elements(batch.len() as u64));
     g.bench_function("jn_access_256_evaluations", |b| {
-        b.iter(|| host.decide(access, bundle.params(), &batch).unwrap())
+        b.iter(|| host.decide(access, bundle.params(), texts, &batch).unwrap())
     });
     g.finish();
 }

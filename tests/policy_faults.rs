@@ -60,20 +60,24 @@ fn load(host: &PolicyHost, dir: &Path, spec: &Spec) -> Result<RuleModule, Policy
 
 fn evaluation(voltage: Voltage) -> powerdesk::policy::host::wit::Evaluation {
     let f = form(voltage);
+    let mut texts = powerdesk::policy::convert::Texts::default();
     powerdesk::policy::host::wit::Evaluation {
-        application: powerdesk::policy::convert::to_wit_application(&f),
+        application: powerdesk::policy::convert::to_wit_application(&f, &mut texts),
         evaluation_date: powerdesk::policy::convert::to_wit_date(f.received_at.date_naive()),
         draft: powerdesk::policy::convert::empty_draft(),
     }
 }
+
+/// The texts every evaluation here names: the county (the test modules read no input).
+const TEXTS: [String; 1] = [String::new()];
 
 /// One evaluation (a batch of one) of `module`.
 fn decide_one(
     host: &PolicyHost,
     module: &RuleModule,
     voltage: Voltage,
-) -> Result<powerdesk::policy::host::wit::Decision, PolicyError> {
-    let mut results = host.decide(module, &[], &[evaluation(voltage)])?;
+) -> Result<powerdesk::policy::host::wit::Part, PolicyError> {
+    let mut results = host.decide(module, &[], &TEXTS, &[evaluation(voltage)])?;
     assert_eq!(results.len(), 1);
     results.pop().unwrap()
 }
@@ -109,7 +113,7 @@ impl Harness {
     fn still_works(&self) {
         let d = decide_one(&self.host, &self.good, Voltage::V380)
             .expect("the good module still decides");
-        assert_eq!(d.rules, vec!["T-LV".to_string()]);
+        assert_eq!(d.rules, vec![0], "T-LV, the first rule describe() declares");
     }
 
     fn decide_with(&self, behaviour: Behaviour) -> PolicyError {
@@ -201,8 +205,9 @@ fn a_module_refusing_an_application_says_why() {
 #[test]
 fn a_module_built_for_another_contract_major_is_refused_naming_the_supported_versions() {
     let h = Harness::new();
-    // 2.0.0: the previous contract (parameters as a list of records); 4.0.0: a future one.
-    for contract in ["2.0.0", "4.0.0"] {
+    // 1.0.0 and 2.0.0: older contracts (one evaluation per call; whole drafts with string ids;
+    // parameters as a list of records); 4.0.0: a future one.
+    for contract in ["1.0.0", "2.0.0", "4.0.0"] {
         let dir = tempfile::tempdir().unwrap();
         let spec = Spec {
             contract: contract.into(),
@@ -225,10 +230,10 @@ fn a_batch_gets_one_result_per_evaluation_in_order() {
         .into_iter()
         .map(evaluation)
         .collect();
-    let results = h.host.decide(&h.good, &[], &batch).unwrap();
+    let results = h.host.decide(&h.good, &[], &TEXTS, &batch).unwrap();
     assert_eq!(results.len(), 3);
     for r in results {
-        assert_eq!(r.unwrap().rules, vec!["T-LV".to_string()]);
+        assert_eq!(r.unwrap().rules, vec![0]);
     }
     let refuser = {
         let dir = tempfile::tempdir().unwrap();
@@ -240,7 +245,7 @@ fn a_batch_gets_one_result_per_evaluation_in_order() {
         .unwrap();
         (dir, m)
     };
-    let results = h.host.decide(&refuser.1, &[], &batch).unwrap();
+    let results = h.host.decide(&refuser.1, &[], &TEXTS, &batch).unwrap();
     assert_eq!(
         results.len(),
         3,
@@ -423,7 +428,7 @@ fn a_sandbox_has_no_state_across_evaluations() {
         .map(evaluation)
         .collect();
     for _ in 0..3 {
-        let results = h.host.decide(&m, &[], &batch).unwrap();
+        let results = h.host.decide(&m, &[], &TEXTS, &batch).unwrap();
         assert!(results.iter().all(Result::is_ok));
     }
 }
@@ -552,20 +557,41 @@ sha256 = "{sha}"
     #[test]
     fn a_rule_id_the_module_did_not_declare_is_bad_output() {
         let (_d, bundle) = bundle_of(Draft {
-            rules: vec!["XX-NOT-DECLARED".into()],
+            rules: vec![0, 7],
             ..Draft::low_voltage_three_zero()
         });
-        let (_, reason) = bad_output(&bundle, Voltage::V380);
+        let (module, reason) = bad_output(&bundle, Voltage::V380);
+        assert_eq!(module, "t-module");
         assert!(
-            reason.contains("XX-NOT-DECLARED") && reason.contains("T-LV"),
+            reason.contains("rule #7") && reason.contains("declares 1 rules (T-LV)"),
             "{reason}"
         );
     }
 
     #[test]
+    fn a_rule_cited_twice_in_one_part_is_bad_output() {
+        let (_d, bundle) = bundle_of(Draft {
+            rules: vec![0, 0],
+            ..Draft::low_voltage_three_zero()
+        });
+        let (_, reason) = bad_output(&bundle, Voltage::V380);
+        assert!(reason.contains("cites rule `T-LV` twice"), "{reason}");
+    }
+
+    #[test]
+    fn a_part_listing_a_step_twice_is_bad_output() {
+        let (_d, bundle) = bundle_of(Draft {
+            steps: vec![(5, 0, 0), (5, 1, 0)],
+            ..Draft::low_voltage_three_zero()
+        });
+        let (_, reason) = bad_output(&bundle, Voltage::V380);
+        assert!(reason.contains("step `energize` listed twice"), "{reason}");
+    }
+
+    #[test]
     fn a_step_longer_than_the_grid_total_is_contradictory() {
         let (_d, bundle) = bundle_of(Draft {
-            steps: vec![("energize".into(), 5, "accepted".into())],
+            steps: vec![(5, 5, 0)],
             total: Some(2),
             ..Draft::low_voltage_three_zero()
         });

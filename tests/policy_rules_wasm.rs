@@ -14,7 +14,7 @@ fn wit_params(m: &Manifest) -> Vec<u8> {
 }
 
 /// The final WIT draft as a contract Decision (via the SDK-independent host conversions).
-fn contract(m: &Manifest, d: wit::Decision) -> dd::Decision {
+fn contract(m: &Manifest, d: wit::Decision, rules: Vec<String>) -> dd::Decision {
     dd::Decision {
         bundle: dd::BundleRef {
             region: m.bundle.region.clone(),
@@ -36,15 +36,15 @@ fn contract(m: &Manifest, d: wit::Decision) -> dd::Decision {
             .steps
             .into_iter()
             .map(|s| dd::StepLimit {
-                id: s.id,
+                id: convert::step_id(s.step).to_string(),
                 limit_working_days: s.limit_working_days,
-                from: s.from,
+                from: convert::event_state(s.from).id().to_string(),
             })
             .collect(),
         grid_total_limit_working_days: d.grid_total_limit_working_days,
         tariff_cut_yuan_per_kwh: d.tariff_cut_yuan_per_kwh.expect("tariff cut"),
         free_efficiency_service: d.free_efficiency_service.expect("efficiency"),
-        rules: d.rules,
+        rules,
     }
 }
 
@@ -69,26 +69,37 @@ fn check_bundle(region: &str) -> usize {
     let params = wit_params(&m);
     let cases = support::fixtures(&dir);
     // Every fixture case in one batch per module, as powerdesk sends them.
+    let mut texts = convert::Texts::default();
     let mut inputs: Vec<wit::Evaluation> = cases
         .iter()
         .map(|f| wit::Evaluation {
-            application: convert::to_wit_application(&f.application),
+            application: convert::to_wit_application(&f.application, &mut texts),
             evaluation_date: convert::to_wit_date(f.evaluation_date),
             draft: convert::empty_draft(),
         })
         .collect();
+    // Each module's part merged into the draft the next one sees; its rules by describe() index.
+    let mut rules: Vec<Vec<String>> = vec![Vec::new(); cases.len()];
     for module in &modules {
         let results = host
-            .decide(module, &params, &inputs)
+            .decide(module, &params, texts.as_slice(), &inputs)
             .unwrap_or_else(|e| panic!("{region}: {e}"));
         assert_eq!(results.len(), inputs.len(), "one result per evaluation");
-        for ((input, result), f) in inputs.iter_mut().zip(results).zip(&cases) {
-            input.draft = result.unwrap_or_else(|e| panic!("{}: {e}", f.name));
+        for (((input, result), f), cited) in
+            inputs.iter_mut().zip(results).zip(&cases).zip(&mut rules)
+        {
+            let part = result.unwrap_or_else(|e| panic!("{}: {e}", f.name));
+            cited.extend(
+                part.rules
+                    .iter()
+                    .map(|&r| module.rules[usize::from(r)].id.clone()),
+            );
+            convert::merge(&mut input.draft, part.decision).unwrap();
         }
     }
     let mut failures = Vec::new();
-    for (f, input) in cases.iter().zip(inputs) {
-        let got = support::fixture_json(&contract(&m, input.draft));
+    for ((f, input), rules) in cases.iter().zip(inputs).zip(rules) {
+        let got = support::fixture_json(&contract(&m, input.draft, rules));
         if got != f.expected {
             failures.push(format!(
                 "{}: expected {}\n  got {}",

@@ -3,8 +3,8 @@
 //!
 //! Loading verifies every module's digest, checks its contract, instantiates it once and calls
 //! describe. Deciding runs the modules in the manifest's order, each on the draft of the ones
-//! before it, and turns the final draft into a [`Decision`] after checking that it is complete
-//! and not self-contradictory.
+//! before it; each returns its part, which is checked, merged into the draft, and the merged draft
+//! checked again; the final draft becomes a [`Decision`] once every part is decided.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -12,8 +12,8 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 
 use super::convert::{
-    check_draft, empty_draft, from_wit_access, from_wit_boundary, from_wit_payer, from_wit_program,
-    from_wit_voltage, to_wit_application, to_wit_date,
+    check_draft, empty_draft, event_state, from_wit_access, from_wit_boundary, from_wit_payer,
+    from_wit_program, from_wit_voltage, merge, step_id, to_wit_application, to_wit_date, Texts,
 };
 use super::host::{wit, ModuleSpec, PolicyError, PolicyHost, RuleModule};
 use super::manifest::{Manifest, ManifestError, ParamValue};
@@ -179,10 +179,15 @@ impl Bundle {
         }
     }
 
-    /// The WIT input for `form` as of `on`, with an empty draft.
-    pub fn evaluation(&self, form: &ApplicationForm, on: NaiveDate) -> wit::Evaluation {
+    /// The WIT input for `form` as of `on`, with an empty draft; its strings go to `texts`.
+    pub fn evaluation(
+        &self,
+        form: &ApplicationForm,
+        on: NaiveDate,
+        texts: &mut Texts,
+    ) -> wit::Evaluation {
         wit::Evaluation {
-            application: to_wit_application(form),
+            application: to_wit_application(form, texts),
             evaluation_date: to_wit_date(on),
             draft: empty_draft(),
         }
@@ -208,44 +213,59 @@ impl Bundle {
         items: &[(&ApplicationForm, NaiveDate)],
     ) -> Vec<Result<Decision, PolicyError>> {
         let mut results = Vec::with_capacity(items.len());
+        let mut inputs: Vec<wit::Evaluation> = Vec::with_capacity(items.len().min(MAX_BATCH));
+        let mut state: Vec<Progress> = Vec::with_capacity(items.len().min(MAX_BATCH));
+        let mut texts = Texts::default();
         for items in items.chunks(MAX_BATCH) {
-            let mut inputs: Vec<wit::Evaluation> = items
-                .iter()
-                .map(|(form, on)| self.evaluation(form, *on))
-                .collect();
-            let mut failed: Vec<Option<PolicyError>> = vec![None; items.len()];
-            self.run_batch(&mut inputs, &mut failed);
+            texts.clear();
+            inputs.clear();
+            inputs.extend(
+                items
+                    .iter()
+                    .map(|(form, on)| self.evaluation(form, *on, &mut texts)),
+            );
+            state.clear();
+            state.resize_with(items.len(), Progress::default);
+            self.run_batch(texts.as_slice(), &mut inputs, &mut state);
             results.extend(
                 inputs
-                    .into_iter()
-                    .zip(failed)
-                    .map(|(input, fault)| match fault {
+                    .iter_mut()
+                    .zip(state.iter_mut())
+                    .map(|(input, progress)| match progress.fault.take() {
                         Some(e) => Err(e),
-                        None => self.finish(input.draft),
+                        None => self.finish(
+                            std::mem::replace(&mut input.draft, empty_draft()),
+                            &progress.cited,
+                        ),
                     }),
             );
         }
         results
     }
 
-    /// Run the modules over `inputs`, leaving each final draft in its input; an evaluation a
-    /// module refused or faulted on gets its error in `failed` and is not sent further.
-    fn run_batch(&self, inputs: &mut [wit::Evaluation], failed: &mut [Option<PolicyError>]) {
-        for module in &self.modules {
-            let live: Vec<usize> = (0..inputs.len()).filter(|&i| failed[i].is_none()).collect();
+    /// Run the modules over `inputs`, merging each module's part into the evaluation's draft (the
+    /// next module's input); an evaluation a module refused or faulted on gets its error and is
+    /// not sent further.
+    fn run_batch(&self, texts: &[String], inputs: &mut [wit::Evaluation], state: &mut [Progress]) {
+        for (m, module) in self.modules.iter().enumerate() {
+            let live: Vec<usize> = (0..inputs.len())
+                .filter(|&i| state[i].fault.is_none())
+                .collect();
             if live.is_empty() {
                 return;
             }
             let outputs = if live.len() == inputs.len() {
-                self.decide_attributed(module, inputs)
+                self.decide_attributed(module, texts, inputs)
             } else {
                 let batch: Vec<wit::Evaluation> = live.iter().map(|&i| inputs[i].clone()).collect();
-                self.decide_attributed(module, &batch)
+                self.decide_attributed(module, texts, &batch)
             };
             for (i, out) in live.into_iter().zip(outputs) {
-                match out.and_then(|d| self.check_module_output(module, &inputs[i], d)) {
-                    Ok(d) => inputs[i].draft = d,
-                    Err(e) => failed[i] = Some(e),
+                let merged = out.and_then(|part| {
+                    self.merge_part(m, module, &mut inputs[i], &mut state[i].cited, part)
+                });
+                if let Err(e) = merged {
+                    state[i].fault = Some(e);
                 }
             }
         }
@@ -255,63 +275,79 @@ impl Bundle {
     fn decide_attributed(
         &self,
         module: &RuleModule,
+        texts: &[String],
         batch: &[wit::Evaluation],
-    ) -> Vec<Result<wit::Decision, PolicyError>> {
-        match self.host.decide(module, &self.params, batch) {
+    ) -> Vec<Result<wit::Part, PolicyError>> {
+        match self.host.decide(module, &self.params, texts, batch) {
             Ok(results) => results,
             Err(fault) if batch.len() == 1 => vec![Err(fault)],
             Err(_) => batch
                 .iter()
                 .map(|one| {
                     self.host
-                        .decide(module, &self.params, std::slice::from_ref(one))
+                        .decide(module, &self.params, texts, std::slice::from_ref(one))
                         .and_then(|mut r| r.pop().expect("one result for a batch of one"))
                 })
                 .collect(),
         }
     }
 
-    /// A module's draft is accepted if it cites only rules the module declares and does not
-    /// contradict itself.
-    fn check_module_output(
+    /// Accept module `m`'s part if it cites only rules the module declares, each once, and merges
+    /// into a draft that does not contradict the request or itself.
+    fn merge_part(
         &self,
+        m: usize,
         module: &RuleModule,
-        input: &wit::Evaluation,
-        out: wit::Decision,
-    ) -> Result<wit::Decision, PolicyError> {
+        input: &mut wit::Evaluation,
+        cited: &mut Vec<(u16, u16)>,
+        part: wit::Part,
+    ) -> Result<(), PolicyError> {
         let bad = |reason: String| PolicyError::BadOutput {
             module: module.name.clone(),
             version: module.version.clone(),
             reason,
         };
-        // A draft cites a handful of rules: a linear search beats hashing them.
-        for id in out
-            .rules
-            .iter()
-            .filter(|id| !input.draft.rules.contains(id))
-        {
-            if !module.rules.iter().any(|r| &r.id == id) {
+        let before = cited.len();
+        cited.reserve(part.rules.len());
+        for (k, &r) in part.rules.iter().enumerate() {
+            let Some(rule) = module.rules.get(usize::from(r)) else {
                 let declared: Vec<&str> = module.rules.iter().map(|r| r.id.as_str()).collect();
                 return Err(bad(format!(
-                    "cites rule `{id}`, which describe() does not declare (it declares: {})",
+                    "cites rule #{r}, but describe() declares {} rules ({})",
+                    declared.len(),
                     declared.join(", ")
                 )));
+            };
+            if part.rules[..k].contains(&r) {
+                return Err(bad(format!("cites rule `{}` twice", rule.id)));
+            }
+            // Two modules may declare the same rule id: the decision cites it once.
+            let known = cited[..before].iter().any(|&(cm, cr)| {
+                self.modules[usize::from(cm)].rules[usize::from(cr)].id == rule.id
+            });
+            if !known {
+                cited.push((m as u16, r));
             }
         }
+        merge(&mut input.draft, part.decision).map_err(&bad)?;
         let requested = from_wit_voltage(input.application.request.voltage);
-        check_draft(&out, requested).map_err(bad)?;
-        Ok(out)
+        check_draft(&input.draft, requested).map_err(bad)
     }
 
-    /// The final draft as a [`Decision`]; a missing part is the bundle's fault.
-    pub fn finish(&self, draft: wit::Decision) -> Result<Decision, PolicyError> {
+    /// The final draft as a [`Decision`], citing the rules (module, index) in order; a missing
+    /// part is the bundle's fault.
+    pub fn finish(
+        &self,
+        draft: wit::Decision,
+        cited: &[(u16, u16)],
+    ) -> Result<Decision, PolicyError> {
         let bad = |reason: String| PolicyError::BadOutput {
             module: format!("bundle {}", self.region()),
             version: self.version().to_string(),
             reason,
         };
-        // Every module's draft was checked as it came out (`check_module_output`); what is left
-        // is whether every part was decided.
+        // Every part was checked as it was merged (`merge_part`); what is left is whether every
+        // part was decided.
         let missing = |part: &str| bad(format!("no module decided `{part}` after all modules ran"));
         Ok(Decision {
             bundle: self.bundle_ref(),
@@ -340,20 +376,35 @@ impl Bundle {
             ),
             steps: draft
                 .steps
-                .into_iter()
+                .iter()
                 .map(|s| StepLimit {
-                    id: s.id,
+                    id: step_id(s.step).to_string(),
                     limit_working_days: s.limit_working_days,
-                    from: s.from,
+                    from: event_state(s.from).id().to_string(),
                 })
                 .collect(),
             grid_total_limit_working_days: draft.grid_total_limit_working_days,
             // No tariff rule for the voltage means no cut; no efficiency rule means no free service.
             tariff_cut_yuan_per_kwh: draft.tariff_cut_yuan_per_kwh.unwrap_or(0.0),
             free_efficiency_service: draft.free_efficiency_service.unwrap_or(false),
-            rules: draft.rules,
+            rules: cited
+                .iter()
+                .map(|&(m, r)| {
+                    self.modules[usize::from(m)].rules[usize::from(r)]
+                        .id
+                        .clone()
+                })
+                .collect(),
         })
     }
+}
+
+/// Where one evaluation of a batch stands: the rules cited so far, as (module, index in its
+/// describe() table), or the error that stopped it.
+#[derive(Default)]
+struct Progress {
+    cited: Vec<(u16, u16)>,
+    fault: Option<PolicyError>,
 }
 
 fn decide_error(e: PolicyError) -> DecideError {

@@ -2,13 +2,14 @@
 //! decision passes: well-formed, consistent with the request and with itself.
 
 use chrono::{Datelike, NaiveDate};
+use fnv::FnvHashMap;
 
 use super::host::wit;
 use crate::domain::application::{ApplicationForm, CustomerClass, ParkLevel, RequestKind, Voltage};
 use crate::domain::decision::{AccessClass, InvestmentBoundary, LinePayer, Program};
 use crate::domain::workflow::State;
 
-/// The step ids a decision may set (CONTRACTS.md).
+/// The step ids a decision may set (CONTRACTS.md), in the order of the contract's `step` enum.
 pub const STEP_IDS: [&str; 6] = [
     "reply_plan",
     "line_built",
@@ -17,6 +18,84 @@ pub const STEP_IDS: [&str; 6] = [
     "completion_inspection",
     "energize",
 ];
+
+/// The step id of CONTRACTS.md.
+pub fn step_id(s: wit::Step) -> &'static str {
+    STEP_IDS[s as usize]
+}
+
+/// The workflow state a step's limit counts from.
+pub fn event_state(e: wit::Event) -> State {
+    match e {
+        wit::Event::Accepted => State::Accepted,
+        wit::Event::PlanReplied => State::PlanReplied,
+        wit::Event::DesignReviewed => State::DesignReviewed,
+        wit::Event::CompletionReported => State::CompletionReported,
+        wit::Event::CompletionInspected => State::CompletionInspected,
+    }
+}
+
+/// Merge a module's part into the draft of the modules before: what the part decides replaces
+/// the draft's (as a later module may refine an earlier one's), programs are added once, a step
+/// replaces the draft's limit of the same step. A part listing a program or a step twice is
+/// malformed.
+pub fn merge(draft: &mut wit::Decision, part: wit::Decision) -> Result<(), String> {
+    for (i, p) in part.programs.iter().enumerate() {
+        if part.programs[..i].contains(p) {
+            return Err(format!(
+                "program {} listed twice",
+                from_wit_program(*p).id()
+            ));
+        }
+    }
+    for (i, s) in part.steps.iter().enumerate() {
+        if part.steps[..i].iter().any(|earlier| earlier.step == s.step) {
+            return Err(format!("step `{}` listed twice", step_id(s.step)));
+        }
+    }
+    // The first part to set programs or steps hands its lists over as they are.
+    if draft.programs.is_empty() {
+        draft.programs = part.programs;
+    } else {
+        for p in part.programs {
+            if !draft.programs.contains(&p) {
+                draft.programs.push(p);
+            }
+        }
+    }
+    if draft.steps.is_empty() {
+        draft.steps = part.steps;
+    } else {
+        for s in part.steps {
+            match draft.steps.iter_mut().find(|d| d.step == s.step) {
+                Some(d) => *d = s,
+                None => draft.steps.push(s),
+            }
+        }
+    }
+    fn set<T: Copy>(into: &mut Option<T>, from: Option<T>) {
+        if from.is_some() {
+            *into = from;
+        }
+    }
+    set(&mut draft.access_class, part.access_class);
+    set(&mut draft.access_voltage, part.access_voltage);
+    set(&mut draft.investment_boundary, part.investment_boundary);
+    set(&mut draft.external_line_payer, part.external_line_payer);
+    set(
+        &mut draft.grid_total_limit_working_days,
+        part.grid_total_limit_working_days,
+    );
+    set(
+        &mut draft.tariff_cut_yuan_per_kwh,
+        part.tariff_cut_yuan_per_kwh,
+    );
+    set(
+        &mut draft.free_efficiency_service,
+        part.free_efficiency_service,
+    );
+    Ok(())
+}
 
 /// A draft that is malformed or contradicts the request or itself: what is wrong.
 pub fn check_draft(d: &wit::Decision, requested: Voltage) -> Result<(), String> {
@@ -35,15 +114,6 @@ pub fn check_draft(d: &wit::Decision, requested: Voltage) -> Result<(), String> 
             }
         }
     }
-    // The lists are a handful of entries: duplicates are found by looking back, not hashing.
-    for (i, p) in d.programs.iter().enumerate() {
-        if d.programs[..i].contains(p) {
-            return Err(format!(
-                "program {} listed twice",
-                from_wit_program(*p).id()
-            ));
-        }
-    }
     let three_zero = d.programs.contains(&wit::Program::ThreeZero);
     if three_zero && d.external_line_payer == Some(wit::LinePayer::Customer) {
         return Err(
@@ -56,30 +126,13 @@ pub fn check_draft(d: &wit::Decision, requested: Voltage) -> Result<(), String> 
     {
         return Err("three_zero is a low-voltage program, but the access is high voltage".into());
     }
-    for (i, s) in d.steps.iter().enumerate() {
-        if !STEP_IDS.contains(&s.id.as_str()) {
+    if let Some(total) = d.grid_total_limit_working_days {
+        if let Some(s) = d.steps.iter().find(|s| s.limit_working_days > total) {
             return Err(format!(
-                "unknown step id `{}` (expected one of {})",
-                s.id,
-                STEP_IDS.join(", ")
+                "step `{}` alone may take {} working days, more than the grid's total of {total}",
+                step_id(s.step),
+                s.limit_working_days
             ));
-        }
-        if d.steps[..i].iter().any(|earlier| earlier.id == s.id) {
-            return Err(format!("step `{}` listed twice", s.id));
-        }
-        if State::from_id(&s.from).is_none() {
-            return Err(format!(
-                "step `{}` counts from `{}`, which is not a workflow state",
-                s.id, s.from
-            ));
-        }
-        if let Some(total) = d.grid_total_limit_working_days {
-            if s.limit_working_days > total {
-                return Err(format!(
-                    "step `{}` alone may take {} working days, more than the grid's total of {total}",
-                    s.id, s.limit_working_days
-                ));
-            }
         }
     }
     if let Some(t) = d.tariff_cut_yuan_per_kwh {
@@ -87,11 +140,6 @@ pub fn check_draft(d: &wit::Decision, requested: Voltage) -> Result<(), String> 
             return Err(format!(
                 "tariff cut {t} yuan/kWh is not a price cut between 0 and 1"
             ));
-        }
-    }
-    for (i, r) in d.rules.iter().enumerate() {
-        if d.rules[..i].contains(r) {
-            return Err(format!("rule `{r}` cited twice"));
         }
     }
     Ok(())
@@ -109,7 +157,6 @@ pub fn empty_draft() -> wit::Decision {
         grid_total_limit_working_days: None,
         tariff_cut_yuan_per_kwh: None,
         free_efficiency_service: None,
-        rules: Vec::new(),
     }
 }
 
@@ -121,8 +168,40 @@ pub fn to_wit_date(d: NaiveDate) -> wit::Date {
     }
 }
 
-/// The rules' view of a form: no name, id number, phone or address.
-pub fn to_wit_application(form: &ApplicationForm) -> wit::Application {
+/// The strings of a batch's applications (counties, park names), each sent once: evaluations
+/// name them by index (`decide`'s `texts`).
+#[derive(Debug, Default)]
+pub struct Texts {
+    list: Vec<String>,
+    /// (FNV: short keys, no untrusted input.)
+    index: FnvHashMap<String, u32>,
+}
+
+impl Texts {
+    /// The index of `s`, added if new.
+    pub fn id(&mut self, s: &str) -> u32 {
+        if let Some(&i) = self.index.get(s) {
+            return i;
+        }
+        let i = u32::try_from(self.list.len()).expect("fewer than 2^32 texts in a batch");
+        self.list.push(s.to_string());
+        self.index.insert(s.to_string(), i);
+        i
+    }
+
+    pub fn as_slice(&self) -> &[String] {
+        &self.list
+    }
+
+    /// Empty, keeping the allocations for the next batch.
+    pub fn clear(&mut self) {
+        self.list.clear();
+        self.index.clear();
+    }
+}
+
+/// The rules' view of a form: no name, id number, phone or address; its strings go to `texts`.
+pub fn to_wit_application(form: &ApplicationForm, texts: &mut Texts) -> wit::Application {
     let r = &form.request;
     wit::Application {
         customer: wit::Customer {
@@ -134,9 +213,9 @@ pub fn to_wit_application(form: &ApplicationForm) -> wit::Application {
             star_rating: form.customer.star_rating,
         },
         site: wit::Site {
-            county: form.site.county.clone(),
+            county: texts.id(&form.site.county),
             rural: form.site.rural,
-            park_name: form.site.park_name.clone(),
+            park_name: form.site.park_name.as_deref().map(|n| texts.id(n)),
             park_level: form.site.park_level.map(|l| match l {
                 ParkLevel::National => wit::ParkLevel::National,
                 ParkLevel::Provincial => wit::ParkLevel::Provincial,
@@ -220,11 +299,11 @@ pub fn from_wit_payer(p: wit::LinePayer) -> LinePayer {
 mod tests {
     use super::*;
 
-    fn step(id: &str, days: u32) -> wit::StepLimit {
+    fn step(s: wit::Step, days: u32) -> wit::StepLimit {
         wit::StepLimit {
-            id: id.into(),
+            step: s,
             limit_working_days: days,
-            from: "accepted".into(),
+            from: wit::Event::Accepted,
         }
     }
 
@@ -235,36 +314,97 @@ mod tests {
             programs: vec![wit::Program::ThreeZero],
             investment_boundary: Some(wit::InvestmentBoundary::Meter),
             external_line_payer: Some(wit::LinePayer::Utility),
-            steps: vec![step("energize", 0)],
+            steps: vec![step(wit::Step::Energize, 0)],
             grid_total_limit_working_days: Some(2),
             tariff_cut_yuan_per_kwh: Some(0.0),
             free_efficiency_service: Some(false),
-            rules: vec!["JN-LV-160".into(), "JN-3ZERO".into()],
         }
     }
 
     #[test]
-    fn a_sound_draft_passes_and_duplicates_are_named() {
+    fn a_sound_draft_passes_and_a_step_over_the_total_is_named() {
         assert_eq!(check_draft(&low_voltage_draft(), Voltage::V380), Ok(()));
         let mut d = low_voltage_draft();
-        d.programs.push(wit::Program::ThreeZero);
+        d.steps.push(step(wit::Step::LineBuilt, 3));
         assert_eq!(
             check_draft(&d, Voltage::V380),
-            Err("program three_zero listed twice".into())
+            Err(
+                "step `line_built` alone may take 3 working days, more than the grid's total of 2"
+                    .into()
+            )
         );
-        let mut d = low_voltage_draft();
-        d.steps.push(step("reply_plan", 1));
-        assert_eq!(check_draft(&d, Voltage::V380), Ok(()));
-        d.steps.push(step("energize", 1));
+    }
+
+    #[test]
+    fn a_part_adds_to_the_draft_and_duplicates_within_it_are_named() {
+        let mut d = empty_draft();
+        merge(&mut d, low_voltage_draft()).unwrap();
+        // (The generated records have no PartialEq.)
+        assert_eq!(format!("{d:?}"), format!("{:?}", low_voltage_draft()));
+        // A later part refines: the same program once, a step replaced, a field set.
+        let part = wit::Decision {
+            programs: vec![wit::Program::ThreeZero],
+            steps: vec![step(wit::Step::Energize, 1), step(wit::Step::LineBuilt, 1)],
+            free_efficiency_service: Some(true),
+            ..empty_draft()
+        };
+        merge(&mut d, part).unwrap();
+        assert_eq!(d.programs, [wit::Program::ThreeZero]);
         assert_eq!(
-            check_draft(&d, Voltage::V380),
+            format!("{:?}", d.steps),
+            format!(
+                "{:?}",
+                [step(wit::Step::Energize, 1), step(wit::Step::LineBuilt, 1)]
+            )
+        );
+        assert_eq!(d.free_efficiency_service, Some(true));
+        assert_eq!(d.access_class, Some(wit::AccessClass::LowVoltage));
+
+        let twice = wit::Decision {
+            programs: vec![wit::Program::ThreeSave, wit::Program::ThreeSave],
+            ..empty_draft()
+        };
+        assert_eq!(
+            merge(&mut empty_draft(), twice),
+            Err("program three_save listed twice".into())
+        );
+        let twice = wit::Decision {
+            steps: vec![step(wit::Step::Energize, 0), step(wit::Step::Energize, 1)],
+            ..empty_draft()
+        };
+        assert_eq!(
+            merge(&mut empty_draft(), twice),
             Err("step `energize` listed twice".into())
         );
-        let mut d = low_voltage_draft();
-        d.rules.push("JN-LV-160".into());
+    }
+
+    #[test]
+    fn a_batch_sends_each_text_once() {
+        let mut texts = Texts::default();
+        assert_eq!(texts.id("任城区"), 0);
+        assert_eq!(texts.id("兖州区"), 1);
+        assert_eq!(texts.id("任城区"), 0);
+        assert_eq!(texts.as_slice(), ["任城区", "兖州区"]);
+        texts.clear();
+        assert_eq!(texts.id("兖州区"), 0);
+    }
+
+    #[test]
+    fn the_contract_enums_name_contract_ids_and_workflow_states() {
+        let steps = [
+            wit::Step::ReplyPlan,
+            wit::Step::LineBuilt,
+            wit::Step::DesignReview,
+            wit::Step::MidInspection,
+            wit::Step::CompletionInspection,
+            wit::Step::Energize,
+        ];
+        let ids: Vec<&str> = steps.into_iter().map(step_id).collect();
+        assert_eq!(ids, STEP_IDS);
         assert_eq!(
-            check_draft(&d, Voltage::V380),
-            Err("rule `JN-LV-160` cited twice".into())
+            event_state(wit::Event::CompletionInspected).id(),
+            "completion_inspected"
         );
+        assert_eq!(event_state(wit::Event::PlanReplied).id(), "plan_replied");
     }
 }

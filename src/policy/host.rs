@@ -546,20 +546,21 @@ impl PolicyHost {
         result.map_err(|e| self.classify(module, &store, e))
     }
 
-    /// Call decide() over `batch` in one fresh, limited instance: one result per evaluation, in
-    /// order. The outer error is a fault of the sandbox (trap, fuel, deadline, memory, unreadable
+    /// Call decide() over `batch` in one fresh, limited instance: one part per evaluation, in
+    /// order; `texts` are the strings the evaluations name by index. The outer error is a fault of the sandbox (trap, fuel, deadline, memory, unreadable
     /// output), which spoils the whole batch; a refusal is the result of its own evaluation.
     pub fn decide(
         &self,
         module: &RuleModule,
         params: &[u8],
+        texts: &[String],
         batch: &[wit::Evaluation],
-    ) -> Result<Vec<Result<wit::Decision, PolicyError>>, PolicyError> {
+    ) -> Result<Vec<Result<wit::Part, PolicyError>>, PolicyError> {
         let mut store = self.store(batch.len());
         let result = module.pre.instantiate(&mut store).and_then(|instance| {
             instance
                 .powerdesk_policy_rules()
-                .call_decide(&mut store, params, batch)
+                .call_decide(&mut store, params, texts, batch)
         });
         let results = result.map_err(|e| self.classify(module, &store, e))?;
         if results.len() != batch.len() {

@@ -169,14 +169,14 @@ impl RuleModule for {Type} {
         if low {
             d.access_class = Some(AccessClass::LowVoltage);
             d.access_voltage = Some(req.voltage);
-            d.set_step("energize", p.days("lv_energize_wd")?, "accepted");
+            d.set_step(Step::Energize, p.days("lv_energize_wd")?, Event::Accepted);
             d.grid_total_limit_working_days = Some(p.days("lv_energize_wd")?);
             d.apply("EX-LV-THRESHOLD");
         } else {
             d.access_class = Some(AccessClass::HvStandard);
             d.access_voltage = Some(if req.voltage.is_low() { Voltage::Kv10 } else { req.voltage });
-            d.set_step("reply_plan", p.days("hv_reply_plan_wd")?, "accepted");
-            d.set_step("energize", p.days("hv_energize_wd")?, "completion_reported");
+            d.set_step(Step::ReplyPlan, p.days("hv_reply_plan_wd")?, Event::Accepted);
+            d.set_step(Step::Energize, p.days("hv_energize_wd")?, Event::CompletionReported);
             d.grid_total_limit_working_days = None;
         }
         d.investment_boundary.get_or_insert(InvestmentBoundary::PropertyBoundary);

@@ -220,9 +220,9 @@ pub fn contract(m: &Manifest, d: sdk::Decision) -> Result<Decision, String> {
             .steps
             .into_iter()
             .map(|s| StepLimit {
-                id: s.id,
+                id: s.step.id().to_string(),
                 limit_working_days: s.limit_working_days,
-                from: s.from,
+                from: s.from.id().to_string(),
             })
             .collect(),
         grid_total_limit_working_days: d.grid_total_limit_working_days,
@@ -232,7 +232,7 @@ pub fn contract(m: &Manifest, d: sdk::Decision) -> Result<Decision, String> {
         free_efficiency_service: d
             .free_efficiency_service
             .ok_or_else(|| missing("the efficiency service"))?,
-        rules: d.rules,
+        rules: d.rules.iter().map(|r| r.to_string()).collect(),
     })
 }
 

@@ -16,7 +16,7 @@ use bindings::exports::powerdesk::policy::rules as w;
 
 pub use w::Guest;
 pub use w::{
-    Decision as WitDecision, Evaluation as WitEvaluation, ModuleInfo as WitModuleInfo,
+    Evaluation as WitEvaluation, ModuleInfo as WitModuleInfo, Part as WitPart,
     RuleError as WitRuleError,
 };
 
@@ -40,12 +40,15 @@ pub fn describe<M: RuleModule>() -> WitModuleInfo {
     }
 }
 
-/// `decide` of module `M` over a batch, as WIT: the parameters are decoded once and shared;
-/// parameters that do not decode refuse every evaluation of the batch.
+/// `decide` of module `M` over a batch, as WIT: the parameters are decoded once and shared
+/// (parameters that do not decode refuse every evaluation of the batch); each decision goes back
+/// as the module's part of it (what differs from the draft it was given) with its rules as indexes
+/// into describe()'s table.
 pub fn decide<M: RuleModule>(
     params: Vec<u8>,
+    texts: Vec<String>,
     batch: Vec<WitEvaluation>,
-) -> Vec<Result<WitDecision, WitRuleError>> {
+) -> Vec<Result<WitPart, WitRuleError>> {
     let params = match crate::wire::decode(params) {
         Ok(p) => p,
         Err(e) => {
@@ -55,25 +58,142 @@ pub fn decide<M: RuleModule>(
                 .collect()
         }
     };
+    let mut rules = RuleTable::new(M::describe());
     // The instance is thrown away after this call and the arena never frees: dropping the
     // evaluations would only spend time, so they are forgotten instead.
     batch
         .into_iter()
         .map(|input| {
             let e = std::mem::ManuallyDrop::new(Evaluation {
-                application: application(input.application),
+                application: application(input.application, &texts)
+                    .map_err(w::RuleError::Internal)?,
                 params: params.clone(),
                 evaluation_date: date(input.evaluation_date),
                 draft: decision_in(input.draft),
             });
-            match M::decide(&e) {
-                Ok(d) => Ok(decision_out(d)),
-                Err(RuleError::BadParameter(m)) => Err(w::RuleError::BadParameter(m)),
-                Err(RuleError::Unsupported(m)) => Err(w::RuleError::Unsupported(m)),
-                Err(RuleError::Internal(m)) => Err(w::RuleError::Internal(m)),
-            }
+            let d = M::decide(&e).map_err(|e| match e {
+                RuleError::BadParameter(m) => w::RuleError::BadParameter(m),
+                RuleError::Unsupported(m) => w::RuleError::Unsupported(m),
+                RuleError::Internal(m) => w::RuleError::Internal(m),
+            })?;
+            part(&e.draft, d, &mut rules).map_err(w::RuleError::Internal)
         })
         .collect()
+}
+
+/// describe()'s rule ids, and where the `&'static str`s a module applies were found in it.
+struct RuleTable {
+    ids: Vec<String>,
+    /// (address, length) of an applied id and its index: a module applies the same literals
+    /// on every evaluation, so after the first they are found without comparing bytes.
+    seen: Vec<(usize, usize, u16)>,
+}
+
+impl RuleTable {
+    fn new(info: ModuleInfo) -> RuleTable {
+        RuleTable {
+            ids: info.rules.into_iter().map(|r| r.id).collect(),
+            seen: Vec::new(),
+        }
+    }
+
+    fn index(&mut self, id: &'static str) -> Result<u16, String> {
+        let key = (id.as_ptr() as usize, id.len());
+        if let Some(&(_, _, i)) = self.seen.iter().find(|(p, n, _)| (*p, *n) == key) {
+            return Ok(i);
+        }
+        let Some(i) = self.ids.iter().position(|r| r == id) else {
+            return Err(format!(
+                "cites rule `{id}`, which describe() does not declare (it declares: {})",
+                self.ids.join(", ")
+            ));
+        };
+        let i = u16::try_from(i).map_err(|_| "describe() declares over 65535 rules".to_string())?;
+        self.seen.push((key.0, key.1, i));
+        Ok(i)
+    }
+}
+
+/// What `d` adds to or changes in `draft`, as the contract's part.
+fn part(draft: &Decision, d: Decision, rules: &mut RuleTable) -> Result<WitPart, String> {
+    fn changed<T: PartialEq + Copy>(
+        field: &str,
+        before: Option<T>,
+        after: Option<T>,
+    ) -> Result<Option<T>, String> {
+        match (before, after) {
+            (Some(_), None) => Err(format!(
+                "clears `{field}`, which an earlier module decided; a module can only decide parts"
+            )),
+            (b, a) if b == a => Ok(None),
+            (_, a) => Ok(a),
+        }
+    }
+    let cited = d
+        .rules
+        .iter()
+        .filter(|r| !draft.rules.contains(r))
+        .map(|r| rules.index(r))
+        .collect::<Result<Vec<u16>, String>>()?;
+    Ok(w::Part {
+        decision: w::Decision {
+            access_class: changed("access_class", draft.access_class, d.access_class)?
+                .map(access_out),
+            access_voltage: changed("access_voltage", draft.access_voltage, d.access_voltage)?
+                .map(voltage_out),
+            programs: d
+                .programs
+                .iter()
+                .filter(|p| !draft.programs.contains(p))
+                .map(|p| program_out(*p))
+                .collect(),
+            investment_boundary: changed(
+                "investment_boundary",
+                draft.investment_boundary,
+                d.investment_boundary,
+            )?
+            .map(boundary_out),
+            external_line_payer: changed(
+                "external_line_payer",
+                draft.external_line_payer,
+                d.external_line_payer,
+            )?
+            .map(payer_out),
+            steps: d
+                .steps
+                .iter()
+                .filter(|s| !draft.steps.contains(s))
+                .map(|s| w::StepLimit {
+                    step: step_out(s.step),
+                    limit_working_days: s.limit_working_days,
+                    from: event_out(s.from),
+                })
+                .collect(),
+            grid_total_limit_working_days: changed(
+                "grid_total_limit_working_days",
+                draft.grid_total_limit_working_days,
+                d.grid_total_limit_working_days,
+            )?,
+            tariff_cut_yuan_per_kwh: match (
+                draft.tariff_cut_yuan_per_kwh,
+                d.tariff_cut_yuan_per_kwh,
+            ) {
+                (Some(_), None) => {
+                    return Err(
+                        "clears `tariff_cut_yuan_per_kwh`, which an earlier module decided".into(),
+                    )
+                }
+                (b, a) if b.map(f64::to_bits) == a.map(f64::to_bits) => None,
+                (_, a) => a,
+            },
+            free_efficiency_service: changed(
+                "free_efficiency_service",
+                draft.free_efficiency_service,
+                d.free_efficiency_service,
+            )?,
+        },
+        rules: cited,
+    })
 }
 
 fn date(d: w::Date) -> Date {
@@ -84,8 +204,18 @@ fn date(d: w::Date) -> Date {
     }
 }
 
-fn application(a: w::Application) -> Application {
-    Application {
+/// The string at index `i` of the batch's texts.
+fn text(texts: &[String], i: u32) -> Result<String, String> {
+    texts.get(i as usize).cloned().ok_or_else(|| {
+        format!(
+            "the evaluation names text #{i}, but the batch has {}",
+            texts.len()
+        )
+    })
+}
+
+fn application(a: w::Application, texts: &[String]) -> Result<Application, String> {
+    Ok(Application {
         customer: Customer {
             class: match a.customer.class {
                 w::CustomerClass::Resident => CustomerClass::Resident,
@@ -95,9 +225,9 @@ fn application(a: w::Application) -> Application {
             star_rating: a.customer.star_rating,
         },
         site: Site {
-            county: a.site.county,
+            county: text(texts, a.site.county)?,
             rural: a.site.rural,
-            park_name: a.site.park_name,
+            park_name: a.site.park_name.map(|i| text(texts, i)).transpose()?,
             park_level: a.site.park_level.map(|p| match p {
                 w::ParkLevel::National => ParkLevel::National,
                 w::ParkLevel::Provincial => ParkLevel::Provincial,
@@ -121,7 +251,7 @@ fn application(a: w::Application) -> Application {
             grid_project_need_date: a.request.grid_project_need_date.map(date),
         },
         received: date(a.received),
-    }
+    })
 }
 
 fn voltage_in(v: w::Voltage) -> Voltage {
@@ -176,56 +306,80 @@ fn decision_in(d: w::Decision) -> Decision {
             .steps
             .into_iter()
             .map(|s| StepLimit {
-                id: s.id,
+                step: match s.step {
+                    w::Step::ReplyPlan => Step::ReplyPlan,
+                    w::Step::LineBuilt => Step::LineBuilt,
+                    w::Step::DesignReview => Step::DesignReview,
+                    w::Step::MidInspection => Step::MidInspection,
+                    w::Step::CompletionInspection => Step::CompletionInspection,
+                    w::Step::Energize => Step::Energize,
+                },
                 limit_working_days: s.limit_working_days,
-                from: s.from,
+                from: match s.from {
+                    w::Event::Accepted => Event::Accepted,
+                    w::Event::PlanReplied => Event::PlanReplied,
+                    w::Event::DesignReviewed => Event::DesignReviewed,
+                    w::Event::CompletionReported => Event::CompletionReported,
+                    w::Event::CompletionInspected => Event::CompletionInspected,
+                },
             })
             .collect(),
         grid_total_limit_working_days: d.grid_total_limit_working_days,
         tariff_cut_yuan_per_kwh: d.tariff_cut_yuan_per_kwh,
         free_efficiency_service: d.free_efficiency_service,
-        rules: d.rules,
+        // The draft's rules are the earlier modules' business: a part cites only its own.
+        rules: Vec::new(),
     }
 }
 
-fn decision_out(d: Decision) -> w::Decision {
-    w::Decision {
-        access_class: d.access_class.map(|c| match c {
-            AccessClass::LowVoltage => w::AccessClass::LowVoltage,
-            AccessClass::HvOrdinary => w::AccessClass::HvOrdinary,
-            AccessClass::HvStandard => w::AccessClass::HvStandard,
-        }),
-        access_voltage: d.access_voltage.map(voltage_out),
-        programs: d
-            .programs
-            .into_iter()
-            .map(|p| match p {
-                Program::ThreeZero => w::Program::ThreeZero,
-                Program::ThreeSave => w::Program::ThreeSave,
-            })
-            .collect(),
-        investment_boundary: d.investment_boundary.map(|b| match b {
-            InvestmentBoundary::Meter => w::InvestmentBoundary::Meter,
-            InvestmentBoundary::PlanningRedLine => w::InvestmentBoundary::PlanningRedLine,
-            InvestmentBoundary::PropertyBoundary => w::InvestmentBoundary::PropertyBoundary,
-        }),
-        external_line_payer: d.external_line_payer.map(|p| match p {
-            LinePayer::Utility => w::LinePayer::Utility,
-            LinePayer::CountyGovernment => w::LinePayer::CountyGovernment,
-            LinePayer::Customer => w::LinePayer::Customer,
-        }),
-        steps: d
-            .steps
-            .into_iter()
-            .map(|s| w::StepLimit {
-                id: s.id,
-                limit_working_days: s.limit_working_days,
-                from: s.from,
-            })
-            .collect(),
-        grid_total_limit_working_days: d.grid_total_limit_working_days,
-        tariff_cut_yuan_per_kwh: d.tariff_cut_yuan_per_kwh,
-        free_efficiency_service: d.free_efficiency_service,
-        rules: d.rules,
+fn access_out(c: AccessClass) -> w::AccessClass {
+    match c {
+        AccessClass::LowVoltage => w::AccessClass::LowVoltage,
+        AccessClass::HvOrdinary => w::AccessClass::HvOrdinary,
+        AccessClass::HvStandard => w::AccessClass::HvStandard,
+    }
+}
+
+fn program_out(p: Program) -> w::Program {
+    match p {
+        Program::ThreeZero => w::Program::ThreeZero,
+        Program::ThreeSave => w::Program::ThreeSave,
+    }
+}
+
+fn boundary_out(b: InvestmentBoundary) -> w::InvestmentBoundary {
+    match b {
+        InvestmentBoundary::Meter => w::InvestmentBoundary::Meter,
+        InvestmentBoundary::PlanningRedLine => w::InvestmentBoundary::PlanningRedLine,
+        InvestmentBoundary::PropertyBoundary => w::InvestmentBoundary::PropertyBoundary,
+    }
+}
+
+fn payer_out(p: LinePayer) -> w::LinePayer {
+    match p {
+        LinePayer::Utility => w::LinePayer::Utility,
+        LinePayer::CountyGovernment => w::LinePayer::CountyGovernment,
+        LinePayer::Customer => w::LinePayer::Customer,
+    }
+}
+
+fn step_out(s: Step) -> w::Step {
+    match s {
+        Step::ReplyPlan => w::Step::ReplyPlan,
+        Step::LineBuilt => w::Step::LineBuilt,
+        Step::DesignReview => w::Step::DesignReview,
+        Step::MidInspection => w::Step::MidInspection,
+        Step::CompletionInspection => w::Step::CompletionInspection,
+        Step::Energize => w::Step::Energize,
+    }
+}
+
+fn event_out(e: Event) -> w::Event {
+    match e {
+        Event::Accepted => w::Event::Accepted,
+        Event::PlanReplied => w::Event::PlanReplied,
+        Event::DesignReviewed => w::Event::DesignReviewed,
+        Event::CompletionReported => w::Event::CompletionReported,
+        Event::CompletionInspected => w::Event::CompletionInspected,
     }
 }

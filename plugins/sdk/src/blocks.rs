@@ -2,7 +2,7 @@
 //! threshold, and the grid's steps of the two high-voltage processes. They read the bundle
 //! parameters named here, so regions keep one vocabulary for the same rules.
 
-use crate::{AccessClass, Decision, Params, Request, RuleError, Voltage};
+use crate::{AccessClass, Decision, Event, Params, Request, RuleError, Step, Voltage};
 
 /// 接入方式: the access class and voltage of `req` under a low-voltage threshold of `lv_max_kw`.
 /// A low-voltage request above it is connected at `lv_overflow_voltage`, sized in kVA by
@@ -39,14 +39,14 @@ impl Decision {
     /// (`hv_ordinary_reply_plan_wd`, `hv_ordinary_energize_wd`, `hv_ordinary_total_wd`).
     pub fn set_hv_ordinary_steps(&mut self, p: &Params) -> Result<(), RuleError> {
         self.set_step(
-            "reply_plan",
+            Step::ReplyPlan,
             p.days("hv_ordinary_reply_plan_wd")?,
-            "accepted",
+            Event::Accepted,
         );
         self.set_step(
-            "energize",
+            Step::Energize,
             p.days("hv_ordinary_energize_wd")?,
-            "completion_reported",
+            Event::CompletionReported,
         );
         self.grid_total_limit_working_days = Some(p.days("hv_ordinary_total_wd")?);
         Ok(())
@@ -55,26 +55,30 @@ impl Decision {
     /// The standard high-voltage process: plan, design review, mid and completion inspections,
     /// energizing (the `std_*_wd` parameters); no grid total.
     pub fn set_hv_standard_steps(&mut self, p: &Params) -> Result<(), RuleError> {
-        self.set_step("reply_plan", p.days("std_reply_plan_wd")?, "accepted");
         self.set_step(
-            "design_review",
+            Step::ReplyPlan,
+            p.days("std_reply_plan_wd")?,
+            Event::Accepted,
+        );
+        self.set_step(
+            Step::DesignReview,
             p.days("std_design_review_wd")?,
-            "plan_replied",
+            Event::PlanReplied,
         );
         self.set_step(
-            "mid_inspection",
+            Step::MidInspection,
             p.days("std_mid_inspection_wd")?,
-            "design_reviewed",
+            Event::DesignReviewed,
         );
         self.set_step(
-            "completion_inspection",
+            Step::CompletionInspection,
             p.days("std_completion_inspection_wd")?,
-            "completion_reported",
+            Event::CompletionReported,
         );
         self.set_step(
-            "energize",
+            Step::Energize,
             p.days("std_energize_wd")?,
-            "completion_inspected",
+            Event::CompletionInspected,
         );
         self.grid_total_limit_working_days = None;
         Ok(())

@@ -29,7 +29,7 @@ mod types;
 pub mod wire;
 
 pub use blocks::connection;
-pub use params::{ParamValue, Params};
+pub use params::{ContractId, IdSet, ParamValue, Params};
 pub use types::*;
 
 /// The contract version this SDK implements (the WIT package version).
@@ -39,7 +39,8 @@ pub const CONTRACT_VERSION: &str = "3.0.0";
 pub trait RuleModule {
     /// Name, version and the rules (id and text) this module implements.
     fn describe() -> ModuleInfo;
-    /// Return `e.draft` with this module's part of the decision filled in.
+    /// Return `e.draft` with this module's part of the decision filled in (built for
+    /// WebAssembly, only what differs from `e.draft` goes back to powerdesk).
     fn decide(e: &Evaluation) -> Result<Decision, RuleError>;
 }
 
@@ -69,11 +70,12 @@ macro_rules! export_rule_module {
                 }
                 fn decide(
                     params: ::std::vec::Vec<u8>,
+                    texts: ::std::vec::Vec<::std::string::String>,
                     batch: ::std::vec::Vec<$crate::__wit::WitEvaluation>,
                 ) -> ::std::vec::Vec<
-                    ::core::result::Result<$crate::__wit::WitDecision, $crate::__wit::WitRuleError>,
+                    ::core::result::Result<$crate::__wit::WitPart, $crate::__wit::WitRuleError>,
                 > {
-                    $crate::__wit::decide::<$module>(params, batch)
+                    $crate::__wit::decide::<$module>(params, texts, batch)
                 }
             }
             $crate::__wit::bindings::__export_wit!(__PowerdeskRuleModule with_types_in $crate::__wit::bindings);

@@ -1,6 +1,7 @@
 //! Bundle parameters (`[parameters]` of bundle.toml) with typed getters whose errors name the
 //! parameter.
 
+use std::marker::PhantomData;
 use std::sync::{Arc, OnceLock};
 
 use crate::types::{CustomerClass, Date, ParkLevel, Voltage};
@@ -14,24 +15,6 @@ pub enum ParamValue {
     Text(String),
     Flag(bool),
     Texts(Vec<String>),
-}
-
-impl Default for Params {
-    fn default() -> Self {
-        Params::new(Vec::<(String, ParamValue)>::new())
-    }
-}
-
-impl PartialEq for Params {
-    fn eq(&self, other: &Self) -> bool {
-        self.iter().eq(other.iter())
-    }
-}
-
-impl std::fmt::Debug for Params {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_map().entries(self.iter()).finish()
-    }
 }
 
 impl ParamValue {
@@ -48,8 +31,10 @@ impl ParamValue {
 
 /// The bundle's parameters, kept in their wire form (`crate::wire`) and shared, not copied:
 /// every evaluation of a batch reads the same ones. A parameter is found by name through a small
-/// hash table over the names' bytes, and its value is decoded the first time a rule reads it, so a
-/// fresh sandbox pays for the parameters its rules use, not for all of them.
+/// hash table over the names' bytes (compared a word at a time: `memcmp` is byte by byte in
+/// WebAssembly), and its value is decoded the first time a rule reads it, lists of class, voltage
+/// and park level ids and dates parsed with it once; so a fresh sandbox pays for the parameters its
+/// rules use, not for all of them.
 #[derive(Clone)]
 pub struct Params(Arc<Table>);
 
@@ -57,7 +42,7 @@ pub(crate) struct Table {
     wire: Vec<u8>,
     /// One per name (the last of duplicates), in wire order.
     entries: Vec<Entry>,
-    values: Vec<OnceLock<Result<ParamValue, String>>>,
+    values: Vec<OnceLock<Result<Value, String>>>,
     /// Open addressing: index + 1 into `entries`, 0 for an empty slot; length a power of two.
     slots: Vec<u32>,
 }
@@ -70,23 +55,158 @@ pub(crate) struct Entry {
     pub value_at: u32,
 }
 
+/// A decoded value and what it parses to.
+struct Value {
+    raw: ParamValue,
+    parsed: Parsed,
+}
+
+/// A value read as the getters would read it; `None` where it does not parse (the getter then
+/// reads the value again to say what is wrong).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+struct Parsed {
+    classes: Option<u8>,
+    voltages: Option<u8>,
+    park_levels: Option<u8>,
+    date: Option<Date>,
+    voltage: Option<Voltage>,
+}
+
+impl Parsed {
+    fn of(value: &ParamValue) -> Parsed {
+        match value {
+            ParamValue::Texts(v) => Parsed {
+                classes: IdSet::parse(v, CustomerClass::from_id).map(|s| s.bits),
+                voltages: IdSet::parse(v, Voltage::from_id).map(|s| s.bits),
+                park_levels: IdSet::parse(v, ParkLevel::from_id).map(|s| s.bits),
+                ..Parsed::default()
+            },
+            ParamValue::Text(t) => Parsed {
+                date: Date::parse(t),
+                voltage: Voltage::from_id(t),
+                ..Parsed::default()
+            },
+            _ => Parsed::default(),
+        }
+    }
+}
+
+/// A contract enum a list parameter can name (at most 8 values).
+pub trait ContractId: Copy {
+    /// Its position among the enum's values.
+    fn index(self) -> u32;
+}
+
+impl ContractId for CustomerClass {
+    fn index(self) -> u32 {
+        self as u32
+    }
+}
+
+impl ContractId for Voltage {
+    fn index(self) -> u32 {
+        self as u32
+    }
+}
+
+impl ContractId for ParkLevel {
+    fn index(self) -> u32 {
+        self as u32
+    }
+}
+
+/// A set of customer classes, voltages or park levels read from a list parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdSet<T> {
+    bits: u8,
+    _of: PhantomData<T>,
+}
+
+impl<T: ContractId> IdSet<T> {
+    fn from_bits(bits: u8) -> Self {
+        IdSet {
+            bits,
+            _of: PhantomData,
+        }
+    }
+
+    fn parse(ids: &[String], parse: impl Fn(&str) -> Option<T>) -> Option<Self> {
+        let mut bits = 0u8;
+        for id in ids {
+            bits |= 1 << parse(id)?.index();
+        }
+        Some(Self::from_bits(bits))
+    }
+
+    /// Whether the list names `value`.
+    pub fn contains(&self, value: &T) -> bool {
+        self.bits & (1 << value.index()) != 0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.bits == 0
+    }
+
+    /// How many distinct values the list names.
+    pub fn len(&self) -> usize {
+        self.bits.count_ones() as usize
+    }
+}
+
 /// A hash of a parameter name from its length and its first and last 8 bytes: O(1) whatever the
 /// name (names sharing both ends only cost an extra probe).
+#[inline]
 fn name_hash(b: &[u8]) -> usize {
-    let word = |part: &[u8]| {
-        let mut w = [0u8; 8];
-        w[..part.len()].copy_from_slice(part);
-        u64::from_le_bytes(w)
-    };
     let n = b.len();
-    let head = word(&b[..n.min(8)]);
-    let tail = word(&b[n.saturating_sub(8)..]);
+    let (head, tail) = if n >= 8 {
+        (load8(b, 0), load8(b, n - 8))
+    } else {
+        let w = short_word(b);
+        (w, w)
+    };
     let h = (head ^ tail.rotate_left(29) ^ n as u64).wrapping_mul(0x517c_c1b7_2722_0a95);
     (h ^ (h >> 32)) as usize
 }
 
+/// The 8 bytes of `b` at `at` as a little-endian word.
+#[inline(always)]
+fn load8(b: &[u8], at: usize) -> u64 {
+    // (`copy_from_slice` would be a call in a size-optimised module; this is one load.)
+    let w: [u8; 8] = b[at..at + 8].try_into().expect("8 bytes");
+    u64::from_le_bytes(w)
+}
+
+/// Fewer than 8 bytes as a little-endian word.
+#[inline]
+fn short_word(b: &[u8]) -> u64 {
+    b.iter()
+        .rev()
+        .fold(0u64, |w, &byte| (w << 8) | u64::from(byte))
+}
+
+/// Byte equality a word at a time (in WebAssembly `memcmp` compares byte by byte).
+#[inline]
+fn same_name(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if n < 8 {
+        return a == b;
+    }
+    let mut at = 0;
+    while at + 8 < n {
+        if load8(a, at) != load8(b, at) {
+            return false;
+        }
+        at += 8;
+    }
+    // The last word (overlapping the one before if the length is not a multiple of 8).
+    load8(a, n - 8) == load8(b, n - 8)
+}
+
 impl Table {
-    /// `entries` as found by `wire::decode`, in wire order; a later name replaces an earlier one.
+    /// `found` as `wire::decode` indexed it, in wire order; a later name replaces an earlier one.
     pub(crate) fn new(wire: Vec<u8>, found: Vec<Entry>) -> Table {
         let size = (found.len() * 2).next_power_of_two().max(8);
         let mut table = Table {
@@ -105,7 +225,7 @@ impl Table {
                         table.slots[at] = table.entries.len() as u32;
                         break;
                     }
-                    i if table.name_bytes(&table.entries[i as usize - 1]) == name => {
+                    i if same_name(table.name_bytes(&table.entries[i as usize - 1]), name) => {
                         table.entries[i as usize - 1] = e;
                         break;
                     }
@@ -127,7 +247,11 @@ impl Table {
         loop {
             match self.slots[at] {
                 0 => return None,
-                i if self.name_bytes(&self.entries[i as usize - 1]) == name.as_bytes() => {
+                i if same_name(
+                    self.name_bytes(&self.entries[i as usize - 1]),
+                    name.as_bytes(),
+                ) =>
+                {
                     return Some(i as usize - 1)
                 }
                 _ => at = (at + 1) & mask,
@@ -135,12 +259,40 @@ impl Table {
         }
     }
 
-    /// The value of entry `i`, decoded the first time it is read.
-    fn value(&self, i: usize) -> Result<&ParamValue, &str> {
+    /// Entry `i`'s value, decoded (and parsed) the first time it is read.
+    fn value(&self, i: usize) -> Result<&Value, &str> {
         self.values[i]
-            .get_or_init(|| crate::wire::value_at(&self.wire, self.entries[i].value_at))
+            .get_or_init(|| {
+                crate::wire::value_at(&self.wire, self.entries[i].value_at).map(|raw| Value {
+                    parsed: Parsed::of(&raw),
+                    raw,
+                })
+            })
             .as_ref()
             .map_err(String::as_str)
+    }
+
+    /// What entry `i` parses to (nothing if its value is unreadable: the getter then says why).
+    fn parsed(&self, i: usize) -> Parsed {
+        self.value(i).map(|v| v.parsed).unwrap_or_default()
+    }
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params::new(Vec::<(String, ParamValue)>::new())
+    }
+}
+
+impl PartialEq for Params {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl std::fmt::Debug for Params {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
     }
 }
 
@@ -179,7 +331,10 @@ impl Params {
 
     /// The raw value, if present (and readable: see [`Params::iter`]).
     pub fn get(&self, name: &str) -> Option<&ParamValue> {
-        self.0.find(name).and_then(|i| self.0.value(i).ok())
+        self.0
+            .find(name)
+            .and_then(|i| self.0.value(i).ok())
+            .map(|v| &v.raw)
     }
 
     /// (name, value) pairs, sorted by name; a parameter whose name or text is not UTF-8 (which
@@ -189,21 +344,27 @@ impl Params {
         let mut named: Vec<(&str, &ParamValue)> = (0..t.entries.len())
             .filter_map(|i| {
                 let name = std::str::from_utf8(t.name_bytes(&t.entries[i])).ok()?;
-                Some((name, t.value(i).ok()?))
+                Some((name, &t.value(i).ok()?.raw))
             })
             .collect();
         named.sort_by(|a, b| a.0.cmp(b.0));
         named.into_iter()
     }
 
-    fn require(&self, name: &str, expected: &str) -> Result<&ParamValue, RuleError> {
-        let i = self.0.find(name).ok_or_else(|| {
+    /// The entry's position; an error naming the parameter if it is missing.
+    fn position(&self, name: &str, expected: &str) -> Result<usize, RuleError> {
+        self.0.find(name).ok_or_else(|| {
             RuleError::BadParameter(format!(
                 "{name}: missing; add `{name} = <{expected}>` under [parameters] in bundle.toml"
             ))
-        })?;
+        })
+    }
+
+    fn require(&self, name: &str, expected: &str) -> Result<&ParamValue, RuleError> {
+        let i = self.position(name, expected)?;
         self.0
             .value(i)
+            .map(|v| &v.raw)
             .map_err(|e| RuleError::BadParameter(format!("{name}: {e}")))
     }
 
@@ -273,6 +434,13 @@ impl Params {
 
     /// A date written as a string `YYYY-MM-DD`.
     pub fn date(&self, name: &str) -> Result<Date, RuleError> {
+        if let Some(d) = self
+            .position(name, "string")
+            .ok()
+            .and_then(|i| self.0.parsed(i).date)
+        {
+            return Ok(d);
+        }
         let s = self.text(name)?;
         Date::parse(s).ok_or_else(|| {
             RuleError::BadParameter(format!(
@@ -283,6 +451,13 @@ impl Params {
 
     /// A high voltage id (`10kV`, `35kV`, `110kV`, `220kV`).
     pub fn high_voltage(&self, name: &str) -> Result<Voltage, RuleError> {
+        let parsed = self
+            .position(name, "string")
+            .ok()
+            .and_then(|i| self.0.parsed(i).voltage);
+        if let Some(v) = parsed.filter(|v| !v.is_low()) {
+            return Ok(v);
+        }
         let s = self.text(name)?;
         match Voltage::from_id(s) {
             Some(v) if !v.is_low() => Ok(v),
@@ -293,44 +468,56 @@ impl Params {
     }
 
     /// A list of customer class ids (`resident`, `small_micro`, `enterprise`).
-    pub fn classes(&self, name: &str) -> Result<Vec<CustomerClass>, RuleError> {
+    pub fn classes(&self, name: &str) -> Result<IdSet<CustomerClass>, RuleError> {
         self.ids(
             name,
+            |p| p.classes,
             CustomerClass::from_id,
             "resident, small_micro, enterprise",
         )
     }
 
     /// A list of voltage ids (`220V`, `380V`, `10kV`, `35kV`, `110kV`, `220kV`).
-    pub fn voltages(&self, name: &str) -> Result<Vec<Voltage>, RuleError> {
+    pub fn voltages(&self, name: &str) -> Result<IdSet<Voltage>, RuleError> {
         self.ids(
             name,
+            |p| p.voltages,
             Voltage::from_id,
             "220V, 380V, 10kV, 35kV, 110kV, 220kV",
         )
     }
 
     /// A list of park level ids (`national`, `provincial`, `municipal`).
-    pub fn park_levels(&self, name: &str) -> Result<Vec<ParkLevel>, RuleError> {
-        self.ids(name, ParkLevel::from_id, "national, provincial, municipal")
+    pub fn park_levels(&self, name: &str) -> Result<IdSet<ParkLevel>, RuleError> {
+        self.ids(
+            name,
+            |p| p.park_levels,
+            ParkLevel::from_id,
+            "national, provincial, municipal",
+        )
     }
 
-    fn ids<T>(
+    fn ids<T: ContractId>(
         &self,
         name: &str,
+        parsed: impl Fn(&Parsed) -> Option<u8>,
         parse: impl Fn(&str) -> Option<T>,
         legal: &str,
-    ) -> Result<Vec<T>, RuleError> {
-        self.texts(name)?
-            .iter()
-            .map(|s| {
-                parse(s).ok_or_else(|| {
-                    RuleError::BadParameter(format!(
-                        "{name}: unknown value {s:?}; expected one of {legal}"
-                    ))
-                })
-            })
-            .collect()
+    ) -> Result<IdSet<T>, RuleError> {
+        let at = self.position(name, "[\"…\"]")?;
+        if let Some(bits) = parsed(&self.0.parsed(at)) {
+            return Ok(IdSet::from_bits(bits));
+        }
+        // Not a list, or a value that is not an id: say which.
+        let ids = self.texts(name)?;
+        match ids.iter().find(|s| parse(s).is_none()) {
+            Some(s) => Err(RuleError::BadParameter(format!(
+                "{name}: unknown value {s:?}; expected one of {legal}"
+            ))),
+            None => IdSet::parse(ids, parse).ok_or_else(|| {
+                RuleError::Internal(format!("{name}: a list that parses only once"))
+            }),
+        }
     }
 }
 
@@ -428,6 +615,40 @@ mod tests {
         );
         let names: Vec<&str> = p.iter().map(|(n, _)| n).collect();
         assert_eq!(names, ["alpha", "beta", "mid"]);
+    }
+
+    #[test]
+    fn names_compare_and_hash_by_every_byte_whatever_their_length() {
+        let names = [
+            "a",
+            "ab",
+            "abcdefg",
+            "abcdefgh",
+            "abcdefgx",
+            "abcdefghi",
+            "xbcdefghi",
+            "tariff_cut_10kV",
+            "tariff_cut_35kV",
+            "tariff_cut_110kV",
+            "abcdefgh_mid_1_abcdefgh",
+            "abcdefgh_mid_2_abcdefgh",
+        ];
+        for a in names {
+            for b in names {
+                assert_eq!(same_name(a.as_bytes(), b.as_bytes()), a == b, "{a} {b}");
+            }
+        }
+        let p = Params::new(
+            names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (*n, ParamValue::Integer(i as i64))),
+        );
+        for (i, n) in names.iter().enumerate() {
+            assert_eq!(p.int(n), Ok(i as i64), "{n}");
+        }
+        assert!(p.get("abcdefgh_mid_3_abcdefgh").is_none());
+        assert_eq!(short_word(b"ab"), u64::from_le_bytes(*b"ab\0\0\0\0\0\0"));
     }
 
     #[test]

@@ -246,12 +246,98 @@ pub enum LinePayer {
     Customer,
 }
 
+/// 电网环节: a grid-side step a decision limits (the step ids of CONTRACTS.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Step {
+    /// 答复供电方案
+    ReplyPlan,
+    /// 外线工程完成
+    LineBuilt,
+    /// 设计审查
+    DesignReview,
+    /// 中间检查
+    MidInspection,
+    /// 竣工检验
+    CompletionInspection,
+    /// 装表接电
+    Energize,
+}
+
+impl Step {
+    pub const ALL: [Step; 6] = [
+        Self::ReplyPlan,
+        Self::LineBuilt,
+        Self::DesignReview,
+        Self::MidInspection,
+        Self::CompletionInspection,
+        Self::Energize,
+    ];
+
+    /// The contract id (`reply_plan`, `line_built`, `design_review`, `mid_inspection`,
+    /// `completion_inspection`, `energize`).
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::ReplyPlan => "reply_plan",
+            Self::LineBuilt => "line_built",
+            Self::DesignReview => "design_review",
+            Self::MidInspection => "mid_inspection",
+            Self::CompletionInspection => "completion_inspection",
+            Self::Energize => "energize",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.id() == id)
+    }
+}
+
+/// The workflow event a step's limit counts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Event {
+    /// 受理
+    Accepted,
+    /// 方案已答复
+    PlanReplied,
+    /// 设计已审查
+    DesignReviewed,
+    /// 报竣工
+    CompletionReported,
+    /// 竣工已检验
+    CompletionInspected,
+}
+
+impl Event {
+    pub const ALL: [Event; 5] = [
+        Self::Accepted,
+        Self::PlanReplied,
+        Self::DesignReviewed,
+        Self::CompletionReported,
+        Self::CompletionInspected,
+    ];
+
+    /// The contract id, a workflow state (`accepted`, `plan_replied`, `design_reviewed`,
+    /// `completion_reported`, `completion_inspected`).
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::Accepted => "accepted",
+            Self::PlanReplied => "plan_replied",
+            Self::DesignReviewed => "design_reviewed",
+            Self::CompletionReported => "completion_reported",
+            Self::CompletionInspected => "completion_inspected",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|e| e.id() == id)
+    }
+}
+
 /// A grid-side step and its limit in working days, counted from the event `from`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StepLimit {
-    pub id: String,
+    pub step: Step,
     pub limit_working_days: u32,
-    pub from: String,
+    pub from: Event,
 }
 
 /// 决策 as drafted so far; `None` means no module has decided that part yet.
@@ -266,28 +352,29 @@ pub struct Decision {
     pub grid_total_limit_working_days: Option<u32>,
     pub tariff_cut_yuan_per_kwh: Option<f64>,
     pub free_efficiency_service: Option<bool>,
-    /// Ids of the rules that shaped the decision so far.
-    pub rules: Vec<String>,
+    /// Ids of the rules that shaped the decision so far (each must be one the module's
+    /// `describe()` lists).
+    pub rules: Vec<&'static str>,
 }
 
 impl Decision {
     /// Record that rule `id` shaped the decision (once).
-    pub fn apply(&mut self, id: &str) {
-        if !self.rules.iter().any(|r| r == id) {
-            self.rules.push(id.to_string());
+    pub fn apply(&mut self, id: &'static str) {
+        if !self.rules.contains(&id) {
+            self.rules.push(id);
         }
     }
 
-    /// Set the limit of step `id` (replacing an earlier one).
-    pub fn set_step(&mut self, id: &str, limit_working_days: u32, from: &str) {
-        let step = StepLimit {
-            id: id.into(),
+    /// Set the limit of `step`, counted from `from` (replacing an earlier one).
+    pub fn set_step(&mut self, step: Step, limit_working_days: u32, from: Event) {
+        let limit = StepLimit {
+            step,
             limit_working_days,
-            from: from.into(),
+            from,
         };
-        match self.steps.iter_mut().find(|s| s.id == id) {
-            Some(s) => *s = step,
-            None => self.steps.push(step),
+        match self.steps.iter_mut().find(|s| s.step == step) {
+            Some(s) => *s = limit,
+            None => self.steps.push(limit),
         }
     }
 

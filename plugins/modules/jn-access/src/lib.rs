@@ -48,9 +48,9 @@ impl RuleModule for JnAccess {
                 d.apply("JN-LV-TIME");
                 if req.direct_meter {
                     d.set_step(
-                        "energize",
+                        Step::Energize,
                         p.days("lv_direct_meter_energize_wd")?,
-                        "accepted",
+                        Event::Accepted,
                     );
                     d.apply("JN-ONE-VISIT");
                 } else if req.simple_line {
@@ -61,16 +61,24 @@ impl RuleModule for JnAccess {
                     } else {
                         p.days("lv_simple_line_wd")?
                     };
-                    d.set_step("line_built", line, "accepted");
-                    d.set_step("energize", p.days("lv_simple_line_wd")?, "accepted");
+                    d.set_step(Step::LineBuilt, line, Event::Accepted);
+                    d.set_step(
+                        Step::Energize,
+                        p.days("lv_simple_line_wd")?,
+                        Event::Accepted,
+                    );
                 } else {
-                    d.set_step("energize", total, "accepted");
+                    d.set_step(Step::Energize, total, Event::Accepted);
                 }
                 d.grid_total_limit_working_days = Some(total);
             }
             AccessClass::LowVoltage => {
                 // Outside the policy classes: the general low-voltage limit, no total.
-                d.set_step("energize", p.days("lv_general_energize_wd")?, "accepted");
+                d.set_step(
+                    Step::Energize,
+                    p.days("lv_general_energize_wd")?,
+                    Event::Accepted,
+                );
                 d.grid_total_limit_working_days = None;
             }
             AccessClass::HvOrdinary => {
@@ -189,9 +197,9 @@ mod tests {
         assert_eq!(
             d.steps,
             [StepLimit {
-                id: "energize".into(),
+                step: Step::Energize,
                 limit_working_days: 0,
-                from: "accepted".into()
+                from: Event::Accepted
             }]
         );
         assert_eq!(d.grid_total_limit_working_days, Some(2));
@@ -208,7 +216,7 @@ mod tests {
             (d.access_class, d.access_voltage),
             (Some(AccessClass::HvOrdinary), Some(Voltage::Kv10))
         );
-        assert!(!d.rules.iter().any(|r| r == "JN-LV-160"));
+        assert!(!d.rules.iter().any(|r| *r == "JN-LV-160"));
     }
 
     #[test]
@@ -224,7 +232,7 @@ mod tests {
         assert_eq!(
             d.steps
                 .iter()
-                .map(|s| (s.id.as_str(), s.limit_working_days, s.from.as_str()))
+                .map(|s| (s.step.id(), s.limit_working_days, s.from.id()))
                 .collect::<Vec<_>>(),
             [
                 ("reply_plan", 2, "accepted"),

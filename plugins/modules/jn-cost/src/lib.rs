@@ -83,14 +83,14 @@ impl RuleModule for JnCost {
 
         // Energy price cut by the voltage of connection, from its effective date.
         let cut = if e.evaluation_date >= p.date("tariff_cut_from")? {
-            p.number(&format!("tariff_cut_{}", voltage.id()))?
+            p.number(tariff_cut_parameter(voltage))?
         } else {
             0.0
         };
         if !(0.0..1.0).contains(&cut) {
             return Err(RuleError::BadParameter(format!(
-                "tariff_cut_{}: expected yuan/kWh in 0..1, found {cut}",
-                voltage.id()
+                "{}: expected yuan/kWh in 0..1, found {cut}",
+                tariff_cut_parameter(voltage)
             )));
         }
         if cut > 0.0 {
@@ -107,6 +107,18 @@ impl RuleModule for JnCost {
         }
         d.free_efficiency_service = Some(efficiency);
         Ok(d)
+    }
+}
+
+/// The parameter holding the tariff cut for a voltage of connection (`tariff_cut_<voltage id>`).
+fn tariff_cut_parameter(v: Voltage) -> &'static str {
+    match v {
+        Voltage::V220 => "tariff_cut_220V",
+        Voltage::V380 => "tariff_cut_380V",
+        Voltage::Kv10 => "tariff_cut_10kV",
+        Voltage::Kv35 => "tariff_cut_35kV",
+        Voltage::Kv110 => "tariff_cut_110kV",
+        Voltage::Kv220 => "tariff_cut_220kV",
     }
 }
 
@@ -279,6 +291,13 @@ mod tests {
             JnCost::decide(&e).unwrap().tariff_cut_yuan_per_kwh,
             Some(0.0)
         );
+    }
+
+    #[test]
+    fn the_tariff_cut_parameter_of_each_voltage_is_named_after_its_id() {
+        for v in Voltage::ALL {
+            assert_eq!(tariff_cut_parameter(v), format!("tariff_cut_{}", v.id()));
+        }
     }
 
     #[test]

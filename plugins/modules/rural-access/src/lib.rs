@@ -45,21 +45,25 @@ impl RuleModule for RuralAccess {
                 d.apply("RX-LV-TIME");
                 if req.direct_meter {
                     d.set_step(
-                        "energize",
+                        Step::Energize,
                         p.days("lv_direct_meter_energize_wd")?,
-                        "accepted",
+                        Event::Accepted,
                     );
                 } else if req.simple_line {
                     let days = p.days("lv_simple_line_wd")?;
-                    d.set_step("line_built", days, "accepted");
-                    d.set_step("energize", days, "accepted");
+                    d.set_step(Step::LineBuilt, days, Event::Accepted);
+                    d.set_step(Step::Energize, days, Event::Accepted);
                 } else {
-                    d.set_step("energize", p.days("lv_total_wd")?, "accepted");
+                    d.set_step(Step::Energize, p.days("lv_total_wd")?, Event::Accepted);
                 }
                 d.grid_total_limit_working_days = Some(p.days("lv_total_wd")?);
             }
             AccessClass::LowVoltage => {
-                d.set_step("energize", p.days("lv_general_energize_wd")?, "accepted");
+                d.set_step(
+                    Step::Energize,
+                    p.days("lv_general_energize_wd")?,
+                    Event::Accepted,
+                );
                 d.grid_total_limit_working_days = None;
             }
             AccessClass::HvOrdinary => {
@@ -150,9 +154,9 @@ mod tests {
         assert_eq!(
             urban.steps,
             [StepLimit {
-                id: "energize".into(),
+                step: Step::Energize,
                 limit_working_days: 1,
-                from: "accepted".into()
+                from: Event::Accepted
             }]
         );
     }
