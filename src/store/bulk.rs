@@ -2,32 +2,50 @@
 //! restore.
 //!
 //! How `commit_all` stays all-or-nothing when the changes are too many for one transaction:
-//! 1. the previous value of every application it touches (empty: new) goes to the `bulk_undo`
-//!    tree; 2. a marker with the chain head before the load is written to meta and flushed;
-//! 3. the changes are applied in batches of [`BATCH`] transactions; 4. the marker is removed in
-//! one transaction and flushed. If a batch fails, or the process dies before step 4, the undo
-//! runs (at once, or when the store is next opened): touched applications get their previous
-//! value back (indexes and counters follow), events after the recorded head are removed and the
-//! head is restored. Undo is idempotent, so a crash during undo is undone again on the next open.
+//! 1. the undo journal (`bulk_undo` tree) gets the previous record of every application the load
+//!    touches, the ids it creates and every counter in meta; 2. a marker with the chain head before
+//!    the load is written to meta and flushed; 3. the changes are written in batches of [`BATCH`];
+//!    4. everything is flushed, then the marker is removed and flushed. If a batch fails, or the
+//!    process dies before step 4, the undo runs (at once, or when the store is next opened):
+//!    touched applications get their previous record back (index entries follow), created ones
+//!    are removed, event groups after the recorded head are removed, the counters and the head are
+//!    restored. Every undo step is idempotent, so a crash during undo is undone again on open.
+//!
+//! A batch is written tree by tree with `apply_batch` (records first, then index buckets, each
+//! read and written once per batch, then event groups, then meta), not in one multi-tree
+//! transaction: the journal already makes the load whole. The undo finds a touched application's
+//! index entries from its current record, which is why records go first, and why a load that
+//! touches an application twice, rewrites settings, or adds events to an application it does not
+//! rewrite falls back to one transaction per batch.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{BufRead, Write};
+use std::sync::atomic::Ordering;
 
 use serde::{Deserialize, Serialize};
 use sled::Transactional;
 
 use super::keys::*;
 use super::{
-    abort, delete_app, io, put_app, tx_error, SledStore, APPS, APP_EVENTS, EVENTS, META, SETTINGS,
+    abort, bucket_edit, chain_groups, groups_by_app, id_counter_of, io, put_app, tx_error,
+    SledStore, FIRST_INDEX, GROUPS, META, RECORDS, SETTINGS,
 };
 use crate::domain::event::Event;
 use crate::domain::ports::{Change, StoreError};
-use crate::domain::Application;
+use crate::domain::{AppId, Application};
 
-/// Changes per transaction in a bulk load.
+/// Changes per batch in a bulk load.
 pub const BATCH: usize = 2_000;
 
+/// Loads of at most this many changes go in one transaction, without the journal.
+const SMALL_LOAD: usize = 64;
+
 const UNDO_TREE: &str = "bulk_undo";
+/// Undo journal keys: `o` id → the record before the load; `n` u64 → ids the load creates
+/// (JSON list); `c` → every counter before the load (JSON).
+const UNDO_OLD: u8 = b'o';
+const UNDO_NEW: u8 = b'n';
+const UNDO_COUNTS: &[u8] = b"c";
 
 /// One line of a backup file.
 #[derive(Debug, Serialize, Deserialize)]
@@ -51,34 +69,74 @@ pub struct BackupSummary {
 
 const BACKUP_FORMAT: &str = "powerdesk-backup";
 
+/// One batch's index edits of one index: bucket key → (tail, add?) in order.
+pub(super) type BucketEdits = BTreeMap<Vec<u8>, Vec<(Vec<u8>, bool)>>;
+
 impl SledStore {
+    fn undo_tree(&self) -> Result<sled::Tree, StoreError> {
+        self.db
+            .open_tree(UNDO_TREE)
+            .map_err(|e| io("opening the undo tree", e))
+    }
+
     pub(super) fn commit_all_locked(&self, changes: Vec<Change>) -> Result<(), StoreError> {
-        if changes.len() <= BATCH {
+        if changes.len() <= SMALL_LOAD {
             self.apply(&changes)?;
             return self.flush();
         }
-        let undo = self
-            .db
-            .open_tree(UNDO_TREE)
-            .map_err(|e| io("opening the undo tree", e))?;
+        let undo = self.undo_tree()?;
         undo.clear().map_err(|e| io("clearing the undo tree", e))?;
-        for change in &changes {
-            for app in &change.applications {
-                let old = self.trees[APPS]
-                    .get(app.id.0.as_bytes())
-                    .map_err(|e| io("reading", e))?;
-                if !undo
-                    .contains_key(app.id.0.as_bytes())
+        let mut journal = sled::Batch::default();
+        let mut touched: HashSet<&AppId> = HashSet::new();
+        let mut batched = true;
+        let mut journal_old =
+            |id: &'_ AppId, created: &mut Vec<String>| -> Result<(), StoreError> {
+                match self.trees[RECORDS]
+                    .get(id.0.as_bytes())
                     .map_err(|e| io("reading", e))?
                 {
-                    undo.insert(
-                        app.id.0.as_bytes(),
-                        old.map(|v| v.to_vec()).unwrap_or_default(),
-                    )
-                    .map_err(|e| io("writing the undo tree", e))?;
+                    Some(old) => journal.insert([&[UNDO_OLD], id.0.as_bytes()].concat(), old),
+                    None => created.push(id.0.clone()),
+                }
+                Ok(())
+            };
+        let mut created: Vec<String> = Vec::new();
+        for change in &changes {
+            let rewritten: HashSet<&AppId> = change.applications.iter().map(|a| &a.id).collect();
+            batched &= change.settings.is_empty();
+            for app in &change.applications {
+                if touched.insert(&app.id) {
+                    journal_old(&app.id, &mut created)?;
+                } else {
+                    batched = false; // the same application twice in the load
+                }
+            }
+            for draft in &change.events {
+                let id = &draft.app_id;
+                if id.0.is_empty() || rewritten.contains(id) {
+                    continue;
+                }
+                batched = false; // events of an application the change does not rewrite
+                if touched.insert(id) {
+                    journal_old(id, &mut created)?;
                 }
             }
         }
+        for (n, ids) in created.chunks(BATCH).enumerate() {
+            let key = [&[UNDO_NEW][..], &(n as u64).to_be_bytes()].concat();
+            journal.insert(key, serde_json::to_vec(ids).expect("ids serialize"));
+        }
+        let mut counters: Vec<(String, u64)> = Vec::new();
+        for entry in self.trees[META].scan_prefix(b"n/") {
+            let (key, value) = entry.map_err(|e| io("reading meta", e))?;
+            counters.push((String::from_utf8_lossy(&key).into_owned(), u64_be(&value)));
+        }
+        journal.insert(
+            UNDO_COUNTS,
+            serde_json::to_vec(&counters).expect("counters serialize"),
+        );
+        undo.apply_batch(journal)
+            .map_err(|e| io("writing the undo journal", e))?;
         let head = self.trees[META]
             .get(META_CHAIN_HEAD)
             .map_err(|e| io("reading meta", e))?
@@ -88,7 +146,12 @@ impl SledStore {
             .map_err(|e| io("writing meta", e))?;
         self.flush()?;
         for batch in changes.chunks(BATCH) {
-            if let Err(e) = self.apply(batch) {
+            let written = if batched {
+                self.write_batch(batch)
+            } else {
+                self.apply(batch).map(|_| ())
+            };
+            if let Err(e) = written {
                 self.recover_import()?;
                 return Err(e);
             }
@@ -102,6 +165,153 @@ impl SledStore {
         Ok(())
     }
 
+    /// Write one batch of a journalled load, tree by tree (see the module comment).
+    fn write_batch(&self, batch: &[Change]) -> Result<(), StoreError> {
+        let head = self.trees[META]
+            .get(META_CHAIN_HEAD)
+            .map_err(|e| io("reading meta", e))?
+            .ok_or_else(|| StoreError::Corrupt("meta has no chain head".into()))?;
+        let (mut seq, mut hash) = decode_head(&head)?;
+        let mut records = sled::Batch::default();
+        let mut groups_batch = sled::Batch::default();
+        let mut edits: Vec<BucketEdits> = vec![BTreeMap::new(); Index::ALL.len()];
+        let mut counts: HashMap<Vec<u8>, i64> = HashMap::new();
+        let mut id_tops: BTreeMap<Vec<u8>, u64> = BTreeMap::new();
+        let mut writes = 0usize;
+        for change in batch {
+            let groups = chain_groups(&change.events, &mut seq, &mut hash);
+            let mut new_groups = groups_by_app(&groups);
+            for app in &change.applications {
+                let (old, mut list) = match self.read_record(&app.id)? {
+                    Some((a, l)) => (Some(a), l),
+                    None => {
+                        if let Some((key, n)) = id_counter_of(&app.id) {
+                            let top = id_tops.entry(key).or_default();
+                            *top = (*top).max(n);
+                        }
+                        (None, Vec::new())
+                    }
+                };
+                list.extend(new_groups.remove(&app.id).unwrap_or_default());
+                let tail = split_id(&app.id).1;
+                for (i, ix) in Index::ALL.iter().enumerate() {
+                    let before = old.as_ref().and_then(|o| ix.value(o));
+                    let after = ix.value(app);
+                    if before == after {
+                        continue;
+                    }
+                    for (v, add) in [(before, false), (after, true)] {
+                        if let Some(v) = v {
+                            edits[i]
+                                .entry(bucket_key(&v, &app.id))
+                                .or_default()
+                                .push((tail.to_vec(), add));
+                        }
+                    }
+                }
+                for key in old.as_ref().map(counter_keys).unwrap_or_default() {
+                    *counts.entry(key).or_default() -= 1;
+                }
+                for key in counter_keys(app) {
+                    *counts.entry(key).or_default() += 1;
+                }
+                records.insert(app.id.0.as_bytes(), encode_record(app, &list));
+                writes += 1;
+            }
+            if let Some(id) = new_groups.keys().next() {
+                return Err(StoreError::Corrupt(format!(
+                    "events name application {id}, which the change does not hold"
+                )));
+            }
+            for (first, events) in &groups {
+                groups_batch.insert(&first.to_be_bytes(), encode(events));
+                writes += events.len();
+            }
+        }
+        let index_batches = edits
+            .iter()
+            .enumerate()
+            .map(|(i, edits)| self.bucket_batch(i, edits))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut meta = sled::Batch::default();
+        for (key, delta) in counts {
+            if delta == 0 {
+                continue;
+            }
+            let next = (self.count(&key)? as i64 + delta).max(0) as u64;
+            if next == 0 {
+                meta.remove(key);
+            } else {
+                meta.insert(key, &next.to_be_bytes());
+            }
+        }
+        for (key, n) in id_tops {
+            if n > self.count(&key)? {
+                meta.insert(key, &n.to_be_bytes());
+            }
+        }
+        meta.insert(META_CHAIN_HEAD, encode_head(seq, &hash));
+
+        // Test hook: a fault in this batch leaves it half written (its records only).
+        let fault_after = self.fault_after.load(Ordering::SeqCst);
+        if writes > fault_after {
+            self.trees[RECORDS]
+                .apply_batch(records)
+                .map_err(|e| io("writing applications", e))?;
+            return Err(StoreError::Io(format!(
+                "injected fault after {fault_after} writes"
+            )));
+        } else if fault_after != usize::MAX {
+            self.fault_after
+                .store(fault_after - writes, Ordering::SeqCst);
+        }
+        // Records first: the undo finds an application's index entries from its current record.
+        self.trees[RECORDS]
+            .apply_batch(records)
+            .map_err(|e| io("writing applications", e))?;
+        for (i, b) in index_batches.into_iter().enumerate() {
+            self.trees[FIRST_INDEX + i]
+                .apply_batch(b)
+                .map_err(|e| io("writing an index", e))?;
+        }
+        self.trees[GROUPS]
+            .apply_batch(groups_batch)
+            .map_err(|e| io("writing events", e))?;
+        self.trees[META]
+            .apply_batch(meta)
+            .map_err(|e| io("writing meta", e))
+    }
+
+    /// The new values of the buckets `edits` touch in index `i`: each bucket read once, edited in
+    /// order, written once.
+    pub(super) fn bucket_batch(
+        &self,
+        i: usize,
+        edits: &BucketEdits,
+    ) -> Result<sled::Batch, StoreError> {
+        let tree = &self.trees[FIRST_INDEX + i];
+        let mut batch = sled::Batch::default();
+        for (key, ops) in edits {
+            let mut bucket = match tree.get(key).map_err(|e| io("reading an index", e))? {
+                Some(v) => Bucket::decode(&v)?,
+                None => Bucket::default(),
+            };
+            for (tail, add) in ops {
+                if *add {
+                    bucket.insert(tail);
+                } else {
+                    bucket.remove(tail);
+                }
+            }
+            if bucket.is_empty() {
+                batch.remove(key.as_slice());
+            } else {
+                batch.insert(key.as_slice(), bucket.encode());
+            }
+        }
+        Ok(batch)
+    }
+
     /// Undo an interrupted bulk load, if meta records one.
     pub(super) fn recover_import(&self) -> Result<(), StoreError> {
         let Some(head) = self.trees[META]
@@ -111,55 +321,48 @@ impl SledStore {
             return Ok(());
         };
         let (head_seq, _) = decode_head(&head)?;
-        let undo = self
-            .db
-            .open_tree(UNDO_TREE)
-            .map_err(|e| io("opening the undo tree", e))?;
-        let refs = self.tree_refs();
-        let entries: Vec<(sled::IVec, sled::IVec)> = undo
-            .iter()
-            .collect::<Result<_, _>>()
-            .map_err(|e| io("reading the undo tree", e))?;
-        for batch in entries.chunks(BATCH) {
-            refs[..]
-                .transaction(|t| {
-                    let mut counts = HashMap::new();
-                    for (id, old) in batch {
-                        if let Some(bytes) = t[APPS].get(id)? {
-                            let current: Application =
-                                decode("application", &bytes).map_err(abort)?;
-                            delete_app(t, &current, &mut counts)?;
-                        }
-                        if !old.is_empty() {
-                            let previous: Application =
-                                decode("application", old).map_err(abort)?;
-                            put_app(t, None, &previous, &mut counts)?;
-                        }
+        let undo = self.undo_tree()?;
+        for entry in undo.iter() {
+            let (key, value) = entry.map_err(|e| io("reading the undo tree", e))?;
+            match key.first() {
+                Some(&UNDO_OLD) => {
+                    let id = String::from_utf8(key[1..].to_vec())
+                        .map_err(|_| StoreError::Corrupt("undo journal id".into()))?;
+                    self.restore_record(&AppId(id), Some(&value))?;
+                }
+                Some(&UNDO_NEW) => {
+                    let ids: Vec<String> = serde_json::from_slice(&value)
+                        .map_err(|e| StoreError::Corrupt(format!("undo journal: {e}")))?;
+                    for id in ids {
+                        self.restore_record(&AppId(id), None)?;
                     }
-                    super::add_counts(&t[META], &counts)?;
-                    Ok(())
-                })
-                .map_err(tx_error)?;
+                }
+                _ if &key[..] == UNDO_COUNTS => {
+                    let counters: Vec<(String, u64)> = serde_json::from_slice(&value)
+                        .map_err(|e| StoreError::Corrupt(format!("undo journal: {e}")))?;
+                    let mut batch = sled::Batch::default();
+                    for entry in self.trees[META].scan_prefix(b"n/") {
+                        let (key, _) = entry.map_err(|e| io("reading meta", e))?;
+                        batch.remove(key);
+                    }
+                    for (key, n) in counters {
+                        batch.insert(key.as_bytes(), &n.to_be_bytes());
+                    }
+                    self.trees[META]
+                        .apply_batch(batch)
+                        .map_err(|e| io("restoring counters", e))?;
+                }
+                _ => {}
+            }
         }
         let start = (head_seq + 1).to_be_bytes();
-        let later: Vec<(sled::IVec, sled::IVec)> = self.trees[EVENTS]
-            .range(start..)
-            .collect::<Result<_, _>>()
-            .map_err(|e| io("reading events", e))?;
-        for batch in later.chunks(BATCH) {
-            refs[..]
-                .transaction(|t| {
-                    for (key, bytes) in batch {
-                        t[EVENTS].remove(key)?;
-                        if let Ok(event) = decode::<Event>("event", bytes) {
-                            t[APP_EVENTS]
-                                .remove(app_event_key(&event.draft.app_id, u64_be(key)))?;
-                        }
-                    }
-                    Ok(())
-                })
-                .map_err(tx_error)?;
+        let mut later = sled::Batch::default();
+        for key in self.trees[GROUPS].range(start..).keys() {
+            later.remove(key.map_err(|e| io("reading events", e))?);
         }
+        self.trees[GROUPS]
+            .apply_batch(later)
+            .map_err(|e| io("removing events", e))?;
         (&self.trees[META],)
             .transaction(|(meta,)| {
                 meta.insert(META_CHAIN_HEAD, head.clone())?;
@@ -170,6 +373,33 @@ impl SledStore {
         self.flush()?;
         undo.clear().map_err(|e| io("clearing the undo tree", e))?;
         Ok(())
+    }
+
+    /// Give `id` back its record from before a load (`old`; None: it did not exist), moving its
+    /// index entries from its current record. Idempotent.
+    fn restore_record(&self, id: &AppId, old: Option<&[u8]>) -> Result<(), StoreError> {
+        if let Some((current, _)) = self.read_record(id)? {
+            for (i, ix) in Index::ALL.iter().enumerate() {
+                if let Some(v) = ix.value(&current) {
+                    bucket_edit(&self.trees[FIRST_INDEX + i], &v, id, false)?;
+                }
+            }
+        }
+        let done = match old {
+            Some(bytes) => {
+                let (previous, _) = decode_record(bytes)?;
+                for (i, ix) in Index::ALL.iter().enumerate() {
+                    if let Some(v) = ix.value(&previous) {
+                        bucket_edit(&self.trees[FIRST_INDEX + i], &v, id, true)?;
+                    }
+                }
+                self.trees[RECORDS]
+                    .insert(id.0.as_bytes(), bytes)
+                    .map(|_| ())
+            }
+            None => self.trees[RECORDS].remove(id.0.as_bytes()).map(|_| ()),
+        };
+        done.map_err(|e| io("restoring an application", e))
     }
 
     /// Write the whole store (counters, settings, applications, events with their hashes) as
@@ -209,20 +439,20 @@ impl SledStore {
             )?;
         }
         let mut summary = BackupSummary::default();
-        for entry in self.trees[APPS].iter() {
+        for entry in self.trees[RECORDS].iter() {
             let (_, bytes) = entry.map_err(|e| io("reading applications", e))?;
-            w(
-                out,
-                &BackupLine::Application(Box::new(decode("application", &bytes)?)),
-            )?;
+            let (app, _) = decode_record(&bytes)?;
+            w(out, &BackupLine::Application(Box::new(app)))?;
             summary.applications += 1;
         }
-        for entry in self.trees[EVENTS].iter() {
+        for entry in self.trees[GROUPS].iter() {
             let (_, bytes) = entry.map_err(|e| io("reading events", e))?;
-            let event: Event = decode("event", &bytes)?;
-            summary.chain_head = event.hash.clone();
-            w(out, &BackupLine::Event(Box::new(event)))?;
-            summary.events += 1;
+            let group: Vec<Event> = decode("event group", &bytes)?;
+            for event in group {
+                summary.chain_head = event.hash.clone();
+                w(out, &BackupLine::Event(Box::new(event)))?;
+                summary.events += 1;
+            }
         }
         w(out, &BackupLine::End(summary.clone()))?;
         out.flush().map_err(|e| io("writing the backup", e))?;
@@ -233,7 +463,7 @@ impl SledStore {
     /// consistency. On any failure the store is emptied again and the error says which line.
     pub fn restore(&self, input: &mut dyn BufRead) -> Result<BackupSummary, StoreError> {
         let _w = self.writer();
-        if !self.trees[APPS].is_empty() || !self.trees[EVENTS].is_empty() {
+        if !self.trees[RECORDS].is_empty() || !self.trees[GROUPS].is_empty() {
             return Err(StoreError::Io(format!(
                 "restore needs an empty store, but {} holds applications; restore into a new --store directory",
                 self.dir.display()
@@ -263,14 +493,34 @@ impl SledStore {
                     .transaction(|t| {
                         let mut counts = HashMap::new();
                         for app in apps.iter() {
-                            put_app(t, None, app, &mut counts)?;
+                            put_app(t, None, app, &[], &mut counts)?;
                         }
-                        for event in events.iter() {
-                            t[EVENTS].insert(&event.seq.to_be_bytes(), encode(event))?;
-                            if !event.draft.app_id.0.is_empty() {
-                                t[APP_EVENTS]
-                                    .insert(app_event_key(&event.draft.app_id, event.seq), &[])?;
+                        // Consecutive events of one application form a group; its record lists it.
+                        let mut rest = &events[..];
+                        while let Some(first) = rest.first() {
+                            let id = &first.draft.app_id;
+                            let n = rest
+                                .iter()
+                                .enumerate()
+                                .take_while(|(i, e)| {
+                                    e.draft.app_id == *id && e.seq == first.seq + *i as u64
+                                })
+                                .count();
+                            let (group, after) = rest.split_at(n);
+                            rest = after;
+                            t[GROUPS].insert(&first.seq.to_be_bytes(), encode(group))?;
+                            if id.0.is_empty() {
+                                continue;
                             }
+                            let bytes = t[RECORDS].get(id.0.as_bytes())?.ok_or_else(|| {
+                                abort(StoreError::Corrupt(format!(
+                                    "backup event {} names {id}, which the backup does not hold",
+                                    first.seq
+                                )))
+                            })?;
+                            let (app, mut list) = decode_record(&bytes).map_err(abort)?;
+                            list.push(first.seq);
+                            t[RECORDS].insert(id.0.as_bytes(), encode_record(&app, &list))?;
                         }
                         if let Some(last) = events.last() {
                             t[META].insert(META_CHAIN_HEAD, encode_head(last.seq, &last.hash))?;
