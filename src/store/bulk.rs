@@ -11,8 +11,8 @@
 //!    are removed, event groups after the recorded head are removed, the counters and the head are
 //!    restored. Every undo step is idempotent, so a crash during undo is undone again on open.
 //!
-//! A batch is written tree by tree with `apply_batch` (records first, then index buckets, each
-//! read and written once per batch, then event groups, then meta), not in one multi-tree
+//! A batch is written tree by tree with plain inserts (records and event groups side by side,
+//! then index buckets, each read and written once per batch, then meta), not in one multi-tree
 //! transaction: the journal already makes the load whole. The undo finds a touched application's
 //! index entries from its current record, which is why records go first, and why a load that
 //! touches an application twice, rewrites settings, or adds events to an application it does not
@@ -69,6 +69,34 @@ pub struct BackupSummary {
 
 const BACKUP_FORMAT: &str = "powerdesk-backup";
 
+/// Keys to write (`Some`) or remove (`None`) in one tree.
+pub(super) type Writes = Vec<(Vec<u8>, Option<Vec<u8>>)>;
+
+/// Write `writes` into `tree` key by key. Plain inserts, not `apply_batch`: sled 0.34's batches
+/// take a process-wide write lock (so trees cannot be written side by side) and cost more per
+/// key; the undo journal, not sled, makes a load all-or-nothing.
+pub(super) fn write_each(tree: &sled::Tree, writes: Writes, what: &str) -> Result<(), StoreError> {
+    for (key, value) in writes {
+        match value {
+            Some(v) => tree.insert(key, v).map(|_| ()),
+            None => tree.remove(key).map(|_| ()),
+        }
+        .map_err(|e| io(what, e))?;
+    }
+    Ok(())
+}
+
+/// What one part of a batch writes.
+#[derive(Default)]
+struct Plan {
+    records: Writes,
+    groups: Writes,
+    edits: Vec<BucketEdits>,
+    counts: HashMap<Vec<u8>, i64>,
+    id_tops: BTreeMap<Vec<u8>, u64>,
+    writes: usize,
+}
+
 /// One batch's index edits of one index: bucket key → (tail, add?) in order.
 pub(super) type BucketEdits = BTreeMap<Vec<u8>, Vec<(Vec<u8>, bool)>>;
 
@@ -89,37 +117,28 @@ impl SledStore {
         let mut journal = sled::Batch::default();
         let mut touched: HashSet<&AppId> = HashSet::new();
         let mut batched = true;
-        let mut journal_old =
-            |id: &'_ AppId, created: &mut Vec<String>| -> Result<(), StoreError> {
-                match self.trees[RECORDS]
-                    .get(id.0.as_bytes())
-                    .map_err(|e| io("reading", e))?
-                {
-                    Some(old) => journal.insert([&[UNDO_OLD], id.0.as_bytes()].concat(), old),
-                    None => created.push(id.0.clone()),
-                }
-                Ok(())
-            };
-        let mut created: Vec<String> = Vec::new();
         for change in &changes {
             let rewritten: HashSet<&AppId> = change.applications.iter().map(|a| &a.id).collect();
             batched &= change.settings.is_empty();
             for app in &change.applications {
-                if touched.insert(&app.id) {
-                    journal_old(&app.id, &mut created)?;
-                } else {
-                    batched = false; // the same application twice in the load
-                }
+                // The same application twice in the load.
+                batched &= touched.insert(&app.id);
             }
             for draft in &change.events {
                 let id = &draft.app_id;
-                if id.0.is_empty() || rewritten.contains(id) {
-                    continue;
+                if !id.0.is_empty() && !rewritten.contains(id) {
+                    batched = false; // events of an application the change does not rewrite
+                    touched.insert(id);
                 }
-                batched = false; // events of an application the change does not rewrite
-                if touched.insert(id) {
-                    journal_old(id, &mut created)?;
-                }
+            }
+        }
+        let mut ids: Vec<&AppId> = touched.into_iter().collect();
+        ids.sort();
+        let mut created: Vec<String> = Vec::new();
+        for (id, old) in self.stored_records(&ids)? {
+            match old {
+                Some(old) => journal.insert([&[UNDO_OLD], id.0.as_bytes()].concat(), old),
+                None => created.push(id.0.clone()),
             }
         }
         for (n, ids) in created.chunks(BATCH).enumerate() {
@@ -145,9 +164,10 @@ impl SledStore {
             .insert(META_IMPORT_PENDING, head)
             .map_err(|e| io("writing meta", e))?;
         self.flush()?;
+        let new: HashSet<&str> = created.iter().map(String::as_str).collect();
         for batch in changes.chunks(BATCH) {
             let written = if batched {
-                self.write_batch(batch)
+                self.write_batch(batch, &new)
             } else {
                 self.apply(batch).map(|_| ())
             };
@@ -165,28 +185,31 @@ impl SledStore {
         Ok(())
     }
 
-    /// Write one batch of a journalled load, tree by tree (see the module comment).
-    fn write_batch(&self, batch: &[Change]) -> Result<(), StoreError> {
-        let head = self.trees[META]
-            .get(META_CHAIN_HEAD)
-            .map_err(|e| io("reading meta", e))?
-            .ok_or_else(|| StoreError::Corrupt("meta has no chain head".into()))?;
-        let (mut seq, mut hash) = decode_head(&head)?;
-        let mut records = sled::Batch::default();
-        let mut groups_batch = sled::Batch::default();
-        let mut edits: Vec<BucketEdits> = vec![BTreeMap::new(); Index::ALL.len()];
-        let mut counts: HashMap<Vec<u8>, i64> = HashMap::new();
-        let mut id_tops: BTreeMap<Vec<u8>, u64> = BTreeMap::new();
-        let mut writes = 0usize;
-        for change in batch {
-            let groups = chain_groups(&change.events, &mut seq, &mut hash);
-            let mut new_groups = groups_by_app(&groups);
+    /// What `changes` (with their chained event groups) write: records, groups, bucket edits,
+    /// counter deltas.
+    fn plan(
+        &self,
+        changes: &[Change],
+        chained: &[Vec<(u64, Vec<Event>)>],
+        new: &HashSet<&str>,
+    ) -> Result<Plan, StoreError> {
+        let mut plan = Plan {
+            edits: vec![BTreeMap::new(); Index::ALL.len()],
+            ..Plan::default()
+        };
+        for (change, groups) in changes.iter().zip(chained) {
+            let mut new_groups = groups_by_app(groups);
             for app in &change.applications {
-                let (old, mut list) = match self.read_record(&app.id)? {
+                let stored = if new.contains(app.id.0.as_str()) {
+                    None
+                } else {
+                    self.read_record(&app.id)?
+                };
+                let (old, mut list) = match stored {
                     Some((a, l)) => (Some(a), l),
                     None => {
                         if let Some((key, n)) = id_counter_of(&app.id) {
-                            let top = id_tops.entry(key).or_default();
+                            let top = plan.id_tops.entry(key).or_default();
                             *top = (*top).max(n);
                         }
                         (None, Vec::new())
@@ -202,7 +225,7 @@ impl SledStore {
                     }
                     for (v, add) in [(before, false), (after, true)] {
                         if let Some(v) = v {
-                            edits[i]
+                            plan.edits[i]
                                 .entry(bucket_key(&v, &app.id))
                                 .or_default()
                                 .push((tail.to_vec(), add));
@@ -210,54 +233,112 @@ impl SledStore {
                     }
                 }
                 for key in old.as_ref().map(counter_keys).unwrap_or_default() {
-                    *counts.entry(key).or_default() -= 1;
+                    *plan.counts.entry(key).or_default() -= 1;
                 }
                 for key in counter_keys(app) {
-                    *counts.entry(key).or_default() += 1;
+                    *plan.counts.entry(key).or_default() += 1;
                 }
-                records.insert(app.id.0.as_bytes(), encode_record(app, &list));
-                writes += 1;
+                plan.records.push((
+                    app.id.0.as_bytes().to_vec(),
+                    Some(encode_record(app, &list)),
+                ));
+                plan.writes += 1;
             }
             if let Some(id) = new_groups.keys().next() {
                 return Err(StoreError::Corrupt(format!(
                     "events name application {id}, which the change does not hold"
                 )));
             }
-            for (first, events) in &groups {
-                groups_batch.insert(&first.to_be_bytes(), encode(events));
-                writes += events.len();
+            for (first, events) in groups {
+                plan.groups
+                    .push((first.to_be_bytes().to_vec(), Some(encode(events))));
+                plan.writes += events.len();
             }
         }
-        let index_batches = edits
-            .iter()
-            .enumerate()
-            .map(|(i, edits)| self.bucket_batch(i, edits))
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut meta = sled::Batch::default();
-        for (key, delta) in counts {
-            if delta == 0 {
-                continue;
-            }
-            let next = (self.count(&key)? as i64 + delta).max(0) as u64;
-            if next == 0 {
-                meta.remove(key);
-            } else {
-                meta.insert(key, &next.to_be_bytes());
-            }
-        }
-        for (key, n) in id_tops {
-            if n > self.count(&key)? {
-                meta.insert(key, &n.to_be_bytes());
-            }
-        }
-        meta.insert(META_CHAIN_HEAD, encode_head(seq, &hash));
+        Ok(plan)
+    }
 
+    /// The stored record of each of the sorted `ids`, if any: walks the records tree from each
+    /// id while the stored keys stay near the next ids (a fresh block of ids is one short range
+    /// read instead of a lookup each), starting over at the next id otherwise.
+    fn stored_records<'a>(
+        &self,
+        ids: &[&'a AppId],
+    ) -> Result<Vec<(&'a AppId, Option<sled::IVec>)>, StoreError> {
+        let mut out = Vec::with_capacity(ids.len());
+        let mut j = 0;
+        while j < ids.len() {
+            let mut walked = 0;
+            let mut stored = self.trees[RECORDS].range(ids[j].0.as_bytes()..);
+            while j < ids.len() {
+                let Some(entry) = stored.next() else {
+                    // Past the last stored key: the remaining ids are new.
+                    out.extend(ids[j..].iter().map(|id| (*id, None)));
+                    j = ids.len();
+                    break;
+                };
+                let (key, value) = entry.map_err(|e| io("reading", e))?;
+                while j < ids.len() && ids[j].0.as_bytes() < &key[..] {
+                    out.push((ids[j], None));
+                    j += 1;
+                }
+                if j < ids.len() && ids[j].0.as_bytes() == &key[..] {
+                    out.push((ids[j], Some(value)));
+                    j += 1;
+                }
+                walked += 1;
+                if walked > 64 {
+                    break;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Write one batch of a journalled load, tree by tree (see the module comment).
+    /// `new`: the ids without a record before the load (the journal read them all already).
+    fn write_batch(&self, batch: &[Change], new: &HashSet<&str>) -> Result<(), StoreError> {
+        let head = self.trees[META]
+            .get(META_CHAIN_HEAD)
+            .map_err(|e| io("reading meta", e))?
+            .ok_or_else(|| StoreError::Corrupt("meta has no chain head".into()))?;
+        let (mut seq, mut hash) = decode_head(&head)?;
+        // The chain is sequential; what each change writes is planned on two threads.
+        let chained: Vec<Vec<(u64, Vec<Event>)>> = batch
+            .iter()
+            .map(|c| chain_groups(&c.events, &mut seq, &mut hash))
+            .collect();
+        let half = batch.len() / 2;
+        let (first, second) = std::thread::scope(|scope| {
+            let second = scope.spawn(|| self.plan(&batch[half..], &chained[half..], new));
+            let first = self.plan(&batch[..half], &chained[..half], new);
+            (first, second.join().expect("the planner does not panic"))
+        });
+        let (first, second) = (first?, second?);
+        let writes = first.writes + second.writes;
+        let mut edits = first.edits;
+        for (mine, theirs) in edits.iter_mut().zip(second.edits) {
+            for (key, ops) in theirs {
+                mine.entry(key).or_default().extend(ops);
+            }
+        }
+        let mut counts = first.counts;
+        for (key, n) in second.counts {
+            *counts.entry(key).or_default() += n;
+        }
+        let mut id_tops = first.id_tops;
+        for (key, n) in second.id_tops {
+            let top = id_tops.entry(key).or_default();
+            *top = (*top).max(n);
+        }
+        let records = [first.records, second.records];
+        let groups_batch = [first.groups, second.groups];
         // Test hook: a fault in this batch leaves it half written (its records only).
         let fault_after = self.fault_after.load(Ordering::SeqCst);
         if writes > fault_after {
-            self.trees[RECORDS]
-                .apply_batch(records)
-                .map_err(|e| io("writing applications", e))?;
+            for records in records {
+                write_each(&self.trees[RECORDS], records, "writing applications")?;
+            }
             return Err(StoreError::Io(format!(
                 "injected fault after {fault_after} writes"
             )));
@@ -265,32 +346,83 @@ impl SledStore {
             self.fault_after
                 .store(fault_after - writes, Ordering::SeqCst);
         }
-        // Records first: the undo finds an application's index entries from its current record.
-        self.trees[RECORDS]
-            .apply_batch(records)
-            .map_err(|e| io("writing applications", e))?;
-        for (i, b) in index_batches.into_iter().enumerate() {
-            self.trees[FIRST_INDEX + i]
-                .apply_batch(b)
-                .map_err(|e| io("writing an index", e))?;
-        }
-        self.trees[GROUPS]
-            .apply_batch(groups_batch)
-            .map_err(|e| io("writing events", e))?;
-        self.trees[META]
-            .apply_batch(meta)
-            .map_err(|e| io("writing meta", e))
+        // Records and event groups are written by two threads while this one reads the index
+        // buckets and counters; the index buckets go after the records (the undo finds an
+        // application's index entries from its current record).
+        let (index_batches, meta) = std::thread::scope(|scope| {
+            let records = scope.spawn(|| {
+                records
+                    .into_iter()
+                    .try_for_each(|w| write_each(&self.trees[RECORDS], w, "writing applications"))
+            });
+            let groups = scope.spawn(|| {
+                groups_batch
+                    .into_iter()
+                    .try_for_each(|w| write_each(&self.trees[GROUPS], w, "writing events"))
+            });
+            let read = || -> Result<_, StoreError> {
+                let index_batches = edits
+                    .iter()
+                    .enumerate()
+                    .map(|(i, edits)| self.bucket_batch(i, edits))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let mut meta = sled::Batch::default();
+                for (key, delta) in counts {
+                    if delta == 0 {
+                        continue;
+                    }
+                    let next = (self.count(&key)? as i64 + delta).max(0) as u64;
+                    if next == 0 {
+                        meta.remove(key);
+                    } else {
+                        meta.insert(key, &next.to_be_bytes());
+                    }
+                }
+                for (key, n) in id_tops {
+                    if n > self.count(&key)? {
+                        meta.insert(key, &n.to_be_bytes());
+                    }
+                }
+                meta.insert(META_CHAIN_HEAD, encode_head(seq, &hash));
+                Ok((index_batches, meta))
+            };
+            let read = read();
+            let records = records.join().expect("the records writer does not panic");
+            let groups = groups.join().expect("the event writer does not panic");
+            records.and(groups).and(read)
+        })?;
+        std::thread::scope(|scope| {
+            let mut batches = index_batches.into_iter().enumerate().collect::<Vec<_>>();
+            // The name index (one bucket per application, mostly) on its own thread.
+            let name = batches.pop().expect("the name index is last");
+            let name = scope.spawn(move || {
+                write_each(
+                    &self.trees[FIRST_INDEX + name.0],
+                    name.1,
+                    "writing an index",
+                )
+            });
+            let rest = || -> Result<(), StoreError> {
+                for (i, w) in batches {
+                    write_each(&self.trees[FIRST_INDEX + i], w, "writing an index")?;
+                }
+                self.trees[META]
+                    .apply_batch(meta)
+                    .map_err(|e| io("writing meta", e))
+            };
+            let rest = rest();
+            name.join()
+                .expect("the index writer does not panic")
+                .and(rest)
+        })?;
+        Ok(())
     }
 
     /// The new values of the buckets `edits` touch in index `i`: each bucket read once, edited in
     /// order, written once.
-    pub(super) fn bucket_batch(
-        &self,
-        i: usize,
-        edits: &BucketEdits,
-    ) -> Result<sled::Batch, StoreError> {
+    pub(super) fn bucket_batch(&self, i: usize, edits: &BucketEdits) -> Result<Writes, StoreError> {
         let tree = &self.trees[FIRST_INDEX + i];
-        let mut batch = sled::Batch::default();
+        let mut batch = Writes::with_capacity(edits.len());
         for (key, ops) in edits {
             let mut bucket = match tree.get(key).map_err(|e| io("reading an index", e))? {
                 Some(v) => Bucket::decode(&v)?,
@@ -303,11 +435,8 @@ impl SledStore {
                     bucket.remove(tail);
                 }
             }
-            if bucket.is_empty() {
-                batch.remove(key.as_slice());
-            } else {
-                batch.insert(key.as_slice(), bucket.encode());
-            }
+            let value = (!bucket.is_empty()).then(|| bucket.encode());
+            batch.push((key.clone(), value));
         }
         Ok(batch)
     }

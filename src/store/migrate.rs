@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::bulk::{BucketEdits, BATCH};
+use super::bulk::{write_each, BucketEdits, BATCH};
 use super::keys::*;
 use super::{io, SledStore, FIRST_INDEX, GROUPS, META, RECORDS};
 use crate::domain::event::Event;
@@ -134,10 +134,8 @@ impl SledStore {
                 .apply_batch(std::mem::take(records))
                 .map_err(|e| io("writing applications", e))?;
             for (i, e) in edits.iter_mut().enumerate() {
-                let b = self.bucket_batch(i, e)?;
-                self.trees[FIRST_INDEX + i]
-                    .apply_batch(b)
-                    .map_err(|e| io("writing an index", e))?;
+                let writes = self.bucket_batch(i, e)?;
+                write_each(&self.trees[FIRST_INDEX + i], writes, "writing an index")?;
                 e.clear();
             }
             Ok::<_, StoreError>(())
