@@ -308,6 +308,26 @@ impl SledStore {
             .iter()
             .map(|c| chain_groups(&c.events, &mut seq, &mut hash))
             .collect();
+        // Bucket parts no stored record has yet (a fresh block of ids): their index buckets do
+        // not exist, so they are written without being read (most of a demo's buckets).
+        let mut parts: Vec<&[u8]> = batch
+            .iter()
+            .flat_map(|c| c.applications.iter().map(|a| split_id(&a.id).0))
+            .filter(|p| !p.is_empty())
+            .collect();
+        parts.sort_unstable();
+        parts.dedup();
+        let mut fresh: HashSet<Vec<u8>> = HashSet::new();
+        for part in parts {
+            if self.trees[RECORDS]
+                .scan_prefix(part)
+                .keys()
+                .next()
+                .is_none()
+            {
+                fresh.insert(part.to_vec());
+            }
+        }
         let half = batch.len() / 2;
         let (first, second) = std::thread::scope(|scope| {
             let second = scope.spawn(|| self.plan(&batch[half..], &chained[half..], new));
@@ -364,7 +384,7 @@ impl SledStore {
                 let index_batches = edits
                     .iter()
                     .enumerate()
-                    .map(|(i, edits)| self.bucket_batch(i, edits))
+                    .map(|(i, edits)| self.bucket_batch(i, edits, &fresh))
                     .collect::<Result<Vec<_>, _>>()?;
                 let mut meta = sled::Batch::default();
                 for (key, delta) in counts {
@@ -420,11 +440,24 @@ impl SledStore {
 
     /// The new values of the buckets `edits` touch in index `i`: each bucket read once, edited in
     /// order, written once.
-    pub(super) fn bucket_batch(&self, i: usize, edits: &BucketEdits) -> Result<Writes, StoreError> {
+    /// `fresh`: bucket parts (ids without their tails) that no stored record has, so no index
+    /// holds a bucket of them and they are not read.
+    pub(super) fn bucket_batch(
+        &self,
+        i: usize,
+        edits: &BucketEdits,
+        fresh: &HashSet<Vec<u8>>,
+    ) -> Result<Writes, StoreError> {
         let tree = &self.trees[FIRST_INDEX + i];
         let mut batch = Writes::with_capacity(edits.len());
         for (key, ops) in edits {
-            let mut bucket = match tree.get(key).map_err(|e| io("reading an index", e))? {
+            let id_part = key.rsplit(|b| *b == SEP).next().unwrap_or_default();
+            let stored = if fresh.contains(id_part) {
+                None
+            } else {
+                tree.get(key).map_err(|e| io("reading an index", e))?
+            };
+            let mut bucket = match stored {
                 Some(v) => Bucket::decode(&v)?,
                 None => Bucket::default(),
             };

@@ -6,7 +6,7 @@
 //! version are written in one atomic batch; only then are the old trees dropped (again on the
 //! next open if that was interrupted).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::bulk::{write_each, BucketEdits, BATCH};
 use super::keys::*;
@@ -134,7 +134,7 @@ impl SledStore {
                 .apply_batch(std::mem::take(records))
                 .map_err(|e| io("writing applications", e))?;
             for (i, e) in edits.iter_mut().enumerate() {
-                let writes = self.bucket_batch(i, e)?;
+                let writes = self.bucket_batch(i, e, &HashSet::new())?;
                 write_each(&self.trees[FIRST_INDEX + i], writes, "writing an index")?;
                 e.clear();
             }
