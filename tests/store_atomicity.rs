@@ -115,3 +115,116 @@ fn a_bulk_load_failing_after_some_batches_is_undone() {
     assert!(report.is_consistent(), "{:?}", report.problems);
     assert_eq!(report.applications, 5_001);
 }
+
+/// Changes that move `apps` to Cancelled, each with its event.
+fn cancel_all(apps: &[Application]) -> Vec<Change> {
+    apps.iter()
+        .map(|a| {
+            let mut moved = a.clone();
+            moved.status = State::Cancelled;
+            Change {
+                applications: vec![moved],
+                events: vec![EventDraft {
+                    app_id: a.id.clone(),
+                    at: a.updated_at,
+                    actor: "t".into(),
+                    kind: EventKind::Cancelled {
+                        from: a.status,
+                        reason: "t".into(),
+                    },
+                    note: None,
+                }],
+                settings: vec![],
+            }
+        })
+        .collect()
+}
+
+fn load(store: &SledStore, n: usize, first: usize) -> Vec<Application> {
+    let changes: Vec<Change> = forms(7, n)
+        .into_iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let (app, event) = application(f, &format!("JN-2025-{:06}", first + i));
+            Change {
+                applications: vec![app],
+                events: vec![event],
+                settings: vec![],
+            }
+        })
+        .collect();
+    let apps = changes.iter().map(|c| c.applications[0].clone()).collect();
+    store.commit_all(changes).unwrap();
+    apps
+}
+
+/// A load that rewrites stored applications and fails in its second batch gives every one of
+/// them its previous record, index entries, counters and events back.
+#[test]
+fn a_failed_bulk_update_of_stored_applications_is_undone() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SledStore::open(dir.path()).unwrap();
+    let apps = load(&store, 3_000, 1);
+    let before = store.verify_audit().unwrap();
+    let accepted = |store: &SledStore| {
+        store
+            .query(&powerdesk::domain::ports::Query {
+                status: Some(State::Accepted),
+                limit: 1,
+                ..Default::default()
+            })
+            .unwrap()
+            .total
+    };
+    assert_eq!(accepted(&store), 3_000);
+
+    store.inject_fault_after(Some(5_000));
+    assert!(store.commit_all(cancel_all(&apps)).is_err());
+    store.inject_fault_after(None);
+    let report = store.check_consistency().unwrap();
+    assert!(report.is_consistent(), "{:?}", report.problems);
+    assert_eq!(store.verify_audit().unwrap(), before);
+    assert_eq!(accepted(&store), 3_000);
+    for a in [&apps[0], &apps[2_500]] {
+        assert_eq!(store.get(&a.id).unwrap().as_ref(), Some(a));
+        assert_eq!(store.events(&a.id).unwrap().len(), 1);
+    }
+
+    store.commit_all(cancel_all(&apps)).unwrap();
+    let report = store.check_consistency().unwrap();
+    assert!(report.is_consistent(), "{:?}", report.problems);
+    assert_eq!(accepted(&store), 0);
+    assert_eq!(store.events(&apps[2_500].id).unwrap().len(), 2);
+}
+
+/// A load naming one application in two changes (written one transaction per batch instead of
+/// tree by tree) still goes in whole, and is undone whole when it fails.
+#[test]
+fn a_bulk_load_touching_an_application_twice_is_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SledStore::open(dir.path()).unwrap();
+    let apps = load(&store, 100, 1);
+    let mut changes = cancel_all(&apps);
+    let mut again = changes[0].clone();
+    again.applications[0].status = State::Accepted;
+    changes.push(again);
+    let before = store.verify_audit().unwrap();
+    store.inject_fault_after(Some(150));
+    assert!(store.commit_all(changes.clone()).is_err());
+    store.inject_fault_after(None);
+    assert_eq!(store.verify_audit().unwrap(), before);
+    assert!(store.check_consistency().unwrap().is_consistent());
+
+    store.commit_all(changes).unwrap();
+    let report = store.check_consistency().unwrap();
+    assert!(report.is_consistent(), "{:?}", report.problems);
+    assert_eq!(
+        store.get(&apps[0].id).unwrap().unwrap().status,
+        State::Accepted
+    );
+    assert_eq!(
+        store.get(&apps[1].id).unwrap().unwrap().status,
+        State::Cancelled
+    );
+    assert_eq!(store.events(&apps[0].id).unwrap().len(), 3);
+}

@@ -17,10 +17,11 @@ fn store_with_events(dir: &Path) {
     assert_eq!(desk.verify_audit().unwrap().first_broken, None);
 }
 
-/// Open the raw sled database under the store and change its events tree.
+/// Open the raw sled database under the store and change its event groups (one per submit here,
+/// so group key = event seq).
 fn tamper(dir: &Path, f: impl FnOnce(&sled::Tree)) {
     let db = sled::open(dir.join("db")).unwrap();
-    let events = db.open_tree("events").unwrap();
+    let events = db.open_tree("event_groups").unwrap();
     f(&events);
     db.flush().unwrap();
 }

@@ -5,10 +5,10 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use super::keys::*;
-use super::{io, SledStore, APPS, APP_EVENTS, EVENTS, FIRST_INDEX, META};
+use super::{io, SledStore, FIRST_INDEX, GROUPS, META, RECORDS};
 use crate::domain::event::{Event, GENESIS_HASH};
-use crate::domain::ports::{AuditReport, Repository, StoreError};
-use crate::domain::Application;
+use crate::domain::ports::{AuditReport, StoreError};
+use crate::domain::AppId;
 
 /// What `check_consistency` found: every disagreement between records, events and indexes.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,61 +38,64 @@ impl SledStore {
                 first_broken: Some((seq, what)),
             })
         };
-        for entry in self.trees[EVENTS].iter() {
+        for entry in self.trees[GROUPS].iter() {
             let (key, bytes) = entry.map_err(|e| io("reading events", e))?;
-            let seq = u64_be(&key);
-            let event: Event = match decode("event", &bytes) {
-                Ok(e) => e,
+            let first = u64_be(&key);
+            let group: Vec<Event> = match decode("event group", &bytes) {
+                Ok(g) => g,
                 Err(e) => {
                     return broken(
-                        seq,
-                        format!("event {seq} is unreadable ({e}): it was edited"),
+                        first,
+                        format!("event {first} is unreadable ({e}): it was edited"),
                         checked,
                     )
                 }
             };
-            checked += 1;
-            if seq != expected_seq {
+            if first != expected_seq {
                 return broken(
                     expected_seq,
                     format!(
-                        "event {expected_seq} is missing (next stored is {seq}): it was removed"
+                        "event {expected_seq} is missing (next stored is {first}): it was removed"
                     ),
                     checked,
                 );
             }
-            if event.seq != seq {
-                return broken(
-                    seq,
-                    format!(
-                        "event stored at {seq} says it is {}: events were reordered",
-                        event.seq
-                    ),
-                    checked,
-                );
+            for (i, event) in group.into_iter().enumerate() {
+                let seq = first + i as u64;
+                checked += 1;
+                if event.seq != seq {
+                    return broken(
+                        seq,
+                        format!(
+                            "event stored at {seq} says it is {}: events were reordered",
+                            event.seq
+                        ),
+                        checked,
+                    );
+                }
+                if !event.is_intact() {
+                    return broken(
+                        seq,
+                        format!(
+                            "event {seq} of {} does not match its hash: it was edited",
+                            event.draft.app_id
+                        ),
+                        checked,
+                    );
+                }
+                if event.prev_hash != prev_hash {
+                    return broken(
+                        seq,
+                        format!(
+                            "event {seq} does not link to event {}: events were removed or reordered",
+                            seq - 1
+                        ),
+                        checked,
+                    );
+                }
+                prev_hash = event.hash;
+                expected_seq += 1;
             }
-            if !event.is_intact() {
-                return broken(
-                    seq,
-                    format!(
-                        "event {seq} of {} does not match its hash: it was edited",
-                        event.draft.app_id
-                    ),
-                    checked,
-                );
-            }
-            if event.prev_hash != prev_hash {
-                return broken(
-                    seq,
-                    format!(
-                        "event {seq} does not link to event {}: events were removed or reordered",
-                        seq - 1
-                    ),
-                    checked,
-                );
-            }
-            prev_hash = event.hash;
-            expected_seq += 1;
         }
         let head = self.trees[META]
             .get(META_CHAIN_HEAD)
@@ -118,13 +121,16 @@ impl SledStore {
     pub fn check_consistency(&self) -> Result<ConsistencyReport, StoreError> {
         let mut report = ConsistencyReport::default();
         let mut expected: HashMap<Vec<u8>, u64> = HashMap::new();
-        let mut index_entries: Vec<std::collections::HashSet<Vec<u8>>> =
+        // Per index: bucket key → the tails the records say it holds.
+        let mut index_entries: Vec<HashMap<Vec<u8>, Bucket>> =
             vec![Default::default(); Index::ALL.len()];
-        for entry in self.trees[APPS].iter() {
+        // Every group a record lists, with its application.
+        let mut listed: HashMap<u64, AppId> = HashMap::new();
+        for entry in self.trees[RECORDS].iter() {
             let (key, bytes) = entry.map_err(|e| io("scanning applications", e))?;
             report.applications += 1;
-            let app: Application = match decode("application", &bytes) {
-                Ok(a) => a,
+            let (app, groups) = match decode_record(&bytes) {
+                Ok(r) => r,
                 Err(e) => {
                     report
                         .problems
@@ -144,32 +150,50 @@ impl SledStore {
             }
             for (i, ix) in Index::ALL.iter().enumerate() {
                 if let Some(v) = ix.value(&app) {
-                    index_entries[i].insert(index_key(&v, &app.id));
+                    index_entries[i]
+                        .entry(bucket_key(&v, &app.id))
+                        .or_default()
+                        .insert(split_id(&app.id).1);
                 }
             }
-            if self.events(&app.id)?.is_empty() {
+            if groups.is_empty() {
                 report.problems.push(format!("{} has no events", app.id));
+            }
+            for first in groups {
+                if let Some(other) = listed.insert(first, app.id.clone()) {
+                    report.problems.push(format!(
+                        "event group {first} is listed by {other} and {}",
+                        app.id
+                    ));
+                }
             }
         }
         for (i, ix) in Index::ALL.iter().enumerate() {
             let tree = &self.trees[FIRST_INDEX + i];
-            let mut stored = 0usize;
             for entry in tree.iter() {
-                let (key, _) = entry.map_err(|e| io("reading an index", e))?;
-                stored += 1;
-                if !index_entries[i].contains(&key[..]) {
+                let (key, value) = entry.map_err(|e| io("reading an index", e))?;
+                let want = index_entries[i].remove(&key[..]).unwrap_or_default();
+                for id in bucket_ids(&key, &value)? {
+                    if !want.contains(split_id(&id).1) {
+                        report
+                            .problems
+                            .push(format!("{} has a stale entry for {id}", ix.bucket_tree()));
+                    }
+                }
+                if Bucket::decode(&value)?.0.len() < want.0.len() {
                     report.problems.push(format!(
-                        "{} has a stale entry for {}",
-                        ix.tree_name(),
-                        id_of_index_key(&key)?
+                        "{} is missing entries of bucket {}",
+                        ix.bucket_tree(),
+                        String::from_utf8_lossy(&key)
                     ));
                 }
             }
-            if stored != index_entries[i].len() {
+            if let Some(key) = index_entries[i].keys().next() {
                 report.problems.push(format!(
-                    "{} has {stored} entries, expected {}",
-                    ix.tree_name(),
-                    index_entries[i].len()
+                    "{} is missing bucket {} ({} more)",
+                    ix.bucket_tree(),
+                    String::from_utf8_lossy(key),
+                    index_entries[i].len() - 1
                 ));
             }
         }
@@ -190,45 +214,52 @@ impl SledStore {
                 String::from_utf8_lossy(&key)
             ));
         }
-        let mut per_app_events = 0u64;
-        for entry in self.trees[EVENTS].iter() {
+        for entry in self.trees[GROUPS].iter() {
             let (key, bytes) = entry.map_err(|e| io("reading events", e))?;
-            report.events += 1;
-            let event: Event = match decode("event", &bytes) {
-                Ok(e) => e,
+            let first = u64_be(&key);
+            let group: Vec<Event> = match decode("event group", &bytes) {
+                Ok(g) => g,
                 Err(e) => {
-                    report.problems.push(format!("event {}: {e}", u64_be(&key)));
+                    report.problems.push(format!("event {first}: {e}"));
                     continue;
                 }
             };
+            report.events += group.len() as u64;
+            let Some(event) = group.first() else {
+                report
+                    .problems
+                    .push(format!("event group {first} is empty"));
+                continue;
+            };
             let id = &event.draft.app_id;
-            if !id.0.is_empty() {
-                per_app_events += 1;
-                if !self.trees[APPS]
-                    .contains_key(id.0.as_bytes())
-                    .map_err(|e| io("reading", e))?
-                {
-                    report.problems.push(format!(
-                        "event {} names {id}, which is missing",
-                        u64_be(&key)
-                    ));
-                }
-                if !self.trees[APP_EVENTS]
-                    .contains_key(app_event_key(id, u64_be(&key)))
-                    .map_err(|e| io("reading", e))?
-                {
-                    report.problems.push(format!(
-                        "event {} is missing from {id}'s event list",
-                        u64_be(&key)
-                    ));
+            if group.iter().any(|e| e.draft.app_id != *id) {
+                report
+                    .problems
+                    .push(format!("event group {first} mixes applications"));
+            }
+            match listed.remove(&first) {
+                Some(owner) if owner == *id => {}
+                Some(owner) => report.problems.push(format!(
+                    "event group {first} names {id} but {owner} lists it"
+                )),
+                None if id.0.is_empty() => {}
+                None => {
+                    if self.read_record(id)?.is_none() {
+                        report
+                            .problems
+                            .push(format!("event {first} names {id}, which is missing"));
+                    } else {
+                        report
+                            .problems
+                            .push(format!("event {first} is missing from {id}'s event list"));
+                    }
                 }
             }
         }
-        let app_event_entries = self.trees[APP_EVENTS].len() as u64;
-        if app_event_entries != per_app_events {
-            report.problems.push(format!(
-                "app_events has {app_event_entries} entries, events name {per_app_events}"
-            ));
+        for (first, id) in listed {
+            report
+                .problems
+                .push(format!("{id} lists event group {first}, which is missing"));
         }
         let audit = self.walk_chain()?;
         if let Some((seq, what)) = audit.first_broken {

@@ -2,32 +2,50 @@
 //! restore.
 //!
 //! How `commit_all` stays all-or-nothing when the changes are too many for one transaction:
-//! 1. the previous value of every application it touches (empty: new) goes to the `bulk_undo`
-//!    tree; 2. a marker with the chain head before the load is written to meta and flushed;
-//! 3. the changes are applied in batches of [`BATCH`] transactions; 4. the marker is removed in
-//! one transaction and flushed. If a batch fails, or the process dies before step 4, the undo
-//! runs (at once, or when the store is next opened): touched applications get their previous
-//! value back (indexes and counters follow), events after the recorded head are removed and the
-//! head is restored. Undo is idempotent, so a crash during undo is undone again on the next open.
+//! 1. the undo journal (`bulk_undo` tree) gets the previous record of every application the load
+//!    touches, the ids it creates and every counter in meta; 2. a marker with the chain head before
+//!    the load is written to meta and flushed; 3. the changes are written in batches of [`BATCH`];
+//!    4. everything is flushed, then the marker is removed and flushed. If a batch fails, or the
+//!    process dies before step 4, the undo runs (at once, or when the store is next opened):
+//!    touched applications get their previous record back (index entries follow), created ones
+//!    are removed, event groups after the recorded head are removed, the counters and the head are
+//!    restored. Every undo step is idempotent, so a crash during undo is undone again on open.
+//!
+//! A batch is written tree by tree with plain inserts (records and event groups side by side,
+//! then index buckets, each read and written once per batch, then meta), not in one multi-tree
+//! transaction: the journal already makes the load whole. The undo finds a touched application's
+//! index entries from its current record, which is why records go first, and why a load that
+//! touches an application twice, rewrites settings, or adds events to an application it does not
+//! rewrite falls back to one transaction per batch.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{BufRead, Write};
+use std::sync::atomic::Ordering;
 
 use serde::{Deserialize, Serialize};
 use sled::Transactional;
 
 use super::keys::*;
 use super::{
-    abort, delete_app, io, put_app, tx_error, SledStore, APPS, APP_EVENTS, EVENTS, META, SETTINGS,
+    abort, bucket_edit, chain_groups, groups_by_app, id_counter_of, io, put_app, tx_error,
+    SledStore, FIRST_INDEX, GROUPS, META, RECORDS, SETTINGS,
 };
 use crate::domain::event::Event;
 use crate::domain::ports::{Change, StoreError};
-use crate::domain::Application;
+use crate::domain::{AppId, Application};
 
-/// Changes per transaction in a bulk load.
+/// Changes per batch in a bulk load.
 pub const BATCH: usize = 2_000;
 
+/// Loads of at most this many changes go in one transaction, without the journal.
+const SMALL_LOAD: usize = 64;
+
 const UNDO_TREE: &str = "bulk_undo";
+/// Undo journal keys: `o` id → the record before the load; `n` u64 → ids the load creates
+/// (JSON list); `c` → every counter before the load (JSON).
+const UNDO_OLD: u8 = b'o';
+const UNDO_NEW: u8 = b'n';
+const UNDO_COUNTS: &[u8] = b"c";
 
 /// One line of a backup file.
 #[derive(Debug, Serialize, Deserialize)]
@@ -51,34 +69,93 @@ pub struct BackupSummary {
 
 const BACKUP_FORMAT: &str = "powerdesk-backup";
 
+/// Keys to write (`Some`) or remove (`None`) in one tree.
+pub(super) type Writes = Vec<(Vec<u8>, Option<Vec<u8>>)>;
+
+/// Write `writes` into `tree` key by key. Plain inserts, not `apply_batch`: sled 0.34's batches
+/// take a process-wide write lock (so trees cannot be written side by side) and cost more per
+/// key; the undo journal, not sled, makes a load all-or-nothing.
+pub(super) fn write_each(tree: &sled::Tree, writes: Writes, what: &str) -> Result<(), StoreError> {
+    for (key, value) in writes {
+        match value {
+            Some(v) => tree.insert(key, v).map(|_| ()),
+            None => tree.remove(key).map(|_| ()),
+        }
+        .map_err(|e| io(what, e))?;
+    }
+    Ok(())
+}
+
+/// What one part of a batch writes.
+#[derive(Default)]
+struct Plan {
+    records: Writes,
+    groups: Writes,
+    edits: Vec<BucketEdits>,
+    counts: HashMap<Vec<u8>, i64>,
+    id_tops: BTreeMap<Vec<u8>, u64>,
+    writes: usize,
+}
+
+/// One batch's index edits of one index: bucket key → (tail, add?) in order.
+pub(super) type BucketEdits = BTreeMap<Vec<u8>, Vec<(Vec<u8>, bool)>>;
+
 impl SledStore {
+    fn undo_tree(&self) -> Result<sled::Tree, StoreError> {
+        self.db
+            .open_tree(UNDO_TREE)
+            .map_err(|e| io("opening the undo tree", e))
+    }
+
     pub(super) fn commit_all_locked(&self, changes: Vec<Change>) -> Result<(), StoreError> {
-        if changes.len() <= BATCH {
+        if changes.len() <= SMALL_LOAD {
             self.apply(&changes)?;
             return self.flush();
         }
-        let undo = self
-            .db
-            .open_tree(UNDO_TREE)
-            .map_err(|e| io("opening the undo tree", e))?;
+        let undo = self.undo_tree()?;
         undo.clear().map_err(|e| io("clearing the undo tree", e))?;
+        let mut journal = sled::Batch::default();
+        let mut touched: HashSet<&AppId> = HashSet::new();
+        let mut batched = true;
         for change in &changes {
+            let rewritten: HashSet<&AppId> = change.applications.iter().map(|a| &a.id).collect();
+            batched &= change.settings.is_empty();
             for app in &change.applications {
-                let old = self.trees[APPS]
-                    .get(app.id.0.as_bytes())
-                    .map_err(|e| io("reading", e))?;
-                if !undo
-                    .contains_key(app.id.0.as_bytes())
-                    .map_err(|e| io("reading", e))?
-                {
-                    undo.insert(
-                        app.id.0.as_bytes(),
-                        old.map(|v| v.to_vec()).unwrap_or_default(),
-                    )
-                    .map_err(|e| io("writing the undo tree", e))?;
+                // The same application twice in the load.
+                batched &= touched.insert(&app.id);
+            }
+            for draft in &change.events {
+                let id = &draft.app_id;
+                if !id.0.is_empty() && !rewritten.contains(id) {
+                    batched = false; // events of an application the change does not rewrite
+                    touched.insert(id);
                 }
             }
         }
+        let mut ids: Vec<&AppId> = touched.into_iter().collect();
+        ids.sort();
+        let mut created: Vec<String> = Vec::new();
+        for (id, old) in self.stored_records(&ids)? {
+            match old {
+                Some(old) => journal.insert([&[UNDO_OLD], id.0.as_bytes()].concat(), old),
+                None => created.push(id.0.clone()),
+            }
+        }
+        for (n, ids) in created.chunks(BATCH).enumerate() {
+            let key = [&[UNDO_NEW][..], &(n as u64).to_be_bytes()].concat();
+            journal.insert(key, serde_json::to_vec(ids).expect("ids serialize"));
+        }
+        let mut counters: Vec<(String, u64)> = Vec::new();
+        for entry in self.trees[META].scan_prefix(b"n/") {
+            let (key, value) = entry.map_err(|e| io("reading meta", e))?;
+            counters.push((String::from_utf8_lossy(&key).into_owned(), u64_be(&value)));
+        }
+        journal.insert(
+            UNDO_COUNTS,
+            serde_json::to_vec(&counters).expect("counters serialize"),
+        );
+        undo.apply_batch(journal)
+            .map_err(|e| io("writing the undo journal", e))?;
         let head = self.trees[META]
             .get(META_CHAIN_HEAD)
             .map_err(|e| io("reading meta", e))?
@@ -87,8 +164,14 @@ impl SledStore {
             .insert(META_IMPORT_PENDING, head)
             .map_err(|e| io("writing meta", e))?;
         self.flush()?;
+        let new: HashSet<&str> = created.iter().map(String::as_str).collect();
         for batch in changes.chunks(BATCH) {
-            if let Err(e) = self.apply(batch) {
+            let written = if batched {
+                self.write_batch(batch, &new)
+            } else {
+                self.apply(batch).map(|_| ())
+            };
+            if let Err(e) = written {
                 self.recover_import()?;
                 return Err(e);
             }
@@ -102,6 +185,295 @@ impl SledStore {
         Ok(())
     }
 
+    /// What `changes` (with their chained event groups) write: records, groups, bucket edits,
+    /// counter deltas.
+    fn plan(
+        &self,
+        changes: &[Change],
+        chained: &[Vec<(u64, Vec<Event>)>],
+        new: &HashSet<&str>,
+    ) -> Result<Plan, StoreError> {
+        let mut plan = Plan {
+            edits: vec![BTreeMap::new(); Index::ALL.len()],
+            ..Plan::default()
+        };
+        for (change, groups) in changes.iter().zip(chained) {
+            let mut new_groups = groups_by_app(groups);
+            for app in &change.applications {
+                let stored = if new.contains(app.id.0.as_str()) {
+                    None
+                } else {
+                    self.read_record(&app.id)?
+                };
+                let (old, mut list) = match stored {
+                    Some((a, l)) => (Some(a), l),
+                    None => {
+                        if let Some((key, n)) = id_counter_of(&app.id) {
+                            let top = plan.id_tops.entry(key).or_default();
+                            *top = (*top).max(n);
+                        }
+                        (None, Vec::new())
+                    }
+                };
+                list.extend(new_groups.remove(&app.id).unwrap_or_default());
+                let tail = split_id(&app.id).1;
+                for (i, ix) in Index::ALL.iter().enumerate() {
+                    let before = old.as_ref().and_then(|o| ix.value(o));
+                    let after = ix.value(app);
+                    if before == after {
+                        continue;
+                    }
+                    for (v, add) in [(before, false), (after, true)] {
+                        if let Some(v) = v {
+                            plan.edits[i]
+                                .entry(bucket_key(&v, &app.id))
+                                .or_default()
+                                .push((tail.to_vec(), add));
+                        }
+                    }
+                }
+                for key in old.as_ref().map(counter_keys).unwrap_or_default() {
+                    *plan.counts.entry(key).or_default() -= 1;
+                }
+                for key in counter_keys(app) {
+                    *plan.counts.entry(key).or_default() += 1;
+                }
+                plan.records.push((
+                    app.id.0.as_bytes().to_vec(),
+                    Some(encode_record(app, &list)),
+                ));
+                plan.writes += 1;
+            }
+            if let Some(id) = new_groups.keys().next() {
+                return Err(StoreError::Corrupt(format!(
+                    "events name application {id}, which the change does not hold"
+                )));
+            }
+            for (first, events) in groups {
+                plan.groups
+                    .push((first.to_be_bytes().to_vec(), Some(encode(events))));
+                plan.writes += events.len();
+            }
+        }
+        Ok(plan)
+    }
+
+    /// The stored record of each of the sorted `ids`, if any: walks the records tree from each
+    /// id while the stored keys stay near the next ids (a fresh block of ids is one short range
+    /// read instead of a lookup each), starting over at the next id otherwise.
+    fn stored_records<'a>(
+        &self,
+        ids: &[&'a AppId],
+    ) -> Result<Vec<(&'a AppId, Option<sled::IVec>)>, StoreError> {
+        let mut out = Vec::with_capacity(ids.len());
+        let mut j = 0;
+        while j < ids.len() {
+            let mut walked = 0;
+            let mut stored = self.trees[RECORDS].range(ids[j].0.as_bytes()..);
+            while j < ids.len() {
+                let Some(entry) = stored.next() else {
+                    // Past the last stored key: the remaining ids are new.
+                    out.extend(ids[j..].iter().map(|id| (*id, None)));
+                    j = ids.len();
+                    break;
+                };
+                let (key, value) = entry.map_err(|e| io("reading", e))?;
+                while j < ids.len() && ids[j].0.as_bytes() < &key[..] {
+                    out.push((ids[j], None));
+                    j += 1;
+                }
+                if j < ids.len() && ids[j].0.as_bytes() == &key[..] {
+                    out.push((ids[j], Some(value)));
+                    j += 1;
+                }
+                walked += 1;
+                if walked > 64 {
+                    break;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Write one batch of a journalled load, tree by tree (see the module comment).
+    /// `new`: the ids without a record before the load (the journal read them all already).
+    fn write_batch(&self, batch: &[Change], new: &HashSet<&str>) -> Result<(), StoreError> {
+        let head = self.trees[META]
+            .get(META_CHAIN_HEAD)
+            .map_err(|e| io("reading meta", e))?
+            .ok_or_else(|| StoreError::Corrupt("meta has no chain head".into()))?;
+        let (mut seq, mut hash) = decode_head(&head)?;
+        // The chain is sequential; what each change writes is planned on two threads.
+        let chained: Vec<Vec<(u64, Vec<Event>)>> = batch
+            .iter()
+            .map(|c| chain_groups(&c.events, &mut seq, &mut hash))
+            .collect();
+        // Bucket parts no stored record has yet (a fresh block of ids): their index buckets do
+        // not exist, so they are written without being read (most of a demo's buckets).
+        let mut parts: Vec<&[u8]> = batch
+            .iter()
+            .flat_map(|c| c.applications.iter().map(|a| split_id(&a.id).0))
+            .filter(|p| !p.is_empty())
+            .collect();
+        parts.sort_unstable();
+        parts.dedup();
+        let mut fresh: HashSet<Vec<u8>> = HashSet::new();
+        for part in parts {
+            if self.trees[RECORDS]
+                .scan_prefix(part)
+                .keys()
+                .next()
+                .is_none()
+            {
+                fresh.insert(part.to_vec());
+            }
+        }
+        let half = batch.len() / 2;
+        let (first, second) = std::thread::scope(|scope| {
+            let second = scope.spawn(|| self.plan(&batch[half..], &chained[half..], new));
+            let first = self.plan(&batch[..half], &chained[..half], new);
+            (first, second.join().expect("the planner does not panic"))
+        });
+        let (first, second) = (first?, second?);
+        let writes = first.writes + second.writes;
+        let mut edits = first.edits;
+        for (mine, theirs) in edits.iter_mut().zip(second.edits) {
+            for (key, ops) in theirs {
+                mine.entry(key).or_default().extend(ops);
+            }
+        }
+        let mut counts = first.counts;
+        for (key, n) in second.counts {
+            *counts.entry(key).or_default() += n;
+        }
+        let mut id_tops = first.id_tops;
+        for (key, n) in second.id_tops {
+            let top = id_tops.entry(key).or_default();
+            *top = (*top).max(n);
+        }
+        let records = [first.records, second.records];
+        let groups_batch = [first.groups, second.groups];
+        // Test hook: a fault in this batch leaves it half written (its records only).
+        let fault_after = self.fault_after.load(Ordering::SeqCst);
+        if writes > fault_after {
+            for records in records {
+                write_each(&self.trees[RECORDS], records, "writing applications")?;
+            }
+            return Err(StoreError::Io(format!(
+                "injected fault after {fault_after} writes"
+            )));
+        } else if fault_after != usize::MAX {
+            self.fault_after
+                .store(fault_after - writes, Ordering::SeqCst);
+        }
+        // Records and event groups are written by two threads while this one reads the index
+        // buckets and counters; the index buckets go after the records (the undo finds an
+        // application's index entries from its current record).
+        let (index_batches, meta) = std::thread::scope(|scope| {
+            let records = scope.spawn(|| {
+                records
+                    .into_iter()
+                    .try_for_each(|w| write_each(&self.trees[RECORDS], w, "writing applications"))
+            });
+            let groups = scope.spawn(|| {
+                groups_batch
+                    .into_iter()
+                    .try_for_each(|w| write_each(&self.trees[GROUPS], w, "writing events"))
+            });
+            let read = || -> Result<_, StoreError> {
+                let index_batches = edits
+                    .iter()
+                    .enumerate()
+                    .map(|(i, edits)| self.bucket_batch(i, edits, &fresh))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let mut meta = sled::Batch::default();
+                for (key, delta) in counts {
+                    if delta == 0 {
+                        continue;
+                    }
+                    let next = (self.count(&key)? as i64 + delta).max(0) as u64;
+                    if next == 0 {
+                        meta.remove(key);
+                    } else {
+                        meta.insert(key, &next.to_be_bytes());
+                    }
+                }
+                for (key, n) in id_tops {
+                    if n > self.count(&key)? {
+                        meta.insert(key, &n.to_be_bytes());
+                    }
+                }
+                meta.insert(META_CHAIN_HEAD, encode_head(seq, &hash));
+                Ok((index_batches, meta))
+            };
+            let read = read();
+            let records = records.join().expect("the records writer does not panic");
+            let groups = groups.join().expect("the event writer does not panic");
+            records.and(groups).and(read)
+        })?;
+        std::thread::scope(|scope| {
+            let mut batches = index_batches.into_iter().enumerate().collect::<Vec<_>>();
+            // The name index (one bucket per application, mostly) on its own thread.
+            let name = batches.pop().expect("the name index is last");
+            let name = scope.spawn(move || {
+                write_each(
+                    &self.trees[FIRST_INDEX + name.0],
+                    name.1,
+                    "writing an index",
+                )
+            });
+            let rest = || -> Result<(), StoreError> {
+                for (i, w) in batches {
+                    write_each(&self.trees[FIRST_INDEX + i], w, "writing an index")?;
+                }
+                self.trees[META]
+                    .apply_batch(meta)
+                    .map_err(|e| io("writing meta", e))
+            };
+            let rest = rest();
+            name.join()
+                .expect("the index writer does not panic")
+                .and(rest)
+        })?;
+        Ok(())
+    }
+
+    /// The new values of the buckets `edits` touch in index `i`: each bucket read once, edited in
+    /// order, written once.
+    /// `fresh`: bucket parts (ids without their tails) that no stored record has, so no index
+    /// holds a bucket of them and they are not read.
+    pub(super) fn bucket_batch(
+        &self,
+        i: usize,
+        edits: &BucketEdits,
+        fresh: &HashSet<Vec<u8>>,
+    ) -> Result<Writes, StoreError> {
+        let tree = &self.trees[FIRST_INDEX + i];
+        let mut batch = Writes::with_capacity(edits.len());
+        for (key, ops) in edits {
+            let id_part = key.rsplit(|b| *b == SEP).next().unwrap_or_default();
+            let stored = if fresh.contains(id_part) {
+                None
+            } else {
+                tree.get(key).map_err(|e| io("reading an index", e))?
+            };
+            let mut bucket = match stored {
+                Some(v) => Bucket::decode(&v)?,
+                None => Bucket::default(),
+            };
+            for (tail, add) in ops {
+                if *add {
+                    bucket.insert(tail);
+                } else {
+                    bucket.remove(tail);
+                }
+            }
+            let value = (!bucket.is_empty()).then(|| bucket.encode());
+            batch.push((key.clone(), value));
+        }
+        Ok(batch)
+    }
+
     /// Undo an interrupted bulk load, if meta records one.
     pub(super) fn recover_import(&self) -> Result<(), StoreError> {
         let Some(head) = self.trees[META]
@@ -111,55 +483,48 @@ impl SledStore {
             return Ok(());
         };
         let (head_seq, _) = decode_head(&head)?;
-        let undo = self
-            .db
-            .open_tree(UNDO_TREE)
-            .map_err(|e| io("opening the undo tree", e))?;
-        let refs = self.tree_refs();
-        let entries: Vec<(sled::IVec, sled::IVec)> = undo
-            .iter()
-            .collect::<Result<_, _>>()
-            .map_err(|e| io("reading the undo tree", e))?;
-        for batch in entries.chunks(BATCH) {
-            refs[..]
-                .transaction(|t| {
-                    let mut counts = HashMap::new();
-                    for (id, old) in batch {
-                        if let Some(bytes) = t[APPS].get(id)? {
-                            let current: Application =
-                                decode("application", &bytes).map_err(abort)?;
-                            delete_app(t, &current, &mut counts)?;
-                        }
-                        if !old.is_empty() {
-                            let previous: Application =
-                                decode("application", old).map_err(abort)?;
-                            put_app(t, None, &previous, &mut counts)?;
-                        }
+        let undo = self.undo_tree()?;
+        for entry in undo.iter() {
+            let (key, value) = entry.map_err(|e| io("reading the undo tree", e))?;
+            match key.first() {
+                Some(&UNDO_OLD) => {
+                    let id = String::from_utf8(key[1..].to_vec())
+                        .map_err(|_| StoreError::Corrupt("undo journal id".into()))?;
+                    self.restore_record(&AppId(id), Some(&value))?;
+                }
+                Some(&UNDO_NEW) => {
+                    let ids: Vec<String> = serde_json::from_slice(&value)
+                        .map_err(|e| StoreError::Corrupt(format!("undo journal: {e}")))?;
+                    for id in ids {
+                        self.restore_record(&AppId(id), None)?;
                     }
-                    super::add_counts(&t[META], &counts)?;
-                    Ok(())
-                })
-                .map_err(tx_error)?;
+                }
+                _ if &key[..] == UNDO_COUNTS => {
+                    let counters: Vec<(String, u64)> = serde_json::from_slice(&value)
+                        .map_err(|e| StoreError::Corrupt(format!("undo journal: {e}")))?;
+                    let mut batch = sled::Batch::default();
+                    for entry in self.trees[META].scan_prefix(b"n/") {
+                        let (key, _) = entry.map_err(|e| io("reading meta", e))?;
+                        batch.remove(key);
+                    }
+                    for (key, n) in counters {
+                        batch.insert(key.as_bytes(), &n.to_be_bytes());
+                    }
+                    self.trees[META]
+                        .apply_batch(batch)
+                        .map_err(|e| io("restoring counters", e))?;
+                }
+                _ => {}
+            }
         }
         let start = (head_seq + 1).to_be_bytes();
-        let later: Vec<(sled::IVec, sled::IVec)> = self.trees[EVENTS]
-            .range(start..)
-            .collect::<Result<_, _>>()
-            .map_err(|e| io("reading events", e))?;
-        for batch in later.chunks(BATCH) {
-            refs[..]
-                .transaction(|t| {
-                    for (key, bytes) in batch {
-                        t[EVENTS].remove(key)?;
-                        if let Ok(event) = decode::<Event>("event", bytes) {
-                            t[APP_EVENTS]
-                                .remove(app_event_key(&event.draft.app_id, u64_be(key)))?;
-                        }
-                    }
-                    Ok(())
-                })
-                .map_err(tx_error)?;
+        let mut later = sled::Batch::default();
+        for key in self.trees[GROUPS].range(start..).keys() {
+            later.remove(key.map_err(|e| io("reading events", e))?);
         }
+        self.trees[GROUPS]
+            .apply_batch(later)
+            .map_err(|e| io("removing events", e))?;
         (&self.trees[META],)
             .transaction(|(meta,)| {
                 meta.insert(META_CHAIN_HEAD, head.clone())?;
@@ -170,6 +535,33 @@ impl SledStore {
         self.flush()?;
         undo.clear().map_err(|e| io("clearing the undo tree", e))?;
         Ok(())
+    }
+
+    /// Give `id` back its record from before a load (`old`; None: it did not exist), moving its
+    /// index entries from its current record. Idempotent.
+    fn restore_record(&self, id: &AppId, old: Option<&[u8]>) -> Result<(), StoreError> {
+        if let Some((current, _)) = self.read_record(id)? {
+            for (i, ix) in Index::ALL.iter().enumerate() {
+                if let Some(v) = ix.value(&current) {
+                    bucket_edit(&self.trees[FIRST_INDEX + i], &v, id, false)?;
+                }
+            }
+        }
+        let done = match old {
+            Some(bytes) => {
+                let (previous, _) = decode_record(bytes)?;
+                for (i, ix) in Index::ALL.iter().enumerate() {
+                    if let Some(v) = ix.value(&previous) {
+                        bucket_edit(&self.trees[FIRST_INDEX + i], &v, id, true)?;
+                    }
+                }
+                self.trees[RECORDS]
+                    .insert(id.0.as_bytes(), bytes)
+                    .map(|_| ())
+            }
+            None => self.trees[RECORDS].remove(id.0.as_bytes()).map(|_| ()),
+        };
+        done.map_err(|e| io("restoring an application", e))
     }
 
     /// Write the whole store (counters, settings, applications, events with their hashes) as
@@ -209,20 +601,20 @@ impl SledStore {
             )?;
         }
         let mut summary = BackupSummary::default();
-        for entry in self.trees[APPS].iter() {
+        for entry in self.trees[RECORDS].iter() {
             let (_, bytes) = entry.map_err(|e| io("reading applications", e))?;
-            w(
-                out,
-                &BackupLine::Application(Box::new(decode("application", &bytes)?)),
-            )?;
+            let (app, _) = decode_record(&bytes)?;
+            w(out, &BackupLine::Application(Box::new(app)))?;
             summary.applications += 1;
         }
-        for entry in self.trees[EVENTS].iter() {
+        for entry in self.trees[GROUPS].iter() {
             let (_, bytes) = entry.map_err(|e| io("reading events", e))?;
-            let event: Event = decode("event", &bytes)?;
-            summary.chain_head = event.hash.clone();
-            w(out, &BackupLine::Event(Box::new(event)))?;
-            summary.events += 1;
+            let group: Vec<Event> = decode("event group", &bytes)?;
+            for event in group {
+                summary.chain_head = event.hash.clone();
+                w(out, &BackupLine::Event(Box::new(event)))?;
+                summary.events += 1;
+            }
         }
         w(out, &BackupLine::End(summary.clone()))?;
         out.flush().map_err(|e| io("writing the backup", e))?;
@@ -233,7 +625,7 @@ impl SledStore {
     /// consistency. On any failure the store is emptied again and the error says which line.
     pub fn restore(&self, input: &mut dyn BufRead) -> Result<BackupSummary, StoreError> {
         let _w = self.writer();
-        if !self.trees[APPS].is_empty() || !self.trees[EVENTS].is_empty() {
+        if !self.trees[RECORDS].is_empty() || !self.trees[GROUPS].is_empty() {
             return Err(StoreError::Io(format!(
                 "restore needs an empty store, but {} holds applications; restore into a new --store directory",
                 self.dir.display()
@@ -263,14 +655,34 @@ impl SledStore {
                     .transaction(|t| {
                         let mut counts = HashMap::new();
                         for app in apps.iter() {
-                            put_app(t, None, app, &mut counts)?;
+                            put_app(t, None, app, &[], &mut counts)?;
                         }
-                        for event in events.iter() {
-                            t[EVENTS].insert(&event.seq.to_be_bytes(), encode(event))?;
-                            if !event.draft.app_id.0.is_empty() {
-                                t[APP_EVENTS]
-                                    .insert(app_event_key(&event.draft.app_id, event.seq), &[])?;
+                        // Consecutive events of one application form a group; its record lists it.
+                        let mut rest = &events[..];
+                        while let Some(first) = rest.first() {
+                            let id = &first.draft.app_id;
+                            let n = rest
+                                .iter()
+                                .enumerate()
+                                .take_while(|(i, e)| {
+                                    e.draft.app_id == *id && e.seq == first.seq + *i as u64
+                                })
+                                .count();
+                            let (group, after) = rest.split_at(n);
+                            rest = after;
+                            t[GROUPS].insert(&first.seq.to_be_bytes(), encode(group))?;
+                            if id.0.is_empty() {
+                                continue;
                             }
+                            let bytes = t[RECORDS].get(id.0.as_bytes())?.ok_or_else(|| {
+                                abort(StoreError::Corrupt(format!(
+                                    "backup event {} names {id}, which the backup does not hold",
+                                    first.seq
+                                )))
+                            })?;
+                            let (app, mut list) = decode_record(&bytes).map_err(abort)?;
+                            list.push(first.seq);
+                            t[RECORDS].insert(id.0.as_bytes(), encode_record(&app, &list))?;
                         }
                         if let Some(last) = events.last() {
                             t[META].insert(META_CHAIN_HEAD, encode_head(last.seq, &last.hash))?;

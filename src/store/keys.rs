@@ -1,16 +1,35 @@
-//! Key and value layout of the sled trees.
+//! Key and value layout of the sled trees (schema 4).
 //!
-//! Index keys are `value 0x00 id`, so one index value's entries are a contiguous, id-ordered
-//! prefix. Values start with a format-version byte.
+//! Index entries are kept in buckets: key `value 0x00 bucket`, where the bucket is the id without
+//! its last [`BUCKET_TAIL`] characters, and the value lists the tails of the bucket's ids with that
+//! value, sorted. So one index value's entries are a contiguous, id-ordered run of keys, and an
+//! application costs a fraction of a sled key per index instead of one. Values start with a
+//! format-version byte.
 
+use crate::domain::application::StoredForm;
 use crate::domain::ports::StoreError;
 use crate::domain::{AppId, Application};
 
 /// Format version of every stored value.
 pub const VALUE_FORMAT: u8 = 1;
+/// Format version of an application record: the event groups it owns, then its JSON.
+pub const RECORD_FORMAT: u8 = 2;
 /// The schema this build writes and reads. 2: pair counters; 3: open applications per deadline
-/// day. Older stores are migrated on open by recounting.
-pub const SCHEMA_VERSION: u32 = 3;
+/// day; 4: bucketed indexes, events grouped per commit and application, each record listing its
+/// groups. Older stores are migrated on open.
+pub const SCHEMA_VERSION: u32 = 4;
+
+/// Characters cut from an id to name its index bucket: ≤ 100 ids of `JN-YYYY-NNNNNN` per bucket.
+pub const BUCKET_TAIL: usize = 2;
+
+/// Trees of the schema-4 layout (the tree names are new, so a migration can write them beside
+/// the old ones).
+pub const RECORDS_TREE: &str = "applications";
+pub const GROUPS_TREE: &str = "event_groups";
+/// Trees of the schema ≤ 3 layout, dropped once a store is migrated.
+pub const OLD_APPS_TREE: &str = "apps";
+pub const OLD_EVENTS_TREE: &str = "events";
+pub const OLD_APP_EVENTS_TREE: &str = "app_events";
 
 pub const SEP: u8 = 0;
 
@@ -45,6 +64,19 @@ impl Index {
         Self::Name,
     ];
 
+    /// The bucketed index tree (schema 4).
+    pub fn bucket_tree(self) -> &'static str {
+        match self {
+            Self::Status => "by_status",
+            Self::Process => "by_process",
+            Self::Class => "by_class",
+            Self::County => "by_county",
+            Self::Deadline => "by_deadline",
+            Self::Name => "by_name",
+        }
+    }
+
+    /// The name of the index in counter keys (and of its tree in schema ≤ 3).
     pub fn tree_name(self) -> &'static str {
         match self {
             Self::Status => "ix_status",
@@ -82,29 +114,153 @@ impl Index {
     }
 }
 
-pub fn index_key(value: &str, id: &AppId) -> Vec<u8> {
-    let mut k = Vec::with_capacity(value.len() + 1 + id.0.len());
+/// An id cut into its bucket (the key part) and its tail (the part listed in the bucket).
+pub fn split_id(id: &AppId) -> (&[u8], &[u8]) {
+    let b = id.0.as_bytes();
+    let at = b.len().saturating_sub(BUCKET_TAIL);
+    (&b[..at], &b[at..])
+}
+
+/// Bucket key of `id` under an index value: `value 0x00 bucket`.
+pub fn bucket_key(value: &str, id: &AppId) -> Vec<u8> {
+    let (bucket, _) = split_id(id);
+    let mut k = Vec::with_capacity(value.len() + 1 + bucket.len());
     k.extend_from_slice(value.as_bytes());
     k.push(SEP);
-    k.extend_from_slice(id.0.as_bytes());
+    k.extend_from_slice(bucket);
     k
 }
 
+/// Every bucket key of one index value starts with this.
 pub fn index_prefix(value: &str) -> Vec<u8> {
     let mut k = value.as_bytes().to_vec();
     k.push(SEP);
     k
 }
 
-/// The id part of an index key.
-pub fn id_of_index_key(key: &[u8]) -> Result<AppId, StoreError> {
+/// The sorted id tails of one bucket.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Bucket(pub Vec<Vec<u8>>);
+
+impl Bucket {
+    pub fn decode(bytes: &[u8]) -> Result<Bucket, StoreError> {
+        let corrupt = || StoreError::Corrupt("index bucket: unreadable value".into());
+        let (&format, mut rest) = bytes.split_first().ok_or_else(corrupt)?;
+        if format != VALUE_FORMAT {
+            return Err(StoreError::Corrupt(format!(
+                "index bucket: value format {format} is not known to this powerdesk"
+            )));
+        }
+        let mut tails = Vec::with_capacity(rest.len() / 3);
+        while let Some((&n, after)) = rest.split_first() {
+            let n = n as usize;
+            if after.len() < n {
+                return Err(corrupt());
+            }
+            tails.push(after[..n].to_vec());
+            rest = &after[n..];
+        }
+        Ok(Bucket(tails))
+    }
+
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(1 + self.0.len() * (1 + BUCKET_TAIL));
+        out.push(VALUE_FORMAT);
+        for t in &self.0 {
+            out.push(t.len() as u8);
+            out.extend_from_slice(t);
+        }
+        out
+    }
+
+    pub fn contains(&self, tail: &[u8]) -> bool {
+        self.0.binary_search_by(|t| t.as_slice().cmp(tail)).is_ok()
+    }
+
+    pub fn insert(&mut self, tail: &[u8]) {
+        if let Err(at) = self.0.binary_search_by(|t| t.as_slice().cmp(tail)) {
+            self.0.insert(at, tail.to_vec());
+        }
+    }
+
+    pub fn remove(&mut self, tail: &[u8]) {
+        if let Ok(at) = self.0.binary_search_by(|t| t.as_slice().cmp(tail)) {
+            self.0.remove(at);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// The ids listed by a bucket stored under `key`, in id order.
+pub fn bucket_ids(key: &[u8], value: &[u8]) -> Result<Vec<AppId>, StoreError> {
     let at = key
         .iter()
         .rposition(|b| *b == SEP)
         .ok_or_else(|| StoreError::Corrupt("index key without separator".into()))?;
-    String::from_utf8(key[at + 1..].to_vec())
-        .map(AppId)
-        .map_err(|_| StoreError::Corrupt("index key id is not UTF-8".into()))
+    let bucket = &key[at + 1..];
+    Bucket::decode(value)?
+        .0
+        .into_iter()
+        .map(|tail| {
+            let mut id = bucket.to_vec();
+            id.extend_from_slice(&tail);
+            String::from_utf8(id)
+                .map(AppId)
+                .map_err(|_| StoreError::Corrupt("index entry id is not UTF-8".into()))
+        })
+        .collect()
+}
+
+/// An application record: `RECORD_FORMAT`, the number of its event groups (u32), their keys
+/// (first seq, u64, big-endian), then the application as JSON.
+pub fn encode_record(app: &Application, groups: &[u64]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(1 + 4 + 8 * groups.len() + 1024);
+    out.push(RECORD_FORMAT);
+    out.extend_from_slice(&(groups.len() as u32).to_be_bytes());
+    for g in groups {
+        out.extend_from_slice(&g.to_be_bytes());
+    }
+    serde_json::to_writer(&mut out, app).expect("stored types always serialize");
+    out
+}
+
+pub fn decode_record(bytes: &[u8]) -> Result<(Application, Vec<u64>), StoreError> {
+    let (groups, json) = split_record(bytes)?;
+    let app = serde_json::from_slice(json)
+        .map_err(|e| StoreError::Corrupt(format!("application: unreadable value: {e}")))?;
+    Ok((app, groups.chunks_exact(8).map(u64_be).collect()))
+}
+
+/// Only the id and form of a record (what re-deciding needs), skipping the rest of its JSON.
+pub fn decode_record_form(bytes: &[u8]) -> Result<StoredForm, StoreError> {
+    let (_, json) = split_record(bytes)?;
+    serde_json::from_slice(json)
+        .map_err(|e| StoreError::Corrupt(format!("application: unreadable value: {e}")))
+}
+
+/// A record's event group keys (8 bytes each) and its application JSON.
+fn split_record(bytes: &[u8]) -> Result<(&[u8], &[u8]), StoreError> {
+    let corrupt = |what: &str| StoreError::Corrupt(format!("application: {what}"));
+    match bytes.split_first() {
+        Some((&RECORD_FORMAT, rest)) => {
+            if rest.len() < 4 {
+                return Err(corrupt("truncated record"));
+            }
+            let n = u32::from_be_bytes(rest[..4].try_into().expect("4 bytes")) as usize;
+            let rest = &rest[4..];
+            if rest.len() < 8 * n {
+                return Err(corrupt("truncated event group list"));
+            }
+            Ok(rest.split_at(8 * n))
+        }
+        Some((v, _)) => Err(StoreError::Corrupt(format!(
+            "application: record format {v} is not known to this powerdesk (reads {RECORD_FORMAT})"
+        ))),
+        None => Err(corrupt("empty value")),
+    }
 }
 
 /// Counter key in meta: `n/<index>/<value>`; `n/all` counts every application.
@@ -179,15 +335,7 @@ pub fn id_counter_key(year: i32) -> Vec<u8> {
     format!("next_id/{year}").into_bytes()
 }
 
-/// Per-application event index key: `id 0x00 seq(be)`.
-pub fn app_event_key(id: &AppId, seq: u64) -> Vec<u8> {
-    let mut k = id.0.as_bytes().to_vec();
-    k.push(SEP);
-    k.extend_from_slice(&seq.to_be_bytes());
-    k
-}
-
-pub fn encode<T: serde::Serialize>(value: &T) -> Vec<u8> {
+pub fn encode<T: serde::Serialize + ?Sized>(value: &T) -> Vec<u8> {
     let mut out = vec![VALUE_FORMAT];
     serde_json::to_writer(&mut out, value).expect("stored types always serialize");
     out

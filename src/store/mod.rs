@@ -1,15 +1,19 @@
 //! 存储: the sled-backed repository (implements `domain::ports::Repository`).
 //!
-//! Trees: `apps` (id → application), `events` (seq big-endian → event), `app_events`
-//! (id 0x00 seq → ()), one tree per index (status, process class, customer class, county,
-//! deadline, customer name: `value 0x00 id → ()`), `settings` and `meta` (schema version, chain
-//! head, id counters, per-index-value counts). Every commit is ONE multi-tree transaction
-//! followed by `flush`, so an acknowledged command is durable and whole. No sled type leaves
+//! Trees (schema 4): `applications` (id → the keys of its event groups + the application),
+//! `event_groups` (first seq big-endian → the consecutive events of one application written by
+//! one commit), one tree per index (status, process class, customer class, county, deadline,
+//! customer name: `value 0x00 bucket → sorted id tails`, see `keys`), `settings` and `meta`
+//! (schema version, chain head, id counters, per-index-value counts). So an application costs
+//! about three sled keys, which is what sled's in-memory page table grows with. Every commit is
+//! ONE multi-tree transaction followed by `flush`, so an acknowledged command is durable and
+//! whole; bulk loads are all-or-nothing through an undo journal (`bulk`). No sled type leaves
 //! this module.
 
 mod audit;
 mod bulk;
 mod keys;
+mod migrate;
 mod query;
 
 use std::collections::HashMap;
@@ -22,7 +26,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionError, Transact
 use sled::Transactional;
 
 use crate::domain::application::StoredForm;
-use crate::domain::event::{Event, GENESIS_HASH};
+use crate::domain::event::{Event, EventDraft, GENESIS_HASH};
 use crate::domain::ports::{AuditReport, Change, Page, Query, Repository, StoreError};
 use crate::domain::{AppId, Application};
 
@@ -31,12 +35,11 @@ pub use bulk::BackupSummary;
 use keys::*;
 
 /// Positions of the trees in a transaction.
-const APPS: usize = 0;
-const EVENTS: usize = 1;
-const APP_EVENTS: usize = 2;
-const SETTINGS: usize = 3;
-const META: usize = 4;
-const FIRST_INDEX: usize = 5;
+const RECORDS: usize = 0;
+const GROUPS: usize = 1;
+const SETTINGS: usize = 2;
+const META: usize = 3;
+const FIRST_INDEX: usize = 4;
 
 const LOCK_FILE: &str = "powerdesk.lock";
 const DB_DIR: &str = "db";
@@ -135,8 +138,8 @@ impl SledStore {
         }
         let db = open_db(&dir.join(DB_DIR), options.cache_bytes)
             .map_err(|e| io(&format!("opening the store in {}", dir.display()), e))?;
-        let mut names = vec!["apps", "events", "app_events", "settings", "meta"];
-        names.extend(Index::ALL.iter().map(|ix| ix.tree_name()));
+        let mut names = vec![RECORDS_TREE, GROUPS_TREE, "settings", "meta"];
+        names.extend(Index::ALL.iter().map(|ix| ix.bucket_tree()));
         let trees = names
             .iter()
             .map(|n| db.open_tree(n))
@@ -171,8 +174,13 @@ impl SledStore {
                         supported: SCHEMA_VERSION,
                     });
                 }
-                if found < SCHEMA_VERSION {
+                if found < SCHEMA_VERSION && self.has_old_layout() {
+                    self.migrate()?;
+                } else if found < SCHEMA_VERSION {
                     self.recount()?;
+                } else {
+                    // A migration that flipped the schema but died before dropping the old trees.
+                    self.drop_old_layout()?;
                 }
             }
             None => {
@@ -186,16 +194,22 @@ impl SledStore {
         Ok(())
     }
 
-    /// Migrate an older schema: rebuild every counter from the records, then record the schema.
+    /// An older schema already in this layout: rebuild every counter from the records, then
+    /// record the schema.
     fn recount(&self) -> Result<(), StoreError> {
         let mut counts: HashMap<Vec<u8>, u64> = HashMap::new();
-        for entry in self.trees[APPS].iter() {
+        for entry in self.trees[RECORDS].iter() {
             let (_, bytes) = entry.map_err(|e| io("scanning applications", e))?;
-            let app: Application = decode("application", &bytes)?;
+            let (app, _) = decode_record(&bytes)?;
             for key in counter_keys(&app) {
                 *counts.entry(key).or_default() += 1;
             }
         }
+        self.write_counts_and_schema(counts)
+    }
+
+    /// Replace every counter by `counts` and record the schema, in one atomic batch.
+    fn write_counts_and_schema(&self, counts: HashMap<Vec<u8>, u64>) -> Result<(), StoreError> {
         let mut batch = sled::Batch::default();
         for entry in self.trees[META].scan_prefix(b"n/") {
             let (key, _) = entry.map_err(|e| io("reading meta", e))?;
@@ -264,27 +278,41 @@ impl SledStore {
                 let mut counts: HashMap<Vec<u8>, i64> = HashMap::new();
                 let mut chained = Vec::new();
                 for change in changes {
+                    let groups = chain_groups(&change.events, &mut seq, &mut hash);
+                    let mut new_groups = groups_by_app(&groups);
                     for app in &change.applications {
-                        let old = match t[APPS].get(app.id.0.as_bytes())? {
-                            Some(bytes) => {
-                                Some(decode::<Application>("application", &bytes).map_err(abort)?)
-                            }
+                        let old = match t[RECORDS].get(app.id.0.as_bytes())? {
+                            Some(bytes) => Some(decode_record(&bytes).map_err(abort)?),
                             None => None,
                         };
                         if old.is_none() {
                             bump_id_counter(&t[META], &app.id)?;
                         }
-                        put_app(t, old.as_ref(), app, &mut counts)?;
+                        let (old, mut list) = match old {
+                            Some((a, l)) => (Some(a), l),
+                            None => (None, Vec::new()),
+                        };
+                        list.extend(new_groups.remove(&app.id).unwrap_or_default());
+                        put_app(t, old.as_ref(), app, &list, &mut counts)?;
                         wrote(1)?;
                     }
-                    for draft in &change.events {
-                        seq += 1;
-                        let event = Event::chain(seq, draft.clone(), &hash);
-                        hash = event.hash.clone();
-                        t[EVENTS].insert(&seq.to_be_bytes(), encode(&event))?;
-                        t[APP_EVENTS].insert(app_event_key(&event.draft.app_id, seq), &[])?;
-                        chained.push(event);
-                        wrote(1)?;
+                    // Events of an application the change does not rewrite: add the group to its record.
+                    for (id, seqs) in new_groups {
+                        let bytes = t[RECORDS].get(id.0.as_bytes())?.ok_or_else(|| {
+                            abort(StoreError::Corrupt(format!(
+                                "events name application {id}, which is not stored"
+                            )))
+                        })?;
+                        let (app, mut list) = decode_record(&bytes).map_err(abort)?;
+                        list.extend(seqs);
+                        t[RECORDS].insert(id.0.as_bytes(), encode_record(&app, &list))?;
+                    }
+                    for (first, events) in groups {
+                        t[GROUPS].insert(&first.to_be_bytes(), encode(&events))?;
+                        for event in events {
+                            chained.push(event);
+                            wrote(1)?;
+                        }
                     }
                     for (key, value) in &change.settings {
                         match value {
@@ -312,11 +340,27 @@ impl SledStore {
     }
 
     fn read_app(&self, id: &AppId) -> Result<Option<Application>, StoreError> {
-        match self.trees[APPS]
+        Ok(self.read_record(id)?.map(|(app, _)| app))
+    }
+
+    /// An application with the keys of its event groups.
+    fn read_record(&self, id: &AppId) -> Result<Option<(Application, Vec<u64>)>, StoreError> {
+        match self.trees[RECORDS]
             .get(id.0.as_bytes())
             .map_err(|e| io("reading an application", e))?
         {
-            Some(bytes) => decode("application", &bytes).map(Some),
+            Some(bytes) => decode_record(&bytes).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// One stored event group.
+    fn read_group(&self, first: u64) -> Result<Option<Vec<Event>>, StoreError> {
+        match self.trees[GROUPS]
+            .get(first.to_be_bytes())
+            .map_err(|e| io("reading events", e))?
+        {
+            Some(bytes) => decode("event group", &bytes).map(Some),
             None => Ok(None),
         }
     }
@@ -330,11 +374,83 @@ impl SledStore {
     }
 }
 
-/// Write an application and move its index entries and counters from `old` to `app`.
+/// Chain `drafts` after (`seq`, `hash`) and group them: one group per run of consecutive events
+/// of the same application, keyed by its first seq.
+fn chain_groups(drafts: &[EventDraft], seq: &mut u64, hash: &mut String) -> Vec<(u64, Vec<Event>)> {
+    let mut groups: Vec<(u64, Vec<Event>)> = Vec::new();
+    for draft in drafts {
+        *seq += 1;
+        let event = Event::chain(*seq, draft.clone(), hash);
+        *hash = event.hash.clone();
+        match groups.last_mut() {
+            Some((_, g)) if g[0].draft.app_id == event.draft.app_id => g.push(event),
+            _ => groups.push((*seq, vec![event])),
+        }
+    }
+    groups
+}
+
+/// The new group keys of each application named by `groups` (events without one have none).
+fn groups_by_app(groups: &[(u64, Vec<Event>)]) -> HashMap<AppId, Vec<u64>> {
+    let mut by_app: HashMap<AppId, Vec<u64>> = HashMap::new();
+    for (first, events) in groups {
+        let id = &events[0].draft.app_id;
+        if !id.0.is_empty() {
+            by_app.entry(id.clone()).or_default().push(*first);
+        }
+    }
+    by_app
+}
+
+/// Add (`add`) or remove `id` in its bucket under an index value, inside a transaction.
+fn bucket_edit_tx(tree: &TransactionalTree, value: &str, id: &AppId, add: bool) -> TxResult<()> {
+    let key = bucket_key(value, id);
+    let (_, tail) = split_id(id);
+    let mut bucket = match tree.get(&key)? {
+        Some(v) => Bucket::decode(&v).map_err(abort)?,
+        None => Bucket::default(),
+    };
+    if add {
+        bucket.insert(tail);
+    } else {
+        bucket.remove(tail);
+    }
+    if bucket.is_empty() {
+        tree.remove(key)?;
+    } else {
+        tree.insert(key, bucket.encode())?;
+    }
+    Ok(())
+}
+
+/// The same outside a transaction (undo of a bulk load, which is idempotent).
+fn bucket_edit(tree: &sled::Tree, value: &str, id: &AppId, add: bool) -> Result<(), StoreError> {
+    let key = bucket_key(value, id);
+    let (_, tail) = split_id(id);
+    let mut bucket = match tree.get(&key).map_err(|e| io("reading an index", e))? {
+        Some(v) => Bucket::decode(&v)?,
+        None => Bucket::default(),
+    };
+    if add {
+        bucket.insert(tail);
+    } else {
+        bucket.remove(tail);
+    }
+    let done = if bucket.is_empty() {
+        tree.remove(key).map(|_| ())
+    } else {
+        tree.insert(key, bucket.encode()).map(|_| ())
+    };
+    done.map_err(|e| io("writing an index", e))
+}
+
+/// Write an application (owning event `groups`) and move its index entries and counters from
+/// `old` to `app`.
 fn put_app(
     t: &[TransactionalTree],
     old: Option<&Application>,
     app: &Application,
+    groups: &[u64],
     counts: &mut HashMap<Vec<u8>, i64>,
 ) -> TxResult<()> {
     for (i, ix) in Index::ALL.iter().enumerate() {
@@ -345,10 +461,10 @@ fn put_app(
         }
         let tree = &t[FIRST_INDEX + i];
         if let Some(v) = &before {
-            tree.remove(index_key(v, &app.id))?;
+            bucket_edit_tx(tree, v, &app.id, false)?;
         }
         if let Some(v) = &after {
-            tree.insert(index_key(v, &app.id), &[])?;
+            bucket_edit_tx(tree, v, &app.id, true)?;
         }
     }
     // Counters move from the old record's keys to the new one's (unchanged ones net to zero).
@@ -358,7 +474,7 @@ fn put_app(
     for key in counter_keys(app) {
         *counts.entry(key).or_default() += 1;
     }
-    t[APPS].insert(app.id.0.as_bytes(), encode(app))?;
+    t[RECORDS].insert(app.id.0.as_bytes(), encode_record(app, groups))?;
     Ok(())
 }
 
@@ -366,39 +482,28 @@ fn app_id(year: i32, n: u64) -> AppId {
     AppId(format!("JN-{year}-{n:06}"))
 }
 
+/// The id counter an id counts in and its number, if it is one of ours (`XX-YYYY-N`).
+fn id_counter_of(id: &AppId) -> Option<(Vec<u8>, u64)> {
+    let mut parts = id.0.splitn(3, '-');
+    let (Some(_region), Some(year), Some(n)) = (parts.next(), parts.next(), parts.next()) else {
+        return None;
+    };
+    let (Ok(year), Ok(n)) = (year.parse::<i32>(), n.parse::<u64>()) else {
+        return None;
+    };
+    Some((id_counter_key(year), n))
+}
+
 /// Keep the year's id counter at or past an id written from outside (import of an export), so
 /// `allocate_id` never hands it out again.
 fn bump_id_counter(meta: &TransactionalTree, id: &AppId) -> TxResult<()> {
-    let mut parts = id.0.splitn(3, '-');
-    let (Some(_region), Some(year), Some(n)) = (parts.next(), parts.next(), parts.next()) else {
+    let Some((key, n)) = id_counter_of(id) else {
         return Ok(());
     };
-    let (Ok(year), Ok(n)) = (year.parse::<i32>(), n.parse::<u64>()) else {
-        return Ok(());
-    };
-    let key = id_counter_key(year);
     let current = meta.get(&key)?.map(|v| u64_be(&v)).unwrap_or(0);
     if n > current {
         meta.insert(key, &n.to_be_bytes())?;
     }
-    Ok(())
-}
-
-/// Remove an application, its index entries and per-app event entries (import rollback).
-fn delete_app(
-    t: &[TransactionalTree],
-    app: &Application,
-    counts: &mut HashMap<Vec<u8>, i64>,
-) -> TxResult<()> {
-    for (i, ix) in Index::ALL.iter().enumerate() {
-        if let Some(v) = ix.value(app) {
-            t[FIRST_INDEX + i].remove(index_key(&v, &app.id))?;
-        }
-    }
-    for key in counter_keys(app) {
-        *counts.entry(key).or_default() -= 1;
-    }
-    t[APPS].remove(app.id.0.as_bytes())?;
     Ok(())
 }
 
@@ -489,19 +594,15 @@ impl Repository for SledStore {
     }
 
     fn events(&self, id: &AppId) -> Result<Vec<Event>, StoreError> {
-        let mut prefix = id.0.as_bytes().to_vec();
-        prefix.push(SEP);
+        let Some((_, groups)) = self.read_record(id)? else {
+            return Ok(Vec::new());
+        };
         let mut out = Vec::new();
-        for entry in self.trees[APP_EVENTS].scan_prefix(&prefix) {
-            let (key, _) = entry.map_err(|e| io("reading events", e))?;
-            let seq = &key[prefix.len()..];
-            let bytes = self.trees[EVENTS]
-                .get(seq)
-                .map_err(|e| io("reading events", e))?
-                .ok_or_else(|| {
-                    StoreError::Corrupt(format!("event {} of {id} is missing", u64_be(seq)))
-                })?;
-            out.push(decode("event", &bytes)?);
+        for first in groups {
+            let group = self.read_group(first)?.ok_or_else(|| {
+                StoreError::Corrupt(format!("event group {first} of {id} is missing"))
+            })?;
+            out.extend(group.into_iter().filter(|e| e.draft.app_id == *id));
         }
         Ok(out)
     }
@@ -523,9 +624,9 @@ impl Repository for SledStore {
     }
 
     fn scan(&self, visit: &mut dyn FnMut(Application) -> bool) -> Result<(), StoreError> {
-        for entry in self.trees[APPS].iter() {
+        for entry in self.trees[RECORDS].iter() {
             let (_, bytes) = entry.map_err(|e| io("scanning applications", e))?;
-            if !visit(decode("application", &bytes)?) {
+            if !visit(decode_record(&bytes)?.0) {
                 break;
             }
         }
@@ -533,9 +634,9 @@ impl Repository for SledStore {
     }
 
     fn scan_forms(&self, visit: &mut dyn FnMut(StoredForm) -> bool) -> Result<(), StoreError> {
-        for entry in self.trees[APPS].iter() {
+        for entry in self.trees[RECORDS].iter() {
             let (_, bytes) = entry.map_err(|e| io("scanning applications", e))?;
-            if !visit(decode("application", &bytes)?) {
+            if !visit(decode_record_form(&bytes)?) {
                 break;
             }
         }

@@ -1,10 +1,11 @@
-//! Listings served from the indexes: the most selective index drives, the others are checked by
-//! key lookups, pages are cut during the walk; a single-filter total comes from the counters.
+//! Listings served from the indexes: the most selective index drives (its buckets walked in key
+//! order, each bucket's ids in id order), the others are checked by a bucket lookup, pages are cut
+//! during the walk; a single-filter total comes from the counters.
 
 use chrono::NaiveDate;
 
 use super::keys::*;
-use super::{io, SledStore, APPS, FIRST_INDEX, META};
+use super::{io, SledStore, FIRST_INDEX, META, RECORDS};
 use crate::domain::ports::{Page, Query, SortBy, StoreError};
 use crate::domain::{AppId, Application};
 
@@ -89,11 +90,7 @@ impl SledStore {
         let mut matched: u64 = 0;
         let mut visit = |id: AppId, app: Option<Application>| -> Result<bool, StoreError> {
             for (ix, v) in &equal {
-                if !self
-                    .index_tree(*ix)
-                    .contains_key(index_key(v, &id))
-                    .map_err(|e| io("reading an index", e))?
-                {
+                if !self.index_contains(*ix, v, &id)? {
                     return Ok(true);
                 }
             }
@@ -150,22 +147,27 @@ impl SledStore {
                 };
                 (iter, false, "reading an index")
             }
-            Driver::All => (self.trees[APPS].iter(), true, "scanning applications"),
+            Driver::All => (self.trees[RECORDS].iter(), true, "scanning applications"),
         };
         let iter: Box<dyn Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>> = match backwards
         {
             Some(_) => Box::new(iter.rev()),
             None => Box::new(iter),
         };
-        for entry in iter {
-            let (key, _) = entry.map_err(|e| io(what, e))?;
-            let id = if keys_are_ids {
-                AppId(String::from_utf8_lossy(&key).into_owned())
+        'walk: for entry in iter {
+            let (key, value) = entry.map_err(|e| io(what, e))?;
+            let mut ids = if keys_are_ids {
+                vec![AppId(String::from_utf8_lossy(&key).into_owned())]
             } else {
-                id_of_index_key(&key)?
+                bucket_ids(&key, &value)?
             };
-            if !visit(id, None)? {
-                break;
+            if backwards.is_some() {
+                ids.reverse();
+            }
+            for id in ids {
+                if !visit(id, None)? {
+                    break 'walk;
+                }
             }
         }
         if backwards.is_some() {
@@ -173,6 +175,18 @@ impl SledStore {
         }
         page.total = known_total.unwrap_or(matched);
         Ok(page)
+    }
+
+    /// Whether `id` is indexed under `value` of `ix`: one bucket read.
+    fn index_contains(&self, ix: Index, value: &str, id: &AppId) -> Result<bool, StoreError> {
+        let found = self
+            .index_tree(ix)
+            .get(bucket_key(value, id))
+            .map_err(|e| io("reading an index", e))?;
+        match found {
+            Some(bytes) => Ok(Bucket::decode(&bytes)?.contains(split_id(id).1)),
+            None => Ok(false),
+        }
     }
 
     /// Open applications whose grid deadline is before `date`: the sum of the per-day counters.

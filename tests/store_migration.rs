@@ -1,0 +1,215 @@
+//! A schema-3 store (the layout of powerdesk before schema 4: `apps`, one `events` key and one
+//! `app_events` key per event, one key per index entry) is migrated to the schema-4 layout on
+//! open: same applications, events, chain and listings; the old trees are gone; an interrupted
+//! migration starts over.
+
+mod store_support;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use powerdesk::domain::event::Event;
+use powerdesk::domain::ports::{Query, Repository};
+use powerdesk::domain::workflow::State;
+use powerdesk::domain::Application;
+use powerdesk::store::SledStore;
+
+/// What the old layout kept: every application, every event, the id counters and settings.
+struct Contents {
+    apps: Vec<Application>,
+    events: Vec<Event>,
+    counters: Vec<(String, u64)>,
+    settings: Vec<(String, String)>,
+}
+
+/// A demo store written by this build, read back through its logical backup.
+fn contents(count: usize) -> Contents {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(SledStore::open(dir.path()).unwrap());
+    let desk = powerdesk::service::Desk::new(
+        store.clone(),
+        Arc::new(powerdesk::cli::bundled_calendar().unwrap()),
+    );
+    powerdesk::service::demo::generate(&desk, count, 9).unwrap();
+    let mut out = Vec::new();
+    store.backup(&mut out).unwrap();
+    let mut c = Contents {
+        apps: vec![],
+        events: vec![],
+        counters: vec![],
+        settings: vec![],
+    };
+    for line in String::from_utf8(out).unwrap().lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        if let Some(a) = v.get("application") {
+            c.apps.push(serde_json::from_value(a.clone()).unwrap());
+        } else if let Some(e) = v.get("event") {
+            c.events.push(serde_json::from_value(e.clone()).unwrap());
+        } else if let Some(k) = v.get("counter") {
+            c.counters.push((
+                k["key"].as_str().unwrap().into(),
+                k["value"].as_u64().unwrap(),
+            ));
+        } else if let Some(s) = v.get("setting") {
+            c.settings.push((
+                s["key"].as_str().unwrap().into(),
+                s["value"].as_str().unwrap().into(),
+            ));
+        }
+    }
+    c
+}
+
+fn json(value: &impl serde::Serialize) -> Vec<u8> {
+    let mut out = vec![1u8];
+    serde_json::to_writer(&mut out, value).unwrap();
+    out
+}
+
+fn key(parts: &[&[u8]]) -> Vec<u8> {
+    parts.join(&0u8)
+}
+
+/// Write `c` in the schema-3 layout, as the code before schema 4 did.
+fn write_schema_3(dir: &Path, c: &Contents) {
+    let db = sled::open(dir.join("db")).unwrap();
+    let apps = db.open_tree("apps").unwrap();
+    let events = db.open_tree("events").unwrap();
+    let app_events = db.open_tree("app_events").unwrap();
+    let status = db.open_tree("ix_status").unwrap();
+    let name = db.open_tree("ix_name").unwrap();
+    let settings = db.open_tree("settings").unwrap();
+    let meta = db.open_tree("meta").unwrap();
+    for a in &c.apps {
+        apps.insert(a.id.0.as_bytes(), json(a)).unwrap();
+        let id = a.id.0.as_bytes();
+        status
+            .insert(key(&[a.status.id().as_bytes(), id]), &[])
+            .unwrap();
+        name.insert(key(&[a.form.customer.name.as_bytes(), id]), &[])
+            .unwrap();
+    }
+    for e in &c.events {
+        events.insert(e.seq.to_be_bytes(), json(e)).unwrap();
+        if !e.draft.app_id.0.is_empty() {
+            let k = key(&[e.draft.app_id.0.as_bytes(), &e.seq.to_be_bytes()]);
+            app_events.insert(k, &[]).unwrap();
+        }
+    }
+    for (k, v) in &c.counters {
+        meta.insert(k.as_bytes(), &v.to_be_bytes()).unwrap();
+    }
+    for (k, v) in &c.settings {
+        settings.insert(k.as_bytes(), v.as_bytes()).unwrap();
+    }
+    let last = c.events.last().unwrap();
+    let mut head = last.seq.to_be_bytes().to_vec();
+    head.extend_from_slice(last.hash.as_bytes());
+    meta.insert(b"chain_head", head).unwrap();
+    meta.insert(b"schema_version", &3u64.to_be_bytes()).unwrap();
+    // Counters as schema 3 kept them would be here too; the migration recounts them anyway.
+    meta.insert(b"n/all", &(c.apps.len() as u64).to_be_bytes())
+        .unwrap();
+    db.flush().unwrap();
+}
+
+fn check_migrated(dir: &Path, c: &Contents) {
+    let store = SledStore::open(dir).unwrap();
+    let report = store.check_consistency().unwrap();
+    assert!(report.is_consistent(), "{:?}", report.problems);
+    assert_eq!(report.applications, c.apps.len() as u64);
+    assert_eq!(report.events, c.events.len() as u64);
+    let audit = store.verify_audit().unwrap();
+    assert_eq!(audit.first_broken, None);
+    assert_eq!(audit.events_checked, c.events.len() as u64);
+    for a in &c.apps {
+        assert_eq!(store.get(&a.id).unwrap().as_ref(), Some(a));
+        let want: Vec<&Event> = c.events.iter().filter(|e| e.draft.app_id == a.id).collect();
+        let got = store.events(&a.id).unwrap();
+        assert_eq!(got.iter().collect::<Vec<_>>(), want, "{}", a.id);
+    }
+    let accepted = c
+        .apps
+        .iter()
+        .filter(|a| a.status == State::Energized)
+        .count();
+    let page = store
+        .query(&Query {
+            status: Some(State::Energized),
+            limit: 10,
+            ..Query::default()
+        })
+        .unwrap();
+    assert_eq!(page.total, accepted as u64);
+    for (k, v) in &c.settings {
+        assert_eq!(store.setting(k).unwrap().as_ref(), Some(v));
+    }
+    drop(store);
+    // The old trees are gone.
+    let db = sled::open(dir.join("db")).unwrap();
+    let names: Vec<String> = db
+        .tree_names()
+        .iter()
+        .map(|n| String::from_utf8_lossy(n).into_owned())
+        .collect();
+    for old in ["apps", "events", "app_events", "ix_status", "ix_name"] {
+        assert!(!names.iter().any(|n| n == old), "{old} left in {names:?}");
+    }
+    let meta = db.open_tree("meta").unwrap();
+    let schema = meta.get(b"schema_version").unwrap().unwrap();
+    assert_eq!(u64::from_be_bytes(schema[..].try_into().unwrap()), 4);
+}
+
+#[test]
+fn a_schema_3_store_is_migrated_on_open() {
+    let c = contents(120);
+    assert!(
+        c.events.len() > c.apps.len(),
+        "demo applications have several events"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    write_schema_3(dir.path(), &c);
+    check_migrated(dir.path(), &c);
+    // And it keeps working: a new submission after the migration.
+    let desk = store_support::desk(dir.path());
+    let app = desk
+        .submit(store_support::forms(1, 1).remove(0), "x")
+        .unwrap();
+    assert_eq!(desk.repository().events(&app.id).unwrap().len(), 1);
+    assert!(desk.verify_audit().unwrap().first_broken.is_none());
+}
+
+#[test]
+fn an_interrupted_migration_starts_over() {
+    let c = contents(60);
+    let dir = tempfile::tempdir().unwrap();
+    write_schema_3(dir.path(), &c);
+    {
+        // What a migration killed half way leaves: some new-layout trees written, schema still 3.
+        let db = sled::open(dir.path().join("db")).unwrap();
+        let records = db.open_tree("applications").unwrap();
+        records.insert(b"JN-2026-999999", b"half written").unwrap();
+        let groups = db.open_tree("event_groups").unwrap();
+        groups.insert(1u64.to_be_bytes(), b"junk").unwrap();
+        db.flush().unwrap();
+    }
+    check_migrated(dir.path(), &c);
+}
+
+#[test]
+fn a_migration_that_flipped_the_schema_drops_the_old_trees_on_the_next_open() {
+    let c = contents(30);
+    let dir = tempfile::tempdir().unwrap();
+    write_schema_3(dir.path(), &c);
+    drop(SledStore::open(dir.path()).unwrap());
+    {
+        // Killed after the schema flip, before the old trees were dropped.
+        let db = sled::open(dir.path().join("db")).unwrap();
+        db.open_tree("apps")
+            .unwrap()
+            .insert(b"JN-2021-000001", b"old")
+            .unwrap();
+        db.flush().unwrap();
+    }
+    check_migrated(dir.path(), &c);
+}
