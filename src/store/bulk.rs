@@ -414,7 +414,8 @@ impl SledStore {
         std::thread::scope(|scope| {
             let mut batches = index_batches.into_iter().enumerate().collect::<Vec<_>>();
             // The name index (one bucket per application, mostly) on its own thread.
-            let name = batches.pop().expect("the name index is last");
+            let at = Index::ALL.iter().position(|ix| *ix == Index::Name);
+            let name = batches.remove(at.expect("the name index is kept"));
             let name = scope.spawn(move || {
                 write_each(
                     &self.trees[FIRST_INDEX + name.0],
