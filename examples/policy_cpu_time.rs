@@ -1,7 +1,8 @@
 //! Thread CPU time per decision of the Jining bundle, WebAssembly and native, for a machine
 //! shared with other builds (where criterion's wall-clock numbers are noisy): the same 1,024
 //! applications as `cargo bench --bench policy` (`policy/batch_1024_*`), decided `ROUNDS` times
-//! each way, timed with CLOCK_THREAD_CPUTIME_ID.
+//! each way, and one decision in fresh sandboxes (`policy/decide_one_jining_fresh_sandboxes`),
+//! timed with CLOCK_THREAD_CPUTIME_ID.
 //!
 //!     cargo run --release --example policy_cpu_time [ROUNDS] [wasm|native]
 //!
@@ -77,6 +78,20 @@ fn main() {
             assert!(decided.iter().all(Result::is_ok));
         }
     });
+    let one = &forms[0];
+    let single = if only.is_empty() {
+        per_decision(rounds * 20, 1, || {
+            bundle
+                .evaluate(one, one.received_at.date_naive())
+                .expect("decided");
+        })
+    } else {
+        0.0
+    };
+    println!(
+        "thread CPU of one decision in fresh sandboxes: {:.1} µs",
+        single / 1e3
+    );
     println!(
         "thread CPU per decision (best of 5 x {rounds} x 1024): WebAssembly {:.0} ns ({:.0}/s), native {:.0} ns ({:.0}/s), ratio {:.2}",
         wasm,

@@ -116,81 +116,31 @@ impl RuleTable {
 
 /// What `d` adds to or changes in `draft`, as the contract's part.
 fn part(draft: &Decision, d: Decision, rules: &mut RuleTable) -> Result<WitPart, String> {
-    fn changed<T: PartialEq + Copy>(
-        field: &str,
-        before: Option<T>,
-        after: Option<T>,
-    ) -> Result<Option<T>, String> {
-        match (before, after) {
-            (Some(_), None) => Err(format!(
-                "clears `{field}`, which an earlier module decided; a module can only decide parts"
-            )),
-            (b, a) if b == a => Ok(None),
-            (_, a) => Ok(a),
-        }
-    }
-    let cited = d
+    let p = crate::part::part(draft, d)?;
+    let cited = p
         .rules
         .iter()
-        .filter(|r| !draft.rules.contains(r))
         .map(|r| rules.index(r))
         .collect::<Result<Vec<u16>, String>>()?;
     Ok(w::Part {
         decision: w::Decision {
-            access_class: changed("access_class", draft.access_class, d.access_class)?
-                .map(access_out),
-            access_voltage: changed("access_voltage", draft.access_voltage, d.access_voltage)?
-                .map(voltage_out),
-            programs: d
-                .programs
-                .iter()
-                .filter(|p| !draft.programs.contains(p))
-                .map(|p| program_out(*p))
-                .collect(),
-            investment_boundary: changed(
-                "investment_boundary",
-                draft.investment_boundary,
-                d.investment_boundary,
-            )?
-            .map(boundary_out),
-            external_line_payer: changed(
-                "external_line_payer",
-                draft.external_line_payer,
-                d.external_line_payer,
-            )?
-            .map(payer_out),
-            steps: d
+            access_class: p.access_class.map(access_out),
+            access_voltage: p.access_voltage.map(voltage_out),
+            programs: p.programs.into_iter().map(program_out).collect(),
+            investment_boundary: p.investment_boundary.map(boundary_out),
+            external_line_payer: p.external_line_payer.map(payer_out),
+            steps: p
                 .steps
                 .iter()
-                .filter(|s| !draft.steps.contains(s))
                 .map(|s| w::StepLimit {
                     step: step_out(s.step),
                     limit_working_days: s.limit_working_days,
                     from: event_out(s.from),
                 })
                 .collect(),
-            grid_total_limit_working_days: changed(
-                "grid_total_limit_working_days",
-                draft.grid_total_limit_working_days,
-                d.grid_total_limit_working_days,
-            )?,
-            tariff_cut_yuan_per_kwh: match (
-                draft.tariff_cut_yuan_per_kwh,
-                d.tariff_cut_yuan_per_kwh,
-            ) {
-                (Some(_), None) => {
-                    return Err(
-                        "clears `tariff_cut_yuan_per_kwh`, which an earlier module decided".into(),
-                    )
-                }
-                (b, a) if b.map(f64::to_bits) == a.map(f64::to_bits) => None,
-                (_, a) => a,
-            },
-            free_efficiency_service: changed(
-                "free_efficiency_service",
-                draft.free_efficiency_service,
-                d.free_efficiency_service,
-            )?,
+            grid_total_limit_working_days: p.grid_total_limit_working_days,
+            tariff_cut_yuan_per_kwh: p.tariff_cut_yuan_per_kwh,
+            free_efficiency_service: p.free_efficiency_service,
         },
         rules: cited,
     })

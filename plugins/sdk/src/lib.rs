@@ -25,6 +25,7 @@
 
 mod blocks;
 mod params;
+mod part;
 mod types;
 pub mod wire;
 
