@@ -102,17 +102,16 @@ fn aspect(d: &Decision, i: usize) -> String {
     }
 }
 
+/// The programs as a set (their order in a decision does not matter).
+fn program_set(programs: &[Program]) -> u8 {
+    programs.iter().fold(0, |set, p| set | 1 << (*p as u8))
+}
+
 /// Whether aspect `i` differs, compared on the values (text is made only for examples).
 fn aspect_differs(o: &Decision, n: &Decision, i: usize) -> bool {
     match i {
         0 => o.access.class != n.access.class,
-        1 => {
-            let mut a: Vec<&str> = o.programs.iter().map(|p| p.id()).collect();
-            let mut b: Vec<&str> = n.programs.iter().map(|p| p.id()).collect();
-            a.sort_unstable();
-            b.sort_unstable();
-            a != b
-        }
+        1 => program_set(&o.programs) != program_set(&n.programs),
         2 => o.investment_boundary != n.investment_boundary,
         3 => o.external_line_payer != n.external_line_payer,
         4 => o.steps != n.steps,

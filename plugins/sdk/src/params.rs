@@ -360,7 +360,7 @@ impl Params {
         })
     }
 
-    fn require(&self, name: &str, expected: &str) -> Result<&ParamValue, RuleError> {
+    pub(crate) fn require(&self, name: &str, expected: &str) -> Result<&ParamValue, RuleError> {
         let i = self.position(name, expected)?;
         self.0
             .value(i)

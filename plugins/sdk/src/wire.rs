@@ -2,17 +2,18 @@
 //! they cross into the sandbox with one copy instead of one guest allocation per name and text
 //! (which cost more than the rules themselves for a single decision).
 //!
-//! Format 1, little-endian: `u8 format (=1)`, `u32 count`, then per parameter `u32 name length`,
-//! the name (UTF-8), `u8 tag` and the value: 0 integer `i64`; 1 number `f64`; 2 text `u32 length`
-//! + UTF-8; 3 flag `u8` (0 or 1); 4 texts `u32 count` then each as a text. powerdesk encodes them
-//! once per bundle load, sorted by name; [`decode`] refuses anything else with the byte offset.
-//! Decoding checks the structure and indexes it; a value is decoded (and its text checked as
-//! UTF-8) only when a rule first reads it.
+//! Format 2, little-endian: `u8 format (=2)`, `u32 count`, an index of `count` entries
+//! `(u32 name offset, u32 name length, u32 value offset)` (offsets from the first byte), then the
+//! names (UTF-8) and values. A value is `u8 tag` and: 0 integer `i64`; 1 number `f64`; 2 text
+//! `u32 length` + UTF-8; 3 flag `u8` (0 or 1); 4 texts `u32 count`, each a text. powerdesk encodes
+//! them once per bundle load, sorted by name. [`decode`] only checks the index against the length
+//! (a fresh sandbox reads it without walking the values); a value is decoded, bounds-checked and
+//! its text checked as UTF-8 the first time a rule reads it, and any fault says at which byte.
 
 use crate::params::{Entry, ParamValue, Params, Table};
 
 /// The format byte this SDK writes and reads.
-pub const FORMAT: u8 = 1;
+pub const FORMAT: u8 = 2;
 
 const INTEGER: u8 = 0;
 const NUMBER: u8 = 1;
@@ -20,49 +21,63 @@ const TEXT: u8 = 2;
 const FLAG: u8 = 3;
 const TEXTS: u8 = 4;
 
+/// Bytes of one index entry.
+const ENTRY: usize = 12;
+
 /// Encode (name, value) pairs in the wire form.
 pub fn encode<'a, I>(params: I) -> Vec<u8>
 where
     I: IntoIterator<Item = (&'a str, &'a ParamValue)>,
 {
     let params: Vec<_> = params.into_iter().collect();
-    let mut out = Vec::with_capacity(16 + params.len() * 32);
-    out.push(FORMAT);
-    put_len(&mut out, params.len());
+    let mut body = Vec::with_capacity(params.len() * 32);
+    let mut index = Vec::with_capacity(params.len());
+    let header = 5 + ENTRY * params.len();
     for (name, value) in params {
-        put_text(&mut out, name);
+        let name_at = header + body.len();
+        body.extend_from_slice(name.as_bytes());
+        let value_at = header + body.len();
+        index.push((name_at, name.len(), value_at));
         match value {
             ParamValue::Integer(i) => {
-                out.push(INTEGER);
-                out.extend_from_slice(&i.to_le_bytes());
+                body.push(INTEGER);
+                body.extend_from_slice(&i.to_le_bytes());
             }
             ParamValue::Number(x) => {
-                out.push(NUMBER);
-                out.extend_from_slice(&x.to_le_bytes());
+                body.push(NUMBER);
+                body.extend_from_slice(&x.to_le_bytes());
             }
             ParamValue::Text(s) => {
-                out.push(TEXT);
-                put_text(&mut out, s);
+                body.push(TEXT);
+                put_text(&mut body, s);
             }
             ParamValue::Flag(b) => {
-                out.push(FLAG);
-                out.push(u8::from(*b));
+                body.push(FLAG);
+                body.push(u8::from(*b));
             }
             ParamValue::Texts(v) => {
-                out.push(TEXTS);
-                put_len(&mut out, v.len());
+                body.push(TEXTS);
+                put_len(&mut body, v.len());
                 for s in v {
-                    put_text(&mut out, s);
+                    put_text(&mut body, s);
                 }
             }
         }
     }
+    let mut out = Vec::with_capacity(header + body.len());
+    out.push(FORMAT);
+    put_len(&mut out, index.len());
+    for (name_at, name_len, value_at) in index {
+        put_len(&mut out, name_at);
+        put_len(&mut out, name_len);
+        put_len(&mut out, value_at);
+    }
+    out.extend_from_slice(&body);
     out
 }
 
-/// Check the wire form's structure and index it; the error says what is wrong and at which byte.
-/// Nothing is copied or validated as text yet: a name is compared as bytes, and a value is decoded
-/// (its text checked as UTF-8) the first time a rule reads it.
+/// Check the index against the bytes and build the lookup table; the error says what is wrong
+/// and at which byte.
 pub fn decode(bytes: Vec<u8>) -> Result<Params, String> {
     let mut r = Reader {
         bytes: &bytes,
@@ -75,64 +90,62 @@ pub fn decode(bytes: Vec<u8>) -> Result<Params, String> {
         ));
     }
     let count = r.len("the parameter count")?;
-    let mut entries = Vec::with_capacity(count.min(bytes.len()));
-    for n in 0..count {
-        let name_len = r.len("a parameter name")?;
-        let name_at = r.at;
-        r.skip(name_len, "a parameter name")?;
-        let value_at = r.at;
-        match r.u8("a value tag")? {
-            INTEGER | NUMBER => r.skip(8, "a number")?,
-            TEXT => r.skip_text("a text value")?,
-            FLAG => match r.u8("a flag")? {
-                0 | 1 => {}
-                b => return Err(r.error(&format!("flag of parameter {n} is {b}, not 0 or 1"))),
-            },
-            TEXTS => {
-                for _ in 0..r.len("a list length")? {
-                    r.skip_text("a list item")?;
-                }
-            }
-            tag => return Err(r.error(&format!("parameter {n} has unknown tag {tag}"))),
+    let index = r.take(
+        count
+            .checked_mul(ENTRY)
+            .ok_or_else(|| r.error("the index is too long"))?,
+        "the index",
+    )?;
+    let word = |e: &[u8], i: usize| u32::from_le_bytes(e[i..i + 4].try_into().expect("4 bytes"));
+    let len = bytes.len() as u64;
+    let mut entries = Vec::with_capacity(count);
+    for (n, e) in index.chunks_exact(ENTRY).enumerate() {
+        let (name_at, name_len, value_at) = (word(e, 0), word(e, 4), word(e, 8));
+        if u64::from(name_at) + u64::from(name_len) > len || u64::from(value_at) >= len {
+            return Err(format!(
+                "parameters: index entry {n} points past the end (at byte {})",
+                5 + n * ENTRY
+            ));
         }
         entries.push(Entry {
-            name_at: name_at as u32,
-            name_len: name_len as u32,
-            value_at: value_at as u32,
+            name_at,
+            name_len,
+            value_at,
         });
-    }
-    if r.at != bytes.len() {
-        return Err(r.error("trailing bytes after the last parameter"));
     }
     Ok(Params::from_table(Table::new(bytes, entries)))
 }
 
-/// The value at `at` of wire bytes whose structure [`decode`] checked; a text that is not UTF-8
-/// is the error.
+/// The value at `at`; a value that runs past the end, has an unknown tag or a text that is not
+/// UTF-8 is the error.
 pub(crate) fn value_at(bytes: &[u8], at: u32) -> Result<ParamValue, String> {
     let mut r = Reader {
         bytes,
         at: at as usize,
     };
-    let checked = "structure checked by wire::decode";
-    Ok(match r.u8("").expect(checked) {
-        INTEGER => ParamValue::Integer(i64::from_le_bytes(r.array("").expect(checked))),
-        NUMBER => ParamValue::Number(f64::from_le_bytes(r.array("").expect(checked))),
+    Ok(match r.u8("a value tag")? {
+        INTEGER => ParamValue::Integer(i64::from_le_bytes(r.array("an integer")?)),
+        NUMBER => ParamValue::Number(f64::from_le_bytes(r.array("a number")?)),
         TEXT => ParamValue::Text(r.text("its text")?.to_string()),
-        FLAG => ParamValue::Flag(r.u8("").expect(checked) == 1),
-        _ => {
-            let n = r.len("").expect(checked);
-            let mut v = Vec::with_capacity(n);
+        FLAG => match r.u8("a flag")? {
+            0 => ParamValue::Flag(false),
+            1 => ParamValue::Flag(true),
+            b => return Err(r.error(&format!("flag is {b}, not 0 or 1"))),
+        },
+        TEXTS => {
+            let n = r.len("a list length")?;
+            let mut v = Vec::with_capacity(n.min(bytes.len()));
             for _ in 0..n {
                 v.push(r.text("a list item")?.to_string());
             }
             ParamValue::Texts(v)
         }
+        tag => return Err(r.error(&format!("unknown value tag {tag}"))),
     })
 }
 
 fn put_len(out: &mut Vec<u8>, n: usize) {
-    let n = u32::try_from(n).expect("a parameter field longer than 4 GiB");
+    let n = u32::try_from(n).expect("parameters longer than 4 GiB");
     out.extend_from_slice(&n.to_le_bytes());
 }
 
@@ -148,7 +161,7 @@ struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     fn error(&self, what: &str) -> String {
-        format!("parameters: {what} (at byte {})", self.at)
+        format!("{what} (at byte {})", self.at)
     }
 
     fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8], String> {
@@ -156,16 +169,14 @@ impl<'a> Reader<'a> {
             .at
             .checked_add(n)
             .filter(|end| *end <= self.bytes.len())
-            .ok_or_else(|| self.error(&format!("truncated in {what}")))?;
+            .ok_or_else(|| self.error(&format!("parameters: truncated in {what}")))?;
         let part = &self.bytes[self.at..end];
         self.at = end;
         Ok(part)
     }
 
     fn array<const N: usize>(&mut self, what: &str) -> Result<[u8; N], String> {
-        let mut a = [0u8; N];
-        a.copy_from_slice(self.take(N, what)?);
-        Ok(a)
+        Ok(self.take(N, what)?.try_into().expect("N bytes"))
     }
 
     fn u8(&mut self, what: &str) -> Result<u8, String> {
@@ -174,15 +185,6 @@ impl<'a> Reader<'a> {
 
     fn len(&mut self, what: &str) -> Result<usize, String> {
         Ok(u32::from_le_bytes(self.array(what)?) as usize)
-    }
-
-    fn skip(&mut self, n: usize, what: &str) -> Result<(), String> {
-        self.take(n, what).map(|_| ())
-    }
-
-    fn skip_text(&mut self, what: &str) -> Result<(), String> {
-        let n = self.len(what)?;
-        self.skip(n, what)
     }
 
     fn text(&mut self, what: &str) -> Result<&'a str, String> {
@@ -223,13 +225,26 @@ mod tests {
         assert_eq!(params.texts("abolished_fees").unwrap()[1], "明确互备用费");
     }
 
+    /// A parameter's value as a getter reads it, or the getter's error.
+    fn read_all(p: &Params, names: &[(String, ParamValue)]) -> Result<(), String> {
+        for (name, _) in names {
+            p.require(name, "any").map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+
     #[test]
     fn every_truncation_is_refused_with_its_offset() {
+        // Cut anywhere: the index is refused at once, or the value that runs past the end is
+        // refused when a rule reads it; either way the error names the byte.
         let entries = sample();
         let bytes = encode(entries.iter().map(|(n, v)| (n.as_str(), v)));
         for cut in 0..bytes.len() {
-            let e = decode(bytes[..cut].to_vec()).unwrap_err();
-            assert!(e.starts_with("parameters: "), "{e}");
+            let e = match decode(bytes[..cut].to_vec()) {
+                Err(e) => e,
+                Ok(p) => read_all(&p, &entries).expect_err("a truncated value is refused"),
+            };
+            assert!(e.contains("parameters") || e.contains("truncated"), "{e}");
             assert!(e.contains("at byte"), "{e}");
         }
     }
@@ -239,19 +254,21 @@ mod tests {
         let one = [("flag", &ParamValue::Flag(true))];
         let mut bytes = encode(one);
         *bytes.last_mut().unwrap() = 7;
-        assert!(decode(bytes.clone())
-            .unwrap_err()
-            .contains("flag of parameter 0 is 7"));
+        let p = decode(bytes.clone()).expect("the index is whole");
+        let e = p.flag("flag").unwrap_err().to_string();
+        assert!(e.contains("flag: flag is 7, not 0 or 1"), "{e}");
         bytes[0] = 9;
         assert!(decode(bytes.clone()).unwrap_err().contains("wire format 9"));
-        let mut long = encode(one);
-        long.push(0);
-        assert!(decode(long).unwrap_err().contains("trailing bytes"));
+        let mut past = encode(one);
+        past[13] = 200; // the value offset of entry 0
+        assert!(decode(past)
+            .unwrap_err()
+            .contains("index entry 0 points past the end"));
         let text = [("t", &ParamValue::Text("é".into()))];
         let mut bad = encode(text);
         let n = bad.len();
         bad[n - 1] = 0xff;
-        let params = decode(bad).expect("the structure is whole");
+        let params = decode(bad).expect("the index is whole");
         let e = params.text("t").unwrap_err();
         assert!(
             matches!(&e, crate::RuleError::BadParameter(m) if m.starts_with("t: its text is not UTF-8")),
