@@ -205,36 +205,45 @@ fn same_name(a: &[u8], b: &[u8]) -> bool {
     load8(a, n - 8) == load8(b, n - 8)
 }
 
-impl Table {
-    /// `found` as `wire::decode` indexed it, in wire order; a later name replaces an earlier one.
-    pub(crate) fn new(wire: Vec<u8>, found: Vec<Entry>) -> Table {
-        let size = (found.len() * 2).next_power_of_two().max(8);
-        let mut table = Table {
-            wire,
-            entries: Vec::with_capacity(found.len()),
-            values: Vec::new(),
-            slots: vec![0u32; size],
-        };
-        for e in found {
-            let name = table.name_bytes(&e);
-            let mut at = name_hash(name) & (size - 1);
-            loop {
-                match table.slots[at] {
-                    0 => {
-                        table.entries.push(e);
-                        table.slots[at] = table.entries.len() as u32;
-                        break;
-                    }
-                    i if same_name(table.name_bytes(&table.entries[i as usize - 1]), name) => {
-                        table.entries[i as usize - 1] = e;
-                        break;
-                    }
-                    _ => at = (at + 1) & (size - 1),
-                }
+/// The open-addressing lookup table over parameter `names` (in wire order): entry index + 1 per
+/// slot, 0 for empty, length a power of two; a later name replaces an earlier one. Computed once by
+/// the encoder, so a fresh sandbox does not hash every name.
+pub(crate) fn slots_for(names: &[&[u8]]) -> Vec<u32> {
+    let size = (names.len() * 2).next_power_of_two().max(8);
+    let mut slots = vec![0u32; size];
+    for (i, name) in names.iter().enumerate() {
+        let mut at = name_hash(name) & (size - 1);
+        loop {
+            match slots[at] {
+                0 => break,
+                j if same_name(names[j as usize - 1], name) => break,
+                _ => at = (at + 1) & (size - 1),
             }
         }
-        table.values = table.entries.iter().map(|_| OnceLock::new()).collect();
-        table
+        slots[at] = i as u32 + 1;
+    }
+    slots
+}
+
+impl Table {
+    /// A table over `entries` (as `wire::decode` read them) with the lookup `slots` the encoder
+    /// computed ([`slots_for`]); each slot is checked to name an entry. A wrong table can only make
+    /// a lookup miss: a hit always compares the name's bytes.
+    pub(crate) fn new(
+        wire: Vec<u8>,
+        entries: Vec<Entry>,
+        slots: Vec<u32>,
+    ) -> Result<Table, String> {
+        if !slots.len().is_power_of_two() || slots.iter().any(|s| *s as usize > entries.len()) {
+            return Err("parameters: the lookup table names no parameter".into());
+        }
+        let values = entries.iter().map(|_| OnceLock::new()).collect();
+        Ok(Table {
+            wire,
+            entries,
+            values,
+            slots,
+        })
     }
 
     fn name_bytes(&self, e: &Entry) -> &[u8] {
@@ -341,7 +350,9 @@ impl Params {
     /// powerdesk never sends) is left out.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &ParamValue)> {
         let t = &self.0;
-        let mut named: Vec<(&str, &ParamValue)> = (0..t.entries.len())
+        let mut named: Vec<(&str, &ParamValue)> = (t.slots.iter())
+            .filter(|s| **s != 0)
+            .map(|s| *s as usize - 1)
             .filter_map(|i| {
                 let name = std::str::from_utf8(t.name_bytes(&t.entries[i])).ok()?;
                 Some((name, &t.value(i).ok()?.raw))

@@ -3,14 +3,16 @@
 //! (which cost more than the rules themselves for a single decision).
 //!
 //! Format 2, little-endian: `u8 format (=2)`, `u32 count`, an index of `count` entries
-//! `(u32 name offset, u32 name length, u32 value offset)` (offsets from the first byte), then the
-//! names (UTF-8) and values. A value is `u8 tag` and: 0 integer `i64`; 1 number `f64`; 2 text
-//! `u32 length` + UTF-8; 3 flag `u8` (0 or 1); 4 texts `u32 count`, each a text. powerdesk encodes
-//! them once per bundle load, sorted by name. [`decode`] only checks the index against the length
-//! (a fresh sandbox reads it without walking the values); a value is decoded, bounds-checked and
+//! `(u32 name offset, u32 name length, u32 value offset)` (offsets from the first byte), the
+//! lookup table (`u32 slots`, a power of two, then per slot `u32` entry + 1 or 0: open addressing
+//! on the SDK's name hash, so a sandbox does not hash every name), then the names (UTF-8) and
+//! values. A value is `u8 tag` and: 0 integer `i64`; 1 number `f64`; 2 text `u32 length` +
+//! UTF-8; 3 flag `u8` (0 or 1); 4 texts `u32 count`, each a text. powerdesk encodes them once per
+//! bundle load, sorted by name. [`decode`] only checks the index and table against the length (a
+//! fresh sandbox reads them without walking the values); a value is decoded, bounds-checked and
 //! its text checked as UTF-8 the first time a rule reads it, and any fault says at which byte.
 
-use crate::params::{Entry, ParamValue, Params, Table};
+use crate::params::{slots_for, Entry, ParamValue, Params, Table};
 
 /// The format byte this SDK writes and reads.
 pub const FORMAT: u8 = 2;
@@ -30,9 +32,11 @@ where
     I: IntoIterator<Item = (&'a str, &'a ParamValue)>,
 {
     let params: Vec<_> = params.into_iter().collect();
+    let names: Vec<&[u8]> = params.iter().map(|(n, _)| n.as_bytes()).collect();
+    let slots = slots_for(&names);
+    let header = 5 + ENTRY * params.len() + 4 + 4 * slots.len();
     let mut body = Vec::with_capacity(params.len() * 32);
     let mut index = Vec::with_capacity(params.len());
-    let header = 5 + ENTRY * params.len();
     for (name, value) in params {
         let name_at = header + body.len();
         body.extend_from_slice(name.as_bytes());
@@ -72,12 +76,16 @@ where
         put_len(&mut out, name_len);
         put_len(&mut out, value_at);
     }
+    put_len(&mut out, slots.len());
+    for slot in slots {
+        out.extend_from_slice(&slot.to_le_bytes());
+    }
     out.extend_from_slice(&body);
     out
 }
 
-/// Check the index against the bytes and build the lookup table; the error says what is wrong
-/// and at which byte.
+/// Check the index and lookup table against the bytes; the error says what is wrong and at which
+/// byte.
 pub fn decode(bytes: Vec<u8>) -> Result<Params, String> {
     let mut r = Reader {
         bytes: &bytes,
@@ -93,7 +101,7 @@ pub fn decode(bytes: Vec<u8>) -> Result<Params, String> {
     let index = r.take(
         count
             .checked_mul(ENTRY)
-            .ok_or_else(|| r.error("the index is too long"))?,
+            .ok_or_else(|| r.error("parameters: the index is too long"))?,
         "the index",
     )?;
     let word = |e: &[u8], i: usize| u32::from_le_bytes(e[i..i + 4].try_into().expect("4 bytes"));
@@ -113,7 +121,16 @@ pub fn decode(bytes: Vec<u8>) -> Result<Params, String> {
             value_at,
         });
     }
-    Ok(Params::from_table(Table::new(bytes, entries)))
+    let size = r.len("the lookup table size")?;
+    let at = r.at;
+    let table = r.take(
+        size.checked_mul(4)
+            .ok_or_else(|| r.error("parameters: the lookup table is too long"))?,
+        "the lookup table",
+    )?;
+    let slots = table.chunks_exact(4).map(|s| word(s, 0)).collect();
+    let table = Table::new(bytes, entries, slots).map_err(|e| format!("{e} (at byte {at})"))?;
+    Ok(Params::from_table(table))
 }
 
 /// The value at `at`; a value that runs past the end, has an unknown tag or a text that is not
@@ -247,6 +264,23 @@ mod tests {
             assert!(e.contains("parameters") || e.contains("truncated"), "{e}");
             assert!(e.contains("at byte"), "{e}");
         }
+    }
+
+    #[test]
+    fn a_later_name_replaces_an_earlier_one_and_a_bad_lookup_table_is_refused() {
+        let twice = [
+            ("a", &ParamValue::Integer(1)),
+            ("b", &ParamValue::Integer(2)),
+            ("a", &ParamValue::Integer(3)),
+        ];
+        let p = decode(encode(twice)).unwrap();
+        assert_eq!(p.int("a"), Ok(3));
+        assert_eq!(p.iter().count(), 2, "the shadowed a is not listed");
+        let mut bad = encode([("a", &ParamValue::Integer(1))]);
+        bad[5 + ENTRY + 4] = 9; // the first slot names entry 8 of 1
+        assert!(decode(bad)
+            .unwrap_err()
+            .contains("lookup table names no parameter"));
     }
 
     #[test]
