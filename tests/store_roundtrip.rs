@@ -253,22 +253,6 @@ fn demo_ids_are_contiguous_and_the_next_id_follows_them() {
         })
         .unwrap();
     assert_eq!(per_year.values().map(Vec::len).sum::<usize>(), 300);
-    // Reading only ids and forms (what `policy diff` does) gives what whole records hold.
-    let mut whole = Vec::new();
-    store
-        .scan(&mut |a| {
-            whole.push((a.id, a.form));
-            true
-        })
-        .unwrap();
-    let mut forms = Vec::new();
-    store
-        .scan_forms(&mut |f| {
-            forms.push((f.id, f.form));
-            true
-        })
-        .unwrap();
-    assert_eq!(forms, whole);
     for (year, ns) in &per_year {
         let want: Vec<u64> = (1..=ns.len() as u64).collect();
         assert_eq!(ns, &want, "{year}");
@@ -295,4 +279,49 @@ fn released_ids_are_never_handed_out_twice() {
     let block = store.allocate_ids(2026, 5).unwrap();
     store.release_ids(2026, &block[2..]).unwrap();
     assert_eq!(store.allocate_id(2026).unwrap().0, "JN-2026-000015");
+}
+
+/// Reading only ids and forms (what `policy diff` does) gives what whole records hold, including
+/// the attachments and chosen firms that sit beside the other fields in a record's JSON.
+#[test]
+fn scanning_forms_reads_what_whole_records_hold() {
+    use powerdesk::domain::application::{Attachment, AttachmentKind, ChosenFirms};
+    use powerdesk::domain::ports::Repository;
+    let dir = tempfile::tempdir().unwrap();
+    let store = std::sync::Arc::new(SledStore::open(dir.path()).unwrap());
+    let desk = powerdesk::service::Desk::new(
+        store.clone(),
+        std::sync::Arc::new(powerdesk::cli::bundled_calendar().unwrap()),
+    );
+    let mut forms = forms(11, 5);
+    forms[2].attachments = vec![Attachment {
+        kind: AttachmentKind::BusinessLicence,
+        reference: "电子证照/营业执照/0001".into(),
+        sha256: "ab".repeat(32),
+    }];
+    forms[2].chosen_firms = ChosenFirms {
+        design: Some("济宁电力设计院".into()),
+        construction: None,
+        equipment_supplier: Some("鲁南电气".into()),
+    };
+    for form in forms {
+        desk.submit(form, "x").unwrap();
+    }
+    let mut whole = Vec::new();
+    store
+        .scan(&mut |a| {
+            whole.push((a.id, a.form));
+            true
+        })
+        .unwrap();
+    let mut read = Vec::new();
+    store
+        .scan_forms(&mut |f| {
+            read.push((f.id, f.form));
+            true
+        })
+        .unwrap();
+    assert_eq!(read, whole);
+    assert!(read.iter().any(|(_, f)| !f.attachments.is_empty()
+        && f.chosen_firms.equipment_supplier.as_deref() == Some("鲁南电气")));
 }

@@ -123,18 +123,6 @@ fn aspect_differs(o: &Decision, n: &Decision, i: usize) -> bool {
 
 type Outcome = Result<Decision, String>;
 
-/// Whether every field the aspects are made of is the same (a fast, conservative check: when it
-/// says no, the aspects are compared as text).
-fn same_aspects(o: &Decision, n: &Decision) -> bool {
-    o.access.class == n.access.class
-        && o.programs == n.programs
-        && o.investment_boundary == n.investment_boundary
-        && o.external_line_payer == n.external_line_payer
-        && o.steps == n.steps
-        && o.grid_total_limit_working_days == n.grid_total_limit_working_days
-        && o.tariff_cut_yuan_per_kwh == n.tariff_cut_yuan_per_kwh
-}
-
 /// Per-worker tallies, merged at the end.
 #[derive(Default)]
 struct Tally {
@@ -146,12 +134,12 @@ impl Tally {
         let r = &mut self.report;
         r.applications += 1;
         match (old, new) {
-            (Ok(o), Ok(n)) if same_aspects(o, n) => {}
             (Ok(o), Ok(n)) => {
                 let mut any = false;
                 for (i, name) in ASPECTS.iter().enumerate() {
                     if aspect_differs(o, n, i) {
                         any = true;
+                        // (A lookup first: the key is allocated only for an aspect's first change.)
                         let a = match r.aspects.get_mut(*name) {
                             Some(a) => a,
                             None => r.aspects.entry(name.to_string()).or_default(),
