@@ -99,6 +99,7 @@ fn memory() -> (f64, f64) {
 
 /// The scripted session of POWERDESK_BENCH_RSS: resident memory after each step.
 fn rss_session(dir: &Path) {
+    powerdesk::allocator::prefer_small_footprint(); // as the console does
     let (mut session, worker) = start(dir);
     let step = |session: &mut Session<TestBackend>, what: &str, keys: &[&str]| {
         for k in keys {

@@ -12,3 +12,5 @@ pub mod policy;
 pub mod service;
 pub mod store;
 pub mod tui;
+
+pub mod allocator;

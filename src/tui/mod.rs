@@ -225,6 +225,7 @@ pub fn operator() -> String {
 /// that cannot be opened ends the console with its error. The terminal is restored on return, on
 /// error and on panic.
 pub fn run_console(open: worker::Opener, config: config::Config) -> io::Result<()> {
+    crate::allocator::prefer_small_footprint();
     let (tx, rx) = std::sync::mpsc::channel();
     let worker = worker::Worker::spawn_opening(open, operator(), tx.clone());
     let guard = TerminalGuard::enter()?;
