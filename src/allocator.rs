@@ -45,7 +45,11 @@ mod tests {
         // SAFETY: reading options has no preconditions.
         unsafe {
             assert_eq!(mi_option_get(PURGE_DELAY), 1000, "purge_delay's default");
-            assert_eq!(mi_option_get(ARENA_EAGER_COMMIT), 2, "arena_eager_commit's default");
+            assert_eq!(
+                mi_option_get(ARENA_EAGER_COMMIT),
+                2,
+                "arena_eager_commit's default"
+            );
         }
     }
 }

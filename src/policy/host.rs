@@ -271,8 +271,9 @@ fn build_engine(pooling: bool) -> wasmtime::Result<Engine> {
                 .table_keep_resident(64 << 10);
         }
         config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pool));
-        config.memory_reservation(256 << 20);
-        config.memory_guard_size(64 << 10);
+        // Memory reservation and guard stay at wasmtime's defaults (4 GiB + guard per slot, only
+        // address space): a 32-bit module's loads and stores then need no bounds checks. With
+        // a 256 MiB reservation every access was checked, and a batch cost 14% more.
     }
     Engine::new(&config)
 }
