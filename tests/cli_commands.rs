@@ -311,6 +311,55 @@ fn import_is_all_or_nothing_and_reports_every_bad_line_by_number() {
 }
 
 #[test]
+fn a_large_import_is_checked_in_parallel_but_reported_and_numbered_in_file_order() {
+    // More lines than one decision batch and one worker's share, with bad lines in each share.
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    let mut generator = powerdesk::service::demo::DemoGenerator::new(11);
+    let forms: Vec<Value> = (0..3_000)
+        .map(|_| serde_json::to_value(generator.form()).unwrap())
+        .collect();
+    let mut lines: Vec<String> = forms.iter().map(Value::to_string).collect();
+    let good = lines.clone();
+    let mut bad = forms[1].clone();
+    bad["customer"]["star_rating"] = 9.into();
+    lines[1] = bad.to_string();
+    lines[2_998] = "[1, 2]".to_string();
+    let file = write(tmp.path(), "bad.jsonl", &lines.join("\n"));
+    let err = refused(&store, &["import", &file]);
+    assert!(err.contains("line 2: customer.star_rating"), "{err}");
+    assert!(err.contains("line 2999: "), "{err}");
+    assert!(
+        !err.contains("line 1:") && !err.contains("line 3000:"),
+        "{err}"
+    );
+    assert_eq!(count(&store), 0);
+
+    let file = write(tmp.path(), "good.jsonl", &good.join("\n"));
+    let report = ok_json(&store, &["import", &file, "--json"]);
+    assert_eq!(report["accepted"], 3_000);
+    let ids: Vec<&str> = report["ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|id| id.as_str().unwrap())
+        .collect();
+    // Each line got the next id of its year, in file order.
+    let mut last: std::collections::HashMap<&str, &str> = Default::default();
+    for (form, id) in forms.iter().zip(&ids) {
+        let year = &form["received_at"].as_str().unwrap()[..4];
+        assert!(id.contains(year), "{id} for a form of {year}");
+        if let Some(before) = last.insert(year, id) {
+            assert!(before < *id, "{before} then {id}");
+        }
+    }
+    for k in [0, 1_500, 2_999] {
+        let shown = ok_json(&store, &["app", "show", ids[k], "--json"]);
+        assert_eq!(shown["customer"], forms[k]["customer"], "line {}", k + 1);
+    }
+}
+
+#[test]
 fn export_then_import_carries_applications_and_their_history_to_another_store() {
     let tmp = tempfile::tempdir().unwrap();
     let a = tmp.path().join("a");

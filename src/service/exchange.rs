@@ -4,7 +4,7 @@
 //! importing it into another store re-chains the events there. An import line without an `id` is a
 //! new application form and is accepted as `app new` would.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::Datelike;
 use serde::{Deserialize, Serialize};
@@ -37,7 +37,7 @@ pub struct ImportReport {
 
 enum Checked {
     Restored(Box<ExportLine>),
-    /// A new application's form, parsed; decided with the others of the file in one batch.
+    /// A new application's form, parsed; decided with others of the file in batches.
     New(Box<ApplicationForm>),
 }
 
@@ -84,48 +84,56 @@ impl Desk {
     /// reported by number; only a clean file is written, through the store's all-or-nothing bulk
     /// commit.
     pub fn import(&self, text: &str, actor: &str) -> Result<ImportReport, DeskError> {
+        let lines: Vec<(usize, &str)> = text
+            .lines()
+            .enumerate()
+            .filter(|(_, line)| !line.trim().is_empty())
+            .map(|(index, line)| (index + 1, line))
+            .collect();
+        // Lines are parsed and validated on their own, on every core; what needs the store or
+        // the other lines (duplicate and existing ids) is checked after, in file order.
+        let parsed = on_cores(lines, |(number, line)| (number, parse_line(line)));
         let mut bad = Vec::new();
-        let mut checked = Vec::new();
+        let mut new_forms = Vec::new();
+        let mut restored = Vec::new();
         let mut seen = HashSet::new();
-        for (index, line) in text.lines().enumerate() {
-            let number = index + 1;
-            if line.trim().is_empty() {
-                continue;
-            }
-            match self.check_line(line, &mut seen) {
-                Ok(c) => checked.push((number, c)),
+        for (number, parsed) in parsed {
+            match parsed.and_then(|p| self.check_line(p, &mut seen)) {
+                Ok(Checked::New(form)) => new_forms.push((number, *form)),
+                Ok(Checked::Restored(line)) => restored.push((number, line)),
                 Err(message) => bad.push((number, message)),
             }
         }
-        // New applications are validated and decided together (one batch per policy module).
-        let mut new_forms = Vec::new();
-        let mut restored = Vec::new();
-        for (number, c) in checked {
-            match c {
-                Checked::New(form) => new_forms.push((number, *form)),
-                Checked::Restored(line) => restored.push((number, line)),
-            }
-        }
-        let (new_numbers, forms): (Vec<usize>, Vec<ApplicationForm>) =
-            new_forms.into_iter().unzip();
+        // New applications are validated and decided a batch at a time (one sandbox per policy
+        // module and batch), the batches on every core.
+        let batches: Vec<Vec<(usize, ApplicationForm)>> = chunks(new_forms, DECIDE_BATCH);
+        let calendar = self.calendar();
+        let decided = on_cores(batches, |batch| {
+            let (numbers, forms): (Vec<usize>, Vec<ApplicationForm>) = batch.into_iter().unzip();
+            numbers
+                .into_iter()
+                .zip(self.prepare_unnumbered_batch(forms))
+                .map(|(number, prepared)| {
+                    let prepared = prepared.map_err(|e| match e {
+                        DeskError::Invalid(errors) => join(&errors),
+                        other => other.to_string(),
+                    });
+                    let ready = prepared.and_then(|(mut app, events)| {
+                        app.deadline =
+                            deadline_for(&app, &events, &calendar).map_err(|e| e.to_string())?;
+                        let first = events
+                            .into_iter()
+                            .next()
+                            .expect("a submission has its accepted event");
+                        Ok((app, first))
+                    });
+                    (number, ready)
+                })
+                .collect::<Vec<_>>()
+        });
         let mut accepted = Vec::new();
-        for (number, prepared) in new_numbers
-            .into_iter()
-            .zip(self.prepare_unnumbered_batch(forms))
-        {
-            let prepared = prepared.map_err(|e| match e {
-                DeskError::Invalid(errors) => join(&errors),
-                other => other.to_string(),
-            });
-            match prepared.and_then(|(mut app, events)| {
-                app.deadline =
-                    deadline_for(&app, &events, &self.calendar()).map_err(|e| e.to_string())?;
-                let first = events
-                    .into_iter()
-                    .next()
-                    .expect("a submission has its accepted event");
-                Ok((app, first))
-            }) {
+        for (number, ready) in decided.into_iter().flatten() {
+            match ready {
                 Ok((app, first)) => accepted.push((number, Accepted::New(Box::new(app), first))),
                 Err(message) => bad.push((number, message)),
             }
@@ -140,6 +148,17 @@ impl Desk {
                 .map(|(number, line)| (number, Accepted::Restored(line))),
         );
         accepted.sort_by_key(|(number, _)| *number);
+        // Ids for the new applications, a block per year (one store write per year).
+        let mut per_year: BTreeMap<i32, usize> = BTreeMap::new();
+        for (_, c) in &accepted {
+            if let Accepted::New(app, _) = c {
+                *per_year.entry(app.form.received_at.year()).or_default() += 1;
+            }
+        }
+        let mut ids: BTreeMap<i32, std::vec::IntoIter<AppId>> = BTreeMap::new();
+        for (year, n) in per_year {
+            ids.insert(year, self.repo.allocate_ids(year, n)?.into_iter());
+        }
         let mut report = ImportReport::default();
         let mut changes = Vec::with_capacity(accepted.len());
         for (_, c) in accepted {
@@ -154,7 +173,10 @@ impl Desk {
                     });
                 }
                 Accepted::New(mut app, mut accepted) => {
-                    app.id = self.repo.allocate_id(app.form.received_at.year())?;
+                    app.id = ids
+                        .get_mut(&app.form.received_at.year())
+                        .and_then(Iterator::next)
+                        .expect("an id was allocated for every new application of its year");
                     accepted.app_id = app.id.clone();
                     accepted.actor = actor.to_string();
                     report.accepted += 1;
@@ -171,20 +193,14 @@ impl Desk {
         Ok(report)
     }
 
-    fn check_line(&self, line: &str, seen: &mut HashSet<AppId>) -> Result<Checked, String> {
-        let value: serde_json::Value =
-            serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
-        if value.get("id").is_none() {
-            let form = validation::parse_form(line).map_err(|e| join(&e))?;
-            return Ok(Checked::New(Box::new(form)));
-        }
-        let mut line: ExportLine =
-            serde_json::from_str(line).map_err(|e| format!("not an exported application: {e}"))?;
+    /// What a parsed line needs from the store and the lines before it: an exported
+    /// application's id must be new to the file and to the store.
+    fn check_line(&self, parsed: Parsed, seen: &mut HashSet<AppId>) -> Result<Checked, String> {
+        let mut line = match parsed {
+            Parsed::New(form) => return Ok(Checked::New(form)),
+            Parsed::Export(line) => line,
+        };
         let id = line.application.id.clone();
-        validation::validate(&line.application.form).map_err(|e| join(&e))?;
-        if line.application.id.0.trim().is_empty() {
-            return Err("id: is empty; leave `id` out for a new application".into());
-        }
         if !seen.insert(id.clone()) {
             return Err(format!("id: application {id} appears twice in the file"));
         }
@@ -201,8 +217,89 @@ impl Desk {
         for event in &mut line.events {
             event.app_id = id.clone();
         }
-        Ok(Checked::Restored(Box::new(line)))
+        Ok(Checked::Restored(line))
     }
+}
+
+/// New applications decided together in an import.
+const DECIDE_BATCH: usize = 1_024;
+
+/// An import line, parsed and checked on its own.
+enum Parsed {
+    New(Box<ApplicationForm>),
+    Export(Box<ExportLine>),
+}
+
+/// Parse one import line: a form when it has no `id`, else an exported application (its form
+/// validated, its id not empty).
+fn parse_line(line: &str) -> Result<Parsed, String> {
+    let has_id = match serde_json::from_str::<IdProbe>(line) {
+        Ok(probe) => probe.id.0,
+        // Not a JSON object: say what it is.
+        Err(_) => serde_json::from_str::<serde_json::Value>(line)
+            .map_err(|e| format!("not JSON: {e}"))?
+            .get("id")
+            .is_some(),
+    };
+    if !has_id {
+        let form = validation::parse_form(line).map_err(|e| join(&e))?;
+        return Ok(Parsed::New(Box::new(form)));
+    }
+    let line: ExportLine =
+        serde_json::from_str(line).map_err(|e| format!("not an exported application: {e}"))?;
+    validation::validate(&line.application.form).map_err(|e| join(&e))?;
+    if line.application.id.0.trim().is_empty() {
+        return Err("id: is empty; leave `id` out for a new application".into());
+    }
+    Ok(Parsed::Export(Box::new(line)))
+}
+
+/// Whether a JSON object has an `id` field (of any value, `null` included), read without
+/// building the object.
+#[derive(Deserialize)]
+struct IdProbe {
+    #[serde(default)]
+    id: Present,
+}
+
+#[derive(Default)]
+struct Present(bool);
+
+impl<'de> Deserialize<'de> for Present {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        serde::de::IgnoredAny::deserialize(d)?;
+        Ok(Present(true))
+    }
+}
+
+/// `items` in consecutive chunks of at most `size`.
+fn chunks<T>(items: Vec<T>, size: usize) -> Vec<Vec<T>> {
+    let mut out = Vec::with_capacity(items.len().div_ceil(size));
+    let mut items = items.into_iter().peekable();
+    while items.peek().is_some() {
+        out.push(items.by_ref().take(size).collect());
+    }
+    out
+}
+
+/// `f` over `items` on every core (consecutive shares, one thread each), results in order.
+fn on_cores<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let share = items.len().div_ceil(cores).max(1);
+    if cores == 1 || items.len() < 2 {
+        return items.into_iter().map(f).collect();
+    }
+    let f = &f;
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = chunks(items, share)
+            .into_iter()
+            .map(|share| scope.spawn(move || share.into_iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("an import worker does not panic"))
+            .collect()
+    })
 }
 
 fn join(errors: &[validation::FieldError]) -> String {
@@ -211,4 +308,26 @@ fn join(errors: &[validation::FieldError]) -> String {
         .map(|e| e.to_string())
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_is_an_export_when_it_has_an_id_of_any_value() {
+        let form = serde_json::to_value(crate::service::demo::DemoGenerator::new(1).form())
+            .expect("a form serializes");
+        assert!(matches!(parse_line(&form.to_string()), Ok(Parsed::New(_))));
+        let mut with_null = form.clone();
+        with_null["id"] = serde_json::Value::Null;
+        let err = parse_line(&with_null.to_string())
+            .err()
+            .expect("not an export");
+        assert!(err.starts_with("not an exported application"), "{err}");
+        let err = parse_line("[1, 2]").err().expect("not a form");
+        assert!(err.contains("expected struct"), "{err}");
+        let err = parse_line("{not json").err().expect("not JSON");
+        assert!(err.starts_with("not JSON"), "{err}");
+    }
 }
