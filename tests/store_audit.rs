@@ -40,9 +40,15 @@ fn an_edited_event_is_named() {
     store_with_events(dir.path());
     tamper(dir.path(), |events| {
         let key = 3u64.to_be_bytes();
-        let bytes = events.get(key).unwrap().unwrap().to_vec();
-        let text = String::from_utf8(bytes).unwrap().replace("王芳", "李强");
-        events.insert(key, text.into_bytes()).unwrap();
+        // The actor's name inside the stored group (same length, so the value stays readable).
+        let mut bytes = events.get(key).unwrap().unwrap().to_vec();
+        let (from, to) = ("王芳".as_bytes(), "李强".as_bytes());
+        let at = bytes
+            .windows(from.len())
+            .position(|w| w == from)
+            .expect("the group holds the actor");
+        bytes[at..at + to.len()].copy_from_slice(to);
+        events.insert(key, bytes).unwrap();
     });
     let (seq, what) = broken(dir.path());
     assert_eq!(seq, 3);

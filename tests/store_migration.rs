@@ -157,7 +157,7 @@ fn check_migrated(dir: &Path, c: &Contents) {
     }
     let meta = db.open_tree("meta").unwrap();
     let schema = meta.get(b"schema_version").unwrap().unwrap();
-    assert_eq!(u64::from_be_bytes(schema[..].try_into().unwrap()), 4);
+    assert_eq!(u64::from_be_bytes(schema[..].try_into().unwrap()), 5);
 }
 
 #[test]
@@ -212,4 +212,64 @@ fn a_migration_that_flipped_the_schema_drops_the_old_trees_on_the_next_open() {
         db.flush().unwrap();
     }
     check_migrated(dir.path(), &c);
+}
+
+#[test]
+fn a_schema_4_store_keeps_its_json_event_groups_and_adds_compact_ones() {
+    use store_support::{desk, forms};
+    let dir = tempfile::tempdir().unwrap();
+    let mut events: Vec<Event> = Vec::new();
+    {
+        let desk = desk(dir.path());
+        for form in forms(21, 6) {
+            let app = desk.submit(form, "王芳").unwrap();
+            events.extend(desk.repository().events(&app.id).unwrap());
+        }
+    }
+    // As schema 4 wrote it: every event group a JSON list (format 1), schema version 4. Each
+    // submit wrote one group of one event, keyed by its seq.
+    {
+        let db = sled::open(dir.path().join("db")).unwrap();
+        let groups = db.open_tree("event_groups").unwrap();
+        assert_eq!(groups.len(), 6);
+        for event in &events {
+            let key = event.seq.to_be_bytes();
+            assert_eq!(
+                groups.get(key).unwrap().unwrap()[0],
+                2,
+                "schema 5 writes compact"
+            );
+            let mut json = vec![1u8];
+            serde_json::to_writer(&mut json, std::slice::from_ref(event)).unwrap();
+            groups.insert(key, json).unwrap();
+        }
+        let meta = db.open_tree("meta").unwrap();
+        meta.insert(b"schema_version", &4u64.to_be_bytes()).unwrap();
+        db.flush().unwrap();
+    }
+    let desk = desk(dir.path());
+    for event in &events {
+        assert_eq!(
+            desk.repository().events(&event.draft.app_id).unwrap(),
+            [event.clone()]
+        );
+    }
+    for form in forms(22, 2) {
+        desk.submit(form, "李强").unwrap();
+    }
+    let report = desk.verify_audit().unwrap();
+    assert_eq!(report.first_broken, None);
+    assert_eq!(report.events_checked, 8);
+    drop(desk);
+    let db = sled::open(dir.path().join("db")).unwrap();
+    let meta = db.open_tree("meta").unwrap();
+    let schema = meta.get(b"schema_version").unwrap().unwrap();
+    assert_eq!(u64::from_be_bytes(schema[..].try_into().unwrap()), 5);
+    let formats: Vec<u8> = db
+        .open_tree("event_groups")
+        .unwrap()
+        .iter()
+        .map(|e| e.unwrap().1[0])
+        .collect();
+    assert_eq!(formats, [1, 1, 1, 1, 1, 1, 2, 2]);
 }

@@ -41,7 +41,7 @@ impl SledStore {
         for entry in self.trees[GROUPS].iter() {
             let (key, bytes) = entry.map_err(|e| io("reading events", e))?;
             let first = u64_be(&key);
-            let group: Vec<Event> = match decode("event group", &bytes) {
+            let group: Vec<Event> = match decode_group(&bytes) {
                 Ok(g) => g,
                 Err(e) => {
                     return broken(
@@ -217,7 +217,7 @@ impl SledStore {
         for entry in self.trees[GROUPS].iter() {
             let (key, bytes) = entry.map_err(|e| io("reading events", e))?;
             let first = u64_be(&key);
-            let group: Vec<Event> = match decode("event group", &bytes) {
+            let group: Vec<Event> = match decode_group(&bytes) {
                 Ok(g) => g,
                 Err(e) => {
                     report.problems.push(format!("event {first}: {e}"));

@@ -251,7 +251,7 @@ impl SledStore {
             }
             for (first, events) in groups {
                 plan.groups
-                    .push((first.to_be_bytes().to_vec(), Some(encode(events))));
+                    .push((first.to_be_bytes().to_vec(), Some(encode_group(events))));
                 plan.writes += events.len();
             }
         }
@@ -610,7 +610,7 @@ impl SledStore {
         }
         for entry in self.trees[GROUPS].iter() {
             let (_, bytes) = entry.map_err(|e| io("reading events", e))?;
-            let group: Vec<Event> = decode("event group", &bytes)?;
+            let group: Vec<Event> = decode_group(&bytes)?;
             for event in group {
                 summary.chain_head = event.hash.clone();
                 w(out, &BackupLine::Event(Box::new(event)))?;
@@ -671,7 +671,7 @@ impl SledStore {
                                 .count();
                             let (group, after) = rest.split_at(n);
                             rest = after;
-                            t[GROUPS].insert(&first.seq.to_be_bytes(), encode(group))?;
+                            t[GROUPS].insert(&first.seq.to_be_bytes(), encode_group(group))?;
                             if id.0.is_empty() {
                                 continue;
                             }

@@ -1,4 +1,4 @@
-//! Key and value layout of the sled trees (schema 4).
+//! Key and value layout of the sled trees (schema 5).
 //!
 //! Index entries are kept in buckets: key `value 0x00 bucket`, where the bucket is the id without
 //! its last [`BUCKET_TAIL`] characters, and the value lists the tails of the bucket's ids with that
@@ -7,6 +7,7 @@
 //! format-version byte.
 
 use crate::domain::application::StoredForm;
+use crate::domain::event::Event;
 use crate::domain::ports::StoreError;
 use crate::domain::{AppId, Application};
 
@@ -16,8 +17,9 @@ pub const VALUE_FORMAT: u8 = 1;
 pub const RECORD_FORMAT: u8 = 2;
 /// The schema this build writes and reads. 2: pair counters; 3: open applications per deadline
 /// day; 4: bucketed indexes, events grouped per commit and application, each record listing its
-/// groups. Older stores are migrated on open.
-pub const SCHEMA_VERSION: u32 = 4;
+/// groups; 5: event groups written in their compact form ([`GROUP_FORMAT`]; groups of a schema-4
+/// store stay as they are and read as before). Older stores are migrated on open.
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// Characters cut from an id to name its index bucket: ≤ 100 ids of `JN-YYYY-NNNNNN` per bucket.
 pub const BUCKET_TAIL: usize = 2;
@@ -352,6 +354,98 @@ pub fn decode<T: serde::de::DeserializeOwned>(what: &str, bytes: &[u8]) -> Resul
     }
 }
 
+/// Format of an event group in its compact form (format 1 is the JSON list of events): the first
+/// event's `prev_hash` (32 bytes), the number of events (u32), then per event its seq (u64), its
+/// hash (32 bytes) and its draft as JSON (u32 length first). Each later event's `prev_hash` is
+/// the hash before it, so it is not stored; the hashes are kept raw rather than as hex text.
+pub const GROUP_FORMAT: u8 = 2;
+
+/// An event group's stored value: compact when the group is a chain of well-formed hashes (as
+/// groups always are), else JSON.
+pub fn encode_group(events: &[Event]) -> Vec<u8> {
+    let chained = events
+        .windows(2)
+        .all(|pair| pair[1].prev_hash == pair[0].hash);
+    let (Some(first), true) = (events.first(), chained) else {
+        return encode(events);
+    };
+    let (Some(prev), Some(hashes)) = (
+        raw_hash(&first.prev_hash),
+        events
+            .iter()
+            .map(|e| raw_hash(&e.hash))
+            .collect::<Option<Vec<[u8; 32]>>>(),
+    ) else {
+        return encode(events);
+    };
+    let mut out = Vec::with_capacity(1 + 32 + 4 + events.len() * 300);
+    out.push(GROUP_FORMAT);
+    out.extend_from_slice(&prev);
+    out.extend_from_slice(&(events.len() as u32).to_be_bytes());
+    for (event, hash) in events.iter().zip(hashes) {
+        out.extend_from_slice(&event.seq.to_be_bytes());
+        out.extend_from_slice(&hash);
+        let at = out.len();
+        out.extend_from_slice(&[0; 4]);
+        serde_json::to_writer(&mut out, &event.draft).expect("event drafts always serialize");
+        let len = (out.len() - at - 4) as u32;
+        out[at..at + 4].copy_from_slice(&len.to_be_bytes());
+    }
+    out
+}
+
+/// The events of a stored group, in either format.
+pub fn decode_group(bytes: &[u8]) -> Result<Vec<Event>, StoreError> {
+    let Some((&GROUP_FORMAT, mut rest)) = bytes.split_first() else {
+        return match bytes.first() {
+            Some(&VALUE_FORMAT) | None => decode("event group", bytes),
+            Some(v) => Err(StoreError::Corrupt(format!(
+                "event group: format {v} is not known to this powerdesk (reads {VALUE_FORMAT} and {GROUP_FORMAT})"
+            ))),
+        };
+    };
+    let corrupt = |what: &str| StoreError::Corrupt(format!("event group: {what}"));
+    let mut take = |n: usize, what: &str| -> Result<&[u8], StoreError> {
+        if rest.len() < n {
+            return Err(corrupt(&format!("truncated {what}")));
+        }
+        let (head, tail) = rest.split_at(n);
+        rest = tail;
+        Ok(head)
+    };
+    let mut prev_hash = hex::encode(take(32, "first previous hash")?);
+    let count = u64_be(take(4, "event count")?) as usize;
+    let mut events = Vec::with_capacity(count.min(1024));
+    for _ in 0..count {
+        let seq = u64_be(take(8, "event seq")?);
+        let hash = hex::encode(take(32, "event hash")?);
+        let len = u64_be(take(4, "event length")?) as usize;
+        let draft = serde_json::from_slice(take(len, "event")?)
+            .map_err(|e| corrupt(&format!("unreadable event {seq}: {e}")))?;
+        let next_prev = hash.clone();
+        events.push(Event {
+            seq,
+            draft,
+            prev_hash: std::mem::replace(&mut prev_hash, next_prev),
+            hash,
+        });
+    }
+    if !rest.is_empty() {
+        return Err(corrupt("bytes after the last event"));
+    }
+    Ok(events)
+}
+
+/// A sha256 in lowercase hex as its 32 bytes (None for anything else).
+fn raw_hash(hex_text: &str) -> Option<[u8; 32]> {
+    let canonical = hex_text.len() == 64
+        && hex_text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    let mut raw = [0u8; 32];
+    (canonical && hex::decode_to_slice(hex_text, &mut raw).is_ok()).then_some(raw)
+}
+
 pub fn u64_be(bytes: &[u8]) -> u64 {
     let mut b = [0u8; 8];
     let n = bytes.len().min(8);
@@ -375,4 +469,94 @@ pub fn decode_head(bytes: &[u8]) -> Result<(u64, String), StoreError> {
     let hash = String::from_utf8(bytes[8..].to_vec())
         .map_err(|_| StoreError::Corrupt("chain head hash".into()))?;
     Ok((u64_be(&bytes[..8]), hash))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::event::{EventDraft, EventKind, GENESIS_HASH};
+    use crate::domain::State;
+
+    fn chain(prev: &str, first_seq: u64) -> Vec<Event> {
+        let at = chrono::DateTime::parse_from_rfc3339("2024-02-09T08:30:00+08:00").unwrap();
+        let kinds = [
+            EventKind::Accepted,
+            EventKind::Advanced {
+                from: State::Accepted,
+                to: State::PlanReplied,
+            },
+            EventKind::SideFlow {
+                flow: "joint".into(),
+                action: "水电气暖讯联办".into(),
+            },
+            EventKind::Cancelled {
+                from: State::PlanReplied,
+                reason: "客户申请撤销".into(),
+            },
+        ];
+        let mut prev = prev.to_string();
+        let mut seq = first_seq;
+        kinds
+            .into_iter()
+            .map(|kind| {
+                let draft = EventDraft {
+                    app_id: AppId("JN-2024-000042".into()),
+                    at,
+                    actor: "张三".into(),
+                    kind,
+                    note: Some("备注 \"引号\"".into()),
+                };
+                let event = Event::chain(seq, draft, &prev);
+                prev = event.hash.clone();
+                seq += 1;
+                event
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_event_group_round_trips_compactly_and_verifies() {
+        let events = chain(GENESIS_HASH, 7);
+        let compact = encode_group(&events);
+        assert_eq!(compact[0], GROUP_FORMAT);
+        let json = encode(&events);
+        assert!(
+            compact.len() * 10 < json.len() * 7,
+            "{} vs {}",
+            compact.len(),
+            json.len()
+        );
+        let back = decode_group(&compact).unwrap();
+        assert_eq!(back, events);
+        assert!(back.iter().all(Event::is_intact));
+        // The JSON form (format 1, older stores) still reads.
+        assert_eq!(decode_group(&json).unwrap(), events);
+    }
+
+    #[test]
+    fn a_group_that_is_not_a_chain_of_hex_hashes_is_kept_as_json() {
+        let mut events = chain(GENESIS_HASH, 1);
+        events[2].prev_hash = GENESIS_HASH.into();
+        assert_eq!(encode_group(&events)[0], VALUE_FORMAT);
+        assert_eq!(decode_group(&encode_group(&events)).unwrap(), events);
+        let mut events = chain(GENESIS_HASH, 1);
+        events[0].hash = events[0].hash.to_uppercase();
+        events[1].prev_hash = events[0].hash.clone();
+        assert_eq!(encode_group(&events)[0], VALUE_FORMAT);
+        assert_eq!(decode_group(&encode_group(&events)).unwrap(), events);
+    }
+
+    #[test]
+    fn a_damaged_compact_group_is_refused_not_misread() {
+        let compact = encode_group(&chain(GENESIS_HASH, 1));
+        for cut in [1, 20, 36, 40, compact.len() - 1] {
+            let err = decode_group(&compact[..cut]).unwrap_err().to_string();
+            assert!(err.contains("event group"), "{cut}: {err}");
+        }
+        let mut longer = compact.clone();
+        longer.push(0);
+        assert!(decode_group(&longer).is_err());
+        let err = decode_group(&[9, 1, 2]).unwrap_err().to_string();
+        assert!(err.contains("format 9"), "{err}");
+    }
 }

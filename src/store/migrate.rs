@@ -85,7 +85,7 @@ impl SledStore {
                 return Ok(());
             }
             let id = group[0].draft.app_id.clone();
-            batch.insert(&first.to_be_bytes(), encode(&group[..]));
+            batch.insert(&first.to_be_bytes(), encode_group(&group));
             group.clear();
             if !id.0.is_empty() {
                 groups_of.entry(id).or_default().push(first);
@@ -165,7 +165,7 @@ impl SledStore {
         }
         write(&mut records, &mut edits)?;
         self.flush()?;
-        // The step that makes the migration count: counters and schema 4 together.
+        // The step that makes the migration count: counters and the schema version together.
         self.write_counts_and_schema(counts)?;
         self.drop_old_layout()?;
         self.db

@@ -1,8 +1,8 @@
 //! 存储: the sled-backed repository (implements `domain::ports::Repository`).
 //!
-//! Trees (schema 4): `applications` (id → the keys of its event groups + the application),
+//! Trees (schema 5): `applications` (id → the keys of its event groups + the application),
 //! `event_groups` (first seq big-endian → the consecutive events of one application written by
-//! one commit), one tree per index (status, process class, customer class, county, deadline,
+//! one commit, compact: see `keys::encode_group`), one tree per index (status, process class, customer class, county, deadline,
 //! customer name: `value 0x00 bucket → sorted id tails`, see `keys`), `settings` and `meta`
 //! (schema version, chain head, id counters, per-index-value counts). So an application costs
 //! about three sled keys, which is what sled's in-memory page table grows with. Every commit is
@@ -176,6 +176,11 @@ impl SledStore {
                 }
                 if found < SCHEMA_VERSION && self.has_old_layout() {
                     self.migrate()?;
+                } else if found == 4 {
+                    // Schema 5 only adds a format of event group: nothing to rewrite.
+                    meta.insert(META_SCHEMA, &u64::from(SCHEMA_VERSION).to_be_bytes())
+                        .map_err(|e| io("writing meta", e))?;
+                    self.flush()?;
                 } else if found < SCHEMA_VERSION {
                     self.recount()?;
                 } else {
@@ -308,7 +313,7 @@ impl SledStore {
                         t[RECORDS].insert(id.0.as_bytes(), encode_record(&app, &list))?;
                     }
                     for (first, events) in groups {
-                        t[GROUPS].insert(&first.to_be_bytes(), encode(&events))?;
+                        t[GROUPS].insert(&first.to_be_bytes(), encode_group(&events))?;
                         for event in events {
                             chained.push(event);
                             wrote(1)?;
@@ -360,7 +365,7 @@ impl SledStore {
             .get(first.to_be_bytes())
             .map_err(|e| io("reading events", e))?
         {
-            Some(bytes) => decode("event group", &bytes).map(Some),
+            Some(bytes) => decode_group(&bytes).map(Some),
             None => Ok(None),
         }
     }
