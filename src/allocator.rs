@@ -2,8 +2,9 @@
 //!
 //! Bulk work (demo, import, `policy diff`) allocates and frees small buffers across threads
 //! (sled's pages, records, decisions); glibc's arenas spent about a third of a bulk load's CPU
-//! there. mimalloc keeps freed memory for a while to reuse it, which costs resident memory; the
-//! console, which runs all day, asks it to return memory at once ([`prefer_small_footprint`]).
+//! there. mimalloc keeps freed memory for a while to reuse it, which costs resident memory: the
+//! console, which runs all day, asks it to return memory at once ([`prefer_small_footprint`]);
+//! a command, which runs and exits, to keep it ([`prefer_throughput`]).
 
 use libmimalloc_sys::mi_option_set;
 
@@ -30,6 +31,15 @@ pub fn prefer_small_footprint() {
         mi_option_set(ALLOW_THP, 0);
         libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
     }
+}
+
+/// Keep freed memory for reuse instead of returning it to the system after a delay: for
+/// commands that run and exit. A bulk load spawns writer threads per batch, whose pages mimalloc
+/// otherwise purged and the next threads faulted in again: a 200,000-application demo took 11%
+/// less CPU this way.
+pub fn prefer_throughput() {
+    // SAFETY: as in `prefer_small_footprint`.
+    unsafe { mi_option_set(PURGE_DELAY, -1) };
 }
 
 #[cfg(test)]

@@ -312,6 +312,8 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         return result.context("the console");
     };
+    // A command runs and exits: memory it frees is kept for reuse rather than given back.
+    crate::allocator::prefer_throughput();
     let dir = store_dir(cli.store.as_deref())?;
     match command {
         Command::App(app) => run_app(&dir, app),
