@@ -69,7 +69,81 @@ pub struct SledStore {
     /// Test hook: abort after this many more writes, counted across transactions (usize::MAX: never).
     fault_after: AtomicUsize,
     /// Held for the life of the store: the exclusive lock on `powerdesk.lock`.
-    _lock: File,
+    lock: StoreLock,
+}
+
+/// 目录锁: the exclusive lock on a store directory (`powerdesk.lock`), taken before sled opens the
+/// store and released when dropped. While it is held no other process can open the store, so
+/// two [`StoreLock::fingerprint`]s taken under locks that are equal mean the store is unchanged.
+pub struct StoreLock {
+    dir: PathBuf,
+    _file: File,
+}
+
+impl StoreLock {
+    /// Lock `dir` (created if missing); another process holding it gives `Locked`.
+    pub fn acquire(dir: &Path) -> Result<StoreLock, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|e| io(&format!("creating {}", dir.display()), e))?;
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(dir.join(LOCK_FILE))
+            .map_err(|e| io(&format!("opening the lock file in {}", dir.display()), e))?;
+        let locked = fs4::fs_std::FileExt::try_lock_exclusive(&file)
+            .map_err(|e| io(&format!("locking {}", dir.display()), e))?;
+        if !locked {
+            return Err(StoreError::Locked {
+                dir: dir.display().to_string(),
+            });
+        }
+        Ok(StoreLock {
+            dir: dir.to_path_buf(),
+            _file: file,
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The name, size, inode and modification and change times (ns) of every file sled keeps
+    /// for this store, one per line, sorted. Any write sled makes changes the size or the times
+    /// of the file written; a store that does not exist yet has an empty fingerprint.
+    pub fn fingerprint(&self) -> Result<String, StoreError> {
+        use std::os::unix::fs::MetadataExt;
+        let mut lines = Vec::new();
+        let mut dirs = vec![self.dir.join(DB_DIR)];
+        while let Some(dir) = dirs.pop() {
+            let entries = match std::fs::read_dir(&dir) {
+                Ok(e) => e,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(io(&format!("listing {}", dir.display()), e)),
+            };
+            for entry in entries {
+                let entry = entry.map_err(|e| io(&format!("listing {}", dir.display()), e))?;
+                let meta = entry
+                    .metadata()
+                    .map_err(|e| io(&format!("reading {}", entry.path().display()), e))?;
+                if meta.is_dir() {
+                    dirs.push(entry.path());
+                    continue;
+                }
+                lines.push(format!(
+                    "{} {} {} {}.{:09} {}.{:09}",
+                    entry.path().display(),
+                    meta.len(),
+                    meta.ino(),
+                    meta.mtime(),
+                    meta.mtime_nsec(),
+                    meta.ctime(),
+                    meta.ctime_nsec()
+                ));
+            }
+        }
+        lines.sort();
+        Ok(lines.join("\n"))
+    }
 }
 
 type TxResult<T> = Result<T, ConflictableTransactionError<StoreError>>;
@@ -122,20 +196,13 @@ impl SledStore {
 
     /// [`SledStore::open`] with `options` (e.g. a smaller cache for the console).
     pub fn open_with(dir: &Path, options: StoreOptions) -> Result<SledStore, StoreError> {
-        std::fs::create_dir_all(dir).map_err(|e| io(&format!("creating {}", dir.display()), e))?;
-        let lock = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(dir.join(LOCK_FILE))
-            .map_err(|e| io(&format!("opening the lock file in {}", dir.display()), e))?;
-        let locked = fs4::fs_std::FileExt::try_lock_exclusive(&lock)
-            .map_err(|e| io(&format!("locking {}", dir.display()), e))?;
-        if !locked {
-            return Err(StoreError::Locked {
-                dir: dir.display().to_string(),
-            });
-        }
+        Self::open_locked(StoreLock::acquire(dir)?, options)
+    }
+
+    /// Open the store whose directory `lock` holds.
+    pub fn open_locked(lock: StoreLock, options: StoreOptions) -> Result<SledStore, StoreError> {
+        let dir = lock.dir.clone();
+        let dir = dir.as_path();
         let db = open_db(&dir.join(DB_DIR), options.cache_bytes)
             .map_err(|e| io(&format!("opening the store in {}", dir.display()), e))?;
         let mut names = vec![RECORDS_TREE, GROUPS_TREE, "settings", "meta"];
@@ -151,7 +218,7 @@ impl SledStore {
             trees,
             writer: Mutex::new(()),
             fault_after: AtomicUsize::new(usize::MAX),
-            _lock: lock,
+            lock,
         };
         store.check_schema()?;
         store.recover_import()?;
@@ -160,6 +227,17 @@ impl SledStore {
 
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// Close sled (everything written is flushed) and keep the directory locked.
+    pub fn close(self) -> Result<StoreLock, StoreError> {
+        self.flush()?;
+        let SledStore {
+            db, trees, lock, ..
+        } = self;
+        drop(trees);
+        drop(db);
+        Ok(lock)
     }
 
     fn check_schema(&self) -> Result<(), StoreError> {

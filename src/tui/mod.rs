@@ -10,6 +10,7 @@ pub mod action;
 pub mod app;
 pub mod catalog;
 pub mod config;
+pub mod first_page;
 pub mod form;
 pub mod i18n;
 pub mod keymap;
@@ -239,12 +240,11 @@ pub fn run_console(open: worker::Opener, config: config::Config) -> io::Result<(
     spawn_input(tx);
     let mut session = Session::new(terminal, app, rx, worker.outbox());
     let result = session.run();
-    if session.app.writes_pending > 0 {
-        // Writes still queued (e.g. typed while the store was opening) are carried out before
-        // the process ends; their answers go to the session's inbox, kept until then.
-        session.close_outbox();
-        worker.join();
-    }
+    // Writes still queued (e.g. typed while the store was opening) are carried out before the
+    // process ends (their answers go to the session's inbox, kept until then); then the worker
+    // closes the store and stores the first page for the next start (`first_page`).
+    session.close_outbox();
+    worker.quit();
     let fatal = session.app.fatal.take();
     drop(session);
     drop(guard);

@@ -3,7 +3,7 @@
 //! requests are dropped, and a long scan stops as soon as a newer listing is asked for.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::Arc;
 
@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 
 use crate::domain::calendar::WorkingCalendar;
 use crate::domain::metrics::MetricsBuilder;
-use crate::domain::ports::{Decider, Query, SortBy};
+use crate::domain::ports::{Decider, Page, Query, SortBy};
 use crate::domain::sideflow::SideFlows;
 use crate::domain::timeline::timeline;
 use crate::domain::workflow::next_states;
@@ -41,19 +41,28 @@ pub trait PolicyCatalog: Send + Sync {
 pub struct Worker {
     tx: Sender<Request>,
     latest_list: Arc<AtomicU64>,
+    /// Set by [`Worker::quit`]: whole-store scans stop.
+    quitting: Arc<AtomicBool>,
     thread: std::thread::JoinHandle<()>,
 }
 
-/// What the worker opens before it serves: the desk, the policy catalog, and a notice for the
-/// status line (e.g. the active bundle could not be loaded).
+/// What the worker opens before it serves: the desk, the policy catalog, a notice for the
+/// status line (e.g. the active bundle could not be loaded), and what to run at exit.
 pub struct Opened {
     pub desk: Arc<Desk>,
     pub catalog: Option<Arc<dyn PolicyCatalog>>,
     pub notice: Option<String>,
+    pub close: Option<Closer>,
 }
 
 /// Opens the store (and loads the policy bundle) on the worker thread; an error ends the console.
-pub type Opener = Box<dyn FnOnce() -> Result<Opened, String> + Send>;
+/// It may answer the console before the store is open through its argument (the stored first
+/// page, see `first_page`).
+pub type Opener = Box<dyn FnOnce(&dyn Fn(Action)) -> Result<Opened, String> + Send>;
+
+/// Run by the worker at exit, after the desk is dropped, with the answer to
+/// [`super::first_page::query`] on the store as it is closed (None if it failed).
+pub type Closer = Box<dyn FnOnce(Option<Page>) + Send>;
 
 impl Worker {
     /// Start the worker thread over `desk`; answers go to `inbox`.
@@ -67,8 +76,9 @@ impl Worker {
             desk,
             catalog,
             notice: None,
+            close: None,
         };
-        Self::start(Box::new(move || Ok(opened)), false, actor, inbox)
+        Self::start(Box::new(move |_| Ok(opened)), false, actor, inbox)
     }
 
     /// Start the worker thread and open the desk on it, so the console draws while the store
@@ -82,39 +92,62 @@ impl Worker {
         let (tx, rx) = std::sync::mpsc::channel();
         let latest_list = Arc::new(AtomicU64::new(0));
         let latest = latest_list.clone();
+        let quitting = Arc::new(AtomicBool::new(false));
+        let quit = quitting.clone();
         let thread = std::thread::Builder::new()
             .name("powerdesk-worker".into())
             .spawn(move || {
-                let opened = match open() {
+                let early = |a: Action| {
+                    let _ = inbox.send(a);
+                };
+                let mut opened = match open(&early) {
                     Ok(o) => o,
                     Err(e) => {
                         let _ = inbox.send(Action::OpenFailed(e));
                         return;
                     }
                 };
-                if announce {
-                    let notice = opened.notice.clone();
-                    if inbox.send(Action::Opened { notice }).is_err() {
-                        return;
-                    }
-                }
+                // The console may be gone already; the store is still closed properly.
+                let listening = !announce
+                    || inbox
+                        .send(Action::Opened {
+                            notice: opened.notice.clone(),
+                        })
+                        .is_ok();
                 let mut state = WorkerState {
                     desk: opened.desk,
                     catalog: opened.catalog,
                     actor,
                     inbox,
                     latest_list: latest,
+                    quitting: quit,
                     search: None,
                     bundle_rows: None,
                 };
-                state.serve(rx)
+                if listening {
+                    state.serve(rx);
+                }
+                if let Some(close) = opened.close.take() {
+                    let page = state.desk.list(&super::first_page::query()).ok();
+                    drop(state);
+                    close(page);
+                }
             })
             .expect("spawning the worker thread");
         Worker {
             tx,
             latest_list,
+            quitting,
             thread,
         }
+    }
+
+    /// The console quits: stop any whole-store scan (search, dashboard, diff), carry out what
+    /// is queued (writes included), close the store and wait for it.
+    pub fn quit(self) {
+        self.quitting.store(true, Ordering::SeqCst);
+        self.latest_list.store(u64::MAX, Ordering::SeqCst);
+        self.join();
     }
 
     /// Wait for the worker to finish (after every outbox is dropped), so the desk and its store
@@ -183,6 +216,7 @@ struct WorkerState {
     actor: String,
     inbox: Sender<Action>,
     latest_list: Arc<AtomicU64>,
+    quitting: Arc<AtomicBool>,
     search: Option<SearchCache>,
     /// The bundles as last listed (rule texts for previews come from here).
     bundle_rows: Option<Vec<BundleRow>>,
@@ -597,6 +631,10 @@ impl WorkerState {
             .scan(&mut |app| {
                 seen += 1;
                 if seen % 10_000 == 0 {
+                    if self.quitting.load(Ordering::SeqCst) {
+                        failure = Some("stopped: the console quit".into());
+                        return false;
+                    }
                     self.progress("metrics", seen, 0);
                 }
                 let events = match repo.events(&app.id) {
@@ -691,6 +729,10 @@ impl WorkerState {
         };
         self.desk
             .scan(&mut |app| {
+                if self.quitting.load(Ordering::SeqCst) {
+                    failure = Some("stopped: the console quit".into());
+                    return false;
+                }
                 chunk.push(app);
                 if chunk.len() == DIFF_BATCH {
                     failure = decide_chunk(&mut chunk, &mut summary);
