@@ -293,7 +293,10 @@ impl Default for Entry {
 
 struct Shard {
     list: DoublyLinkedList,
-    entries: Vec<Entry>,
+    // powerdesk: a map of the pages in the list instead of a Vec indexed by page position, which
+    // grew to one entry per page of the whole store (16 bytes each, kept for good) as soon as a
+    // page with a high id was read.
+    entries: std::collections::HashMap<usize, Entry>,
     capacity: u64,
     size: u64,
 }
@@ -304,20 +307,16 @@ impl Shard {
 
         Self {
             list: DoublyLinkedList::default(),
-            entries: vec![],
+            entries: std::collections::HashMap::new(),
             capacity,
             size: 0,
         }
     }
 
-    /// `PageId`s in the shard list are indexes of the entries.
+    /// `PageId`s in the shard list are keys of the entries.
     fn accessed(&mut self, pos: usize, size: u64) -> Vec<PageId> {
-        if pos >= self.entries.len() {
-            self.entries.resize(pos + 1, Entry::default());
-        }
-
         {
-            let entry = &mut self.entries[pos];
+            let entry = self.entries.entry(pos).or_default();
 
             self.size -= entry.size;
             entry.size = size;
@@ -338,14 +337,15 @@ impl Shard {
             }
 
             let min_pid = self.list.pop_tail().unwrap();
-            let min_pid_idx = safe_usize(min_pid);
-
-            self.entries[min_pid_idx].ptr = ptr::null_mut();
+            let evicted =
+                self.entries.remove(&safe_usize(min_pid)).unwrap_or_default();
 
             to_evict.push(min_pid);
 
-            self.size -= self.entries[min_pid_idx].size;
-            self.entries[min_pid_idx].size = 0;
+            self.size -= evicted.size;
+        }
+        if self.entries.capacity() > 64 && self.entries.capacity() > 4 * self.entries.len() {
+            self.entries.shrink_to_fit();
         }
 
         to_evict
