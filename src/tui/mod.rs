@@ -197,13 +197,13 @@ pub fn restore_terminal() {
     );
 }
 
-/// How the console opens the store: 8 MB of sled's page cache, a 32nd of the command line's (the
+/// How the console opens the store: 4 MB of sled's page cache, a 64th of the command line's (the
 /// console reads a page at a time; sled's in-memory page table of the whole store comes on top).
 /// What a whole-store scan (search, dashboard) leaves resident is this plus a little (sled is
-/// patched to account its cache promptly, vendor/sled/PATCHED.md): on 1M, 8 MB keeps the console
-/// under 150 MB after a scan, 32 MB did not.
+/// patched to account its cache promptly, vendor/sled/PATCHED.md): on 1M the console stays under
+/// 150 MB after a scan with 4 MB, 32 MB did not.
 pub const STORE_OPTIONS: crate::store::StoreOptions = crate::store::StoreOptions {
-    cache_bytes: 8 * 1024 * 1024,
+    cache_bytes: 4 * 1024 * 1024,
 };
 
 /// Give the heap memory freed after opening the store (sled's recovery buffers) back to the
