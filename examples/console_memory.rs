@@ -58,6 +58,7 @@ fn main() {
                     .ok()
                     .and_then(|v| v.parse::<u64>().ok())
                     .map_or(powerdesk::tui::STORE_OPTIONS.cache_bytes, |mb| mb << 20),
+                prompt_accounting: std::env::var_os("SLOW_ACCOUNTING").is_none(),
             },
         )
         .expect("open"),

@@ -49,12 +49,17 @@ const DB_DIR: &str = "db";
 pub struct StoreOptions {
     /// Bytes of decoded pages sled may keep cached (its page table of locations comes on top).
     pub cache_bytes: u64,
+    /// Account page accesses at once, so the cache stays near `cache_bytes` (a scan of the whole
+    /// store otherwise leaves up to ~16,000 pages beyond it); costs bulk writes ~25 % (see
+    /// vendor/sled/PATCHED.md). For long-running readers such as the console.
+    pub prompt_accounting: bool,
 }
 
 impl Default for StoreOptions {
     fn default() -> Self {
         StoreOptions {
             cache_bytes: 256 * 1024 * 1024,
+            prompt_accounting: false,
         }
     }
 }
@@ -166,13 +171,19 @@ fn abort(e: StoreError) -> ConflictableTransactionError<StoreError> {
 /// Open sled in `path`. We hold the store's lock file, so no other process has it; sled's own
 /// file lock can still be held for a moment by the background threads of a `SledStore` this
 /// process just dropped, so that one conflict is waited out (up to 2 s).
-fn open_db(path: &Path, cache_bytes: u64) -> sled::Result<sled::Db> {
+fn open_db(path: &Path, options: StoreOptions) -> sled::Result<sled::Db> {
+    // sled takes the accounting setting from a global when it opens: one open at a time.
+    static OPENING: Mutex<()> = Mutex::new(());
     let mut waited = 0;
     loop {
-        let result = sled::Config::new()
-            .path(path)
-            .cache_capacity(cache_bytes)
-            .open();
+        let result = {
+            let _one = OPENING.lock().unwrap_or_else(|e| e.into_inner());
+            sled::set_prompt_cache_accounting(options.prompt_accounting);
+            sled::Config::new()
+                .path(path)
+                .cache_capacity(options.cache_bytes)
+                .open()
+        };
         match result {
             // sled reports it as ErrorKind::Other with this text.
             Err(sled::Error::Io(e))
@@ -203,7 +214,7 @@ impl SledStore {
     pub fn open_locked(lock: StoreLock, options: StoreOptions) -> Result<SledStore, StoreError> {
         let dir = lock.dir.clone();
         let dir = dir.as_path();
-        let db = open_db(&dir.join(DB_DIR), options.cache_bytes)
+        let db = open_db(&dir.join(DB_DIR), options)
             .map_err(|e| io(&format!("opening the store in {}", dir.display()), e))?;
         let mut names = vec![RECORDS_TREE, GROUPS_TREE, "settings", "meta"];
         names.extend(Index::ALL.iter().map(|ix| ix.bucket_tree()));

@@ -204,6 +204,7 @@ pub fn restore_terminal() {
 /// 150 MB after a scan with 4 MB, 32 MB did not.
 pub const STORE_OPTIONS: crate::store::StoreOptions = crate::store::StoreOptions {
     cache_bytes: 4 * 1024 * 1024,
+    prompt_accounting: true,
 };
 
 /// Give the heap memory freed after opening the store (sled's recovery buffers) back to the

@@ -16,21 +16,33 @@ use crate::{
 #[cfg(any(test, feature = "lock_free_delays"))]
 const MAX_QUEUE_ITEMS: usize = 4;
 
-// powerdesk: 4 instead of 64. A shard only accounts (and evicts) the pages read since its last
-// full block, so up to N_SHARDS * (MAX_QUEUE_ITEMS - 1) pages could stay in memory beyond the
-// cache capacity: with 64, a scan of a 1M-application store kept ~170 MB more than the cache
-// allowed, whatever its size. 4 is what sled's own tests run with.
 #[cfg(not(any(test, feature = "lock_free_delays")))]
-const MAX_QUEUE_ITEMS: usize = 4;
+const MAX_QUEUE_ITEMS: usize = 64;
 
 #[cfg(any(test, feature = "lock_free_delays"))]
 const N_SHARDS: usize = 2;
 
-// powerdesk: 64 instead of 256. Each shard keeps at least the page it accounted last, and up to
-// MAX_QUEUE_ITEMS - 1 more not yet accounted: 256 shards held ~30 MB beyond an 8 MB cache after a
-// whole-store scan, 64 hold ~23 MB. Accesses that find a shard locked stay queued (no waiting).
 #[cfg(not(any(test, feature = "lock_free_delays")))]
-const N_SHARDS: usize = 64;
+const N_SHARDS: usize = 256;
+
+// powerdesk: prompt accounting, chosen per `Db` when it opens. A shard only accounts (and
+// evicts) the pages read since its last full block of queued accesses, and keeps at least the
+// page it accounted last, so up to N_SHARDS * MAX_QUEUE_ITEMS pages can stay in memory beyond
+// the cache capacity: with 256 x 64, a scan of a 1M-application store kept ~170 MB more than
+// the cache allowed, whatever its size. Prompt accounting uses blocks of 4 accesses (what sled's
+// own tests run with) and 64 shards; it costs bulk writes time (a 200k demo 9 -> 11.5 s), so
+// only the console asks for it.
+const PROMPT_QUEUE_ITEMS: usize = 4;
+const PROMPT_SHARDS: usize = 64;
+
+static PROMPT: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
+/// powerdesk: whether the page caches of `Db`s opened from now on account page accesses
+/// promptly (see above). A `Db` keeps the setting it was opened with.
+pub fn set_prompt_cache_accounting(on: bool) {
+    PROMPT.store(on, Ordering::SeqCst);
+}
 
 struct AccessBlock {
     len: AtomicUsize,
@@ -51,15 +63,18 @@ impl Default for AccessBlock {
 struct AccessQueue {
     writing: AtomicPtr<AccessBlock>,
     full_list: AtomicPtr<AccessBlock>,
+    // powerdesk: accesses per block, at most MAX_QUEUE_ITEMS; fixed for the queue's life.
+    items: usize,
 }
 
-impl Default for AccessQueue {
-    fn default() -> AccessQueue {
+impl AccessQueue {
+    fn new(items: usize) -> AccessQueue {
         AccessQueue {
             writing: AtomicPtr::new(Box::into_raw(Box::new(
                 AccessBlock::default(),
             ))),
             full_list: AtomicPtr::default(),
+            items: items.min(MAX_QUEUE_ITEMS),
         }
     }
 }
@@ -75,7 +90,7 @@ impl AccessQueue {
             debug_delay();
             let offset = block.len.fetch_add(1, Ordering::Release);
 
-            if offset < MAX_QUEUE_ITEMS {
+            if offset < self.items {
                 debug_delay();
                 unsafe {
                     block
@@ -125,7 +140,12 @@ impl AccessQueue {
         debug_delay();
         let ptr = self.full_list.swap(std::ptr::null_mut(), Ordering::AcqRel);
 
-        CacheAccessIter { guard, current_offset: 0, current_block: ptr }
+        CacheAccessIter {
+            guard,
+            current_offset: 0,
+            current_block: ptr,
+            items: self.items,
+        }
     }
 }
 
@@ -154,6 +174,7 @@ struct CacheAccessIter<'a> {
     guard: &'a Guard,
     current_offset: usize,
     current_block: *mut AccessBlock,
+    items: usize,
 }
 
 impl<'a> Iterator for CacheAccessIter<'a> {
@@ -164,7 +185,7 @@ impl<'a> Iterator for CacheAccessIter<'a> {
             let current_block = unsafe { &*self.current_block };
 
             debug_delay();
-            if self.current_offset >= MAX_QUEUE_ITEMS {
+            if self.current_offset >= self.items {
                 let to_drop_ptr = self.current_block;
                 debug_delay();
                 self.current_block = current_block.next.load(Ordering::Acquire);
@@ -227,11 +248,18 @@ impl Lru {
             "Please configure the cache \
              capacity to be at least 256 bytes"
         );
-        let shard_capacity = cache_capacity / N_SHARDS as u64;
+        let (items, n_shards) = if PROMPT.load(Ordering::SeqCst)
+            && !cfg!(any(test, feature = "lock_free_delays"))
+        {
+            (PROMPT_QUEUE_ITEMS, PROMPT_SHARDS)
+        } else {
+            (MAX_QUEUE_ITEMS, N_SHARDS)
+        };
+        let shard_capacity = cache_capacity / n_shards as u64;
 
-        let mut shards = Vec::with_capacity(N_SHARDS);
-        shards.resize_with(N_SHARDS, || {
-            (AccessQueue::default(), FastLock::new(Shard::new(shard_capacity)))
+        let mut shards = Vec::with_capacity(n_shards);
+        shards.resize_with(n_shards, || {
+            (AccessQueue::new(items), FastLock::new(Shard::new(shard_capacity)))
         });
 
         Self { shards }
