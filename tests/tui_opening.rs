@@ -41,11 +41,31 @@ fn demo_store(n: usize) -> (tempfile::TempDir, PathBuf) {
 
 /// sled lets go of its own lock on a closed store a moment after the close (its I/O threads end
 /// on their own): retry while that is all that stands in the way.
-fn retry_while_sled_closes<T, E: ToString>(mut f: impl FnMut() -> Result<T, E>) -> Result<T, E> {
+fn retry_while_sled_closes<T, E: ToString>(f: impl FnMut() -> Result<T, E>) -> Result<T, E> {
+    retry_while(&["could not acquire lock"], f)
+}
+
+/// The same, also while a child process another test forks still holds a copy of the store's
+/// lock file descriptor (until it execs).
+fn open_when_closed(dir: &Path) -> SledStore {
+    retry_while(
+        &[
+            "could not acquire lock",
+            "in use by another powerdesk process",
+        ],
+        || SledStore::open(dir),
+    )
+    .unwrap()
+}
+
+fn retry_while<T, E: ToString>(
+    passing: &[&str],
+    mut f: impl FnMut() -> Result<T, E>,
+) -> Result<T, E> {
     let end = Instant::now() + Duration::from_secs(10);
     loop {
         match f() {
-            Err(e) if e.to_string().contains("could not acquire lock") && Instant::now() < end => {
+            Err(e) if passing.iter().any(|p| e.to_string().contains(p)) && Instant::now() < end => {
                 std::thread::sleep(Duration::from_millis(20))
             }
             other => return other,
@@ -56,11 +76,11 @@ fn retry_while_sled_closes<T, E: ToString>(mut f: impl FnMut() -> Result<T, E>) 
 /// The binary's opener, held back until `gate` gives the word.
 fn gated_opener(dir: &Path, gate: Receiver<()>, failure: Failure) -> Opener {
     let dir = dir.to_path_buf();
-    Box::new(move || {
+    Box::new(move |early| {
         let _ = gate.recv();
         retry_while_sled_closes(|| {
             failure.lock().unwrap().take();
-            powerdesk::cli::console_opener(dir.clone(), "policies".into(), failure.clone())()
+            powerdesk::cli::console_opener(dir.clone(), "policies".into(), failure.clone())(early)
         })
     })
 }
@@ -173,7 +193,7 @@ fn the_first_frame_comes_before_the_store_is_open_and_keys_typed_meanwhile_are_k
 #[test]
 fn a_store_that_cannot_be_opened_ends_the_console_with_its_error() {
     let (_tmp, dir) = demo_store(3);
-    let _held = retry_while_sled_closes(|| SledStore::open(&dir)).unwrap();
+    let _held = open_when_closed(&dir);
     let (gate, gate_rx) = std::sync::mpsc::channel();
     let failure = Failure::default();
     let (mut s, worker) = console(gated_opener(&dir, gate_rx, failure.clone()));
@@ -206,7 +226,7 @@ fn a_store_that_cannot_be_opened_ends_the_console_with_its_error() {
 #[test]
 fn the_binary_on_a_locked_store_says_so_and_restores_the_terminal() {
     let (_tmp, dir) = demo_store(3);
-    let _held = retry_while_sled_closes(|| SledStore::open(&dir)).unwrap();
+    let _held = open_when_closed(&dir);
     let mut console = PtyConsole::spawn(
         &[
             "--store".as_ref(),
@@ -226,4 +246,99 @@ fn the_binary_on_a_locked_store_says_so_and_restores_the_terminal() {
         text.contains("in use by another powerdesk process"),
         "{text}"
     );
+}
+
+/// What the console's opener sends before the store is open, with the first page of the store
+/// it then opened.
+fn open_capturing(dir: &Path) -> (Vec<Action>, powerdesk::domain::ports::Page) {
+    let sent = Mutex::new(Vec::new());
+    let failure = Failure::default();
+    let opened = retry_while_sled_closes(|| {
+        powerdesk::cli::console_opener(dir.to_path_buf(), "policies".into(), failure.clone())(
+            &|a| sent.lock().unwrap().push(a),
+        )
+    })
+    .unwrap();
+    let page = opened
+        .desk
+        .list(&powerdesk::tui::first_page::query())
+        .unwrap();
+    drop(opened);
+    (sent.into_inner().unwrap(), page)
+}
+
+fn ids(rows: &[powerdesk::tui::action::ListRow]) -> Vec<String> {
+    rows.iter().map(|r| r.app.id.0.clone()).collect()
+}
+
+#[test]
+fn the_first_page_stored_at_exit_is_shown_while_the_store_opens_only_if_the_store_is_unchanged() {
+    let (_tmp, dir) = demo_store(40);
+    let stored = dir.join(powerdesk::tui::first_page::FILE);
+    assert!(!stored.exists());
+
+    // A console that opens and quits stores the first page.
+    let (gate, gate_rx) = std::sync::mpsc::channel();
+    let (mut s, worker) = console(gated_opener(&dir, gate_rx, Failure::default()));
+    gate.send(()).unwrap();
+    assert!(s.settle(Duration::from_secs(60)));
+    drop(s);
+    worker.join();
+    assert!(stored.exists());
+
+    // The next opener sends it before opening the store: what the store then answers.
+    let (sent, page) = open_capturing(&dir);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    let Action::StoredFirstPage { query, rows, total } = sent[0].clone() else {
+        panic!("{sent:?}")
+    };
+    assert_eq!(total, 40);
+    assert_eq!(query, powerdesk::tui::first_page::query());
+    let from_store: Vec<String> = page.items.iter().map(|a| a.id.0.clone()).collect();
+    assert_eq!(ids(&rows), from_store);
+    assert_eq!(
+        rows.iter().map(|r| &r.app).collect::<Vec<_>>(),
+        page.items.iter().collect::<Vec<_>>()
+    );
+
+    // A console still opening shows it, and still says it is opening.
+    let (gate, gate_rx) = std::sync::mpsc::channel();
+    let (mut s, worker) = console(gated_opener(&dir, gate_rx, Failure::default()));
+    assert!(screen(&mut s).contains("加载中"));
+    s.dispatch(sent[0].clone());
+    let shown = screen(&mut s);
+    assert!(s.app.opening && s.app.list.loaded, "{shown}");
+    assert!(shown.contains(&from_store[0]), "{shown}");
+    assert!(shown.contains("正在打开数据库"), "{shown}");
+    assert_eq!(s.app.list.total, 40);
+    gate.send(()).unwrap();
+    assert!(s.settle(Duration::from_secs(60)));
+    assert_eq!(
+        ids(&s.app.list.rows)[..],
+        from_store[..s.app.list.rows.len()]
+    );
+    drop(s);
+    worker.join();
+
+    // Not for a listing with a filter typed before it arrived.
+    let (_gate, gate_rx) = std::sync::mpsc::channel::<()>();
+    let (mut s, worker) = console(gated_opener(&dir, gate_rx, Failure::default()));
+    press(&mut s, "s");
+    s.dispatch(sent[0].clone());
+    assert!(!s.app.list.loaded && s.app.list.rows.is_empty());
+    drop(s);
+    drop(_gate);
+    worker.join();
+
+    // Once the store changed, it is not sent.
+    let (sent, _) = open_capturing(&dir);
+    assert_eq!(sent.len(), 1, "unchanged since the last console: {sent:?}");
+    let store = retry_while_sled_closes(|| SledStore::open(&dir)).unwrap();
+    let calendar = powerdesk::cli::bundled_calendar().unwrap();
+    let desk = powerdesk::service::Desk::new(Arc::new(store), Arc::new(calendar));
+    demo::generate(&desk, 1, 7).unwrap();
+    drop(desk);
+    let (sent, page) = open_capturing(&dir);
+    assert!(sent.is_empty(), "{sent:?}");
+    assert_eq!(page.total, 41);
 }

@@ -272,11 +272,19 @@ pub fn console_opener(
     policies: PathBuf,
     failure: Arc<std::sync::Mutex<Option<anyhow::Error>>>,
 ) -> crate::tui::worker::Opener {
-    Box::new(move || {
+    Box::new(move |early: &dyn Fn(crate::tui::Action)| {
         let open = || -> Result<crate::tui::worker::Opened> {
-            let store = SledStore::open_with(&dir, crate::tui::STORE_OPTIONS)?;
+            // Locked first: the stored first page is shown only if the store is unchanged, and
+            // nothing can change it once we hold the lock.
+            let lock = crate::store::StoreLock::acquire(&dir)?;
+            let calendar = Arc::new(bundled_calendar()?);
+            let today = crate::service::now().date_naive();
+            if let Some(page) = crate::tui::first_page::load(&lock, &calendar, today) {
+                early(page);
+            }
+            let store = Arc::new(SledStore::open_locked(lock, crate::tui::STORE_OPTIONS)?);
             crate::tui::release_freed_memory();
-            let desk = Arc::new(Desk::new(Arc::new(store), Arc::new(bundled_calendar()?)));
+            let desk = Arc::new(Desk::new(store.clone(), calendar));
             let host = crate::policy::host::PolicyHost::new(Default::default());
             let notice = match crate::policy::active::load_active(desk.repository().as_ref(), &host)
             {
@@ -288,6 +296,7 @@ pub fn console_opener(
                 desk,
                 catalog: Some(Arc::new(catalog)),
                 notice,
+                close: Some(crate::tui::first_page::closer(store)),
             })
         };
         open().map_err(|e| {

@@ -49,12 +49,17 @@ const DB_DIR: &str = "db";
 pub struct StoreOptions {
     /// Bytes of decoded pages sled may keep cached (its page table of locations comes on top).
     pub cache_bytes: u64,
+    /// Account page accesses at once, so the cache stays near `cache_bytes` (a scan of the whole
+    /// store otherwise leaves up to ~16,000 pages beyond it); costs bulk writes ~25 % (see
+    /// vendor/sled/PATCHED.md). For long-running readers such as the console.
+    pub prompt_accounting: bool,
 }
 
 impl Default for StoreOptions {
     fn default() -> Self {
         StoreOptions {
             cache_bytes: 256 * 1024 * 1024,
+            prompt_accounting: false,
         }
     }
 }
@@ -69,7 +74,81 @@ pub struct SledStore {
     /// Test hook: abort after this many more writes, counted across transactions (usize::MAX: never).
     fault_after: AtomicUsize,
     /// Held for the life of the store: the exclusive lock on `powerdesk.lock`.
-    _lock: File,
+    lock: StoreLock,
+}
+
+/// 目录锁: the exclusive lock on a store directory (`powerdesk.lock`), taken before sled opens the
+/// store and released when dropped. While it is held no other process can open the store, so
+/// two [`StoreLock::fingerprint`]s taken under locks that are equal mean the store is unchanged.
+pub struct StoreLock {
+    dir: PathBuf,
+    _file: File,
+}
+
+impl StoreLock {
+    /// Lock `dir` (created if missing); another process holding it gives `Locked`.
+    pub fn acquire(dir: &Path) -> Result<StoreLock, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|e| io(&format!("creating {}", dir.display()), e))?;
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(dir.join(LOCK_FILE))
+            .map_err(|e| io(&format!("opening the lock file in {}", dir.display()), e))?;
+        let locked = fs4::fs_std::FileExt::try_lock_exclusive(&file)
+            .map_err(|e| io(&format!("locking {}", dir.display()), e))?;
+        if !locked {
+            return Err(StoreError::Locked {
+                dir: dir.display().to_string(),
+            });
+        }
+        Ok(StoreLock {
+            dir: dir.to_path_buf(),
+            _file: file,
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The name, size, inode and modification and change times (ns) of every file sled keeps
+    /// for this store, one per line, sorted. Any write sled makes changes the size or the times
+    /// of the file written; a store that does not exist yet has an empty fingerprint.
+    pub fn fingerprint(&self) -> Result<String, StoreError> {
+        use std::os::unix::fs::MetadataExt;
+        let mut lines = Vec::new();
+        let mut dirs = vec![self.dir.join(DB_DIR)];
+        while let Some(dir) = dirs.pop() {
+            let entries = match std::fs::read_dir(&dir) {
+                Ok(e) => e,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(io(&format!("listing {}", dir.display()), e)),
+            };
+            for entry in entries {
+                let entry = entry.map_err(|e| io(&format!("listing {}", dir.display()), e))?;
+                let meta = entry
+                    .metadata()
+                    .map_err(|e| io(&format!("reading {}", entry.path().display()), e))?;
+                if meta.is_dir() {
+                    dirs.push(entry.path());
+                    continue;
+                }
+                lines.push(format!(
+                    "{} {} {} {}.{:09} {}.{:09}",
+                    entry.path().display(),
+                    meta.len(),
+                    meta.ino(),
+                    meta.mtime(),
+                    meta.mtime_nsec(),
+                    meta.ctime(),
+                    meta.ctime_nsec()
+                ));
+            }
+        }
+        lines.sort();
+        Ok(lines.join("\n"))
+    }
 }
 
 type TxResult<T> = Result<T, ConflictableTransactionError<StoreError>>;
@@ -92,13 +171,19 @@ fn abort(e: StoreError) -> ConflictableTransactionError<StoreError> {
 /// Open sled in `path`. We hold the store's lock file, so no other process has it; sled's own
 /// file lock can still be held for a moment by the background threads of a `SledStore` this
 /// process just dropped, so that one conflict is waited out (up to 2 s).
-fn open_db(path: &Path, cache_bytes: u64) -> sled::Result<sled::Db> {
+fn open_db(path: &Path, options: StoreOptions) -> sled::Result<sled::Db> {
+    // sled takes the accounting setting from a global when it opens: one open at a time.
+    static OPENING: Mutex<()> = Mutex::new(());
     let mut waited = 0;
     loop {
-        let result = sled::Config::new()
-            .path(path)
-            .cache_capacity(cache_bytes)
-            .open();
+        let result = {
+            let _one = OPENING.lock().unwrap_or_else(|e| e.into_inner());
+            sled::set_prompt_cache_accounting(options.prompt_accounting);
+            sled::Config::new()
+                .path(path)
+                .cache_capacity(options.cache_bytes)
+                .open()
+        };
         match result {
             // sled reports it as ErrorKind::Other with this text.
             Err(sled::Error::Io(e))
@@ -122,21 +207,14 @@ impl SledStore {
 
     /// [`SledStore::open`] with `options` (e.g. a smaller cache for the console).
     pub fn open_with(dir: &Path, options: StoreOptions) -> Result<SledStore, StoreError> {
-        std::fs::create_dir_all(dir).map_err(|e| io(&format!("creating {}", dir.display()), e))?;
-        let lock = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(dir.join(LOCK_FILE))
-            .map_err(|e| io(&format!("opening the lock file in {}", dir.display()), e))?;
-        let locked = fs4::fs_std::FileExt::try_lock_exclusive(&lock)
-            .map_err(|e| io(&format!("locking {}", dir.display()), e))?;
-        if !locked {
-            return Err(StoreError::Locked {
-                dir: dir.display().to_string(),
-            });
-        }
-        let db = open_db(&dir.join(DB_DIR), options.cache_bytes)
+        Self::open_locked(StoreLock::acquire(dir)?, options)
+    }
+
+    /// Open the store whose directory `lock` holds.
+    pub fn open_locked(lock: StoreLock, options: StoreOptions) -> Result<SledStore, StoreError> {
+        let dir = lock.dir.clone();
+        let dir = dir.as_path();
+        let db = open_db(&dir.join(DB_DIR), options)
             .map_err(|e| io(&format!("opening the store in {}", dir.display()), e))?;
         let mut names = vec![RECORDS_TREE, GROUPS_TREE, "settings", "meta"];
         names.extend(Index::ALL.iter().map(|ix| ix.bucket_tree()));
@@ -151,7 +229,7 @@ impl SledStore {
             trees,
             writer: Mutex::new(()),
             fault_after: AtomicUsize::new(usize::MAX),
-            _lock: lock,
+            lock,
         };
         store.check_schema()?;
         store.recover_import()?;
@@ -160,6 +238,17 @@ impl SledStore {
 
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// Close sled (everything written is flushed) and keep the directory locked.
+    pub fn close(self) -> Result<StoreLock, StoreError> {
+        self.flush()?;
+        let SledStore {
+            db, trees, lock, ..
+        } = self;
+        drop(trees);
+        drop(db);
+        Ok(lock)
     }
 
     fn check_schema(&self) -> Result<(), StoreError> {

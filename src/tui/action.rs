@@ -232,6 +232,14 @@ pub enum Action {
     },
     /// The store could not be opened: the console ends with this message.
     OpenFailed(String),
+    /// While the store opens: the first page of `query` (limit: the rows given) as the console
+    /// stored it at its last exit, shown only because the store has not changed since
+    /// (`first_page`). The answer to the listing's own request still follows.
+    StoredFirstPage {
+        query: Query,
+        rows: Vec<ListRow>,
+        total: u64,
+    },
 }
 
 /// What `update` asks the run loop to do.

@@ -3,7 +3,7 @@
 //! requests are dropped, and a long scan stops as soon as a newer listing is asked for.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::Arc;
 
@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 
 use crate::domain::calendar::WorkingCalendar;
 use crate::domain::metrics::MetricsBuilder;
-use crate::domain::ports::{Decider, Query, SortBy};
+use crate::domain::ports::{Decider, Page, Query, SortBy};
 use crate::domain::sideflow::SideFlows;
 use crate::domain::timeline::timeline;
 use crate::domain::workflow::next_states;
@@ -41,19 +41,28 @@ pub trait PolicyCatalog: Send + Sync {
 pub struct Worker {
     tx: Sender<Request>,
     latest_list: Arc<AtomicU64>,
+    /// Set by [`Worker::quit`]: whole-store scans stop.
+    quitting: Arc<AtomicBool>,
     thread: std::thread::JoinHandle<()>,
 }
 
-/// What the worker opens before it serves: the desk, the policy catalog, and a notice for the
-/// status line (e.g. the active bundle could not be loaded).
+/// What the worker opens before it serves: the desk, the policy catalog, a notice for the
+/// status line (e.g. the active bundle could not be loaded), and what to run at exit.
 pub struct Opened {
     pub desk: Arc<Desk>,
     pub catalog: Option<Arc<dyn PolicyCatalog>>,
     pub notice: Option<String>,
+    pub close: Option<Closer>,
 }
 
 /// Opens the store (and loads the policy bundle) on the worker thread; an error ends the console.
-pub type Opener = Box<dyn FnOnce() -> Result<Opened, String> + Send>;
+/// It may answer the console before the store is open through its argument (the stored first
+/// page, see `first_page`).
+pub type Opener = Box<dyn FnOnce(&dyn Fn(Action)) -> Result<Opened, String> + Send>;
+
+/// Run by the worker at exit, after the desk is dropped, with the answer to
+/// [`super::first_page::query`] on the store as it is closed (None if it failed).
+pub type Closer = Box<dyn FnOnce(Option<Page>) + Send>;
 
 impl Worker {
     /// Start the worker thread over `desk`; answers go to `inbox`.
@@ -67,8 +76,9 @@ impl Worker {
             desk,
             catalog,
             notice: None,
+            close: None,
         };
-        Self::start(Box::new(move || Ok(opened)), false, actor, inbox)
+        Self::start(Box::new(move |_| Ok(opened)), false, actor, inbox)
     }
 
     /// Start the worker thread and open the desk on it, so the console draws while the store
@@ -82,39 +92,62 @@ impl Worker {
         let (tx, rx) = std::sync::mpsc::channel();
         let latest_list = Arc::new(AtomicU64::new(0));
         let latest = latest_list.clone();
+        let quitting = Arc::new(AtomicBool::new(false));
+        let quit = quitting.clone();
         let thread = std::thread::Builder::new()
             .name("powerdesk-worker".into())
             .spawn(move || {
-                let opened = match open() {
+                let early = |a: Action| {
+                    let _ = inbox.send(a);
+                };
+                let mut opened = match open(&early) {
                     Ok(o) => o,
                     Err(e) => {
                         let _ = inbox.send(Action::OpenFailed(e));
                         return;
                     }
                 };
-                if announce {
-                    let notice = opened.notice.clone();
-                    if inbox.send(Action::Opened { notice }).is_err() {
-                        return;
-                    }
-                }
+                // The console may be gone already; the store is still closed properly.
+                let listening = !announce
+                    || inbox
+                        .send(Action::Opened {
+                            notice: opened.notice.clone(),
+                        })
+                        .is_ok();
                 let mut state = WorkerState {
                     desk: opened.desk,
                     catalog: opened.catalog,
                     actor,
                     inbox,
                     latest_list: latest,
+                    quitting: quit,
                     search: None,
                     bundle_rows: None,
                 };
-                state.serve(rx)
+                if listening {
+                    state.serve(rx);
+                }
+                if let Some(close) = opened.close.take() {
+                    let page = state.desk.list(&super::first_page::query()).ok();
+                    drop(state);
+                    close(page);
+                }
             })
             .expect("spawning the worker thread");
         Worker {
             tx,
             latest_list,
+            quitting,
             thread,
         }
+    }
+
+    /// The console quits: stop any whole-store scan (search, dashboard, diff), carry out what
+    /// is queued (writes included), close the store and wait for it.
+    pub fn quit(self) {
+        self.quitting.store(true, Ordering::SeqCst);
+        self.latest_list.store(u64::MAX, Ordering::SeqCst);
+        self.join();
     }
 
     /// Wait for the worker to finish (after every outbox is dropped), so the desk and its store
@@ -140,7 +173,41 @@ impl Worker {
 /// The ids matching a fuzzy search, best first; kept while the search and filters stay the same.
 struct SearchCache {
     key: (String, Query),
-    ids: Vec<AppId>,
+    ids: Vec<HitId>,
+}
+
+/// An application id as a search keeps it: inline when it fits (ours are `JN-2026-000123`), so
+/// a search matching a whole 1M store holds one array of ids, not a million small allocations
+/// left scattered among the store's pages after it is cleared.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum HitId {
+    Inline([u8; 23], u8),
+    Heap(Box<str>),
+}
+
+impl HitId {
+    fn new(id: &str) -> HitId {
+        match id.len() {
+            n @ 0..=23 => {
+                let mut bytes = [0u8; 23];
+                bytes[..n].copy_from_slice(id.as_bytes());
+                HitId::Inline(bytes, n as u8)
+            }
+            _ => HitId::Heap(id.into()),
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            // Always the bytes of a whole `str` (see `new`).
+            HitId::Inline(bytes, n) => std::str::from_utf8(&bytes[..*n as usize]).unwrap_or(""),
+            HitId::Heap(s) => s,
+        }
+    }
+
+    fn to_app_id(&self) -> AppId {
+        AppId(self.as_str().to_string())
+    }
 }
 
 struct WorkerState {
@@ -149,6 +216,7 @@ struct WorkerState {
     actor: String,
     inbox: Sender<Action>,
     latest_list: Arc<AtomicU64>,
+    quitting: Arc<AtomicBool>,
     search: Option<SearchCache>,
     /// The bundles as last listed (rule texts for previews come from here).
     bundle_rows: Option<Vec<BundleRow>>,
@@ -370,7 +438,8 @@ impl WorkerState {
         let total = ids.len() as u64;
         let mut apps = Vec::new();
         for id in ids.iter().skip(query.offset).take(query.limit) {
-            if let Some(app) = self.desk.repository().get(id).map_err(|e| e.to_string())? {
+            let id = id.to_app_id();
+            if let Some(app) = self.desk.repository().get(&id).map_err(|e| e.to_string())? {
                 apps.push(app);
             }
         }
@@ -384,8 +453,8 @@ impl WorkerState {
         generation: u64,
         needle: &str,
         q: &Query,
-    ) -> Result<Option<Vec<AppId>>, String> {
-        let mut hits: Vec<(i64, Option<NaiveDate>, AppId)> = Vec::new();
+    ) -> Result<Option<Vec<HitId>>, String> {
+        let mut hits: Vec<(i64, Option<NaiveDate>, HitId)> = Vec::new();
         let mut seen = 0u64;
         let mut stopped = false;
         let label = format!("/{needle}");
@@ -422,7 +491,7 @@ impl WorkerState {
                 .flatten()
                 .max();
                 if let Some(s) = score {
-                    hits.push((s, app.deadline, app.id));
+                    hits.push((s, app.deadline, HitId::new(&app.id.0)));
                 }
                 true
             })
@@ -431,12 +500,14 @@ impl WorkerState {
             return Ok(None);
         }
         match q.sort {
-            SortBy::Id => hits.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.2.cmp(&b.2))),
-            SortBy::Deadline => {
-                hits.sort_by(|a, b| (a.1.is_none(), a.1, &a.2).cmp(&(b.1.is_none(), b.1, &b.2)))
+            SortBy::Id => {
+                hits.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.2.as_str().cmp(b.2.as_str())))
             }
+            SortBy::Deadline => hits.sort_by(|a, b| {
+                (a.1.is_none(), a.1, a.2.as_str()).cmp(&(b.1.is_none(), b.1, b.2.as_str()))
+            }),
         }
-        let mut ids: Vec<AppId> = hits.into_iter().map(|h| h.2).collect();
+        let mut ids: Vec<HitId> = hits.into_iter().map(|h| h.2).collect();
         ids.shrink_to_fit();
         Ok(Some(ids))
     }
@@ -560,6 +631,10 @@ impl WorkerState {
             .scan(&mut |app| {
                 seen += 1;
                 if seen % 10_000 == 0 {
+                    if self.quitting.load(Ordering::SeqCst) {
+                        failure = Some("stopped: the console quit".into());
+                        return false;
+                    }
                     self.progress("metrics", seen, 0);
                 }
                 let events = match repo.events(&app.id) {
@@ -654,6 +729,10 @@ impl WorkerState {
         };
         self.desk
             .scan(&mut |app| {
+                if self.quitting.load(Ordering::SeqCst) {
+                    failure = Some("stopped: the console quit".into());
+                    return false;
+                }
                 chunk.push(app);
                 if chunk.len() == DIFF_BATCH {
                     failure = decide_chunk(&mut chunk, &mut summary);
@@ -801,4 +880,25 @@ pub fn side_flow_rows(flows: &SideFlows, closed: bool) -> Vec<SideFlowRow> {
         },
     })
     .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::HitId;
+
+    #[test]
+    fn hit_ids_keep_the_id_inline_or_not() {
+        for id in [
+            "",
+            "JN-2026-000123",
+            "A-12345678901234567890",
+            "IMPORTED-2026-0000000000001",
+        ] {
+            let hit = HitId::new(id);
+            assert_eq!(hit.as_str(), id);
+            assert_eq!(hit.to_app_id().0, id);
+            assert_eq!(matches!(hit, HitId::Inline(..)), id.len() <= 23, "{id}");
+        }
+        assert_eq!(HitId::new("张三-2026-1").as_str(), "张三-2026-1");
+    }
 }

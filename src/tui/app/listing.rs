@@ -53,6 +53,23 @@ impl App {
         }
     }
 
+    /// Show the stored first page while the store opens, if it is what the listing waits for:
+    /// its first page, same filters and sort, no search, nothing shown yet, and enough rows for
+    /// the window. The answer to the listing's request replaces it when the store is open.
+    pub(super) fn show_stored_first_page(&mut self, query: Query, rows: Vec<ListRow>, total: u64) {
+        let l = &self.list;
+        let waiting = self.opening && !l.loaded && l.requested == Some(0) && l.fuzzy.is_empty();
+        let enough = rows.len() >= (list_viewport(self.size.1) * 3).min(total as usize);
+        if !waiting || !enough || self.query(0, query.limit) != query {
+            return;
+        }
+        self.list.offset = 0;
+        self.list.rows = rows;
+        self.list.total = total;
+        self.list.loaded = true;
+        self.clamp_scroll();
+    }
+
     /// Ask for the page around the visible rows when they are not loaded.
     pub(super) fn ensure_window(&mut self) -> Vec<Effect> {
         let vh = list_viewport(self.size.1);

@@ -435,6 +435,10 @@ impl App {
                 self.fatal = Some(e);
                 vec![Effect::Quit]
             }
+            Action::StoredFirstPage { query, rows, total } => {
+                self.show_stored_first_page(query, rows, total);
+                Vec::new()
+            }
         }
     }
 
