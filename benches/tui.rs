@@ -15,6 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use powerdesk::allocator::resident_mb as memory;
 use powerdesk::service::{demo, Desk};
 use powerdesk::store::SledStore;
 use powerdesk::tui::config::Config;
@@ -82,19 +83,6 @@ fn start(dir: &Path) -> (Session<TestBackend>, Worker) {
 
 fn key(s: &str) -> Action {
     Action::Key(Key::parse(s).unwrap().to_event())
-}
-
-/// "VmRSS: 123 kB" and "VmHWM: ..." of this process, in MB.
-fn memory() -> (f64, f64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-            .map_or(f64::NAN, |kb| kb / 1024.0)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
 }
 
 /// The scripted session of POWERDESK_BENCH_RSS: resident memory after each step.

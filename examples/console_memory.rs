@@ -10,20 +10,9 @@
 
 use std::sync::Arc;
 
+use powerdesk::allocator::resident_mb as memory;
 use powerdesk::domain::ports::Repository;
 use powerdesk::store::SledStore;
-
-fn memory() -> (f64, f64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-            .map_or(f64::NAN, |kb| kb / 1024.0)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
-}
 
 fn report(what: &str, t: std::time::Instant) {
     let (rss, hwm) = memory();

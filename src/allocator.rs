@@ -42,24 +42,47 @@ pub fn prefer_throughput() {
     unsafe { mi_option_set(PURGE_DELAY, -1) };
 }
 
+/// This process's resident memory now and at its peak (VmRSS and VmHWM of /proc/self/status),
+/// in MB; NaN where there is no such file. For the memory benchmarks and probes.
+pub fn resident_mb() -> (f64, f64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .map_or(f64::NAN, |kb| kb / 1024.0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use libmimalloc_sys::mi_option_get;
 
     #[test]
+    fn resident_memory_is_read() {
+        let (rss, hwm) = resident_mb();
+        assert!(rss > 1.0 && hwm >= rss, "{rss} {hwm}");
+    }
+
+    #[test]
     fn options_are_mimalloc_3s() {
         if std::env::vars().any(|(k, _)| k.starts_with("MIMALLOC_")) {
             return; // the environment set them
         }
+        // Their defaults, or what this module sets (another test may have set them already).
         // SAFETY: reading options has no preconditions.
-        unsafe {
-            assert_eq!(mi_option_get(PURGE_DELAY), 1000, "purge_delay's default");
-            assert_eq!(
+        let (purge, eager, thp) = unsafe {
+            (
+                mi_option_get(PURGE_DELAY),
                 mi_option_get(ARENA_EAGER_COMMIT),
-                2,
-                "arena_eager_commit's default"
-            );
-        }
+                mi_option_get(ALLOW_THP),
+            )
+        };
+        assert!([1000, 0, -1].contains(&purge), "purge_delay: {purge}");
+        assert!([2, 0].contains(&eager), "arena_eager_commit: {eager}");
+        assert!([1, 0].contains(&thp), "allow_thp: {thp}");
     }
 }
