@@ -629,7 +629,7 @@ impl SledStore {
         if !self.trees[RECORDS].is_empty() || !self.trees[GROUPS].is_empty() {
             return Err(StoreError::Io(format!(
                 "restore needs an empty store, but {} holds applications; restore into a new --store directory",
-                self.dir.display()
+                self.dir().display()
             )));
         }
         match self.restore_lines(input) {

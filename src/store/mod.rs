@@ -66,7 +66,6 @@ impl Default for StoreOptions {
 
 /// 数据库: a powerdesk store directory, opened exclusively by one process.
 pub struct SledStore {
-    dir: PathBuf,
     db: sled::Db,
     trees: Vec<sled::Tree>,
     /// One writer at a time: transactions never conflict and the chain stays linear.
@@ -212,10 +211,8 @@ impl SledStore {
 
     /// Open the store whose directory `lock` holds.
     pub fn open_locked(lock: StoreLock, options: StoreOptions) -> Result<SledStore, StoreError> {
-        let dir = lock.dir.clone();
-        let dir = dir.as_path();
-        let db = open_db(&dir.join(DB_DIR), options)
-            .map_err(|e| io(&format!("opening the store in {}", dir.display()), e))?;
+        let db = open_db(&lock.dir.join(DB_DIR), options)
+            .map_err(|e| io(&format!("opening the store in {}", lock.dir.display()), e))?;
         let mut names = vec![RECORDS_TREE, GROUPS_TREE, "settings", "meta"];
         names.extend(Index::ALL.iter().map(|ix| ix.bucket_tree()));
         let trees = names
@@ -224,7 +221,6 @@ impl SledStore {
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| io("opening trees", e))?;
         let store = SledStore {
-            dir: dir.to_path_buf(),
             db,
             trees,
             writer: Mutex::new(()),
@@ -237,7 +233,7 @@ impl SledStore {
     }
 
     pub fn dir(&self) -> &Path {
-        &self.dir
+        self.lock.dir()
     }
 
     /// Close sled (everything written is flushed) and keep the directory locked.
@@ -258,7 +254,7 @@ impl SledStore {
                 let found = u64_be(&v) as u32;
                 if found > SCHEMA_VERSION {
                     return Err(StoreError::NewerSchema {
-                        dir: self.dir.display().to_string(),
+                        dir: self.dir().display().to_string(),
                         found,
                         supported: SCHEMA_VERSION,
                     });
