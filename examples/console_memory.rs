@@ -77,7 +77,6 @@ fn main() {
                     .unwrap();
             }
             "collect" => unsafe { libmimalloc_sys::mi_collect(true) },
-            "release" => powerdesk::tui::release_freed_memory(),
             "gets" => {
                 for _ in 0..200_000 {
                     let _ = store.setting("probe").unwrap();

@@ -283,7 +283,6 @@ pub fn console_opener(
                 early(page);
             }
             let store = Arc::new(SledStore::open_locked(lock, crate::tui::STORE_OPTIONS)?);
-            crate::tui::release_freed_memory();
             let desk = Arc::new(Desk::new(store.clone(), calendar));
             let host = crate::policy::host::PolicyHost::new(Default::default());
             let notice = match crate::policy::active::load_active(desk.repository().as_ref(), &host)

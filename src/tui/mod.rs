@@ -207,16 +207,6 @@ pub const STORE_OPTIONS: crate::store::StoreOptions = crate::store::StoreOptions
     prompt_accounting: true,
 };
 
-/// Give the heap memory freed after opening the store (sled's recovery buffers) back to the
-/// system, so it does not stay resident for the life of the console.
-pub fn release_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only returns free heap pages to the kernel; it touches no live memory.
-    unsafe {
-        libc::malloc_trim(0);
-    }
-}
-
 /// The operator who acts: `$USER`, or the desk's default actor.
 pub fn operator() -> String {
     std::env::var("USER")

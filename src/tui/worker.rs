@@ -371,10 +371,7 @@ impl WorkerState {
                     .map_err(|e| e.to_string());
                 Action::Written { id, result }
             }
-            Request::Metrics { today } => match self.metrics(today).inspect(|_| {
-                // A scan of the whole store leaves freed node buffers behind: give them back.
-                super::release_freed_memory();
-            }) {
+            Request::Metrics { today } => match self.metrics(today) {
                 Ok(m) => Action::MetricsReady(Box::new(m)),
                 Err(e) => Action::Failed(e),
             },
@@ -411,9 +408,7 @@ impl WorkerState {
     ) -> Result<Option<(usize, Vec<ListRow>, u64)>, String> {
         let Some(needle) = fuzzy else {
             // The search was cleared: its ids (up to the whole store) are not kept.
-            if self.search.take().is_some() {
-                super::release_freed_memory();
-            }
+            self.search = None;
             let page = self.desk.list(&query).map_err(|e| e.to_string())?;
             let offset = query.offset;
             return Ok(Some((offset, self.rows(page.items, today), page.total)));
@@ -431,8 +426,6 @@ impl WorkerState {
                 return Ok(None);
             };
             self.search = Some(SearchCache { key, ids });
-            // A scan of the whole store leaves freed node buffers behind: give them back.
-            super::release_freed_memory();
         }
         let ids = &self.search.as_ref().expect("cache just filled").ids;
         let total = ids.len() as u64;
