@@ -4,9 +4,10 @@
 //! each way, and one decision in fresh sandboxes (`policy/decide_one_jining_fresh_sandboxes`),
 //! timed with CLOCK_THREAD_CPUTIME_ID.
 //!
-//!     cargo run --release --example policy_cpu_time [ROUNDS] [wasm|native]
+//!     cargo run --release --example policy_cpu_time [ROUNDS] [wasm|native|one]
 //!
-//! With `wasm` or `native` only that side runs (e.g. under `perf stat -e instructions`).
+//! With `wasm`, `native` or `one` (the fresh-sandbox decision) only that part runs (e.g. under
+//! `perf stat -e instructions`).
 
 #[path = "../tests/policy_rules_support/mod.rs"]
 mod support;
@@ -67,19 +68,19 @@ fn main() {
 
     let only = std::env::args().nth(2).unwrap_or_default();
     let wasm = per_decision(rounds, items.len(), || {
-        if only != "native" {
+        if only.is_empty() || only == "wasm" {
             let decided = bundle.evaluate_batch(&items);
             assert!(decided.iter().all(Result::is_ok));
         }
     });
     let native = per_decision(rounds, items.len(), || {
-        if only != "wasm" {
+        if only.is_empty() || only == "native" {
             let decided = support::decide_batch(&manifest, modules, &items);
             assert!(decided.iter().all(Result::is_ok));
         }
     });
     let one = &forms[0];
-    let single = if only.is_empty() {
+    let single = if only.is_empty() || only == "one" {
         per_decision(rounds * 20, 1, || {
             bundle
                 .evaluate(one, one.received_at.date_naive())

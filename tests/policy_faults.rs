@@ -305,6 +305,25 @@ fn replace_bytes(bytes: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
 }
 
 #[test]
+fn a_module_whose_decide_differs_from_the_contract_is_refused_at_load() {
+    let h = Harness::new();
+    let dir = tempfile::tempdir().unwrap();
+    // Says 3.0.0, but cites rules as u32 (the contract: u16): the same core signature, another
+    // component type. The host checks `decide` once at load and calls it unchecked afterwards.
+    let spec = Spec {
+        wit_edit: Some(("rules: list<u16>,", "rules: list<u32>,")),
+        ..Spec::new("wide", Behaviour::Returns(Draft::low_voltage_three_zero()))
+    };
+    let err = load(&h.host, dir.path(), &spec).expect_err("another decide is refused");
+    assert!(
+        matches!(err, PolicyError::ContractMismatch { ref found, .. } if found.contains("`decide` does not have the contract's signature")),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("wide"), "{err}");
+    h.still_works();
+}
+
+#[test]
 fn a_module_that_imports_anything_is_refused_naming_the_import() {
     let h = Harness::new();
     let dir = tempfile::tempdir().unwrap();

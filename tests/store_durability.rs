@@ -99,14 +99,20 @@ fn a_snapshot_cut_short_by_a_kill_is_ignored() {
     let snapshot = std::fs::read_dir(&db)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("snap."))
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("snap.")
+        })
         .expect("sled wrote a snapshot when the store opened");
     let bytes = std::fs::read(&snapshot).unwrap();
     // A later lsn than any real snapshot, so it sorts last; cut where the kill landed.
     let half_written = db.join("snap.7FFFFFFFFFFFFFFF.generating");
     std::fs::write(&half_written, &bytes[..bytes.len() / 2]).unwrap();
 
-    let store = SledStore::open(dir.path()).expect("the store opens past the half-written snapshot");
+    let store =
+        SledStore::open(dir.path()).expect("the store opens past the half-written snapshot");
     for id in &ids {
         assert!(store.get(id).unwrap().is_some(), "{id} is missing");
         assert_eq!(store.events(id).unwrap().len(), 1, "{id} lost its events");
@@ -119,5 +125,8 @@ fn a_snapshot_cut_short_by_a_kill_is_ignored() {
     desk.submit(forms(8, 1).remove(0), "张三").unwrap();
     drop(desk);
     let _ = SledStore::open(dir.path()).unwrap();
-    assert!(!half_written.exists(), "the half-written snapshot was left behind");
+    assert!(
+        !half_written.exists(),
+        "the half-written snapshot was left behind"
+    );
 }

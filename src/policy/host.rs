@@ -12,7 +12,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
-use wasmtime::component::{Component, Linker};
+use wasmtime::component::{Component, ComponentExportIndex, Linker, TypedFunc};
 use wasmtime::{Config, Engine, ResourceLimiter, Store, Trap};
 
 use super::cache::ModuleCache;
@@ -290,7 +290,13 @@ pub struct RuleModule {
     pub digest: String,
     pub file: PathBuf,
     pre: RuleModulePre<Sandbox>,
+    /// The `decide` export, found and type-checked against the contract once at load.
+    decide: ComponentExportIndex,
 }
+
+/// `decide`'s signature in the contract: (parameters, texts, batch) -> one result per evaluation.
+type DecideParams<'a> = (&'a [u8], &'a [String], &'a [wit::Evaluation]);
+type DecideResults = (Vec<Result<wit::Part, wit::RuleError>>,);
 
 impl std::fmt::Debug for RuleModule {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -446,6 +452,7 @@ impl PolicyHost {
             .instantiate_pre(&component)
             .map_err(|e| compile_err(format!("{e:#}")))?;
         let pre = RuleModulePre::new(pre).map_err(|e| compile_err(format!("{e:#}")))?;
+        let decide = self.decide_export(spec, &pre)?;
         let mut module = RuleModule {
             name: spec.name.clone(),
             version: spec.version.clone(),
@@ -454,6 +461,7 @@ impl PolicyHost {
             digest,
             file: spec.file.clone(),
             pre,
+            decide,
         };
         let info = self.describe(&module)?;
         let found_major = major_of(&info.contract);
@@ -516,6 +524,44 @@ impl PolicyHost {
         Ok(())
     }
 
+    /// The `decide` export, type-checked against the contract's signature here, once, so that
+    /// a call need not check it again (that check was a tenth of a fresh sandbox's time).
+    fn decide_export(
+        &self,
+        spec: &ModuleSpec,
+        pre: &RuleModulePre<Sandbox>,
+    ) -> Result<ComponentExportIndex, PolicyError> {
+        let bad = |reason: String| PolicyError::ContractMismatch {
+            module: spec.name.clone(),
+            version: spec.version.clone(),
+            found: reason,
+        };
+        let component = pre.instance_pre().component();
+        let interface = component
+            .component_type()
+            .exports(&self.engine)
+            .map(|(name, _)| name.to_string())
+            .find(|name| name.starts_with(&format!("{CONTRACT_INTERFACE}@")))
+            .ok_or_else(|| bad(format!("no {CONTRACT_INTERFACE} export")))?;
+        let decide = component
+            .get_export_index(None, &interface)
+            .and_then(|i| component.get_export_index(Some(&i), "decide"))
+            .ok_or_else(|| bad(format!("{interface} exports no `decide`")))?;
+        let mut store = self.store(1);
+        let instance = pre
+            .instance_pre()
+            .instantiate(&mut store)
+            .map_err(|e| bad(format!("{e:#}")))?;
+        instance
+            .get_typed_func::<DecideParams, DecideResults>(&mut store, &decide)
+            .map_err(|e| {
+                bad(format!(
+                    "`decide` does not have the contract's signature: {e:#}"
+                ))
+            })?;
+        Ok(decide)
+    }
+
     /// A fresh store with the limits of `evaluations` evaluations.
     fn store(&self, evaluations: usize) -> Store<Sandbox> {
         let n = evaluations.max(1) as u64;
@@ -558,12 +604,20 @@ impl PolicyHost {
         batch: &[wit::Evaluation],
     ) -> Result<Vec<Result<wit::Part, PolicyError>>, PolicyError> {
         let mut store = self.store(batch.len());
-        let result = module.pre.instantiate(&mut store).and_then(|instance| {
-            instance
-                .powerdesk_policy_rules()
-                .call_decide(&mut store, params, texts, batch)
-        });
-        let results = result.map_err(|e| self.classify(module, &store, e))?;
+        let result = module
+            .pre
+            .instance_pre()
+            .instantiate(&mut store)
+            .and_then(|instance| {
+                let func = instance
+                    .get_func(&mut store, module.decide)
+                    .expect("the export found at load");
+                // SAFETY: `decide_export` checked this export against this signature at load.
+                let decide: TypedFunc<DecideParams, DecideResults> =
+                    unsafe { TypedFunc::new_unchecked(func) };
+                decide.call(&mut store, (params, texts, batch))
+            });
+        let (results,) = result.map_err(|e| self.classify(module, &store, e))?;
         if results.len() != batch.len() {
             return Err(PolicyError::BadOutput {
                 module: module.name.clone(),
