@@ -60,6 +60,14 @@ fn decisions(c: &mut Criterion) {
     });
     g.finish();
 
+    // The same single decision once the bundle has decided batches (as in a console that ran a
+    // policy diff): batches run in pool slots of their own, so this stays as above.
+    let mut g = c.benchmark_group("policy");
+    g.bench_function("decide_one_jining_after_batches", |b| {
+        b.iter(|| bundle.evaluate(&one, on).unwrap())
+    });
+    g.finish();
+
     // Where the time of one decision goes, per module call: the fixed cost of a fresh instance,
     // the bundle's parameters crossing into it, and the cost per evaluation in a batch.
     let mut g = c.benchmark_group("policy_module_call");

@@ -4,10 +4,10 @@
 //! each way, and one decision in fresh sandboxes (`policy/decide_one_jining_fresh_sandboxes`),
 //! timed with CLOCK_THREAD_CPUTIME_ID.
 //!
-//!     cargo run --release --example policy_cpu_time [ROUNDS] [wasm|native|one]
+//!     cargo run --release --example policy_cpu_time [ROUNDS] [wasm|native|one|after]
 //!
 //! With `wasm`, `native` or `one` (the fresh-sandbox decision) only that part runs (e.g. under
-//! `perf stat -e instructions`).
+//! `perf stat -e instructions`); `after` is `one` after the bundle has decided a batch of 1,024.
 
 #[path = "../tests/policy_rules_support/mod.rs"]
 mod support;
@@ -80,7 +80,10 @@ fn main() {
         }
     });
     let one = &forms[0];
-    let single = if only.is_empty() || only == "one" {
+    if only == "after" {
+        bundle.evaluate_batch(&items);
+    }
+    let single = if only.is_empty() || only == "one" || only == "after" {
         per_decision(rounds * 20, 1, || {
             bundle
                 .evaluate(one, one.received_at.date_naive())
