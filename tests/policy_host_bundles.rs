@@ -82,7 +82,7 @@ fn a_fixture_that_expects_something_else_names_the_field() {
 }
 
 /// A batch decides each application exactly as a batch of one does, also when the batch's input
-/// is far larger than a module's 1 MiB arena (the modules then grow memory), and in batches that
+/// is far larger than a module's 128 KiB arena (the modules then grow memory), and in batches that
 /// mix voltages, classes and dates.
 #[test]
 fn batches_decide_like_single_evaluations_even_beyond_the_module_arena() {
