@@ -171,6 +171,23 @@ fn a_module_that_exhausts_memory_hits_the_memory_cap() {
 }
 
 #[test]
+fn a_module_whose_memory_starts_over_the_cap_is_refused_at_load_naming_the_cap() {
+    // The fixture's memory starts at one 64 KiB page.
+    let host = PolicyHost::without_cache(SandboxLimits {
+        memory_bytes: 32 << 10,
+        ..SandboxLimits::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let spec = Spec::new("roomy", Behaviour::Returns(Draft::low_voltage_three_zero()));
+    let err = load(&host, dir.path(), &spec).expect_err("refused at load");
+    assert!(
+        matches!(err, PolicyError::MemoryLimit { limit_bytes, .. } if limit_bytes == 32 << 10),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("roomy"), "{err}");
+}
+
+#[test]
 fn a_module_that_traps_is_reported_as_a_trap() {
     let h = Harness::new();
     let err = h.decide_with(Behaviour::Traps);

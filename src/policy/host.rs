@@ -567,7 +567,7 @@ impl PolicyHost {
         let mut store = self.store(1);
         let instance = pre
             .instantiate(&mut store)
-            .map_err(|e| bad(format!("{e:#}")))?;
+            .map_err(|e| self.classify(&spec.name, &spec.version, &store, e))?;
         instance
             .get_typed_func::<DecideParams, DecideResults>(&mut store, &decide)
             .map_err(|e| {
@@ -606,7 +606,7 @@ impl PolicyHost {
             .pre
             .instantiate(&mut store)
             .and_then(|instance| instance.powerdesk_policy_rules().call_describe(&mut store));
-        result.map_err(|e| self.classify(module, &store, e))
+        result.map_err(|e| self.classify(&module.name, &module.version, &store, e))
     }
 
     /// Call decide() over `batch` in one fresh, limited instance: one part per evaluation, in
@@ -634,7 +634,8 @@ impl PolicyHost {
                 unsafe { TypedFunc::new_unchecked(func) };
             decide.call(&mut store, (params, texts, batch))
         });
-        let (results,) = result.map_err(|e| self.classify(module, &store, e))?;
+        let (results,) =
+            result.map_err(|e| self.classify(&module.name, &module.version, &store, e))?;
         if results.len() != batch.len() {
             return Err(PolicyError::BadOutput {
                 module: module.name.clone(),
@@ -669,11 +670,12 @@ impl PolicyHost {
     /// Turn a wasmtime error into the variant that names its cause (typed, never by text).
     fn classify(
         &self,
-        module: &RuleModule,
+        module: &str,
+        version: &str,
         store: &Store<Sandbox>,
         e: wasmtime::Error,
     ) -> PolicyError {
-        let (m, v) = (module.name.clone(), module.version.clone());
+        let (m, v) = (module.to_string(), version.to_string());
         if store.data().memory_refused || e.downcast_ref::<MemoryCapExceeded>().is_some() {
             return PolicyError::MemoryLimit {
                 module: m,
