@@ -489,6 +489,57 @@ fn the_host_keeps_deciding_after_every_fault_in_a_row() {
     let _ = form(Voltage::Kv10);
 }
 
+/// The modules of one bundle evaluation share a store (`PolicyHost::sandboxes`): each call gets
+/// a fresh instance and its own fuel, deadline and memory cap, so a fault leaves nothing behind
+/// for the next module's call.
+#[test]
+fn a_fault_in_shared_sandboxes_leaves_the_next_call_its_own_limits() {
+    let h = Harness::with_limits(SandboxLimits {
+        memory_bytes: 4 << 20,
+        ..SandboxLimits::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let mut sandboxes = h.host.sandboxes();
+    let one = [evaluation(Voltage::V380)];
+    for (n, behaviour) in [
+        Behaviour::LoopsForever,
+        Behaviour::ExhaustsMemory,
+        Behaviour::Traps,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let file = format!("faulty{n}");
+        let faulty = load(
+            &h.host,
+            &dir.path().join(file),
+            &Spec::new("faulty", behaviour),
+        )
+        .expect("the faulty module loads");
+        let err = h
+            .host
+            .decide_in(&mut sandboxes, &faulty, &[], &TEXTS, &one)
+            .expect_err("the fault is reported");
+        assert!(
+            matches!(
+                err,
+                PolicyError::OutOfFuel { .. }
+                    | PolicyError::MemoryLimit { .. }
+                    | PolicyError::Trap { .. }
+            ),
+            "{err:?}"
+        );
+        let part = h
+            .host
+            .decide_in(&mut sandboxes, &h.good, &[], &TEXTS, &one)
+            .expect("the next call in the same sandboxes decides")
+            .pop()
+            .unwrap()
+            .expect("decided");
+        assert_eq!(part.rules, vec![0]);
+    }
+}
+
 mod bundles {
     //! Faults that only a whole bundle can see: contradictions with the request, parts no module
     //! decided, rule ids a module never declared; and a bad bundle never replaces a good one.

@@ -15,7 +15,7 @@ use super::convert::{
     check_draft, empty_draft, event_state, from_wit_access, from_wit_boundary, from_wit_payer,
     from_wit_program, from_wit_voltage, merge, step_id, to_wit_application, to_wit_date, Texts,
 };
-use super::host::{wit, ModuleSpec, PolicyError, PolicyHost, RuleModule};
+use super::host::{wit, ModuleSpec, PolicyError, PolicyHost, RuleModule, Sandboxes};
 use super::manifest::{Manifest, ManifestError, ParamValue};
 use crate::domain::application::ApplicationForm;
 use crate::domain::calendar::WorkingCalendar;
@@ -247,6 +247,7 @@ impl Bundle {
     /// next module's input); an evaluation a module refused or faulted on gets its error and is
     /// not sent further.
     fn run_batch(&self, texts: &[String], inputs: &mut [wit::Evaluation], state: &mut [Progress]) {
+        let mut sandboxes = self.host.sandboxes();
         for (m, module) in self.modules.iter().enumerate() {
             let live: Vec<usize> = (0..inputs.len())
                 .filter(|&i| state[i].fault.is_none())
@@ -255,10 +256,10 @@ impl Bundle {
                 return;
             }
             let outputs = if live.len() == inputs.len() {
-                self.decide_attributed(module, texts, inputs)
+                self.decide_attributed(&mut sandboxes, module, texts, inputs)
             } else {
                 let batch: Vec<wit::Evaluation> = live.iter().map(|&i| inputs[i].clone()).collect();
-                self.decide_attributed(module, texts, &batch)
+                self.decide_attributed(&mut sandboxes, module, texts, &batch)
             };
             for (i, out) in live.into_iter().zip(outputs) {
                 let merged = out.and_then(|part| {
@@ -271,14 +272,19 @@ impl Bundle {
         }
     }
 
-    /// One module over a batch; if the sandbox faults, each evaluation again on its own.
+    /// One module over a batch; if the sandbox faults, each evaluation again on its own (in
+    /// stores of their own).
     fn decide_attributed(
         &self,
+        sandboxes: &mut Sandboxes,
         module: &RuleModule,
         texts: &[String],
         batch: &[wit::Evaluation],
     ) -> Vec<Result<wit::Part, PolicyError>> {
-        match self.host.decide(module, &self.params, texts, batch) {
+        match self
+            .host
+            .decide_in(sandboxes, module, &self.params, texts, batch)
+        {
             Ok(results) => results,
             Err(fault) if batch.len() == 1 => vec![Err(fault)],
             Err(_) => batch

@@ -307,6 +307,9 @@ struct Entry {
     decide: ComponentExportIndex,
 }
 
+/// The store of one bundle evaluation's module calls (see [`PolicyHost::sandboxes`]).
+pub struct Sandboxes(Store<Sandbox>);
+
 /// `decide`'s signature in the contract: (parameters, texts, batch) -> one result per evaluation.
 type DecideParams<'a> = (&'a [u8], &'a [String], &'a [wit::Evaluation]);
 type DecideResults = (Vec<Result<wit::Part, wit::RuleError>>,);
@@ -580,7 +583,6 @@ impl PolicyHost {
 
     /// A fresh store with the limits of `evaluations` evaluations.
     fn store(&self, evaluations: usize) -> Store<Sandbox> {
-        let n = evaluations.max(1) as u64;
         let mut store = Store::new(
             &self.engine,
             Sandbox {
@@ -589,14 +591,29 @@ impl PolicyHost {
             },
         );
         store.limiter(|s| s as &mut dyn ResourceLimiter);
+        store.epoch_deadline_trap();
+        self.limit(&mut store, evaluations);
+        store
+    }
+
+    /// Give `store` the limits of `evaluations` evaluations, afresh: fuel, the epoch deadline from
+    /// now, and the memory cap's flag.
+    fn limit(&self, store: &mut Store<Sandbox>, evaluations: usize) {
+        let n = evaluations.max(1) as u64;
         store
             .set_fuel(self.limits.fuel.saturating_mul(n))
             .expect("fuel is enabled in the engine config");
         let ticks = (self.limits.deadline.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64;
-        let ticks = ticks.saturating_mul(n).saturating_add(1);
-        store.set_epoch_deadline(ticks);
-        store.epoch_deadline_trap();
-        store
+        store.set_epoch_deadline(ticks.saturating_mul(n).saturating_add(1));
+        store.data_mut().memory_refused = false;
+    }
+
+    /// A store for the calls of one bundle evaluation ([`PolicyHost::decide_in`]): each call
+    /// still runs in a fresh instance of its own, with its own limits; the modules share only
+    /// the store's bookkeeping, which would otherwise be built and torn down once per module
+    /// (~4 % of one decision). After a fault the next call gets a new store.
+    pub fn sandboxes(&self) -> Sandboxes {
+        Sandboxes(self.store(1))
     }
 
     /// Call describe() in a fresh instance.
@@ -619,23 +636,44 @@ impl PolicyHost {
         texts: &[String],
         batch: &[wit::Evaluation],
     ) -> Result<Vec<Result<wit::Part, PolicyError>>, PolicyError> {
-        let mut store = self.store(batch.len());
+        self.decide_in(&mut self.sandboxes(), module, params, texts, batch)
+    }
+
+    /// [`PolicyHost::decide`] in `sandboxes`.
+    pub fn decide_in(
+        &self,
+        sandboxes: &mut Sandboxes,
+        module: &RuleModule,
+        params: &[u8],
+        texts: &[String],
+        batch: &[wit::Evaluation],
+    ) -> Result<Vec<Result<wit::Part, PolicyError>>, PolicyError> {
+        let store = &mut sandboxes.0;
+        self.limit(store, batch.len());
         let entry = if batch.len() == 1 {
             &module.single
         } else {
             &module.batch
         };
-        let result = entry.pre.instantiate(&mut store).and_then(|instance| {
+        let result = entry.pre.instantiate(&mut *store).and_then(|instance| {
             let func = instance
-                .get_func(&mut store, entry.decide)
+                .get_func(&mut *store, entry.decide)
                 .expect("the export found at load");
             // SAFETY: `entry` checked this export against this signature at load.
             let decide: TypedFunc<DecideParams, DecideResults> =
                 unsafe { TypedFunc::new_unchecked(func) };
-            decide.call(&mut store, (params, texts, batch))
+            decide.call(&mut *store, (params, texts, batch))
         });
-        let (results,) =
-            result.map_err(|e| self.classify(&module.name, &module.version, &store, e))?;
+        let (results,) = match result {
+            Ok(results) => results,
+            Err(e) => {
+                let fault = self.classify(&module.name, &module.version, store, e);
+                // A store a call faulted in is not entered again (wasmtime refuses to, after a
+                // trap): the next call gets a new one.
+                *sandboxes = self.sandboxes();
+                return Err(fault);
+            }
+        };
         if results.len() != batch.len() {
             return Err(PolicyError::BadOutput {
                 module: module.name.clone(),
