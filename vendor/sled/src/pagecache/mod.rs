@@ -2077,7 +2077,12 @@ impl PageCache {
 
             trace!("load_snapshot pid {} {:?}", pid, state);
 
-            let mut cache_infos = Vec::default();
+            // powerdesk: sized to the page's fragments; `Vec::default()` and `push` gave every
+            // page room for 4 (192 bytes) although most have 1 or 2.
+            let mut cache_infos = Vec::with_capacity(match state {
+                PageState::Present { frags, .. } => 1 + frags.len(),
+                _ => 1,
+            });
 
             let guard = pin();
 
