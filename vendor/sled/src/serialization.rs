@@ -511,7 +511,7 @@ impl Serialize for Snapshot {
     fn serialize_into(&self, buf: &mut &mut [u8]) {
         self.stable_lsn.serialize_into(buf);
         self.active_segment.serialize_into(buf);
-        for page_state in &self.pt {
+        for page_state in self.pt.iter() {
             page_state.serialize_into(buf);
         }
     }
@@ -1004,7 +1004,8 @@ mod qc {
             Snapshot {
                 stable_lsn: g.gen(),
                 active_segment: g.gen(),
-                pt: Arbitrary::arbitrary(g),
+                // powerdesk: `pt` is a `PageStates`
+                pt: Vec::<PageState>::arbitrary(g).into_iter().collect(),
             }
         }
     }
