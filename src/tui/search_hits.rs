@@ -115,7 +115,7 @@ struct FrontCoded {
 impl FrontCoded {
     /// Append; true when `id` is greater than the one before (or the first).
     fn push(&mut self, id: &[u8]) -> bool {
-        let shared = if self.len % RESTART == 0 {
+        let shared = if self.len.is_multiple_of(RESTART) {
             self.restarts.push(self.bytes.len());
             0
         } else {
