@@ -8,7 +8,8 @@
 //!
 //! With POWERDESK_BENCH_RSS=1 it runs no benchmark but one scripted session in this fresh
 //! process (start, page through the listing, End, filters, dashboard) and prints the resident
-//! memory (VmRSS) after each step and the peak (VmHWM) at the end, from /proc/self/status.
+//! memory (VmRSS) after each step, the step's own peak and the session's (VmHWM, reset between
+//! steps through /proc/self/clear_refs), from /proc/self/status.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -89,14 +90,21 @@ fn key(s: &str) -> Action {
 fn rss_session(dir: &Path) {
     powerdesk::allocator::prefer_small_footprint(); // as the console does
     let (mut session, worker) = start(dir);
-    let step = |session: &mut Session<TestBackend>, what: &str, keys: &[&str]| {
+    // The peak over the whole session; each step's own peak is read after resetting the
+    // kernel's (writing 5 to clear_refs resets VmHWM to the current VmRSS).
+    let mut session_peak = 0f64;
+    let mut step = |session: &mut Session<TestBackend>, what: &str, keys: &[&str]| {
         for k in keys {
             session.dispatch(key(k));
             assert!(session.settle(Duration::from_secs(600)));
         }
         session.draw().unwrap();
         let (rss, hwm) = memory();
-        println!("{what:<44} VmRSS {rss:7.1} MB   VmHWM {hwm:7.1} MB");
+        session_peak = session_peak.max(hwm);
+        println!(
+            "{what:<44} VmRSS {rss:7.1} MB   step peak {hwm:7.1} MB   session peak {session_peak:7.1} MB"
+        );
+        let _ = std::fs::write("/proc/self/clear_refs", "5");
     };
     println!(
         "{} applications in {}",
@@ -130,8 +138,9 @@ fn rss_session(dir: &Path) {
     }
     assert!(session.settle(Duration::from_secs(600)));
     let (rss, hwm) = memory();
+    let session_peak = session_peak.max(hwm);
     println!(
-        "{:<44} VmRSS {rss:7.1} MB   VmHWM {hwm:7.1} MB",
+        "{:<44} VmRSS {rss:7.1} MB   step peak {hwm:7.1} MB   session peak {session_peak:7.1} MB",
         "end of session"
     );
     drop(session);

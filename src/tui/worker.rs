@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 
 use crate::domain::calendar::WorkingCalendar;
 use crate::domain::metrics::MetricsBuilder;
-use crate::domain::ports::{Decider, Page, Query, SortBy};
+use crate::domain::ports::{Decider, Page, Query};
 use crate::domain::sideflow::SideFlows;
 use crate::domain::timeline::timeline;
 use crate::domain::workflow::next_states;
@@ -26,6 +26,7 @@ use super::action::{
     TimelineRow,
 };
 use super::app::fuzzy_score;
+use super::search_hits::{sort_key, HitsBuilder, SearchHits};
 
 /// What the Policies screen needs from the policy host; the binary wires the real one.
 pub trait PolicyCatalog: Send + Sync {
@@ -173,41 +174,7 @@ impl Worker {
 /// The ids matching a fuzzy search, best first; kept while the search and filters stay the same.
 struct SearchCache {
     key: (String, Query),
-    ids: Vec<HitId>,
-}
-
-/// An application id as a search keeps it: inline when it fits (ours are `JN-2026-000123`), so
-/// a search matching a whole 1M store holds one array of ids, not a million small allocations
-/// left scattered among the store's pages after it is cleared.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum HitId {
-    Inline([u8; 23], u8),
-    Heap(Box<str>),
-}
-
-impl HitId {
-    fn new(id: &str) -> HitId {
-        match id.len() {
-            n @ 0..=23 => {
-                let mut bytes = [0u8; 23];
-                bytes[..n].copy_from_slice(id.as_bytes());
-                HitId::Inline(bytes, n as u8)
-            }
-            _ => HitId::Heap(id.into()),
-        }
-    }
-
-    fn as_str(&self) -> &str {
-        match self {
-            // Always the bytes of a whole `str` (see `new`).
-            HitId::Inline(bytes, n) => std::str::from_utf8(&bytes[..*n as usize]).unwrap_or(""),
-            HitId::Heap(s) => s,
-        }
-    }
-
-    fn to_app_id(&self) -> AppId {
-        AppId(self.as_str().to_string())
-    }
+    hits: SearchHits,
 }
 
 struct WorkerState {
@@ -422,16 +389,17 @@ impl WorkerState {
             },
         );
         if self.search.as_ref().map(|s| &s.key) != Some(&key) {
-            let Some(ids) = self.search_ids(generation, &needle, &query)? else {
+            // The previous search's matches go before this one's are collected.
+            self.search = None;
+            let Some(hits) = self.search_hits(generation, &needle, &query)? else {
                 return Ok(None);
             };
-            self.search = Some(SearchCache { key, ids });
+            self.search = Some(SearchCache { key, hits });
         }
-        let ids = &self.search.as_ref().expect("cache just filled").ids;
-        let total = ids.len() as u64;
+        let hits = &self.search.as_ref().expect("cache just filled").hits;
+        let total = hits.len() as u64;
         let mut apps = Vec::new();
-        for id in ids.iter().skip(query.offset).take(query.limit) {
-            let id = id.to_app_id();
+        for id in hits.page(query.offset, query.limit) {
             if let Some(app) = self.desk.repository().get(&id).map_err(|e| e.to_string())? {
                 apps.push(app);
             }
@@ -441,13 +409,14 @@ impl WorkerState {
 
     /// Scan every application for a fuzzy match on name, ID number or address, with the
     /// listing's filters; None when a newer listing was asked for meanwhile.
-    fn search_ids(
+    fn search_hits(
         &self,
         generation: u64,
         needle: &str,
         q: &Query,
-    ) -> Result<Option<Vec<HitId>>, String> {
-        let mut hits: Vec<(i64, Option<NaiveDate>, HitId)> = Vec::new();
+    ) -> Result<Option<SearchHits>, String> {
+        let mut hits = HitsBuilder::new();
+        let mut full = Ok(());
         let mut seen = 0u64;
         let mut stopped = false;
         let label = format!("/{needle}");
@@ -484,25 +453,16 @@ impl WorkerState {
                 .flatten()
                 .max();
                 if let Some(s) = score {
-                    hits.push((s, app.deadline, HitId::new(&app.id.0)));
+                    full = hits.push(&app.id.0, sort_key(q.sort, s, app.deadline));
                 }
-                true
+                full.is_ok()
             })
             .map_err(|e| e.to_string())?;
+        full?;
         if stopped {
             return Ok(None);
         }
-        match q.sort {
-            SortBy::Id => {
-                hits.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.2.as_str().cmp(b.2.as_str())))
-            }
-            SortBy::Deadline => hits.sort_by(|a, b| {
-                (a.1.is_none(), a.1, a.2.as_str()).cmp(&(b.1.is_none(), b.1, b.2.as_str()))
-            }),
-        }
-        let mut ids: Vec<HitId> = hits.into_iter().map(|h| h.2).collect();
-        ids.shrink_to_fit();
-        Ok(Some(ids))
+        Ok(Some(hits.finish()))
     }
 
     fn detail(&self, id: &AppId, today: NaiveDate) -> Result<DetailData, String> {
@@ -873,25 +833,4 @@ pub fn side_flow_rows(flows: &SideFlows, closed: bool) -> Vec<SideFlowRow> {
         },
     })
     .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::HitId;
-
-    #[test]
-    fn hit_ids_keep_the_id_inline_or_not() {
-        for id in [
-            "",
-            "JN-2026-000123",
-            "A-12345678901234567890",
-            "IMPORTED-2026-0000000000001",
-        ] {
-            let hit = HitId::new(id);
-            assert_eq!(hit.as_str(), id);
-            assert_eq!(hit.to_app_id().0, id);
-            assert_eq!(matches!(hit, HitId::Inline(..)), id.len() <= 23, "{id}");
-        }
-        assert_eq!(HitId::new("张三-2026-1").as_str(), "张三-2026-1");
-    }
 }

@@ -511,7 +511,7 @@ impl Serialize for Snapshot {
     fn serialize_into(&self, buf: &mut &mut [u8]) {
         self.stable_lsn.serialize_into(buf);
         self.active_segment.serialize_into(buf);
-        for page_state in &self.pt {
+        for page_state in self.pt.iter() {
             page_state.serialize_into(buf);
         }
     }
@@ -595,13 +595,14 @@ impl Serialize for Data {
         *buf = &buf[1..];
         let len = usize::try_from(u64::deserialize(buf)?).unwrap();
         Ok(match discriminant {
+            // powerdesk: sized (was deserialize_bounded_sequence)
             0 => Data::Leaf(Leaf {
-                keys: deserialize_bounded_sequence(buf, len)?,
-                values: deserialize_bounded_sequence(buf, len)?,
+                keys: deserialize_sized_sequence(buf, len)?,
+                values: deserialize_sized_sequence(buf, len)?,
             }),
             1 => Data::Index(Index {
-                keys: deserialize_bounded_sequence(buf, len)?,
-                pointers: deserialize_bounded_sequence(buf, len)?,
+                keys: deserialize_sized_sequence(buf, len)?,
+                pointers: deserialize_sized_sequence(buf, len)?,
             }),
             _ => return Err(Error::corruption(None)),
         })
@@ -694,7 +695,8 @@ impl Serialize for PageState {
             ),
             len => PageState::Present {
                 base: Serialize::deserialize(buf)?,
-                frags: deserialize_bounded_sequence(buf, usize::from(len - 1))?,
+                // powerdesk: sized (was deserialize_bounded_sequence)
+                frags: deserialize_sized_sequence(buf, usize::from(len - 1))?,
             },
         })
     }
@@ -778,15 +780,24 @@ where
     iter.collect()
 }
 
-fn deserialize_bounded_sequence<T: Serialize, R>(
+/// powerdesk: replaces `deserialize_bounded_sequence` (collected the first `bound` items of a
+/// `ConsumeSequence`): the items go into a `Vec` allocated for `bound` items at once
+/// (each takes at least one byte, so a corrupt bound allocates no more than the buffer's
+/// length). Collecting from the sequence, which gives no size hint, allocated room for 4 items
+/// at least and then doubled: a snapshot's page with one fragment held room for 4, a 9-entry
+/// leaf room for 16 keys and 16 values.
+fn deserialize_sized_sequence<T: Serialize>(
     buf: &mut &[u8],
     bound: usize,
-) -> Result<R>
-where
-    R: FromIterator<T>,
-{
-    let iter = ConsumeSequence { buf, _t: PhantomData, done: false };
-    iter.take(bound).collect()
+) -> Result<Vec<T>> {
+    let mut items = Vec::with_capacity(bound.min(buf.len()));
+    for _ in 0..bound {
+        if buf.is_empty() {
+            break;
+        }
+        items.push(T::deserialize(buf)?);
+    }
+    Ok(items)
 }
 
 impl<'a, 'b, T> Iterator for ConsumeSequence<'a, 'b, T>
@@ -993,7 +1004,8 @@ mod qc {
             Snapshot {
                 stable_lsn: g.gen(),
                 active_segment: g.gen(),
-                pt: Arbitrary::arbitrary(g),
+                // powerdesk: `pt` is a `PageStates`
+                pt: Vec::<PageState>::arbitrary(g).into_iter().collect(),
             }
         }
     }
