@@ -20,7 +20,7 @@ fn store_with_events(dir: &Path) {
 /// Open the raw sled database under the store and change its event groups (one per submit here,
 /// so group key = event seq).
 fn tamper(dir: &Path, f: impl FnOnce(&sled::Tree)) {
-    let db = sled::open(dir.join("db")).unwrap();
+    let db = store_support::open_sled(&dir.join("db"));
     let events = db.open_tree("event_groups").unwrap();
     f(&events);
     db.flush().unwrap();

@@ -78,7 +78,7 @@ fn a_store_from_an_older_schema_is_recounted_on_open() {
     }
     {
         // What a schema 1 store looks like: no pair counters.
-        let db = sled::open(dir.path().join("db")).unwrap();
+        let db = store_support::open_sled(&dir.path().join("db"));
         let meta = db.open_tree("meta").unwrap();
         for key in meta.scan_prefix(b"n/pair/").keys() {
             meta.remove(key.unwrap()).unwrap();
@@ -121,7 +121,7 @@ fn a_schema_2_store_gets_its_deadline_day_counters_on_open() {
     assert!(want > 0);
     {
         // What a schema 2 store looks like: no per-day counters.
-        let db = sled::open(dir.path().join("db")).unwrap();
+        let db = store_support::open_sled(&dir.path().join("db"));
         let meta = db.open_tree("meta").unwrap();
         for key in meta.scan_prefix(b"n/day/").keys() {
             meta.remove(key.unwrap()).unwrap();
@@ -153,7 +153,7 @@ fn a_wrong_deadline_day_counter_is_reported() {
         }
     }
     {
-        let db = sled::open(dir.path().join("db")).unwrap();
+        let db = store_support::open_sled(&dir.path().join("db"));
         let meta = db.open_tree("meta").unwrap();
         let key = meta.scan_prefix(b"n/day/").keys().next().unwrap().unwrap();
         meta.insert(key, &99u64.to_be_bytes()).unwrap();
@@ -174,7 +174,7 @@ fn a_wrong_deadline_day_counter_is_reported() {
 fn reopening_waits_for_a_just_dropped_sled_in_this_process() {
     let dir = tempfile::tempdir().unwrap();
     drop(SledStore::open(dir.path()).unwrap());
-    let lingering = sled::open(dir.path().join("db")).unwrap();
+    let lingering = store_support::open_sled(&dir.path().join("db"));
     let release = std::thread::spawn(move || {
         std::thread::sleep(std::time::Duration::from_millis(300));
         drop(lingering);

@@ -72,7 +72,7 @@ fn key(parts: &[&[u8]]) -> Vec<u8> {
 
 /// Write `c` in the schema-3 layout, as the code before schema 4 did.
 fn write_schema_3(dir: &Path, c: &Contents) {
-    let db = sled::open(dir.join("db")).unwrap();
+    let db = store_support::open_sled(&dir.join("db"));
     let apps = db.open_tree("apps").unwrap();
     let events = db.open_tree("events").unwrap();
     let app_events = db.open_tree("app_events").unwrap();
@@ -146,7 +146,7 @@ fn check_migrated(dir: &Path, c: &Contents) {
     }
     drop(store);
     // The old trees are gone.
-    let db = sled::open(dir.join("db")).unwrap();
+    let db = store_support::open_sled(&dir.join("db"));
     let names: Vec<String> = db
         .tree_names()
         .iter()
@@ -186,7 +186,7 @@ fn an_interrupted_migration_starts_over() {
     write_schema_3(dir.path(), &c);
     {
         // What a migration killed half way leaves: some new-layout trees written, schema still 3.
-        let db = sled::open(dir.path().join("db")).unwrap();
+        let db = store_support::open_sled(&dir.path().join("db"));
         let records = db.open_tree("applications").unwrap();
         records.insert(b"JN-2026-999999", b"half written").unwrap();
         let groups = db.open_tree("event_groups").unwrap();
@@ -204,7 +204,7 @@ fn a_migration_that_flipped_the_schema_drops_the_old_trees_on_the_next_open() {
     drop(SledStore::open(dir.path()).unwrap());
     {
         // Killed after the schema flip, before the old trees were dropped.
-        let db = sled::open(dir.path().join("db")).unwrap();
+        let db = store_support::open_sled(&dir.path().join("db"));
         db.open_tree("apps")
             .unwrap()
             .insert(b"JN-2021-000001", b"old")
@@ -229,7 +229,7 @@ fn a_schema_4_store_keeps_its_json_event_groups_and_adds_compact_ones() {
     // As schema 4 wrote it: every event group a JSON list (format 1), schema version 4. Each
     // submit wrote one group of one event, keyed by its seq.
     {
-        let db = sled::open(dir.path().join("db")).unwrap();
+        let db = store_support::open_sled(&dir.path().join("db"));
         let groups = db.open_tree("event_groups").unwrap();
         assert_eq!(groups.len(), 6);
         for event in &events {
@@ -261,7 +261,7 @@ fn a_schema_4_store_keeps_its_json_event_groups_and_adds_compact_ones() {
     assert_eq!(report.first_broken, None);
     assert_eq!(report.events_checked, 8);
     drop(desk);
-    let db = sled::open(dir.path().join("db")).unwrap();
+    let db = store_support::open_sled(&dir.path().join("db"));
     let meta = db.open_tree("meta").unwrap();
     let schema = meta.get(b"schema_version").unwrap().unwrap();
     assert_eq!(u64::from_be_bytes(schema[..].try_into().unwrap()), 5);

@@ -3,22 +3,12 @@
 //! and so does the snapshot written from that, across several reopenings with overwrites,
 //! removals and growth in between.
 
+mod store_support;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// Open, waiting out the file lock the background threads of the db just dropped may still hold
-/// for a moment (as the store does).
-fn open(dir: &Path) -> sled::Db {
-    for _ in 0..40 {
-        match sled::Config::new().path(dir).open() {
-            Err(sled::Error::Io(e)) if e.to_string().starts_with("could not acquire lock") => {
-                std::thread::sleep(std::time::Duration::from_millis(50))
-            }
-            other => return other.expect("open"),
-        }
-    }
-    panic!("sled's lock was not released");
-}
+use store_support::open_sled as open;
 
 fn check(db: &sled::Db, model: &BTreeMap<Vec<u8>, Vec<u8>>) {
     assert_eq!(db.len(), model.len());

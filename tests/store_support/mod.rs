@@ -9,6 +9,21 @@ use powerdesk::service::demo::DemoGenerator;
 use powerdesk::service::Desk;
 use powerdesk::store::SledStore;
 
+/// sled opened directly on a store's `db` directory (as a test that edits the raw trees does),
+/// waiting out the file lock that the background threads of a just-dropped store may still hold
+/// for a moment (as `SledStore::open` does).
+pub fn open_sled(db_dir: &Path) -> sled::Db {
+    for _ in 0..40 {
+        match sled::Config::new().path(db_dir).open() {
+            Err(sled::Error::Io(e)) if e.to_string().starts_with("could not acquire lock") => {
+                std::thread::sleep(std::time::Duration::from_millis(50))
+            }
+            other => return other.expect("open sled"),
+        }
+    }
+    panic!("sled's lock on {} was not released", db_dir.display());
+}
+
 pub fn desk(dir: &Path) -> Desk {
     let store = SledStore::open(dir).expect("open store");
     Desk::new(
