@@ -27,7 +27,6 @@ mod bindings {
 
 /// The contract's types (`powerdesk:policy/rules`), as the host sees them.
 pub use bindings::exports::powerdesk::policy::rules as wit;
-use bindings::RuleModulePre;
 
 /// The contract package whose interface every rule module exports.
 pub const CONTRACT_INTERFACE: &str = "powerdesk:policy/rules";
@@ -289,7 +288,6 @@ pub struct RuleModule {
     /// `sha256:<hex>` of the module file.
     pub digest: String,
     pub file: PathBuf,
-    pre: RuleModulePre<Sandbox>,
     /// Where a single evaluation is decided.
     single: Entry,
     /// Where a batch of several is decided: the same module loaded a second time (from the
@@ -461,33 +459,21 @@ impl PolicyHost {
             None => Component::new(&self.engine, bytes).map_err(|e| format!("{e:#}")),
         }
         .map_err(compile_err)?;
-        self.check_contract(spec, &component)?;
+        let interface = self.check_contract(spec, &component)?;
 
         let linker: Linker<Sandbox> = Linker::new(&self.engine);
         let pre = linker
             .instantiate_pre(&component)
             .map_err(|e| compile_err(format!("{e:#}")))?;
-        let pre = RuleModulePre::new(pre).map_err(|e| compile_err(format!("{e:#}")))?;
-        let single = self.entry(spec, pre.instance_pre().clone())?;
+        let single = self.entry(spec, pre, &interface)?;
         let twin = component
             .serialize()
             // SAFETY: the bytes are this engine's own serialization of a component it compiled.
             .and_then(|bytes| unsafe { Component::deserialize(&self.engine, bytes) })
             .and_then(|twin| linker.instantiate_pre(&twin))
             .map_err(|e| compile_err(format!("{e:#}")))?;
-        let batch = self.entry(spec, twin)?;
-        let mut module = RuleModule {
-            name: spec.name.clone(),
-            version: spec.version.clone(),
-            contract: String::new(),
-            rules: Vec::new(),
-            digest,
-            file: spec.file.clone(),
-            pre,
-            single,
-            batch,
-        };
-        let info = self.describe(&module)?;
+        let batch = self.entry(spec, twin, &interface)?;
+        let info = self.check_and_describe(spec, &single)?;
         let found_major = major_of(&info.contract);
         if !found_major.is_some_and(|m| SUPPORTED_CONTRACT_MAJORS.contains(&m)) {
             return Err(PolicyError::ContractMismatch {
@@ -506,15 +492,25 @@ impl PolicyHost {
                 });
             }
         }
-        module.name = info.name;
-        module.version = info.version;
-        module.contract = info.contract;
-        module.rules = info.rules;
-        Ok(module)
+        Ok(RuleModule {
+            name: info.name,
+            version: info.version,
+            contract: info.contract,
+            rules: info.rules,
+            digest,
+            file: spec.file.clone(),
+            single,
+            batch,
+        })
     }
 
-    /// Imports: none allowed. Exports: the rules interface of a supported major version.
-    fn check_contract(&self, spec: &ModuleSpec, component: &Component) -> Result<(), PolicyError> {
+    /// Imports: none allowed. Exports: the rules interface of a supported major version, whose
+    /// full name (`powerdesk:policy/rules@3.0.0`) it returns.
+    fn check_contract(
+        &self,
+        spec: &ModuleSpec,
+        component: &Component,
+    ) -> Result<String, PolicyError> {
         let ty = component.component_type();
         if let Some((name, _)) = ty.imports(&self.engine).next() {
             return Err(PolicyError::ForbiddenImport {
@@ -545,44 +541,57 @@ impl PolicyHost {
                 found: format!("{found} (exports {CONTRACT_INTERFACE}@{found})"),
             });
         }
-        Ok(())
+        Ok(format!("{prefix}{found}"))
     }
 
-    /// `pre` with its `decide` export, type-checked against the contract's signature here, once,
-    /// so that a call need not check it again (that check was a tenth of a fresh sandbox's time).
-    fn entry(&self, spec: &ModuleSpec, pre: InstancePre<Sandbox>) -> Result<Entry, PolicyError> {
-        let bad = |reason: String| PolicyError::ContractMismatch {
-            module: spec.name.clone(),
-            version: spec.version.clone(),
-            found: reason,
-        };
+    /// `pre` with the `decide` export of `interface` (checked against the contract's signature
+    /// once, by [`PolicyHost::check_and_describe`]).
+    fn entry(
+        &self,
+        spec: &ModuleSpec,
+        pre: InstancePre<Sandbox>,
+        interface: &str,
+    ) -> Result<Entry, PolicyError> {
         let component = pre.component();
-        let interface = component
-            .component_type()
-            .exports(&self.engine)
-            .map(|(name, _)| name.to_string())
-            .find(|name| name.starts_with(&format!("{CONTRACT_INTERFACE}@")))
-            .ok_or_else(|| bad(format!("no {CONTRACT_INTERFACE} export")))?;
         let decide = component
-            .get_export_index(None, &interface)
+            .get_export_index(None, interface)
             .and_then(|i| component.get_export_index(Some(&i), "decide"))
-            .ok_or_else(|| bad(format!("{interface} exports no `decide`")))?;
-        let mut store = self.store(1);
-        let instance = pre
-            .instantiate(&mut store)
-            .map_err(|e| self.classify(&spec.name, &spec.version, &store, e))?;
-        instance
-            .get_typed_func::<DecideParams, DecideResults>(&mut store, &decide)
-            .map_err(|e| {
-                bad(format!(
-                    "`decide` does not have the contract's signature: {e:#}"
-                ))
+            .ok_or_else(|| PolicyError::ContractMismatch {
+                module: spec.name.clone(),
+                version: spec.version.clone(),
+                found: format!("{interface} exports no `decide`"),
             })?;
         Ok(Entry { pre, decide })
     }
 
-    /// A fresh store with the limits of `evaluations` evaluations.
-    fn store(&self, evaluations: usize) -> Store<Sandbox> {
+    /// In one instance of `single`: check its `decide` export against the contract's signature,
+    /// once per module, so that calls need not (that check was a tenth of a fresh sandbox's
+    /// time; the batch copy is the same compiled code), and call describe().
+    fn check_and_describe(
+        &self,
+        spec: &ModuleSpec,
+        single: &Entry,
+    ) -> Result<wit::ModuleInfo, PolicyError> {
+        let mut store = self.store();
+        let fault = |store: &Store<Sandbox>, e| self.classify(&spec.name, &spec.version, store, e);
+        let instance = single
+            .pre
+            .instantiate(&mut store)
+            .map_err(|e| fault(&store, e))?;
+        instance
+            .get_typed_func::<DecideParams, DecideResults>(&mut store, &single.decide)
+            .map_err(|e| PolicyError::ContractMismatch {
+                module: spec.name.clone(),
+                version: spec.version.clone(),
+                found: format!("`decide` does not have the contract's signature: {e:#}"),
+            })?;
+        bindings::RuleModule::new(&mut store, &instance)
+            .and_then(|m| m.powerdesk_policy_rules().call_describe(&mut store))
+            .map_err(|e| fault(&store, e))
+    }
+
+    /// A fresh store with the limits of one evaluation.
+    fn store(&self) -> Store<Sandbox> {
         let mut store = Store::new(
             &self.engine,
             Sandbox {
@@ -592,7 +601,7 @@ impl PolicyHost {
         );
         store.limiter(|s| s as &mut dyn ResourceLimiter);
         store.epoch_deadline_trap();
-        self.limit(&mut store, evaluations);
+        self.limit(&mut store, 1);
         store
     }
 
@@ -613,17 +622,7 @@ impl PolicyHost {
     /// the store's bookkeeping, which would otherwise be built and torn down once per module
     /// (~4 % of one decision). After a fault the next call gets a new store.
     pub fn sandboxes(&self) -> Sandboxes {
-        Sandboxes(self.store(1))
-    }
-
-    /// Call describe() in a fresh instance.
-    pub fn describe(&self, module: &RuleModule) -> Result<wit::ModuleInfo, PolicyError> {
-        let mut store = self.store(1);
-        let result = module
-            .pre
-            .instantiate(&mut store)
-            .and_then(|instance| instance.powerdesk_policy_rules().call_describe(&mut store));
-        result.map_err(|e| self.classify(&module.name, &module.version, &store, e))
+        Sandboxes(self.store())
     }
 
     /// Call decide() over `batch` in one fresh, limited instance: one part per evaluation, in
