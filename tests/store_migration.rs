@@ -251,7 +251,7 @@ fn a_schema_4_store_keeps_its_json_event_groups_and_adds_compact_ones() {
     for event in &events {
         assert_eq!(
             desk.repository().events(&event.draft.app_id).unwrap(),
-            [event.clone()]
+            std::slice::from_ref(event)
         );
     }
     for form in forms(22, 2) {
