@@ -157,7 +157,12 @@ pub struct Site {
 }
 
 /// 用电需求: what is requested.
+///
+/// `permanent` left out of the JSON is derived from `kind` (a `temporary` request is never
+/// permanent); a `temporary` request that says `permanent: true` is kept as written, so that
+/// validation refuses the contradiction naming `request.permanent`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "RequestJson")]
 pub struct Request {
     pub kind: RequestKind,
     pub voltage: Voltage,
@@ -168,7 +173,6 @@ pub struct Request {
     #[serde(default)]
     pub capacity_kva: Option<f64>,
     /// 永久用电 (false: temporary use).
-    #[serde(default = "yes")]
     pub permanent: bool,
     /// 具备直接装表条件.
     #[serde(default)]
@@ -179,10 +183,83 @@ pub struct Request {
     /// The date the customer needs supporting grid works (配套电网工程) done by.
     #[serde(default)]
     pub grid_project_need_date: Option<NaiveDate>,
+    /// 重要电力用户 (hospitals, mines, hazardous chemicals, …): keeps the full high-voltage process.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub important: bool,
+    /// 双电源: two supply sources (the standard plan reply has its own, longer limit).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub dual_supply: bool,
+    /// 增容: the capacity already connected, in kW (low voltage); required for a capacity increase.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub existing_capacity_kw: Option<f64>,
+    /// 增容: the transformer capacity already connected, in kVA (high voltage).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub existing_capacity_kva: Option<f64>,
 }
 
-fn yes() -> bool {
-    true
+impl Request {
+    /// The capacity the thresholds apply to: existing + requested for a capacity increase
+    /// (增容), in kW. None when the request has no kW capacity.
+    pub fn total_kw(&self) -> Option<f64> {
+        self.capacity_kw
+            .map(|kw| kw + self.existing_capacity_kw.unwrap_or(0.0))
+    }
+
+    /// The same in kVA.
+    pub fn total_kva(&self) -> Option<f64> {
+        self.capacity_kva
+            .map(|kva| kva + self.existing_capacity_kva.unwrap_or(0.0))
+    }
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// [`Request`] as JSON has it: `permanent` may be left out and is then derived from `kind`.
+#[derive(Deserialize)]
+struct RequestJson {
+    kind: RequestKind,
+    voltage: Voltage,
+    #[serde(default)]
+    capacity_kw: Option<f64>,
+    #[serde(default)]
+    capacity_kva: Option<f64>,
+    #[serde(default)]
+    permanent: Option<bool>,
+    #[serde(default)]
+    direct_meter: bool,
+    #[serde(default)]
+    simple_line: bool,
+    #[serde(default)]
+    grid_project_need_date: Option<NaiveDate>,
+    #[serde(default)]
+    important: bool,
+    #[serde(default)]
+    dual_supply: bool,
+    #[serde(default)]
+    existing_capacity_kw: Option<f64>,
+    #[serde(default)]
+    existing_capacity_kva: Option<f64>,
+}
+
+impl From<RequestJson> for Request {
+    fn from(r: RequestJson) -> Self {
+        Request {
+            kind: r.kind,
+            voltage: r.voltage,
+            capacity_kw: r.capacity_kw,
+            capacity_kva: r.capacity_kva,
+            permanent: r.permanent.unwrap_or(r.kind != RequestKind::Temporary),
+            direct_meter: r.direct_meter,
+            simple_line: r.simple_line,
+            grid_project_need_date: r.grid_project_need_date,
+            important: r.important,
+            dual_supply: r.dual_supply,
+            existing_capacity_kw: r.existing_capacity_kw,
+            existing_capacity_kva: r.existing_capacity_kva,
+        }
+    }
 }
 
 /// 电子证照: a certificate fetched electronically instead of on paper (零证办电).

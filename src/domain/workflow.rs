@@ -10,9 +10,11 @@ use super::decision::AccessClass;
 pub enum ProcessClass {
     /// 低压: accepted → (line_built) → energized → archived.
     LowVoltage,
-    /// 10 kV 普通客户: accepted → plan_replied → completion_reported → energized → archived.
+    /// 10 kV 普通客户 (any capacity, not important): accepted → plan_replied →
+    /// completion_reported → energized → archived.
     HvOrdinary,
-    /// Standard high voltage: plan reply, design review, mid inspection, completion inspection, energize.
+    /// Standard high voltage (35 kV and up, important 10 kV customers): plan reply, design
+    /// submitted → reviewed, mid inspection requested → done, completion inspection, energize.
     HvStandard,
 }
 
@@ -60,8 +62,12 @@ pub enum State {
     LineBuilt,
     /// 答复供电方案
     PlanReplied,
+    /// 设计送审: the customer submitted its design (standard process); the grid's review starts.
+    DesignSubmitted,
     /// 设计审查
     DesignReviewed,
+    /// 中间检查报验: the customer asked for the mid inspection (standard process).
+    MidInspectionRequested,
     /// 中间检查
     MidInspected,
     /// 竣工报验
@@ -77,11 +83,13 @@ pub enum State {
 }
 
 impl State {
-    pub const ALL: [State; 10] = [
+    pub const ALL: [State; 12] = [
         Self::Accepted,
         Self::LineBuilt,
         Self::PlanReplied,
+        Self::DesignSubmitted,
         Self::DesignReviewed,
+        Self::MidInspectionRequested,
         Self::MidInspected,
         Self::CompletionReported,
         Self::CompletionInspected,
@@ -95,7 +103,9 @@ impl State {
             Self::Accepted => "accepted",
             Self::LineBuilt => "line_built",
             Self::PlanReplied => "plan_replied",
+            Self::DesignSubmitted => "design_submitted",
             Self::DesignReviewed => "design_reviewed",
+            Self::MidInspectionRequested => "mid_inspection_requested",
             Self::MidInspected => "mid_inspected",
             Self::CompletionReported => "completion_reported",
             Self::CompletionInspected => "completion_inspected",
@@ -114,7 +124,9 @@ impl State {
             Self::Accepted => "已受理",
             Self::LineBuilt => "表前线已架设",
             Self::PlanReplied => "已答复方案",
+            Self::DesignSubmitted => "设计已送审",
             Self::DesignReviewed => "设计已审查",
+            Self::MidInspectionRequested => "中间检查已报验",
             Self::MidInspected => "中间检查完成",
             Self::CompletionReported => "已竣工报验",
             Self::CompletionInspected => "竣工检验完成",
@@ -152,8 +164,10 @@ pub fn next_states(process: ProcessClass, from: State) -> Vec<State> {
         (ProcessClass::HvOrdinary, PlanReplied) => &[CompletionReported],
         (ProcessClass::HvOrdinary, CompletionReported) => &[Energized],
         (ProcessClass::HvStandard, Accepted) => &[PlanReplied],
-        (ProcessClass::HvStandard, PlanReplied) => &[DesignReviewed],
-        (ProcessClass::HvStandard, DesignReviewed) => &[MidInspected],
+        (ProcessClass::HvStandard, PlanReplied) => &[DesignSubmitted],
+        (ProcessClass::HvStandard, DesignSubmitted) => &[DesignReviewed],
+        (ProcessClass::HvStandard, DesignReviewed) => &[MidInspectionRequested],
+        (ProcessClass::HvStandard, MidInspectionRequested) => &[MidInspected],
         (ProcessClass::HvStandard, MidInspected) => &[CompletionReported],
         (ProcessClass::HvStandard, CompletionReported) => &[CompletionInspected],
         (ProcessClass::HvStandard, CompletionInspected) => &[Energized],
@@ -210,7 +224,17 @@ pub fn clock_owner(process: ProcessClass, state: State) -> ClockOwner {
     match (process, state) {
         (_, Energized | Archived | Cancelled) => ClockOwner::Stopped,
         (ProcessClass::LowVoltage, _) => ClockOwner::Grid,
-        (_, Accepted | CompletionReported | CompletionInspected) => ClockOwner::Grid,
+        // The grid acts on what the customer handed over: the application, its design, its
+        // request for the mid inspection, its completed works.
+        (
+            _,
+            Accepted
+            | DesignSubmitted
+            | MidInspectionRequested
+            | CompletionReported
+            | CompletionInspected,
+        ) => ClockOwner::Grid,
+        // The customer designs and builds: the grid's clock stops.
         (_, PlanReplied | DesignReviewed | MidInspected | LineBuilt) => ClockOwner::Customer,
     }
 }
@@ -221,6 +245,8 @@ pub fn pending_step(process: ProcessClass, state: State) -> Option<&'static str>
     match (process, state) {
         (ProcessClass::LowVoltage, Accepted | LineBuilt) => Some("energize"),
         (ProcessClass::HvOrdinary | ProcessClass::HvStandard, Accepted) => Some("reply_plan"),
+        (ProcessClass::HvStandard, DesignSubmitted) => Some("design_review"),
+        (ProcessClass::HvStandard, MidInspectionRequested) => Some("mid_inspection"),
         (ProcessClass::HvOrdinary, CompletionReported) => Some("energize"),
         (ProcessClass::HvStandard, CompletionReported) => Some("completion_inspection"),
         (ProcessClass::HvStandard, CompletionInspected) => Some("energize"),

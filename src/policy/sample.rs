@@ -108,6 +108,10 @@ impl Sampler {
                 } else {
                     None
                 },
+                important: false,
+                dual_supply: false,
+                existing_capacity_kw: None,
+                existing_capacity_kva: None,
             },
             received_at: received,
             attachments: Vec::new(),

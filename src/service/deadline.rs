@@ -18,6 +18,8 @@ pub fn default_limit(process: ProcessClass, step: &str) -> Option<StepLimit> {
         (ProcessClass::HvOrdinary, "reply_plan") => (2, "accepted"),
         (ProcessClass::HvOrdinary, "energize") => (5, "completion_reported"),
         (ProcessClass::HvStandard, "reply_plan") => (15, "accepted"),
+        (ProcessClass::HvStandard, "design_review") => (10, "design_submitted"),
+        (ProcessClass::HvStandard, "mid_inspection") => (5, "mid_inspection_requested"),
         (ProcessClass::HvStandard, "completion_inspection") => (5, "completion_reported"),
         (ProcessClass::HvStandard, "energize") => (5, "completion_inspected"),
         _ => return None,

@@ -515,14 +515,12 @@ impl Desk {
     }
 }
 
-/// Process class without a policy bundle: 220V/380V low voltage, 10 kV up to 1250 kVA ordinary,
-/// anything else standard high voltage.
+/// Process class without a policy bundle: 220V/380V low voltage, a 10 kV ordinary (not
+/// important) customer of any capacity the two-step process, anything else standard high voltage.
 pub fn fallback_process(form: &ApplicationForm) -> ProcessClass {
     match form.request.voltage {
         Voltage::V220 | Voltage::V380 => ProcessClass::LowVoltage,
-        Voltage::Kv10 if form.request.capacity_kva.is_some_and(|kva| kva <= 1250.0) => {
-            ProcessClass::HvOrdinary
-        }
+        Voltage::Kv10 if !form.request.important => ProcessClass::HvOrdinary,
         _ => ProcessClass::HvStandard,
     }
 }
