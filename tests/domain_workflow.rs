@@ -90,10 +90,15 @@ fn ten_kv_ordinary_has_two_grid_steps_and_no_design_review() {
 fn standard_high_voltage_passes_every_inspection() {
     use State::*;
     let p = ProcessClass::HvStandard;
+    // CONTRACTS.md, Additions: "accepted → plan_replied → design_submitted (送审) →
+    // design_reviewed → mid_inspection_requested (报验) → mid_inspected → completion_reported →
+    // completion_inspected → energized → archived".
     let path = [
         Accepted,
         PlanReplied,
+        DesignSubmitted,
         DesignReviewed,
+        MidInspectionRequested,
         MidInspected,
         CompletionReported,
         CompletionInspected,
@@ -104,22 +109,98 @@ fn standard_high_voltage_passes_every_inspection() {
         assert!(check_transition(p, pair[0], pair[1]).is_ok(), "{pair:?}");
         assert_eq!(next_states(p, pair[0])[0], pair[1]);
     }
-    let err = check_transition(p, PlanReplied, CompletionReported).unwrap_err();
+    let err = check_transition(p, PlanReplied, DesignReviewed).unwrap_err();
     assert!(
         err.to_string()
-            .contains("legal next states: design_reviewed, cancelled"),
+            .contains("legal next states: design_submitted, cancelled"),
+        "the grid cannot review a design the customer has not submitted: {err}"
+    );
+    let err = check_transition(p, DesignReviewed, MidInspected).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("legal next states: mid_inspection_requested, cancelled"),
         "{err}"
     );
-    for s in [
-        Accepted,
-        PlanReplied,
-        DesignReviewed,
-        MidInspected,
-        CompletionReported,
-        CompletionInspected,
-    ] {
-        assert!(check_transition(p, s, Cancelled).is_ok());
+    for s in &path[..8] {
+        assert!(check_transition(p, *s, Cancelled).is_ok());
     }
+    // Neither hand-over exists in the two-step process.
+    for s in [DesignSubmitted, MidInspectionRequested] {
+        assert!(check_transition(ProcessClass::HvOrdinary, PlanReplied, s).is_err());
+    }
+}
+
+#[test]
+fn in_the_standard_process_the_grid_clock_runs_only_on_what_the_customer_handed_over() {
+    // DOMAIN.md: "Design review counts from the customer's design submission (送审), mid
+    // inspection from the customer's inspection request (报验): the time the customer spends
+    // designing and building is on the customer's clock, never charged to the grid."
+    use State::*;
+    let p = ProcessClass::HvStandard;
+    for (state, owner) in [
+        (Accepted, ClockOwner::Grid),
+        (PlanReplied, ClockOwner::Customer),
+        (DesignSubmitted, ClockOwner::Grid),
+        (DesignReviewed, ClockOwner::Customer),
+        (MidInspectionRequested, ClockOwner::Grid),
+        (MidInspected, ClockOwner::Customer),
+        (CompletionReported, ClockOwner::Grid),
+        (CompletionInspected, ClockOwner::Grid),
+    ] {
+        assert_eq!(clock_owner(p, state), owner, "{state:?}");
+    }
+
+    // A customer who designs for 20 working days does not make the grid's review late.
+    let cal = calendar();
+    let id = "JN-2026-000021";
+    let moves = [
+        ("2026-03-02", Accepted),        // Mon
+        ("2026-03-09", PlanReplied),     // 5 grid days
+        ("2026-04-07", DesignSubmitted), // 20 customer working days (Qingming 4-6 April)
+    ];
+    let mut app = application(
+        id,
+        CustomerClass::Enterprise,
+        ProcessClass::HvStandard,
+        DesignSubmitted,
+        decision(
+            ProcessClass::HvStandard,
+            &[
+                ("reply_plan", 15, "accepted"),
+                ("design_review", 10, "design_submitted"),
+                ("mid_inspection", 5, "mid_inspection_requested"),
+            ],
+            None,
+            vec![],
+        ),
+    );
+    let events = events_of(id, &moves);
+    let due = deadline_for(&app, &events, &cal).unwrap().unwrap();
+    assert_eq!(due, cal.add_working_days(d("2026-04-07"), 10).unwrap());
+    let view = timeline(&app, &events, &cal, d("2026-04-08")).unwrap();
+    let pending = view.pending.unwrap();
+    assert_eq!(pending.step, "design_review");
+    assert!(!pending.overdue, "the customer's design time is not the grid's");
+    assert_eq!(view.customer_working_days, 20);
+
+    // Reviewed on the 5th working day: on time; then the customer builds with no grid deadline.
+    let mut all = moves.to_vec();
+    all.push(("2026-04-14", DesignReviewed));
+    app.status = DesignReviewed;
+    let events = events_of(id, &all);
+    assert_eq!(deadline_for(&app, &events, &cal).unwrap(), None);
+    let view = timeline(&app, &events, &cal, d("2026-04-14")).unwrap();
+    let check = view.entries[3].step.as_ref().unwrap();
+    assert_eq!((check.step.as_str(), check.on_time), ("design_review", true));
+
+    // The mid inspection counts from the request (报验).
+    all.push(("2026-05-20", MidInspectionRequested));
+    app.status = MidInspectionRequested;
+    let events = events_of(id, &all);
+    assert_eq!(
+        deadline_for(&app, &events, &cal).unwrap(),
+        Some(cal.add_working_days(d("2026-05-20"), 5).unwrap())
+    );
 }
 
 #[test]
