@@ -9,8 +9,12 @@ use std::process::{Command, Output};
 use serde_json::Value;
 use store_support::shop_json;
 
+/// The desk's clock in these tests (POWERDESK_NOW): no test reads the wall clock's date.
+const PINNED_NOW: &str = "2026-11-20T10:00:00+08:00";
+
 fn powerdesk(store: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_powerdesk"))
+        .env("POWERDESK_NOW", PINNED_NOW)
         .arg("--store")
         .arg(store)
         .args(args)
@@ -101,7 +105,7 @@ fn an_application_goes_from_new_to_archived_through_the_command_line() {
             .len(),
         0
     );
-    // Received on 2026-03-02 with a 2-working-day limit: long overdue today.
+    // Received on 2026-03-02 with a 2-working-day limit: long overdue on the pinned day.
     assert_eq!(
         ok_json(&store, &["app", "list", "--overdue", "--json"])
             .as_array()
@@ -501,6 +505,97 @@ fn demo_is_reproducible_and_covers_every_class_and_state() {
     assert_eq!(counties.len(), 11, "{counties:?}");
     let report = ok_json(&a, &["audit", "verify", "--json"]);
     assert_eq!(report["first_broken"], Value::Null);
+}
+
+#[test]
+fn the_desk_reads_its_clock_from_one_port_that_powerdesk_now_pins() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    let form = write(tmp.path(), "shop.json", &shop_json());
+    let id = ok_json(&store, &["app", "new", "--json", &form])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // A move without --at happens now, on the pinned clock.
+    ok_json(
+        &store,
+        &["app", "advance", &id, "--to", "energized", "--json"],
+    );
+    let shown = ok_json(&store, &["app", "show", &id, "--json"]);
+    let last = shown["events"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["at"], PINNED_NOW, "{last}");
+    assert_eq!(shown["timeline"]["as_of"], "2026-11-20");
+
+    // A pinned time that is not a time is named, with what to do.
+    let out = Command::new(env!("CARGO_BIN_EXE_powerdesk"))
+        .env("POWERDESK_NOW", "next tuesday")
+        .arg("--store")
+        .arg(&store)
+        .args(["app", "list", "--json"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("POWERDESK_NOW") && err.contains("2027-01-05"),
+        "{err}"
+    );
+}
+
+/// The real binary on the wall clock, moved years ahead by libfaketime (Debian's `faketime`,
+/// which .ci/run installs): taking, moving and listing applications never depends on the date.
+#[test]
+fn the_desk_keeps_working_with_the_wall_clock_years_ahead() {
+    let faketime = ["/usr/bin/faketime", "/usr/local/bin/faketime"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .expect("this test needs libfaketime's `faketime` (apt-get install faketime; .ci/run installs it)");
+    for day in ["2026-12-01", "2027-03-01", "2030-01-01"] {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = tmp.path().join("store");
+        let form = write(tmp.path(), "shop.json", &shop_json());
+        let run = |args: &[&str]| -> Value {
+            let out = Command::new(faketime)
+                .arg(format!("{day} 10:00:00"))
+                .arg(env!("CARGO_BIN_EXE_powerdesk"))
+                .env_remove("POWERDESK_NOW")
+                .env("TZ", "Asia/Shanghai")
+                .arg("--store")
+                .arg(&store)
+                .args(args)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{day} {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            serde_json::from_slice(&out.stdout).unwrap()
+        };
+        let jining = concat!(env!("CARGO_MANIFEST_DIR"), "/policies/jining");
+        run(&["policy", "activate", jining, "--actor", "张主任", "--json"]);
+        let id = run(&["app", "new", "--json", &form])["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        run(&["app", "advance", &id, "--to", "line_built", "--json"]);
+        let shown = run(&["app", "show", &id, "--json"]);
+        assert_eq!(
+            shown["timeline"]["as_of"], day,
+            "the desk's today is the wall clock's"
+        );
+        let moved = &shown["events"].as_array().unwrap()[1];
+        assert!(
+            moved["at"].as_str().unwrap().starts_with(day),
+            "{day}: {moved}"
+        );
+        assert!(
+            shown["timeline"]["pending"]["deadline"].is_string(),
+            "{shown}"
+        );
+        let overdue = run(&["app", "list", "--overdue", "--json"]);
+        assert_eq!(overdue.as_array().unwrap().len(), 1, "{day}");
+    }
 }
 
 #[test]

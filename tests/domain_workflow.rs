@@ -180,7 +180,10 @@ fn in_the_standard_process_the_grid_clock_runs_only_on_what_the_customer_handed_
     let view = timeline(&app, &events, &cal, d("2026-04-08")).unwrap();
     let pending = view.pending.unwrap();
     assert_eq!(pending.step, "design_review");
-    assert!(!pending.overdue, "the customer's design time is not the grid's");
+    assert!(
+        !pending.overdue,
+        "the customer's design time is not the grid's"
+    );
     assert_eq!(view.customer_working_days, 20);
 
     // Reviewed on the 5th working day: on time; then the customer builds with no grid deadline.
@@ -191,7 +194,10 @@ fn in_the_standard_process_the_grid_clock_runs_only_on_what_the_customer_handed_
     assert_eq!(deadline_for(&app, &events, &cal).unwrap(), None);
     let view = timeline(&app, &events, &cal, d("2026-04-14")).unwrap();
     let check = view.entries[3].step.as_ref().unwrap();
-    assert_eq!((check.step.as_str(), check.on_time), ("design_review", true));
+    assert_eq!(
+        (check.step.as_str(), check.on_time),
+        ("design_review", true)
+    );
 
     // The mid inspection counts from the request (报验).
     all.push(("2026-05-20", MidInspectionRequested));

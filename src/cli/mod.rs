@@ -17,10 +17,10 @@ use chrono::{DateTime, FixedOffset};
 use clap::{Args, Parser, Subcommand};
 
 use crate::domain::calendar::WorkingCalendar;
-use crate::domain::ports::Query;
+use crate::domain::ports::{Clock, Query, Repository};
 use crate::domain::workflow::{ProcessClass, State};
 use crate::domain::{AppId, CustomerClass};
-use crate::service::{demo, Desk, DEFAULT_ACTOR};
+use crate::service::{demo, Desk, FixedClock, SystemClock, DEFAULT_ACTOR};
 use crate::store::SledStore;
 
 /// Terminal console and command line for the connection service (业扩报装).
@@ -209,10 +209,28 @@ pub fn bundled_calendar() -> Result<WorkingCalendar> {
         .map_err(|e| anyhow!("the bundled working-day calendar: {e}"))
 }
 
+/// The desk's clock for this process: the wall clock, or the instant `POWERDESK_NOW` pins
+/// (RFC 3339 or a date; tests, training stores and demos set it).
+pub fn clock() -> Result<Arc<dyn Clock>> {
+    match std::env::var("POWERDESK_NOW") {
+        Ok(text) if !text.trim().is_empty() => {
+            let at = crate::service::parse_pinned(&text)
+                .map_err(|e| anyhow!("POWERDESK_NOW: {e}; unset it to use the system clock"))?;
+            Ok(Arc::new(FixedClock(at)))
+        }
+        _ => Ok(Arc::new(SystemClock)),
+    }
+}
+
+/// A desk over `store` on this process's clock and the bundled calendar.
+fn desk_over(store: Arc<dyn Repository>, calendar: Arc<WorkingCalendar>) -> Result<Desk> {
+    Ok(Desk::new(store, calendar).with_clock(clock()?))
+}
+
 /// Open the store in `dir` and the desk over it (the console uses this too).
 pub fn open_desk(dir: &Path) -> Result<Arc<Desk>> {
     let store = SledStore::open(dir)?;
-    let desk = Desk::new(Arc::new(store), Arc::new(bundled_calendar()?));
+    let desk = desk_over(Arc::new(store), Arc::new(bundled_calendar()?))?;
     Ok(Arc::new(desk))
 }
 
@@ -222,7 +240,7 @@ pub fn open_intake_desk(dir: &Path) -> Result<Arc<Desk>> {
     let store = Arc::new(SledStore::open(dir)?);
     let host = crate::policy::host::PolicyHost::new(Default::default());
     let active = crate::policy::active::load_active(store.as_ref(), &host)?;
-    let mut desk = Desk::new(store, Arc::new(bundled_calendar()?));
+    let mut desk = desk_over(store, Arc::new(bundled_calendar()?))?;
     if let Some(bundle) = active {
         desk = desk.with_decider(bundle);
     }
@@ -250,7 +268,7 @@ fn open_demo_desk(dir: &Path, policy: Option<PathBuf>) -> Result<Arc<Desk>> {
                     Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/jining")
                 }
             });
-            let now = crate::service::now();
+            let now = clock()?.now();
             Arc::new(crate::policy::active::activate(
                 store.as_ref(),
                 &host,
@@ -260,7 +278,7 @@ fn open_demo_desk(dir: &Path, policy: Option<PathBuf>) -> Result<Arc<Desk>> {
             )?)
         }
     };
-    let desk = Desk::new(store, Arc::new(bundled_calendar()?)).with_decider(bundle);
+    let desk = desk_over(store, Arc::new(bundled_calendar()?))?.with_decider(bundle);
     Ok(Arc::new(desk))
 }
 
@@ -278,12 +296,13 @@ pub fn console_opener(
             // nothing can change it once we hold the lock.
             let lock = crate::store::StoreLock::acquire(&dir)?;
             let calendar = Arc::new(bundled_calendar()?);
-            let today = crate::service::now().date_naive();
+            let clock = clock()?;
+            let today = clock.now().date_naive();
             if let Some(page) = crate::tui::first_page::load(&lock, &calendar, today) {
                 early(page);
             }
             let store = Arc::new(SledStore::open_locked(lock, crate::tui::STORE_OPTIONS)?);
-            let desk = Arc::new(Desk::new(store.clone(), calendar));
+            let desk = Arc::new(Desk::new(store.clone(), calendar).with_clock(clock));
             let host = crate::policy::host::PolicyHost::new(Default::default());
             let notice = match crate::policy::active::load_active(desk.repository().as_ref(), &host)
             {
@@ -314,7 +333,7 @@ pub fn run(cli: Cli) -> Result<()> {
         // The store is opened on the console's worker: the first frame does not wait for it.
         let failure: Arc<std::sync::Mutex<Option<anyhow::Error>>> = Default::default();
         let open = console_opener(dir, config.policies.clone(), failure.clone());
-        let result = crate::tui::run_console(open, config);
+        let result = crate::tui::run_console(open, config, clock()?.now());
         if let Some(e) = failure.lock().unwrap_or_else(|e| e.into_inner()).take() {
             return Err(e);
         }
@@ -433,8 +452,8 @@ fn run_app(dir: &Path, command: AppCommand) -> Result<()> {
             print_json(&app)
         }
         AppCommand::List(args) => {
-            let query = list_query(&args)?;
             let desk = open_desk(dir)?;
+            let query = list_query(&args, desk.today())?;
             let page = desk.list(&query)?;
             if args.json {
                 print_json(&page.items)
@@ -507,7 +526,7 @@ fn run_app(dir: &Path, command: AppCommand) -> Result<()> {
     }
 }
 
-fn list_query(args: &ListArgs) -> Result<Query> {
+fn list_query(args: &ListArgs, today: chrono::NaiveDate) -> Result<Query> {
     let mut query = Query {
         offset: args.offset,
         limit: args.limit,
@@ -530,7 +549,7 @@ fn list_query(args: &ListArgs) -> Result<Query> {
     query.county = args.county.clone();
     query.name_prefix = args.name.clone();
     if args.overdue {
-        query.overdue_on = Some(crate::service::now().date_naive());
+        query.overdue_on = Some(today);
     }
     Ok(query)
 }

@@ -164,7 +164,7 @@ pub fn run_policy(
         }
         PolicyCommand::Activate { dir, actor, json } => {
             let repo = open_store()?;
-            let now = chrono::Local::now().fixed_offset();
+            let now = super::clock()?.now();
             let bundle = active::activate(repo.as_ref(), &host(), dir, actor, now)?;
             if *json {
                 println!("{}", serde_json::to_string_pretty(&bundle.bundle_ref())?);

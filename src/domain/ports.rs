@@ -1,7 +1,7 @@
 //! The ports the application services use: a repository for records and a decider for rules.
 //! The store (sled) and the policy host (wasmtime) implement them; nothing here knows either.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use std::sync::Arc;
@@ -11,6 +11,13 @@ use super::calendar::WorkingCalendar;
 use super::decision::{BundleRef, Decision};
 use super::event::{Event, EventDraft};
 use super::workflow::{ProcessClass, State};
+
+/// 时钟: where the desk reads the time. Nothing in powerdesk reads the wall clock's date but
+/// through this port, so tests and training stores pin it.
+pub trait Clock: Send + Sync {
+    /// Now, in China Standard Time (UTC+8).
+    fn now(&self) -> DateTime<FixedOffset>;
+}
 
 /// 决策器: decides an application under a policy bundle.
 pub trait Decider: Send + Sync {

@@ -5,6 +5,7 @@
 //! a command is written whole or not at all. It is `Send + Sync`: the console calls it from a
 //! worker thread.
 
+mod clock;
 mod deadline;
 pub mod demo;
 mod error;
@@ -18,13 +19,14 @@ use serde::{Deserialize, Serialize};
 use crate::domain::calendar::WorkingCalendar;
 use crate::domain::event::{Event, EventDraft, EventKind};
 use crate::domain::metrics::{Metrics, MetricsBuilder};
-use crate::domain::ports::{AuditReport, Change, Decider, Page, Query, Repository};
+use crate::domain::ports::{AuditReport, Change, Clock, Decider, Page, Query, Repository};
 use crate::domain::sideflow::SideFlowAction;
 use crate::domain::timeline::{self, Timeline};
 use crate::domain::validation;
 use crate::domain::workflow::{self, ProcessClass, State};
 use crate::domain::{AppId, Application, ApplicationForm, Decision, Voltage};
 
+pub use clock::{china_offset, parse_pinned, FixedClock, SystemClock};
 pub use deadline::{deadline_for, default_limit};
 pub use error::DeskError;
 pub use exchange::{ExportLine, ImportReport};
@@ -37,6 +39,8 @@ pub struct Desk {
     repo: Arc<dyn Repository>,
     decider: RwLock<Option<Arc<dyn Decider>>>,
     calendar: Arc<WorkingCalendar>,
+    /// Where every "now" of the desk comes from.
+    clock: Arc<dyn Clock>,
     /// Serialises read-check-write commands (advance, cancel) so two threads cannot both move
     /// the same application from the same state.
     writer: Mutex<()>,
@@ -69,13 +73,36 @@ pub struct Dossier {
 }
 
 impl Desk {
+    /// A desk on the system clock; see [`Desk::with_clock`].
     pub fn new(repo: Arc<dyn Repository>, calendar: Arc<WorkingCalendar>) -> Self {
         Desk {
             repo,
             decider: RwLock::new(None),
             calendar,
+            clock: Arc::new(SystemClock),
             writer: Mutex::new(()),
         }
+    }
+
+    /// Read the time from `clock` (tests and training stores pin it).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Now on the desk's clock, in China Standard Time.
+    pub fn now(&self) -> DateTime<FixedOffset> {
+        self.clock.now().with_timezone(&china_offset())
+    }
+
+    /// Today on the desk's clock, in China.
+    pub fn today(&self) -> NaiveDate {
+        self.now().date_naive()
+    }
+
+    /// The desk's clock, for what runs beside the desk (the console's first frame).
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        self.clock.clone()
     }
 
     /// Use `decider` (the active policy bundle) for new applications.
@@ -250,7 +277,7 @@ impl Desk {
         note: Option<String>,
         actor: &str,
     ) -> Result<(Application, EventDraft), DeskError> {
-        let at = at.unwrap_or_else(now);
+        let at = at.unwrap_or_else(|| self.now());
         if to == State::Cancelled {
             let reason = note.unwrap_or_default();
             return self.plan_cancel(app, events, &reason, at, actor);
@@ -279,7 +306,7 @@ impl Desk {
     pub fn cancel(&self, id: &AppId, reason: &str, actor: &str) -> Result<Application, DeskError> {
         let _guard = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         let (app, events) = self.load(id)?;
-        let (app, draft) = self.plan_cancel(app, &events, reason, now(), actor)?;
+        let (app, draft) = self.plan_cancel(app, &events, reason, self.now(), actor)?;
         self.repo.commit(Change {
             applications: vec![app.clone()],
             events: vec![draft],
@@ -328,7 +355,13 @@ impl Desk {
     ) -> Result<Application, DeskError> {
         let _guard = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         let (app, events) = self.load(id)?;
-        let (app, draft) = plan_side_flow(app, &events, action, at.unwrap_or_else(now), actor)?;
+        let (app, draft) = plan_side_flow(
+            app,
+            &events,
+            action,
+            at.unwrap_or_else(|| self.now()),
+            actor,
+        )?;
         self.repo.commit(Change {
             applications: vec![app.clone()],
             events: vec![draft],
@@ -349,7 +382,7 @@ impl Desk {
     ) -> Result<Application, DeskError> {
         let _guard = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         let (app, mut events) = self.load(id)?;
-        let at = at.unwrap_or_else(now);
+        let at = at.unwrap_or_else(|| self.now());
         let (app, moved) =
             self.plan_advance(app, &events, State::Energized, Some(at), note, actor)?;
         events.push(moved.clone());
@@ -403,7 +436,7 @@ impl Desk {
         }
         let _guard = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         let (mut app, events) = self.load(id)?;
-        let at = now();
+        let at = self.now();
         check_dated_after(&app, &events, at)?;
         app.updated_at = at;
         let draft = EventDraft {
@@ -430,7 +463,7 @@ impl Desk {
         let events = self.repo.events(id)?;
         let next_states = workflow::next_states(app.process, app.status);
         let (timeline, timeline_error) =
-            match timeline::timeline(&app, &events, &self.calendar(), now().date_naive()) {
+            match timeline::timeline(&app, &events, &self.calendar(), self.today()) {
                 Ok(t) => (Some(t), None),
                 Err(e) => (None, Some(e.to_string())),
             };
@@ -591,10 +624,4 @@ fn check_dated_after(
         }
     }
     Ok(())
-}
-
-/// Now, in China Standard Time (UTC+8), the zone every record is kept in.
-pub fn now() -> DateTime<FixedOffset> {
-    let cst = FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
-    chrono::Utc::now().with_timezone(&cst)
 }

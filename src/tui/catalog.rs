@@ -115,7 +115,7 @@ impl PolicyCatalog for BundleCatalog {
             &self.host,
             Path::new(dir),
             &super::operator(),
-            crate::service::now(),
+            desk.now(),
         )
         .map_err(|e| e.to_string())?;
         Ok(format!(

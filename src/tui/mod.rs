@@ -218,16 +218,20 @@ pub fn operator() -> String {
 
 /// Open the console on the real terminal until the operator quits: it draws at once while the
 /// worker opens the store with `open` (listing and status line say so until it is open). A store
-/// that cannot be opened ends the console with its error. The terminal is restored on return, on
+/// that cannot be opened ends the console with its error. `now` is the desk's clock at start. The terminal is restored on return, on
 /// error and on panic.
-pub fn run_console(open: worker::Opener, config: config::Config) -> io::Result<()> {
+pub fn run_console(
+    open: worker::Opener,
+    config: config::Config,
+    now: chrono::DateTime<chrono::FixedOffset>,
+) -> io::Result<()> {
     crate::allocator::prefer_small_footprint();
     let (tx, rx) = std::sync::mpsc::channel();
     let worker = worker::Worker::spawn_opening(open, operator(), tx.clone());
     let guard = TerminalGuard::enter()?;
     let terminal = Terminal::new(ratatui::backend::CrosstermBackend::new(io::stdout()))?;
     let size = terminal.size()?;
-    let mut app = App::new(&config, crate::service::now(), (size.width, size.height));
+    let mut app = App::new(&config, now, (size.width, size.height));
     app.opening_store();
     spawn_input(tx);
     let mut session = Session::new(terminal, app, rx, worker.outbox());

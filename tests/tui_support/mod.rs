@@ -9,7 +9,7 @@ use std::time::Duration;
 use chrono::{DateTime, FixedOffset};
 use powerdesk::cli::bundled_calendar;
 use powerdesk::policy::host::PolicyHost;
-use powerdesk::service::{demo, Desk};
+use powerdesk::service::{demo, Desk, FixedClock};
 use powerdesk::store::SledStore;
 use powerdesk::tui::catalog::BundleCatalog;
 use powerdesk::tui::config::Config;
@@ -34,10 +34,13 @@ pub fn test_now() -> DateTime<FixedOffset> {
 
 pub fn open_desk(dir: &std::path::Path) -> Arc<Desk> {
     let store = SledStore::open(dir).expect("temp store opens");
-    Arc::new(Desk::new(
-        Arc::new(store),
-        Arc::new(bundled_calendar().expect("bundled calendar")),
-    ))
+    Arc::new(
+        Desk::new(
+            Arc::new(store),
+            Arc::new(bundled_calendar().expect("bundled calendar")),
+        )
+        .with_clock(Arc::new(FixedClock(test_now()))),
+    )
 }
 
 impl Console {
