@@ -201,6 +201,119 @@ fn id_numbers() {
 }
 
 #[test]
+fn a_number_is_checked_as_the_customer_class_has_it() {
+    // A resident's number with a wrong check digit that happens to be a valid credit code was
+    // accepted: a resident is checked as a resident ID card only.
+    let credit_looking = (0..1000u32)
+        .map(|i| format!("37081119900101{i:03}"))
+        .map(|first17| credit_code_with_check(&first17))
+        .find(|code| code.as_bytes()[17].is_ascii_digit() && !is_valid_id_card(code))
+        .expect("some 17 digits have a digit as their credit-code check character");
+    assert!(is_valid_credit_code(&credit_looking));
+    refused(
+        |v| {
+            v["customer"]["class"] = json!("resident");
+            v["customer"]["id_number"] = json!(credit_looking);
+        },
+        "customer.id_number",
+        &["check digit", "resident ID card"],
+    );
+    // The same number is a small/micro business's credit code.
+    assert!(errors_of(|v| v["customer"]["id_number"] = json!(credit_looking)).is_empty());
+    // An enterprise gives its credit code, never a resident ID.
+    refused(
+        |v| {
+            v["customer"]["class"] = json!("enterprise");
+            v["customer"]["id_number"] = json!(ID_CARD);
+        },
+        "customer.id_number",
+        &["resident ID card number", "统一社会信用代码"],
+    );
+    // All-same numbers pass a check-digit test (17 zeros check to 0) but are no number.
+    for class in ["resident", "small_micro", "enterprise"] {
+        for same in ["000000000000000000", "111111111111111111"] {
+            refused(
+                |v| {
+                    v["customer"]["class"] = json!(class);
+                    v["customer"]["id_number"] = json!(same);
+                },
+                "customer.id_number",
+                &["the same character 18 times"],
+            );
+        }
+    }
+}
+
+#[test]
+fn temporary_is_never_permanent() {
+    // DOMAIN.md: "A request of kind `temporary` is never permanent; a form that says both is
+    // refused as contradictory." CONTRACTS.md: "`permanent` left out is derived from `kind`".
+    let parsed = |edit: &dyn Fn(&mut Value)| {
+        let mut v = good();
+        edit(&mut v);
+        parse_form(&v.to_string()).unwrap()
+    };
+    let temporary = parsed(&|v| {
+        v["request"]["kind"] = json!("temporary");
+        v["request"].as_object_mut().unwrap().remove("permanent");
+    });
+    assert!(!temporary.request.permanent);
+    assert!(validate(&temporary).is_ok());
+    let new = parsed(&|v| {
+        v["request"].as_object_mut().unwrap().remove("permanent");
+    });
+    assert!(
+        new.request.permanent,
+        "a new connection left unsaid is permanent"
+    );
+    refused(
+        |v| v["request"]["kind"] = json!("temporary"),
+        "request.permanent",
+        &["temporary", "never permanent"],
+    );
+}
+
+#[test]
+fn a_capacity_increase_gives_the_capacity_already_connected() {
+    // DOMAIN.md: "capacity increase (增容): thresholds (160 kW, 1250 kVA) apply to the total
+    // after the increase." CONTRACTS.md: "required when `kind` is `capacity_increase`".
+    refused(
+        |v| v["request"]["kind"] = json!("capacity_increase"),
+        "request.existing_capacity_kw",
+        &["is missing", "existing + requested"],
+    );
+    let mut v = good();
+    v["request"]["kind"] = json!("capacity_increase");
+    v["request"]["existing_capacity_kw"] = json!(100);
+    let form = parse_form(&v.to_string()).unwrap();
+    assert!(validate(&form).is_ok());
+    assert_eq!(form.request.total_kw(), Some(250.0));
+    refused(
+        |v| {
+            v["request"]["kind"] = json!("capacity_increase");
+            v["request"]["existing_capacity_kw"] = json!(-5);
+        },
+        "request.existing_capacity_kw",
+        &["is -5", "0 < kW"],
+    );
+    refused(
+        |v| {
+            v["request"]["kind"] = json!("capacity_increase");
+            v["request"]["voltage"] = json!("10kV");
+            v["request"]["capacity_kw"] = Value::Null;
+            v["request"]["capacity_kva"] = json!(400);
+        },
+        "request.existing_capacity_kva",
+        &["is missing", "kVA"],
+    );
+    refused(
+        |v| v["request"]["existing_capacity_kw"] = json!(100),
+        "request.existing_capacity_kw",
+        &["kind is new", "capacity_increase"],
+    );
+}
+
+#[test]
 fn check_digits_are_computed_and_checked() {
     assert!(is_valid_id_card(ID_CARD));
     assert!(is_valid_id_card("440524188001010014"));

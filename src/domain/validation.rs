@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
 
-use super::application::{ApplicationForm, CustomerClass, Voltage};
+use super::application::{ApplicationForm, CustomerClass, RequestKind, Voltage};
 
 /// One refused field: its JSON path (`request.capacity_kva`) and what is wrong, with what to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,13 +130,8 @@ pub fn validate(form: &ApplicationForm) -> Result<(), Vec<FieldError>> {
             ),
         );
     }
-    match check_id_number(&c.id_number) {
-        Err(message) => refuse("customer.id_number", message),
-        Ok(IdKind::IdCard) if c.class == CustomerClass::Enterprise => refuse(
-            "customer.id_number",
-            "is a resident ID card number, but the customer class is enterprise; enter the enterprise's unified social credit code (统一社会信用代码)".into(),
-        ),
-        Ok(_) => {}
+    if let Err(message) = check_id_number_for(c.class, &c.id_number) {
+        refuse("customer.id_number", message);
     }
     if let Err(message) = check_phone(&c.phone) {
         refuse("customer.phone", message);
@@ -224,6 +219,66 @@ pub fn validate(form: &ApplicationForm) -> Result<(), Vec<FieldError>> {
                 "request.capacity_kw",
                 format!("is set, but a {v} (high-voltage) request is sized in kVA; remove capacity_kw and give capacity_kva"),
             );
+        }
+    }
+    // 临时用电 is never permanent (the county-funded line is for 永久用电 only).
+    if r.kind == RequestKind::Temporary && r.permanent {
+        refuse(
+            "request.permanent",
+            "is true, but the request's kind is temporary (临时用电), which is never permanent; leave permanent out or set it to false, or change kind".into(),
+        );
+    }
+    // 增容: the capacity already connected, in the request's unit.
+    let (existing_field, existing, wrong_field, wrong, unit, max) = if r.voltage.is_low() {
+        (
+            "request.existing_capacity_kw",
+            r.existing_capacity_kw,
+            "request.existing_capacity_kva",
+            r.existing_capacity_kva,
+            "kW",
+            MAX_CAPACITY_KW,
+        )
+    } else {
+        (
+            "request.existing_capacity_kva",
+            r.existing_capacity_kva,
+            "request.existing_capacity_kw",
+            r.existing_capacity_kw,
+            "kVA",
+            MAX_CAPACITY_KVA,
+        )
+    };
+    if r.kind == RequestKind::CapacityIncrease {
+        match existing {
+            None => refuse(
+                existing_field,
+                format!("is missing; a capacity increase (增容) at {v} needs the capacity already connected, in {unit}, because every threshold applies to existing + requested"),
+            ),
+            Some(x) if !x.is_finite() || x <= 0.0 || x > max => refuse(
+                existing_field,
+                format!("is {x}; the capacity already connected must be a number with 0 < {unit} ≤ {max}; enter it from the customer's account"),
+            ),
+            Some(_) => {}
+        }
+        if wrong.is_some() {
+            refuse(
+                wrong_field,
+                format!(
+                    "is set, but a {v} request is sized in {unit}; give {existing_field} instead"
+                ),
+            );
+        }
+    } else {
+        for (field, value) in [
+            ("request.existing_capacity_kw", r.existing_capacity_kw),
+            ("request.existing_capacity_kva", r.existing_capacity_kva),
+        ] {
+            if value.is_some() {
+                refuse(
+                    field,
+                    format!("is set, but the request's kind is {}; an existing capacity belongs to a capacity increase (capacity_increase): remove it or change kind", kind_id(r.kind)),
+                );
+            }
         }
     }
     if r.direct_meter && r.simple_line {
@@ -420,6 +475,56 @@ fn check_credit_code(s: &str) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+fn kind_id(kind: RequestKind) -> &'static str {
+    match kind {
+        RequestKind::New => "new",
+        RequestKind::CapacityIncrease => "capacity_increase",
+        RequestKind::Transfer => "transfer",
+        RequestKind::Temporary => "temporary",
+    }
+}
+
+/// Check an id_number as the customer's class has it: a resident's is a resident ID card number
+/// (居民身份证) only, an enterprise's a unified social credit code (统一社会信用代码) only, a
+/// small/micro business may give either (个体工商户 apply with the owner's ID card).
+pub fn check_id_number_for(class: CustomerClass, s: &str) -> Result<IdKind, String> {
+    let n = s.chars().count();
+    if n == 18 && s.chars().all(|c| Some(c) == s.chars().next()) {
+        return Err(format!(
+            "is {s:?}, the same character 18 times, which is no real number; enter the number as printed on the certificate"
+        ));
+    }
+    match class {
+        CustomerClass::Resident => {
+            if n != 18 {
+                return Err(format!(
+                    "has {n} characters; a resident's number is the 18-character resident ID card number (身份证号)"
+                ));
+            }
+            check_id_card(s).map(|()| IdKind::IdCard).map_err(|reason| {
+                format!("{reason}; a resident (居民) is identified by the resident ID card number (身份证号)")
+            })
+        }
+        CustomerClass::Enterprise => {
+            if n != 18 {
+                return Err(format!(
+                    "has {n} characters; an enterprise's number is the 18-character unified social credit code (统一社会信用代码)"
+                ));
+            }
+            match check_credit_code(s) {
+                Ok(()) => Ok(IdKind::CreditCode),
+                Err(_) if check_id_card(s).is_ok() => Err(
+                    "is a resident ID card number, but the customer class is enterprise; enter the enterprise's unified social credit code (统一社会信用代码)".into(),
+                ),
+                Err(reason) => Err(format!(
+                    "{reason}; an enterprise (企业) is identified by its unified social credit code (统一社会信用代码)"
+                )),
+            }
+        }
+        CustomerClass::SmallMicro => check_id_number(s),
+    }
 }
 
 /// Which kind a valid id_number is, or why it is refused.
