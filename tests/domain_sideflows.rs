@@ -31,7 +31,7 @@ fn grid_project_runs_contract_start_complete_and_checks_the_need_date() {
     );
     f.apply(
         SideFlowAction::SignGridContract {
-            need_date: date("2026-03-20"),
+            need_date: Some(date("2026-03-20")),
         },
         at("2026-03-02T09:00:00"),
     )
@@ -62,7 +62,7 @@ fn grid_project_runs_contract_start_complete_and_checks_the_need_date() {
     let mut late = SideFlows::default();
     late.apply(
         SideFlowAction::SignGridContract {
-            need_date: date("2026-03-05"),
+            need_date: Some(date("2026-03-05")),
         },
         at("2026-03-02T09:00:00"),
     )
@@ -77,7 +77,7 @@ fn grid_project_runs_contract_start_complete_and_checks_the_need_date() {
     let err = bad
         .apply(
             SideFlowAction::SignGridContract {
-                need_date: date("2026-03-01"),
+                need_date: Some(date("2026-03-01")),
             },
             at("2026-03-02T09:00:00"),
         )
@@ -478,7 +478,7 @@ fn actions_name_their_flow_and_side_flows_round_trip_through_json() {
     assert_eq!(
         action,
         SideFlowAction::SignGridContract {
-            need_date: date("2026-04-01")
+            need_date: Some(date("2026-04-01"))
         }
     );
     let mut f = SideFlows::default();

@@ -683,7 +683,16 @@ fn metrics_count_states_on_time_shares_and_durations() {
         (2, 2),
         "0 and 1 grid days are within 2"
     );
-    assert_eq!(r.live_line_rate, Some(0.5));
+    // Three energized, one of them (B1) with no record: unknown, still in the denominator.
+    assert_eq!(
+        (
+            r.live_line_energized,
+            r.live_line_recorded,
+            r.live_line_unknown
+        ),
+        (3, 2, 1)
+    );
+    assert_eq!(r.live_line_rate, Some(1.0 / 3.0));
     assert_eq!(r.months.len(), 1);
     assert_eq!(
         (
@@ -739,4 +748,44 @@ fn side_flow_and_note_entries_show_in_the_tracking_view_without_moving_the_clock
     assert_eq!(view.entries[1].note.as_deref(), Some("需求日期 2026-03-20"));
     assert_eq!(view.grid_working_days, 1);
     assert_eq!(view.pending.unwrap().remaining_working_days, 1);
+}
+
+#[test]
+fn zero_cost_counts_county_funded_enterprises_as_well_as_three_zero() {
+    // Seed: "县级政府全额承担1250千伏安及以下永久用电企业的电力外线建设费用，实现符合条件的企业电力
+    // 接入工程“零投资”" — a county-funded line is zero investment for the enterprise too.
+    let cal = calendar();
+    let mut county = decision(ProcessClass::HvOrdinary, &[], Some(7), vec![]);
+    county.investment_boundary = InvestmentBoundary::PropertyBoundary;
+    county.external_line_payer = LinePayer::CountyGovernment;
+    let mut paying = county.clone();
+    paying.external_line_payer = LinePayer::Customer;
+    let apps = [
+        application(
+            "JN-2026-000031",
+            CustomerClass::Enterprise,
+            ProcessClass::HvOrdinary,
+            State::Accepted,
+            county,
+        ),
+        application(
+            "JN-2026-000032",
+            CustomerClass::Enterprise,
+            ProcessClass::HvOrdinary,
+            State::Accepted,
+            paying,
+        ),
+    ];
+    let events: Vec<Vec<Event>> = apps
+        .iter()
+        .map(|a| events_of(&a.id.0, &[("2026-03-02", State::Accepted)]))
+        .collect();
+    let m = metrics_over(
+        apps.iter().zip(&events).map(|(a, e)| (a, e.as_slice())),
+        &cal,
+    )
+    .unwrap();
+    let enterprise = m.classes.iter().find(|c| c.class == "enterprise").unwrap();
+    assert_eq!(enterprise.zero_cost_share, Some(0.5));
+    assert_eq!(enterprise.three_zero_share, Some(0.0));
 }

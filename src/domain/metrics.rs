@@ -11,9 +11,11 @@
 //! - on time: each completed step against its limit, and (step `grid_total`) the grid's working
 //!   days to energizing against `grid_total_limit_working_days`;
 //! - procedures: workflow moves from acceptance to energizing, acceptance included;
-//! - customer cost is zero for 三零 decisions (the utility invests up to the meter);
-//! - live-line rate: energizings recorded with `SideFlows.energizing.live_line` (不停电接火) over
-//!   all energizings recorded.
+//! - customer cost is zero (零投资) for 三零 decisions (the utility invests up to the meter) and
+//!   for enterprises whose external line the county government pays (JN-COUNTY-LINE);
+//! - live-line rate: energizings recorded as live-line work (不停电接火) over **every** energized
+//!   application; one with no record is "unknown" and stays in the denominator (the seed's
+//!   target 业扩不停电接火率保持100% cannot be met by leaving records out).
 
 use std::collections::BTreeMap;
 
@@ -22,7 +24,7 @@ use serde::Serialize;
 
 use super::application::{Application, CustomerClass};
 use super::calendar::WorkingCalendar;
-use super::decision::Program;
+use super::decision::{LinePayer, Program};
 use super::event::{Event, EventKind};
 use super::timeline::{clocks, step_checks, StepCheck, TimelineError};
 use super::workflow::{ProcessClass, State};
@@ -48,6 +50,9 @@ pub struct AppSummary {
     pub decided: bool,
     pub three_zero: bool,
     pub three_save: bool,
+    /// No cost to the customer for the connection (三零, or a county-funded external line).
+    pub zero_cost: bool,
+    /// How the energizing was done, as recorded (`None`: no record).
     pub live_line: Option<bool>,
 }
 
@@ -108,6 +113,9 @@ pub fn summarize(
         decided: decision.is_some(),
         three_zero: decision.is_some_and(|d| d.has(Program::ThreeZero)),
         three_save: decision.is_some_and(|d| d.has(Program::ThreeSave)),
+        zero_cost: decision.is_some_and(|d| {
+            d.has(Program::ThreeZero) || d.external_line_payer == LinePayer::CountyGovernment
+        }),
         live_line: app.side_flows.energizing.as_ref().map(|r| r.live_line),
     })
 }
@@ -163,6 +171,7 @@ struct ClassAcc {
     decided: u64,
     three_zero: u64,
     three_save: u64,
+    zero_cost: u64,
 }
 
 /// 指标汇总: folds summaries one at a time.
@@ -174,7 +183,15 @@ pub struct MetricsBuilder {
     classes: BTreeMap<CustomerClass, ClassAcc>,
     on_time: BTreeMap<(CustomerClass, String), (u64, u64)>,
     months: BTreeMap<(i32, u32), (u64, u64)>,
-    live_line: (u64, u64),
+    live_line: LiveLine,
+}
+
+/// Energizings by how they were done.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct LiveLine {
+    live: u64,
+    recorded: u64,
+    energized: u64,
 }
 
 impl MetricsBuilder {
@@ -204,6 +221,7 @@ impl MetricsBuilder {
             c.decided += 1;
             c.three_zero += u64::from(s.three_zero);
             c.three_save += u64::from(s.three_save);
+            c.zero_cost += u64::from(s.zero_cost);
         }
         if let (Some(w), Some(g), Some(cd)) = (
             s.working_days_to_energize,
@@ -242,9 +260,12 @@ impl MetricsBuilder {
                 .or_default()
                 .1 += 1;
         }
-        if let Some(live) = s.live_line {
-            self.live_line.0 += u64::from(live);
-            self.live_line.1 += 1;
+        if s.energized.is_some() {
+            self.live_line.energized += 1;
+            if let Some(live) = s.live_line {
+                self.live_line.live += u64::from(live);
+                self.live_line.recorded += 1;
+            }
         }
     }
 
@@ -276,7 +297,7 @@ impl MetricsBuilder {
                     median_calendar_days: c.calendar.percentile(50),
                     p90_calendar_days: c.calendar.percentile(90),
                     mean_procedures: share(c.procedures, c.energized),
-                    zero_cost_share: share(c.three_zero, c.decided),
+                    zero_cost_share: share(c.zero_cost, c.decided),
                     three_zero_share: share(c.three_zero, c.decided),
                     three_save_share: share(c.three_save, c.decided),
                 })
@@ -301,8 +322,10 @@ impl MetricsBuilder {
                     energized: *energized,
                 })
                 .collect(),
-            live_line_recorded: self.live_line.1,
-            live_line_rate: share(self.live_line.0, self.live_line.1),
+            live_line_energized: self.live_line.energized,
+            live_line_recorded: self.live_line.recorded,
+            live_line_unknown: self.live_line.energized - self.live_line.recorded,
+            live_line_rate: share(self.live_line.live, self.live_line.energized),
         }
     }
 }
@@ -334,7 +357,8 @@ pub struct ClassMetrics {
     pub p90_calendar_days: Option<u32>,
     /// Average procedures of the energized applications.
     pub mean_procedures: Option<f64>,
-    /// Share of decided applications with zero customer cost (三零).
+    /// Share of decided applications with zero customer cost (零投资: 三零, or the county pays
+    /// the external line).
     pub zero_cost_share: Option<f64>,
     pub three_zero_share: Option<f64>,
     pub three_save_share: Option<f64>,
@@ -367,7 +391,12 @@ pub struct Metrics {
     pub classes: Vec<ClassMetrics>,
     pub on_time: Vec<OnTime>,
     pub months: Vec<Month>,
+    /// Energized applications: the live-line rate's denominator.
+    pub live_line_energized: u64,
+    /// Of those, how many have a record of how they were energized.
     pub live_line_recorded: u64,
-    /// 不停电接火 share of recorded energizings (the seed's target is 100%).
+    /// Energized with no record: "unknown", never left out of the rate.
+    pub live_line_unknown: u64,
+    /// 不停电接火 share of all energized applications (the seed's target is 100%).
     pub live_line_rate: Option<f64>,
 }

@@ -8,6 +8,7 @@
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
 
+use super::application::ApplicationForm;
 use super::validation::is_sha256_hex;
 
 mod records;
@@ -39,8 +40,12 @@ pub struct SideFlows {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum SideFlowAction {
-    /// grid_project/sign_contract
-    SignGridContract { need_date: NaiveDate },
+    /// grid_project/sign_contract: the works are contracted to the customer's need date, which is
+    /// the application's (`request.grid_project_need_date`) when it has one.
+    SignGridContract {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        need_date: Option<NaiveDate>,
+    },
     /// grid_project/start
     StartGridWorks,
     /// grid_project/complete
@@ -134,6 +139,27 @@ impl SideFlowAction {
             RegisterProperty => "register_property",
             CompleteTransfer => "complete",
             RecordEnergizing { .. } => "record",
+        }
+    }
+
+    /// The action as taken on an application with `form`: a grid contract takes the
+    /// application's need date (配套电网工程 works to the need the customer stated); a different
+    /// date is refused, naming both.
+    pub fn for_application(self, form: &ApplicationForm) -> Result<Self, SideFlowError> {
+        let stated = form.request.grid_project_need_date;
+        match self {
+            Self::SignGridContract { need_date } => match (need_date, stated) {
+                (Some(given), Some(stated)) if given != stated => Err(SideFlowError::Invalid {
+                    flow: "grid_project",
+                    action: "sign_contract",
+                    field: "need_date",
+                    message: format!("is {given}, but the application states {stated} (request.grid_project_need_date); the contract takes the application's date: leave need_date out"),
+                }),
+                (given, stated) => Ok(Self::SignGridContract {
+                    need_date: given.or(stated),
+                }),
+            },
+            other => Ok(other),
         }
     }
 
@@ -273,6 +299,12 @@ impl SideFlows {
         use SideFlowAction::*;
         match &action {
             SignGridContract { need_date } => {
+                let Some(need_date) = need_date else {
+                    return Err(invalid(
+                        "need_date",
+                        "is missing and the application states none; enter the date the customer needs the works done by".into(),
+                    ));
+                };
                 if *need_date < at.date_naive() {
                     return Err(invalid(
                         "need_date",

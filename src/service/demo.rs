@@ -560,7 +560,7 @@ fn side_flows(rng: &mut Prng, app: &crate::domain::Application) -> Vec<SideFlowA
     }
     if !app.form.request.voltage.is_low() && rng.chance(30) {
         actions.push(SideFlowAction::SignGridContract {
-            need_date: day + Duration::days(60 + rng.below(120) as i64),
+            need_date: Some(day + Duration::days(60 + rng.below(120) as i64)),
         });
         if rng.chance(60) {
             actions.push(SideFlowAction::StartGridWorks);

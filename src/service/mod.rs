@@ -577,6 +577,13 @@ pub(crate) fn plan_side_flow(
     actor: &str,
 ) -> Result<(Application, EventDraft), DeskError> {
     check_dated_after(&app, events, at)?;
+    let action =
+        action
+            .for_application(&app.form)
+            .map_err(|source| DeskError::SideFlowRefused {
+                id: app.id.clone(),
+                source,
+            })?;
     let flow = action.flow_id().to_string();
     let action_id = action.action_id().to_string();
     let details = serde_json::to_string(&action).expect("side-flow actions always serialize");

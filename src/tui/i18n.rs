@@ -179,6 +179,7 @@ messages! {
     Durations => "办理时长 (中位/P90)", "Duration (median/p90)";
     Coverage => "三零/三省覆盖", "三零/三省 coverage";
     LiveLine => "不停电接火率", "Live-line rate";
+    LiveLineUnknown => "未记录", "unrecorded";
     ByMonth => "按月受理", "Accepted by month";
     OverdueList => "超期清单", "Overdue";
     ActiveBundle => "当前政策包", "Active bundle";

@@ -89,8 +89,12 @@ pub fn parse_action(flow: &str, label: &str, input: &str) -> Result<SideFlowActi
     };
     use SideFlowAction::*;
     Ok(match (flow, action) {
+        // Left empty: the application's need date.
         ("grid_project", "sign_contract") => SignGridContract {
-            need_date: date(input, "need date")?,
+            need_date: match input {
+                "" => None,
+                text => Some(date(text, "need date")?),
+            },
         },
         ("grid_project", "start") => StartGridWorks,
         ("grid_project", "complete") => CompleteGridWorks,

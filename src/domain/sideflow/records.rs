@@ -23,9 +23,10 @@ pub struct GridProject {
 }
 
 impl GridProject {
-    /// Whether the works were finished on or before the need date (`None` until completed).
+    /// Whether the works were finished before the need date (早于需求竣工: finishing on the need
+    /// date itself is not before it); `None` until completed.
     pub fn done_before_need(&self) -> Option<bool> {
-        self.completed.map(|c| c.date_naive() <= self.need_date)
+        self.completed.map(|c| c.date_naive() < self.need_date)
     }
 
     pub(super) fn legal(&self) -> Vec<String> {

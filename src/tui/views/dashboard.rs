@@ -88,7 +88,14 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     l.push(Line::from(vec![
         Span::styled(format!("{} ", app.t(Msg::LiveLine)), theme::dim()),
         Span::styled(pct(f.live_line_rate), live_style),
-        Span::styled(format!(" /{}", f.live_line_recorded), theme::dim()),
+        Span::styled(format!(" /{}", f.live_line_energized), theme::dim()),
+        Span::styled(
+            match f.live_line_unknown {
+                0 => String::new(),
+                n => format!(" {} {n}", app.t(Msg::LiveLineUnknown)),
+            },
+            theme::warn(),
+        ),
     ]));
     frame.render_widget(Paragraph::new(l), c1);
 
