@@ -110,8 +110,12 @@ impl Sampler {
                 },
                 important: false,
                 dual_supply: false,
-                existing_capacity_kw: None,
-                existing_capacity_kva: None,
+                existing_capacity_kw: capacity_kw
+                    .filter(|_| kind == RequestKind::CapacityIncrease)
+                    .map(|kw| (kw / 2.0).round().max(1.0)),
+                existing_capacity_kva: capacity_kva
+                    .filter(|_| kind == RequestKind::CapacityIncrease)
+                    .map(|kva| (kva / 2.0).round().max(1.0)),
             },
             received_at: received,
             attachments: Vec::new(),

@@ -265,6 +265,23 @@ impl DemoGenerator {
         let simple_line = low && !direct_meter && self.rng.chance(70);
         let permanent = !self.rng.chance(8);
         let received_at = self.received_at();
+        let kind = if permanent {
+            *self.rng.pick(&[
+                RequestKind::New,
+                RequestKind::New,
+                RequestKind::New,
+                RequestKind::CapacityIncrease,
+                RequestKind::Transfer,
+            ])
+        } else {
+            RequestKind::Temporary
+        };
+        // A capacity increase (增容) doubles what is connected: half of the request is there.
+        let existing = |capacity: Option<f64>| {
+            capacity
+                .filter(|_| kind == RequestKind::CapacityIncrease)
+                .map(|c| (c / 2.0).round().max(1.0))
+        };
         ApplicationForm {
             customer: Customer {
                 name,
@@ -286,17 +303,7 @@ impl DemoGenerator {
                 kinetic_library: class == CustomerClass::Enterprise && self.rng.chance(10),
             },
             request: Request {
-                kind: if permanent {
-                    *self.rng.pick(&[
-                        RequestKind::New,
-                        RequestKind::New,
-                        RequestKind::New,
-                        RequestKind::CapacityIncrease,
-                        RequestKind::Transfer,
-                    ])
-                } else {
-                    RequestKind::Temporary
-                },
+                kind,
                 voltage,
                 capacity_kw: kw,
                 capacity_kva: kva,
@@ -306,8 +313,8 @@ impl DemoGenerator {
                 grid_project_need_date: None,
                 important: false,
                 dual_supply: false,
-                existing_capacity_kw: None,
-                existing_capacity_kva: None,
+                existing_capacity_kw: existing(kw),
+                existing_capacity_kva: existing(kva),
             },
             received_at,
             attachments: vec![],

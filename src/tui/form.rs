@@ -158,6 +158,30 @@ pub const FIELDS: &[FieldSpec] = &[
         kind: FieldKind::OptDate,
     },
     FieldSpec {
+        path: "request.important",
+        zh: "重要电力用户",
+        en: "Important customer",
+        kind: FieldKind::Bool,
+    },
+    FieldSpec {
+        path: "request.dual_supply",
+        zh: "双电源",
+        en: "Dual supply",
+        kind: FieldKind::Bool,
+    },
+    FieldSpec {
+        path: "request.existing_capacity_kw",
+        zh: "增容前容量 (kW)",
+        en: "Existing capacity (kW)",
+        kind: FieldKind::OptNumber,
+    },
+    FieldSpec {
+        path: "request.existing_capacity_kva",
+        zh: "增容前容量 (kVA)",
+        en: "Existing capacity (kVA)",
+        kind: FieldKind::OptNumber,
+    },
+    FieldSpec {
         path: "received_at",
         zh: "受理时间",
         en: "Received at",
@@ -337,6 +361,8 @@ impl FormState {
         };
         let capacity_kw = opt_num("request.capacity_kw", &mut err);
         let capacity_kva = opt_num("request.capacity_kva", &mut err);
+        let existing_capacity_kw = opt_num("request.existing_capacity_kw", &mut err);
+        let existing_capacity_kva = opt_num("request.existing_capacity_kva", &mut err);
         let need = opt("request.grid_project_need_date").and_then(|s| {
             match NaiveDate::parse_from_str(&s, "%Y-%m-%d") {
                 Ok(d) => Some(d),
@@ -404,10 +430,10 @@ impl FormState {
                 direct_meter: flag("request.direct_meter"),
                 simple_line: flag("request.simple_line"),
                 grid_project_need_date: need,
-                important: false,
-                dual_supply: false,
-                existing_capacity_kw: None,
-                existing_capacity_kva: None,
+                important: flag("request.important"),
+                dual_supply: flag("request.dual_supply"),
+                existing_capacity_kw,
+                existing_capacity_kva,
             },
             received_at,
             attachments: Vec::new(),

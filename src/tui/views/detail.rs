@@ -115,9 +115,17 @@ fn facts(app: &App, d: &DetailData) -> Vec<Line<'static>> {
         ));
     }
     l.push(section(app.t(Msg::Request), ""));
-    let cap = match (f.request.capacity_kw, f.request.capacity_kva) {
-        (Some(kw), _) => format!("{kw} kW"),
-        (_, Some(kva)) => format!("{kva} kVA"),
+    // A capacity increase (增容) shows what is connected already: existing + requested.
+    let r = &f.request;
+    let cap = match (r.capacity_kw, r.capacity_kva) {
+        (Some(kw), _) => match r.existing_capacity_kw {
+            Some(old) => format!("{old}+{kw} kW"),
+            None => format!("{kw} kW"),
+        },
+        (_, Some(kva)) => match r.existing_capacity_kva {
+            Some(old) => format!("{old}+{kva} kVA"),
+            None => format!("{kva} kVA"),
+        },
         _ => "-".into(),
     };
     l.push(kv(
@@ -141,6 +149,16 @@ fn facts(app: &App, d: &DetailData) -> Vec<Line<'static>> {
             yes_no(f.request.simple_line)
         ),
     ));
+    if r.important || r.dual_supply {
+        l.push(kv(
+            if lang == Lang::Zh {
+                "重要用户/双电源"
+            } else {
+                "Important/dual"
+            },
+            format!("{} / {}", yes_no(r.important), yes_no(r.dual_supply)),
+        ));
+    }
     l.push(kv(
         if lang == Lang::Zh {
             "受理时间"
