@@ -24,10 +24,20 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if cli.command.is_some() {
+        // A command's output may be piped into `head`: end quietly when the reader goes away,
+        // as other Unix tools do, instead of reporting "Broken pipe".
+        // SAFETY: resetting a signal's disposition before any other thread exists.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     match powerdesk::cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
+            // One line, with any stored text in it escaped for the terminal.
             let message = format!("{e:#}").replace('\n', " ");
+            let message = powerdesk::domain::text::escape_for_terminal(&message);
             eprintln!("error: {message}");
             ExitCode::FAILURE
         }

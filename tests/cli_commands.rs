@@ -599,6 +599,97 @@ fn the_desk_keeps_working_with_the_wall_clock_years_ahead() {
 }
 
 #[test]
+fn stored_text_never_acts_on_the_terminal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    let form = write(tmp.path(), "shop.json", &shop_json());
+    let id = ok_json(&store, &["app", "new", "--json", &form])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // A reason that would clear the screen is refused, naming the field; nothing is written.
+    let err = refused(
+        &store,
+        &["app", "cancel", &id, "--reason", "客户撤回\u{1b}[2J\u{7}"],
+    );
+    assert!(
+        err.contains("reason") && err.contains("control character"),
+        "{err}"
+    );
+    assert!(
+        !err.contains('\u{1b}'),
+        "the refusal itself is escaped: {err:?}"
+    );
+    assert_eq!(
+        ok_json(&store, &["app", "show", &id, "--json"])["status"],
+        "accepted"
+    );
+    // Text from the command line echoed in an error is escaped too.
+    let err = refused(&store, &["app", "show", "JN-2026-\u{1b}]0;owned\u{7}"]);
+    assert!(
+        err.contains("\\u{1b}") && !err.contains('\u{1b}'),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn a_listing_piped_into_head_ends_quietly() {
+    use std::io::Read;
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    ok_json(&store, &["demo", "--count", "300", "--json"]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_powerdesk"))
+        .env("POWERDESK_NOW", PINNED_NOW)
+        .arg("--store")
+        .arg(&store)
+        .args(["app", "list", "--json", "--limit", "300"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 64];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    // The reader went away after 64 bytes, like `head -c 64`.
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.is_empty(), "nothing on stderr, got {stderr:?}");
+}
+
+#[test]
+fn import_reads_bounded_lines_and_decides_with_the_active_bundle() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    let jining = concat!(env!("CARGO_MANIFEST_DIR"), "/policies/jining");
+    ok_json(
+        &store,
+        &["policy", "activate", jining, "--actor", "张主任", "--json"],
+    );
+    let form: Value = serde_json::from_str(&shop_json()).unwrap();
+    let line = serde_json::to_string(&form).unwrap();
+    let file = write(tmp.path(), "forms.jsonl", &format!("{line}\n{line}\n"));
+    ok_json(&store, &["import", &file, "--json"]);
+    let direct = ok_json(
+        &store,
+        &["app", "new", "--json", &write(tmp.path(), "f.json", &line)],
+    );
+    let imported = ok_json(&store, &["app", "list", "--json"]);
+    let imported = &imported.as_array().unwrap()[0];
+    assert!(imported["decision"].is_object(), "{imported}");
+    assert_eq!(imported["decision"], direct["decision"]);
+    assert_eq!(imported["process"], direct["process"]);
+    assert_eq!(imported["deadline"], direct["deadline"]);
+
+    // A line longer than 1 MiB stops the import at once, named by its number.
+    let huge = format!(
+        "{line}\n{{\"customer\": {{\"name\": \"{}\"}}}}\n",
+        "张".repeat(400_000)
+    );
+    let err = refused(&store, &["import", &write(tmp.path(), "huge.jsonl", &huge)]);
+    assert!(err.contains("line 2") && err.contains("1 MiB"), "{err}");
+    assert_eq!(count(&store), 3, "nothing written");
+}
+
+#[test]
 fn usage_errors_are_one_line_too() {
     let tmp = tempfile::tempdir().unwrap();
     let err = refused(tmp.path(), &["app", "cancel", "JN-2026-000001"]);

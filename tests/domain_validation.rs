@@ -528,3 +528,64 @@ fn events_before_acceptance_are_refused_on_field_at() {
         "{e}"
     );
 }
+
+#[test]
+fn control_and_text_direction_characters_are_refused_naming_the_field() {
+    for (field, bad) in [
+        ("customer.name", "张伟\u{1b}[2J"),
+        ("customer.name", "张伟\u{7}"),
+        ("site.address", "任城区\u{0}某路"),
+        ("site.address", "任城区\r\n某路"),
+        ("site.county", "任城区\u{9b}31m"),
+        ("customer.name", "\u{202e}司公限有"),
+    ] {
+        let path: Vec<&str> = field.split('.').collect();
+        refused(
+            |v| v[path[0]][path[1]] = json!(bad),
+            field,
+            &["control character", "retype"],
+        );
+    }
+}
+
+#[test]
+fn every_text_field_has_a_limit() {
+    refused(
+        |v| v["customer"]["name"] = json!("张".repeat(201)),
+        "customer.name",
+        &["201 characters", "200 allowed"],
+    );
+    refused(
+        |v| v["site"]["address"] = json!("路".repeat(501)),
+        "site.address",
+        &["501 characters", "500 allowed"],
+    );
+    refused(
+        |v| v["site"]["county"] = json!("区".repeat(51)),
+        "site.county",
+        &["51 characters"],
+    );
+    assert!(errors_of(|v| v["customer"]["name"] = json!("张".repeat(200))).is_empty());
+}
+
+#[test]
+fn a_name_of_invisible_characters_is_empty() {
+    refused(
+        |v| v["customer"]["name"] = json!("\u{200b}\u{200d}\u{feff} "),
+        "customer.name",
+        &["is empty"],
+    );
+}
+
+#[test]
+fn an_unknown_field_is_refused_with_the_allowed_ones() {
+    let mut v = good();
+    v["request"]["capacty_kw"] = json!(150);
+    let err = parse_form(&v.to_string()).unwrap_err();
+    assert_eq!(err[0].field, "request.capacty_kw", "{err:?}");
+    assert!(err[0].message.contains("capacity_kw"), "{err:?}");
+    let mut v = good();
+    v["priority"] = json!("high");
+    let err = parse_form(&v.to_string()).unwrap_err();
+    assert_eq!(err[0].field, "priority", "{err:?}");
+}

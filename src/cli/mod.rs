@@ -351,7 +351,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Evaluate(args) => policy::run_evaluate(&args),
         Command::Import { file, actor, json } => {
             let text = read_input(&file.to_string_lossy())?;
-            let desk = open_desk(&dir)?;
+            // New applications are decided by the active bundle, as `app new` decides them.
+            let desk = open_intake_desk(&dir)?;
             let report = desk.import(&text, &actor)?;
             if json {
                 print_json(&report)
@@ -458,11 +459,7 @@ fn run_app(dir: &Path, command: AppCommand) -> Result<()> {
             if args.json {
                 print_json(&page.items)
             } else {
-                print!(
-                    "{}",
-                    table::applications(&page.items, page.total, args.offset)
-                );
-                Ok(())
+                emit(&table::applications(&page.items, page.total, args.offset))
             }
         }
         AppCommand::Show { id, json } => {
@@ -471,8 +468,7 @@ fn run_app(dir: &Path, command: AppCommand) -> Result<()> {
             if json {
                 print_json(&dossier)
             } else {
-                print!("{}", table::dossier(&dossier));
-                Ok(())
+                emit(&table::dossier(&dossier))
             }
         }
         AppCommand::Advance {
@@ -568,16 +564,43 @@ fn parse_at(s: &str) -> Result<DateTime<FixedOffset>> {
 }
 
 /// A file's text, or stdin for `-`.
+/// Read a file (or stdin for `-`) of JSON lines, each at most `MAX_IMPORT_LINE_BYTES`: a longer
+/// line stops the read at once, named by its number, before it fills memory.
 fn read_input(path: &str) -> Result<String> {
-    let mut text = String::new();
-    if path == "-" {
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .context("reading stdin")?;
+    use std::io::BufRead;
+    let source: Box<dyn Read> = if path == "-" {
+        Box::new(std::io::stdin())
     } else {
-        text = std::fs::read_to_string(path).with_context(|| format!("reading {path}"))?;
+        Box::new(std::fs::File::open(path).with_context(|| format!("reading {path}"))?)
+    };
+    let limit = crate::domain::text::MAX_IMPORT_LINE_BYTES;
+    let mut reader = BufReader::new(source);
+    let mut text = Vec::new();
+    let mut line = Vec::new();
+    for number in 1.. {
+        line.clear();
+        let read = (&mut reader)
+            .take(limit as u64 + 1)
+            .read_until(b'\n', &mut line)
+            .with_context(|| format!("reading {path}"))?;
+        if read == 0 {
+            break;
+        }
+        let body = line.strip_suffix(b"\n").unwrap_or(&line);
+        if body.len() > limit {
+            bail!(
+                "{path}: line {number} is longer than {} MiB, more than any application with its history; nothing was read further and nothing written: check the file",
+                limit >> 20
+            );
+        }
+        text.extend_from_slice(&line);
     }
-    Ok(text)
+    String::from_utf8(text).map_err(|e| {
+        anyhow!(
+            "{path}: not UTF-8 text (byte {}); save it as UTF-8",
+            e.utf8_error().valid_up_to()
+        )
+    })
 }
 
 /// A temporary file next to `to`, renamed over it when complete (no half-written output).
@@ -612,10 +635,27 @@ fn report_count(json: bool, verb: &str, count: usize, to: &Path) -> Result<()> {
     }
 }
 
+/// Print `value` as pretty JSON. serde_json escapes C0 controls; C1 controls and text-direction
+/// characters (which only occur inside strings) are escaped too, so no stored text acts on a
+/// terminal the JSON is shown in.
 fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<()> {
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    serde_json::to_writer_pretty(&mut out, value)?;
-    writeln!(out)?;
+    let json = serde_json::to_string_pretty(value)?;
+    let mut safe = String::with_capacity(json.len() + 1);
+    for c in json.chars() {
+        if c != '\n' && crate::domain::text::is_unsafe(c) {
+            safe.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            safe.push(c);
+        }
+    }
+    safe.push('\n');
+    std::io::stdout().lock().write_all(safe.as_bytes())?;
+    Ok(())
+}
+
+/// Print text for a person: every stored text in it is escaped for the terminal.
+fn emit(text: &str) -> Result<()> {
+    let safe = crate::domain::text::escape_keeping_lines(text);
+    std::io::stdout().lock().write_all(safe.as_bytes())?;
     Ok(())
 }

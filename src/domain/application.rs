@@ -128,6 +128,7 @@ impl Voltage {
 
 /// 客户: who applies.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Customer {
     pub name: String,
     pub class: CustomerClass,
@@ -141,6 +142,7 @@ pub struct Customer {
 
 /// 用电地址: where the connection is wanted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Site {
     /// 区县, e.g. 任城区.
     pub county: String,
@@ -218,6 +220,7 @@ fn is_false(b: &bool) -> bool {
 
 /// [`Request`] as JSON has it: `permanent` may be left out and is then derived from `kind`.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RequestJson {
     kind: RequestKind,
     voltage: Voltage,
@@ -264,6 +267,7 @@ impl From<RequestJson> for Request {
 
 /// 电子证照: a certificate fetched electronically instead of on paper (零证办电).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Attachment {
     pub kind: AttachmentKind,
     /// Where the certificate was fetched from (e.g. the government data-sharing platform's reference).
@@ -285,6 +289,7 @@ pub enum AttachmentKind {
 
 /// The customer's own choice of firms (三指定 ban: the utility never designates them).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ChosenFirms {
     #[serde(default)]
     pub design: Option<String>,
@@ -296,6 +301,7 @@ pub struct ChosenFirms {
 
 /// 申请表: the input of `app new --json` and `evaluate --json` (CONTRACTS.md).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ApplicationForm {
     pub customer: Customer,
     pub site: Site,

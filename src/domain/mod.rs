@@ -7,6 +7,7 @@ pub mod event;
 pub mod metrics;
 pub mod ports;
 pub mod sideflow;
+pub mod text;
 pub mod timeline;
 pub mod validation;
 pub mod workflow;

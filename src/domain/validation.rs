@@ -7,6 +7,7 @@
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
 
 use super::application::{ApplicationForm, CustomerClass, RequestKind, Voltage};
+use super::text;
 
 /// One refused field: its JSON path (`request.capacity_kva`) and what is wrong, with what to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,6 +77,16 @@ fn field_error_of(e: serde_path_to_error::Error<serde_json::Error>) -> FieldErro
             {
                 field = join(&field, name);
                 "is missing; add it (see the Application JSON in CONTRACTS.md)".to_string()
+            } else if let Some(rest) = text.strip_prefix("unknown field `") {
+                // serde: "unknown field `x`, expected one of `a`, `b`" (or "expected `a`")
+                let (name, allowed) = rest.split_once('`').unwrap_or((rest, ""));
+                if field.rsplit('.').next() != Some(name) {
+                    field = join(&field, name);
+                }
+                let allowed = allowed
+                    .trim_start_matches(", expected ")
+                    .trim_start_matches("one of ");
+                format!("is not a field of the application; allowed here: {allowed}; remove it or correct its spelling (see docs/contracts.md)")
             } else if let Some(rest) = text.strip_prefix("unknown variant ") {
                 // serde: "unknown variant `x`, expected one of `a`, `b`"
                 match rest.split_once(", expected ") {
@@ -108,14 +119,77 @@ fn join(parent: &str, name: &str) -> String {
     }
 }
 
-/// Check every field and their combinations; all problems at once.
+/// The text fields of a form with their length limits (docs/contracts.md, "Text limits").
+fn text_fields(form: &ApplicationForm) -> Vec<(String, &str, usize)> {
+    let c = &form.customer;
+    let s = &form.site;
+    let f = &form.chosen_firms;
+    let mut fields = vec![
+        (
+            "customer.name".to_string(),
+            c.name.as_str(),
+            text::MAX_NAME_CHARS,
+        ),
+        (
+            "customer.id_number".into(),
+            c.id_number.as_str(),
+            text::MAX_SHORT_CHARS,
+        ),
+        (
+            "customer.phone".into(),
+            c.phone.as_str(),
+            text::MAX_SHORT_CHARS,
+        ),
+        (
+            "site.county".into(),
+            s.county.as_str(),
+            text::MAX_SHORT_CHARS,
+        ),
+        (
+            "site.address".into(),
+            s.address.as_str(),
+            text::MAX_ADDRESS_CHARS,
+        ),
+    ];
+    let optional = [
+        ("site.park_name", &s.park_name),
+        ("chosen_firms.design", &f.design),
+        ("chosen_firms.construction", &f.construction),
+        ("chosen_firms.equipment_supplier", &f.equipment_supplier),
+    ];
+    for (path, value) in optional {
+        if let Some(v) = value {
+            fields.push((path.to_string(), v.as_str(), text::MAX_NAME_CHARS));
+        }
+    }
+    for (i, a) in form.attachments.iter().enumerate() {
+        fields.push((
+            format!("attachments[{i}].reference"),
+            a.reference.as_str(),
+            text::MAX_ADDRESS_CHARS,
+        ));
+    }
+    fields
+}
+
+/// Check every field and their combinations; all problems at once, one per field (the first
+/// found: a field holding a control character is not also checked for its format).
 pub fn validate(form: &ApplicationForm) -> Result<(), Vec<FieldError>> {
-    let mut errors = Vec::new();
-    let mut refuse = |field: &str, message: String| errors.push(FieldError::new(field, message));
+    let mut errors: Vec<FieldError> = Vec::new();
+    for (field, value, max) in text_fields(form) {
+        if let Err(message) = text::check_line(value, max) {
+            errors.push(FieldError::new(field, message));
+        }
+    }
+    let mut refuse = |field: &str, message: String| {
+        if !errors.iter().any(|e| e.field == field) {
+            errors.push(FieldError::new(field, message));
+        }
+    };
 
     // 客户
     let c = &form.customer;
-    if c.name.trim().is_empty() {
+    if text::is_blank(&c.name) {
         refuse(
             "customer.name",
             "is empty; enter the customer's name as on the ID card or business licence".into(),
@@ -139,19 +213,19 @@ pub fn validate(form: &ApplicationForm) -> Result<(), Vec<FieldError>> {
 
     // 用电地址
     let s = &form.site;
-    if s.county.trim().is_empty() {
+    if text::is_blank(&s.county) {
         refuse(
             "site.county",
             "is empty; enter the county or district (区县), e.g. 任城区".into(),
         );
     }
-    if s.address.trim().is_empty() {
+    if text::is_blank(&s.address) {
         refuse(
             "site.address",
             "is empty; enter the full address where the connection is wanted".into(),
         );
     }
-    let has_park_name = s.park_name.as_deref().is_some_and(|n| !n.trim().is_empty());
+    let has_park_name = s.park_name.as_deref().is_some_and(|n| !text::is_blank(n));
     match (has_park_name, s.park_level) {
         (false, Some(level)) => refuse(
             "site.park_name",
@@ -299,7 +373,7 @@ pub fn validate(form: &ApplicationForm) -> Result<(), Vec<FieldError>> {
 
     // 电子证照
     for (i, a) in form.attachments.iter().enumerate() {
-        if a.reference.trim().is_empty() {
+        if text::is_blank(&a.reference) {
             refuse(
                 &format!("attachments[{i}].reference"),
                 "is empty; enter where the certificate was fetched from (the data-sharing platform's reference)".into(),

@@ -36,6 +36,10 @@ pub enum DeskError {
     MissingReason,
     #[error("note: the note is empty")]
     EmptyNote,
+    /// A text given with a command (note, reason, actor, a side flow's field) that may not be
+    /// stored: a control character, or too long.
+    #[error("{0}")]
+    Text(FieldError),
     #[error(transparent)]
     Decide(#[from] DecideError),
     #[error(transparent)]

@@ -21,8 +21,9 @@ use crate::domain::event::{Event, EventDraft, EventKind};
 use crate::domain::metrics::{Metrics, MetricsBuilder};
 use crate::domain::ports::{AuditReport, Change, Clock, Decider, Page, Query, Repository};
 use crate::domain::sideflow::SideFlowAction;
+use crate::domain::text;
 use crate::domain::timeline::{self, Timeline};
-use crate::domain::validation;
+use crate::domain::validation::{self, FieldError};
 use crate::domain::workflow::{self, ProcessClass, State};
 use crate::domain::{AppId, Application, ApplicationForm, Decision, Voltage};
 
@@ -173,6 +174,7 @@ impl Desk {
         form: ApplicationForm,
         actor: &str,
     ) -> Result<(Application, Vec<EventDraft>), DeskError> {
+        check_actor(actor)?;
         let (mut app, mut events) = self.prepare_unnumbered(form)?;
         app.id = self.repo.allocate_id(app.form.received_at.year())?;
         for e in &mut events {
@@ -282,6 +284,10 @@ impl Desk {
             let reason = note.unwrap_or_default();
             return self.plan_cancel(app, events, &reason, at, actor);
         }
+        check_actor(actor)?;
+        if let Some(note) = &note {
+            check_text("note", note, text::MAX_NOTE_CHARS, true)?;
+        }
         workflow::check_transition(app.process, app.status, to)?;
         check_dated_after(&app, events, at)?;
         let draft = EventDraft {
@@ -324,9 +330,11 @@ impl Desk {
         actor: &str,
     ) -> Result<(Application, EventDraft), DeskError> {
         workflow::check_transition(app.process, app.status, State::Cancelled)?;
-        if reason.trim().is_empty() {
+        if text::is_blank(reason) {
             return Err(DeskError::MissingReason);
         }
+        check_actor(actor)?;
+        check_text("reason", reason, text::MAX_NOTE_CHARS, true)?;
         check_dated_after(&app, events, at)?;
         let draft = EventDraft {
             app_id: app.id.clone(),
@@ -431,9 +439,11 @@ impl Desk {
 
     /// A free note on an application's timeline.
     pub fn note(&self, id: &AppId, text: &str, actor: &str) -> Result<Event, DeskError> {
-        if text.trim().is_empty() {
+        if text::is_blank(text) {
             return Err(DeskError::EmptyNote);
         }
+        check_actor(actor)?;
+        check_text("note", text, text::MAX_NOTE_CHARS, true)?;
         let _guard = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         let (mut app, events) = self.load(id)?;
         let at = self.now();
@@ -576,6 +586,8 @@ pub(crate) fn plan_side_flow(
     at: DateTime<FixedOffset>,
     actor: &str,
 ) -> Result<(Application, EventDraft), DeskError> {
+    check_actor(actor)?;
+    check_action_text(&action)?;
     check_dated_after(&app, events, at)?;
     let action =
         action
@@ -605,6 +617,56 @@ pub(crate) fn plan_side_flow(
         note: Some(details),
     };
     Ok((app, draft))
+}
+
+/// Refuse an actor that is blank, too long or holds a control character.
+fn check_actor(actor: &str) -> Result<(), DeskError> {
+    if text::is_blank(actor) {
+        return Err(DeskError::Text(FieldError::new(
+            "actor",
+            "is empty; give who did it (--actor NAME)",
+        )));
+    }
+    check_text("actor", actor, text::MAX_ACTOR_CHARS, false)
+}
+
+/// Refuse a text that may not be stored, naming `field`.
+fn check_text(field: &str, value: &str, max: usize, multi_line: bool) -> Result<(), DeskError> {
+    let checked = if multi_line {
+        text::check_lines(value, max)
+    } else {
+        text::check_line(value, max)
+    };
+    checked.map_err(|message| DeskError::Text(FieldError::new(field, message)))
+}
+
+/// Every text of a side-flow action (a remark, a firm, a team member, a file name), named by
+/// its path in the action (`form.builder`, `team.members[1]`).
+fn check_action_text(action: &SideFlowAction) -> Result<(), DeskError> {
+    fn walk(path: &str, value: &serde_json::Value) -> Result<(), DeskError> {
+        match value {
+            serde_json::Value::String(s) => check_text(path, s, text::MAX_NOTE_CHARS, true),
+            serde_json::Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .try_for_each(|(i, v)| walk(&format!("{path}[{i}]"), v)),
+            serde_json::Value::Object(fields) => fields.iter().try_for_each(|(k, v)| {
+                walk(
+                    &if path.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{path}.{k}")
+                    },
+                    v,
+                )
+            }),
+            _ => Ok(()),
+        }
+    }
+    walk(
+        "",
+        &serde_json::to_value(action).expect("side-flow actions always serialize"),
+    )
 }
 
 /// Refuse an event dated before acceptance or before the application's last event.
