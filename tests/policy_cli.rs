@@ -87,6 +87,47 @@ fn evaluate_prints_the_decision_json_of_the_contract() {
     );
 }
 
+/// A form received before the bundle took effect (2021-08-25) is refused by `evaluate` and by
+/// `app new`, naming both dates; nothing is written.
+#[test]
+fn a_form_received_before_the_bundle_took_effect_is_refused_naming_both_dates() {
+    let cache = tempfile::tempdir().unwrap();
+    let early = APPLICATION.replace("2026-03-02T09:00:00+08:00", "2021-08-20T09:00:00+08:00");
+    let e = err(&powerdesk(
+        &["evaluate", "--policy", "policies/jining", "--json", "-"],
+        cache.path(),
+        Some(&early),
+    ));
+    assert!(
+        e.contains("received on 2021-08-20") && e.contains("took effect on 2021-08-25"),
+        "{e}"
+    );
+
+    let store = tempfile::tempdir().unwrap();
+    let s = store.path().to_str().unwrap();
+    ok(&powerdesk(
+        &["--store", s, "policy", "activate", "policies/jining"],
+        cache.path(),
+        None,
+    ));
+    let e = err(&powerdesk(
+        &["--store", s, "app", "new", "--json", "-"],
+        cache.path(),
+        Some(&early),
+    ));
+    assert!(
+        e.contains("received on 2021-08-20") && e.contains("took effect on 2021-08-25"),
+        "{e}"
+    );
+    let list: serde_json::Value = serde_json::from_str(&ok(&powerdesk(
+        &["--store", s, "app", "list", "--json"],
+        cache.path(),
+        None,
+    )))
+    .unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 0);
+}
+
 #[test]
 fn evaluate_refuses_a_bad_application_naming_the_field() {
     let cache = tempfile::tempdir().unwrap();
@@ -109,6 +150,7 @@ fn check_lists_modules_and_rules() {
     ));
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(v["modules"][0]["name"], "jn-access");
+    assert_eq!(v["effective"], "2021-08-25");
     assert!(text.contains("JN-LV-160"));
 }
 
@@ -284,6 +326,34 @@ fn diff_counts_what_a_new_bundle_changes_on_stored_applications() {
     assert!(v["changed"].as_u64().unwrap() > 0, "{text}");
     let ex = &v["aspects"]["access_class"]["examples"][0];
     assert!(ex["id"].as_str().is_some(), "{text}");
+    // The rural bundle took effect on 2026-01-01: the demo's earlier applications are not
+    // decidable by it, counted as such, not as errors and not as changes.
+    let not_in_force = v["new_not_in_force"].as_u64().unwrap();
+    assert!(not_in_force > 0 && not_in_force < 300, "{text}");
+    assert_eq!(v["new_errors"], 0, "{text}");
+    assert_eq!(v["old_not_in_force"], 0, "{text}");
+    assert!(
+        v["changed"].as_u64().unwrap() <= 300 - not_in_force,
+        "{text}"
+    );
+    let human = ok(&powerdesk(
+        &[
+            "--store",
+            s,
+            "policy",
+            "diff",
+            "policies/jining",
+            "policies/example-rural-100kw",
+        ],
+        cache.path(),
+        None,
+    ));
+    assert!(
+        human.contains(&format!(
+            "not decidable (received before the bundle took effect): {not_in_force} by new"
+        )),
+        "{human}"
+    );
 }
 
 /// The Jining bundle and the shared calendar in a temp dir (same relative layout).

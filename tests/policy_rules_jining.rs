@@ -39,6 +39,7 @@ fn every_domain_worked_example_has_a_fixture() {
         "ex4_",
         "ex5_",
         "ex6_",
+        "refused_received_before_effective",
         "tariff_35kv",
         "tariff_110kv",
         "tariff_220kv",

@@ -193,6 +193,7 @@ fn check(dir: &Path, json: bool) -> anyhow::Result<()> {
             .collect();
         let out = serde_json::json!({
             "bundle": bundle.bundle_ref(),
+            "effective": bundle.manifest().bundle.effective,
             "modules": table,
             "parameters": params,
         });
@@ -200,9 +201,10 @@ fn check(dir: &Path, json: bool) -> anyhow::Result<()> {
         return Ok(());
     }
     println!(
-        "bundle {} {}  {}",
+        "bundle {} {} (in force from {})  {}",
         bundle.region(),
         bundle.version(),
+        bundle.manifest().bundle.effective,
         bundle.digest()
     );
     for m in &table {
@@ -331,6 +333,12 @@ fn print_diff(r: &DiffReport) {
         for e in &a.examples {
             println!("      {}: {} -> {}", e.id, e.old, e.new);
         }
+    }
+    if r.new_not_in_force + r.old_not_in_force > 0 {
+        println!(
+            "  not decidable (received before the bundle took effect): {} by new, {} by old",
+            r.new_not_in_force, r.old_not_in_force
+        );
     }
     if r.old_errors + r.new_errors > 0 {
         println!(

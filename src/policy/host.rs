@@ -38,7 +38,8 @@ pub const SUPPORTED_CONTRACTS: &str = "3.x (powerdesk:policy/rules@3.*)";
 /// How often the epoch ticker thread advances the engine's epoch.
 const EPOCH_TICK: Duration = Duration::from_millis(5);
 
-/// A failure of a rule module, or of loading one: which module, which version, what happened.
+/// A failure of a rule module, or of loading one: which module, which version, what happened; or
+/// an application the bundle cannot decide because it was not yet in force.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum PolicyError {
     #[error("policy module {module} {version}: ran out of fuel (budget {budget} units); the rule loops or does far too much work: fix the module or raise the fuel budget")]
@@ -106,10 +107,18 @@ pub enum PolicyError {
     },
     #[error("policy module file {file}: cannot read: {message}")]
     Io { file: String, message: String },
+    #[error("policy bundle {region} {version}: the application was received on {received}, before the bundle took effect on {effective}; this bundle cannot decide it: decide it under the bundle in force on {received}")]
+    NotInForce {
+        region: String,
+        version: String,
+        effective: chrono::NaiveDate,
+        received: chrono::NaiveDate,
+    },
 }
 
 impl PolicyError {
-    /// The module the error is about (file name for errors before the module could be described).
+    /// The module the error is about (file name for errors before the module could be described;
+    /// the bundle's region for an application it cannot decide).
     pub fn module(&self) -> &str {
         match self {
             Self::OutOfFuel { module, .. }
@@ -124,6 +133,7 @@ impl PolicyError {
             Self::DigestMismatch { file, .. }
             | Self::TooLarge { file, .. }
             | Self::Io { file, .. } => file,
+            Self::NotInForce { region, .. } => region,
         }
     }
 
@@ -138,7 +148,8 @@ impl PolicyError {
             | Self::Refused { version, .. }
             | Self::ContractMismatch { version, .. }
             | Self::ForbiddenImport { version, .. }
-            | Self::Compile { version, .. } => version,
+            | Self::Compile { version, .. }
+            | Self::NotInForce { version, .. } => version,
             Self::DigestMismatch { .. } | Self::TooLarge { .. } | Self::Io { .. } => "-",
         }
     }
