@@ -87,6 +87,51 @@ fn evaluate_prints_the_decision_json_of_the_contract() {
     );
 }
 
+/// The new decisions of the seed: a 10 kV ordinary customer above 1250 kVA has the two steps on
+/// the standard limits; an important one the full process; every decision cites JN-FEES.
+#[test]
+fn evaluate_gives_the_seeds_decisions_for_10kv_customers() {
+    let cache = tempfile::tempdir().unwrap();
+    let ten_kv = APPLICATION
+        .replace(r#""class": "small_micro""#, r#""class": "enterprise""#)
+        .replace(r#""voltage": "380V""#, r#""voltage": "10kV""#)
+        .replace(
+            r#""capacity_kw": 150, "capacity_kva": null"#,
+            r#""capacity_kw": null, "capacity_kva": 1600"#,
+        )
+        .replace(r#""direct_meter": true"#, r#""direct_meter": false"#);
+    let evaluate = |form: &str| -> serde_json::Value {
+        serde_json::from_str(&ok(&powerdesk(
+            &["evaluate", "--policy", "policies/jining", "--json", "-"],
+            cache.path(),
+            Some(form),
+        )))
+        .unwrap()
+    };
+    let d = evaluate(&ten_kv);
+    assert_eq!(d["access"]["class"], "hv_ordinary");
+    assert_eq!(
+        d["steps"],
+        serde_json::json!([
+            { "id": "reply_plan", "limit_working_days": 15, "from": "accepted" },
+            { "id": "energize", "limit_working_days": 10, "from": "completion_reported" }
+        ])
+    );
+    assert_eq!(d["grid_total_limit_working_days"], serde_json::Value::Null);
+    assert!(d["rules"].as_array().unwrap().contains(&"JN-FEES".into()));
+
+    let important = ten_kv.replace(
+        r#""grid_project_need_date": null"#,
+        r#""grid_project_need_date": null, "important": true"#,
+    );
+    let d = evaluate(&important);
+    assert_eq!(d["access"]["class"], "hv_standard");
+    assert_eq!(
+        d["steps"][1],
+        serde_json::json!({ "id": "design_review", "limit_working_days": 10, "from": "design_submitted" })
+    );
+}
+
 /// A form received before the bundle took effect (2021-08-25) is refused by `evaluate` and by
 /// `app new`, naming both dates; nothing is written.
 #[test]
@@ -150,6 +195,7 @@ fn check_lists_modules_and_rules() {
     ));
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(v["modules"][0]["name"], "jn-access");
+    assert_eq!(v["modules"][0]["contract"], "4.0.0");
     assert_eq!(v["effective"], "2021-08-25");
     assert!(text.contains("JN-LV-160"));
 }

@@ -31,9 +31,9 @@ pub use bindings::exports::powerdesk::policy::rules as wit;
 /// The contract package whose interface every rule module exports.
 pub const CONTRACT_INTERFACE: &str = "powerdesk:policy/rules";
 /// The major versions of the contract this powerdesk runs.
-pub const SUPPORTED_CONTRACT_MAJORS: &[u64] = &[3];
+pub const SUPPORTED_CONTRACT_MAJORS: &[u64] = &[4];
 /// How the supported versions are written in messages.
-pub const SUPPORTED_CONTRACTS: &str = "3.x (powerdesk:policy/rules@3.*)";
+pub const SUPPORTED_CONTRACTS: &str = "4.x (powerdesk:policy/rules@4.*)";
 
 /// How often the epoch ticker thread advances the engine's epoch.
 const EPOCH_TICK: Duration = Duration::from_millis(5);
@@ -79,7 +79,7 @@ pub enum PolicyError {
         kind: String,
         message: String,
     },
-    #[error("policy module {module} {version}: built for contract {found}, but this powerdesk supports {SUPPORTED_CONTRACTS}; rebuild the module against plugins/wit/powerdesk-policy.wit")]
+    #[error("policy module {module} {version}: built for contract {found}, but this powerdesk supports {SUPPORTED_CONTRACTS}; {}", contract_advice(found))]
     ContractMismatch {
         module: String,
         version: String,
@@ -516,7 +516,7 @@ impl PolicyHost {
     }
 
     /// Imports: none allowed. Exports: the rules interface of a supported major version, whose
-    /// full name (`powerdesk:policy/rules@3.0.0`) it returns.
+    /// full name (`powerdesk:policy/rules@4.0.0`) it returns.
     fn check_contract(
         &self,
         spec: &ModuleSpec,
@@ -767,4 +767,15 @@ fn is_component(bytes: &[u8]) -> bool {
 /// The major version of `X.Y.Z`.
 fn major_of(version: &str) -> Option<u64> {
     version.trim().split('.').next()?.parse().ok()
+}
+
+/// What to do about a module built for contract `found` (as [`PolicyError::ContractMismatch`]
+/// writes it: the version first).
+fn contract_advice(found: &str) -> &'static str {
+    let newest = SUPPORTED_CONTRACT_MAJORS.iter().max().copied().unwrap_or(0);
+    match major_of(found) {
+        Some(m) if m < newest => "rebuild the module against SDK 4 (plugins/sdk, contract powerdesk:policy@4.0.0) with `powerdesk policy build <bundle>`: 4.0.0 added important, dual-supply and existing capacity to the request and the design-submitted and mid-inspection-requested events",
+        Some(_) => "this module needs a newer powerdesk, or rebuild it against SDK 4 (plugins/sdk) with `powerdesk policy build <bundle>`",
+        None => "rebuild the module against SDK 4 (plugins/sdk) with `powerdesk policy build <bundle>`",
+    }
 }

@@ -107,6 +107,10 @@ pub fn application(f: &ApplicationForm) -> sdk::Application {
             direct_meter: f.request.direct_meter,
             simple_line: f.request.simple_line,
             grid_project_need_date: f.request.grid_project_need_date.map(date),
+            important: f.request.important,
+            dual_supply: f.request.dual_supply,
+            existing_capacity_kw: f.request.existing_capacity_kw,
+            existing_capacity_kva: f.request.existing_capacity_kva,
         },
         received: date(f.received_at.date_naive()),
     }
