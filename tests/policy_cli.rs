@@ -197,6 +197,7 @@ fn check_lists_modules_and_rules() {
     assert_eq!(v["modules"][0]["name"], "jn-access");
     assert_eq!(v["modules"][0]["contract"], "4.0.0");
     assert_eq!(v["effective"], "2021-08-25");
+    assert_eq!(v["probe"]["applications"], v["probe"]["decided"]);
     assert!(text.contains("JN-LV-160"));
 }
 
@@ -219,6 +220,32 @@ fn check_refuses_a_tampered_bundle() {
     ));
     assert!(
         e.contains("digest mismatch") || e.contains("sha256 mismatch"),
+        "{e}"
+    );
+}
+
+/// `policy check` has every module read its parameters: an abolished fee without the document
+/// that abolished it is refused, naming the entry.
+#[test]
+fn check_refuses_an_abolished_fee_without_its_document() {
+    let cache = tempfile::tempdir().unwrap();
+    let dir = copy_jining();
+    let manifest = dir.path().join("jining/bundle.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let bare = text.replace("\"移表费|国办函〔2020〕129号\"", "\"移表费\"");
+    assert_ne!(bare, text);
+    std::fs::write(&manifest, bare).unwrap();
+    let e = err(&powerdesk(
+        &[
+            "policy",
+            "check",
+            dir.path().join("jining").to_str().unwrap(),
+        ],
+        cache.path(),
+        None,
+    ));
+    assert!(
+        e.contains("abolished_fees[1]: \"移表费\" names no document"),
         "{e}"
     );
 }

@@ -152,3 +152,36 @@ fn an_application_received_before_the_bundle_took_effect_is_refused_naming_both_
     assert!(results[0].is_ok() && results[2].is_ok(), "{results:?}");
     assert!(matches!(results[1], Err(PolicyError::NotInForce { .. })));
 }
+
+#[path = "fixtures/bundle_copy.rs"]
+mod bundle_copy;
+
+/// `policy check` has the modules read their parameters: an abolished fee that names no document
+/// fails the check, naming the entry.
+#[test]
+fn the_parameter_probe_refuses_an_abolished_fee_without_its_document() {
+    use powerdesk::policy::probe::{probe_parameters, PROBE_APPLICATIONS};
+    let host = PolicyHost::without_cache(SandboxLimits::default());
+    let shipped = Bundle::load(&host, Path::new("policies/jining")).unwrap();
+    assert_eq!(probe_parameters(&shipped).unwrap(), PROBE_APPLICATIONS);
+
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = bundle_copy::copy_bundle_as("jining", "jining", tmp.path());
+    let manifest = dir.join("bundle.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        text.replace(
+            "\"临时接电费|发改价格〔2017〕1895号\",",
+            "\"临时接电费|发改价格〔2017〕1895号\",\n    \"明确互备用费\",",
+        ),
+    )
+    .unwrap();
+    let edited = Bundle::load(&host, &dir).unwrap();
+    let err = probe_parameters(&edited).unwrap_err().to_string();
+    assert!(
+        err.contains("jn-cost")
+            && err.contains("abolished_fees[1]: \"明确互备用费\" names no document"),
+        "{err}"
+    );
+}

@@ -35,6 +35,9 @@ pub const SUPPORTED_CONTRACT_MAJORS: &[u64] = &[4];
 /// How the supported versions are written in messages.
 pub const SUPPORTED_CONTRACTS: &str = "4.x (powerdesk:policy/rules@4.*)";
 
+/// The `kind` of a [`PolicyError::Refused`] for a parameter the module cannot read.
+pub const REFUSED_BAD_PARAMETER: &str = "bad parameter";
+
 /// How often the epoch ticker thread advances the engine's epoch.
 const EPOCH_TICK: Duration = Duration::from_millis(5);
 
@@ -700,7 +703,7 @@ impl PolicyHost {
             .map(|r| {
                 r.map_err(|refusal| {
                     let (kind, message) = match refusal {
-                        wit::RuleError::BadParameter(m) => ("bad parameter", m),
+                        wit::RuleError::BadParameter(m) => (REFUSED_BAD_PARAMETER, m),
                         wit::RuleError::Unsupported(m) => ("unsupported", m),
                         wit::RuleError::Internal(m) => ("internal error", m),
                     };
