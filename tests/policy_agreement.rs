@@ -12,6 +12,7 @@ use powerdesk::policy::manifest::Manifest;
 use powerdesk::policy::sample::Sampler;
 use powerdesk_policy_sdk::RuleModule;
 use rural_access::RuralAccess;
+use rural_cost::RuralCost;
 
 fn agree(region: &str, modules: &[(&str, support::Decide)], n: usize, seed: u64) {
     let dir = support::bundle_dir(region);
@@ -57,7 +58,7 @@ fn native_and_wasm_rural_agree_on_2000_generated_applications() {
         "example-rural-100kw",
         &[
             ("rural-access", RuralAccess::decide),
-            ("jn-cost", JnCost::decide),
+            ("rural-cost", RuralCost::decide),
         ],
         2000,
         12,

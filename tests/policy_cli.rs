@@ -87,6 +87,92 @@ fn evaluate_prints_the_decision_json_of_the_contract() {
     );
 }
 
+/// The new decisions of the seed: a 10 kV ordinary customer above 1250 kVA has the two steps on
+/// the standard limits; an important one the full process; every decision cites JN-FEES.
+#[test]
+fn evaluate_gives_the_seeds_decisions_for_10kv_customers() {
+    let cache = tempfile::tempdir().unwrap();
+    let ten_kv = APPLICATION
+        .replace(r#""class": "small_micro""#, r#""class": "enterprise""#)
+        .replace(r#""voltage": "380V""#, r#""voltage": "10kV""#)
+        .replace(
+            r#""capacity_kw": 150, "capacity_kva": null"#,
+            r#""capacity_kw": null, "capacity_kva": 1600"#,
+        )
+        .replace(r#""direct_meter": true"#, r#""direct_meter": false"#);
+    let evaluate = |form: &str| -> serde_json::Value {
+        serde_json::from_str(&ok(&powerdesk(
+            &["evaluate", "--policy", "policies/jining", "--json", "-"],
+            cache.path(),
+            Some(form),
+        )))
+        .unwrap()
+    };
+    let d = evaluate(&ten_kv);
+    assert_eq!(d["access"]["class"], "hv_ordinary");
+    assert_eq!(
+        d["steps"],
+        serde_json::json!([
+            { "id": "reply_plan", "limit_working_days": 15, "from": "accepted" },
+            { "id": "energize", "limit_working_days": 10, "from": "completion_reported" }
+        ])
+    );
+    assert_eq!(d["grid_total_limit_working_days"], serde_json::Value::Null);
+    assert!(d["rules"].as_array().unwrap().contains(&"JN-FEES".into()));
+
+    let important = ten_kv.replace(
+        r#""grid_project_need_date": null"#,
+        r#""grid_project_need_date": null, "important": true"#,
+    );
+    let d = evaluate(&important);
+    assert_eq!(d["access"]["class"], "hv_standard");
+    assert_eq!(
+        d["steps"][1],
+        serde_json::json!({ "id": "design_review", "limit_working_days": 10, "from": "design_submitted" })
+    );
+}
+
+/// A form received before the bundle took effect (2021-08-25) is refused by `evaluate` and by
+/// `app new`, naming both dates; nothing is written.
+#[test]
+fn a_form_received_before_the_bundle_took_effect_is_refused_naming_both_dates() {
+    let cache = tempfile::tempdir().unwrap();
+    let early = APPLICATION.replace("2026-03-02T09:00:00+08:00", "2021-08-20T09:00:00+08:00");
+    let e = err(&powerdesk(
+        &["evaluate", "--policy", "policies/jining", "--json", "-"],
+        cache.path(),
+        Some(&early),
+    ));
+    assert!(
+        e.contains("received on 2021-08-20") && e.contains("took effect on 2021-08-25"),
+        "{e}"
+    );
+
+    let store = tempfile::tempdir().unwrap();
+    let s = store.path().to_str().unwrap();
+    ok(&powerdesk(
+        &["--store", s, "policy", "activate", "policies/jining"],
+        cache.path(),
+        None,
+    ));
+    let e = err(&powerdesk(
+        &["--store", s, "app", "new", "--json", "-"],
+        cache.path(),
+        Some(&early),
+    ));
+    assert!(
+        e.contains("received on 2021-08-20") && e.contains("took effect on 2021-08-25"),
+        "{e}"
+    );
+    let list: serde_json::Value = serde_json::from_str(&ok(&powerdesk(
+        &["--store", s, "app", "list", "--json"],
+        cache.path(),
+        None,
+    )))
+    .unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 0);
+}
+
 #[test]
 fn evaluate_refuses_a_bad_application_naming_the_field() {
     let cache = tempfile::tempdir().unwrap();
@@ -109,6 +195,9 @@ fn check_lists_modules_and_rules() {
     ));
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(v["modules"][0]["name"], "jn-access");
+    assert_eq!(v["modules"][0]["contract"], "4.0.0");
+    assert_eq!(v["effective"], "2021-08-25");
+    assert_eq!(v["probe"]["applications"], v["probe"]["decided"]);
     assert!(text.contains("JN-LV-160"));
 }
 
@@ -131,6 +220,32 @@ fn check_refuses_a_tampered_bundle() {
     ));
     assert!(
         e.contains("digest mismatch") || e.contains("sha256 mismatch"),
+        "{e}"
+    );
+}
+
+/// `policy check` has every module read its parameters: an abolished fee without the document
+/// that abolished it is refused, naming the entry.
+#[test]
+fn check_refuses_an_abolished_fee_without_its_document() {
+    let cache = tempfile::tempdir().unwrap();
+    let dir = copy_jining();
+    let manifest = dir.path().join("jining/bundle.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let bare = text.replace("\"移表费|国办函〔2020〕129号\"", "\"移表费\"");
+    assert_ne!(bare, text);
+    std::fs::write(&manifest, bare).unwrap();
+    let e = err(&powerdesk(
+        &[
+            "policy",
+            "check",
+            dir.path().join("jining").to_str().unwrap(),
+        ],
+        cache.path(),
+        None,
+    ));
+    assert!(
+        e.contains("abolished_fees[1]: \"移表费\" names no document"),
         "{e}"
     );
 }
@@ -284,6 +399,34 @@ fn diff_counts_what_a_new_bundle_changes_on_stored_applications() {
     assert!(v["changed"].as_u64().unwrap() > 0, "{text}");
     let ex = &v["aspects"]["access_class"]["examples"][0];
     assert!(ex["id"].as_str().is_some(), "{text}");
+    // The rural bundle took effect on 2026-01-01: the demo's earlier applications are not
+    // decidable by it, counted as such, not as errors and not as changes.
+    let not_in_force = v["new_not_in_force"].as_u64().unwrap();
+    assert!(not_in_force > 0 && not_in_force < 300, "{text}");
+    assert_eq!(v["new_errors"], 0, "{text}");
+    assert_eq!(v["old_not_in_force"], 0, "{text}");
+    assert!(
+        v["changed"].as_u64().unwrap() <= 300 - not_in_force,
+        "{text}"
+    );
+    let human = ok(&powerdesk(
+        &[
+            "--store",
+            s,
+            "policy",
+            "diff",
+            "policies/jining",
+            "policies/example-rural-100kw",
+        ],
+        cache.path(),
+        None,
+    ));
+    assert!(
+        human.contains(&format!(
+            "not decidable (received before the bundle took effect): {not_in_force} by new"
+        )),
+        "{human}"
+    );
 }
 
 /// The Jining bundle and the shared calendar in a temp dir (same relative layout).

@@ -226,9 +226,10 @@ fn a_module_refusing_an_application_says_why() {
 #[test]
 fn a_module_built_for_another_contract_major_is_refused_naming_the_supported_versions() {
     let h = Harness::new();
-    // 1.0.0 and 2.0.0: older contracts (one evaluation per call; whole drafts with string ids;
-    // parameters as a list of records); 4.0.0: a future one.
-    for contract in ["1.0.0", "2.0.0", "4.0.0"] {
+    // 1.0.0, 2.0.0 and 3.0.0: older contracts (one evaluation per call; whole drafts with string
+    // ids; parameters as a list of records; requests without important, dual supply or existing
+    // capacity); 5.0.0: a future one.
+    for contract in ["1.0.0", "2.0.0", "3.0.0", "5.0.0"] {
         let dir = tempfile::tempdir().unwrap();
         let spec = Spec {
             contract: contract.into(),
@@ -239,9 +240,33 @@ fn a_module_built_for_another_contract_major_is_refused_naming_the_supported_ver
             matches!(err, PolicyError::ContractMismatch { ref found, .. } if found.starts_with(contract)),
             "{err:?}"
         );
-        assert!(err.to_string().contains("supports 3.x"), "{err}");
+        assert!(err.to_string().contains("supports 4.x"), "{err}");
     }
     h.still_works();
+}
+
+#[test]
+fn a_3x_module_is_refused_with_the_way_to_rebuild_it() {
+    let h = Harness::new();
+    let dir = tempfile::tempdir().unwrap();
+    let spec = Spec {
+        contract: "3.0.0".into(),
+        ..Spec::new(
+            "jn-old",
+            Behaviour::Returns(Draft::low_voltage_three_zero()),
+        )
+    };
+    let err = load(&h.host, dir.path(), &spec).expect_err("a 3.x module is refused");
+    let msg = err.to_string();
+    assert!(
+        msg.starts_with("policy module jn-old 0.1.0: built for contract 3.0.0"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("rebuild the module against SDK 4")
+            && msg.contains("with `powerdesk policy build"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -291,11 +316,11 @@ fn a_module_answering_a_batch_with_the_wrong_number_of_results_is_bad_output() {
 fn a_module_describing_another_contract_is_refused() {
     let h = Harness::new();
     let dir = tempfile::tempdir().unwrap();
-    // Exports the 3.0.0 interface but says describe().contract = "4.1.0".
+    // Exports the 4.0.0 interface but says describe().contract = "3.1.0".
     let mut spec = Spec::new("liar", Behaviour::Returns(Draft::low_voltage_three_zero()));
-    spec.contract = "3.0.0".into();
+    spec.contract = "4.0.0".into();
     let bytes = rule_modules::build(&spec);
-    let patched = replace_bytes(&bytes, b"3.0.0", b"4.1.0");
+    let patched = replace_bytes(&bytes, b"4.0.0", b"3.1.0");
     std::fs::write(dir.path().join("liar.wasm"), &patched).unwrap();
     let err = h
         .host
@@ -305,7 +330,7 @@ fn a_module_describing_another_contract_is_refused() {
             file: dir.path().join("liar.wasm"),
             expected_digest: None,
         })
-        .expect_err("describe().contract 4.1.0 is refused");
+        .expect_err("describe().contract 3.1.0 is refused");
     assert!(
         matches!(err, PolicyError::ContractMismatch { ref found, .. } if found.contains("describe")),
         "{err:?}"
@@ -329,7 +354,7 @@ fn replace_bytes(bytes: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
 fn a_module_whose_decide_differs_from_the_contract_is_refused_at_load() {
     let h = Harness::new();
     let dir = tempfile::tempdir().unwrap();
-    // Says 3.0.0, but cites rules as u32 (the contract: u16): the same core signature, another
+    // Says 4.0.0, but cites rules as u32 (the contract: u16): the same core signature, another
     // component type. The host checks `decide` once at load and calls it unchecked afterwards.
     let spec = Spec {
         wit_edit: Some(("rules: list<u16>,", "rules: list<u32>,")),
@@ -568,7 +593,7 @@ region = "test"
 name = "测试政策包"
 version = "1"
 effective = 2026-01-01
-contract = "3"
+contract = "4"
 calendar = [{calendar:?}]
 
 [parameters]

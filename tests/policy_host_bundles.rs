@@ -112,3 +112,76 @@ fn batches_decide_like_single_evaluations_even_beyond_the_module_arena() {
     }
     assert!(batch.iter().all(Result::is_ok));
 }
+
+/// A bundle decides only what was received once it took effect (`[bundle] effective`): an earlier
+/// application is refused naming both dates, counted in China time (UTC+8), and in a batch only
+/// that application is refused.
+#[test]
+fn an_application_received_before_the_bundle_took_effect_is_refused_naming_both_dates() {
+    use powerdesk::policy::host::PolicyError;
+    use powerdesk::policy::sample::Sampler;
+    let host = PolicyHost::without_cache(SandboxLimits::default());
+    let bundle = Bundle::load(&host, Path::new("policies/jining")).unwrap();
+    assert_eq!(
+        bundle.manifest().bundle.effective,
+        chrono::NaiveDate::from_ymd_opt(2021, 8, 25).unwrap()
+    );
+    let mut early = Sampler::new(9).form();
+    early.received_at = "2021-08-24T23:30:00+08:00".parse().unwrap();
+    let on = early.received_at.date_naive();
+    let err = bundle.evaluate(&early, on).unwrap_err();
+    assert!(matches!(err, PolicyError::NotInForce { .. }), "{err:?}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("received on 2021-08-24") && msg.contains("took effect on 2021-08-25"),
+        "{msg}"
+    );
+    // 16:00 UTC on the 24th is midnight of the 25th in Jining.
+    let mut midnight = early.clone();
+    midnight.received_at = "2021-08-24T16:00:00+00:00".parse().unwrap();
+    bundle
+        .evaluate(&midnight, on)
+        .expect("received on the day the bundle took effect");
+    let later = Sampler::new(9).form();
+    let items = [
+        (&later, later.received_at.date_naive()),
+        (&early, on),
+        (&later, later.received_at.date_naive()),
+    ];
+    let results = bundle.evaluate_batch(&items);
+    assert!(results[0].is_ok() && results[2].is_ok(), "{results:?}");
+    assert!(matches!(results[1], Err(PolicyError::NotInForce { .. })));
+}
+
+#[path = "fixtures/bundle_copy.rs"]
+mod bundle_copy;
+
+/// `policy check` has the modules read their parameters: an abolished fee that names no document
+/// fails the check, naming the entry.
+#[test]
+fn the_parameter_probe_refuses_an_abolished_fee_without_its_document() {
+    use powerdesk::policy::probe::{probe_parameters, PROBE_APPLICATIONS};
+    let host = PolicyHost::without_cache(SandboxLimits::default());
+    let shipped = Bundle::load(&host, Path::new("policies/jining")).unwrap();
+    assert_eq!(probe_parameters(&shipped).unwrap(), PROBE_APPLICATIONS);
+
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = bundle_copy::copy_bundle_as("jining", "jining", tmp.path());
+    let manifest = dir.join("bundle.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        text.replace(
+            "\"临时接电费|发改价格〔2017〕1895号\",",
+            "\"临时接电费|发改价格〔2017〕1895号\",\n    \"明确互备用费\",",
+        ),
+    )
+    .unwrap();
+    let edited = Bundle::load(&host, &dir).unwrap();
+    let err = probe_parameters(&edited).unwrap_err().to_string();
+    assert!(
+        err.contains("jn-cost")
+            && err.contains("abolished_fees[1]: \"明确互备用费\" names no document"),
+        "{err}"
+    );
+}

@@ -67,7 +67,12 @@ fn check_bundle(region: &str) -> usize {
         })
         .collect();
     let params = wit_params(&m);
-    let cases = support::fixtures(&dir);
+    // A case that expects a refusal (received before the bundle took effect) never reaches the
+    // modules: the host refuses it (tests/policy_host_bundles.rs runs those through the bundle).
+    let cases: Vec<_> = support::fixtures(&dir)
+        .into_iter()
+        .filter(|f| support::expected_error(f).is_none())
+        .collect();
     // Every fixture case in one batch per module, as powerdesk sends them.
     let mut texts = convert::Texts::default();
     let mut inputs: Vec<wit::Evaluation> = cases
@@ -119,10 +124,10 @@ fn check_bundle(region: &str) -> usize {
 
 #[test]
 fn the_jining_components_decide_every_fixture_as_expected() {
-    assert!(check_bundle("jining") >= 27);
+    assert!(check_bundle("jining") >= 34);
 }
 
 #[test]
 fn the_rural_components_decide_every_fixture_as_expected() {
-    assert!(check_bundle("example-rural-100kw") >= 13);
+    assert!(check_bundle("example-rural-100kw") >= 18);
 }

@@ -16,12 +16,14 @@ use crate::policy::bundle::{Bundle, MAX_BATCH};
 use crate::policy::diff::{self, DiffReport, ASPECTS};
 use crate::policy::fixtures;
 use crate::policy::host::{PolicyHost, SandboxLimits};
+use crate::policy::probe;
 use crate::policy::sample::Sampler;
 
 /// `powerdesk policy …`
 #[derive(Debug, Clone, Subcommand)]
 pub enum PolicyCommand {
-    /// Load a bundle, verify its digests, instantiate every module; print modules and rule ids.
+    /// Load a bundle, verify its digests, instantiate every module, have every module read its
+    /// parameters on sample applications; print modules and rule ids.
     Check {
         dir: PathBuf,
         #[arg(long)]
@@ -185,6 +187,8 @@ pub fn run_policy(
 fn check(dir: &Path, json: bool) -> anyhow::Result<()> {
     let bundle = load(dir)?;
     let table = bundle.module_table();
+    let probed = probe::probe_parameters(&bundle)
+        .with_context(|| format!("policy bundle {}: parameters", dir.display()))?;
     if json {
         let params: serde_json::Map<String, serde_json::Value> = bundle
             .parameters()
@@ -193,16 +197,19 @@ fn check(dir: &Path, json: bool) -> anyhow::Result<()> {
             .collect();
         let out = serde_json::json!({
             "bundle": bundle.bundle_ref(),
+            "effective": bundle.manifest().bundle.effective,
             "modules": table,
             "parameters": params,
+            "probe": { "applications": probe::PROBE_APPLICATIONS, "decided": probed },
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
     }
     println!(
-        "bundle {} {}  {}",
+        "bundle {} {} (in force from {})  {}",
         bundle.region(),
         bundle.version(),
+        bundle.manifest().bundle.effective,
         bundle.digest()
     );
     for m in &table {
@@ -211,7 +218,11 @@ fn check(dir: &Path, json: bool) -> anyhow::Result<()> {
             println!("    {:<16} {}", r.id, r.text);
         }
     }
-    println!("ok: {} modules verified and instantiated", table.len());
+    println!(
+        "ok: {} modules verified and instantiated; parameters read on {} sample applications ({probed} decided)",
+        table.len(),
+        probe::PROBE_APPLICATIONS
+    );
     Ok(())
 }
 
@@ -331,6 +342,12 @@ fn print_diff(r: &DiffReport) {
         for e in &a.examples {
             println!("      {}: {} -> {}", e.id, e.old, e.new);
         }
+    }
+    if r.new_not_in_force + r.old_not_in_force > 0 {
+        println!(
+            "  not decidable (received before the bundle took effect): {} by new, {} by old",
+            r.new_not_in_force, r.old_not_in_force
+        );
     }
     if r.old_errors + r.new_errors > 0 {
         println!(

@@ -33,6 +33,11 @@ pub trait Decider: Send + Sync {
     }
     /// The bundle that decides.
     fn bundle(&self) -> BundleRef;
+    /// The first day of receipt the decider decides (a bundle's `effective` date): an application
+    /// received earlier is refused. None: no such bound.
+    fn effective(&self) -> Option<NaiveDate> {
+        None
+    }
     /// The working-day calendar that comes with the rules, if any: deadlines are counted on it.
     fn calendar(&self) -> Option<Arc<WorkingCalendar>> {
         None

@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use chrono::NaiveDate;
+use chrono::{FixedOffset, NaiveDate};
 
 use super::convert::{
     check_draft, empty_draft, event_state, from_wit_access, from_wit_boundary, from_wit_payer,
@@ -198,7 +198,13 @@ impl Bundle {
         &self.params
     }
 
-    /// Run every module in order and turn the final draft into a checked decision.
+    /// Refuse an application received before the bundle took effect (`[bundle] effective`).
+    pub fn check_in_force(&self, form: &ApplicationForm) -> Result<(), PolicyError> {
+        check_in_force(&self.manifest, form)
+    }
+
+    /// Run every module in order and turn the final draft into a checked decision; an
+    /// application received before the bundle took effect is refused ([`PolicyError::NotInForce`]).
     pub fn evaluate(&self, form: &ApplicationForm, on: NaiveDate) -> Result<Decision, PolicyError> {
         let mut results = self.evaluate_batch(&[(form, on)]);
         results.pop().expect("one result per evaluation")
@@ -207,7 +213,9 @@ impl Bundle {
     /// Decide many applications, each as of its own date: every module runs once over the whole
     /// batch in one sandbox (the parameters cross into it once). If a module faults on the batch,
     /// its evaluations are re-run one by one, so the fault is charged to the application that
-    /// caused it and the others are still decided. One result per item, in order.
+    /// caused it and the others are still decided. An application received before the bundle took
+    /// effect gets [`PolicyError::NotInForce`] and is not sent to the modules. One result per
+    /// item, in order.
     pub fn evaluate_batch(
         &self,
         items: &[(&ApplicationForm, NaiveDate)],
@@ -225,7 +233,10 @@ impl Bundle {
                     .map(|(form, on)| self.evaluation(form, *on, &mut texts)),
             );
             state.clear();
-            state.resize_with(items.len(), Progress::default);
+            state.extend(items.iter().map(|(form, _)| Progress {
+                cited: Vec::new(),
+                fault: self.check_in_force(form).err(),
+            }));
             self.run_batch(texts.as_slice(), &mut inputs, &mut state);
             results.extend(
                 inputs
@@ -405,6 +416,28 @@ impl Bundle {
     }
 }
 
+/// The day an application was received, in China time (UTC+8), whatever offset its timestamp was
+/// written in: the day a bundle's `effective` date is compared with.
+pub fn received_day(form: &ApplicationForm) -> NaiveDate {
+    let cst = FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
+    form.received_at.with_timezone(&cst).date_naive()
+}
+
+/// Refuse an application received before the bundle of `manifest` took effect, naming both dates.
+pub fn check_in_force(manifest: &Manifest, form: &ApplicationForm) -> Result<(), PolicyError> {
+    let received = received_day(form);
+    let effective = manifest.bundle.effective;
+    if received < effective {
+        return Err(PolicyError::NotInForce {
+            region: manifest.bundle.region.clone(),
+            version: manifest.bundle.version.clone(),
+            effective,
+            received,
+        });
+    }
+    Ok(())
+}
+
 /// Where one evaluation of a batch stands: the rules cited so far, as (module, index in its
 /// describe() table), or the error that stopped it.
 #[derive(Default)]
@@ -438,6 +471,10 @@ impl Decider for Bundle {
 
     fn bundle(&self) -> BundleRef {
         self.bundle_ref()
+    }
+
+    fn effective(&self) -> Option<NaiveDate> {
+        Some(self.manifest.bundle.effective)
     }
 
     fn calendar(&self) -> Option<Arc<WorkingCalendar>> {

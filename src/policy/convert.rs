@@ -29,7 +29,9 @@ pub fn event_state(e: wit::Event) -> State {
     match e {
         wit::Event::Accepted => State::Accepted,
         wit::Event::PlanReplied => State::PlanReplied,
+        wit::Event::DesignSubmitted => State::DesignSubmitted,
         wit::Event::DesignReviewed => State::DesignReviewed,
+        wit::Event::MidInspectionRequested => State::MidInspectionRequested,
         wit::Event::CompletionReported => State::CompletionReported,
         wit::Event::CompletionInspected => State::CompletionInspected,
     }
@@ -237,6 +239,10 @@ pub fn to_wit_application(form: &ApplicationForm, texts: &mut Texts) -> wit::App
             direct_meter: r.direct_meter,
             simple_line: r.simple_line,
             grid_project_need_date: r.grid_project_need_date.map(to_wit_date),
+            important: r.important,
+            dual_supply: r.dual_supply,
+            existing_capacity_kw: r.existing_capacity_kw,
+            existing_capacity_kva: r.existing_capacity_kva,
         },
         received: to_wit_date(form.received_at.date_naive()),
     }
@@ -379,6 +385,26 @@ mod tests {
     }
 
     #[test]
+    fn a_request_crosses_with_important_dual_supply_and_existing_capacity() {
+        let mut form = crate::policy::sample::Sampler::new(1).form();
+        form.request.important = true;
+        form.request.dual_supply = true;
+        form.request.existing_capacity_kw = Some(120.0);
+        form.request.existing_capacity_kva = None;
+        let r = to_wit_application(&form, &mut Texts::default()).request;
+        assert!(r.important && r.dual_supply);
+        assert_eq!(
+            (r.existing_capacity_kw, r.existing_capacity_kva),
+            (Some(120.0), None)
+        );
+        form.request.important = false;
+        form.request.existing_capacity_kva = Some(1000.0);
+        let r = to_wit_application(&form, &mut Texts::default()).request;
+        assert!(!r.important);
+        assert_eq!(r.existing_capacity_kva, Some(1000.0));
+    }
+
+    #[test]
     fn a_batch_sends_each_text_once() {
         let mut texts = Texts::default();
         assert_eq!(texts.id("任城区"), 0);
@@ -406,5 +432,13 @@ mod tests {
             "completion_inspected"
         );
         assert_eq!(event_state(wit::Event::PlanReplied).id(), "plan_replied");
+        assert_eq!(
+            event_state(wit::Event::DesignSubmitted).id(),
+            "design_submitted"
+        );
+        assert_eq!(
+            event_state(wit::Event::MidInspectionRequested).id(),
+            "mid_inspection_requested"
+        );
     }
 }

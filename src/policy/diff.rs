@@ -1,7 +1,8 @@
 //! 政策比对: re-decide every stored application under two bundles and count what would change.
 //!
-//! Each application is decided as of its received date under the old and the new bundle. The
-//! work is spread over worker threads fed in chunks from one scan of the store; each chunk is
+//! Each application is decided as of its received date under the old and the new bundle. An
+//! application received before a bundle took effect is not decidable by it: counted apart, not an
+//! error and not a change. The work is spread over worker threads fed in chunks from one scan of the store; each chunk is
 //! decided as one batch per bundle (every module runs once over the chunk in one sandbox).
 
 use std::collections::BTreeMap;
@@ -11,6 +12,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::bundle::Bundle;
+use super::host::PolicyError;
 use crate::domain::application::{AppId, ApplicationForm, StoredForm};
 use crate::domain::decision::{Decision, InvestmentBoundary, LinePayer, Program};
 use crate::domain::ports::{Repository, StoreError};
@@ -60,6 +62,11 @@ pub struct DiffReport {
     pub old_errors: u64,
     pub new_errors: u64,
     pub error_examples: Vec<(AppId, String)>,
+    /// Applications received before the new bundle took effect (`effective`): not decidable by
+    /// it, so not compared (neither an error nor a change).
+    pub new_not_in_force: u64,
+    /// The same for the old bundle (an application it never decided).
+    pub old_not_in_force: u64,
 }
 
 /// 客户费用: what the customer pays for the connection, in the terms of the seed.
@@ -121,7 +128,13 @@ fn aspect_differs(o: &Decision, n: &Decision, i: usize) -> bool {
     }
 }
 
-type Outcome = Result<Decision, String>;
+/// A bundle's decision of one application, or why there is none.
+enum Outcome {
+    Decided(Decision),
+    /// Received before the bundle took effect.
+    NotInForce,
+    Refused(String),
+}
 
 /// Per-worker tallies, merged at the end.
 #[derive(Default)]
@@ -133,8 +146,18 @@ impl Tally {
     fn add(&mut self, id: &AppId, old: &Outcome, new: &Outcome) {
         let r = &mut self.report;
         r.applications += 1;
+        r.old_not_in_force += u64::from(matches!(old, Outcome::NotInForce));
+        r.new_not_in_force += u64::from(matches!(new, Outcome::NotInForce));
+        for (outcome, count) in [(old, &mut r.old_errors), (new, &mut r.new_errors)] {
+            if let Outcome::Refused(e) = outcome {
+                *count += 1;
+                if r.error_examples.len() < EXAMPLES {
+                    r.error_examples.push((id.clone(), e.clone()));
+                }
+            }
+        }
         match (old, new) {
-            (Ok(o), Ok(n)) => {
+            (Outcome::Decided(o), Outcome::Decided(n)) => {
                 let mut any = false;
                 for (i, name) in ASPECTS.iter().enumerate() {
                     if aspect_differs(o, n, i) {
@@ -156,17 +179,10 @@ impl Tally {
                 }
                 r.changed += u64::from(any);
             }
-            (o, n) => {
-                r.changed += 1;
-                for (outcome, count) in [(o, &mut r.old_errors), (n, &mut r.new_errors)] {
-                    if let Err(e) = outcome {
-                        *count += 1;
-                        if r.error_examples.len() < EXAMPLES {
-                            r.error_examples.push((id.clone(), e.clone()));
-                        }
-                    }
-                }
-            }
+            // Outside a bundle's time in force there is nothing to compare.
+            (Outcome::NotInForce, _) | (_, Outcome::NotInForce) => {}
+            // A refusal on either side (where the other decided or refused too).
+            _ => r.changed += 1,
         }
     }
 
@@ -176,6 +192,8 @@ impl Tally {
         r.changed += other.changed;
         r.old_errors += other.old_errors;
         r.new_errors += other.new_errors;
+        r.old_not_in_force += other.old_not_in_force;
+        r.new_not_in_force += other.new_not_in_force;
         for (k, v) in other.aspects {
             let a = r.aspects.entry(k).or_default();
             a.count += v.count;
@@ -202,7 +220,11 @@ fn decide_chunk(bundle: &Bundle, chunk: &[StoredForm]) -> Vec<Outcome> {
     bundle
         .evaluate_batch(&items)
         .into_iter()
-        .map(|r| r.map_err(|e| e.to_string()))
+        .map(|r| match r {
+            Ok(d) => Outcome::Decided(d),
+            Err(PolicyError::NotInForce { .. }) => Outcome::NotInForce,
+            Err(e) => Outcome::Refused(e.to_string()),
+        })
         .collect()
 }
 

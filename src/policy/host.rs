@@ -31,14 +31,18 @@ pub use bindings::exports::powerdesk::policy::rules as wit;
 /// The contract package whose interface every rule module exports.
 pub const CONTRACT_INTERFACE: &str = "powerdesk:policy/rules";
 /// The major versions of the contract this powerdesk runs.
-pub const SUPPORTED_CONTRACT_MAJORS: &[u64] = &[3];
+pub const SUPPORTED_CONTRACT_MAJORS: &[u64] = &[4];
 /// How the supported versions are written in messages.
-pub const SUPPORTED_CONTRACTS: &str = "3.x (powerdesk:policy/rules@3.*)";
+pub const SUPPORTED_CONTRACTS: &str = "4.x (powerdesk:policy/rules@4.*)";
+
+/// The `kind` of a [`PolicyError::Refused`] for a parameter the module cannot read.
+pub const REFUSED_BAD_PARAMETER: &str = "bad parameter";
 
 /// How often the epoch ticker thread advances the engine's epoch.
 const EPOCH_TICK: Duration = Duration::from_millis(5);
 
-/// A failure of a rule module, or of loading one: which module, which version, what happened.
+/// A failure of a rule module, or of loading one: which module, which version, what happened; or
+/// an application the bundle cannot decide because it was not yet in force.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum PolicyError {
     #[error("policy module {module} {version}: ran out of fuel (budget {budget} units); the rule loops or does far too much work: fix the module or raise the fuel budget")]
@@ -78,7 +82,7 @@ pub enum PolicyError {
         kind: String,
         message: String,
     },
-    #[error("policy module {module} {version}: built for contract {found}, but this powerdesk supports {SUPPORTED_CONTRACTS}; rebuild the module against plugins/wit/powerdesk-policy.wit")]
+    #[error("policy module {module} {version}: built for contract {found}, but this powerdesk supports {SUPPORTED_CONTRACTS}; {}", contract_advice(found))]
     ContractMismatch {
         module: String,
         version: String,
@@ -106,10 +110,18 @@ pub enum PolicyError {
     },
     #[error("policy module file {file}: cannot read: {message}")]
     Io { file: String, message: String },
+    #[error("policy bundle {region} {version}: the application was received on {received}, before the bundle took effect on {effective}; this bundle cannot decide it: decide it under the bundle in force on {received}")]
+    NotInForce {
+        region: String,
+        version: String,
+        effective: chrono::NaiveDate,
+        received: chrono::NaiveDate,
+    },
 }
 
 impl PolicyError {
-    /// The module the error is about (file name for errors before the module could be described).
+    /// The module the error is about (file name for errors before the module could be described;
+    /// the bundle's region for an application it cannot decide).
     pub fn module(&self) -> &str {
         match self {
             Self::OutOfFuel { module, .. }
@@ -124,6 +136,7 @@ impl PolicyError {
             Self::DigestMismatch { file, .. }
             | Self::TooLarge { file, .. }
             | Self::Io { file, .. } => file,
+            Self::NotInForce { region, .. } => region,
         }
     }
 
@@ -138,7 +151,8 @@ impl PolicyError {
             | Self::Refused { version, .. }
             | Self::ContractMismatch { version, .. }
             | Self::ForbiddenImport { version, .. }
-            | Self::Compile { version, .. } => version,
+            | Self::Compile { version, .. }
+            | Self::NotInForce { version, .. } => version,
             Self::DigestMismatch { .. } | Self::TooLarge { .. } | Self::Io { .. } => "-",
         }
     }
@@ -505,7 +519,7 @@ impl PolicyHost {
     }
 
     /// Imports: none allowed. Exports: the rules interface of a supported major version, whose
-    /// full name (`powerdesk:policy/rules@3.0.0`) it returns.
+    /// full name (`powerdesk:policy/rules@4.0.0`) it returns.
     fn check_contract(
         &self,
         spec: &ModuleSpec,
@@ -689,7 +703,7 @@ impl PolicyHost {
             .map(|r| {
                 r.map_err(|refusal| {
                     let (kind, message) = match refusal {
-                        wit::RuleError::BadParameter(m) => ("bad parameter", m),
+                        wit::RuleError::BadParameter(m) => (REFUSED_BAD_PARAMETER, m),
                         wit::RuleError::Unsupported(m) => ("unsupported", m),
                         wit::RuleError::Internal(m) => ("internal error", m),
                     };
@@ -756,4 +770,15 @@ fn is_component(bytes: &[u8]) -> bool {
 /// The major version of `X.Y.Z`.
 fn major_of(version: &str) -> Option<u64> {
     version.trim().split('.').next()?.parse().ok()
+}
+
+/// What to do about a module built for contract `found` (as [`PolicyError::ContractMismatch`]
+/// writes it: the version first).
+fn contract_advice(found: &str) -> &'static str {
+    let newest = SUPPORTED_CONTRACT_MAJORS.iter().max().copied().unwrap_or(0);
+    match major_of(found) {
+        Some(m) if m < newest => "rebuild the module against SDK 4 (plugins/sdk, contract powerdesk:policy@4.0.0) with `powerdesk policy build <bundle>`: 4.0.0 added important, dual-supply and existing capacity to the request and the design-submitted and mid-inspection-requested events",
+        Some(_) => "this module needs a newer powerdesk, or rebuild it against SDK 4 (plugins/sdk) with `powerdesk policy build <bundle>`",
+        None => "rebuild the module against SDK 4 (plugins/sdk) with `powerdesk policy build <bundle>`",
+    }
 }

@@ -8,7 +8,7 @@
 //! name = "济宁市获得电力十七条"
 //! version = "2021.1"
 //! effective = "2021-08-25"
-//! contract = "3"
+//! contract = "4"
 //! calendar = ["../calendar/2021.toml", "../calendar/2026.toml"]
 //!
 //! [parameters]
@@ -27,9 +27,9 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
-/// The contract major version this powerdesk supports (`contract = "3"` in bundle.toml; the WIT
-/// package `powerdesk:policy@3.x`).
-pub const CONTRACT_MAJOR: &str = "3";
+/// The contract major version this powerdesk supports (`contract = "4"` in bundle.toml; the WIT
+/// package `powerdesk:policy@4.x`).
+pub const CONTRACT_MAJOR: &str = "4";
 
 /// The file name of a bundle's manifest.
 pub const MANIFEST_FILE: &str = "bundle.toml";
@@ -66,7 +66,7 @@ pub struct BundleHeader {
     pub version: String,
     /// The date the policy takes effect.
     pub effective: NaiveDate,
-    /// Contract major version (`"3"`).
+    /// Contract major version (`"4"`).
     pub contract: String,
     /// Working-day calendar files, relative to the bundle directory.
     pub calendar: Vec<String>,
@@ -170,7 +170,7 @@ impl Manifest {
         if header.contract != CONTRACT_MAJOR {
             return Err(f.err(
                 "bundle.contract",
-                &format!("contract {:?} is not supported; this powerdesk supports contract {CONTRACT_MAJOR:?}", header.contract),
+                &format!("contract {:?} is not supported; this powerdesk supports contract {CONTRACT_MAJOR:?}: set contract = {CONTRACT_MAJOR:?} and rebuild the modules against SDK {CONTRACT_MAJOR} with `powerdesk policy build {}`", header.contract, dir.display()),
             ));
         }
         if header.calendar.is_empty() {
@@ -600,7 +600,7 @@ region = "jining"
 name = "济宁"
 version = "2021.1"
 effective = 2021-08-25
-contract = "3"
+contract = "4"
 calendar = ["../calendar/2026.toml"]
 
 [parameters]
@@ -664,11 +664,12 @@ sha256 = ""
             e.starts_with("/b/bundle.toml: parameters.lv_classes[1]: expected a string"),
             "{e}"
         );
-        let e = parse(&GOOD.replace("contract = \"3\"", "contract = \"2\""))
+        let e = parse(&GOOD.replace("contract = \"4\"", "contract = \"3\""))
             .unwrap_err()
             .to_string();
         assert!(
-            e.contains("bundle.contract: contract \"2\" is not supported"),
+            e.contains("bundle.contract: contract \"3\" is not supported")
+                && e.contains("rebuild the modules against SDK 4 with `powerdesk policy build"),
             "{e}"
         );
         let e = parse(&GOOD.replace("sha256 = \"\"", "sha256 = \"abc\""))

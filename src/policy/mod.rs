@@ -9,5 +9,6 @@ pub mod diff;
 pub mod fixtures;
 pub mod host;
 pub mod manifest;
+pub mod probe;
 pub mod sample;
 pub mod template;

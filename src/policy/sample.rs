@@ -1,5 +1,6 @@
-//! 样本申请: deterministic, varied application forms for `policy bench`, benchmarks and the
-//! agreement test (every class, voltage, park and capacity edge the Jining rules look at).
+//! 样本申请: deterministic, varied application forms for `policy bench`, `policy check`'s parameter
+//! probe, benchmarks and the agreement test (every class, voltage, park and capacity edge the
+//! Jining rules look at, important and dual-supply customers, capacity increases).
 
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone};
 
@@ -68,6 +69,17 @@ impl Sampler {
             self.pick(&[RequestKind::New, RequestKind::CapacityIncrease])
         };
         let direct_meter = voltage.is_low() && self.chance(60);
+        // 增容: what is already connected, in the request's unit (single-phase supply is not
+        // increased: it ends at 16 kW).
+        let kind = if voltage == Voltage::V220 && kind == RequestKind::CapacityIncrease {
+            RequestKind::New
+        } else {
+            kind
+        };
+        let existing = (kind == RequestKind::CapacityIncrease)
+            .then(|| self.pick(&[20.0, 100.0, 140.0, 250.0, 600.0, 1000.0]));
+        let important = !voltage.is_low() && self.chance(10);
+        let dual_supply = !voltage.is_low() && self.chance(10);
         let day = 1 + (self.next() % 28) as u32;
         let month = 1 + (self.next() % 12) as u32;
         let received: DateTime<FixedOffset> = FixedOffset::east_opt(8 * 3600)
@@ -79,7 +91,12 @@ impl Sampler {
             customer: Customer {
                 name: format!("济宁样本客户{}", self.next() % 10_000),
                 class,
-                id_number: "91370811MA3C5XXXX5".into(),
+                // A resident gives a resident ID card number, a business its credit code.
+                id_number: if class == CustomerClass::Resident {
+                    "370811198001011231".into()
+                } else {
+                    "91370811MA3C5XXXX5".into()
+                },
                 phone: "13800000000".into(),
                 star_rating: if class == CustomerClass::Enterprise {
                     (self.next() % 6) as u8
@@ -108,14 +125,10 @@ impl Sampler {
                 } else {
                     None
                 },
-                important: false,
-                dual_supply: false,
-                existing_capacity_kw: capacity_kw
-                    .filter(|_| kind == RequestKind::CapacityIncrease)
-                    .map(|kw| (kw / 2.0).round().max(1.0)),
-                existing_capacity_kva: capacity_kva
-                    .filter(|_| kind == RequestKind::CapacityIncrease)
-                    .map(|kva| (kva / 2.0).round().max(1.0)),
+                important,
+                dual_supply,
+                existing_capacity_kw: existing.filter(|_| capacity_kw.is_some()),
+                existing_capacity_kva: existing.filter(|_| capacity_kva.is_some()),
             },
             received_at: received,
             attachments: Vec::new(),

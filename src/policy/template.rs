@@ -165,7 +165,8 @@ impl RuleModule for {Type} {
         let p = &e.params;
         let req = &e.application.request;
         let mut d = e.draft.clone();
-        let low = req.voltage.is_low() && req.kw()? <= p.positive("lv_max_kw")?;
+        // Thresholds apply to existing + requested capacity (增容).
+        let low = req.voltage.is_low() && req.total_kw()? <= p.positive("lv_max_kw")?;
         if low {
             d.access_class = Some(AccessClass::LowVoltage);
             d.access_voltage = Some(req.voltage);
@@ -205,6 +206,10 @@ mod tests {
                     direct_meter: true,
                     simple_line: false,
                     grid_project_need_date: None,
+                    important: false,
+                    dual_supply: false,
+                    existing_capacity_kw: None,
+                    existing_capacity_kva: None,
                 },
                 received: Date::new(2026, 3, 2),
             },
@@ -246,7 +251,7 @@ region = "{name}"
 name = "{name}"
 version = "0.1.0"
 effective = 2026-01-01
-contract = "3"
+contract = "4"
 calendar = [
 {calendar}
 ]

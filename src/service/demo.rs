@@ -118,6 +118,8 @@ impl Prng {
 pub struct DemoGenerator {
     rng: Prng,
     cst: FixedOffset,
+    /// The first day a form may be received.
+    start: NaiveDate,
 }
 
 impl DemoGenerator {
@@ -125,7 +127,15 @@ impl DemoGenerator {
         DemoGenerator {
             rng: Prng::new(seed),
             cst: FixedOffset::east_opt(8 * 3600).expect("UTC+8"),
+            start: NaiveDate::from_ymd_opt(2021, 1, 1).expect("valid"),
         }
+    }
+
+    /// Forms received no earlier than `day` (a policy bundle decides only what was received once
+    /// it took effect).
+    pub fn received_from(mut self, day: NaiveDate) -> Self {
+        self.start = self.start.max(day).min(demo_end());
+        self
     }
 
     pub fn rng(&mut self) -> &mut Prng {
@@ -181,9 +191,10 @@ impl DemoGenerator {
         format!("{prefix}{}", self.digits(8))
     }
 
-    /// A received time on a working hour of a day from 2021-01-01 to [`demo_end`].
+    /// A received time on a working hour of a day from 2021-01-01 (or the day set by
+    /// [`DemoGenerator::received_from`]) to [`demo_end`].
     fn received_at(&mut self) -> DateTime<FixedOffset> {
-        let start = NaiveDate::from_ymd_opt(2021, 1, 1).expect("valid");
+        let start = self.start;
         let days = (demo_end() - start).num_days() as u64;
         let date = start + Duration::days(self.rng.below(days + 1) as i64);
         let time = date
@@ -383,6 +394,9 @@ fn make_batches(
     tx: &std::sync::mpsc::SyncSender<Vec<Change>>,
 ) -> Result<DemoSummary, DeskError> {
     let mut generator = DemoGenerator::new(seed);
+    if let Some(day) = desk.decider().and_then(|d| d.effective()) {
+        generator = generator.received_from(day);
+    }
     let mut summary = DemoSummary::default();
     let mut batch = Vec::with_capacity(DEMO_BATCH);
     let mut ids = IdBlocks::default();

@@ -13,8 +13,8 @@ use super::i18n::Lang;
 pub fn input_hint(flow: &str, action: &str, lang: Lang) -> Option<&'static str> {
     let (zh, en) = match (flow, action) {
         ("grid_project", "sign_contract") => (
-            "需求日期 YYYY-MM-DD (配套工程在此之前竣工)",
-            "need date YYYY-MM-DD (works finish before it)",
+            "需求日期 YYYY-MM-DD (配套工程早于此日竣工；留空取申请中的需求日期)",
+            "need date YYYY-MM-DD (works finish before it; empty: the application's)",
         ),
         ("filing", "file") => (
             "建设单位; 工程名称; 施工地点; 线路长度(米); 计划开工 YYYY-MM-DD",
@@ -252,8 +252,13 @@ mod tests {
 
     #[test]
     fn every_action_needing_input_has_a_hint() {
+        // Empty, a grid contract takes the application's need date.
+        assert_eq!(
+            parse_action("grid_project", "sign_contract", "").unwrap(),
+            SideFlowAction::SignGridContract { need_date: None }
+        );
+        assert!(input_hint("grid_project", "sign_contract", Lang::Zh).is_some());
         for (flow, action) in [
-            ("grid_project", "sign_contract"),
             ("filing", "file"),
             ("cloud_acceptance", "add_evidence"),
             ("joint", "apply"),

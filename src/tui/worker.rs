@@ -16,6 +16,7 @@ use crate::domain::sideflow::SideFlows;
 use crate::domain::timeline::timeline;
 use crate::domain::workflow::next_states;
 use crate::domain::{AppId, Application, Decision};
+use crate::policy::bundle::received_day;
 use crate::service::Desk;
 
 /// Applications decided together by the Policies screen's diff.
@@ -650,10 +651,22 @@ impl WorkerState {
             lines: Vec::new(),
         };
         let mut failure = None;
+        // A bundle decides only what was received once it took effect: the earlier applications
+        // are counted as checked, not decided and not changed.
+        let effective = decider.effective();
+        let mut not_in_force = 0u64;
         // Applications are decided 256 at a time (one sandbox per module per batch).
         let mut chunk: Vec<Application> = Vec::with_capacity(DIFF_BATCH);
-        let decide_chunk = |chunk: &mut Vec<Application>, summary: &mut DiffSummary| {
+        let mut decide_chunk = |chunk: &mut Vec<Application>, summary: &mut DiffSummary| {
             let mut failure = None;
+            chunk.retain(|app| {
+                let early = effective.is_some_and(|day| received_day(&app.form) < day);
+                if early {
+                    summary.checked += 1;
+                    not_in_force += 1;
+                }
+                !early
+            });
             let items: Vec<_> = chunk
                 .iter()
                 .map(|app| (&app.form, app.form.received_at.date_naive()))
@@ -695,6 +708,12 @@ impl WorkerState {
             .map_err(|e| e.to_string())?;
         if failure.is_none() && !chunk.is_empty() {
             failure = decide_chunk(&mut chunk, &mut summary);
+        }
+        if let (Some(day), true) = (effective, not_in_force > 0) {
+            summary.lines.insert(
+                0,
+                format!("{not_in_force}: received before {dir} took effect ({day}), not decidable by it"),
+            );
         }
         match failure {
             Some(e) => Err(e),

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use chrono::{Datelike, NaiveDate};
 use powerdesk::domain::application::{self as app, ApplicationForm};
 use powerdesk::domain::decision::{self as dd, Access, BundleRef, Decision, StepLimit};
+use powerdesk::policy::bundle::check_in_force;
 use powerdesk::policy::manifest::{self, Manifest};
 use powerdesk_policy_sdk as sdk;
 use serde::Deserialize;
@@ -106,18 +107,24 @@ pub fn application(f: &ApplicationForm) -> sdk::Application {
             direct_meter: f.request.direct_meter,
             simple_line: f.request.simple_line,
             grid_project_need_date: f.request.grid_project_need_date.map(date),
+            important: f.request.important,
+            dual_supply: f.request.dual_supply,
+            existing_capacity_kw: f.request.existing_capacity_kw,
+            existing_capacity_kva: f.request.existing_capacity_kva,
         },
         received: date(f.received_at.date_naive()),
     }
 }
 
-/// Run the modules in bundle order; the final draft as a contract Decision.
+/// Run the modules in bundle order; the final draft as a contract Decision. As in the host, an
+/// application received before the bundle took effect is refused first.
 pub fn decide(
     m: &Manifest,
     modules: &[(&str, Decide)],
     form: &ApplicationForm,
     on: NaiveDate,
 ) -> Result<Decision, String> {
+    check_in_force(m, form).map_err(|e| e.to_string())?;
     let mut e = sdk::Evaluation {
         application: application(form),
         params: params(m),
@@ -156,6 +163,7 @@ pub fn decide_batch(
     items
         .iter()
         .map(|(form, on)| {
+            check_in_force(m, form).map_err(|e| e.to_string())?;
             let mut e = sdk::Evaluation {
                 application: application(form),
                 params: params.clone(),
@@ -243,6 +251,11 @@ pub fn fixture_json(d: &Decision) -> serde_json::Value {
     v
 }
 
+/// The error a fixture expects instead of a decision (`"expected": { "error": "…" }`).
+pub fn expected_error(f: &Fixture) -> Option<&str> {
+    f.expected.get("error").and_then(serde_json::Value::as_str)
+}
+
 /// Check every fixture of a bundle; returns how many were checked.
 pub fn check_all(region: &str, modules: &[(&str, Decide)]) -> usize {
     let dir = bundle_dir(region);
@@ -250,8 +263,20 @@ pub fn check_all(region: &str, modules: &[(&str, Decide)]) -> usize {
     let cases = fixtures(&dir);
     let mut failures = Vec::new();
     for f in &cases {
-        match decide(&m, modules, &f.application, f.evaluation_date) {
-            Ok(d) => {
+        match (
+            decide(&m, modules, &f.application, f.evaluation_date),
+            expected_error(f),
+        ) {
+            (Err(e), Some(expected)) if e.contains(expected) => {}
+            (Err(e), Some(expected)) => failures.push(format!(
+                "{}: expected an error containing {expected:?}, got: {e}",
+                f.name
+            )),
+            (Ok(_), Some(expected)) => failures.push(format!(
+                "{}: expected an error containing {expected:?}, but it decided",
+                f.name
+            )),
+            (Ok(d), None) => {
                 let got = fixture_json(&d);
                 if got != f.expected {
                     failures.push(format!(
@@ -263,7 +288,7 @@ pub fn check_all(region: &str, modules: &[(&str, Decide)]) -> usize {
                     ));
                 }
             }
-            Err(e) => failures.push(format!("{}: {e}", f.name)),
+            (Err(e), None) => failures.push(format!("{}: {e}", f.name)),
         }
     }
     assert!(

@@ -199,6 +199,10 @@ fn application(a: w::Application, texts: &[String]) -> Result<Application, Strin
             direct_meter: a.request.direct_meter,
             simple_line: a.request.simple_line,
             grid_project_need_date: a.request.grid_project_need_date.map(date),
+            important: a.request.important,
+            dual_supply: a.request.dual_supply,
+            existing_capacity_kw: a.request.existing_capacity_kw,
+            existing_capacity_kva: a.request.existing_capacity_kva,
         },
         received: date(a.received),
     })
@@ -265,13 +269,7 @@ fn decision_in(d: w::Decision) -> Decision {
                     w::Step::Energize => Step::Energize,
                 },
                 limit_working_days: s.limit_working_days,
-                from: match s.from {
-                    w::Event::Accepted => Event::Accepted,
-                    w::Event::PlanReplied => Event::PlanReplied,
-                    w::Event::DesignReviewed => Event::DesignReviewed,
-                    w::Event::CompletionReported => Event::CompletionReported,
-                    w::Event::CompletionInspected => Event::CompletionInspected,
-                },
+                from: event_in(s.from),
             })
             .collect(),
         grid_total_limit_working_days: d.grid_total_limit_working_days,
@@ -324,11 +322,25 @@ fn step_out(s: Step) -> w::Step {
     }
 }
 
+fn event_in(e: w::Event) -> Event {
+    match e {
+        w::Event::Accepted => Event::Accepted,
+        w::Event::PlanReplied => Event::PlanReplied,
+        w::Event::DesignSubmitted => Event::DesignSubmitted,
+        w::Event::DesignReviewed => Event::DesignReviewed,
+        w::Event::MidInspectionRequested => Event::MidInspectionRequested,
+        w::Event::CompletionReported => Event::CompletionReported,
+        w::Event::CompletionInspected => Event::CompletionInspected,
+    }
+}
+
 fn event_out(e: Event) -> w::Event {
     match e {
         Event::Accepted => w::Event::Accepted,
         Event::PlanReplied => w::Event::PlanReplied,
+        Event::DesignSubmitted => w::Event::DesignSubmitted,
         Event::DesignReviewed => w::Event::DesignReviewed,
+        Event::MidInspectionRequested => w::Event::MidInspectionRequested,
         Event::CompletionReported => w::Event::CompletionReported,
         Event::CompletionInspected => w::Event::CompletionInspected,
     }

@@ -1,7 +1,7 @@
 //! powerdesk policy SDK: write a rule module (政策规则模块) as plain Rust.
 //!
 //! The types mirror the contract `plugins/wit/powerdesk-policy.wit` (package
-//! `powerdesk:policy@3.0.0`). A module implements [`RuleModule`] and calls
+//! `powerdesk:policy@4.0.0`). A module implements [`RuleModule`] and calls
 //! [`export_rule_module!`]; built for `wasm32-unknown-unknown` the macro generates the component
 //! glue, built natively it expands to nothing, so the same rules are unit-tested with `cargo test`.
 //!
@@ -29,12 +29,14 @@ mod part;
 mod types;
 pub mod wire;
 
-pub use blocks::connection;
+pub use blocks::{
+    connection, decide_cost, fee_notice, tariff_cut_parameter, Connection, CostFindings,
+};
 pub use params::{ContractId, IdSet, ParamValue, Params};
 pub use types::*;
 
 /// The contract version this SDK implements (the WIT package version).
-pub const CONTRACT_VERSION: &str = "3.0.0";
+pub const CONTRACT_VERSION: &str = "4.0.0";
 
 /// A rule module: says what it implements and decides its part of an evaluation.
 pub trait RuleModule {

@@ -70,6 +70,8 @@ struct Parsed {
     park_levels: Option<u8>,
     date: Option<Date>,
     voltage: Option<Voltage>,
+    /// Every entry of a list is `item|document` (see [`Params::documented`]).
+    documented: bool,
 }
 
 impl Parsed {
@@ -79,6 +81,7 @@ impl Parsed {
                 classes: IdSet::parse(v, CustomerClass::from_id).map(|s| s.bits),
                 voltages: IdSet::parse(v, Voltage::from_id).map(|s| s.bits),
                 park_levels: IdSet::parse(v, ParkLevel::from_id).map(|s| s.bits),
+                documented: v.iter().all(|e| split_documented(e).is_some()),
                 ..Parsed::default()
             },
             ParamValue::Text(t) => Parsed {
@@ -508,6 +511,29 @@ impl Params {
         )
     }
 
+    /// A list of `"item|document"` entries, each an item and the document that decided it (a fee
+    /// and the notice that abolished it, 《…》〔year〕n号): (item, document) pairs in list order. An
+    /// entry without a document, or with an empty item, is a bad parameter naming the entry.
+    pub fn documented(
+        &self,
+        name: &str,
+    ) -> Result<impl Iterator<Item = (&str, &str)> + '_, RuleError> {
+        let at = self.position(name, "[\"item|document\", …]")?;
+        let entries = self.texts(name)?;
+        if !self.0.parsed(at).documented {
+            if let Some((i, e)) = entries
+                .iter()
+                .enumerate()
+                .find(|(_, e)| split_documented(e).is_none())
+            {
+                return Err(RuleError::BadParameter(format!(
+                    "{name}[{i}]: {e:?} names no document; write \"item|the document that decided it\", e.g. \"临时接电费|发改价格〔2017〕1895号\""
+                )));
+            }
+        }
+        Ok(entries.iter().filter_map(|e| split_documented(e)))
+    }
+
     fn ids<T: ContractId>(
         &self,
         name: &str,
@@ -530,6 +556,13 @@ impl Params {
             }),
         }
     }
+}
+
+/// `item|document`, both parts non-empty once trimmed.
+fn split_documented(entry: &str) -> Option<(&str, &str)> {
+    let (item, document) = entry.split_once('|')?;
+    let (item, document) = (item.trim(), document.trim());
+    (!item.is_empty() && !document.is_empty()).then_some((item, document))
 }
 
 #[cfg(test)]
@@ -660,6 +693,44 @@ mod tests {
         }
         assert!(p.get("abcdefgh_mid_3_abcdefgh").is_none());
         assert_eq!(short_word(b"ab"), u64::from_le_bytes(*b"ab\0\0\0\0\0\0"));
+    }
+
+    #[test]
+    fn a_documented_list_names_each_items_document_and_refuses_an_entry_without_one() {
+        let p = Params::new([
+            (
+                "fees",
+                ParamValue::Texts(vec![
+                    "临时接电费|发改价格〔2017〕1895号".into(),
+                    " 移表费 | 国办函〔2020〕129号 ".into(),
+                ]),
+            ),
+            (
+                "bare",
+                ParamValue::Texts(vec![
+                    "临时接电费|发改价格〔2017〕1895号".into(),
+                    "明确互备用费".into(),
+                ]),
+            ),
+            ("empty_doc", ParamValue::Texts(vec!["移表费|".into()])),
+        ]);
+        let fees: Vec<(&str, &str)> = p.documented("fees").unwrap().collect();
+        assert_eq!(
+            fees,
+            [
+                ("临时接电费", "发改价格〔2017〕1895号"),
+                ("移表费", "国办函〔2020〕129号")
+            ]
+        );
+        let e = p.documented("bare").err().unwrap();
+        assert!(
+            matches!(&e, RuleError::BadParameter(m) if m.starts_with("bare[1]: \"明确互备用费\" names no document")),
+            "{e}"
+        );
+        assert!(p.documented("empty_doc").is_err());
+        assert!(
+            matches!(p.documented("nothing"), Err(RuleError::BadParameter(m)) if m.starts_with("nothing: missing"))
+        );
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! A module's part of a decision: what the decision it returns adds to or changes in the draft
-//! it was given. Built for WebAssembly, only the part goes back to powerdesk (contract 3.0.0).
+//! it was given. Built for WebAssembly, only the part goes back to powerdesk (since contract 3.0.0).
 
 use crate::Decision;
 

@@ -183,26 +183,53 @@ pub struct Request {
     /// 仅需简单架设表前线.
     pub simple_line: bool,
     pub grid_project_need_date: Option<Date>,
+    /// 重要电力用户 (hospitals, mines, hazardous chemicals, …).
+    pub important: bool,
+    /// 双电源: two supply sources.
+    pub dual_supply: bool,
+    /// 增容: the capacity already connected, in kW.
+    pub existing_capacity_kw: Option<f64>,
+    /// 增容: the transformer capacity already connected, in kVA.
+    pub existing_capacity_kva: Option<f64>,
 }
 
 impl Request {
-    /// The requested capacity in kVA: `capacity_kva`, or `capacity_kw / power_factor` for a
-    /// request made in kW.
-    pub fn kva(&self, power_factor: f64) -> Result<f64, RuleError> {
-        match (self.capacity_kva, self.capacity_kw) {
-            (Some(kva), _) => Ok(kva),
-            (None, Some(kw)) => Ok(kw / power_factor),
-            (None, None) => Err(RuleError::Unsupported(
-                "the request gives neither capacity_kw nor capacity_kva".into(),
+    /// The capacity the thresholds apply to, in kW: requested + existing (增容), for a request
+    /// made in kW (low voltage). The existing capacity is given in the request's unit.
+    pub fn total_kw(&self) -> Result<f64, RuleError> {
+        let requested = self.capacity_kw.ok_or_else(|| {
+            RuleError::Unsupported(format!("a {} request needs capacity_kw", self.voltage.id()))
+        })?;
+        match (self.existing_capacity_kw, self.existing_capacity_kva) {
+            (Some(kw), _) => Ok(requested + kw),
+            (None, None) => Ok(requested),
+            (None, Some(_)) => Err(RuleError::Unsupported(
+                "a capacity increase requested in kW needs existing_capacity_kw, not existing_capacity_kva".into(),
             )),
         }
     }
 
-    /// The requested capacity in kW (a low-voltage request).
-    pub fn kw(&self) -> Result<f64, RuleError> {
-        self.capacity_kw.ok_or_else(|| {
-            RuleError::Unsupported(format!("a {} request needs capacity_kw", self.voltage.id()))
-        })
+    /// The capacity the thresholds apply to, in kVA: requested + existing (增容); a request made
+    /// in kW is converted by `power_factor` (kVA = kW / power factor).
+    pub fn total_kva(&self, power_factor: f64) -> Result<f64, RuleError> {
+        if self.capacity_kva.is_none() && self.capacity_kw.is_some() {
+            return Ok(self.total_kw()? / power_factor);
+        }
+        let requested = self.capacity_kva.ok_or_else(|| {
+            RuleError::Unsupported("the request gives neither capacity_kw nor capacity_kva".into())
+        })?;
+        match (self.existing_capacity_kva, self.existing_capacity_kw) {
+            (Some(kva), _) => Ok(requested + kva),
+            (None, None) => Ok(requested),
+            (None, Some(_)) => Err(RuleError::Unsupported(
+                "a capacity increase requested in kVA needs existing_capacity_kva, not existing_capacity_kw".into(),
+            )),
+        }
+    }
+
+    /// 永久用电: `permanent`, and never for a request of kind `temporary` (临时用电).
+    pub fn is_permanent(&self) -> bool {
+        self.permanent && self.kind != RequestKind::Temporary
     }
 }
 
@@ -298,8 +325,12 @@ pub enum Event {
     Accepted,
     /// 方案已答复
     PlanReplied,
+    /// 设计送审: the customer submitted its design.
+    DesignSubmitted,
     /// 设计已审查
     DesignReviewed,
+    /// 中间检查报验: the customer asked for the mid inspection.
+    MidInspectionRequested,
     /// 报竣工
     CompletionReported,
     /// 竣工已检验
@@ -307,21 +338,26 @@ pub enum Event {
 }
 
 impl Event {
-    pub const ALL: [Event; 5] = [
+    pub const ALL: [Event; 7] = [
         Self::Accepted,
         Self::PlanReplied,
+        Self::DesignSubmitted,
         Self::DesignReviewed,
+        Self::MidInspectionRequested,
         Self::CompletionReported,
         Self::CompletionInspected,
     ];
 
-    /// The contract id, a workflow state (`accepted`, `plan_replied`, `design_reviewed`,
-    /// `completion_reported`, `completion_inspected`).
+    /// The contract id, a workflow state (`accepted`, `plan_replied`, `design_submitted`,
+    /// `design_reviewed`, `mid_inspection_requested`, `completion_reported`,
+    /// `completion_inspected`).
     pub fn id(self) -> &'static str {
         match self {
             Self::Accepted => "accepted",
             Self::PlanReplied => "plan_replied",
+            Self::DesignSubmitted => "design_submitted",
             Self::DesignReviewed => "design_reviewed",
+            Self::MidInspectionRequested => "mid_inspection_requested",
             Self::CompletionReported => "completion_reported",
             Self::CompletionInspected => "completion_inspected",
         }

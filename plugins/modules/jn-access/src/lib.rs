@@ -2,7 +2,8 @@
 //!
 //! Rules JN-LV-160, JN-10KV-STEPS, JN-10KV-TIME, JN-LV-TIME, JN-ONE-VISIT, JN-GRID-PROJECT and
 //! JN-FILING of DOMAIN.md. Every threshold and limit is a bundle parameter; see
-//! `policies/jining/bundle.toml` for the names and the seed's values.
+//! `policies/jining/bundle.toml` for the names and the seed's values. Capacity thresholds apply to
+//! existing + requested capacity (增容).
 
 use powerdesk_policy_sdk::*;
 
@@ -14,13 +15,13 @@ export_rule_module!(JnAccess);
 impl RuleModule for JnAccess {
     fn describe() -> ModuleInfo {
         ModuleInfo::new("jn-access", env!("CARGO_PKG_VERSION"))
-            .rule("JN-LV-160", "居民和小微企业低压接入容量提升至160千瓦，不分城市、农村 (residents and small/micro: low voltage up to lv_max_kw, urban and rural alike)")
-            .rule("JN-10KV-STEPS", "10千伏普通客户取消设计审查和中间检查，压减为受理并答复供电方案、验收送电两个环节")
-            .rule("JN-10KV-TIME", "1250千伏安及以下10千伏普通客户：答复供电方案2个工作日，验收送电5个工作日，电网环节合计不超过7个工作日")
+            .rule("JN-LV-160", "居民和小微企业低压接入容量提升至160千瓦，不分城市、农村；增容按总容量")
+            .rule("JN-10KV-STEPS", "全面取消10千伏普通客户（不含重要电力用户）设计审查和中间检查环节，不论容量")
+            .rule("JN-10KV-TIME", "1250千伏安及以下10千伏普通客户：答复供电方案2个工作日，验收送电5个工作日，电网环节合计不超过7个工作日；以上按标准时限")
             .rule("JN-LV-TIME", "低压居民和小微企业：具备直接装表条件当日申请当日接电；仅需简单架设表前线当日申请次日接电；全流程一般不超过2个工作日")
             .rule("JN-ONE-VISIT", "具备直接装表条件的低压居民和小微企业：一次上门办结")
             .rule("JN-GRID-PROJECT", "配套电网工程：接到需求开工、早于需求竣工；小微企业勘察、设计、施工一体，简单表前线勘察当日完成")
-            .rule("JN-FILING", "低压和10千伏专变企业电力外线工程免行政审批，实行承诺备案")
+            .rule("JN-FILING", "低压（直接装表除外）和10千伏专变企业外线工程全部实行承诺备案制")
     }
 
     fn decide(e: &Evaluation) -> Result<Decision, RuleError> {
@@ -33,16 +34,16 @@ impl RuleModule for JnAccess {
         let policy_classes = p.classes("lv_classes")?;
         let lv_max_kw = p.positive("lv_max_kw")?;
 
-        // Access class and voltage.
-        let (access, voltage) = connection(req, lv_max_kw, p)?;
-        if access == AccessClass::LowVoltage && policy_classes.contains(&class) {
+        // Access class and voltage, on existing + requested capacity.
+        let conn = connection(req, lv_max_kw, p)?;
+        if conn.class == AccessClass::LowVoltage && policy_classes.contains(&class) {
             d.apply("JN-LV-160");
         }
-        d.access_class = Some(access);
-        d.access_voltage = Some(voltage);
+        d.access_class = Some(conn.class);
+        d.access_voltage = Some(conn.voltage);
 
         // Steps and limits.
-        match access {
+        match conn.class {
             AccessClass::LowVoltage if policy_classes.contains(&class) => {
                 let total = p.days("lv_total_wd")?;
                 d.apply("JN-LV-TIME");
@@ -73,7 +74,7 @@ impl RuleModule for JnAccess {
                 d.grid_total_limit_working_days = Some(total);
             }
             AccessClass::LowVoltage => {
-                // Outside the policy classes: the general low-voltage limit, no total.
+                // Outside the policy classes: the general limit, no total.
                 d.set_step(
                     Step::Energize,
                     p.days("lv_general_energize_wd")?,
@@ -82,11 +83,13 @@ impl RuleModule for JnAccess {
                 d.grid_total_limit_working_days = None;
             }
             AccessClass::HvOrdinary => {
-                d.set_hv_ordinary_steps(p)?;
+                // Two steps whatever the capacity; the 2/5/7 limits only up to the bound.
                 d.apply("JN-10KV-STEPS");
-                d.apply("JN-10KV-TIME");
+                if d.set_hv_ordinary_steps(p, req, conn.kva)? {
+                    d.apply("JN-10KV-TIME");
+                }
             }
-            AccessClass::HvStandard => d.set_hv_standard_steps(p)?,
+            AccessClass::HvStandard => d.set_hv_standard_steps(p, req)?,
         }
 
         // Supporting grid works contracted to the customer's need date.
@@ -94,12 +97,15 @@ impl RuleModule for JnAccess {
             d.apply("JN-GRID-PROJECT");
         }
 
-        // Commitment filing instead of administrative approval for the external line.
-        let filed = match access {
-            AccessClass::LowVoltage => p.classes("filing_lv_classes")?.contains(&class),
+        // Commitment filing instead of administrative approval for the external line: a
+        // low-voltage direct meter has no external line to file.
+        let filed = match conn.class {
+            AccessClass::LowVoltage => {
+                !req.direct_meter && p.classes("filing_lv_classes")?.contains(&class)
+            }
             _ => {
                 p.classes("filing_hv_classes")?.contains(&class)
-                    && p.voltages("filing_hv_voltages")?.contains(&voltage)
+                    && p.voltages("filing_hv_voltages")?.contains(&conn.voltage)
             }
         };
         if filed {
@@ -129,16 +135,17 @@ mod tests {
             ("grid_project_one_stop_classes", texts(&["small_micro"])),
             ("grid_project_simple_line_wd", int(0)),
             ("hv_ordinary_voltages", texts(&["10kV"])),
-            ("hv_ordinary_max_kva", int(1250)),
+            ("hv_ordinary_time_max_kva", int(1250)),
             ("hv_ordinary_reply_plan_wd", int(2)),
             ("hv_ordinary_energize_wd", int(5)),
             ("hv_ordinary_total_wd", int(7)),
             ("std_reply_plan_wd", int(15)),
+            ("std_reply_plan_dual_wd", int(30)),
             ("std_design_review_wd", int(10)),
             ("std_mid_inspection_wd", int(5)),
             ("std_completion_inspection_wd", int(5)),
             ("std_energize_wd", int(5)),
-            ("filing_lv_classes", texts(&["enterprise"])),
+            ("filing_lv_classes", texts(&["small_micro", "enterprise"])),
             ("filing_hv_classes", texts(&["small_micro", "enterprise"])),
             ("filing_hv_voltages", texts(&["10kV"])),
         ])
@@ -172,6 +179,10 @@ mod tests {
                     direct_meter: true,
                     simple_line: false,
                     grid_project_need_date: None,
+                    important: false,
+                    dual_supply: false,
+                    existing_capacity_kw: None,
+                    existing_capacity_kva: None,
                 },
                 received: Date::new(2026, 3, 2),
             },
@@ -179,6 +190,19 @@ mod tests {
             evaluation_date: Date::new(2026, 3, 2),
             draft: Decision::default(),
         }
+    }
+
+    fn ten_kv(kva: f64) -> Evaluation {
+        let mut e = eval(CustomerClass::Enterprise, Voltage::Kv10, None, Some(kva));
+        e.application.request.direct_meter = false;
+        e
+    }
+
+    fn steps(d: &Decision) -> Vec<(&'static str, u32, &'static str)> {
+        d.steps
+            .iter()
+            .map(|s| (s.step.id(), s.limit_working_days, s.from.id()))
+            .collect()
     }
 
     #[test]
@@ -194,14 +218,7 @@ mod tests {
             (d.access_class, d.access_voltage),
             (Some(AccessClass::LowVoltage), Some(Voltage::V380))
         );
-        assert_eq!(
-            d.steps,
-            [StepLimit {
-                step: Step::Energize,
-                limit_working_days: 0,
-                from: Event::Accepted
-            }]
-        );
+        assert_eq!(steps(&d), [("energize", 0, "accepted")]);
         assert_eq!(d.grid_total_limit_working_days, Some(2));
         assert_eq!(d.rules, ["JN-LV-160", "JN-LV-TIME", "JN-ONE-VISIT"]);
 
@@ -216,40 +233,130 @@ mod tests {
             (d.access_class, d.access_voltage),
             (Some(AccessClass::HvOrdinary), Some(Voltage::Kv10))
         );
-        assert!(!d.rules.iter().any(|r| *r == "JN-LV-160"));
+        assert!(!d.rules.contains(&"JN-LV-160"));
     }
 
+    /// "全面取消10千伏普通客户设计审查和中间检查环节": two steps whatever the capacity; the 2/5/7
+    /// limits only for "1250千伏安及以下".
     #[test]
-    fn ten_kv_ordinary_up_to_1250_kva_inclusive() {
-        let d = JnAccess::decide(&eval(
-            CustomerClass::Enterprise,
-            Voltage::Kv10,
-            None,
-            Some(1250.0),
-        ))
-        .unwrap();
+    fn every_ten_kv_ordinary_customer_has_two_steps_and_the_fast_limits_end_at_1250_kva() {
+        let d = JnAccess::decide(&ten_kv(1250.0)).unwrap();
         assert_eq!(d.access_class, Some(AccessClass::HvOrdinary));
         assert_eq!(
-            d.steps
-                .iter()
-                .map(|s| (s.step.id(), s.limit_working_days, s.from.id()))
-                .collect::<Vec<_>>(),
+            steps(&d),
             [
                 ("reply_plan", 2, "accepted"),
                 ("energize", 5, "completion_reported")
             ]
         );
         assert_eq!(d.grid_total_limit_working_days, Some(7));
-        let d = JnAccess::decide(&eval(
-            CustomerClass::Enterprise,
-            Voltage::Kv10,
-            None,
-            Some(1251.0),
-        ))
-        .unwrap();
+        assert_eq!(d.rules, ["JN-10KV-STEPS", "JN-10KV-TIME", "JN-FILING"]);
+
+        let d = JnAccess::decide(&ten_kv(1251.0)).unwrap();
+        assert_eq!(d.access_class, Some(AccessClass::HvOrdinary));
+        assert_eq!(
+            steps(&d),
+            [
+                ("reply_plan", 15, "accepted"),
+                // 验收送电: completion inspection (5) and energizing (5) in one step.
+                ("energize", 10, "completion_reported")
+            ]
+        );
+        assert_eq!(d.grid_total_limit_working_days, None);
+        assert_eq!(d.rules, ["JN-10KV-STEPS", "JN-FILING"]);
+    }
+
+    #[test]
+    fn dual_supply_takes_the_longer_standard_plan_reply() {
+        let mut e = ten_kv(1600.0);
+        e.application.request.dual_supply = true;
+        let d = JnAccess::decide(&e).unwrap();
+        assert_eq!(steps(&d)[0], ("reply_plan", 30, "accepted"));
+        // Within 1250 kVA the seed's 2 working days hold with two sources too.
+        let mut e = ten_kv(800.0);
+        e.application.request.dual_supply = true;
+        assert_eq!(
+            steps(&JnAccess::decide(&e).unwrap())[0],
+            ("reply_plan", 2, "accepted")
+        );
+    }
+
+    #[test]
+    fn an_important_ten_kv_customer_keeps_the_full_process_counted_from_its_hand_overs() {
+        let mut e = ten_kv(800.0);
+        e.application.request.important = true;
+        let d = JnAccess::decide(&e).unwrap();
+        assert_eq!(d.access_class, Some(AccessClass::HvStandard));
+        assert_eq!(
+            steps(&d),
+            [
+                ("reply_plan", 15, "accepted"),
+                ("design_review", 10, "design_submitted"),
+                ("mid_inspection", 5, "mid_inspection_requested"),
+                ("completion_inspection", 5, "completion_reported"),
+                ("energize", 5, "completion_inspected"),
+            ]
+        );
+        assert!(!d.rules.contains(&"JN-10KV-STEPS"));
+    }
+
+    #[test]
+    fn thirty_five_kv_is_standard_whatever_the_capacity() {
+        let mut e = ten_kv(800.0);
+        e.application.request.voltage = Voltage::Kv35;
+        let d = JnAccess::decide(&e).unwrap();
         assert_eq!(d.access_class, Some(AccessClass::HvStandard));
         assert_eq!(d.steps.len(), 5);
+    }
+
+    /// 增容: the thresholds apply to the total after the increase.
+    #[test]
+    fn a_capacity_increase_is_judged_on_existing_plus_requested() {
+        let mut e = eval(CustomerClass::SmallMicro, Voltage::V380, Some(40.0), None);
+        e.application.request.kind = RequestKind::CapacityIncrease;
+        e.application.request.existing_capacity_kw = Some(120.0);
+        let d = JnAccess::decide(&e).unwrap();
+        assert_eq!(
+            d.access_class,
+            Some(AccessClass::LowVoltage),
+            "160 kW in all"
+        );
+        e.application.request.existing_capacity_kw = Some(130.0);
+        let d = JnAccess::decide(&e).unwrap();
+        assert_eq!(
+            (d.access_class, d.access_voltage),
+            (Some(AccessClass::HvOrdinary), Some(Voltage::Kv10)),
+            "170 kW in all: above 160 kW"
+        );
+
+        let mut e = ten_kv(400.0);
+        e.application.request.kind = RequestKind::CapacityIncrease;
+        e.application.request.existing_capacity_kva = Some(850.0);
+        assert!(JnAccess::decide(&e)
+            .unwrap()
+            .rules
+            .contains(&"JN-10KV-TIME"));
+        e.application.request.existing_capacity_kva = Some(1000.0);
+        let d = JnAccess::decide(&e).unwrap();
+        assert!(!d.rules.contains(&"JN-10KV-TIME"), "1400 kVA in all");
         assert_eq!(d.grid_total_limit_working_days, None);
+    }
+
+    /// "低压和10千伏专变企业电力外线工程全部实行承诺备案制": small/micro included; a direct meter
+    /// has no external line.
+    #[test]
+    fn filing_for_every_low_voltage_enterprise_with_an_external_line() {
+        let mut e = eval(CustomerClass::SmallMicro, Voltage::V380, Some(100.0), None);
+        assert!(!JnAccess::decide(&e).unwrap().rules.contains(&"JN-FILING"));
+        e.application.request.direct_meter = false;
+        e.application.request.simple_line = true;
+        assert!(JnAccess::decide(&e).unwrap().rules.contains(&"JN-FILING"));
+        e.application.customer.class = CustomerClass::Resident;
+        assert!(!JnAccess::decide(&e).unwrap().rules.contains(&"JN-FILING"));
+        assert!(JnAccess::decide(&ten_kv(5000.0))
+            .unwrap()
+            .rules
+            .contains(&"JN-FILING"));
     }
 
     #[test]

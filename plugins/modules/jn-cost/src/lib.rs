@@ -1,9 +1,10 @@
 //! jn-cost: who pays for what (Jining, 2021).
 //!
 //! Rules JN-3ZERO, JN-3SAVE, JN-COUNTY-LINE, JN-TARIFF-2021, JN-FEES and JN-EFFICIENCY of
-//! DOMAIN.md. Runs after an access module (it needs the access class and voltage). Every
-//! threshold, class list, price cut and date is a bundle parameter, so other regions reuse it
-//! with their own values (e.g. `county_line_enabled = false`).
+//! DOMAIN.md. Runs after an access module (it needs the access class and voltage). The logic is the
+//! SDK's shared cost block ([`decide_cost`], [`fee_notice`]), which other regions use with their
+//! own parameters and rule ids; this module says which of Jining's rules each finding is. Every
+//! threshold, class list, price cut and date is a bundle parameter.
 
 use powerdesk_policy_sdk::*;
 
@@ -17,108 +18,34 @@ impl RuleModule for JnCost {
         ModuleInfo::new("jn-cost", env!("CARGO_PKG_VERSION"))
             .rule("JN-3ZERO", "低压居民和小微企业“三零”：零上门、零审批、零投资，供电公司投资至电能表")
             .rule("JN-3SAVE", "省级及以上园区或纳入省级新旧动能转换项目库的10千伏企业“三省”：投资界面延伸至客户规划红线")
-            .rule("JN-COUNTY-LINE", "县区政府全额承担1250千伏安及以下永久用电企业的电力外线工程费用")
+            .rule("JN-COUNTY-LINE", "县级政府全额承担1250千伏安及以下永久用电企业的电力外线建设费用")
             .rule("JN-TARIFF-2021", "自2021年1月1日起降低电度电价：1-10千伏0.011元，35千伏至110千伏以下0.015元，110千伏至220千伏以下0.016元，220千伏及以上0.03元")
-            .rule("JN-FEES", "国家和公司明令取消的收费项目一律不得收取；不指定设计、施工、设备供应单位")
+            .rule("JN-FEES", "不收取文件明确取消的收费项目；受理时主动告知客户，不指定设计、施工、设备材料供应单位")
             .rule("JN-EFFICIENCY", "为三星级及以上企业免费提供能效服务")
     }
 
     fn decide(e: &Evaluation) -> Result<Decision, RuleError> {
-        let p = &e.params;
-        let app = &e.application;
-        let class = app.customer.class;
         let mut d = e.draft.clone();
-        let (access, voltage) = d.require_access()?;
-
-        // Programs and the investment boundary.
-        let three_zero =
-            access == AccessClass::LowVoltage && p.classes("three_zero_classes")?.contains(&class);
-        let park_levels = p.park_levels("three_save_park_levels")?;
-        let in_park = app
-            .site
-            .park_level
-            .is_some_and(|l| park_levels.contains(&l));
-        let in_library = app.site.kinetic_library && p.flag("three_save_kinetic_library")?;
-        let three_save = access != AccessClass::LowVoltage
-            && p.voltages("three_save_voltages")?.contains(&voltage)
-            && p.classes("three_save_classes")?.contains(&class)
-            && (in_park || in_library);
-
-        let (boundary, mut payer) = if three_zero {
-            d.add_program(Program::ThreeZero);
+        let found = decide_cost(e, &mut d)?;
+        if found.three_zero {
             d.apply("JN-3ZERO");
-            (InvestmentBoundary::Meter, LinePayer::Utility)
-        } else if three_save {
-            d.add_program(Program::ThreeSave);
+        }
+        if found.three_save {
             d.apply("JN-3SAVE");
-            (InvestmentBoundary::PlanningRedLine, LinePayer::Utility)
-        } else {
-            (InvestmentBoundary::PropertyBoundary, LinePayer::Customer)
-        };
-
-        // County-funded external line for permanent enterprises up to a capacity.
-        if payer == LinePayer::Customer && p.flag("county_line_enabled")? {
-            let kva = app.request.kva(p.positive("power_factor")?)?;
-            let eligible = p.classes("county_line_classes")?.contains(&class)
-                && p.voltages("county_line_voltages")?.contains(&voltage)
-                && (app.request.permanent || !p.flag("county_line_permanent_only")?)
-                && kva <= p.positive("county_line_max_kva")?;
-            if eligible {
-                payer = LinePayer::CountyGovernment;
-                d.apply("JN-COUNTY-LINE");
-            }
         }
-        d.investment_boundary = Some(boundary);
-        d.external_line_payer = Some(payer);
-
-        // Where the customer still pays part of the connection, abolished fees and designated
-        // firms are ruled out.
-        if boundary != InvestmentBoundary::Meter || payer == LinePayer::Customer {
-            let fees = p.texts("abolished_fees")?;
-            let undesignated = p.texts("undesignated_parties")?;
-            if !fees.is_empty() || !undesignated.is_empty() {
-                d.apply("JN-FEES");
-            }
+        if found.county_line {
+            d.apply("JN-COUNTY-LINE");
         }
-
-        // Energy price cut by the voltage of connection, from its effective date.
-        let cut = if e.evaluation_date >= p.date("tariff_cut_from")? {
-            p.number(tariff_cut_parameter(voltage))?
-        } else {
-            0.0
-        };
-        if !(0.0..1.0).contains(&cut) {
-            return Err(RuleError::BadParameter(format!(
-                "{}: expected yuan/kWh in 0..1, found {cut}",
-                tariff_cut_parameter(voltage)
-            )));
-        }
-        if cut > 0.0 {
+        // Told at every acceptance, 三零 customers included.
+        fee_notice(&e.params)?;
+        d.apply("JN-FEES");
+        if found.tariff_cut {
             d.apply("JN-TARIFF-2021");
         }
-        d.tariff_cut_yuan_per_kwh = Some(cut);
-
-        // Free energy-efficiency service for well-rated enterprises.
-        let min_stars = p.int("efficiency_min_stars")?;
-        let efficiency = p.classes("efficiency_classes")?.contains(&class)
-            && i64::from(app.customer.star_rating) >= min_stars;
-        if efficiency {
+        if found.efficiency {
             d.apply("JN-EFFICIENCY");
         }
-        d.free_efficiency_service = Some(efficiency);
         Ok(d)
-    }
-}
-
-/// The parameter holding the tariff cut for a voltage of connection (`tariff_cut_<voltage id>`).
-fn tariff_cut_parameter(v: Voltage) -> &'static str {
-    match v {
-        Voltage::V220 => "tariff_cut_220V",
-        Voltage::V380 => "tariff_cut_380V",
-        Voltage::Kv10 => "tariff_cut_10kV",
-        Voltage::Kv35 => "tariff_cut_35kV",
-        Voltage::Kv110 => "tariff_cut_110kV",
-        Voltage::Kv220 => "tariff_cut_220kV",
     }
 }
 
@@ -149,7 +76,10 @@ mod tests {
             ("tariff_cut_35kV", num(0.015)),
             ("tariff_cut_110kV", num(0.016)),
             ("tariff_cut_220kV", num(0.03)),
-            ("abolished_fees", texts(&["临时接电费"])),
+            (
+                "abolished_fees",
+                texts(&["临时接电费|发改价格〔2017〕1895号"]),
+            ),
             ("undesignated_parties", texts(&["design"])),
             ("efficiency_classes", texts(&["small_micro", "enterprise"])),
             ("efficiency_min_stars", ParamValue::Integer(3)),
@@ -190,6 +120,10 @@ mod tests {
                     direct_meter: false,
                     simple_line: false,
                     grid_project_need_date: None,
+                    important: false,
+                    dual_supply: false,
+                    existing_capacity_kw: None,
+                    existing_capacity_kva: None,
                 },
                 received: Date::new(2026, 3, 2),
             },
@@ -294,13 +228,6 @@ mod tests {
     }
 
     #[test]
-    fn the_tariff_cut_parameter_of_each_voltage_is_named_after_its_id() {
-        for v in Voltage::ALL {
-            assert_eq!(tariff_cut_parameter(v), format!("tariff_cut_{}", v.id()));
-        }
-    }
-
-    #[test]
     fn a_missing_tariff_for_a_voltage_is_named() {
         let mut e = eval(
             CustomerClass::Enterprise,
@@ -313,6 +240,62 @@ mod tests {
         e.params.remove("tariff_cut_35kV");
         assert!(
             matches!(JnCost::decide(&e), Err(RuleError::BadParameter(m)) if m.starts_with("tariff_cut_35kV: missing"))
+        );
+    }
+
+    /// "县级政府全额承担1250千伏安及以下永久用电企业的电力外线建设费用": a temporary request is not
+    /// permanent, whatever its `permanent` says; a capacity increase counts existing + requested.
+    #[test]
+    fn county_line_never_for_temporary_use_and_on_the_total_after_an_increase() {
+        let mut e = eval(
+            CustomerClass::Enterprise,
+            AccessClass::HvOrdinary,
+            Voltage::Kv10,
+            1000.0,
+            None,
+            true,
+        );
+        e.application.request.kind = RequestKind::Temporary;
+        assert_eq!(
+            JnCost::decide(&e).unwrap().external_line_payer,
+            Some(LinePayer::Customer)
+        );
+        e.application.request.kind = RequestKind::CapacityIncrease;
+        e.application.request.existing_capacity_kva = Some(250.0);
+        assert_eq!(
+            JnCost::decide(&e).unwrap().external_line_payer,
+            Some(LinePayer::CountyGovernment),
+            "1250 kVA in all"
+        );
+        e.application.request.existing_capacity_kva = Some(251.0);
+        assert_eq!(
+            JnCost::decide(&e).unwrap().external_line_payer,
+            Some(LinePayer::Customer),
+            "1251 kVA in all"
+        );
+    }
+
+    /// "在业务受理时主动告知客户，不指定设计、施工、设备材料供应单位": every decision, 三零 included.
+    #[test]
+    fn the_fee_notice_is_cited_on_every_decision_and_needs_documents() {
+        let mut e = eval(
+            CustomerClass::SmallMicro,
+            AccessClass::LowVoltage,
+            Voltage::V380,
+            100.0,
+            None,
+            true,
+        );
+        e.application.customer.star_rating = 0;
+        let d = JnCost::decide(&e).unwrap();
+        assert_eq!(d.programs, [Program::ThreeZero]);
+        assert_eq!(d.rules, ["JN-3ZERO", "JN-FEES"]);
+        e.params.set(
+            "abolished_fees",
+            ParamValue::Texts(vec!["明确互备用费".into()]),
+        );
+        assert!(
+            matches!(JnCost::decide(&e), Err(RuleError::BadParameter(m)) if m.starts_with("abolished_fees[0]"))
         );
     }
 }

@@ -1,9 +1,10 @@
 //! rural-access: access rules for a region that still uses a lower low-voltage threshold in rural
 //! areas (DOMAIN.md, "Regional variants": some regions keep 100 kW in the countryside).
 //!
-//! Rules RX-LV-URBAN, RX-LV-RURAL, RX-LV-TIME and RX-10KV-TIME. Unlike jn-access there is no
-//! one-visit promise, no commitment filing and no one-stop grid project; the thresholds and time
-//! limits are bundle parameters (see `policies/example-rural-100kw/bundle.toml`).
+//! Rules RX-LV-URBAN, RX-LV-RURAL, RX-LV-TIME, RX-10KV-STEPS and RX-10KV-TIME. Unlike jn-access
+//! there is no one-visit promise, no commitment filing and no one-stop grid project; the
+//! thresholds and time limits are bundle parameters (see
+//! `policies/example-rural-100kw/bundle.toml`), applied to existing + requested capacity (增容).
 
 use powerdesk_policy_sdk::*;
 
@@ -18,7 +19,8 @@ impl RuleModule for RuralAccess {
             .rule("RX-LV-URBAN", "城市居民和小微企业低压接入容量 lv_max_kw_urban (160 kW)")
             .rule("RX-LV-RURAL", "农村居民和小微企业低压接入容量 lv_max_kw_rural (100 kW)")
             .rule("RX-LV-TIME", "低压居民和小微企业：直接装表 lv_direct_meter_energize_wd，简单表前线 lv_simple_line_wd，全流程 lv_total_wd 个工作日")
-            .rule("RX-10KV-TIME", "10千伏普通客户：答复供电方案、验收送电和电网环节合计时限按参数")
+            .rule("RX-10KV-STEPS", "10千伏普通客户（非重要电力用户）不论容量：受理并答复供电方案、验收送电两个环节")
+            .rule("RX-10KV-TIME", "hv_ordinary_time_max_kva 及以下10千伏普通客户：答复供电方案、验收送电和电网环节合计时限按参数；以上按标准时限")
     }
 
     fn decide(e: &Evaluation) -> Result<Decision, RuleError> {
@@ -35,11 +37,11 @@ impl RuleModule for RuralAccess {
             ("lv_max_kw_urban", "RX-LV-URBAN")
         };
         let lv_max_kw = p.positive(threshold_key)?;
-        let (access, voltage) = connection(req, lv_max_kw, p)?;
-        d.access_class = Some(access);
-        d.access_voltage = Some(voltage);
+        let conn = connection(req, lv_max_kw, p)?;
+        d.access_class = Some(conn.class);
+        d.access_voltage = Some(conn.voltage);
 
-        match access {
+        match conn.class {
             AccessClass::LowVoltage if policy_classes.contains(&class) => {
                 d.apply(rule);
                 d.apply("RX-LV-TIME");
@@ -67,10 +69,12 @@ impl RuleModule for RuralAccess {
                 d.grid_total_limit_working_days = None;
             }
             AccessClass::HvOrdinary => {
-                d.apply("RX-10KV-TIME");
-                d.set_hv_ordinary_steps(p)?;
+                d.apply("RX-10KV-STEPS");
+                if d.set_hv_ordinary_steps(p, req, conn.kva)? {
+                    d.apply("RX-10KV-TIME");
+                }
             }
-            AccessClass::HvStandard => d.set_hv_standard_steps(p)?,
+            AccessClass::HvStandard => d.set_hv_standard_steps(p, req)?,
         }
         Ok(d)
     }
@@ -95,7 +99,7 @@ mod tests {
                 "hv_ordinary_voltages",
                 ParamValue::Texts(vec!["10kV".into()]),
             ),
-            ("hv_ordinary_max_kva", ParamValue::Integer(1250)),
+            ("hv_ordinary_time_max_kva", ParamValue::Integer(1250)),
             ("lv_direct_meter_energize_wd", days(1)),
             ("lv_simple_line_wd", days(2)),
             ("lv_total_wd", days(3)),
@@ -129,6 +133,10 @@ mod tests {
                     direct_meter: true,
                     simple_line: false,
                     grid_project_need_date: None,
+                    important: false,
+                    dual_supply: false,
+                    existing_capacity_kw: None,
+                    existing_capacity_kva: None,
                 },
                 received: Date::new(2026, 3, 2),
             },
