@@ -6,6 +6,7 @@
 
 mod crash;
 pub mod policy;
+pub mod schema;
 mod table;
 
 use std::io::{BufReader, Read, Write};
@@ -91,6 +92,8 @@ pub enum Command {
     /// The audit chain of events.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Print the JSON Schema of the Application JSON or the Decision JSON (docs/schema/).
+    Schema(schema::SchemaArgs),
     /// Policy bundles: check, test, bench, new, build, diff, activate.
     #[command(subcommand)]
     Policy(policy::PolicyCommand),
@@ -324,6 +327,7 @@ pub fn run(cli: Cli) -> Result<()> {
     crate::allocator::prefer_throughput();
     let dir = store_dir(cli.store.as_deref())?;
     match command {
+        Command::Schema(args) => schema::run_schema(&args),
         Command::App(app) => run_app(&dir, app),
         Command::Policy(cmd) => policy::run_policy(&cmd, &|| {
             let store: Arc<dyn crate::domain::ports::Repository> = Arc::new(SledStore::open(&dir)?);
