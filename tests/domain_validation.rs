@@ -425,7 +425,7 @@ mod schemas {
     use chrono::NaiveDate;
     use jsonschema::Validator;
     use powerdesk::cli::schema::{schema, schema_text, SchemaKind};
-    use powerdesk::domain::validation::parse_form;
+    use powerdesk::domain::validation::{parse_form, validate};
     use powerdesk::policy::bundle::Bundle;
     use powerdesk::policy::host::{PolicyHost, SandboxLimits};
     use serde_json::{json, Value};
@@ -551,6 +551,44 @@ mod schemas {
             }
         }
         assert!(checked >= 40, "only {checked} fixture decisions checked");
+    }
+
+    #[test]
+    fn every_example_of_docs_contracts_fits_its_schema_and_is_accepted() {
+        let applications = validator(SchemaKind::Application);
+        let decisions = validator(SchemaKind::Decision);
+        let jining = bundle("jining");
+        let files = json_files(&repo().join("docs/examples"));
+        let contracts = std::fs::read_to_string(repo().join("docs/contracts.md")).unwrap();
+        let (mut apps, mut decided) = (0, 0);
+        for file in &files {
+            let name = file.file_name().unwrap().to_string_lossy().into_owned();
+            assert!(
+                contracts.contains(&format!("examples/{name}")),
+                "docs/examples/{name} is not referenced from docs/contracts.md"
+            );
+            let doc = read_json(file);
+            if name.starts_with("application-") {
+                assert_fits(&applications, &doc, &name);
+                // An example is one a user can run: it passes validation too.
+                let form = parse_form(&doc.to_string()).unwrap();
+                if let Err(errors) = validate(&form) {
+                    panic!("{name} is refused: {errors:?}");
+                }
+                let decision = decide(&jining, &doc, None, &name);
+                assert_fits(&decisions, &decision, &format!("the decision for {name}"));
+                apps += 1;
+            } else if name.starts_with("decision-") {
+                assert_fits(&decisions, &doc, &name);
+                decided += 1;
+            } else {
+                panic!("docs/examples/{name}: name examples application-*.json or decision-*.json");
+            }
+        }
+        assert!(
+            apps >= 3 && decided >= 1,
+            "{apps} applications, {decided} decisions"
+        );
     }
 
     /// Each leaf of a form (`customer.phone`, `attachments[0].kind`, …) with a pointer to it.
