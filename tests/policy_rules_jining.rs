@@ -1,4 +1,4 @@
-//! The Jining bundle decides every fixture case as expected: each DOMAIN.md worked example and each
+//! The Jining bundle decides every fixture case as expected: each docs/domain.md worked example and each
 //! boundary (160/161 kW, 1250/1251 kVA, park levels, tariff voltage classes, star ratings, …).
 
 mod policy_rules_support;

@@ -1,4 +1,4 @@
-//! 命令行: the `powerdesk` commands of CONTRACTS.md.
+//! 命令行: the `powerdesk` commands of docs/contracts.md.
 //!
 //! `run` parses nothing itself: main parses [`Cli`] and calls it. Errors come back as one
 //! `anyhow` chain that main prints on one line. New command groups (the policy helper's
@@ -109,7 +109,7 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum AppCommand {
-    /// Accept a new application from its JSON (CONTRACTS.md); `-` reads stdin.
+    /// Accept a new application from its JSON (docs/contracts.md); `-` reads stdin.
     New {
         #[arg(long = "json", value_name = "FILE|-")]
         file: String,

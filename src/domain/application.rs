@@ -321,7 +321,7 @@ pub struct ChosenFirms {
     pub equipment_supplier: Option<String>,
 }
 
-/// 申请表: the input of `app new --json` and `evaluate --json` (CONTRACTS.md).
+/// 申请表: the input of `app new --json` and `evaluate --json` (docs/contracts.md).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ApplicationForm {
     pub customer: Customer,

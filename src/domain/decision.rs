@@ -1,4 +1,4 @@
-//! 决策: what a policy bundle decided for an application (the Decision JSON of CONTRACTS.md).
+//! 决策: what a policy bundle decided for an application (the Decision JSON of docs/contracts.md).
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -127,7 +127,7 @@ pub struct StepLimit {
     pub from: String,
 }
 
-/// The Decision of CONTRACTS.md, stored with each application.
+/// The Decision of docs/contracts.md, stored with each application.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Decision {
     pub bundle: BundleRef,

@@ -1,7 +1,7 @@
 //! jn-cost: who pays for what (Jining, 2021).
 //!
 //! Rules JN-3ZERO, JN-3SAVE, JN-COUNTY-LINE, JN-TARIFF-2021, JN-FEES and JN-EFFICIENCY of
-//! DOMAIN.md. Runs after an access module (it needs the access class and voltage). Every
+//! docs/domain.md. Runs after an access module (it needs the access class and voltage). Every
 //! threshold, class list, price cut and date is a bundle parameter, so other regions reuse it
 //! with their own values (e.g. `county_line_enabled = false`).
 
