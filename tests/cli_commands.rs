@@ -1,4 +1,4 @@
-//! The command line of CONTRACTS.md, run as the real binary: JSON out, one-line refusals with a
+//! The command line of docs/contracts.md, run as the real binary: JSON out, one-line refusals with a
 //! non-zero exit and nothing written.
 
 mod store_support;

@@ -246,8 +246,8 @@ fn a_number_is_checked_as_the_customer_class_has_it() {
 
 #[test]
 fn temporary_is_never_permanent() {
-    // DOMAIN.md: "A request of kind `temporary` is never permanent; a form that says both is
-    // refused as contradictory." CONTRACTS.md: "`permanent` left out is derived from `kind`".
+    // docs/domain.md: "A request of kind `temporary` is never permanent; a form that says both is
+    // refused as contradictory." docs/contracts.md: "`permanent` left out is derived from `kind`".
     let parsed = |edit: &dyn Fn(&mut Value)| {
         let mut v = good();
         edit(&mut v);
@@ -275,8 +275,8 @@ fn temporary_is_never_permanent() {
 
 #[test]
 fn a_capacity_increase_gives_the_capacity_already_connected() {
-    // DOMAIN.md: "capacity increase (增容): thresholds (160 kW, 1250 kVA) apply to the total
-    // after the increase." CONTRACTS.md: "required when `kind` is `capacity_increase`".
+    // docs/domain.md: "capacity increase (增容): thresholds (160 kW, 1250 kVA) apply to the total
+    // after the increase." docs/contracts.md: "required when `kind` is `capacity_increase`".
     refused(
         |v| v["request"]["kind"] = json!("capacity_increase"),
         "request.existing_capacity_kw",
@@ -588,4 +588,330 @@ fn an_unknown_field_is_refused_with_the_allowed_ones() {
     v["priority"] = json!("high");
     let err = parse_form(&v.to_string()).unwrap_err();
     assert_eq!(err[0].field, "priority", "{err:?}");
+}
+
+// The JSON Schemas of docs/schema/ (`powerdesk schema application|decision`): generated from the
+// domain types, committed as generated, and agreeing with what powerdesk accepts and writes.
+
+mod schemas {
+    use std::path::{Path, PathBuf};
+
+    use chrono::NaiveDate;
+    use jsonschema::Validator;
+    use powerdesk::cli::schema::{schema, schema_text, SchemaKind};
+    use powerdesk::domain::validation::{parse_form, validate};
+    use powerdesk::policy::bundle::Bundle;
+    use powerdesk::policy::host::{PolicyHost, SandboxLimits};
+    use serde_json::{json, Value};
+
+    fn repo() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    }
+
+    /// A validator of `kind`'s schema that also checks formats (date, date-time).
+    fn validator(kind: SchemaKind) -> Validator {
+        let schema = schema(kind);
+        if let Err(e) = jsonschema::meta::validate(&schema) {
+            panic!("the {kind:?} schema is not a valid JSON Schema: {e}");
+        }
+        jsonschema::options()
+            .should_validate_formats(true)
+            .build(&schema)
+            .unwrap_or_else(|e| panic!("the {kind:?} schema does not compile: {e}"))
+    }
+
+    /// Every way `doc` does not fit, one per line (empty when it fits).
+    fn misfits(v: &Validator, doc: &Value) -> Vec<String> {
+        v.iter_errors(doc)
+            .map(|e| format!("{}: {e}", e.instance_path()))
+            .collect()
+    }
+
+    fn assert_fits(v: &Validator, doc: &Value, what: &str) {
+        let errors = misfits(v, doc);
+        assert!(
+            errors.is_empty(),
+            "{what} does not fit its schema:\n{}",
+            errors.join("\n")
+        );
+    }
+
+    fn read_json(path: &Path) -> Value {
+        let text = std::fs::read_to_string(path)
+            .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
+    fn json_files(dir: &Path) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        files.sort();
+        files
+    }
+
+    fn bundle(region: &str) -> Bundle {
+        let host = PolicyHost::without_cache(SandboxLimits::default());
+        Bundle::load(&host, &repo().join("policies").join(region))
+            .unwrap_or_else(|e| panic!("policies/{region}: {e}"))
+    }
+
+    /// The decision `bundle` takes for an application JSON, as JSON.
+    fn decide(bundle: &Bundle, application: &Value, on: Option<NaiveDate>, what: &str) -> Value {
+        let form = parse_form(&application.to_string())
+            .unwrap_or_else(|e| panic!("{what}: the application does not parse: {e:?}"));
+        let on = on.unwrap_or_else(|| form.received_at.date_naive());
+        let decision = bundle
+            .evaluate(&form, on)
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
+        serde_json::to_value(decision).unwrap()
+    }
+
+    #[test]
+    fn the_committed_schemas_are_what_the_types_generate() {
+        for kind in SchemaKind::ALL {
+            let path = repo().join("docs/schema").join(kind.file_name());
+            let committed = std::fs::read_to_string(&path).unwrap_or_default();
+            let generated = schema_text(kind);
+            let first_difference = committed
+                .lines()
+                .zip(generated.lines())
+                .position(|(a, b)| a != b)
+                .map_or_else(|| "its length".to_string(), |i| format!("line {}", i + 1));
+            assert!(
+                committed == generated,
+                "docs/schema/{} differs from what the domain types generate (first at {first_difference}); \
+                 regenerate both schemas with `cargo run -- schema --write docs/schema` \
+                 (or one: `cargo run -q -- schema {} > docs/schema/{}`) and commit them",
+                kind.file_name(),
+                match kind {
+                    SchemaKind::Application => "application",
+                    SchemaKind::Decision => "decision",
+                },
+                kind.file_name(),
+            );
+        }
+    }
+
+    #[test]
+    fn every_fixture_and_its_decision_fit_the_schemas() {
+        let applications = validator(SchemaKind::Application);
+        let decisions = validator(SchemaKind::Decision);
+        let mut checked = 0;
+        for region in ["jining", "example-rural-100kw"] {
+            let bundle = bundle(region);
+            let dir = repo().join("policies").join(region).join("fixtures");
+            for file in json_files(&dir) {
+                let cases = match read_json(&file) {
+                    Value::Array(cases) => cases,
+                    one => vec![one],
+                };
+                for (i, case) in cases.iter().enumerate() {
+                    let what = format!("{} case {i}", file.display());
+                    assert_fits(&applications, &case["application"], &what);
+                    let expect = case.get("expected").or_else(|| case.get("expect"));
+                    if expect.is_some_and(|e| e.get("error").is_some()) {
+                        continue; // the bundle is expected to refuse: no decision to check
+                    }
+                    let on = case["evaluation_date"]
+                        .as_str()
+                        .map(|d| d.parse::<NaiveDate>().expect("evaluation_date is a date"));
+                    let decision = decide(&bundle, &case["application"], on, &what);
+                    assert_fits(&decisions, &decision, &format!("the decision for {what}"));
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked >= 40, "only {checked} fixture decisions checked");
+    }
+
+    #[test]
+    fn every_example_of_docs_contracts_fits_its_schema_and_is_accepted() {
+        let applications = validator(SchemaKind::Application);
+        let decisions = validator(SchemaKind::Decision);
+        let jining = bundle("jining");
+        let files = json_files(&repo().join("docs/examples"));
+        let contracts = std::fs::read_to_string(repo().join("docs/contracts.md")).unwrap();
+        let (mut apps, mut decided) = (0, 0);
+        for file in &files {
+            let name = file.file_name().unwrap().to_string_lossy().into_owned();
+            assert!(
+                contracts.contains(&format!("examples/{name}")),
+                "docs/examples/{name} is not referenced from docs/contracts.md"
+            );
+            let doc = read_json(file);
+            if name.starts_with("application-") {
+                assert_fits(&applications, &doc, &name);
+                // An example is one a user can run: it passes validation too.
+                let form = parse_form(&doc.to_string()).unwrap();
+                if let Err(errors) = validate(&form) {
+                    panic!("{name} is refused: {errors:?}");
+                }
+                let decision = decide(&jining, &doc, None, &name);
+                assert_fits(&decisions, &decision, &format!("the decision for {name}"));
+                apps += 1;
+            } else if name.starts_with("decision-") {
+                assert_fits(&decisions, &doc, &name);
+                decided += 1;
+            } else {
+                panic!("docs/examples/{name}: name examples application-*.json or decision-*.json");
+            }
+        }
+        assert!(
+            apps >= 3 && decided >= 1,
+            "{apps} applications, {decided} decisions"
+        );
+    }
+
+    /// Each leaf of a form (`customer.phone`, `attachments[0].kind`, …) with a pointer to it.
+    fn leaves(value: &Value, pointer: String, out: &mut Vec<String>) {
+        match value {
+            Value::Object(map) => {
+                for (k, v) in map {
+                    let p = format!("{pointer}/{k}");
+                    out.push(p.clone());
+                    leaves(v, p, out);
+                }
+            }
+            Value::Array(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    let p = format!("{pointer}/{i}");
+                    out.push(p.clone());
+                    leaves(v, p, out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// A form with every field of the contract, optional ones included.
+    fn full_form() -> Value {
+        let mut v = super::good();
+        let r = v["request"].as_object_mut().unwrap();
+        r.insert("important".into(), json!(false));
+        r.insert("dual_supply".into(), json!(false));
+        r.insert("existing_capacity_kw".into(), json!(null));
+        r.insert("existing_capacity_kva".into(), json!(null));
+        r.insert("grid_project_need_date".into(), json!("2026-06-30"));
+        v["attachments"] = json!([{
+            "kind": "business_licence",
+            "reference": "SD-GOV-DATA-0001",
+            "sha256": "0".repeat(64)
+        }]);
+        v["chosen_firms"] = json!({ "design": "济宁某某设计院", "construction": null });
+        v
+    }
+
+    #[test]
+    fn the_application_schema_accepts_exactly_what_the_parser_accepts() {
+        let v = validator(SchemaKind::Application);
+        let form = full_form();
+        assert_fits(&v, &form, "the full form");
+        assert!(parse_form(&form.to_string()).is_ok());
+
+        let mut paths = Vec::new();
+        leaves(&form, String::new(), &mut paths);
+        let wrong = [
+            None,
+            Some(json!(null)),
+            Some(json!(true)),
+            Some(json!("x")),
+            Some(json!(-1)),
+            Some(json!(1.5)),
+            Some(json!(300)),
+            Some(json!({})),
+            Some(json!([])),
+        ];
+        let mut compared = 0;
+        for path in &paths {
+            for value in &wrong {
+                // serde also reads a struct from an array of its fields in order; the contract
+                // (and the schema) does not offer that.
+                if form.pointer(path).is_some_and(Value::is_object)
+                    && value.as_ref().is_some_and(Value::is_array)
+                {
+                    continue;
+                }
+                let mut doc = form.clone();
+                let (parent, key) = path.rsplit_once('/').unwrap();
+                match (doc.pointer_mut(parent).unwrap(), value) {
+                    (Value::Object(map), None) => {
+                        map.remove(key);
+                    }
+                    (Value::Object(map), Some(value)) => {
+                        map.insert(key.to_string(), value.clone());
+                    }
+                    (Value::Array(items), Some(value)) => {
+                        items[key.parse::<usize>().unwrap()] = value.clone();
+                    }
+                    (Value::Array(_), None) => continue,
+                    _ => unreachable!(),
+                }
+                let by_schema = v.is_valid(&doc);
+                let by_parser = parse_form(&doc.to_string());
+                assert_eq!(
+                    by_schema,
+                    by_parser.is_ok(),
+                    "{path} {}: the schema says {}, the parser {by_parser:?}",
+                    value
+                        .as_ref()
+                        .map_or("left out".to_string(), |v| format!("set to {v}")),
+                    if by_schema { "valid" } else { "invalid" },
+                );
+                compared += 1;
+            }
+        }
+        assert!(compared > 300, "{compared}");
+    }
+
+    #[test]
+    fn a_missing_field_or_an_unknown_value_fails_the_schemas() {
+        let v = validator(SchemaKind::Application);
+        assert_fits(&v, &super::good(), "the contract's example");
+
+        let mut missing = super::good();
+        missing["customer"].as_object_mut().unwrap().remove("class");
+        assert!(!misfits(&v, &missing).is_empty());
+        let mut unknown = super::good();
+        unknown["request"]["voltage"] = json!("400V");
+        assert!(!misfits(&v, &unknown).is_empty());
+        let mut stars = super::good();
+        stars["customer"]["star_rating"] = json!(6);
+        assert!(!misfits(&v, &stars).is_empty());
+        let mut when = super::good();
+        when["received_at"] = json!("2026-03-02");
+        assert!(!misfits(&v, &when).is_empty());
+
+        // `permanent` may be left out (derived from `kind`), so may every defaulted field.
+        let mut lean = super::good();
+        for key in ["permanent", "capacity_kva", "direct_meter", "simple_line"] {
+            lean["request"].as_object_mut().unwrap().remove(key);
+        }
+        lean["customer"]
+            .as_object_mut()
+            .unwrap()
+            .remove("star_rating");
+        assert_fits(&v, &lean, "a form without its defaulted fields");
+
+        let d = validator(SchemaKind::Decision);
+        let decision = read_json(&repo().join("docs/examples/decision-small-micro-380v.json"));
+        assert_fits(&d, &decision, "the example decision");
+        let mut no_rules = decision.clone();
+        no_rules.as_object_mut().unwrap().remove("rules");
+        assert!(!misfits(&d, &no_rules).is_empty());
+        let mut no_total = decision.clone();
+        no_total
+            .as_object_mut()
+            .unwrap()
+            .remove("grid_total_limit_working_days");
+        assert!(
+            !misfits(&d, &no_total).is_empty(),
+            "a decision always says its total, null where none applies"
+        );
+        let mut unknown_class = decision;
+        unknown_class["access"]["class"] = json!("medium_voltage");
+        assert!(!misfits(&d, &unknown_class).is_empty());
+    }
 }

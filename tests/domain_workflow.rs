@@ -90,7 +90,7 @@ fn ten_kv_ordinary_has_two_grid_steps_and_no_design_review() {
 fn standard_high_voltage_passes_every_inspection() {
     use State::*;
     let p = ProcessClass::HvStandard;
-    // CONTRACTS.md, Additions: "accepted → plan_replied → design_submitted (送审) →
+    // docs/contracts.md, additions: "accepted → plan_replied → design_submitted (送审) →
     // design_reviewed → mid_inspection_requested (报验) → mid_inspected → completion_reported →
     // completion_inspected → energized → archived".
     let path = [
@@ -132,7 +132,7 @@ fn standard_high_voltage_passes_every_inspection() {
 
 #[test]
 fn in_the_standard_process_the_grid_clock_runs_only_on_what_the_customer_handed_over() {
-    // DOMAIN.md: "Design review counts from the customer's design submission (送审), mid
+    // docs/domain.md: "Design review counts from the customer's design submission (送审), mid
     // inspection from the customer's inspection request (报验): the time the customer spends
     // designing and building is on the customer's clock, never charged to the grid."
     use State::*;

@@ -1,4 +1,4 @@
-//! The Jining bundle decides every fixture case as expected: each DOMAIN.md worked example and each
+//! The Jining bundle decides every fixture case as expected: each docs/domain.md worked example and each
 //! boundary (160/161 kW, 1250/1251 kVA, park levels, tariff voltage classes, star ratings, …), and
 //! each rule says what the seed says (quoted).
 
@@ -198,7 +198,7 @@ fn a_10kv_ordinary_customer_above_1250_kva_has_two_steps_on_the_standard_limits(
     assert_eq!(step_limits(&dual)[0], ("reply_plan", 30, "accepted"));
 }
 
-/// DOMAIN.md: "an important 10 kV customer keeps the full process"; design review counts from the
+/// docs/domain.md: "an important 10 kV customer keeps the full process"; design review counts from the
 /// customer's design submission (送审), mid inspection from its inspection request (报验).
 #[test]
 fn an_important_10kv_customer_keeps_design_review_and_mid_inspection() {

@@ -1,5 +1,5 @@
 //! Random command sequences (submit, advance, cancel) against the desk and the sled store agree
-//! with a small in-memory model written from CONTRACTS.md's workflows.
+//! with a small in-memory model written from docs/contracts.md's workflows.
 
 mod store_support;
 
@@ -43,7 +43,7 @@ fn path_of(form: &ApplicationForm) -> Path {
     }
 }
 
-/// The forward moves of CONTRACTS.md / DOMAIN.md, written out independently of the workflow code.
+/// The forward moves of docs/contracts.md / docs/domain.md, written out independently of the workflow code.
 fn model_allows(path: Path, from: &str, to: &str) -> bool {
     let forward: &[(&str, &str)] = match path {
         Path::Low => &[

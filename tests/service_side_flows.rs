@@ -98,7 +98,7 @@ fn energizing_records_live_line_work_and_the_metrics_count_it() {
     assert_eq!(events.len(), 3, "accepted, advanced, energizing record");
     // Energizing twice is refused.
     assert!(desk.energize(&a.id, Some(at), None, true, "x").is_err());
-    // DOMAIN.md: "An energizing with no record is "unknown", shown as such, never left out of
+    // docs/domain.md: "An energizing with no record is "unknown", shown as such, never left out of
     // the rate's denominator."
     desk.advance(&c.id, State::Energized, Some(at), None, "x")
         .unwrap();

@@ -1,4 +1,4 @@
-//! 命令行: the `powerdesk` commands of CONTRACTS.md.
+//! 命令行: the `powerdesk` commands of docs/contracts.md.
 //!
 //! `run` parses nothing itself: main parses [`Cli`] and calls it. Errors come back as one
 //! `anyhow` chain that main prints on one line. New command groups (the policy helper's
@@ -6,6 +6,7 @@
 
 mod crash;
 pub mod policy;
+pub mod schema;
 mod table;
 
 use std::io::{BufReader, Read, Write};
@@ -91,6 +92,8 @@ pub enum Command {
     /// The audit chain of events.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Print the JSON Schema of the Application JSON or the Decision JSON (docs/schema/).
+    Schema(schema::SchemaArgs),
     /// Policy bundles: check, test, bench, new, build, diff, activate.
     #[command(subcommand)]
     Policy(policy::PolicyCommand),
@@ -106,7 +109,7 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum AppCommand {
-    /// Accept a new application from its JSON (CONTRACTS.md); `-` reads stdin.
+    /// Accept a new application from its JSON (docs/contracts.md); `-` reads stdin.
     New {
         #[arg(long = "json", value_name = "FILE|-")]
         file: String,
@@ -343,6 +346,7 @@ pub fn run(cli: Cli) -> Result<()> {
     crate::allocator::prefer_throughput();
     let dir = store_dir(cli.store.as_deref())?;
     match command {
+        Command::Schema(args) => schema::run_schema(&args),
         Command::App(app) => run_app(&dir, app),
         Command::Policy(cmd) => policy::run_policy(&cmd, &|| {
             let store: Arc<dyn crate::domain::ports::Repository> = Arc::new(SledStore::open(&dir)?);

@@ -80,7 +80,7 @@ pub struct EvaluateArgs {
     /// The bundle directory.
     #[arg(long)]
     pub policy: PathBuf,
-    /// The Application JSON (CONTRACTS.md), a file or `-` for stdin.
+    /// The Application JSON (docs/contracts.md), a file or `-` for stdin.
     #[arg(long, value_name = "FILE|-")]
     pub json: String,
     /// Decide as of this date (default: the received date).

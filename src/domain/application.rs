@@ -1,6 +1,7 @@
 //! 业扩申请: an application for a new connection, as the customer submits it and as it is kept.
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::decision::Decision;
@@ -8,7 +9,9 @@ use super::sideflow::SideFlows;
 use super::workflow::{ProcessClass, State};
 
 /// 客户类别: the customer class that the rules are written for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum CustomerClass {
     /// 居民: households.
@@ -45,7 +48,7 @@ impl CustomerClass {
 }
 
 /// 园区级别: the level of the industrial park a site lies in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ParkLevel {
     National,
@@ -64,7 +67,7 @@ impl ParkLevel {
 }
 
 /// 申请类型: what the customer asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RequestKind {
     /// 新装
@@ -78,7 +81,9 @@ pub enum RequestKind {
 }
 
 /// 电压等级 requested.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 pub enum Voltage {
     #[serde(rename = "220V")]
     V220,
@@ -127,30 +132,37 @@ impl Voltage {
 }
 
 /// 客户: who applies.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Customer {
+    /// The name on the ID card or business licence.
     pub name: String,
     pub class: CustomerClass,
     /// 身份证号 (18 characters) or 统一社会信用代码 (18 characters).
     pub id_number: String,
+    /// An 11-digit mobile number (13800000000) or a landline with its area code (0537-2345678).
     pub phone: String,
     /// 客户服务星级, 0..=5.
     #[serde(default)]
+    #[schemars(range(max = 5))]
     pub star_rating: u8,
 }
 
 /// 用电地址: where the connection is wanted.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Site {
     /// 区县, e.g. 任城区.
     pub county: String,
+    /// The full address where the connection is wanted.
     pub address: String,
+    /// 农村: a rural site (Jining's 160 kW holds in town and country alike).
     #[serde(default)]
     pub rural: bool,
+    /// 园区: the industrial park the site lies in, if any (with `park_level`).
     #[serde(default)]
     pub park_name: Option<String>,
+    /// The park's level (with `park_name`).
     #[serde(default)]
     pub park_level: Option<ParkLevel>,
     /// 纳入省级新旧动能转换项目库.
@@ -163,7 +175,7 @@ pub struct Site {
 /// `permanent` left out of the JSON is derived from `kind` (a `temporary` request is never
 /// permanent); a `temporary` request that says `permanent: true` is kept as written, so that
 /// validation refuses the contradiction naming `request.permanent`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(from = "RequestJson")]
 pub struct Request {
     pub kind: RequestKind,
@@ -219,29 +231,44 @@ fn is_false(b: &bool) -> bool {
 }
 
 /// [`Request`] as JSON has it: `permanent` may be left out and is then derived from `kind`.
-#[derive(Deserialize)]
+/// Its doc comments are the field descriptions of the Application JSON Schema (docs/schema/).
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RequestJson {
+    /// 申请类型: new, capacity_increase (增容), transfer (过户), temporary (临时用电).
     kind: RequestKind,
+    /// 电压等级: 220V and 380V are low voltage (sized in kW), the others high voltage (kVA).
     voltage: Voltage,
+    /// Low-voltage requests, in kW (0 < kW ≤ 10,000; 220V up to 16 kW).
     #[serde(default)]
     capacity_kw: Option<f64>,
+    /// High-voltage requests: transformer capacity in kVA (0 < kVA ≤ 1,000,000).
     #[serde(default)]
     capacity_kva: Option<f64>,
+    /// 永久用电. Left out: derived from `kind` (false for temporary, else true); temporary with
+    /// true is refused.
     #[serde(default)]
     permanent: Option<bool>,
+    /// 具备直接装表条件: a meter can be installed directly.
     #[serde(default)]
     direct_meter: bool,
+    /// 仅需简单架设表前线: only a simple pre-meter line is needed (not with direct_meter).
     #[serde(default)]
     simple_line: bool,
+    /// The date the customer needs supporting grid works (配套电网工程) done by.
     #[serde(default)]
     grid_project_need_date: Option<NaiveDate>,
+    /// 重要电力用户 (hospitals, mines, hazardous chemicals, …): keeps the full high-voltage process.
     #[serde(default)]
     important: bool,
+    /// 双电源: two supply sources (the standard plan reply has its own, longer limit).
     #[serde(default)]
     dual_supply: bool,
+    /// 增容: the capacity already connected, in kW; required for a low-voltage capacity increase.
     #[serde(default)]
     existing_capacity_kw: Option<f64>,
+    /// 增容: the transformer capacity already connected, in kVA; required for a high-voltage
+    /// capacity increase.
     #[serde(default)]
     existing_capacity_kva: Option<f64>,
 }
@@ -266,7 +293,7 @@ impl From<RequestJson> for Request {
 }
 
 /// 电子证照: a certificate fetched electronically instead of on paper (零证办电).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Attachment {
     pub kind: AttachmentKind,
@@ -276,7 +303,7 @@ pub struct Attachment {
     pub sha256: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AttachmentKind {
     /// 身份证
@@ -288,7 +315,7 @@ pub enum AttachmentKind {
 }
 
 /// The customer's own choice of firms (三指定 ban: the utility never designates them).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChosenFirms {
     #[serde(default)]
@@ -299,16 +326,19 @@ pub struct ChosenFirms {
     pub equipment_supplier: Option<String>,
 }
 
-/// 申请表: the input of `app new --json` and `evaluate --json` (CONTRACTS.md).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// 申请表: the input of `app new --json` and `evaluate --json` (docs/contracts.md).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApplicationForm {
     pub customer: Customer,
     pub site: Site,
     pub request: Request,
+    /// 受理时间: when the application was received (RFC 3339 with its offset).
     pub received_at: DateTime<FixedOffset>,
+    /// 零证办电: certificates fetched electronically.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<Attachment>,
+    /// The firms the customer chose itself.
     #[serde(default, skip_serializing_if = "is_default")]
     pub chosen_firms: ChosenFirms,
 }

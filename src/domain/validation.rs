@@ -40,7 +40,7 @@ pub const MAX_CAPACITY_KVA: f64 = 1_000_000.0;
 /// Largest single-phase 220 V residential request, in kW.
 pub const MAX_220V_KW: f64 = 16.0;
 
-/// Parse the Application JSON of CONTRACTS.md; type errors name the field.
+/// Parse the Application JSON of docs/contracts.md; type errors name the field.
 pub fn parse_form(json: &str) -> Result<ApplicationForm, Vec<FieldError>> {
     let de = &mut serde_json::Deserializer::from_str(json);
     let form: ApplicationForm =
@@ -76,7 +76,7 @@ fn field_error_of(e: serde_path_to_error::Error<serde_json::Error>) -> FieldErro
                 .and_then(|r| r.strip_suffix('`'))
             {
                 field = join(&field, name);
-                "is missing; add it (see the Application JSON in CONTRACTS.md)".to_string()
+                "is missing; add it (see the Application JSON in docs/contracts.md)".to_string()
             } else if let Some(rest) = text.strip_prefix("unknown field `") {
                 // serde: "unknown field `x`, expected one of `a`, `b`" (or "expected `a`")
                 let (name, allowed) = rest.split_once('`').unwrap_or((rest, ""));

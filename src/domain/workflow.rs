@@ -52,7 +52,7 @@ impl From<AccessClass> for ProcessClass {
     }
 }
 
-/// 环节状态: the workflow states of CONTRACTS.md.
+/// 环节状态: the workflow states of docs/contracts.md.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum State {

@@ -9,7 +9,7 @@ use crate::domain::application::{ApplicationForm, CustomerClass, ParkLevel, Requ
 use crate::domain::decision::{AccessClass, InvestmentBoundary, LinePayer, Program};
 use crate::domain::workflow::State;
 
-/// The step ids a decision may set (CONTRACTS.md), in the order of the contract's `step` enum.
+/// The step ids a decision may set (docs/contracts.md), in the order of the contract's `step` enum.
 pub const STEP_IDS: [&str; 6] = [
     "reply_plan",
     "line_built",
@@ -19,7 +19,7 @@ pub const STEP_IDS: [&str; 6] = [
     "energize",
 ];
 
-/// The step id of CONTRACTS.md.
+/// The step id of docs/contracts.md.
 pub fn step_id(s: wit::Step) -> &'static str {
     STEP_IDS[s as usize]
 }

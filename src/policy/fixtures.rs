@@ -4,7 +4,7 @@
 //! ```json
 //! { "name": "小微企业 150 kW 农村 直接装表",
 //!   "evaluation_date": "2026-03-02",            // optional; default: the received date
-//!   "application": { …the Application JSON of CONTRACTS.md… },
+//!   "application": { …the Application JSON of docs/contracts.md… },
 //!   "expected": { "access": { "class": "low_voltage" }, "programs": ["three_zero"] } }
 //! ```
 //! `expected` (or `expect`) is a part of the Decision JSON: only the fields it names are compared

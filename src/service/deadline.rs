@@ -10,7 +10,7 @@ use crate::domain::timeline;
 use crate::domain::workflow::{self, ClockOwner, ProcessClass, State};
 use crate::domain::Application;
 
-/// The limit of a step when no policy bundle decided the application: the limits of DOMAIN.md
+/// The limit of a step when no policy bundle decided the application: the limits of docs/domain.md
 /// (Jining's low-voltage and 10 kV limits; State Grid's internal limits for standard high voltage).
 pub fn default_limit(process: ProcessClass, step: &str) -> Option<StepLimit> {
     let (days, from) = match (process, step) {

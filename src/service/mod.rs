@@ -150,7 +150,7 @@ impl Desk {
         })
     }
 
-    /// Parse the Application JSON of CONTRACTS.md and submit it.
+    /// Parse the Application JSON of docs/contracts.md and submit it.
     pub fn submit_json(&self, json: &str, actor: &str) -> Result<Application, DeskError> {
         let form = validation::parse_form(json).map_err(DeskError::Invalid)?;
         self.submit(form, actor)

@@ -41,7 +41,7 @@ const PARK_LEVELS: &[&str] = &["", "national", "provincial", "municipal"];
 const KINDS: &[&str] = &["new", "capacity_increase", "transfer", "temporary"];
 const VOLTAGES: &[&str] = &["220V", "380V", "10kV", "35kV", "110kV", "220kV"];
 
-/// Every field of the Application JSON (CONTRACTS.md), in the order the form shows them.
+/// Every field of the Application JSON (docs/contracts.md), in the order the form shows them.
 pub const FIELDS: &[FieldSpec] = &[
     FieldSpec {
         path: "customer.name",

@@ -178,7 +178,7 @@ pub fn decide_batch(
         .collect()
 }
 
-/// The SDK draft as the Decision of CONTRACTS.md (every part must be decided).
+/// The SDK draft as the Decision of docs/contracts.md (every part must be decided).
 pub fn contract(m: &Manifest, d: sdk::Decision) -> Result<Decision, String> {
     let missing = |what: &str| format!("no module decided {what}");
     Ok(Decision {

@@ -37,7 +37,7 @@ pub fn forms(seed: u64, n: usize) -> Vec<ApplicationForm> {
     (0..n).map(|_| g.form()).collect()
 }
 
-/// The small/micro shop of CONTRACTS.md, with a valid credit code.
+/// The small/micro shop of docs/contracts.md, with a valid credit code.
 pub fn shop_json() -> String {
     let code = powerdesk::domain::validation::credit_code_with_check("91370811MA3C5XXXX");
     format!(

@@ -273,7 +273,7 @@ pub enum LinePayer {
     Customer,
 }
 
-/// 电网环节: a grid-side step a decision limits (the step ids of CONTRACTS.md).
+/// 电网环节: a grid-side step a decision limits (the step ids of docs/contracts.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Step {
     /// 答复供电方案

@@ -1,7 +1,7 @@
 //! jn-access: who is connected how, through which steps, within which limits (Jining, 2021).
 //!
 //! Rules JN-LV-160, JN-10KV-STEPS, JN-10KV-TIME, JN-LV-TIME, JN-ONE-VISIT, JN-GRID-PROJECT and
-//! JN-FILING of DOMAIN.md. Every threshold and limit is a bundle parameter; see
+//! JN-FILING of docs/domain.md. Every threshold and limit is a bundle parameter; see
 //! `policies/jining/bundle.toml` for the names and the seed's values. Capacity thresholds apply to
 //! existing + requested capacity (增容).
 

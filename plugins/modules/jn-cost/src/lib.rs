@@ -1,7 +1,7 @@
 //! jn-cost: who pays for what (Jining, 2021).
 //!
 //! Rules JN-3ZERO, JN-3SAVE, JN-COUNTY-LINE, JN-TARIFF-2021, JN-FEES and JN-EFFICIENCY of
-//! DOMAIN.md. Runs after an access module (it needs the access class and voltage). The logic is the
+//! docs/domain.md. Runs after an access module (it needs the access class and voltage). The logic is the
 //! SDK's shared cost block ([`decide_cost`], [`fee_notice`]), which other regions use with their
 //! own parameters and rule ids; this module says which of Jining's rules each finding is. Every
 //! threshold, class list, price cut and date is a bundle parameter.

@@ -1,5 +1,5 @@
 //! rural-access: access rules for a region that still uses a lower low-voltage threshold in rural
-//! areas (DOMAIN.md, "Regional variants": some regions keep 100 kW in the countryside).
+//! areas (docs/domain.md, "Regional variants": some regions keep 100 kW in the countryside).
 //!
 //! Rules RX-LV-URBAN, RX-LV-RURAL, RX-LV-TIME, RX-10KV-STEPS and RX-10KV-TIME. Unlike jn-access
 //! there is no one-visit promise, no commitment filing and no one-stop grid project; the

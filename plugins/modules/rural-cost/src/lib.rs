@@ -1,4 +1,4 @@
-//! rural-cost: who pays for what in the example rural region (DOMAIN.md, "Regional variants").
+//! rural-cost: who pays for what in the example rural region (docs/domain.md, "Regional variants").
 //!
 //! Rules RX-3ZERO, RX-3SAVE, RX-TARIFF, RX-FEES and RX-EFFICIENCY. The logic is the SDK's shared
 //! cost block, as Jining's jn-cost uses it, with this region's parameters (see
