@@ -8,6 +8,7 @@
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
 
+use super::calendar::china_date;
 use super::validation::is_sha256_hex;
 
 mod records;
@@ -273,10 +274,10 @@ impl SideFlows {
         use SideFlowAction::*;
         match &action {
             SignGridContract { need_date } => {
-                if *need_date < at.date_naive() {
+                if *need_date < china_date(at) {
                     return Err(invalid(
                         "need_date",
-                        format!("is {need_date}, before the contract date {}; enter the date the customer needs the works done by", at.date_naive()),
+                        format!("is {need_date}, before the contract date {}; enter the date the customer needs the works done by", china_date(at)),
                     ));
                 }
                 self.grid_project = Some(GridProject {
@@ -404,13 +405,13 @@ impl SideFlows {
                         ),
                     ));
                 }
-                if slot.date < at.date_naive() {
+                if slot.date < china_date(at) {
                     return Err(invalid(
                         "slot",
                         format!(
                             "is on {}, before the booking ({}); choose a date from today on",
                             slot.date,
-                            at.date_naive()
+                            china_date(at)
                         ),
                     ));
                 }

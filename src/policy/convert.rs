@@ -238,7 +238,7 @@ pub fn to_wit_application(form: &ApplicationForm, texts: &mut Texts) -> wit::App
             simple_line: r.simple_line,
             grid_project_need_date: r.grid_project_need_date.map(to_wit_date),
         },
-        received: to_wit_date(form.received_at.date_naive()),
+        received: to_wit_date(crate::domain::calendar::china_date(form.received_at)),
     }
 }
 

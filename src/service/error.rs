@@ -2,7 +2,6 @@
 
 use chrono::{DateTime, FixedOffset};
 
-use crate::domain::calendar::MissingYear;
 use crate::domain::ports::{DecideError, StoreError};
 use crate::domain::sideflow::SideFlowError;
 use crate::domain::timeline::TimelineError;
@@ -38,8 +37,6 @@ pub enum DeskError {
     EmptyNote,
     #[error(transparent)]
     Decide(#[from] DecideError),
-    #[error(transparent)]
-    Calendar(#[from] MissingYear),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
