@@ -587,7 +587,10 @@ fn applications_beyond_the_loaded_calendar_are_taken_with_a_provisional_deadline
     let jan = ok_json(&store, &["app", "new", "--json", &january]);
     assert_eq!(jan["decision"]["bundle"]["region"], "jining");
     assert_eq!(jan["deadline_provisional"], true);
-    let shown = ok_json(&store, &["app", "show", dec["id"].as_str().unwrap(), "--json"]);
+    let shown = ok_json(
+        &store,
+        &["app", "show", dec["id"].as_str().unwrap(), "--json"],
+    );
     assert_eq!(shown["deadline_provisional"], true);
     assert_eq!(shown["timeline"]["pending"]["deadline"], "2027-01-06");
     assert_eq!(shown["timeline"]["pending"]["deadline_provisional"], true);
@@ -599,7 +602,10 @@ fn applications_beyond_the_loaded_calendar_are_taken_with_a_provisional_deadline
 
     // calendar check names what to load.
     let check = ok_json(&store, &["calendar", "check", "--json"]);
-    assert!(check["calendar"].as_str().unwrap().starts_with("active bundle"));
+    assert!(check["calendar"]
+        .as_str()
+        .unwrap()
+        .starts_with("active bundle"));
     let loaded: Vec<i64> = check["loaded"]
         .as_array()
         .unwrap()
@@ -656,7 +662,11 @@ fn applications_beyond_the_loaded_calendar_are_taken_with_a_provisional_deadline
         .args(["calendar", "check", "--json", "--policy", &bundle_arg])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let bundle_check: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(bundle_check["loaded"][6]["year"], 2027);
     assert_eq!(bundle_check["provisional"][0]["year"], 2028);
@@ -672,8 +682,14 @@ fn applications_beyond_the_loaded_calendar_are_taken_with_a_provisional_deadline
     assert_eq!(activated["calendar"]["years"], serde_json::json!([2027]));
     assert_eq!(activated["calendar"]["recounted"], 2);
     assert_eq!(activated["calendar"]["still_provisional"], 0);
-    let shown = ok_json(&store, &["app", "show", dec["id"].as_str().unwrap(), "--json"]);
-    assert_eq!(shown["deadline"], "2027-01-07", "5 January is off in the file");
+    let shown = ok_json(
+        &store,
+        &["app", "show", dec["id"].as_str().unwrap(), "--json"],
+    );
+    assert_eq!(
+        shown["deadline"], "2027-01-07",
+        "5 January is off in the file"
+    );
     assert_eq!(shown["deadline_provisional"], false);
     assert_eq!(shown["missing_calendar_years"], serde_json::json!([]));
     assert_eq!(shown["timeline"]["pending"]["deadline_provisional"], false);

@@ -107,7 +107,7 @@ impl Desk {
     }
 
     /// The working-day calendar deadlines are counted on: the active bundle's, else the one
-    /// powerdesk ships (policies/calendar).
+    /// powerdesk ships (the Jining bundle's calendar/ files).
     pub fn calendar(&self) -> Arc<WorkingCalendar> {
         self.decider()
             .and_then(|d| d.calendar())
