@@ -462,7 +462,7 @@ impl WorkingCalendar {
             through_to - before_from
         } else {
             // `from` itself is not counted: its year counts only when a later day of it is.
-            let later_day_in_year = from.succ_opt().is_some_and(|d| d.year() == from.year());
+            let later_day_in_year = (from.ordinal0() as usize) + 1 < first.working.len();
             if first.is_provisional() && later_day_in_year {
                 missing.insert(from.year());
             }

@@ -76,6 +76,7 @@ pub fn load_active(
 /// The working-day calendar of the bundle activated for this store (its calendar files only, no
 /// module loaded), checked against the digest it was activated with; `None` when none was
 /// activated.
+#[allow(clippy::result_large_err)] // the errors of load_active, whose callers handle both
 pub fn active_calendar(repo: &dyn Repository) -> Result<Option<WorkingCalendar>, ActiveError> {
     let Some(dir) = repo.setting(SETTING_DIR)? else {
         return Ok(None);
