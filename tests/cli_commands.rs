@@ -736,3 +736,195 @@ fn demo_applications_are_decided_by_the_jining_bundle_which_becomes_active() {
     assert_eq!(created["decision"]["bundle"]["region"], "jining");
     assert_eq!(created["decision"]["programs"][0], "three_zero");
 }
+
+/// The shop of CONTRACTS.md as a 35 kV request received at `received_at`.
+fn thirty_five_kv(received_at: &str) -> String {
+    shop_json()
+        .replace(
+            r#""voltage": "380V", "capacity_kw": 150, "capacity_kva": null"#,
+            r#""voltage": "35kV", "capacity_kw": null, "capacity_kva": 8000"#,
+        )
+        .replace(r#""direct_meter": true"#, r#""direct_meter": false"#)
+        .replace("2026-03-02T09:00:00+08:00", received_at)
+}
+
+#[test]
+fn applications_beyond_the_loaded_calendar_are_taken_with_a_provisional_deadline() {
+    // DOMAIN.md: a date outside the loaded years "must never stop the work".
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("s");
+    ok_json(&store, &["policy", "activate", "policies/jining", "--json"]);
+    let december = write(
+        tmp.path(),
+        "dec.json",
+        &thirty_five_kv("2026-12-15T10:00:00+08:00"),
+    );
+    let january = write(
+        tmp.path(),
+        "jan.json",
+        &shop_json().replace("2026-03-02T09:00:00+08:00", "2027-01-05T10:00:00+08:00"),
+    );
+    let dec = ok_json(&store, &["app", "new", "--json", &december]);
+    assert_eq!(dec["decision"]["bundle"]["region"], "jining");
+    assert_eq!(dec["process"], "hv_standard");
+    assert_eq!(dec["deadline"], "2027-01-06");
+    assert_eq!(dec["deadline_provisional"], true);
+    assert_eq!(dec["missing_calendar_years"], serde_json::json!([2027]));
+    let jan = ok_json(&store, &["app", "new", "--json", &january]);
+    assert_eq!(jan["decision"]["bundle"]["region"], "jining");
+    assert_eq!(jan["deadline_provisional"], true);
+    let shown = ok_json(
+        &store,
+        &["app", "show", dec["id"].as_str().unwrap(), "--json"],
+    );
+    assert_eq!(shown["deadline_provisional"], true);
+    assert_eq!(shown["timeline"]["pending"]["deadline"], "2027-01-06");
+    assert_eq!(shown["timeline"]["pending"]["deadline_provisional"], true);
+    assert_eq!(
+        shown["timeline"]["pending"]["missing_calendar_years"],
+        serde_json::json!([2027])
+    );
+    assert!(shown.get("timeline_error").is_none(), "{shown}");
+
+    // calendar check names what to load.
+    let check = ok_json(&store, &["calendar", "check", "--json"]);
+    assert!(check["calendar"]
+        .as_str()
+        .unwrap()
+        .starts_with("active bundle"));
+    let loaded: Vec<i64> = check["loaded"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|y| y["year"].as_i64().unwrap())
+        .collect();
+    assert_eq!(loaded, (2021..=2026).collect::<Vec<i64>>());
+    assert_eq!(
+        check["loaded"][5]["notice"],
+        "国务院办公厅关于2026年部分节假日安排的通知"
+    );
+    assert_eq!(check["provisional"][0]["year"], 2027);
+    assert_eq!(
+        check["provisional"][0]["statutory_holidays"]
+            .as_array()
+            .unwrap()
+            .len(),
+        13
+    );
+    assert_eq!(check["open_applications"]["count"], 2);
+    assert_eq!(
+        check["open_applications"]["first_ids"],
+        serde_json::json!([dec["id"], jan["id"]])
+    );
+    assert_eq!(
+        check["to_load"],
+        serde_json::json!(["国务院办公厅关于2027年部分节假日安排的通知"])
+    );
+    let text = powerdesk(&store, &["calendar", "check"]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("load 国务院办公厅关于2027年部分节假日安排的通知"),
+        "{text}"
+    );
+
+    // The 2027 file (a TEST FIXTURE with a made-up day off on 5 January) is added to a copy of
+    // the bundle kept elsewhere, checked there, and activated: both deadlines are recounted.
+    let bundle = tmp.path().join("elsewhere/jining");
+    copy_dir(Path::new("policies/jining"), &bundle);
+    std::fs::copy(
+        "tests/fixtures/calendar_2027_test.toml",
+        bundle.join("calendar/2027.toml"),
+    )
+    .unwrap();
+    let manifest = bundle.join("bundle.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap().replacen(
+        "\"calendar/2026.toml\",",
+        "\"calendar/2026.toml\",\n    \"calendar/2027.toml\",",
+        1,
+    );
+    std::fs::write(&manifest, text).unwrap();
+    let bundle_arg = bundle.display().to_string();
+    let out = Command::new(env!("CARGO_BIN_EXE_powerdesk"))
+        .args(["calendar", "check", "--json", "--policy", &bundle_arg])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bundle_check: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(bundle_check["loaded"][6]["year"], 2027);
+    assert_eq!(bundle_check["provisional"][0]["year"], 2028);
+    assert!(bundle_check["open_applications"].is_null(), "no --store");
+    let against = ok_json(
+        &store,
+        &["calendar", "check", "--json", "--policy", &bundle_arg],
+    );
+    assert_eq!(against["open_applications"]["covered_by_this_calendar"], 2);
+
+    let activated = ok_json(&store, &["policy", "activate", &bundle_arg, "--json"]);
+    assert_eq!(activated["calendar"]["changed"], true);
+    assert_eq!(activated["calendar"]["years"], serde_json::json!([2027]));
+    assert_eq!(activated["calendar"]["recounted"], 2);
+    assert_eq!(activated["calendar"]["still_provisional"], 0);
+    let shown = ok_json(
+        &store,
+        &["app", "show", dec["id"].as_str().unwrap(), "--json"],
+    );
+    assert_eq!(
+        shown["deadline"], "2027-01-07",
+        "5 January is off in the file"
+    );
+    assert_eq!(shown["deadline_provisional"], false);
+    assert_eq!(shown["missing_calendar_years"], serde_json::json!([]));
+    assert_eq!(shown["timeline"]["pending"]["deadline_provisional"], false);
+    let check = ok_json(&store, &["calendar", "check", "--json"]);
+    assert_eq!(check["open_applications"]["count"], 0);
+    assert_eq!(
+        check["to_load"],
+        serde_json::json!(["国务院办公厅关于2028年部分节假日安排的通知"])
+    );
+}
+
+#[test]
+fn a_copied_bundle_is_checked_evaluated_and_activated_from_where_it_lies() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bundle = tmp.path().join("far/away/jining");
+    copy_dir(Path::new("policies/jining"), &bundle);
+    let dir = bundle.display().to_string();
+    let form = write(tmp.path(), "shop.json", &shop_json());
+    for args in [
+        vec!["policy", "check", &dir],
+        vec!["evaluate", "--policy", &dir, "--json", &form],
+        vec!["calendar", "check", "--policy", &dir],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_powerdesk"))
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let store = tmp.path().join("s");
+    ok_json(&store, &["policy", "activate", &dir, "--json"]);
+    let created = ok_json(&store, &["app", "new", "--json", &form]);
+    assert_eq!(created["deadline"], "2026-03-02");
+    assert_eq!(created["deadline_provisional"], false);
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}

@@ -23,7 +23,7 @@ fn calendar() -> WorkingCalendar {
     let texts: Vec<String> = (2021..=2026)
         .map(|y| {
             std::fs::read_to_string(format!(
-                "{}/policies/calendar/{y}.toml",
+                "{}/policies/jining/calendar/{y}.toml",
                 env!("CARGO_MANIFEST_DIR")
             ))
             .unwrap()
@@ -176,7 +176,7 @@ fn in_the_standard_process_the_grid_clock_runs_only_on_what_the_customer_handed_
     );
     let events = events_of(id, &moves);
     let due = deadline_for(&app, &events, &cal).unwrap().unwrap();
-    assert_eq!(due, cal.add_working_days(d("2026-04-07"), 10).unwrap());
+    assert_eq!(due.value, cal.add_working_days(d("2026-04-07"), 10).value);
     let view = timeline(&app, &events, &cal, d("2026-04-08")).unwrap();
     let pending = view.pending.unwrap();
     assert_eq!(pending.step, "design_review");
@@ -204,8 +204,8 @@ fn in_the_standard_process_the_grid_clock_runs_only_on_what_the_customer_handed_
     app.status = MidInspectionRequested;
     let events = events_of(id, &all);
     assert_eq!(
-        deadline_for(&app, &events, &cal).unwrap(),
-        Some(cal.add_working_days(d("2026-05-20"), 5).unwrap())
+        deadline_for(&app, &events, &cal).unwrap().map(|c| c.value),
+        Some(cal.add_working_days(d("2026-05-20"), 5).value)
     );
 }
 
@@ -334,6 +334,8 @@ fn application(
         process,
         decision: Some(decision),
         deadline: None,
+        deadline_provisional: false,
+        missing_calendar_years: Default::default(),
         side_flows: Default::default(),
         updated_at: at("2026-03-02"),
     }
@@ -391,7 +393,7 @@ fn ten_kv_deadlines_skip_the_spring_festival_and_count_make_up_days() {
     );
     let events = events_of("JN-2026-000010", &[("2026-02-12", State::Accepted)]);
     assert_eq!(
-        deadline_for(&app, &events, &cal).unwrap(),
+        deadline_for(&app, &events, &cal).unwrap().map(|c| c.value),
         Some(d("2026-02-14"))
     );
     let view = timeline(&app, &events, &cal, d("2026-02-24")).unwrap();
@@ -428,12 +430,14 @@ fn customer_time_is_not_charged_to_the_grid() {
     let events = events_of(id, &moves);
     // Energize within 5 working days of completion: Fri 27 March.
     assert_eq!(
-        deadline_for(&app, &events, &cal).unwrap(),
+        deadline_for(&app, &events, &cal).unwrap().map(|c| c.value),
         Some(d("2026-03-27"))
     );
     let drafts: Vec<EventDraft> = events.iter().map(|e| e.draft.clone()).collect();
     assert_eq!(
-        deadline_for_drafts(&app, &drafts, &cal).unwrap(),
+        deadline_for_drafts(&app, &drafts, &cal)
+            .unwrap()
+            .map(|c| c.value),
         Some(d("2026-03-27"))
     );
     let view = timeline(&app, &events, &cal, d("2026-03-24")).unwrap();
@@ -452,7 +456,9 @@ fn customer_time_is_not_charged_to_the_grid() {
     // While the customer builds there is no grid deadline.
     app.status = State::PlanReplied;
     assert_eq!(
-        deadline_for(&app, &events_of(id, &moves[..2]), &cal).unwrap(),
+        deadline_for(&app, &events_of(id, &moves[..2]), &cal)
+            .unwrap()
+            .map(|c| c.value),
         None
     );
 
@@ -466,8 +472,8 @@ fn customer_time_is_not_charged_to_the_grid() {
     ));
     // 7 grid days from Mon 2 March: 1 used before the plan reply, 13 customer days excluded.
     assert_eq!(
-        deadline_for(&app, &events, &cal).unwrap(),
-        Some(cal.add_working_days(d("2026-03-02"), 20).unwrap())
+        deadline_for(&app, &events, &cal).unwrap().map(|c| c.value),
+        Some(cal.add_working_days(d("2026-03-02"), 20).value)
     );
 }
 
@@ -491,13 +497,15 @@ fn low_voltage_same_day_limit_on_a_holiday_rolls_to_the_next_working_day() {
     // Accepted on Sat 2026-10-03 (National Day).
     let events = events_of(id, &[("2026-10-03", State::Accepted)]);
     assert_eq!(
-        deadline_for(&app, &events, &cal).unwrap(),
+        deadline_for(&app, &events, &cal).unwrap().map(|c| c.value),
         Some(d("2026-10-08"))
     );
 }
 
 #[test]
-fn calendar_gaps_and_missing_events_are_errors() {
+fn a_year_without_a_calendar_never_stops_the_count_and_missing_events_are_errors() {
+    // DOMAIN.md: a date outside the loaded years "must never stop the work": it is counted on
+    // the provisional calendar and the deadline is marked provisional.
     let cal = calendar();
     let id = "JN-2027-000001";
     let app = application(
@@ -507,17 +515,16 @@ fn calendar_gaps_and_missing_events_are_errors() {
         State::Accepted,
         hv_ordinary_decision(),
     );
-    let err = deadline_for(
-        &app,
-        &events_of(id, &[("2027-01-04", State::Accepted)]),
-        &cal,
-    )
-    .unwrap_err();
-    assert!(
-        matches!(&err, TimelineError::Calendar(m) if m.year == 2027),
-        "{err}"
-    );
-    assert!(err.to_string().contains("2027"));
+    let events = events_of(id, &[("2027-01-04", State::Accepted)]);
+    let due = deadline_for(&app, &events, &cal).unwrap().unwrap();
+    assert_eq!(due.value, d("2027-01-06"), "Mon 4 Jan + 2 working days");
+    assert!(due.is_provisional());
+    assert_eq!(due.missing.years(), &[2027]);
+    let view = timeline(&app, &events, &cal, d("2027-01-05")).unwrap();
+    let pending = view.pending.unwrap();
+    assert!(pending.deadline_provisional);
+    assert_eq!(pending.missing_calendar_years.years(), &[2027]);
+    assert_eq!(pending.remaining_working_days, 1);
     let err = deadline_for(&app, &[], &cal).unwrap_err();
     assert_eq!(err, TimelineError::NotAccepted(AppId(id.into())));
     let mut odd = app.clone();
@@ -611,7 +618,7 @@ fn metrics_count_states_on_time_shares_and_durations() {
         hv_ordinary_decision(),
     );
     m.add(&app, &events_of(id, &moves), &cal).unwrap();
-    // An application in an unloaded year is refused and not counted.
+    // An application in a year without an official calendar is measured too (provisionally).
     let late = application(
         "C1",
         CustomerClass::Resident,
@@ -619,19 +626,18 @@ fn metrics_count_states_on_time_shares_and_durations() {
         State::Energized,
         lv.clone(),
     );
-    assert!(m
-        .add(
-            &late,
-            &events_of(
-                "C1",
-                &[
-                    ("2027-01-04", State::Accepted),
-                    ("2027-01-05", State::Energized)
-                ]
-            ),
-            &cal
-        )
-        .is_err());
+    let late_events = events_of(
+        "C1",
+        &[
+            ("2027-01-04", State::Accepted),
+            ("2027-01-05", State::Energized),
+        ],
+    );
+    let provisional = metrics_over([(&late, late_events.as_slice())], &cal).unwrap();
+    assert_eq!(
+        (provisional.applications, provisional.by_state["energized"]),
+        (1, 1)
+    );
 
     let r = m.finish();
     let b1_events = events_of(id, &moves);

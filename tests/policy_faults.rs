@@ -584,7 +584,12 @@ mod bundles {
     fn write_bundle_with(dir: &Path, behaviour: Behaviour) {
         let spec = Spec::new("t-module", behaviour);
         let sha = rule_modules::write(dir, "modules/t-module.wasm", &spec);
-        let calendar = std::path::absolute("policies/calendar/2026.toml").unwrap();
+        std::fs::create_dir_all(dir.join("calendar")).unwrap();
+        std::fs::copy(
+            "policies/jining/calendar/2026.toml",
+            dir.join("calendar/2026.toml"),
+        )
+        .unwrap();
         std::fs::write(
             dir.join("bundle.toml"),
             format!(
@@ -594,7 +599,7 @@ name = "测试政策包"
 version = "1"
 effective = 2026-01-01
 contract = "4"
-calendar = [{calendar:?}]
+calendar = ["calendar/2026.toml"]
 
 [parameters]
 lv_max_kw = 160

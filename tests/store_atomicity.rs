@@ -18,6 +18,8 @@ fn application(form: powerdesk::domain::ApplicationForm, id: &str) -> (Applicati
         process: powerdesk::service::fallback_process(&form),
         decision: None,
         deadline: None,
+        deadline_provisional: false,
+        missing_calendar_years: Default::default(),
         side_flows: Default::default(),
         updated_at: form.received_at,
         form,

@@ -1,7 +1,8 @@
 //! A schema-3 store (the layout of powerdesk before schema 4: `apps`, one `events` key and one
 //! `app_events` key per event, one key per index entry) is migrated to the schema-4 layout on
 //! open: same applications, events, chain and listings; the old trees are gone; an interrupted
-//! migration starts over.
+//! migration starts over. A schema-5 store (deadlines counted on the date of each timestamp's own
+//! offset, none marked provisional) gets its open deadlines recounted in China time.
 
 mod store_support;
 
@@ -157,7 +158,7 @@ fn check_migrated(dir: &Path, c: &Contents) {
     }
     let meta = db.open_tree("meta").unwrap();
     let schema = meta.get(b"schema_version").unwrap().unwrap();
-    assert_eq!(u64::from_be_bytes(schema[..].try_into().unwrap()), 5);
+    assert_eq!(u64::from_be_bytes(schema[..].try_into().unwrap()), 6);
 }
 
 #[test]
@@ -264,7 +265,7 @@ fn a_schema_4_store_keeps_its_json_event_groups_and_adds_compact_ones() {
     let db = store_support::open_sled(&dir.path().join("db"));
     let meta = db.open_tree("meta").unwrap();
     let schema = meta.get(b"schema_version").unwrap().unwrap();
-    assert_eq!(u64::from_be_bytes(schema[..].try_into().unwrap()), 5);
+    assert_eq!(u64::from_be_bytes(schema[..].try_into().unwrap()), 6);
     let formats: Vec<u8> = db
         .open_tree("event_groups")
         .unwrap()
@@ -272,4 +273,103 @@ fn a_schema_4_store_keeps_its_json_event_groups_and_adds_compact_ones() {
         .map(|e| e.unwrap().1[0])
         .collect();
     assert_eq!(formats, [1, 1, 1, 1, 1, 1, 2, 2]);
+}
+
+#[test]
+fn a_schema_5_store_gets_its_open_deadlines_recounted_in_china_time() {
+    use powerdesk::domain::calendar::SETTING_CALENDAR_FINGERPRINT;
+    use powerdesk::domain::ports::Change;
+    use powerdesk::domain::AppId;
+    let dir = tempfile::tempdir().unwrap();
+    let shop = store_support::shop_json();
+    let (evening, morning) = {
+        let desk = store_support::desk(dir.path());
+        // Friday 20:00 at UTC-2 is Saturday 06:00 in China: a day off (DOMAIN.md: "Days are
+        // counted in China time (UTC+8), whatever offset a timestamp was written in").
+        let evening = desk
+            .submit_json(
+                &shop.replace("2026-03-02T09:00:00+08:00", "2026-03-06T20:00:00-02:00"),
+                "王芳",
+            )
+            .unwrap();
+        let morning = desk.submit_json(&shop, "王芳").unwrap();
+        (evening, morning)
+    };
+    // Low voltage without a bundle: 2 working days from acceptance. In China time the evening
+    // application was accepted on Saturday: counting starts Monday 9 March.
+    assert_eq!(
+        evening.deadline,
+        chrono::NaiveDate::from_ymd_opt(2026, 3, 11)
+    );
+    assert_eq!(
+        morning.deadline,
+        chrono::NaiveDate::from_ymd_opt(2026, 3, 4)
+    );
+    // What schema 5 stored: the evening deadline counted from Friday 6 March (Tuesday 10 March),
+    // no provisional mark, and no calendar fingerprint.
+    {
+        let store = Arc::new(SledStore::open(dir.path()).unwrap());
+        let mut old = evening.clone();
+        old.deadline = chrono::NaiveDate::from_ymd_opt(2026, 3, 10);
+        store
+            .commit(Change {
+                applications: vec![old],
+                settings: vec![(
+                    SETTING_CALENDAR_FINGERPRINT.to_string(),
+                    Some("2021:00000000".into()),
+                )],
+                ..Change::default()
+            })
+            .unwrap();
+        store.force_schema_version(5).unwrap();
+    }
+    // Opening migrates to schema 6 and forgets which calendar the deadlines were counted on.
+    {
+        let store = SledStore::open(dir.path()).unwrap();
+        assert_eq!(store.setting(SETTING_CALENDAR_FINGERPRINT).unwrap(), None);
+        assert_eq!(
+            store.get(&evening.id).unwrap().unwrap().deadline,
+            chrono::NaiveDate::from_ymd_opt(2026, 3, 10),
+            "the store alone rewrites no record"
+        );
+    }
+    {
+        let db = store_support::open_sled(&dir.path().join("db"));
+        let schema = db
+            .open_tree("meta")
+            .unwrap()
+            .get(b"schema_version")
+            .unwrap()
+            .unwrap();
+        assert_eq!(u64::from_be_bytes(schema[..].try_into().unwrap()), 6);
+    }
+    // The desk of every entry point recounts the open deadlines on its calendar, once.
+    let desk = powerdesk::cli::open_desk(dir.path()).unwrap();
+    let recounted = desk.repository().get(&evening.id).unwrap().unwrap();
+    assert_eq!(
+        recounted.deadline,
+        chrono::NaiveDate::from_ymd_opt(2026, 3, 11)
+    );
+    assert!(!recounted.deadline_provisional);
+    assert_eq!(
+        desk.repository().get(&morning.id).unwrap().unwrap(),
+        morning,
+        "a deadline China time does not move stays as it was"
+    );
+    assert_eq!(
+        desk.setting(SETTING_CALENDAR_FINGERPRINT).unwrap(),
+        Some(desk.calendar().fingerprint())
+    );
+    assert!(!desk.sync_calendar().unwrap().changed, "nothing left to do");
+    assert!(desk.verify_audit().unwrap().first_broken.is_none());
+    drop(desk);
+
+    // A record written before the provisional fields existed still reads.
+    let mut json = serde_json::to_value(&morning).unwrap();
+    let fields = json.as_object_mut().unwrap();
+    fields.remove("deadline_provisional");
+    fields.remove("missing_calendar_years");
+    let read: Application = serde_json::from_value(json).unwrap();
+    assert_eq!(read, morning);
+    assert_eq!(read.id, AppId(morning.id.0.clone()));
 }

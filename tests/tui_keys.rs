@@ -177,12 +177,14 @@ fn a_visit_is_booked_through_a_side_flow_prompt_and_recorded_as_an_event() {
     let id = c.app().detail.as_ref().unwrap().app.id.clone();
     c.press("p");
     assert!(matches!(c.app().overlay, Some(Overlay::Prompt { .. })));
-    c.type_text("2026-11-30 9点 王经理");
+    // The desk's clock is pinned to 2026-11-20 (tui_support::test_now): a visit ten days on.
+    let visit = "2026-11-30";
+    c.type_text(&format!("{visit} 9点 王经理"));
     c.press("enter");
     assert!(c.app().status_is_error, "a bad time window is named");
     assert!(matches!(c.app().overlay, Some(Overlay::Prompt { .. })));
     c.press("ctrl-u");
-    c.type_text("2026-11-30 09:00-11:00 王经理 李工,赵工");
+    c.type_text(&format!("{visit} 09:00-11:00 王经理 李工,赵工"));
     c.press("enter y");
     let d = c.desk.show(&id).unwrap();
     let booked = d.application.side_flows.appointment.expect("visit booked");

@@ -73,3 +73,95 @@ fn help_overlay_and_palette_come_from_the_keymap() {
     c.type_text("筛选");
     snap("palette_120x40", &mut c);
 }
+
+/// A 35 kV request of 8000 kVA received at `received_at` (RFC 3339).
+fn thirty_five_kv(received_at: &str) -> String {
+    let code = powerdesk::domain::validation::credit_code_with_check("91370811MA3C5XXXX");
+    format!(
+        r#"{{
+  "customer": {{ "name": "济宁市任城区惠民商贸有限公司", "class": "enterprise", "id_number": "{code}",
+                "phone": "13800000000" }},
+  "site": {{ "county": "任城区", "address": "济宁市任城区某某路 18 号" }},
+  "request": {{ "kind": "new", "voltage": "35kV", "capacity_kva": 8000 }},
+  "received_at": "{received_at}"
+}}"#
+    )
+}
+
+/// The screen drawn whole (TestBackend keeps what an earlier frame left in the cell after a wide
+/// character; a real terminal overwrites it).
+fn fresh_screen(c: &mut Console) -> String {
+    c.session.terminal.clear().unwrap();
+    c.screen()
+}
+
+#[test]
+fn a_provisional_deadline_is_marked_in_the_list_the_detail_and_the_timeline() {
+    let notice = "《国务院办公厅关于2027年部分节假日安排的通知》";
+    for (lang, mark) in [(Lang::Zh, "暂"), (Lang::En, "~")] {
+        for (w, h) in [(120, 40), (80, 24)] {
+            let mut c = Console::new(w, h, lang, 0);
+            let jining = powerdesk::policy::bundle::Bundle::load(
+                &powerdesk::policy::host::PolicyHost::new(Default::default()),
+                std::path::Path::new("policies/jining"),
+            )
+            .unwrap();
+            c.desk.set_decider(Some(std::sync::Arc::new(jining)));
+            // Accepted 14 December 2026, plan replied 4 January 2027: the plan reply was due
+            // 15 working days on, 5 January 2027, counted on the provisional 2027 calendar.
+            let replied = c
+                .desk
+                .submit_json(&thirty_five_kv("2026-12-14T10:00:00+08:00"), "王芳")
+                .unwrap();
+            c.desk
+                .advance(
+                    &replied.id,
+                    powerdesk::domain::State::PlanReplied,
+                    Some(
+                        chrono::DateTime::parse_from_rfc3339("2027-01-04T10:00:00+08:00").unwrap(),
+                    ),
+                    None,
+                    "王芳",
+                )
+                .unwrap();
+            // Accepted 15 December 2026: the plan reply is due 6 January 2027, provisionally.
+            let open = c
+                .desk
+                .submit_json(&thirty_five_kv("2026-12-15T10:00:00+08:00"), "王芳")
+                .unwrap();
+            assert!(open.deadline_provisional);
+            c.press("t"); // sort by deadline (the open one first): the list is read again
+            let list = fresh_screen(&mut c);
+            assert!(list.contains(&format!("{mark}2027-01-06")), "{list}");
+            assert!(list.contains(notice), "the notice to load: {list}");
+            c.press("enter");
+            assert_eq!(c.app().detail.as_ref().unwrap().app.id, open.id);
+            let detail = fresh_screen(&mut c);
+            assert!(detail.contains(&format!("{mark}2027-01-06")), "{detail}");
+            assert!(detail.contains(notice), "{detail}");
+            // The timeline of the other: its completed plan reply was due provisionally.
+            c.press("esc j enter");
+            assert_eq!(c.app().detail.as_ref().unwrap().app.id, replied.id);
+            let detail = c.app().detail.as_ref().unwrap();
+            let row = detail
+                .timeline
+                .iter()
+                .find(|r| r.deadline.is_some())
+                .unwrap();
+            assert!(row.deadline_provisional);
+            let timeline = fresh_screen(&mut c);
+            if lang == Lang::Zh {
+                // (The English line is longer than the panel and is cut before its deadline.)
+                assert!(timeline.contains(&format!("{mark}01-05")), "{timeline}");
+            }
+        }
+    }
+}
+
+#[test]
+fn official_deadlines_carry_no_mark() {
+    let mut c = Console::new(120, 40, Lang::Zh, 60);
+    let screen = c.screen();
+    assert!(!screen.contains("暂2"), "{screen}");
+    assert!(!screen.contains("暂定期限"), "{screen}");
+}

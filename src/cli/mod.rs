@@ -4,6 +4,7 @@
 //! `anyhow` chain that main prints on one line. New command groups (the policy helper's
 //! `policy …` and `evaluate`) are added as variants of [`Command`].
 
+mod calendar;
 mod crash;
 pub mod policy;
 pub mod schema;
@@ -99,6 +100,9 @@ pub enum Command {
     Policy(policy::PolicyCommand),
     /// Decide one application under a bundle and print the decision JSON.
     Evaluate(policy::EvaluateArgs),
+    /// The working-day calendar: which years are loaded, which are provisional, what to load.
+    #[command(subcommand)]
+    Calendar(calendar::CalendarCommand),
     /// Test helper: submit applications in a loop, printing each acknowledged id.
     #[command(name = "__crash-writer", hide = true)]
     CrashWriter {
@@ -198,17 +202,14 @@ pub fn store_dir(cli_store: Option<&Path>) -> Result<PathBuf> {
     }
 }
 
-/// The working-day calendar bundled with powerdesk (policies/calendar/, State Council notices).
+/// The working-day calendar bundled with powerdesk (the Jining bundle's calendar/ files, State
+/// Council notices; [`crate::policy::SHIPPED_CALENDAR`]).
 pub fn bundled_calendar() -> Result<WorkingCalendar> {
-    const YEARS: [&str; 6] = [
-        include_str!("../../policies/calendar/2021.toml"),
-        include_str!("../../policies/calendar/2022.toml"),
-        include_str!("../../policies/calendar/2023.toml"),
-        include_str!("../../policies/calendar/2024.toml"),
-        include_str!("../../policies/calendar/2025.toml"),
-        include_str!("../../policies/calendar/2026.toml"),
-    ];
-    WorkingCalendar::parse_years(&YEARS)
+    let years: Vec<&str> = crate::policy::SHIPPED_CALENDAR
+        .iter()
+        .map(|(_, text)| *text)
+        .collect();
+    WorkingCalendar::parse_years(&years)
         .map_err(|e| anyhow!("the bundled working-day calendar: {e}"))
 }
 
@@ -230,11 +231,50 @@ fn desk_over(store: Arc<dyn Repository>, calendar: Arc<WorkingCalendar>) -> Resu
     Ok(Desk::new(store, calendar).with_clock(clock()?))
 }
 
-/// Open the store in `dir` and the desk over it (the console uses this too).
+/// Where a store's calendar comes from.
+enum CalendarSource {
+    /// The year files of the active bundle in this directory.
+    ActiveBundle(String),
+    /// No bundle is active: the calendar powerdesk ships.
+    Shipped,
+    /// The active bundle cannot be read (why): the shipped calendar stands in.
+    StandIn(String),
+}
+
+/// The calendar a store's deadlines are counted on: the active bundle's year files (no module
+/// loaded), else the one powerdesk ships; when the active bundle cannot be read the shipped
+/// calendar stands in, and nothing is recounted on it.
+fn store_calendar_source(store: &dyn Repository) -> Result<(Arc<WorkingCalendar>, CalendarSource)> {
+    use crate::policy::active::{active_calendar, ActiveError, SETTING_DIR};
+    match active_calendar(store) {
+        Ok(Some(calendar)) => {
+            let dir = store.setting(SETTING_DIR)?.unwrap_or_default();
+            Ok((Arc::new(calendar), CalendarSource::ActiveBundle(dir)))
+        }
+        Ok(None) => Ok((Arc::new(bundled_calendar()?), CalendarSource::Shipped)),
+        Err(ActiveError::Store(e)) => Err(e.into()),
+        Err(e) => Ok((
+            Arc::new(bundled_calendar()?),
+            CalendarSource::StandIn(e.to_string()),
+        )),
+    }
+}
+
+/// Open the store in `dir` and the desk over it, counting on the store's calendar; open
+/// deadlines are recounted if that calendar changed since they were counted.
 pub fn open_desk(dir: &Path) -> Result<Arc<Desk>> {
-    let store = SledStore::open(dir)?;
-    let desk = desk_over(Arc::new(store), Arc::new(bundled_calendar()?))?;
-    Ok(Arc::new(desk))
+    open_desk_on_store_calendar(dir).map(|(desk, _)| desk)
+}
+
+/// [`open_desk`], and where the desk's calendar comes from.
+fn open_desk_on_store_calendar(dir: &Path) -> Result<(Arc<Desk>, CalendarSource)> {
+    let store: Arc<dyn Repository> = Arc::new(SledStore::open(dir)?);
+    let (calendar, source) = store_calendar_source(store.as_ref())?;
+    let desk = Desk::new(store, calendar).with_clock(clock()?);
+    if !matches!(source, CalendarSource::StandIn(_)) {
+        desk.sync_calendar()?;
+    }
+    Ok((Arc::new(desk), source))
 }
 
 /// Open the desk for accepting applications: it decides with the store's active policy bundle
@@ -247,6 +287,7 @@ pub fn open_intake_desk(dir: &Path) -> Result<Arc<Desk>> {
     if let Some(bundle) = active {
         desk = desk.with_decider(bundle);
     }
+    desk.sync_calendar()?;
     Ok(Arc::new(desk))
 }
 
@@ -282,6 +323,7 @@ fn open_demo_desk(dir: &Path, policy: Option<PathBuf>) -> Result<Arc<Desk>> {
         }
     };
     let desk = desk_over(store, Arc::new(bundled_calendar()?))?.with_decider(bundle);
+    desk.sync_calendar()?;
     Ok(Arc::new(desk))
 }
 
@@ -300,7 +342,7 @@ pub fn console_opener(
             let lock = crate::store::StoreLock::acquire(&dir)?;
             let calendar = Arc::new(bundled_calendar()?);
             let clock = clock()?;
-            let today = clock.now().date_naive();
+            let today = crate::domain::calendar::china_date(clock.now());
             if let Some(page) = crate::tui::first_page::load(&lock, &calendar, today) {
                 early(page);
             }
@@ -309,7 +351,20 @@ pub fn console_opener(
             let host = crate::policy::host::PolicyHost::new(Default::default());
             let notice = match crate::policy::active::load_active(desk.repository().as_ref(), &host)
             {
-                Ok(active) => active.map(|b| desk.set_decider(Some(b))).and(None),
+                Ok(active) => {
+                    if let Some(bundle) = active {
+                        desk.set_decider(Some(bundle));
+                    }
+                    // Deadlines follow the calendar in effect (a year file loaded since).
+                    match desk.sync_calendar() {
+                        Ok(sync) if sync.updated > 0 => Some(format!(
+                            "working-day calendar changed: {} open deadlines recounted ({} still provisional)",
+                            sync.updated, sync.still_provisional
+                        )),
+                        Ok(_) => None,
+                        Err(e) => Some(e.to_string()),
+                    }
+                }
                 Err(e) => Some(e.to_string()),
             };
             let catalog = crate::tui::catalog::BundleCatalog::new(&policies, host, desk.clone());
@@ -353,6 +408,7 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(store)
         }),
         Command::Evaluate(args) => policy::run_evaluate(&args),
+        Command::Calendar(cmd) => calendar::run(&cmd, &dir, cli.store.is_some()),
         Command::Import { file, actor, json } => {
             let text = read_input(&file.to_string_lossy())?;
             // New applications are decided by the active bundle, as `app new` decides them.

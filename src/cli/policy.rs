@@ -110,7 +110,9 @@ pub fn run_evaluate(args: &EvaluateArgs) -> anyhow::Result<()> {
     let form = validation::parse_form(&text).map_err(field_errors)?;
     validation::validate(&form).map_err(field_errors)?;
     let bundle = load(&args.policy)?;
-    let on = args.on.unwrap_or_else(|| form.received_at.date_naive());
+    let on = args
+        .on
+        .unwrap_or_else(|| crate::domain::calendar::china_date(form.received_at));
     let decision = bundle.evaluate(&form, on)?;
     println!("{}", serde_json::to_string_pretty(&decision)?);
     Ok(())
@@ -167,9 +169,16 @@ pub fn run_policy(
         PolicyCommand::Activate { dir, actor, json } => {
             let repo = open_store()?;
             let now = super::clock()?.now();
-            let bundle = active::activate(repo.as_ref(), &host(), dir, actor, now)?;
+            let bundle = Arc::new(active::activate(repo.as_ref(), &host(), dir, actor, now)?);
+            // Open deadlines follow the new bundle's calendar (e.g. a year file it adds).
+            let desk = crate::service::Desk::new(repo, Arc::new(super::bundled_calendar()?))
+                .with_clock(super::clock()?)
+                .with_decider(bundle.clone());
+            let sync = desk.sync_calendar()?;
             if *json {
-                println!("{}", serde_json::to_string_pretty(&bundle.bundle_ref())?);
+                let mut out = serde_json::to_value(bundle.bundle_ref())?;
+                out["calendar"] = serde_json::to_value(&sync)?;
+                println!("{}", serde_json::to_string_pretty(&out)?);
             } else {
                 println!(
                     "activated {} {} ({}) from {} by {actor}",
@@ -178,6 +187,12 @@ pub fn run_policy(
                     bundle.digest(),
                     bundle.dir().display()
                 );
+                if sync.changed {
+                    println!(
+                        "working-day calendar changed: {} open deadlines recounted, {} updated, {} still provisional",
+                        sync.recounted, sync.updated, sync.still_provisional
+                    );
+                }
             }
             Ok(())
         }
@@ -275,7 +290,7 @@ fn bench(dir: &Path, decisions: usize, json: bool) -> anyhow::Result<()> {
     let items: Vec<_> = (0..decisions)
         .map(|i| {
             let f = &forms[i % forms.len()];
-            (f, f.received_at.date_naive())
+            (f, crate::domain::calendar::china_date(f.received_at))
         })
         .collect();
     let mut latencies = Vec::with_capacity(decisions);

@@ -70,7 +70,7 @@ pub fn applications(apps: &[Application], total: u64, offset: usize) -> String {
                 a.process.label_zh().to_string(),
                 a.form.customer.name.clone(),
                 a.form.site.county.clone(),
-                a.form.received_at.date_naive().to_string(),
+                crate::domain::calendar::china_date(a.form.received_at).to_string(),
                 a.deadline
                     .map(|d| d.to_string())
                     .unwrap_or_else(|| "-".into()),

@@ -4,6 +4,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::calendar::{Counted, MissingYears};
 use super::decision::Decision;
 use super::sideflow::SideFlows;
 use super::workflow::{ProcessClass, State};
@@ -396,6 +397,10 @@ form_record!(ApplicationRecord, ApplicationRest {
     decision: Option<Decision>,
     deadline: Option<NaiveDate>,
     #[serde(default)]
+    deadline_provisional: bool,
+    #[serde(default)]
+    missing_calendar_years: MissingYears,
+    #[serde(default)]
     side_flows: SideFlows,
     updated_at: DateTime<FixedOffset>,
 });
@@ -412,6 +417,8 @@ impl From<ApplicationRecord> for Application {
             process: rest.process,
             decision: rest.decision,
             deadline: rest.deadline,
+            deadline_provisional: rest.deadline_provisional,
+            missing_calendar_years: rest.missing_calendar_years,
             side_flows: rest.side_flows,
             updated_at: rest.updated_at,
         }
@@ -456,8 +463,33 @@ pub struct Application {
     /// When the current step's grid-side limit runs out (None while the grid's clock is stopped
     /// or no limit applies).
     pub deadline: Option<NaiveDate>,
+    /// The deadline was counted over a day of a year whose official calendar is not loaded
+    /// (counted on the provisional calendar; recounted once that year's notice is loaded).
+    #[serde(default)]
+    pub deadline_provisional: bool,
+    /// Those years, ascending (empty when the deadline is official or there is none).
+    #[serde(default)]
+    pub missing_calendar_years: MissingYears,
     #[serde(default)]
     pub side_flows: SideFlows,
     /// Time of the last event.
     pub updated_at: DateTime<FixedOffset>,
+}
+
+impl Application {
+    /// Set the deadline and whether it is provisional, together.
+    pub fn set_deadline(&mut self, deadline: Option<Counted<NaiveDate>>) {
+        match deadline {
+            Some(d) => {
+                self.deadline = Some(d.value);
+                self.deadline_provisional = d.is_provisional();
+                self.missing_calendar_years = d.missing;
+            }
+            None => {
+                self.deadline = None;
+                self.deadline_provisional = false;
+                self.missing_calendar_years = MissingYears::default();
+            }
+        }
+    }
 }

@@ -23,7 +23,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
 use super::application::{Application, CustomerClass};
-use super::calendar::WorkingCalendar;
+use super::calendar::{china_date, WorkingCalendar};
 use super::decision::{LinePayer, Program};
 use super::event::{Event, EventKind};
 use super::timeline::{clocks, step_checks, StepCheck, TimelineError};
@@ -67,7 +67,7 @@ pub fn summarize(
     let accepted = own
         .iter()
         .find(|e| matches!(e.draft.kind, EventKind::Accepted))
-        .map(|e| e.draft.at.date_naive())
+        .map(|e| china_date(e.draft.at))
         .ok_or_else(|| TimelineError::NotAccepted(app.id.clone()))?;
     let mut procedures = 1;
     let mut energized = None;
@@ -76,7 +76,7 @@ pub fn summarize(
             EventKind::Advanced { to, .. } if energized.is_none() => {
                 procedures += 1;
                 if to == State::Energized {
-                    energized = Some(e.draft.at.date_naive());
+                    energized = Some(china_date(e.draft.at));
                 }
             }
             _ => {}
@@ -85,7 +85,7 @@ pub fn summarize(
     let (working, grid, calendar_days) = match energized {
         Some(done) => {
             let (grid, customer) = clocks(app, events, calendar, done)?;
-            let working = calendar.working_days_between(accepted, done)?;
+            let working = calendar.working_days_between(accepted, done).value;
             debug_assert!(grid + customer <= working);
             (
                 Some(working),
@@ -331,7 +331,7 @@ impl MetricsBuilder {
 }
 
 /// The metrics of many applications in one pass; the first application that cannot be measured
-/// (calendar year missing, no acceptance) stops the pass with its error.
+/// (no acceptance, a step counted from an event it never reached) stops the pass with its error.
 pub fn metrics_over<'a, I>(items: I, calendar: &WorkingCalendar) -> Result<Metrics, TimelineError>
 where
     I: IntoIterator<Item = (&'a Application, &'a [Event])>,

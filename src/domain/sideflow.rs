@@ -9,6 +9,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use super::application::ApplicationForm;
+use super::calendar::china_date;
 use super::validation::is_sha256_hex;
 
 mod records;
@@ -305,10 +306,10 @@ impl SideFlows {
                         "is missing and the application states none; enter the date the customer needs the works done by".into(),
                     ));
                 };
-                if *need_date < at.date_naive() {
+                if *need_date < china_date(at) {
                     return Err(invalid(
                         "need_date",
-                        format!("is {need_date}, before the contract date {}; enter the date the customer needs the works done by", at.date_naive()),
+                        format!("is {need_date}, before the contract date {}; enter the date the customer needs the works done by", china_date(at)),
                     ));
                 }
                 self.grid_project = Some(GridProject {
@@ -436,13 +437,13 @@ impl SideFlows {
                         ),
                     ));
                 }
-                if slot.date < at.date_naive() {
+                if slot.date < china_date(at) {
                     return Err(invalid(
                         "slot",
                         format!(
                             "is on {}, before the booking ({}); choose a date from today on",
                             slot.date,
-                            at.date_naive()
+                            china_date(at)
                         ),
                     ));
                 }

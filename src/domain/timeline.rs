@@ -4,13 +4,15 @@
 //! Time spent in a state counts on the clock of that state's owner (`workflow::clock_owner`):
 //! while the customer builds its works the grid's clock stops. A step's limit
 //! (`Decision.steps[].limit_working_days`) counts from the event named in `steps[].from`, and the
-//! customer's working days between that event and now are not charged to the grid.
+//! customer's working days between that event and now are not charged to the grid. Days are
+//! counted in China time; a deadline that a year without an official calendar touches is marked
+//! provisional (`deadline_provisional`, `missing_calendar_years`).
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::Serialize;
 
 use super::application::{AppId, Application};
-use super::calendar::{MissingYear, WorkingCalendar};
+use super::calendar::{china_date, Counted, MissingYears, WorkingCalendar};
 use super::decision::{Decision, StepLimit};
 use super::event::{Event, EventDraft, EventKind};
 use super::workflow::{clock_owner, next_states, pending_step, ClockOwner, ProcessClass, State};
@@ -20,8 +22,6 @@ type At = DateTime<FixedOffset>;
 /// 进度计算错误: why a timeline or deadline could not be computed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TimelineError {
-    #[error(transparent)]
-    Calendar(#[from] MissingYear),
     #[error("application {0} has no `accepted` event; its clocks cannot start")]
     NotAccepted(AppId),
     #[error("application {app}: step {step} counts from `{from}`, which is not a workflow event; use accepted or a state id such as completion_reported")]
@@ -64,6 +64,10 @@ pub struct StepCheck {
     pub step: String,
     pub limit_working_days: u32,
     pub deadline: NaiveDate,
+    /// The deadline was counted over a day of a year without an official calendar.
+    pub deadline_provisional: bool,
+    /// Those years (their State Council notices are not loaded yet).
+    pub missing_calendar_years: MissingYears,
     pub done: NaiveDate,
     pub on_time: bool,
 }
@@ -97,6 +101,10 @@ pub struct Pending {
     /// The event the limit counts from.
     pub counted_from: String,
     pub deadline: NaiveDate,
+    /// The deadline was counted over a day of a year without an official calendar.
+    pub deadline_provisional: bool,
+    /// Those years (their State Council notices are not loaded yet).
+    pub missing_calendar_years: MissingYears,
     /// Working days left on the grid's clock as of the view date (negative when overdue).
     pub remaining_working_days: i64,
     pub overdue: bool,
@@ -165,7 +173,7 @@ fn deadline_of(
     limit: &StepLimit,
     moves: &[Move],
     cal: &WorkingCalendar,
-) -> Result<NaiveDate, TimelineError> {
+) -> Result<Counted<NaiveDate>, TimelineError> {
     let from_state = State::from_id(&limit.from).ok_or_else(|| TimelineError::UnknownFrom {
         app: app.id.clone(),
         step: limit.id.clone(),
@@ -181,16 +189,20 @@ fn deadline_of(
         })?;
     // Customer time between the `from` event and now does not count against the grid.
     let mut customer = 0;
+    let mut missing = MissingYears::default();
     for pair in moves[from_idx..].windows(2) {
         if clock_owner(app.process, pair[0].state) == ClockOwner::Customer {
-            customer +=
-                cal.working_days_between(pair[0].at.date_naive(), pair[1].at.date_naive())?;
+            let days = cal.working_days_between(china_date(pair[0].at), china_date(pair[1].at));
+            customer += days.value;
+            missing.merge(&days.missing);
         }
     }
-    Ok(cal.add_working_days(
-        moves[from_idx].at.date_naive(),
+    let mut deadline = cal.add_working_days(
+        china_date(moves[from_idx].at),
         limit.limit_working_days + customer,
-    )?)
+    );
+    deadline.missing.merge(&missing);
+    Ok(deadline)
 }
 
 fn pending_limit<'d>(
@@ -202,12 +214,13 @@ fn pending_limit<'d>(
 }
 
 /// When the current step's grid-side limit runs out; `None` while the grid's clock is stopped or
-/// no limit applies. The service sets `Application.deadline` from this after every move.
+/// no limit applies. The service sets `Application.deadline` (and whether it is provisional) from
+/// this after every move.
 pub fn deadline_for(
     app: &Application,
     events: &[Event],
     calendar: &WorkingCalendar,
-) -> Result<Option<NaiveDate>, TimelineError> {
+) -> Result<Option<Counted<NaiveDate>>, TimelineError> {
     if clock_owner(app.process, app.status) != ClockOwner::Grid {
         return Ok(None);
     }
@@ -225,7 +238,7 @@ pub fn deadline_for_drafts(
     app: &Application,
     drafts: &[EventDraft],
     calendar: &WorkingCalendar,
-) -> Result<Option<NaiveDate>, TimelineError> {
+) -> Result<Option<Counted<NaiveDate>>, TimelineError> {
     if clock_owner(app.process, app.status) != ClockOwner::Grid {
         return Ok(None);
     }
@@ -260,8 +273,9 @@ pub fn timeline(
             if seen >= 2 {
                 let prev = &all_moves[seen - 2];
                 let here = &all_moves[seen - 1];
-                let days =
-                    calendar.working_days_between(prev.at.date_naive(), here.at.date_naive())?;
+                let days = calendar
+                    .working_days_between(china_date(prev.at), china_date(here.at))
+                    .value;
                 match clock_owner(app.process, prev.state) {
                     ClockOwner::Grid => g = days,
                     ClockOwner::Customer => c = days,
@@ -296,7 +310,7 @@ pub fn timeline(
         .last()
         .expect("moves() returns at least the acceptance");
     let clock = clock_owner(app.process, app.status);
-    let open = calendar.working_days_between(last.at.date_naive(), on)?;
+    let open = calendar.working_days_between(china_date(last.at), on).value;
     match clock {
         ClockOwner::Grid => grid += open,
         ClockOwner::Customer => customer += open,
@@ -308,17 +322,22 @@ pub fn timeline(
         pending_limit(app.decision.as_ref(), app.process, app.status),
     ) {
         (ClockOwner::Grid, Some(limit)) => {
-            let deadline = deadline_of(app, limit, &all_moves, calendar)?;
+            let Counted {
+                value: deadline,
+                missing,
+            } = deadline_of(app, limit, &all_moves, calendar)?;
             let remaining = if on <= deadline {
-                i64::from(calendar.working_days_between(on, deadline)?)
+                i64::from(calendar.working_days_between(on, deadline).value)
             } else {
-                -i64::from(calendar.working_days_between(deadline, on)?)
+                -i64::from(calendar.working_days_between(deadline, on).value)
             };
             Some(Pending {
                 step: limit.id.clone(),
                 limit_working_days: limit.limit_working_days,
                 counted_from: limit.from.clone(),
                 deadline,
+                deadline_provisional: !missing.is_empty(),
+                missing_calendar_years: missing,
                 remaining_working_days: remaining,
                 overdue: on > deadline,
             })
@@ -358,12 +377,17 @@ fn check_step(
     let Some(limit) = app.decision.as_ref().and_then(|d| d.step(id)) else {
         return Ok(None);
     };
-    let deadline = deadline_of(app, limit, before, cal)?;
-    let done = here.at.date_naive();
+    let Counted {
+        value: deadline,
+        missing,
+    } = deadline_of(app, limit, before, cal)?;
+    let done = china_date(here.at);
     Ok(Some(StepCheck {
         step: id.to_string(),
         limit_working_days: limit.limit_working_days,
         deadline,
+        deadline_provisional: !missing.is_empty(),
+        missing_calendar_years: missing,
         done,
         on_time: done <= deadline,
     }))
@@ -398,12 +422,12 @@ pub fn clocks(
     let all = moves(app, own.iter().map(|e| &e.draft))?;
     let (mut grid, mut customer) = (0, 0);
     for (i, m) in all.iter().enumerate() {
-        let start = m.at.date_naive();
+        let start = china_date(m.at);
         let end = all
             .get(i + 1)
-            .map_or(until, |n| n.at.date_naive())
+            .map_or(until, |n| china_date(n.at))
             .min(until);
-        let days = calendar.working_days_between(start, end)?;
+        let days = calendar.working_days_between(start, end).value;
         match clock_owner(app.process, m.state) {
             ClockOwner::Grid => grid += days,
             ClockOwner::Customer => customer += days,

@@ -361,7 +361,7 @@ pub fn validate(form: &ApplicationForm) -> Result<(), Vec<FieldError>> {
             "contradicts direct_meter: a site either takes a meter directly or needs a simple pre-meter line; set one of them to false".into(),
         );
     }
-    let received: NaiveDate = form.received_at.date_naive();
+    let received: NaiveDate = crate::domain::calendar::china_date(form.received_at);
     if let Some(need) = r.grid_project_need_date {
         if need < received {
             refuse(

@@ -10,9 +10,11 @@ use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset};
 
-use super::bundle::{Bundle, BundleError};
+use super::bundle::{load_calendar, Bundle, BundleError};
 use super::host::PolicyHost;
+use super::manifest::Manifest;
 use crate::domain::application::AppId;
+use crate::domain::calendar::WorkingCalendar;
 use crate::domain::event::{EventDraft, EventKind};
 use crate::domain::ports::{Change, Repository, StoreError};
 
@@ -69,6 +71,38 @@ pub fn load_active(
         }
     }
     Ok(Some(Arc::new(bundle)))
+}
+
+/// The working-day calendar of the bundle activated for this store (its calendar files only, no
+/// module loaded), checked against the digest it was activated with; `None` when none was
+/// activated.
+#[allow(clippy::result_large_err)] // the errors of load_active, whose callers handle both
+pub fn active_calendar(repo: &dyn Repository) -> Result<Option<WorkingCalendar>, ActiveError> {
+    let Some(dir) = repo.setting(SETTING_DIR)? else {
+        return Ok(None);
+    };
+    let dir = PathBuf::from(dir);
+    let load = |dir: &Path| -> Result<(Manifest, String), BundleError> {
+        let manifest = Manifest::load(dir)?;
+        let digest = manifest.digest()?;
+        Ok((manifest, digest))
+    };
+    let (manifest, digest) = load(&dir).map_err(|source| ActiveError::Load {
+        dir: dir.clone(),
+        source,
+    })?;
+    if let Some(activated) = repo.setting(SETTING_DIGEST)? {
+        if activated != digest {
+            return Err(ActiveError::Changed {
+                dir,
+                activated,
+                now: digest,
+            });
+        }
+    }
+    load_calendar(&manifest)
+        .map(Some)
+        .map_err(|source| ActiveError::Load { dir, source })
 }
 
 /// Load and verify `dir`, then make it the store's active bundle, recording who did it.

@@ -36,6 +36,23 @@ pub enum BundleError {
     Calendar { file: PathBuf, message: String },
 }
 
+/// The working-day calendar of a bundle: its year files, parsed (no module is loaded).
+pub fn load_calendar(manifest: &Manifest) -> Result<WorkingCalendar, BundleError> {
+    let mut years = Vec::new();
+    for file in manifest.calendar_paths() {
+        let text = std::fs::read_to_string(&file).map_err(|e| BundleError::Calendar {
+            file: file.clone(),
+            message: format!("cannot read: {e}"),
+        })?;
+        let year = WorkingCalendar::parse_year(&text).map_err(|message| BundleError::Calendar {
+            file: file.clone(),
+            message,
+        })?;
+        years.push(year);
+    }
+    Ok(WorkingCalendar::new(years))
+}
+
 /// A row of the Policies screen's module table.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ModuleRow {
@@ -79,20 +96,7 @@ impl Bundle {
     pub fn load(host: &PolicyHost, dir: &Path) -> Result<Bundle, BundleError> {
         let manifest = Manifest::load(dir)?;
         let digest = manifest.digest()?;
-        let mut years = Vec::new();
-        for file in manifest.calendar_paths() {
-            let text = std::fs::read_to_string(&file).map_err(|e| BundleError::Calendar {
-                file: file.clone(),
-                message: format!("cannot read: {e}"),
-            })?;
-            let year =
-                WorkingCalendar::parse_year(&text).map_err(|message| BundleError::Calendar {
-                    file: file.clone(),
-                    message,
-                })?;
-            years.push(year);
-        }
-        let calendar = Arc::new(WorkingCalendar::new(years));
+        let calendar = Arc::new(load_calendar(&manifest)?);
         let mut modules = Vec::with_capacity(manifest.modules.len());
         for entry in &manifest.modules {
             let spec = ModuleSpec {

@@ -244,7 +244,7 @@ pub fn to_wit_application(form: &ApplicationForm, texts: &mut Texts) -> wit::App
             existing_capacity_kw: r.existing_capacity_kw,
             existing_capacity_kva: r.existing_capacity_kva,
         },
-        received: to_wit_date(form.received_at.date_naive()),
+        received: to_wit_date(crate::domain::calendar::china_date(form.received_at)),
     }
 }
 

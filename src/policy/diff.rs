@@ -215,7 +215,12 @@ impl Tally {
 fn decide_chunk(bundle: &Bundle, chunk: &[StoredForm]) -> Vec<Outcome> {
     let items: Vec<(&ApplicationForm, NaiveDate)> = chunk
         .iter()
-        .map(|app| (&app.form, app.form.received_at.date_naive()))
+        .map(|app| {
+            (
+                &app.form,
+                crate::domain::calendar::china_date(app.form.received_at),
+            )
+        })
         .collect();
     bundle
         .evaluate_batch(&items)

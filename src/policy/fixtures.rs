@@ -117,7 +117,7 @@ pub fn load_cases(dir: &Path) -> Result<Vec<Case>, FixtureError> {
 pub fn run_case(bundle: &Bundle, case: &Case) -> CaseResult {
     let on = case
         .evaluation_date
-        .unwrap_or_else(|| case.application.received_at.date_naive());
+        .unwrap_or_else(|| crate::domain::calendar::china_date(case.application.received_at));
     let mut result = CaseResult {
         name: case.name.clone(),
         file: case.file.display().to_string(),

@@ -9,7 +9,7 @@
 //! version = "2021.1"
 //! effective = "2021-08-25"
 //! contract = "4"
-//! calendar = ["../calendar/2021.toml", "../calendar/2026.toml"]
+//! calendar = ["calendar/2021.toml", "calendar/2026.toml"]
 //!
 //! [parameters]
 //! lv_max_kw = 160
@@ -22,7 +22,7 @@
 //! ```
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
@@ -68,7 +68,8 @@ pub struct BundleHeader {
     pub effective: NaiveDate,
     /// Contract major version (`"4"`).
     pub contract: String,
-    /// Working-day calendar files, relative to the bundle directory.
+    /// Working-day calendar files, relative to the bundle directory and inside it (a copied
+    /// bundle keeps its calendar); docs/calendar.md.
     pub calendar: Vec<String>,
 }
 
@@ -176,8 +177,13 @@ impl Manifest {
         if header.calendar.is_empty() {
             return Err(f.err(
                 "bundle.calendar",
-                "empty; list the working-day calendar files, e.g. [\"../calendar/2026.toml\"]",
+                "empty; list the working-day calendar files, e.g. [\"calendar/2026.toml\"]",
             ));
+        }
+        for (i, file) in header.calendar.iter().enumerate() {
+            if let Err(problem) = inside_bundle(file) {
+                return Err(f.err(&format!("bundle.calendar[{i}]"), &problem));
+            }
         }
         for key in b.keys() {
             if ![
@@ -466,6 +472,28 @@ fn rewrite_digests(
     Ok(out)
 }
 
+/// Refuse a path that could name a file outside the bundle folder (absolute, or with `..`).
+fn inside_bundle(file: &str) -> Result<(), String> {
+    let path = Path::new(file);
+    let escapes = path.components().any(|c| {
+        matches!(
+            c,
+            Component::ParentDir | Component::RootDir | Component::Prefix(_)
+        )
+    });
+    if file.trim().is_empty() {
+        return Err(
+            "is empty; name a calendar file inside the bundle, e.g. \"calendar/2026.toml\"".into(),
+        );
+    }
+    if escapes || path.is_absolute() {
+        return Err(format!(
+            "{file:?} leaves the bundle folder; keep the calendar files inside the bundle (e.g. \"calendar/2026.toml\") so a copied bundle takes its calendar along"
+        ));
+    }
+    Ok(())
+}
+
 /// sha256 of `bytes`, lowercase hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
@@ -601,7 +629,7 @@ name = "济宁"
 version = "2021.1"
 effective = 2021-08-25
 contract = "4"
-calendar = ["../calendar/2026.toml"]
+calendar = ["calendar/2026.toml"]
 
 [parameters]
 lv_max_kw = 160

@@ -72,16 +72,10 @@ fn check_name(name: &str) -> Result<(), TemplateError> {
 
 fn write_files(name: &str, root: &Path) -> Result<(), TemplateError> {
     let sdk = sdk_dir();
-    let calendar_dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("policies")
-        .join("calendar");
-    let calendar: Vec<String> = (2021..=2026)
-        .map(|y| {
-            format!(
-                "    {:?},",
-                calendar_dir.join(format!("{y}.toml")).display().to_string()
-            )
-        })
+    // The bundle gets its own copy of the shipped calendar files (a bundle is self-contained).
+    let calendar: Vec<String> = super::SHIPPED_CALENDAR
+        .iter()
+        .map(|(y, _)| format!("    \"calendar/{y}.toml\","))
         .collect();
     let type_name: String = name
         .split('-')
@@ -115,7 +109,15 @@ fn write_files(name: &str, root: &Path) -> Result<(), TemplateError> {
         ),
         (".gitignore", "/target\n".to_string()),
     ];
-    for (rel, text) in files {
+    let year_files: Vec<(String, String)> = super::SHIPPED_CALENDAR
+        .iter()
+        .map(|(y, text)| (format!("bundle/calendar/{y}.toml"), text.to_string()))
+        .collect();
+    let all = files
+        .into_iter()
+        .map(|(rel, text)| (rel.to_string(), text))
+        .chain(year_files);
+    for (rel, text) in all {
         let path = root.join(rel);
         std::fs::create_dir_all(path.parent().unwrap()).map_err(|source| TemplateError::Write {
             path: path.clone(),

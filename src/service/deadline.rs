@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 
 use super::DeskError;
-use crate::domain::calendar::WorkingCalendar;
+use crate::domain::calendar::{china_date, Counted, WorkingCalendar};
 use crate::domain::decision::StepLimit;
 use crate::domain::event::{Event, EventDraft, EventKind, GENESIS_HASH};
 use crate::domain::timeline;
@@ -31,14 +31,15 @@ pub fn default_limit(process: ProcessClass, step: &str) -> Option<StepLimit> {
     })
 }
 
-/// When the pending grid step's limit runs out: None while the grid's clock is stopped or no limit
-/// applies. With a decision, `domain::timeline::deadline_for` counts it (customer days not
-/// charged); without one, the default limit counts from the last event named by its `from`.
+/// When the pending grid step's limit runs out, and the years without an official calendar the
+/// count went through: None while the grid's clock is stopped or no limit applies. With a
+/// decision, `domain::timeline::deadline_for` counts it (customer days not charged); without one,
+/// the default limit counts from the last event named by its `from`.
 pub fn deadline_for(
     app: &Application,
     events: &[EventDraft],
     calendar: &WorkingCalendar,
-) -> Result<Option<NaiveDate>, DeskError> {
+) -> Result<Option<Counted<NaiveDate>>, DeskError> {
     if workflow::clock_owner(app.process, app.status) != ClockOwner::Grid {
         return Ok(None);
     }
@@ -74,11 +75,6 @@ pub fn deadline_for(
             (EventKind::Advanced { to, .. }, from) => State::from_id(from) == Some(*to),
             _ => false,
         })
-        .map(|e| e.at.date_naive());
-    match start {
-        Some(start) => Ok(Some(
-            calendar.add_working_days(start, limit.limit_working_days)?,
-        )),
-        None => Ok(None),
-    }
+        .map(|e| china_date(e.at));
+    Ok(start.map(|start| calendar.add_working_days(start, limit.limit_working_days)))
 }

@@ -542,7 +542,7 @@ fn make_into(
 /// supporting grid projects for high voltage.
 fn side_flows(rng: &mut Prng, app: &crate::domain::Application) -> Vec<SideFlowAction> {
     let mut actions = Vec::new();
-    let day = app.form.received_at.date_naive();
+    let day = crate::domain::calendar::china_date(app.form.received_at);
     if rng.chance(10) {
         actions.push(SideFlowAction::ApplyJoint {
             services: vec![
@@ -593,7 +593,7 @@ fn side_flows(rng: &mut Prng, app: &crate::domain::Application) -> Vec<SideFlowA
 /// Where a demo application should end: most of those older than a year archived, the rest
 /// spread over their workflow's states (so some are stuck past their deadline); a few cancelled.
 fn target_state(rng: &mut Prng, app: &crate::domain::Application) -> State {
-    let age = (demo_end() - app.form.received_at.date_naive()).num_days();
+    let age = (demo_end() - crate::domain::calendar::china_date(app.form.received_at)).num_days();
     let path: Vec<State> = match app.process {
         crate::domain::ProcessClass::LowVoltage => vec![
             State::Accepted,

@@ -2,7 +2,6 @@
 
 use chrono::{DateTime, FixedOffset};
 
-use crate::domain::calendar::MissingYear;
 use crate::domain::ports::{DecideError, StoreError};
 use crate::domain::sideflow::SideFlowError;
 use crate::domain::timeline::TimelineError;
@@ -42,8 +41,6 @@ pub enum DeskError {
     Text(FieldError),
     #[error(transparent)]
     Decide(#[from] DecideError),
-    #[error(transparent)]
-    Calendar(#[from] MissingYear),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]

@@ -119,8 +119,9 @@ impl Desk {
                         other => other.to_string(),
                     });
                     let ready = prepared.and_then(|(mut app, events)| {
-                        app.deadline =
+                        let deadline =
                             deadline_for(&app, &events, &calendar).map_err(|e| e.to_string())?;
+                        app.set_deadline(deadline);
                         let first = events
                             .into_iter()
                             .next()

@@ -5,18 +5,20 @@
 //! a command is written whole or not at all. It is `Send + Sync`: the console calls it from a
 //! worker thread.
 
+mod calendar_report;
 mod clock;
 mod deadline;
 pub mod demo;
 mod error;
 mod exchange;
+mod recount;
 
 use std::sync::{Arc, Mutex, RwLock};
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::calendar::WorkingCalendar;
+use crate::domain::calendar::{china_date, MissingYears, WorkingCalendar};
 use crate::domain::event::{Event, EventDraft, EventKind};
 use crate::domain::metrics::{Metrics, MetricsBuilder};
 use crate::domain::ports::{AuditReport, Change, Clock, Decider, Page, Query, Repository};
@@ -27,10 +29,14 @@ use crate::domain::validation::{self, FieldError};
 use crate::domain::workflow::{self, ProcessClass, State};
 use crate::domain::{AppId, Application, ApplicationForm, Decision, Voltage};
 
+pub use calendar_report::{
+    calendar_report, CalendarReport, LoadedYear, OpenProvisional, ProvisionalDay, ProvisionalYear,
+};
 pub use clock::{china_offset, parse_pinned, FixedClock, SystemClock};
 pub use deadline::{deadline_for, default_limit};
 pub use error::DeskError;
 pub use exchange::{ExportLine, ImportReport};
+pub use recount::{CalendarSync, SETTING_CALENDAR_FINGERPRINT};
 
 /// The actor recorded when none is given.
 pub const DEFAULT_ACTOR: &str = "operator";
@@ -55,6 +61,10 @@ pub struct Preview {
     pub decision: Option<Decision>,
     /// The deadline of the first grid step if accepted on `received_at`.
     pub deadline: Option<NaiveDate>,
+    /// The deadline was counted over a day of a year without an official calendar.
+    pub deadline_provisional: bool,
+    /// Those years.
+    pub missing_calendar_years: MissingYears,
 }
 
 /// 物流式查询: one application with its whole history, as `app show` prints it.
@@ -125,7 +135,7 @@ impl Desk {
     }
 
     /// The working-day calendar deadlines are counted on: the active bundle's, else the one
-    /// powerdesk ships (policies/calendar).
+    /// powerdesk ships (the Jining bundle's calendar/ files).
     pub fn calendar(&self) -> Arc<WorkingCalendar> {
         self.decider()
             .and_then(|d| d.calendar())
@@ -143,10 +153,16 @@ impl Desk {
         let app = self.draft_application(AppId(String::new()), form.clone(), process, decision);
         let accepted = accepted_draft(&app, DEFAULT_ACTOR);
         let deadline = deadline_for(&app, &[accepted], &self.calendar())?;
+        let missing = deadline
+            .as_ref()
+            .map(|d| d.missing.clone())
+            .unwrap_or_default();
         Ok(Preview {
             process: app.process,
             decision: app.decision,
-            deadline,
+            deadline: deadline.map(|d| d.value),
+            deadline_provisional: !missing.is_empty(),
+            missing_calendar_years: missing,
         })
     }
 
@@ -208,7 +224,7 @@ impl Desk {
             .iter()
             .zip(&checked)
             .filter(|(_, c)| c.is_ok())
-            .map(|(f, _)| (f, f.received_at.date_naive()))
+            .map(|(f, _)| (f, china_date(f.received_at)))
             .collect();
         let mut decided = match self.decider() {
             Some(decider) => decider
@@ -244,7 +260,8 @@ impl Desk {
     ) -> Result<(Application, Vec<EventDraft>), DeskError> {
         let mut app = self.draft_application(AppId(String::new()), form, process, decision);
         let accepted = accepted_draft(&app, DEFAULT_ACTOR);
-        app.deadline = deadline_for(&app, std::slice::from_ref(&accepted), &self.calendar())?;
+        let deadline = deadline_for(&app, std::slice::from_ref(&accepted), &self.calendar())?;
+        app.set_deadline(deadline);
         Ok((app, vec![accepted]))
     }
 
@@ -304,7 +321,8 @@ impl Desk {
         app.updated_at = at;
         let mut all = events.to_vec();
         all.push(draft.clone());
-        app.deadline = deadline_for(&app, &all, &self.calendar())?;
+        let deadline = deadline_for(&app, &all, &self.calendar())?;
+        app.set_deadline(deadline);
         Ok((app, draft))
     }
 
@@ -348,7 +366,7 @@ impl Desk {
         };
         app.status = State::Cancelled;
         app.updated_at = at;
-        app.deadline = None;
+        app.set_deadline(None);
         Ok((app, draft))
     }
 
@@ -530,7 +548,7 @@ impl Desk {
     ) -> Result<(ProcessClass, Option<Decision>), DeskError> {
         match self.decider() {
             Some(decider) => {
-                let decision = decider.decide(form, form.received_at.date_naive())?;
+                let decision = decider.decide(form, china_date(form.received_at))?;
                 Ok((decision.access.class.into(), Some(decision)))
             }
             None => Ok((fallback_process(form), None)),
@@ -552,6 +570,8 @@ impl Desk {
             process,
             decision,
             deadline: None,
+            deadline_provisional: false,
+            missing_calendar_years: MissingYears::default(),
             side_flows: Default::default(),
             updated_at: received,
         }

@@ -1,4 +1,4 @@
-//! Key and value layout of the sled trees (schema 5).
+//! Key and value layout of the sled trees (schema 6).
 //!
 //! Index entries are kept in buckets: key `value 0x00 bucket`, where the bucket is the id without
 //! its last [`BUCKET_TAIL`] characters, and the value lists the tails of the bucket's ids with that
@@ -18,8 +18,11 @@ pub const RECORD_FORMAT: u8 = 2;
 /// The schema this build writes and reads. 2: pair counters; 3: open applications per deadline
 /// day; 4: bucketed indexes, events grouped per commit and application, each record listing its
 /// groups; 5: event groups written in their compact form ([`GROUP_FORMAT`]; groups of a schema-4
-/// store stay as they are and read as before). Older stores are migrated on open.
-pub const SCHEMA_VERSION: u32 = 5;
+/// store stay as they are and read as before); 6: deadlines counted in China time and marked when
+/// provisional (`deadline_provisional`, `missing_calendar_years`): opening an older store drops
+/// its calendar fingerprint setting, so the desk recounts every open deadline when it opens it
+/// (`service::recount`). Older stores are migrated on open.
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// Characters cut from an id to name its index bucket: ≤ 100 ids of `JN-YYYY-NNNNNN` per bucket.
 pub const BUCKET_TAIL: usize = 2;

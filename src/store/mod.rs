@@ -1,6 +1,6 @@
 //! 存储: the sled-backed repository (implements `domain::ports::Repository`).
 //!
-//! Trees (schema 5): `applications` (id → the keys of its event groups + the application),
+//! Trees (schema 6): `applications` (id → the keys of its event groups + the application),
 //! `event_groups` (first seq big-endian → the consecutive events of one application written by
 //! one commit, compact: see `keys::encode_group`), one tree per index (status, process class, customer class, county, deadline,
 //! customer name: `value 0x00 bucket → sorted id tails`, see `keys`), `settings` and `meta`
@@ -259,10 +259,15 @@ impl SledStore {
                         supported: SCHEMA_VERSION,
                     });
                 }
+                if found < SCHEMA_VERSION {
+                    // Schema 6: deadlines counted before it are recounted by the desk.
+                    self.forget_calendar_fingerprint()?;
+                }
                 if found < SCHEMA_VERSION && self.has_old_layout() {
                     self.migrate()?;
-                } else if found == 4 {
-                    // Schema 5 only adds a format of event group: nothing to rewrite.
+                } else if found == 4 || found == 5 {
+                    // Schema 5 only adds a format of event group, schema 6 the recount above:
+                    // nothing to rewrite.
                     meta.insert(META_SCHEMA, &u64::from(SCHEMA_VERSION).to_be_bytes())
                         .map_err(|e| io("writing meta", e))?;
                     self.flush()?;
@@ -282,6 +287,16 @@ impl SledStore {
             }
         }
         Ok(())
+    }
+
+    /// Drop the fingerprint of the calendar the stored deadlines were counted on, durably, so the
+    /// next desk over the store recounts every open deadline (a crash before the schema is
+    /// recorded only repeats this).
+    fn forget_calendar_fingerprint(&self) -> Result<(), StoreError> {
+        self.trees[SETTINGS]
+            .remove(crate::domain::calendar::SETTING_CALENDAR_FINGERPRINT)
+            .map_err(|e| io("writing settings", e))?;
+        self.flush()
     }
 
     /// An older schema already in this layout: rebuild every counter from the records, then

@@ -4,6 +4,7 @@
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use crossterm::event::KeyEvent;
 
+use crate::domain::calendar::{Counted, MissingYears};
 use crate::domain::ports::Query;
 use crate::domain::timeline::Pending;
 use crate::domain::{AppId, Application, ApplicationForm, Decision, ProcessClass, State};
@@ -30,6 +31,8 @@ pub struct TimelineRow {
     pub note: Option<String>,
     /// The grid deadline that applied to this step, if any.
     pub deadline: Option<NaiveDate>,
+    /// That deadline was counted over a year without an official calendar.
+    pub deadline_provisional: bool,
     /// Working days the step took on the grid's side and on the customer's side.
     pub grid_wd: Option<u32>,
     pub customer_wd: Option<u32>,
@@ -73,9 +76,12 @@ pub struct Preview {
     pub decision: Option<Decision>,
     /// The first grid step's deadline if accepted on the received date.
     pub deadline: Option<NaiveDate>,
+    /// The years without an official calendar that deadline was counted over (empty: official).
+    pub deadline_missing: MissingYears,
     /// Step id → the date its limit runs out on the working-day calendar (counted from the
-    /// form's received date where the step counts from acceptance).
-    pub step_dates: Vec<(String, Option<NaiveDate>)>,
+    /// form's received date where the step counts from acceptance), with the provisional years
+    /// it was counted over.
+    pub step_dates: Vec<(String, Option<Counted<NaiveDate>>)>,
     /// Rule id → its text from the bundle.
     pub rule_texts: Vec<(String, String)>,
 }

@@ -1,7 +1,9 @@
 //! 界面语言: the console's labels in Chinese and English.
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::calendar::{notice_for, MissingYears};
 use crate::domain::{CustomerClass, ProcessClass, State};
 
 /// The language of the console's labels.
@@ -83,6 +85,51 @@ impl Lang {
                 CustomerClass::SmallMicro => "small/micro",
                 CustomerClass::Enterprise => "enterprise",
             },
+        }
+    }
+
+    /// A deadline as shown: the date in `format`, after [`Msg::ProvisionalMark`] when it was
+    /// counted over a year without an official calendar; `-` without one.
+    pub fn deadline(self, date: Option<NaiveDate>, provisional: bool, format: &str) -> String {
+        match date {
+            None => "-".into(),
+            Some(d) if provisional => {
+                format!("{}{}", Msg::ProvisionalMark.text(self), d.format(format))
+            }
+            Some(d) => d.format(format).to_string(),
+        }
+    }
+
+    /// The one line that names the notice of each year to load (《国务院办公厅关于2027年部分
+    /// 节假日安排的通知》) and explains the provisional mark.
+    pub fn provisional_notice(self, years: &MissingYears) -> String {
+        let (head, notices, why) = self.provisional_notice_parts(years);
+        format!("{head}{} {why}", notices.concat())
+    }
+
+    /// [`Lang::provisional_notice`] in its parts: what the mark means and to load, the notices
+    /// (each to be kept whole when wrapped), and why.
+    pub fn provisional_notice_parts(self, years: &MissingYears) -> (String, Vec<String>, String) {
+        let mark = Msg::ProvisionalMark.text(self);
+        let notices = years
+            .years()
+            .iter()
+            .map(|y| format!("《{}》", notice_for(*y)))
+            .collect();
+        // What to load comes first: on a narrow screen the explanation is what gets cut.
+        match self {
+            Lang::Zh => (
+                format!("{mark} 暂定期限, 请载入"),
+                notices,
+                format!("({years} 年无官方工作日历, 按法定节假日暂计, 无调休)"),
+            ),
+            Lang::En => (
+                format!("{mark} provisional deadline, load "),
+                notices,
+                format!(
+                    "(no official calendar for {years}: counted on statutory holidays, no make-up days)"
+                ),
+            ),
         }
     }
 
@@ -196,4 +243,5 @@ messages! {
     Digest => "摘要", "Digest";
     Region => "地区", "Region";
     Version => "版本", "Version";
+    ProvisionalMark => "暂", "~";
 }

@@ -197,15 +197,12 @@ pub fn remaining_working_days(
     deadline: NaiveDate,
 ) -> Option<i64> {
     if deadline >= today {
-        calendar
-            .working_days_between(today, deadline)
-            .ok()
-            .map(i64::from)
+        Some(i64::from(
+            calendar.working_days_between(today, deadline).value,
+        ))
     } else {
-        calendar
-            .working_days_between(deadline, today)
-            .ok()
-            .map(|n| -i64::from(n.max(1)))
+        let n = calendar.working_days_between(deadline, today).value;
+        Some(-i64::from(n.max(1)))
     }
 }
 
@@ -496,6 +493,10 @@ impl WorkerState {
                         moved_to: e.moved.then_some(e.state),
                         note: e.note.clone(),
                         deadline: e.step.as_ref().map(|s| s.deadline),
+                        deadline_provisional: e
+                            .step
+                            .as_ref()
+                            .is_some_and(|s| s.deadline_provisional),
                         grid_wd: e.moved.then_some(e.grid_working_days),
                         customer_wd: e.moved.then_some(e.customer_working_days),
                     })
@@ -523,6 +524,7 @@ impl WorkerState {
                         moved_to: None,
                         note: e.draft.note.clone(),
                         deadline: None,
+                        deadline_provisional: false,
                         grid_wd: None,
                         customer_wd: None,
                     })
@@ -535,15 +537,14 @@ impl WorkerState {
     fn preview(&mut self, form: &crate::domain::ApplicationForm) -> Result<Preview, String> {
         let p = self.desk.preview(form).map_err(|e| e.to_string())?;
         let cal = &self.desk.calendar();
-        let received = form.received_at.date_naive();
+        let received = crate::domain::calendar::china_date(form.received_at);
         let step_dates = p
             .decision
             .iter()
             .flat_map(|d| d.steps.iter())
             .map(|s| {
                 let date = (s.from == "accepted")
-                    .then(|| cal.add_working_days(received, s.limit_working_days).ok())
-                    .flatten();
+                    .then(|| cal.add_working_days(received, s.limit_working_days));
                 (s.id.clone(), date)
             })
             .collect();
@@ -552,6 +553,7 @@ impl WorkerState {
             process: p.process,
             decision: p.decision,
             deadline: p.deadline,
+            deadline_missing: p.missing_calendar_years,
             step_dates,
             rule_texts,
         })
@@ -669,7 +671,12 @@ impl WorkerState {
             });
             let items: Vec<_> = chunk
                 .iter()
-                .map(|app| (&app.form, app.form.received_at.date_naive()))
+                .map(|app| {
+                    (
+                        &app.form,
+                        crate::domain::calendar::china_date(app.form.received_at),
+                    )
+                })
                 .collect();
             let decided = decider.decide_batch(&items);
             for (app, result) in chunk.iter().zip(decided) {
@@ -729,9 +736,16 @@ impl WorkerState {
         let decider = catalog.open(dir)?;
         let previous = self.desk.decider();
         self.desk.set_decider(Some(decider));
-        catalog.activate(&self.desk, dir).inspect_err(|_| {
+        let activated = catalog.activate(&self.desk, dir).inspect_err(|_| {
             // Keep the last good bundle when recording the switch fails.
             self.desk.set_decider(previous.clone());
+        })?;
+        // Open deadlines follow the new bundle's calendar (e.g. a year file it adds).
+        let sync = self.desk.sync_calendar().map_err(|e| e.to_string())?;
+        Ok(if sync.updated > 0 {
+            format!("{activated}; {} deadlines recounted", sync.updated)
+        } else {
+            activated
         })
     }
 }

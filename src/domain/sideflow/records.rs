@@ -3,6 +3,8 @@
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::calendar::china_date;
+
 type At = DateTime<FixedOffset>;
 
 /// 接电记录: whether the connection was made without an outage (不停电接火, live-line work).
@@ -26,7 +28,7 @@ impl GridProject {
     /// Whether the works were finished before the need date (早于需求竣工: finishing on the need
     /// date itself is not before it); `None` until completed.
     pub fn done_before_need(&self) -> Option<bool> {
-        self.completed.map(|c| c.date_naive() < self.need_date)
+        self.completed.map(|c| china_date(c) < self.need_date)
     }
 
     pub(super) fn legal(&self) -> Vec<String> {

@@ -202,7 +202,7 @@ impl App {
         App {
             lang: config.lang,
             keymap: config.keymap.clone(),
-            today: now.date_naive(),
+            today: crate::domain::calendar::china_date(now),
             now,
             size,
             screen: Screen::Applications,

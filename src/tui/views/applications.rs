@@ -5,8 +5,10 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
 use ratatui::Frame;
+use unicode_width::UnicodeWidthStr;
 
 use super::{remaining_span, theme};
+use crate::domain::calendar::MissingYears;
 use crate::domain::ports::SortBy;
 use crate::tui::app::{list_viewport, App};
 use crate::tui::i18n::Msg;
@@ -14,10 +16,44 @@ use crate::tui::keymap::Command;
 use crate::tui::text_input::truncate;
 
 pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
-    let [filters, table] =
-        Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+    // Provisional deadlines among the visible rows get a one-line notice of what to load.
+    let missing = visible_missing_years(app);
+    let notice_h = u16::from(!missing.is_empty());
+    let [filters, notice, table] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(notice_h),
+        Constraint::Min(1),
+    ])
+    .areas(area);
     draw_filters(app, frame, filters);
-    draw_table(app, frame, table);
+    if !missing.is_empty() {
+        frame.render_widget(
+            Paragraph::new(Line::styled(
+                truncate(
+                    &app.lang.provisional_notice(&missing),
+                    notice.width as usize,
+                ),
+                theme::warn(),
+            )),
+            notice,
+        );
+    }
+    draw_table(app, frame, table, !missing.is_empty());
+}
+
+/// The years without an official calendar that the visible rows' deadlines were counted over.
+fn visible_missing_years(app: &App) -> MissingYears {
+    let l = &app.list;
+    let vh = list_viewport(app.size.1);
+    let mut years = MissingYears::default();
+    for i in l.scroll..l.scroll + vh {
+        if let Some(r) = l.row(i) {
+            if r.app.deadline_provisional && !r.app.status.is_terminal() {
+                years.merge(&r.app.missing_calendar_years);
+            }
+        }
+    }
+    years
 }
 
 fn draw_filters(app: &App, frame: &mut Frame, area: Rect) {
@@ -104,7 +140,7 @@ fn draw_filters(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-fn draw_table(app: &App, frame: &mut Frame, area: Rect) {
+fn draw_table(app: &App, frame: &mut Frame, area: Rect, provisional: bool) {
     let l = &app.list;
     let vh = list_viewport(app.size.1).min(area.height.saturating_sub(1) as usize);
     if l.loaded && l.total == 0 {
@@ -122,7 +158,14 @@ fn draw_table(app: &App, frame: &mut Frame, area: Rect) {
     // Column widths in display columns; the customer (and on wide screens the class, county and
     // address) take what the fixed columns leave, and text is truncated to exactly that.
     let wide = area.width >= 100;
-    let (id_w, class_w, proc_w, state_w, county_w, date_w, left_w) = (14, 8, 10, 12, 8, 10, 6);
+    // The deadline column widens by the provisional mark only while a marked date is in view.
+    let mark_w = if provisional {
+        app.t(Msg::ProvisionalMark).width()
+    } else {
+        0
+    };
+    let (id_w, class_w, proc_w, state_w, county_w, date_w, left_w) =
+        (14, 8, 10, 12, 8, 10 + mark_w, 6);
     let fixed = if wide {
         id_w + class_w + proc_w + state_w + county_w + date_w + left_w + 8
     } else {
@@ -152,8 +195,10 @@ fn draw_table(app: &App, frame: &mut Frame, area: Rect) {
         .map(|(_, w)| Constraint::Length(*w as u16))
         .collect();
     let header: Vec<String> = columns.iter().map(|(h, w)| truncate(h, *w)).collect();
-    let end = (l.scroll + vh).min(l.total.max(l.rows.len() as u64) as usize);
-    let rows: Vec<Row> = (l.scroll..end)
+    // The selected row stays in view when a notice line takes a row of the table.
+    let start = l.scroll.max((l.cursor + 1).saturating_sub(vh));
+    let end = (start + vh).min(l.total.max(l.rows.len() as u64) as usize);
+    let rows: Vec<Row> = (start..end)
         .map(|i| {
             let Some(r) = l.row(i) else {
                 return Row::new(vec![Cell::from(Span::styled(
@@ -178,11 +223,12 @@ fn draw_table(app: &App, frame: &mut Frame, area: Rect) {
                 cells.push(Cell::from(truncate(&a.form.site.county, county_w)));
                 cells.push(Cell::from(truncate(&a.form.site.address, addr_w)));
             }
-            cells.push(Cell::from(
-                a.deadline
-                    .map(|d| d.format("%Y-%m-%d").to_string())
-                    .unwrap_or_else(|| "-".into()),
-            ));
+            let provisional = a.deadline_provisional && !a.status.is_terminal();
+            cells.push(Cell::from(app.lang.deadline(
+                a.deadline,
+                provisional,
+                "%Y-%m-%d",
+            )));
             cells.push(Cell::from(
                 Line::from(remaining_span(r.remaining_wd, app.lang)).right_aligned(),
             ));

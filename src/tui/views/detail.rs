@@ -230,14 +230,21 @@ fn progress(app: &App, d: &DetailData, width: u16) -> Vec<Line<'static>> {
         Span::styled(format!("{} ", app.t(Msg::ColState)), theme::dim()),
         Span::styled(lang.state(a.status).to_string(), theme::title()),
         Span::styled(format!("   {} ", app.t(Msg::ColDeadline)), theme::dim()),
-        Span::raw(
-            a.deadline
-                .map(|d| d.format("%Y-%m-%d").to_string())
-                .unwrap_or_else(|| "-".into()),
-        ),
+        Span::raw(lang.deadline(a.deadline, a.deadline_provisional, "%Y-%m-%d")),
         Span::styled(format!("   {} ", app.t(Msg::ColRemaining)), theme::dim()),
         remaining_span(d.remaining_wd, lang),
     ])];
+    if a.deadline_provisional && !a.status.is_terminal() {
+        // The notices to load, each on a line of its own so that none is broken.
+        let (head, notices, why) = lang.provisional_notice_parts(&a.missing_calendar_years);
+        l.push(Line::styled(head, theme::warn()));
+        for notice in notices {
+            l.push(Line::styled(format!("  {notice}"), theme::warn()));
+        }
+        for part in textwrap::wrap(&why, (width as usize).max(10)) {
+            l.push(Line::styled(part.to_string(), theme::warn()));
+        }
+    }
     l.push(Line::from(vec![
         Span::styled(
             format!("{} {} ", app.t(Msg::WorkingDays), app.t(Msg::GridDays)),
@@ -263,7 +270,7 @@ fn progress(app: &App, d: &DetailData, width: u16) -> Vec<Line<'static>> {
                 Lang::Zh => "截止",
                 Lang::En => "due",
             },
-            p.deadline.format("%Y-%m-%d"),
+            lang.deadline(Some(p.deadline), p.deadline_provisional, "%Y-%m-%d"),
             p.limit_working_days,
             app.t(Msg::WorkingDays),
             match lang {
@@ -328,9 +335,13 @@ fn progress(app: &App, d: &DetailData, width: u16) -> Vec<Line<'static>> {
                 theme::dim(),
             ));
         }
-        if let Some(dl) = t.deadline {
+        if t.deadline.is_some() {
             spans.push(Span::styled(
-                format!("  {} {}", app.t(Msg::ColDeadline), dl.format("%m-%d")),
+                format!(
+                    "  {} {}",
+                    app.t(Msg::ColDeadline),
+                    lang.deadline(t.deadline, t.deadline_provisional, "%m-%d")
+                ),
                 theme::dim(),
             ));
         }

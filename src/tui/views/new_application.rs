@@ -169,10 +169,15 @@ fn draw_preview(app: &App, frame: &mut Frame, area: Rect) {
         None => lines.push(Line::styled(app.t(Msg::Loading), theme::dim())),
         Some(Err(e)) => lines.push(Line::styled(e.clone(), theme::alarm())),
         Some(Ok(p)) => {
-            let deadline = p
-                .deadline
-                .map(|d| d.format("%Y-%m-%d").to_string())
-                .unwrap_or_else(|| "-".into());
+            let deadline =
+                app.lang
+                    .deadline(p.deadline, !p.deadline_missing.is_empty(), "%Y-%m-%d");
+            if !p.deadline_missing.is_empty() {
+                lines.push(Line::styled(
+                    app.lang.provisional_notice(&p.deadline_missing),
+                    theme::warn(),
+                ));
+            }
             let Some(d) = &p.decision else {
                 lines.push(kv(
                     app.t(Msg::ColProcess),
@@ -243,7 +248,7 @@ fn draw_preview(app: &App, frame: &mut Frame, area: Rect) {
                     .step_dates
                     .iter()
                     .find(|(id, _)| *id == s.id)
-                    .and_then(|(_, d)| *d);
+                    .and_then(|(_, d)| d.as_ref());
                 lines.push(Line::from(vec![
                     Span::raw(format!("  {} ", pad(&app.lang.step(&s.id), 14))),
                     Span::raw(format!(
@@ -253,8 +258,14 @@ fn draw_preview(app: &App, frame: &mut Frame, area: Rect) {
                         s.from
                     )),
                     Span::styled(
-                        date.map(|d| format!("  {}", d.format("%Y-%m-%d")))
-                            .unwrap_or_default(),
+                        date.map(|d| {
+                            format!(
+                                "  {}",
+                                app.lang
+                                    .deadline(Some(d.value), d.is_provisional(), "%Y-%m-%d")
+                            )
+                        })
+                        .unwrap_or_default(),
                         theme::title(),
                     ),
                 ]));
