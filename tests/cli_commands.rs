@@ -559,6 +559,9 @@ fn the_desk_keeps_working_with_the_wall_clock_years_ahead() {
                 .arg(format!("{day} 10:00:00"))
                 .arg(env!("CARGO_BIN_EXE_powerdesk"))
                 .env_remove("POWERDESK_NOW")
+                // The suite itself may run under libfaketime: the child gets only this day's.
+                .env_remove("LD_PRELOAD")
+                .env_remove("FAKETIME")
                 .env("TZ", "Asia/Shanghai")
                 .arg("--store")
                 .arg(&store)
@@ -785,6 +788,16 @@ fn applications_beyond_the_loaded_calendar_are_taken_with_a_provisional_deadline
         serde_json::json!([2027])
     );
     assert!(shown.get("timeline_error").is_none(), "{shown}");
+    // The tables for a person mark it too, and say what to load.
+    let table = powerdesk(&store, &["app", "list"]);
+    let table = String::from_utf8_lossy(&table.stdout);
+    assert!(table.contains("2027-01-06 暂"), "{table}");
+    let detail = powerdesk(&store, &["app", "show", dec["id"].as_str().unwrap()]);
+    let detail = String::from_utf8_lossy(&detail.stdout);
+    assert!(
+        detail.contains("国务院办公厅关于2027年部分节假日安排的通知"),
+        "{detail}"
+    );
 
     // calendar check names what to load.
     let check = ok_json(&store, &["calendar", "check", "--json"]);

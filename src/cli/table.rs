@@ -50,6 +50,15 @@ fn render(header: &[&str], rows: &[Vec<String>], max: &[usize]) -> String {
     out
 }
 
+/// A deadline as printed: `2027-01-26 暂` when counted on the provisional calendar.
+fn deadline_text(a: &Application) -> String {
+    match (a.deadline, a.deadline_provisional) {
+        (Some(d), true) => format!("{d} 暂"),
+        (Some(d), false) => d.to_string(),
+        (None, _) => "-".into(),
+    }
+}
+
 /// The application list.
 pub fn applications(apps: &[Application], total: u64, offset: usize) -> String {
     let header = [
@@ -71,13 +80,11 @@ pub fn applications(apps: &[Application], total: u64, offset: usize) -> String {
                 a.form.customer.name.clone(),
                 a.form.site.county.clone(),
                 crate::domain::calendar::china_date(a.form.received_at).to_string(),
-                a.deadline
-                    .map(|d| d.to_string())
-                    .unwrap_or_else(|| "-".into()),
+                deadline_text(a),
             ]
         })
         .collect();
-    let mut out = render(&header, &rows, &[16, 14, 12, 30, 8, 10, 10]);
+    let mut out = render(&header, &rows, &[16, 14, 12, 30, 8, 10, 13]);
     let shown_to = offset + apps.len();
     let _ = writeln!(
         out,
@@ -151,13 +158,15 @@ pub fn dossier(d: &Dossier) -> String {
             );
         }
     }
-    let _ = writeln!(
-        out,
-        "时限 {}",
-        a.deadline
-            .map(|d| d.to_string())
-            .unwrap_or_else(|| "-".into())
-    );
+    let _ = writeln!(out, "时限 {}", deadline_text(a));
+    if let Some(first) = a.missing_calendar_years.years().first() {
+        let _ = writeln!(
+            out,
+            "暂 provisional: counted without the official calendar of {} (load {}; see powerdesk calendar check)",
+            a.missing_calendar_years,
+            crate::domain::calendar::notice_for(*first)
+        );
+    }
     if let Some(e) = &d.timeline_error {
         let _ = writeln!(out, "用时 unavailable: {e}");
     }
