@@ -226,6 +226,19 @@ pub fn clock() -> Result<Arc<dyn Clock>> {
     }
 }
 
+/// Open the store in `dir`; what the open recovered from (a corrupt snapshot set aside) is said
+/// on stderr, escaped for the terminal.
+pub fn open_store(dir: &Path) -> Result<SledStore> {
+    let store = SledStore::open(dir)?;
+    for notice in store.open_notices() {
+        eprintln!(
+            "powerdesk: {}",
+            crate::domain::text::escape_keeping_lines(notice)
+        );
+    }
+    Ok(store)
+}
+
 /// A desk over `store` on this process's clock and the bundled calendar.
 fn desk_over(store: Arc<dyn Repository>, calendar: Arc<WorkingCalendar>) -> Result<Desk> {
     Ok(Desk::new(store, calendar).with_clock(clock()?))
@@ -268,7 +281,7 @@ pub fn open_desk(dir: &Path) -> Result<Arc<Desk>> {
 
 /// [`open_desk`], and where the desk's calendar comes from.
 fn open_desk_on_store_calendar(dir: &Path) -> Result<(Arc<Desk>, CalendarSource)> {
-    let store: Arc<dyn Repository> = Arc::new(SledStore::open(dir)?);
+    let store: Arc<dyn Repository> = Arc::new(open_store(dir)?);
     let (calendar, source) = store_calendar_source(store.as_ref())?;
     let desk = Desk::new(store, calendar).with_clock(clock()?);
     if !matches!(source, CalendarSource::StandIn(_)) {
@@ -280,7 +293,7 @@ fn open_desk_on_store_calendar(dir: &Path) -> Result<(Arc<Desk>, CalendarSource)
 /// Open the desk for accepting applications: it decides with the store's active policy bundle
 /// (none activated: the voltage fallback; activated but broken: a clear error, nothing written).
 pub fn open_intake_desk(dir: &Path) -> Result<Arc<Desk>> {
-    let store = Arc::new(SledStore::open(dir)?);
+    let store = Arc::new(open_store(dir)?);
     let host = crate::policy::host::PolicyHost::new(Default::default());
     let active = crate::policy::active::load_active(store.as_ref(), &host)?;
     let mut desk = desk_over(store, Arc::new(bundled_calendar()?))?;
@@ -295,7 +308,7 @@ pub fn open_intake_desk(dir: &Path) -> Result<Arc<Desk>> {
 /// or by `policy` (default: the shipped Jining bundle), which is then activated. The store is opened
 /// and the bundle loaded once.
 fn open_demo_desk(dir: &Path, policy: Option<PathBuf>) -> Result<Arc<Desk>> {
-    let store = Arc::new(SledStore::open(dir)?);
+    let store = Arc::new(open_store(dir)?);
     let host = crate::policy::host::PolicyHost::new(Default::default());
     let active = match policy {
         None => crate::policy::active::load_active(store.as_ref(), &host)?,
@@ -347,6 +360,8 @@ pub fn console_opener(
                 early(page);
             }
             let store = Arc::new(SledStore::open_locked(lock, crate::tui::STORE_OPTIONS)?);
+            // What the open recovered from (a corrupt snapshot set aside) goes first.
+            let recovered = store.open_notices().join("; ");
             let desk = Arc::new(Desk::new(store.clone(), calendar).with_clock(clock));
             let host = crate::policy::host::PolicyHost::new(Default::default());
             let notice = match crate::policy::active::load_active(desk.repository().as_ref(), &host)
@@ -366,6 +381,11 @@ pub fn console_opener(
                     }
                 }
                 Err(e) => Some(e.to_string()),
+            };
+            let notice = match notice {
+                _ if recovered.is_empty() => notice,
+                Some(n) => Some(format!("{recovered}; {n}")),
+                None => Some(recovered),
             };
             let catalog = crate::tui::catalog::BundleCatalog::new(&policies, host, desk.clone());
             Ok(crate::tui::worker::Opened {
@@ -404,7 +424,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Schema(args) => schema::run_schema(&args),
         Command::App(app) => run_app(&dir, app),
         Command::Policy(cmd) => policy::run_policy(&cmd, &|| {
-            let store: Arc<dyn crate::domain::ports::Repository> = Arc::new(SledStore::open(&dir)?);
+            let store: Arc<dyn crate::domain::ports::Repository> = Arc::new(open_store(&dir)?);
             Ok(store)
         }),
         Command::Evaluate(args) => policy::run_evaluate(&args),
@@ -450,7 +470,7 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Backup { to, json } => {
-            let store = SledStore::open(&dir)?;
+            let store = open_store(&dir)?;
             let (file, tmp) = create_beside(&to)?;
             let mut out = std::io::BufWriter::new(file);
             let summary = store.backup(&mut out)?;
@@ -470,7 +490,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Restore { file, json } => {
             let input = std::fs::File::open(&file)
                 .with_context(|| format!("opening backup {}", file.display()))?;
-            let store = SledStore::open(&dir)?;
+            let store = open_store(&dir)?;
             let summary = store.restore(&mut BufReader::new(input))?;
             if json {
                 print_json(&summary)

@@ -74,6 +74,8 @@ pub struct SledStore {
     fault_after: AtomicUsize,
     /// Held for the life of the store: the exclusive lock on `powerdesk.lock`.
     lock: StoreLock,
+    /// What the open recovered from, for the owner (see [`SledStore::open_notices`]).
+    notices: Vec<String>,
 }
 
 /// 目录锁: the exclusive lock on a store directory (`powerdesk.lock`), taken before sled opens the
@@ -171,18 +173,13 @@ fn abort(e: StoreError) -> ConflictableTransactionError<StoreError> {
 /// file lock can still be held for a moment by the background threads of a `SledStore` this
 /// process just dropped, so that one conflict is waited out (up to 2 s).
 fn open_db(path: &Path, options: StoreOptions) -> sled::Result<sled::Db> {
-    // sled takes the accounting setting from a global when it opens: one open at a time.
-    static OPENING: Mutex<()> = Mutex::new(());
     let mut waited = 0;
     loop {
-        let result = {
-            let _one = OPENING.lock().unwrap_or_else(|e| e.into_inner());
-            sled::set_prompt_cache_accounting(options.prompt_accounting);
-            sled::Config::new()
-                .path(path)
-                .cache_capacity(options.cache_bytes)
-                .open()
-        };
+        let result = sled::Config::new()
+            .path(path)
+            .cache_capacity(options.cache_bytes)
+            .prompt_cache_accounting(options.prompt_accounting)
+            .open();
         match result {
             // sled reports it as ErrorKind::Other with this text.
             Err(sled::Error::Io(e))
@@ -220,12 +217,14 @@ impl SledStore {
             .map(|n| db.open_tree(n))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| io("opening trees", e))?;
+        let notices = db.recovery_notices();
         let store = SledStore {
             db,
             trees,
             writer: Mutex::new(()),
             fault_after: AtomicUsize::new(usize::MAX),
             lock,
+            notices,
         };
         store.check_schema()?;
         store.recover_import()?;
@@ -234,6 +233,13 @@ impl SledStore {
 
     pub fn dir(&self) -> &Path {
         self.lock.dir()
+    }
+
+    /// What opening the store did to recover that its owner should be told, one sentence each
+    /// (e.g. a corrupt snapshot set aside as `db/snap.<lsn>.corrupt` and every page recovered
+    /// from the log instead). Empty after an ordinary open.
+    pub fn open_notices(&self) -> &[String] {
+        &self.notices
     }
 
     /// Close sled (everything written is flushed) and keep the directory locked.

@@ -289,9 +289,6 @@ const DEFAULT_TREE_ID: &[u8] = b"__sled__default";
 
 /// hidden re-export of items for testing purposes
 #[doc(hidden)]
-// powerdesk: see lru.rs.
-pub use lru::set_prompt_cache_accounting;
-
 pub use {
     self::{
         config::RunningConfig,

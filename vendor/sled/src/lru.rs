@@ -25,7 +25,7 @@ const N_SHARDS: usize = 2;
 #[cfg(not(any(test, feature = "lock_free_delays")))]
 const N_SHARDS: usize = 256;
 
-// powerdesk: prompt accounting, chosen per `Db` when it opens. A shard only accounts (and
+// powerdesk: prompt accounting, chosen per `Db` (`Config::prompt_cache_accounting`). A shard only accounts (and
 // evicts) the pages read since its last full block of queued accesses, and keeps at least the
 // page it accounted last, so up to N_SHARDS * MAX_QUEUE_ITEMS pages can stay in memory beyond
 // the cache capacity: with 256 x 64, a scan of a 1M-application store kept ~170 MB more than
@@ -34,15 +34,6 @@ const N_SHARDS: usize = 256;
 // only the console asks for it.
 const PROMPT_QUEUE_ITEMS: usize = 4;
 const PROMPT_SHARDS: usize = 64;
-
-static PROMPT: std::sync::atomic::AtomicBool =
-    std::sync::atomic::AtomicBool::new(false);
-
-/// powerdesk: whether the page caches of `Db`s opened from now on account page accesses
-/// promptly (see above). A `Db` keeps the setting it was opened with.
-pub fn set_prompt_cache_accounting(on: bool) {
-    PROMPT.store(on, Ordering::SeqCst);
-}
 
 struct AccessBlock {
     len: AtomicUsize,
@@ -242,13 +233,14 @@ unsafe impl Sync for Lru {}
 
 impl Lru {
     /// Instantiates a new `Lru` cache.
-    pub(crate) fn new(cache_capacity: u64) -> Self {
+    /// powerdesk: `prompt` accounts accesses promptly (see above).
+    pub(crate) fn new(cache_capacity: u64, prompt: bool) -> Self {
         assert!(
             cache_capacity >= 256,
             "Please configure the cache \
              capacity to be at least 256 bytes"
         );
-        let (items, n_shards) = if PROMPT.load(Ordering::SeqCst)
+        let (items, n_shards) = if prompt
             && !cfg!(any(test, feature = "lock_free_delays"))
         {
             (PROMPT_QUEUE_ITEMS, PROMPT_SHARDS)
@@ -389,7 +381,7 @@ fn safe_usize(value: PageId) -> usize {
 fn lru_smoke_test() {
     use crate::pin;
 
-    let lru = Lru::new(256);
+    let lru = Lru::new(256, false);
     for i in 0..1000 {
         let guard = pin();
         lru.accessed(i, 16, &guard);

@@ -517,6 +517,8 @@ pub struct PageCache {
     idgen_persists: Arc<AtomicU64>,
     idgen_persist_mu: Arc<Mutex<()>>,
     was_recovered: bool,
+    // powerdesk: what recovery did that the owner should know (a corrupt snapshot set aside).
+    recovery_notices: Vec<String>,
 }
 
 unsafe impl Send for PageCache {}
@@ -585,7 +587,8 @@ impl PageCache {
         // try to pull any existing snapshot off disk, and
         // apply any new data to it to "catch-up" the
         // snapshot before loading it.
-        let snapshot = read_snapshot_or_default(&config)?;
+        // powerdesk: with what recovery did about a corrupt snapshot.
+        let (snapshot, recovery_notices) = read_snapshot_or_default(&config)?;
 
         #[cfg(feature = "testing")]
         {
@@ -596,7 +599,7 @@ impl PageCache {
                 "\n\n~~~~ regenerating snapshot for idempotency test ~~~~\n"
             );
 
-            let snapshot2 = read_snapshot_or_default(&config)
+            let (snapshot2, _) = read_snapshot_or_default(&config)
                 .expect("second read snapshot");
             assert_eq!(
                 snapshot.active_segment, snapshot2.active_segment,
@@ -644,7 +647,7 @@ impl PageCache {
         let _measure = Measure::new(&M.start_pagecache);
 
         let cache_capacity = config.cache_capacity;
-        let lru = Lru::new(cache_capacity);
+        let lru = Lru::new(cache_capacity, config.prompt_cache_accounting);
 
         let mut pc = Self {
             config: config.clone(),
@@ -657,6 +660,7 @@ impl PageCache {
             idgen: Arc::new(AtomicU64::new(0)),
             idgen_persists: Arc::new(AtomicU64::new(0)),
             was_recovered: false,
+            recovery_notices,
         };
 
         // now we read it back in
@@ -1790,6 +1794,11 @@ impl PageCache {
     /// capacity before being rotated.
     pub const fn was_recovered(&self) -> bool {
         self.was_recovered
+    }
+
+    /// powerdesk: see `Db::recovery_notices`.
+    pub fn recovery_notices(&self) -> &[String] {
+        &self.recovery_notices
     }
 
     /// Generate a monotonic ID. Not guaranteed to be

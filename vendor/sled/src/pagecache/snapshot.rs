@@ -1,6 +1,9 @@
 #[cfg(feature = "zstd")]
 use zstd::block::{compress, decompress};
 
+use std::convert::TryFrom;
+use std::path::PathBuf;
+
 use crate::*;
 
 use super::{
@@ -543,27 +546,57 @@ fn advance_snapshot(
 
 /// Read a `Snapshot` or generate a default, then advance it to
 /// the tip of the data file, if present.
-pub fn read_snapshot_or_default(config: &RunningConfig) -> Result<Snapshot> {
-    // NB we want to error out if the read snapshot was corrupted.
-    // We only use a default Snapshot when there is no snapshot found.
-    let last_snap = read_snapshot(config)?.unwrap_or_else(Snapshot::default);
+///
+/// powerdesk: a snapshot that fails its checks (length, crc, contents) no longer stops the
+/// open (upstream returned the corruption error, so one flipped bit locked the store). The
+/// snapshot is only a summary of the log, so the state is rebuilt from the whole log, as when
+/// no snapshot exists; the bad file is renamed `<name>.corrupt` (never read again) and a
+/// notice saying so is returned with the snapshot. Other errors (I/O) still stop the open.
+pub fn read_snapshot_or_default(
+    config: &RunningConfig,
+) -> Result<(Snapshot, Vec<String>)> {
+    let mut notices = vec![];
+    let last_snap = match read_snapshot(config)? {
+        SnapshotRead::None => Snapshot::default(),
+        SnapshotRead::Read(snapshot) => snapshot,
+        SnapshotRead::Corrupt { path, what } => {
+            let mut aside = path.clone().into_os_string();
+            aside.push(".corrupt");
+            let aside = PathBuf::from(aside);
+            warn!("snapshot {:?} is corrupt ({}), recovering from the log", path, what);
+            std::fs::rename(&path, &aside)?;
+            notices.push(format!(
+                "the snapshot {} was corrupt ({}); every page was recovered from the log instead, and the bad file was kept aside as {}",
+                path.display(),
+                what,
+                aside.display()
+            ));
+            // Older snapshots are not trusted either: the log alone.
+            Snapshot::default()
+        }
+    };
 
     let log_iter =
         raw_segment_iter_from(last_snap.stable_lsn.unwrap_or(0), config)?;
 
     let res = advance_snapshot(log_iter, last_snap, config)?;
 
-    Ok(res)
+    Ok((res, notices))
 }
 
-/// Read a `Snapshot` from disk.
-/// Returns an error if the read snapshot was corrupted.
-/// Returns `Ok(Some(snapshot))` if there was nothing written.
-fn read_snapshot(config: &RunningConfig) -> Result<Option<Snapshot>> {
+/// powerdesk: what reading the newest snapshot file found.
+enum SnapshotRead {
+    None,
+    Read(Snapshot),
+    Corrupt { path: PathBuf, what: &'static str },
+}
+
+/// Read the newest `Snapshot` from disk.
+fn read_snapshot(config: &RunningConfig) -> Result<SnapshotRead> {
     let mut candidates = config.get_snapshot_files()?;
     if candidates.is_empty() {
         debug!("no previous snapshot found");
-        return Ok(None);
+        return Ok(SnapshotRead::None);
     }
 
     candidates.sort();
@@ -573,10 +606,22 @@ fn read_snapshot(config: &RunningConfig) -> Result<Option<Snapshot>> {
 
     let mut buf = vec![];
     let _read = f.read_to_end(&mut buf)?;
+    drop(f);
+    match decode_snapshot(config, buf) {
+        Ok(snapshot) => Ok(SnapshotRead::Read(snapshot)),
+        Err(what) => Ok(SnapshotRead::Corrupt { path, what }),
+    }
+}
+
+/// powerdesk: a snapshot file's bytes checked and decoded, or what is wrong with them.
+fn decode_snapshot(
+    config: &RunningConfig,
+    mut buf: Vec<u8>,
+) -> std::result::Result<Snapshot, &'static str> {
     let len = buf.len();
     if len <= 12 {
         warn!("empty/corrupt snapshot file found");
-        return Err(Error::corruption(None));
+        return Err("shorter than its length and checksum");
     }
 
     let mut len_expected_bytes = [0; 8];
@@ -592,25 +637,36 @@ fn read_snapshot(config: &RunningConfig) -> Result<Option<Snapshot>> {
 
     if crc_expected != crc_actual {
         warn!("corrupt snapshot file found, crc does not match expected");
-        return Err(Error::corruption(None));
+        return Err("its checksum does not match its contents");
     }
+
+    // powerdesk: the length (of the uncompressed contents) is outside the checksum; it must
+    // be what the contents decode to.
+    let len_expected = u64::from_le_bytes(len_expected_bytes);
 
     #[cfg(feature = "zstd")]
     let bytes = if config.use_compression {
-        use std::convert::TryInto;
-
-        let len_expected: u64 =
-            u64::from_le_bytes(len_expected_bytes.as_ref().try_into().unwrap());
-
-        decompress(&*buf, usize::try_from(len_expected).unwrap()).unwrap()
+        let len_expected = usize::try_from(len_expected)
+            .map_err(|_| "its recorded length is out of range")?;
+        decompress(&*buf, len_expected)
+            .map_err(|_| "its contents do not decompress")?
     } else {
         buf
     };
 
     #[cfg(not(feature = "zstd"))]
-    let bytes = buf;
+    let bytes = {
+        let _ = config;
+        buf
+    };
 
-    Snapshot::deserialize(&mut bytes.as_slice()).map(Some)
+    if u64::try_from(bytes.len()).ok() != Some(len_expected) {
+        warn!("corrupt snapshot file found, length does not match expected");
+        return Err("its recorded length does not match its contents");
+    }
+
+    Snapshot::deserialize(&mut bytes.as_slice())
+        .map_err(|_| "its contents do not decode")
 }
 
 fn write_snapshot(config: &RunningConfig, snapshot: &Snapshot) -> Result<()> {
