@@ -491,7 +491,15 @@ pub fn run(cli: Cli) -> Result<()> {
             let input = std::fs::File::open(&file)
                 .with_context(|| format!("opening backup {}", file.display()))?;
             let store = open_store(&dir)?;
-            let summary = store.restore(&mut BufReader::new(input))?;
+            let summary = store
+                .restore(&mut BufReader::new(input))
+                .map_err(|e| match e {
+                    // Name the file that is wrong.
+                    crate::domain::ports::StoreError::BadBackup(_) => {
+                        anyhow!("backup {}: {e}", file.display())
+                    }
+                    e => e.into(),
+                })?;
             if json {
                 print_json(&summary)
             } else {

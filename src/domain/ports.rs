@@ -124,6 +124,9 @@ pub enum StoreError {
     Duplicate(AppId),
     #[error("store is corrupt: {0}")]
     Corrupt(String),
+    /// A backup that cannot be restored (what is wrong with it, by line); the store is unchanged.
+    #[error("not a restorable backup: {0}; the store was left as it was: restore an intact backup")]
+    BadBackup(String),
     #[error("store i/o failed: {0}")]
     Io(String),
 }
