@@ -159,7 +159,7 @@
 #![allow(clippy::match_like_matches_macro)] // Not using std::matches! due to MSRV of 1.37 (intro'd in 1.42)
 // powerdesk: vendored, built as a path dependency, so its lints are not capped as a registry
 // crate's are; newer compilers warn on code that 0.34.7 wrote for its MSRV.
-#![allow(warnings, unused_qualifications)]
+#![allow(unused_qualifications)]
 
 macro_rules! io_fail {
     ($config:expr, $e:expr) => {

@@ -58,7 +58,7 @@ pub(crate) use self::{
 
 pub use self::{
     constants::{
-        MAX_MSG_HEADER_LEN, MAX_SPACE_AMPLIFICATION, MINIMUM_ITEMS_PER_SEGMENT,
+        MAX_MSG_HEADER_LEN, MINIMUM_ITEMS_PER_SEGMENT,
         SEG_HEADER_LEN,
     },
     disk_pointer::DiskPtr,
@@ -223,7 +223,7 @@ fn bump_atomic_lsn(atomic_lsn: &AtomicLsn, to: Lsn) {
         if current >= to {
             return;
         }
-        let last = atomic_lsn.compare_and_swap(current, to, SeqCst);
+        let last = atomic_lsn.compare_exchange(current, to, SeqCst, SeqCst).unwrap_or_else(|v| v);
         if last == current {
             // we succeeded.
             return;
@@ -1092,7 +1092,7 @@ impl PageCache {
 
             debug_delay();
             let result =
-                old.entry.compare_and_set(old.read, page_ptr, SeqCst, guard);
+                old.entry.compare_exchange(old.read, page_ptr, SeqCst, SeqCst, guard);
 
             match result {
                 Ok(new_shared) => {
@@ -1282,10 +1282,10 @@ impl PageCache {
                 });
 
                 debug_delay();
-                let result = page_view.entry.compare_and_set(
+                let result = page_view.entry.compare_exchange(
                     page_view.read,
                     new_page,
-                    SeqCst,
+                    SeqCst, SeqCst,
                     guard,
                 );
 
@@ -1524,7 +1524,7 @@ impl PageCache {
 
             debug_delay();
             let result =
-                old.entry.compare_and_set(old.read, page_ptr, SeqCst, guard);
+                old.entry.compare_exchange(old.read, page_ptr, SeqCst, SeqCst, guard);
 
             match result {
                 Ok(new_shared) => {
@@ -1749,10 +1749,10 @@ impl PageCache {
         });
 
         debug_delay();
-        let result = page_view.entry.compare_and_set(
+        let result = page_view.entry.compare_exchange(
             page_view.read,
             page,
-            SeqCst,
+            SeqCst, SeqCst,
             guard,
         );
 
@@ -1954,10 +1954,10 @@ impl PageCache {
                     debug_delay();
                     if page_view
                         .entry
-                        .compare_and_set(
+                        .compare_exchange(
                             page_view.read,
                             new_page,
-                            SeqCst,
+                            SeqCst, SeqCst,
                             guard,
                         )
                         .is_ok()

@@ -756,3 +756,117 @@ fn write_snapshot(config: &RunningConfig, snapshot: &Snapshot) -> Result<()> {
     }
     Ok(())
 }
+
+// powerdesk: the snapshot patches (PATCHED.md): a half-written `.generating` snapshot is never
+// read, and a corrupt snapshot is set aside and the state recovered from the log.
+#[cfg(test)]
+mod powerdesk_tests {
+    use std::path::{Path, PathBuf};
+
+    fn fresh_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir()
+            .join(format!("sled-powerdesk-{}-{}", name, std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    fn files(dir: &Path, suffix: &str) -> Vec<PathBuf> {
+        let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| {
+                let name = p.file_name().unwrap().to_string_lossy().into_owned();
+                name.starts_with("snap.")
+                    && (if suffix.is_empty() {
+                        !name.ends_with(".corrupt") && !name.ends_with(".generating")
+                    } else {
+                        name.ends_with(suffix)
+                    })
+            })
+            .collect();
+        found.sort();
+        found
+    }
+
+    /// A store of `n` keys, closed, reopened once so a snapshot of them is on disk.
+    fn store_with_snapshot(dir: &Path, n: u32) {
+        {
+            let db = crate::Config::new().path(dir).open().unwrap();
+            for i in 0..n {
+                db.insert(i.to_be_bytes(), &*format!("value {}", i)).unwrap();
+            }
+            db.flush().unwrap();
+        }
+        let db = crate::Config::new().path(dir).open().unwrap();
+        assert!(db.recovery_notices().is_empty());
+        assert_eq!(db.len(), n as usize);
+    }
+
+    fn check(db: &crate::Db, n: u32) {
+        assert_eq!(db.len(), n as usize);
+        for i in 0..n {
+            assert_eq!(
+                &*db.get(i.to_be_bytes()).unwrap().unwrap(),
+                format!("value {}", i).as_bytes()
+            );
+        }
+    }
+
+    #[test]
+    fn a_corrupt_snapshot_is_set_aside_and_the_log_recovers_every_key() {
+        let dir = fresh_dir("corrupt");
+        store_with_snapshot(&dir, 3000);
+        let snap = files(&dir, "").pop().expect("a snapshot");
+        let good = std::fs::read(&snap).unwrap();
+        // Contents, recorded length, checksum.
+        for at in [0, good.len() / 2, good.len() - 10, good.len() - 1] {
+            let mut bad = good.clone();
+            bad[at] ^= 0x04;
+            let snap = files(&dir, "").pop().expect("a snapshot");
+            std::fs::write(&snap, &bad).unwrap();
+            let db = crate::Config::new().path(&dir).open().unwrap();
+            let notices = db.recovery_notices();
+            assert_eq!(notices.len(), 1, "byte {}: {:?}", at, notices);
+            assert!(notices[0].contains("recovered from the log"), "{}", notices[0]);
+            let mut aside = snap.clone().into_os_string();
+            aside.push(".corrupt");
+            assert_eq!(std::fs::read(&aside).unwrap(), bad, "byte {}", at);
+            check(&db, 3000);
+            // Still writable, and the next open has a good snapshot again.
+            db.insert(b"after", b"x").unwrap();
+            db.remove(b"after").unwrap();
+            db.flush().unwrap();
+            drop(db);
+            let db = crate::Config::new().path(&dir).open().unwrap();
+            assert!(db.recovery_notices().is_empty());
+            check(&db, 3000);
+            std::fs::remove_file(&aside).unwrap();
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_half_written_snapshot_is_never_read_and_removed_later() {
+        let dir = fresh_dir("generating");
+        store_with_snapshot(&dir, 500);
+        let snap = files(&dir, "").pop().unwrap();
+        // A newer snapshot, cut short by a crash while written.
+        let name = snap.file_name().unwrap().to_string_lossy().into_owned();
+        let half = dir.join("snap.FFFFFFFFFFFFFFF0.generating");
+        assert!(name < half.file_name().unwrap().to_string_lossy().into_owned());
+        std::fs::write(&half, b"half a snapshot").unwrap();
+        {
+            let db = crate::Config::new().path(&dir).open().unwrap();
+            assert!(db.recovery_notices().is_empty());
+            check(&db, 500);
+            db.insert(b"more", b"log").unwrap();
+            db.flush().unwrap();
+        }
+        // The open that found new log wrote a snapshot and removed the half-written one.
+        let db = crate::Config::new().path(&dir).open().unwrap();
+        assert!(!half.exists());
+        assert_eq!(db.len(), 501);
+        drop(db);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
