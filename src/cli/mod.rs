@@ -239,6 +239,41 @@ pub fn open_store(dir: &Path) -> Result<SledStore> {
     Ok(store)
 }
 
+/// Open the store in `dir` for a command that only reads: on a full disk (where the ordinary
+/// open, which may write, fails) it is opened read-only, saying so on stderr.
+pub fn open_store_to_read(dir: &Path) -> Result<(SledStore, bool)> {
+    match SledStore::open(dir) {
+        Err(crate::domain::ports::StoreError::DiskFull { .. }) => {
+            let options = crate::store::StoreOptions {
+                read_only: true,
+                ..Default::default()
+            };
+            let store = SledStore::open_with(dir, options)?;
+            eprintln!(
+                "powerdesk: the disk holding store {} is full: opened read-only, nothing is written (open deadlines are not recounted); free space on it to write again",
+                crate::domain::text::escape_keeping_lines(&dir.display().to_string())
+            );
+            Ok((store, true))
+        }
+        Err(e) => Err(e.into()),
+        Ok(store) => {
+            for notice in store.open_notices() {
+                eprintln!(
+                    "powerdesk: {}",
+                    crate::domain::text::escape_keeping_lines(notice)
+                );
+            }
+            Ok((store, false))
+        }
+    }
+}
+
+/// The desk of a command that only reads ([`open_store_to_read`]): like [`open_desk`], but on a
+/// read-only store deadlines are shown as stored, not recounted.
+pub fn open_reading_desk(dir: &Path) -> Result<Arc<Desk>> {
+    open_desk_on_store_calendar(dir).map(|(desk, _)| desk)
+}
+
 /// A desk over `store` on this process's clock and the bundled calendar.
 fn desk_over(store: Arc<dyn Repository>, calendar: Arc<WorkingCalendar>) -> Result<Desk> {
     Ok(Desk::new(store, calendar).with_clock(clock()?))
@@ -276,15 +311,24 @@ fn store_calendar_source(store: &dyn Repository) -> Result<(Arc<WorkingCalendar>
 /// Open the store in `dir` and the desk over it, counting on the store's calendar; open
 /// deadlines are recounted if that calendar changed since they were counted.
 pub fn open_desk(dir: &Path) -> Result<Arc<Desk>> {
-    open_desk_on_store_calendar(dir).map(|(desk, _)| desk)
+    desk_on_store_calendar(open_store(dir)?, false).map(|(desk, _)| desk)
 }
 
-/// [`open_desk`], and where the desk's calendar comes from.
+/// [`open_reading_desk`], and where the desk's calendar comes from.
 fn open_desk_on_store_calendar(dir: &Path) -> Result<(Arc<Desk>, CalendarSource)> {
-    let store: Arc<dyn Repository> = Arc::new(open_store(dir)?);
+    let (store, read_only) = open_store_to_read(dir)?;
+    desk_on_store_calendar(store, read_only)
+}
+
+/// The desk over `store`, counting on the store's calendar (recounted unless `read_only`).
+fn desk_on_store_calendar(
+    store: SledStore,
+    read_only: bool,
+) -> Result<(Arc<Desk>, CalendarSource)> {
+    let store: Arc<dyn Repository> = Arc::new(store);
     let (calendar, source) = store_calendar_source(store.as_ref())?;
     let desk = Desk::new(store, calendar).with_clock(clock()?);
-    if !matches!(source, CalendarSource::StandIn(_)) {
+    if !read_only && !matches!(source, CalendarSource::StandIn(_)) {
         desk.sync_calendar()?;
     }
     Ok((Arc::new(desk), source))
@@ -447,7 +491,7 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Export { to, json } => {
-            let desk = open_desk(&dir)?;
+            let desk = open_reading_desk(&dir)?;
             let (file, tmp) = create_beside(&to)?;
             let mut out = std::io::BufWriter::new(file);
             let count = desk.export(&mut out)?;
@@ -470,7 +514,7 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Backup { to, json } => {
-            let store = open_store(&dir)?;
+            let (store, _) = open_store_to_read(&dir)?;
             let (file, tmp) = create_beside(&to)?;
             let mut out = std::io::BufWriter::new(file);
             let summary = store.backup(&mut out)?;
@@ -513,7 +557,7 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Audit(AuditCommand::Verify { json }) => {
-            let desk = open_desk(&dir)?;
+            let desk = open_reading_desk(&dir)?;
             let report = desk.verify_audit()?;
             if json {
                 print_json(&report)?;
@@ -541,7 +585,7 @@ fn run_app(dir: &Path, command: AppCommand) -> Result<()> {
             print_json(&app)
         }
         AppCommand::List(args) => {
-            let desk = open_desk(dir)?;
+            let desk = open_reading_desk(dir)?;
             let query = list_query(&args, desk.today())?;
             let page = desk.list(&query)?;
             if args.json {
@@ -551,7 +595,7 @@ fn run_app(dir: &Path, command: AppCommand) -> Result<()> {
             }
         }
         AppCommand::Show { id, json } => {
-            let desk = open_desk(dir)?;
+            let desk = open_reading_desk(dir)?;
             let dossier = desk.show(&AppId(id))?;
             if json {
                 print_json(&dossier)

@@ -215,6 +215,9 @@ pub struct Inner {
     // `set_prompt_cache_accounting`), see lru.rs.
     #[doc(hidden)]
     pub prompt_cache_accounting: bool,
+    // powerdesk: open an existing database without writing to its directory (a full disk).
+    #[doc(hidden)]
+    pub read_only: bool,
     tmp_path: PathBuf,
     pub(crate) global_error: Arc<Atomic<Error>>,
     #[cfg(feature = "event_log")]
@@ -236,6 +239,7 @@ impl Default for Inner {
             temporary: false,
             version: crate_version(),
             prompt_cache_accounting: false,
+            read_only: false,
 
             // useful in testing
             segment_size: 512 * 1024, // 512kb in bytes
@@ -350,6 +354,10 @@ impl Config {
 
         let mut config = self.clone();
         config.limit_cache_max_memory();
+        if config.read_only {
+            // powerdesk: no background flusher.
+            Arc::make_mut(&mut config.0).flush_every_ms = None;
+        }
 
         let file = config.open_file()?;
 
@@ -522,6 +530,11 @@ impl Config {
             "print a performance profile when the Config is dropped"
         ),
         (
+            read_only,
+            bool,
+            "powerdesk: open an existing database without writing anything to its directory (e.g. on a full disk): recovery writes no snapshot and repairs nothing on disk, nothing is flushed, and every write fails with `Error::Unsupported`"
+        ),
+        (
             prompt_cache_accounting,
             bool,
             "powerdesk: account page accesses in blocks of 4 over 64 shards (instead of 64 over 256), so a scan leaves the cache near its capacity; costs bulk writes ~25 %"
@@ -566,7 +579,7 @@ impl Config {
     fn open_file(&self) -> Result<File> {
         let blob_dir: PathBuf = self.get_path().join("blobs");
 
-        if !blob_dir.exists() {
+        if !blob_dir.exists() && !self.read_only {
             fs::create_dir_all(blob_dir)?;
         }
 
@@ -575,7 +588,8 @@ impl Config {
         // open the data file
         let mut options = fs::OpenOptions::new();
 
-        let _ = options.create(true);
+        // powerdesk: read-only opens only what exists.
+        let _ = options.create(!self.read_only);
         let _ = options.read(true);
         let _ = options.write(true);
 
@@ -658,6 +672,10 @@ impl Config {
                 );
                 Ok(())
             }
+            Ok(None) if self.read_only => Err(Error::Unsupported(format!(
+                "{} holds no database to open read-only",
+                self.get_path().display()
+            ))),
             Ok(None) => self.write_config(),
             Err(e) => Err(e),
         }

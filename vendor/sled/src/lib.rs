@@ -181,41 +181,74 @@ macro_rules! testing_assert {
     };
 }
 
+// powerdesk: formatted as published (0.34.7), not by the workspace's `cargo fmt --all`, so
+// that our patches stay the only differences from upstream.
+#[rustfmt::skip]
 mod arc;
+#[rustfmt::skip]
 mod atomic_shim;
+#[rustfmt::skip]
 mod batch;
+#[rustfmt::skip]
 mod binary_search;
+#[rustfmt::skip]
 mod concurrency_control;
+#[rustfmt::skip]
 mod config;
+#[rustfmt::skip]
 mod context;
+#[rustfmt::skip]
 mod db;
+#[rustfmt::skip]
 mod dll;
+#[rustfmt::skip]
 mod fastcmp;
+#[rustfmt::skip]
 mod fastlock;
+#[rustfmt::skip]
 mod histogram;
+#[rustfmt::skip]
 mod iter;
+#[rustfmt::skip]
 mod ivec;
+#[rustfmt::skip]
 mod lazy;
+#[rustfmt::skip]
 mod lru;
+#[rustfmt::skip]
 mod meta;
+#[rustfmt::skip]
 mod metrics;
+#[rustfmt::skip]
 mod node;
+#[rustfmt::skip]
 mod oneshot;
+#[rustfmt::skip]
 mod pagecache;
+#[rustfmt::skip]
 mod prefix;
+#[rustfmt::skip]
 mod result;
+#[rustfmt::skip]
 mod serialization;
+#[rustfmt::skip]
 mod stack;
+#[rustfmt::skip]
 mod subscriber;
+#[rustfmt::skip]
 mod sys_limits;
+#[rustfmt::skip]
 pub mod transaction;
+#[rustfmt::skip]
 mod tree;
 
 /// Functionality for conditionally triggering failpoints under test.
 #[cfg(feature = "failpoints")]
+#[rustfmt::skip]
 pub mod fail;
 
 #[cfg(feature = "docs")]
+#[rustfmt::skip]
 pub mod doc;
 
 #[cfg(any(
@@ -230,6 +263,7 @@ pub mod doc;
         target_os = "netbsd",
     ))
 ))]
+#[rustfmt::skip]
 mod threadpool {
     use super::{OneShot, Result};
 
@@ -257,6 +291,7 @@ mod threadpool {
         target_os = "netbsd",
     )
 ))]
+#[rustfmt::skip]
 mod threadpool;
 
 #[cfg(all(
@@ -271,13 +306,16 @@ mod threadpool;
         target_os = "netbsd",
     )
 ))]
+#[rustfmt::skip]
 mod flusher;
 
 #[cfg(feature = "event_log")]
 /// The event log helps debug concurrency issues.
+#[rustfmt::skip]
 pub mod event_log;
 
 #[cfg(feature = "measure_allocs")]
+#[rustfmt::skip]
 mod measure_allocs;
 
 #[cfg(feature = "measure_allocs")]
@@ -394,6 +432,7 @@ fn calculate_message_crc32(header: &[u8], body: &[u8]) -> u32 {
 }
 
 #[cfg(any(test, feature = "lock_free_delays"))]
+#[rustfmt::skip]
 mod debug_delay;
 
 #[cfg(any(test, feature = "lock_free_delays"))]
@@ -505,6 +544,7 @@ impl<F> MergeOperator for F where
 {
 }
 
+#[rustfmt::skip]
 mod compile_time_assertions {
     use crate::*;
 

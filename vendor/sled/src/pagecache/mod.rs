@@ -698,6 +698,15 @@ impl PageCache {
 
             let guard = pin();
 
+            if pc.config.read_only
+                && (pc.get_meta(&guard).is_err() || pc.get_idgen(&guard).is_err())
+            {
+                // powerdesk: nothing to read, and nothing may be written.
+                return Err(Error::Unsupported(
+                    "no database to open read-only".to_owned(),
+                ));
+            }
+
             if let Err(Error::ReportableBug(..)) = pc.get_meta(&guard) {
                 // set up meta
                 was_recovered = false;

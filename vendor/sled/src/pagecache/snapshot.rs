@@ -439,8 +439,11 @@ fn advance_snapshot(
                     shred_base,
                     shred_base + shred_len as LogOffset
                 );
-                pwrite_all(&config.file, &shred_zone, shred_base)?;
-                config.file.sync_all()?;
+                // powerdesk: a read-only open repairs nothing on disk.
+                if !config.read_only {
+                    pwrite_all(&config.file, &shred_zone, shred_base)?;
+                    config.file.sync_all()?;
+                }
             }
             (iterated_lsn, iter.segment_base.map(|bb| bb.offset))
         };
@@ -468,7 +471,7 @@ fn advance_snapshot(
         return Err(Error::corruption(None));
     }
 
-    if snapshot.stable_lsn > old_stable_lsn {
+    if snapshot.stable_lsn > old_stable_lsn && !config.read_only {
         write_snapshot(config, &snapshot)?;
     }
 
@@ -502,6 +505,9 @@ fn advance_snapshot(
     };
 
     for (lsn, to_zero) in &iter.segments {
+        if config.read_only {
+            break;
+        }
         debug!("zeroing torn segment at lsn {} lid {}", lsn, to_zero);
 
         #[cfg(feature = "testing")]
@@ -534,7 +540,7 @@ fn advance_snapshot(
     }
 
     // remove all blob files larger than our stable offset
-    if let Some(stable_lsn) = snapshot.stable_lsn {
+    if let Some(stable_lsn) = snapshot.stable_lsn.filter(|_| !config.read_only) {
         gc_blobs(config, stable_lsn)?;
     }
 
@@ -868,5 +874,47 @@ mod powerdesk_tests {
         assert_eq!(db.len(), 501);
         drop(db);
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn read_only_opens_write_nothing_and_refuse_writes() {
+        let dir = fresh_dir("read-only");
+        {
+            let db = crate::Config::new().path(&dir).open().unwrap();
+            for i in 0..200u32 {
+                db.insert(i.to_be_bytes(), &*format!("value {}", i)).unwrap();
+            }
+            db.flush().unwrap();
+        }
+        let listing = |dir: &Path| {
+            let mut all: Vec<(String, u64, std::time::SystemTime)> =
+                std::fs::read_dir(dir)
+                    .unwrap()
+                    .map(|e| {
+                        let e = e.unwrap();
+                        let m = e.metadata().unwrap();
+                        (
+                            e.file_name().to_string_lossy().into_owned(),
+                            m.len(),
+                            m.modified().unwrap(),
+                        )
+                    })
+                    .collect();
+            all.sort();
+            all
+        };
+        let before = listing(&dir);
+        {
+            let db =
+                crate::Config::new().path(&dir).read_only(true).open().unwrap();
+            check(&db, 200);
+            assert!(db.insert(b"new", b"x").is_err());
+            db.flush().unwrap();
+        }
+        assert_eq!(listing(&dir), before, "a read-only open wrote");
+        let none = fresh_dir("read-only-none");
+        assert!(crate::Config::new().path(&none).read_only(true).open().is_err());
+        let _ = std::fs::remove_dir_all(&dir);
+        let _ = std::fs::remove_dir_all(&none);
     }
 }
