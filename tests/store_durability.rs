@@ -169,7 +169,10 @@ impl TinyDisk {
 
 impl Drop for TinyDisk {
     fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(self.dir.path()).status();
+        let _ = Command::new("umount")
+            .arg("-l")
+            .arg(self.dir.path())
+            .status();
     }
 }
 
@@ -210,7 +213,11 @@ fn a_full_disk_refuses_writes_and_still_reads_exports_and_backs_up() {
             .arg(&store_dir)
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         std::fs::read_to_string(&file).unwrap()
     };
     disk.fill();
@@ -253,7 +260,10 @@ fn a_full_disk_refuses_writes_and_still_reads_exports_and_backs_up() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "app new was acknowledged on a full disk");
+    assert!(
+        !out.status.success(),
+        "app new was acknowledged on a full disk"
+    );
     assert!(
         stderr.contains("is full") && stderr.contains("nothing was written"),
         "{stderr}"
@@ -262,15 +272,27 @@ fn a_full_disk_refuses_writes_and_still_reads_exports_and_backs_up() {
     // Reads work and say the store was opened read-only.
     let n = acknowledged.len();
     let out = powerdesk_on(&store_dir, &["app", "list", "--json", "--limit", "0"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let listed: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(listed.len(), n);
     let first = acknowledged[0].0.as_str();
     let out = powerdesk_on(&store_dir, &["app", "show", first, "--json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     for args in [&["audit", "verify"][..], &["calendar", "check"][..]] {
         let out = powerdesk_on(&store_dir, args);
-        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let export = elsewhere.path().join("export.jsonl");
     let backup = elsewhere.path().join("backup.jsonl");
@@ -298,7 +320,11 @@ fn a_full_disk_refuses_writes_and_still_reads_exports_and_backs_up() {
         .arg(&copy)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     // With space again: exactly what was acknowledged, consistent, chain intact.
     std::fs::remove_file(disk.path().join("filler")).unwrap();

@@ -93,7 +93,9 @@ fn snapshot_files(db: &Path) -> Vec<std::path::PathBuf> {
         .map(|e| e.unwrap().path())
         .filter(|p| {
             let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            name.starts_with("snap.") && !name.contains(".generating") && !name.ends_with(".corrupt")
+            name.starts_with("snap.")
+                && !name.contains(".generating")
+                && !name.ends_with(".corrupt")
         })
         .collect();
     files.sort();
@@ -131,7 +133,11 @@ fn a_corrupt_snapshot_is_set_aside_and_the_store_recovered_from_the_log() {
         backup_of(&store)
     };
     let store = SledStore::open(&original).unwrap();
-    assert!(store.open_notices().is_empty(), "{:?}", store.open_notices());
+    assert!(
+        store.open_notices().is_empty(),
+        "{:?}",
+        store.open_notices()
+    );
     drop(store);
     let snaps = snapshot_files(&original.join("db"));
     assert_eq!(snaps.len(), 1, "{snaps:?}");
@@ -147,8 +153,8 @@ fn a_corrupt_snapshot_is_set_aside_and_the_store_recovered_from_the_log() {
         bytes[offset] ^= 0x20;
         std::fs::write(&snap, &bytes).unwrap();
 
-        let store = SledStore::open(&dir)
-            .unwrap_or_else(|e| panic!("byte {offset} of {len} flipped: {e}"));
+        let store =
+            SledStore::open(&dir).unwrap_or_else(|e| panic!("byte {offset} of {len} flipped: {e}"));
         let notices = store.open_notices().join("\n");
         assert!(
             notices.contains("corrupt") && notices.contains("recovered from the log"),
@@ -157,20 +163,32 @@ fn a_corrupt_snapshot_is_set_aside_and_the_store_recovered_from_the_log() {
         let mut aside = snap.clone().into_os_string();
         aside.push(".corrupt");
         assert!(notices.contains(&*aside.to_string_lossy()), "{notices}");
-        assert_eq!(std::fs::read(&aside).unwrap(), bytes, "byte {offset}: bad file kept");
+        assert_eq!(
+            std::fs::read(&aside).unwrap(),
+            bytes,
+            "byte {offset}: bad file kept"
+        );
         assert_eq!(
             String::from_utf8(backup_of(&store)).unwrap(),
             String::from_utf8(expected.clone()).unwrap(),
             "byte {offset}: a different store came back"
         );
         let report = store.check_consistency().unwrap();
-        assert!(report.is_consistent(), "byte {offset}: {:?}", report.problems);
+        assert!(
+            report.is_consistent(),
+            "byte {offset}: {:?}",
+            report.problems
+        );
         assert_eq!(report.applications, 60);
         assert!(store.verify_audit().unwrap().first_broken.is_none());
         drop(store);
         // The next open finds a good snapshot again and has nothing to say.
         let store = SledStore::open(&dir).unwrap();
-        assert!(store.open_notices().is_empty(), "{:?}", store.open_notices());
+        assert!(
+            store.open_notices().is_empty(),
+            "{:?}",
+            store.open_notices()
+        );
         assert_eq!(backup_of(&store), expected);
     }
 

@@ -128,7 +128,9 @@ pub enum StoreError {
     #[error("the disk holding store {dir} is full: nothing was written; free space on that disk and run the command again (list, show, export, backup and audit verify still work and can copy the data to another disk)")]
     DiskFull { dir: String },
     /// A backup that cannot be restored (what is wrong with it, by line); the store is unchanged.
-    #[error("not a restorable backup: {0}; the store was left as it was: restore an intact backup")]
+    #[error(
+        "not a restorable backup: {0}; the store was left as it was: restore an intact backup"
+    )]
     BadBackup(String),
     #[error("store i/o failed: {0}")]
     Io(String),
