@@ -162,7 +162,13 @@
 // powerdesk: upstream's clippy configuration (the deny/warn lists above) predates today's clippy,
 // which finds ~130 things in 0.34.7's code; `cargo clippy --workspace` lints powerdesk, not the
 // fork. Compiler warnings are fixed, not allowed (PATCHED.md).
-#![allow(clippy::all, clippy::pedantic, clippy::nursery, clippy::restriction, unknown_lints)]
+#![allow(
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery,
+    clippy::restriction,
+    unknown_lints
+)]
 
 macro_rules! io_fail {
     ($config:expr, $e:expr) => {
