@@ -4,7 +4,7 @@ mod store_support;
 
 use chrono::DateTime;
 use powerdesk::domain::event::EventKind;
-use powerdesk::domain::ports::{Query, SortBy};
+use powerdesk::domain::ports::{Query, Repository, SortBy};
 use powerdesk::domain::workflow::{ProcessClass, State};
 use powerdesk::domain::{AppId, CustomerClass};
 use powerdesk::store::SledStore;
@@ -324,4 +324,95 @@ fn scanning_forms_reads_what_whole_records_hold() {
     assert_eq!(read, whole);
     assert!(read.iter().any(|(_, f)| !f.attachments.is_empty()
         && f.chosen_firms.equipment_supplier.as_deref() == Some("鲁南电气")));
+}
+
+/// Item 9 of issue 12: a store that only has a policy bundle activated (settings and their
+/// event, no application) takes a restore, which replaces it; a backup that is wrong is
+/// refused as a bad backup (what and where), not as a corrupt store, and the store is put
+/// back as it was, its activated bundle included.
+#[test]
+fn restore_goes_into_a_store_with_only_a_bundle_activated_and_a_bad_backup_is_named() {
+    use powerdesk::domain::ports::StoreError;
+    let tmp = tempfile::tempdir().unwrap();
+    let backup_of = |store: &SledStore| {
+        let mut out = Vec::new();
+        store.backup(&mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    let original = {
+        let desk = desk(&tmp.path().join("a"));
+        for form in forms(3, 20) {
+            desk.submit(form, "clerk").unwrap();
+        }
+        drop(desk);
+        backup_of(&SledStore::open(&tmp.path().join("a")).unwrap())
+    };
+    let host = powerdesk::policy::host::PolicyHost::new(Default::default());
+    let bundle = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/jining");
+    let with_a_bundle = |name: &str| {
+        let store = SledStore::open(&tmp.path().join(name)).unwrap();
+        powerdesk::policy::active::activate(
+            &store,
+            &host,
+            &bundle,
+            "张主任",
+            DateTime::parse_from_rfc3339("2026-03-01T09:00:00+08:00").unwrap(),
+        )
+        .unwrap();
+        assert!(store
+            .setting(powerdesk::policy::active::SETTING_DIR)
+            .unwrap()
+            .is_some());
+        store
+    };
+
+    let store = with_a_bundle("b");
+    let summary = store.restore(&mut original.as_bytes()).unwrap();
+    assert_eq!(summary.applications, 20);
+    assert_eq!(backup_of(&store), original);
+    assert!(store.check_consistency().unwrap().is_consistent());
+    drop(store);
+
+    // One line of the backup garbled: refused naming the line, the store as it was.
+    let store = with_a_bundle("c");
+    let before = backup_of(&store);
+    let lines: Vec<&str> = original.lines().collect();
+    let mut bad = lines.clone();
+    let garbled = lines[5].replacen("\"", "'", 1);
+    bad[5] = &garbled;
+    let bad = bad.join("\n") + "\n";
+    match store.restore(&mut bad.as_bytes()) {
+        Err(StoreError::BadBackup(what)) => assert!(what.contains("line 6"), "{what}"),
+        other => panic!("expected BadBackup, got {other:?}"),
+    }
+    assert_eq!(backup_of(&store), before, "the store was not put back");
+    // A backup whose end line does not add up, the same.
+    let mut short: Vec<&str> = lines.clone();
+    short.remove(lines.len() - 2);
+    match store.restore(&mut (short.join("\n") + "\n").as_bytes()) {
+        Err(StoreError::BadBackup(what)) => assert!(what.contains("end line"), "{what}"),
+        other => panic!("expected BadBackup, got {other:?}"),
+    }
+    assert_eq!(backup_of(&store), before);
+    drop(store);
+
+    // The command line names the file and says it is the backup that is wrong.
+    let file = tmp.path().join("bad.jsonl");
+    std::fs::write(&file, &bad).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_powerdesk"))
+        .args(["restore"])
+        .arg(&file)
+        .arg("--store")
+        .arg(tmp.path().join("d"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("backup {}", file.display()))
+            && stderr.contains("not a restorable backup")
+            && stderr.contains("line 6")
+            && !stderr.contains("store is corrupt"),
+        "{stderr}"
+    );
 }

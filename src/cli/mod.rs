@@ -226,6 +226,54 @@ pub fn clock() -> Result<Arc<dyn Clock>> {
     }
 }
 
+/// Open the store in `dir`; what the open recovered from (a corrupt snapshot set aside) is said
+/// on stderr, escaped for the terminal.
+pub fn open_store(dir: &Path) -> Result<SledStore> {
+    let store = SledStore::open(dir)?;
+    for notice in store.open_notices() {
+        eprintln!(
+            "powerdesk: {}",
+            crate::domain::text::escape_keeping_lines(notice)
+        );
+    }
+    Ok(store)
+}
+
+/// Open the store in `dir` for a command that only reads: on a full disk (where the ordinary
+/// open, which may write, fails) it is opened read-only, saying so on stderr.
+pub fn open_store_to_read(dir: &Path) -> Result<(SledStore, bool)> {
+    match SledStore::open(dir) {
+        Err(crate::domain::ports::StoreError::DiskFull { .. }) => {
+            let options = crate::store::StoreOptions {
+                read_only: true,
+                ..Default::default()
+            };
+            let store = SledStore::open_with(dir, options)?;
+            eprintln!(
+                "powerdesk: the disk holding store {} is full: opened read-only, nothing is written (open deadlines are not recounted); free space on it to write again",
+                crate::domain::text::escape_keeping_lines(&dir.display().to_string())
+            );
+            Ok((store, true))
+        }
+        Err(e) => Err(e.into()),
+        Ok(store) => {
+            for notice in store.open_notices() {
+                eprintln!(
+                    "powerdesk: {}",
+                    crate::domain::text::escape_keeping_lines(notice)
+                );
+            }
+            Ok((store, false))
+        }
+    }
+}
+
+/// The desk of a command that only reads ([`open_store_to_read`]): like [`open_desk`], but on a
+/// read-only store deadlines are shown as stored, not recounted.
+pub fn open_reading_desk(dir: &Path) -> Result<Arc<Desk>> {
+    open_desk_on_store_calendar(dir).map(|(desk, _)| desk)
+}
+
 /// A desk over `store` on this process's clock and the bundled calendar.
 fn desk_over(store: Arc<dyn Repository>, calendar: Arc<WorkingCalendar>) -> Result<Desk> {
     Ok(Desk::new(store, calendar).with_clock(clock()?))
@@ -263,15 +311,24 @@ fn store_calendar_source(store: &dyn Repository) -> Result<(Arc<WorkingCalendar>
 /// Open the store in `dir` and the desk over it, counting on the store's calendar; open
 /// deadlines are recounted if that calendar changed since they were counted.
 pub fn open_desk(dir: &Path) -> Result<Arc<Desk>> {
-    open_desk_on_store_calendar(dir).map(|(desk, _)| desk)
+    desk_on_store_calendar(open_store(dir)?, false).map(|(desk, _)| desk)
 }
 
-/// [`open_desk`], and where the desk's calendar comes from.
+/// [`open_reading_desk`], and where the desk's calendar comes from.
 fn open_desk_on_store_calendar(dir: &Path) -> Result<(Arc<Desk>, CalendarSource)> {
-    let store: Arc<dyn Repository> = Arc::new(SledStore::open(dir)?);
+    let (store, read_only) = open_store_to_read(dir)?;
+    desk_on_store_calendar(store, read_only)
+}
+
+/// The desk over `store`, counting on the store's calendar (recounted unless `read_only`).
+fn desk_on_store_calendar(
+    store: SledStore,
+    read_only: bool,
+) -> Result<(Arc<Desk>, CalendarSource)> {
+    let store: Arc<dyn Repository> = Arc::new(store);
     let (calendar, source) = store_calendar_source(store.as_ref())?;
     let desk = Desk::new(store, calendar).with_clock(clock()?);
-    if !matches!(source, CalendarSource::StandIn(_)) {
+    if !read_only && !matches!(source, CalendarSource::StandIn(_)) {
         desk.sync_calendar()?;
     }
     Ok((Arc::new(desk), source))
@@ -280,7 +337,7 @@ fn open_desk_on_store_calendar(dir: &Path) -> Result<(Arc<Desk>, CalendarSource)
 /// Open the desk for accepting applications: it decides with the store's active policy bundle
 /// (none activated: the voltage fallback; activated but broken: a clear error, nothing written).
 pub fn open_intake_desk(dir: &Path) -> Result<Arc<Desk>> {
-    let store = Arc::new(SledStore::open(dir)?);
+    let store = Arc::new(open_store(dir)?);
     let host = crate::policy::host::PolicyHost::new(Default::default());
     let active = crate::policy::active::load_active(store.as_ref(), &host)?;
     let mut desk = desk_over(store, Arc::new(bundled_calendar()?))?;
@@ -295,7 +352,7 @@ pub fn open_intake_desk(dir: &Path) -> Result<Arc<Desk>> {
 /// or by `policy` (default: the shipped Jining bundle), which is then activated. The store is opened
 /// and the bundle loaded once.
 fn open_demo_desk(dir: &Path, policy: Option<PathBuf>) -> Result<Arc<Desk>> {
-    let store = Arc::new(SledStore::open(dir)?);
+    let store = Arc::new(open_store(dir)?);
     let host = crate::policy::host::PolicyHost::new(Default::default());
     let active = match policy {
         None => crate::policy::active::load_active(store.as_ref(), &host)?,
@@ -347,6 +404,8 @@ pub fn console_opener(
                 early(page);
             }
             let store = Arc::new(SledStore::open_locked(lock, crate::tui::STORE_OPTIONS)?);
+            // What the open recovered from (a corrupt snapshot set aside) goes first.
+            let recovered = store.open_notices().join("; ");
             let desk = Arc::new(Desk::new(store.clone(), calendar).with_clock(clock));
             let host = crate::policy::host::PolicyHost::new(Default::default());
             let notice = match crate::policy::active::load_active(desk.repository().as_ref(), &host)
@@ -366,6 +425,11 @@ pub fn console_opener(
                     }
                 }
                 Err(e) => Some(e.to_string()),
+            };
+            let notice = match notice {
+                _ if recovered.is_empty() => notice,
+                Some(n) => Some(format!("{recovered}; {n}")),
+                None => Some(recovered),
             };
             let catalog = crate::tui::catalog::BundleCatalog::new(&policies, host, desk.clone());
             Ok(crate::tui::worker::Opened {
@@ -404,7 +468,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Schema(args) => schema::run_schema(&args),
         Command::App(app) => run_app(&dir, app),
         Command::Policy(cmd) => policy::run_policy(&cmd, &|| {
-            let store: Arc<dyn crate::domain::ports::Repository> = Arc::new(SledStore::open(&dir)?);
+            let store: Arc<dyn crate::domain::ports::Repository> = Arc::new(open_store(&dir)?);
             Ok(store)
         }),
         Command::Evaluate(args) => policy::run_evaluate(&args),
@@ -427,7 +491,7 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Export { to, json } => {
-            let desk = open_desk(&dir)?;
+            let desk = open_reading_desk(&dir)?;
             let (file, tmp) = create_beside(&to)?;
             let mut out = std::io::BufWriter::new(file);
             let count = desk.export(&mut out)?;
@@ -450,7 +514,7 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Backup { to, json } => {
-            let store = SledStore::open(&dir)?;
+            let (store, _) = open_store_to_read(&dir)?;
             let (file, tmp) = create_beside(&to)?;
             let mut out = std::io::BufWriter::new(file);
             let summary = store.backup(&mut out)?;
@@ -470,8 +534,16 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Restore { file, json } => {
             let input = std::fs::File::open(&file)
                 .with_context(|| format!("opening backup {}", file.display()))?;
-            let store = SledStore::open(&dir)?;
-            let summary = store.restore(&mut BufReader::new(input))?;
+            let store = open_store(&dir)?;
+            let summary = store
+                .restore(&mut BufReader::new(input))
+                .map_err(|e| match e {
+                    // Name the file that is wrong.
+                    crate::domain::ports::StoreError::BadBackup(_) => {
+                        anyhow!("backup {}: {e}", file.display())
+                    }
+                    e => e.into(),
+                })?;
             if json {
                 print_json(&summary)
             } else {
@@ -485,7 +557,7 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Audit(AuditCommand::Verify { json }) => {
-            let desk = open_desk(&dir)?;
+            let desk = open_reading_desk(&dir)?;
             let report = desk.verify_audit()?;
             if json {
                 print_json(&report)?;
@@ -513,7 +585,7 @@ fn run_app(dir: &Path, command: AppCommand) -> Result<()> {
             print_json(&app)
         }
         AppCommand::List(args) => {
-            let desk = open_desk(dir)?;
+            let desk = open_reading_desk(dir)?;
             let query = list_query(&args, desk.today())?;
             let page = desk.list(&query)?;
             if args.json {
@@ -523,7 +595,7 @@ fn run_app(dir: &Path, command: AppCommand) -> Result<()> {
             }
         }
         AppCommand::Show { id, json } => {
-            let desk = open_desk(dir)?;
+            let desk = open_reading_desk(dir)?;
             let dossier = desk.show(&AppId(id))?;
             if json {
                 print_json(&dossier)

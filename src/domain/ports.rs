@@ -124,6 +124,14 @@ pub enum StoreError {
     Duplicate(AppId),
     #[error("store is corrupt: {0}")]
     Corrupt(String),
+    /// The disk holding the store is full: the command that writes was refused.
+    #[error("the disk holding store {dir} is full: nothing was written; free space on that disk and run the command again (list, show, export, backup and audit verify still work and can copy the data to another disk)")]
+    DiskFull { dir: String },
+    /// A backup that cannot be restored (what is wrong with it, by line); the store is unchanged.
+    #[error(
+        "not a restorable backup: {0}; the store was left as it was: restore an intact backup"
+    )]
+    BadBackup(String),
     #[error("store i/o failed: {0}")]
     Io(String),
 }

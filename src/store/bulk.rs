@@ -622,23 +622,56 @@ impl SledStore {
         Ok(summary)
     }
 
-    /// Restore a backup into this store, which must be empty; then verify the chain and the
-    /// consistency. On any failure the store is emptied again and the error says which line.
+    /// Restore a backup into this store, which must hold no application; then verify the chain
+    /// and the consistency. A store without applications may still hold what was done before
+    /// any (a policy bundle activated: settings and their events): the backup replaces it, as
+    /// it replaces everything. On any failure the store is put back as it was and the error
+    /// says which line.
     pub fn restore(&self, input: &mut dyn BufRead) -> Result<BackupSummary, StoreError> {
         let _w = self.writer();
-        if !self.trees[RECORDS].is_empty() || !self.trees[GROUPS].is_empty() {
+        if !self.trees[RECORDS].is_empty() {
             return Err(StoreError::Io(format!(
-                "restore needs an empty store, but {} holds applications; restore into a new --store directory",
+                "restore needs an empty store (no applications), but {} holds applications; restore into a new --store directory",
                 self.dir().display()
             )));
         }
+        // Without applications the store is small (settings, a few store events): kept in
+        // memory to be put back if the backup is refused.
+        let before = self.dump()?;
+        self.wipe()?;
         match self.restore_lines(input) {
             Ok(summary) => Ok(summary),
             Err(e) => {
                 self.wipe()?;
+                self.put_back(&before)?;
                 Err(e)
             }
         }
+    }
+
+    /// Every entry of every tree, by tree.
+    fn dump(&self) -> Result<Vec<Vec<(sled::IVec, sled::IVec)>>, StoreError> {
+        self.trees
+            .iter()
+            .map(|tree| {
+                tree.iter()
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| io("reading the store", e))
+            })
+            .collect()
+    }
+
+    /// Write back what [`Self::dump`] read (into emptied trees), durably.
+    fn put_back(&self, dump: &[Vec<(sled::IVec, sled::IVec)>]) -> Result<(), StoreError> {
+        for (tree, entries) in self.trees.iter().zip(dump) {
+            let mut batch = sled::Batch::default();
+            for (key, value) in entries {
+                batch.insert(key.clone(), value.clone());
+            }
+            tree.apply_batch(batch)
+                .map_err(|e| io("putting the store back", e))?;
+        }
+        self.flush()
     }
 
     fn restore_lines(&self, input: &mut dyn BufRead) -> Result<BackupSummary, StoreError> {
@@ -676,8 +709,8 @@ impl SledStore {
                                 continue;
                             }
                             let bytes = t[RECORDS].get(id.0.as_bytes())?.ok_or_else(|| {
-                                abort(StoreError::Corrupt(format!(
-                                    "backup event {} names {id}, which the backup does not hold",
+                                abort(StoreError::BadBackup(format!(
+                                    "event {} names {id}, which the backup does not hold",
                                     first.seq
                                 )))
                             })?;
@@ -698,22 +731,23 @@ impl SledStore {
             };
         for (index, line) in input.lines().enumerate() {
             let number = index + 1;
-            let line = line.map_err(|e| io(&format!("reading the backup at line {number}"), e))?;
+            let line = line
+                .map_err(|e| StoreError::BadBackup(format!("line {number} cannot be read: {e}")))?;
             if line.trim().is_empty() {
                 continue;
             }
             let parsed: BackupLine = serde_json::from_str(&line).map_err(|e| {
-                StoreError::Corrupt(format!("backup line {number} is not a backup record: {e}"))
+                StoreError::BadBackup(format!("line {number} is not a backup record: {e}"))
             })?;
             if end.is_some() {
-                return Err(StoreError::Corrupt(format!(
-                    "backup line {number} follows the end line"
+                return Err(StoreError::BadBackup(format!(
+                    "line {number} follows the end line"
                 )));
             }
             match parsed {
                 BackupLine::Header { format, schema } => {
                     if format != BACKUP_FORMAT {
-                        return Err(StoreError::Corrupt(format!(
+                        return Err(StoreError::BadBackup(format!(
                             "line {number}: not a powerdesk backup ({format})"
                         )));
                     }
@@ -727,8 +761,8 @@ impl SledStore {
                     header = true;
                 }
                 _ if !header => {
-                    return Err(StoreError::Corrupt(
-                        "the backup does not start with its header line".into(),
+                    return Err(StoreError::BadBackup(
+                        "it does not start with its header line".into(),
                     ));
                 }
                 BackupLine::Counter { key, value } => counters.push((key, value)),
@@ -760,27 +794,27 @@ impl SledStore {
                 .map_err(|e| io("writing settings", e))?;
         }
         let Some(end) = end else {
-            return Err(StoreError::Corrupt(
-                "the backup has no end line: it was truncated".into(),
+            return Err(StoreError::BadBackup(
+                "it has no end line: it was truncated".into(),
             ));
         };
         if end != written {
-            return Err(StoreError::Corrupt(format!(
-                "the backup's end line promises {} applications and {} events, the file holds {} and {}",
+            return Err(StoreError::BadBackup(format!(
+                "its end line promises {} applications and {} events, the file holds {} and {}",
                 end.applications, end.events, written.applications, written.events
             )));
         }
         self.flush()?;
         let audit = self.walk_chain()?;
         if let Some((seq, what)) = audit.first_broken {
-            return Err(StoreError::Corrupt(format!(
-                "the restored audit chain is broken at event {seq}: {what}"
+            return Err(StoreError::BadBackup(format!(
+                "its audit chain is broken at event {seq}: {what}"
             )));
         }
         let report = self.check_consistency()?;
         if let Some(problem) = report.problems.first() {
-            return Err(StoreError::Corrupt(format!(
-                "the restored store is inconsistent: {problem}"
+            return Err(StoreError::BadBackup(format!(
+                "restored, its applications, events and indexes disagree: {problem}"
             )));
         }
         Ok(written)

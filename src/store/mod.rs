@@ -53,6 +53,10 @@ pub struct StoreOptions {
     /// store otherwise leaves up to ~16,000 pages beyond it); costs bulk writes ~25 % (see
     /// vendor/sled/PATCHED.md). For long-running readers such as the console.
     pub prompt_accounting: bool,
+    /// Open an existing store without writing anything to its directory (a full disk): reads,
+    /// export and backup work; every write fails. A store that needs recovery or a migration
+    /// first is refused.
+    pub read_only: bool,
 }
 
 impl Default for StoreOptions {
@@ -60,6 +64,7 @@ impl Default for StoreOptions {
         StoreOptions {
             cache_bytes: 256 * 1024 * 1024,
             prompt_accounting: false,
+            read_only: false,
         }
     }
 }
@@ -74,6 +79,8 @@ pub struct SledStore {
     fault_after: AtomicUsize,
     /// Held for the life of the store: the exclusive lock on `powerdesk.lock`.
     lock: StoreLock,
+    /// What the open recovered from, for the owner (see [`SledStore::open_notices`]).
+    notices: Vec<String>,
 }
 
 /// 目录锁: the exclusive lock on a store directory (`powerdesk.lock`), taken before sled opens the
@@ -156,6 +163,12 @@ fn io(context: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Io(format!("{context}: {e}"))
 }
 
+/// sled's error for a write that found no space left on the device.
+fn is_disk_full(e: &sled::Error) -> bool {
+    matches!(e, sled::Error::Io(e) if e.raw_os_error() == Some(libc::ENOSPC)
+        || e.kind() == std::io::ErrorKind::StorageFull)
+}
+
 fn tx_error(e: TransactionError<StoreError>) -> StoreError {
     match e {
         TransactionError::Abort(e) => e,
@@ -171,18 +184,14 @@ fn abort(e: StoreError) -> ConflictableTransactionError<StoreError> {
 /// file lock can still be held for a moment by the background threads of a `SledStore` this
 /// process just dropped, so that one conflict is waited out (up to 2 s).
 fn open_db(path: &Path, options: StoreOptions) -> sled::Result<sled::Db> {
-    // sled takes the accounting setting from a global when it opens: one open at a time.
-    static OPENING: Mutex<()> = Mutex::new(());
     let mut waited = 0;
     loop {
-        let result = {
-            let _one = OPENING.lock().unwrap_or_else(|e| e.into_inner());
-            sled::set_prompt_cache_accounting(options.prompt_accounting);
-            sled::Config::new()
-                .path(path)
-                .cache_capacity(options.cache_bytes)
-                .open()
-        };
+        let result = sled::Config::new()
+            .path(path)
+            .cache_capacity(options.cache_bytes)
+            .prompt_cache_accounting(options.prompt_accounting)
+            .read_only(options.read_only)
+            .open();
         match result {
             // sled reports it as ErrorKind::Other with this text.
             Err(sled::Error::Io(e))
@@ -211,8 +220,15 @@ impl SledStore {
 
     /// Open the store whose directory `lock` holds.
     pub fn open_locked(lock: StoreLock, options: StoreOptions) -> Result<SledStore, StoreError> {
-        let db = open_db(&lock.dir.join(DB_DIR), options)
-            .map_err(|e| io(&format!("opening the store in {}", lock.dir.display()), e))?;
+        let db = open_db(&lock.dir.join(DB_DIR), options).map_err(|e| {
+            if is_disk_full(&e) {
+                StoreError::DiskFull {
+                    dir: lock.dir.display().to_string(),
+                }
+            } else {
+                io(&format!("opening the store in {}", lock.dir.display()), e)
+            }
+        })?;
         let mut names = vec![RECORDS_TREE, GROUPS_TREE, "settings", "meta"];
         names.extend(Index::ALL.iter().map(|ix| ix.bucket_tree()));
         let trees = names
@@ -220,20 +236,33 @@ impl SledStore {
             .map(|n| db.open_tree(n))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| io("opening trees", e))?;
+        let notices = db.recovery_notices();
         let store = SledStore {
             db,
             trees,
             writer: Mutex::new(()),
             fault_after: AtomicUsize::new(usize::MAX),
             lock,
+            notices,
         };
-        store.check_schema()?;
-        store.recover_import()?;
+        if options.read_only {
+            store.check_read_only()?;
+        } else {
+            store.check_schema()?;
+            store.recover_import()?;
+        }
         Ok(store)
     }
 
     pub fn dir(&self) -> &Path {
         self.lock.dir()
+    }
+
+    /// What opening the store did to recover that its owner should be told, one sentence each
+    /// (e.g. a corrupt snapshot set aside as `db/snap.<lsn>.corrupt` and every page recovered
+    /// from the log instead). Empty after an ordinary open.
+    pub fn open_notices(&self) -> &[String] {
+        &self.notices
     }
 
     /// Close sled (everything written is flushed) and keep the directory locked.
@@ -245,6 +274,32 @@ impl SledStore {
         drop(trees);
         drop(db);
         Ok(lock)
+    }
+
+    /// A read-only open writes nothing: the store must be in this schema with no import to
+    /// roll back.
+    fn check_read_only(&self) -> Result<(), StoreError> {
+        let meta = &self.trees[META];
+        let schema = meta
+            .get(META_SCHEMA)
+            .map_err(|e| io("reading meta", e))?
+            .map(|v| u64_be(&v) as u32);
+        let pending = meta
+            .get(META_IMPORT_PENDING)
+            .map_err(|e| io("reading meta", e))?
+            .is_some();
+        if schema != Some(SCHEMA_VERSION) || pending {
+            return Err(StoreError::Io(format!(
+                "store {} cannot be read without writing to it first ({}); free space on its disk and run the command again",
+                self.dir().display(),
+                if pending {
+                    "an interrupted import is rolled back at open".to_string()
+                } else {
+                    format!("schema {schema:?} is upgraded to {SCHEMA_VERSION} at open")
+                }
+            )));
+        }
+        Ok(())
     }
 
     fn check_schema(&self) -> Result<(), StoreError> {
@@ -348,10 +403,15 @@ impl SledStore {
     }
 
     fn flush(&self) -> Result<(), StoreError> {
-        self.db
-            .flush()
-            .map(|_| ())
-            .map_err(|e| io("flushing to disk", e))
+        self.db.flush().map(|_| ()).map_err(|e| {
+            if is_disk_full(&e) {
+                StoreError::DiskFull {
+                    dir: self.dir().display().to_string(),
+                }
+            } else {
+                io("flushing to disk", e)
+            }
+        })
     }
 
     fn tree_refs(&self) -> Vec<&sled::Tree> {

@@ -206,6 +206,7 @@ pub fn restore_terminal() {
 pub const STORE_OPTIONS: crate::store::StoreOptions = crate::store::StoreOptions {
     cache_bytes: 4 * 1024 * 1024,
     prompt_accounting: true,
+    read_only: false,
 };
 
 /// The operator who acts: `$USER`, or the desk's default actor.

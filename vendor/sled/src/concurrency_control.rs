@@ -31,6 +31,8 @@ fn init_cc() -> ConcurrencyControl {
 
 #[derive(Debug)]
 #[must_use]
+// powerdesk: the guards are held for what their drop does, never read.
+#[allow(dead_code)]
 pub(crate) enum Protector<'a> {
     Write(RwLockWriteGuard<'a, ()>),
     Read(RwLockReadGuard<'a, ()>),
@@ -64,7 +66,7 @@ impl ConcurrencyControl {
         if self.active.fetch_or(RW_REQUIRED_BIT, SeqCst) < RW_REQUIRED_BIT {
             // we are the first to set this bit
             while self.active.load(Acquire) != RW_REQUIRED_BIT {
-                std::sync::atomic::spin_loop_hint()
+                std::hint::spin_loop()
             }
             self.upgrade_complete.store(true, Release);
         }
@@ -97,7 +99,7 @@ impl ConcurrencyControl {
         });
         self.enable();
         while !self.upgrade_complete.load(Acquire) {
-            std::sync::atomic::spin_loop_hint()
+            std::hint::spin_loop()
         }
         Protector::Write(self.rw.write())
     }

@@ -211,6 +211,13 @@ pub struct Inner {
     pub idgen_persist_interval: u64,
     #[doc(hidden)]
     pub version: (usize, usize),
+    // powerdesk: per-`Db` prompt cache accounting (was the process-wide
+    // `set_prompt_cache_accounting`), see lru.rs.
+    #[doc(hidden)]
+    pub prompt_cache_accounting: bool,
+    // powerdesk: open an existing database without writing to its directory (a full disk).
+    #[doc(hidden)]
+    pub read_only: bool,
     tmp_path: PathBuf,
     pub(crate) global_error: Arc<Atomic<Error>>,
     #[cfg(feature = "event_log")]
@@ -231,6 +238,8 @@ impl Default for Inner {
             compression_factor: 5,
             temporary: false,
             version: crate_version(),
+            prompt_cache_accounting: false,
+            read_only: false,
 
             // useful in testing
             segment_size: 512 * 1024, // 512kb in bytes
@@ -345,6 +354,10 @@ impl Config {
 
         let mut config = self.clone();
         config.limit_cache_max_memory();
+        if config.read_only {
+            // powerdesk: no background flusher.
+            Arc::make_mut(&mut config.0).flush_every_ms = None;
+        }
 
         let file = config.open_file()?;
 
@@ -515,6 +528,16 @@ impl Config {
             print_profile_on_drop,
             bool,
             "print a performance profile when the Config is dropped"
+        ),
+        (
+            read_only,
+            bool,
+            "powerdesk: open an existing database without writing anything to its directory (e.g. on a full disk): recovery writes no snapshot and repairs nothing on disk, nothing is flushed, and every write fails with `Error::Unsupported`"
+        ),
+        (
+            prompt_cache_accounting,
+            bool,
+            "powerdesk: account page accesses in blocks of 4 over 64 shards (instead of 64 over 256), so a scan leaves the cache near its capacity; costs bulk writes ~25 %"
         )
     );
 
@@ -556,7 +579,7 @@ impl Config {
     fn open_file(&self) -> Result<File> {
         let blob_dir: PathBuf = self.get_path().join("blobs");
 
-        if !blob_dir.exists() {
+        if !blob_dir.exists() && !self.read_only {
             fs::create_dir_all(blob_dir)?;
         }
 
@@ -565,7 +588,8 @@ impl Config {
         // open the data file
         let mut options = fs::OpenOptions::new();
 
-        let _ = options.create(true);
+        // powerdesk: read-only opens only what exists.
+        let _ = options.create(!self.read_only);
         let _ = options.read(true);
         let _ = options.write(true);
 
@@ -648,6 +672,10 @@ impl Config {
                 );
                 Ok(())
             }
+            Ok(None) if self.read_only => Err(Error::Unsupported(format!(
+                "{} holds no database to open read-only",
+                self.get_path().display()
+            ))),
             Ok(None) => self.write_config(),
             Err(e) => Err(e),
         }
@@ -758,10 +786,10 @@ impl Config {
 
         let expected_old = Shared::null();
 
-        let _ = self.global_error.compare_and_set(
+        let _ = self.global_error.compare_exchange(
             expected_old,
             error,
-            SeqCst,
+            SeqCst, SeqCst,
             &guard,
         );
     }
@@ -836,9 +864,11 @@ impl RunningConfig {
                 let path_str = &*path.to_string_lossy();
                 // powerdesk: a `.generating` snapshot was never renamed into place, so it may
                 // be cut short by a crash; the last complete snapshot plus the log is the state.
+                // powerdesk: nor one set aside as `.corrupt` (see read_snapshot_or_default).
                 if path_str.starts_with(&*absolute_path.to_string_lossy())
                     && !path_str.ends_with(".in___motion")
                     && !path_str.ends_with(".generating")
+                    && !path_str.ends_with(".corrupt")
                 {
                     Some(path.to_path_buf())
                 } else {

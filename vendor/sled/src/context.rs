@@ -76,6 +76,11 @@ impl Context {
         self.pagecache.was_recovered()
     }
 
+    /// powerdesk: see `Db::recovery_notices`.
+    pub fn recovery_notices(&self) -> Vec<String> {
+        self.pagecache.recovery_notices().to_vec()
+    }
+
     /// Generate a monotonic ID. Not guaranteed to be
     /// contiguous. Written to disk every `idgen_persist_interval`
     /// operations, followed by a blocking flush. During recovery, we

@@ -237,6 +237,13 @@ impl Db {
         self.context.was_recovered()
     }
 
+    /// powerdesk: what the open did to recover that the owner should know, one sentence each:
+    /// a corrupt snapshot that was set aside (renamed `<name>.corrupt`) and replaced by a
+    /// recovery from the whole log. Empty when nothing unusual happened.
+    pub fn recovery_notices(&self) -> Vec<String> {
+        self.context.recovery_notices()
+    }
+
     /// Generate a monotonic ID. Not guaranteed to be
     /// contiguous. Written to disk every `idgen_persist_interval`
     /// operations, followed by a blocking flush. During recovery, we

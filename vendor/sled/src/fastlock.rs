@@ -48,7 +48,7 @@ impl<T> FastLock<T> {
     }
 
     pub fn try_lock(&self) -> Option<FastLockGuard<'_, T>> {
-        let lock_result = self.lock.compare_and_swap(false, true, Acquire);
+        let lock_result = self.lock.compare_exchange(false, true, Acquire, Acquire).unwrap_or_else(|v| v);
 
         // `compare_and_swap` returns the last value if successful,
         // otherwise the current value. If we succeed, it should return false.

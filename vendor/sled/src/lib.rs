@@ -105,14 +105,14 @@
     clippy::decimal_literal_representation,
     clippy::doc_markdown,
     // clippy::else_if_without_else,
-    clippy::empty_enum,
+    clippy::empty_enums,
     clippy::explicit_into_iter_loop,
     clippy::explicit_iter_loop,
     clippy::expl_impl_clone_on_copy,
     clippy::fallible_impl_from,
-    clippy::filter_map,
+    clippy::manual_filter_map,
     clippy::filter_map_next,
-    clippy::find_map,
+    clippy::manual_find_map,
     clippy::float_arithmetic,
     clippy::get_unwrap,
     clippy::if_not_else,
@@ -137,7 +137,6 @@
     clippy::non_ascii_literal,
     clippy::path_buf_push_overwrite,
     clippy::print_stdout,
-    clippy::pub_enum_variant_names,
     clippy::redundant_closure_for_method_calls,
     clippy::shadow_reuse,
     clippy::shadow_same,
@@ -152,14 +151,24 @@
     clippy::used_underscore_binding,
     clippy::wildcard_dependencies,
     // clippy::wildcard_enum_match_arm,
-    clippy::wrong_pub_self_convention,
 )]
 #![warn(clippy::multiple_crate_versions)]
 #![allow(clippy::mem_replace_with_default)] // Not using std::mem::take() due to MSRV of 1.37 (intro'd in 1.40)
-#![allow(clippy::match_like_matches_macro)] // Not using std::matches! due to MSRV of 1.37 (intro'd in 1.42)
+#![allow(clippy::match_like_matches_macro)]
+// Not using std::matches! due to MSRV of 1.37 (intro'd in 1.42)
 // powerdesk: vendored, built as a path dependency, so its lints are not capped as a registry
 // crate's are; newer compilers warn on code that 0.34.7 wrote for its MSRV.
-#![allow(warnings, unused_qualifications)]
+#![allow(unused_qualifications)]
+// powerdesk: upstream's clippy configuration (the deny/warn lists above) predates today's clippy,
+// which finds ~130 things in 0.34.7's code; `cargo clippy --workspace` lints powerdesk, not the
+// fork. Compiler warnings are fixed, not allowed (PATCHED.md).
+#![allow(
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery,
+    clippy::restriction,
+    unknown_lints
+)]
 
 macro_rules! io_fail {
     ($config:expr, $e:expr) => {
@@ -181,41 +190,74 @@ macro_rules! testing_assert {
     };
 }
 
+// powerdesk: formatted as published (0.34.7), not by the workspace's `cargo fmt --all`, so
+// that our patches stay the only differences from upstream.
+#[rustfmt::skip]
 mod arc;
+#[rustfmt::skip]
 mod atomic_shim;
+#[rustfmt::skip]
 mod batch;
+#[rustfmt::skip]
 mod binary_search;
+#[rustfmt::skip]
 mod concurrency_control;
+#[rustfmt::skip]
 mod config;
+#[rustfmt::skip]
 mod context;
+#[rustfmt::skip]
 mod db;
+#[rustfmt::skip]
 mod dll;
+#[rustfmt::skip]
 mod fastcmp;
+#[rustfmt::skip]
 mod fastlock;
+#[rustfmt::skip]
 mod histogram;
+#[rustfmt::skip]
 mod iter;
+#[rustfmt::skip]
 mod ivec;
+#[rustfmt::skip]
 mod lazy;
+#[rustfmt::skip]
 mod lru;
+#[rustfmt::skip]
 mod meta;
+#[rustfmt::skip]
 mod metrics;
+#[rustfmt::skip]
 mod node;
+#[rustfmt::skip]
 mod oneshot;
+#[rustfmt::skip]
 mod pagecache;
+#[rustfmt::skip]
 mod prefix;
+#[rustfmt::skip]
 mod result;
+#[rustfmt::skip]
 mod serialization;
+#[rustfmt::skip]
 mod stack;
+#[rustfmt::skip]
 mod subscriber;
+#[rustfmt::skip]
 mod sys_limits;
+#[rustfmt::skip]
 pub mod transaction;
+#[rustfmt::skip]
 mod tree;
 
 /// Functionality for conditionally triggering failpoints under test.
 #[cfg(feature = "failpoints")]
+#[rustfmt::skip]
 pub mod fail;
 
 #[cfg(feature = "docs")]
+#[rustfmt::skip]
 pub mod doc;
 
 #[cfg(any(
@@ -230,6 +272,7 @@ pub mod doc;
         target_os = "netbsd",
     ))
 ))]
+#[rustfmt::skip]
 mod threadpool {
     use super::{OneShot, Result};
 
@@ -257,6 +300,7 @@ mod threadpool {
         target_os = "netbsd",
     )
 ))]
+#[rustfmt::skip]
 mod threadpool;
 
 #[cfg(all(
@@ -271,13 +315,16 @@ mod threadpool;
         target_os = "netbsd",
     )
 ))]
+#[rustfmt::skip]
 mod flusher;
 
 #[cfg(feature = "event_log")]
 /// The event log helps debug concurrency issues.
+#[rustfmt::skip]
 pub mod event_log;
 
 #[cfg(feature = "measure_allocs")]
+#[rustfmt::skip]
 mod measure_allocs;
 
 #[cfg(feature = "measure_allocs")]
@@ -289,32 +336,29 @@ const DEFAULT_TREE_ID: &[u8] = b"__sled__default";
 
 /// hidden re-export of items for testing purposes
 #[doc(hidden)]
-// powerdesk: see lru.rs.
-pub use lru::set_prompt_cache_accounting;
-
 pub use {
     self::{
         config::RunningConfig,
         lazy::Lazy,
         pagecache::{
+            BatchManifest, DiskPtr, Log, LogKind, LogOffset, LogRead, Lsn,
+            PageCache, PageId,
             constants::{
                 MAX_MSG_HEADER_LEN, MAX_SPACE_AMPLIFICATION,
                 MINIMUM_ITEMS_PER_SEGMENT, SEG_HEADER_LEN,
             },
-            BatchManifest, DiskPtr, Log, LogKind, LogOffset, LogRead, Lsn,
-            PageCache, PageId,
         },
         serialization::Serialize,
     },
     crossbeam_epoch::{
-        pin as crossbeam_pin, Atomic, Guard as CrossbeamGuard, Owned, Shared,
+        Atomic, Guard as CrossbeamGuard, Owned, Shared, pin as crossbeam_pin,
     },
 };
 
 pub use self::{
     batch::Batch,
     config::{Config, Mode},
-    db::{open, Db},
+    db::{Db, open},
     iter::Iter,
     ivec::IVec,
     result::{Error, Result},
@@ -334,7 +378,7 @@ use {
         histogram::Histogram,
         lru::Lru,
         meta::Meta,
-        metrics::{clock, Measure, M},
+        metrics::{M, Measure, clock},
         node::{Data, Node},
         oneshot::{OneShot, OneShotFiller},
         result::CasResult,
@@ -397,6 +441,7 @@ fn calculate_message_crc32(header: &[u8], body: &[u8]) -> u32 {
 }
 
 #[cfg(any(test, feature = "lock_free_delays"))]
+#[rustfmt::skip]
 mod debug_delay;
 
 #[cfg(any(test, feature = "lock_free_delays"))]
@@ -508,6 +553,7 @@ impl<F> MergeOperator for F where
 {
 }
 
+#[rustfmt::skip]
 mod compile_time_assertions {
     use crate::*;
 

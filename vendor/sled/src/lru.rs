@@ -25,7 +25,7 @@ const N_SHARDS: usize = 2;
 #[cfg(not(any(test, feature = "lock_free_delays")))]
 const N_SHARDS: usize = 256;
 
-// powerdesk: prompt accounting, chosen per `Db` when it opens. A shard only accounts (and
+// powerdesk: prompt accounting, chosen per `Db` (`Config::prompt_cache_accounting`). A shard only accounts (and
 // evicts) the pages read since its last full block of queued accesses, and keeps at least the
 // page it accounted last, so up to N_SHARDS * MAX_QUEUE_ITEMS pages can stay in memory beyond
 // the cache capacity: with 256 x 64, a scan of a 1M-application store kept ~170 MB more than
@@ -34,15 +34,6 @@ const N_SHARDS: usize = 256;
 // only the console asks for it.
 const PROMPT_QUEUE_ITEMS: usize = 4;
 const PROMPT_SHARDS: usize = 64;
-
-static PROMPT: std::sync::atomic::AtomicBool =
-    std::sync::atomic::AtomicBool::new(false);
-
-/// powerdesk: whether the page caches of `Db`s opened from now on account page accesses
-/// promptly (see above). A `Db` keeps the setting it was opened with.
-pub fn set_prompt_cache_accounting(on: bool) {
-    PROMPT.store(on, Ordering::SeqCst);
-}
 
 struct AccessBlock {
     len: AtomicUsize,
@@ -104,7 +95,7 @@ impl AccessQueue {
                 let new = Box::into_raw(Box::new(AccessBlock::default()));
                 debug_delay();
                 let prev =
-                    self.writing.compare_and_swap(head, new, Ordering::Release);
+                    self.writing.compare_exchange(head, new, Ordering::Release, Ordering::Relaxed).unwrap_or_else(|v| v);
                 if prev != head {
                     // we lost the CAS, free the new item that was
                     // never published to other threads
@@ -122,11 +113,15 @@ impl AccessQueue {
                     // we loop because maybe other threads are pushing stuff too
                     block.next.store(full_list_ptr, Ordering::Release);
                     debug_delay();
-                    ret = self.full_list.compare_and_swap(
-                        full_list_ptr,
-                        head,
-                        Ordering::Release,
-                    );
+                    ret = self
+                        .full_list
+                        .compare_exchange(
+                            full_list_ptr,
+                            head,
+                            Ordering::Release,
+                            Ordering::Relaxed,
+                        )
+                        .unwrap_or_else(|v| v);
                     ret != full_list_ptr
                 } {
                     full_list_ptr = ret;
@@ -154,7 +149,7 @@ impl Drop for AccessQueue {
         debug_delay();
         let writing = self.writing.load(Ordering::Acquire);
         unsafe {
-            Box::from_raw(writing);
+            drop(Box::from_raw(writing));
         }
         debug_delay();
         let mut head = self.full_list.load(Ordering::Acquire);
@@ -163,7 +158,7 @@ impl Drop for AccessQueue {
                 debug_delay();
                 let next =
                     (*head).next.swap(std::ptr::null_mut(), Ordering::Release);
-                Box::from_raw(head);
+                drop(Box::from_raw(head));
                 head = next;
             }
         }
@@ -242,13 +237,14 @@ unsafe impl Sync for Lru {}
 
 impl Lru {
     /// Instantiates a new `Lru` cache.
-    pub(crate) fn new(cache_capacity: u64) -> Self {
+    /// powerdesk: `prompt` accounts accesses promptly (see above).
+    pub(crate) fn new(cache_capacity: u64, prompt: bool) -> Self {
         assert!(
             cache_capacity >= 256,
             "Please configure the cache \
              capacity to be at least 256 bytes"
         );
-        let (items, n_shards) = if PROMPT.load(Ordering::SeqCst)
+        let (items, n_shards) = if prompt
             && !cfg!(any(test, feature = "lock_free_delays"))
         {
             (PROMPT_QUEUE_ITEMS, PROMPT_SHARDS)
@@ -389,9 +385,45 @@ fn safe_usize(value: PageId) -> usize {
 fn lru_smoke_test() {
     use crate::pin;
 
-    let lru = Lru::new(256);
+    let lru = Lru::new(256, false);
     for i in 0..1000 {
         let guard = pin();
         lru.accessed(i, 16, &guard);
     }
+}
+
+// powerdesk: a shard holds the pages it accounts in a map, evicting least recently used first,
+// and holds nothing for the pages it never saw (a Vec indexed by position grew to the highest).
+#[test]
+fn powerdesk_shard_holds_only_its_pages_and_evicts_the_least_recent() {
+    let mut shard = Shard::new(100);
+    let high = 1usize << 40;
+    assert!(shard.accessed(high, 40).is_empty());
+    assert!(shard.accessed(3, 40).is_empty());
+    // `high` used again: `3` is now the least recently used.
+    assert!(shard.accessed(high, 40).is_empty());
+    assert_eq!(shard.accessed(7, 40), vec![3]);
+    assert_eq!(shard.entries.len(), 2);
+    assert!(shard.entries.capacity() < 1024);
+    assert_eq!(shard.size, 80);
+    // A resize is accounted: `high` grows, the least recent (`high`, then 7) go until it fits,
+    // but never the page just accounted.
+    assert_eq!(shard.accessed(7, 150), vec![high as PageId]);
+    assert_eq!(shard.entries.len(), 1);
+    assert_eq!(shard.size, 150);
+}
+
+// powerdesk: prompt accounting is a per-`Db` setting of its `Config` (was process-wide).
+#[test]
+fn powerdesk_prompt_accounting_is_a_config_setting() {
+    let plain = crate::Config::new().temporary(true);
+    let prompt = crate::Config::new().temporary(true).prompt_cache_accounting(true);
+    assert!(!plain.prompt_cache_accounting);
+    assert!(prompt.prompt_cache_accounting);
+    let a = plain.open().unwrap();
+    let b = prompt.open().unwrap();
+    a.insert(b"k", b"plain").unwrap();
+    b.insert(b"k", b"prompt").unwrap();
+    assert_eq!(&*a.get(b"k").unwrap().unwrap(), b"plain");
+    assert_eq!(&*b.get(b"k").unwrap().unwrap(), b"prompt");
 }

@@ -140,7 +140,7 @@ fn maybe_spawn_new_thread() -> Result<()> {
         return Ok(());
     }
 
-    if !SPAWNING.compare_and_swap(false, true, SeqCst) {
+    if !SPAWNING.compare_exchange(false, true, SeqCst, SeqCst).unwrap_or_else(|v| v) {
         spawn_new_thread(false)?;
     }
 
@@ -182,7 +182,7 @@ fn spawn_new_thread(is_immortal: bool) -> Result<()> {
 
         SPAWNING.store(false, SeqCst);
 
-        if !E.compare_and_swap(false, true, Relaxed) {
+        if !E.compare_exchange(false, true, Relaxed, Relaxed).unwrap_or_else(|v| v) {
             // only execute this once
             warn!(
                 "Failed to dynamically increase the threadpool size: {:?}.",

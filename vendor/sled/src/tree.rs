@@ -14,6 +14,8 @@ use crate::{atomic_shim::AtomicU64, pagecache::NodeView, *};
 pub(crate) struct View<'g> {
     pub node_view: NodeView<'g>,
     pub pid: PageId,
+    // powerdesk: recorded, not read by 0.34.7.
+    #[allow(dead_code)]
     pub size: u64,
 }
 
@@ -1549,7 +1551,7 @@ impl Tree {
             // 2 threads are at this point, and we don't want
             // to cause roots to diverge between meta and
             // our version.
-            while self.root.compare_and_swap(from, new_root_pid, SeqCst) != from
+            while self.root.compare_exchange(from, new_root_pid, SeqCst, SeqCst).unwrap_or_else(|v| v) != from
             {
             }
 

@@ -162,7 +162,7 @@ impl IoBuf {
         new: Header,
     ) -> std::result::Result<Header, Header> {
         debug_delay();
-        let res = self.header.compare_and_swap(old, new, SeqCst);
+        let res = self.header.compare_exchange(old, new, SeqCst, SeqCst).unwrap_or_else(|v| v);
         if res == old {
             Ok(new)
         } else {

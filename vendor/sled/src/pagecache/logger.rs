@@ -34,6 +34,10 @@ impl Log {
     /// Flushes any pending IO buffers to disk to ensure durability.
     /// Returns the number of bytes written during this call.
     pub fn flush(&self) -> Result<usize> {
+        // powerdesk: a read-only open has nothing to flush and writes nothing.
+        if self.config.read_only {
+            return Ok(0);
+        }
         iobuf::flush(&self.iobufs)
     }
 
@@ -158,6 +162,13 @@ impl Log {
         _: &Guard,
     ) -> Result<Reservation<'_>> {
         let _measure = Measure::new(&M.reserve_lat);
+
+        // powerdesk: every write reserves log space first.
+        if self.config.read_only {
+            return Err(Error::Unsupported(
+                "the database was opened read-only".to_owned(),
+            ));
+        }
 
         let serialized_len = item.serialized_size();
         let max_buf_len =

@@ -58,7 +58,7 @@ pub(crate) use self::{
 
 pub use self::{
     constants::{
-        MAX_MSG_HEADER_LEN, MAX_SPACE_AMPLIFICATION, MINIMUM_ITEMS_PER_SEGMENT,
+        MAX_MSG_HEADER_LEN, MINIMUM_ITEMS_PER_SEGMENT,
         SEG_HEADER_LEN,
     },
     disk_pointer::DiskPtr,
@@ -223,7 +223,7 @@ fn bump_atomic_lsn(atomic_lsn: &AtomicLsn, to: Lsn) {
         if current >= to {
             return;
         }
-        let last = atomic_lsn.compare_and_swap(current, to, SeqCst);
+        let last = atomic_lsn.compare_exchange(current, to, SeqCst, SeqCst).unwrap_or_else(|v| v);
         if last == current {
             // we succeeded.
             return;
@@ -517,6 +517,8 @@ pub struct PageCache {
     idgen_persists: Arc<AtomicU64>,
     idgen_persist_mu: Arc<Mutex<()>>,
     was_recovered: bool,
+    // powerdesk: what recovery did that the owner should know (a corrupt snapshot set aside).
+    recovery_notices: Vec<String>,
 }
 
 unsafe impl Send for PageCache {}
@@ -585,7 +587,8 @@ impl PageCache {
         // try to pull any existing snapshot off disk, and
         // apply any new data to it to "catch-up" the
         // snapshot before loading it.
-        let snapshot = read_snapshot_or_default(&config)?;
+        // powerdesk: with what recovery did about a corrupt snapshot.
+        let (snapshot, recovery_notices) = read_snapshot_or_default(&config)?;
 
         #[cfg(feature = "testing")]
         {
@@ -596,7 +599,7 @@ impl PageCache {
                 "\n\n~~~~ regenerating snapshot for idempotency test ~~~~\n"
             );
 
-            let snapshot2 = read_snapshot_or_default(&config)
+            let (snapshot2, _) = read_snapshot_or_default(&config)
                 .expect("second read snapshot");
             assert_eq!(
                 snapshot.active_segment, snapshot2.active_segment,
@@ -644,7 +647,7 @@ impl PageCache {
         let _measure = Measure::new(&M.start_pagecache);
 
         let cache_capacity = config.cache_capacity;
-        let lru = Lru::new(cache_capacity);
+        let lru = Lru::new(cache_capacity, config.prompt_cache_accounting);
 
         let mut pc = Self {
             config: config.clone(),
@@ -657,6 +660,7 @@ impl PageCache {
             idgen: Arc::new(AtomicU64::new(0)),
             idgen_persists: Arc::new(AtomicU64::new(0)),
             was_recovered: false,
+            recovery_notices,
         };
 
         // now we read it back in
@@ -693,6 +697,15 @@ impl PageCache {
             // subscope required because pc.begin() borrows pc
 
             let guard = pin();
+
+            if pc.config.read_only
+                && (pc.get_meta(&guard).is_err() || pc.get_idgen(&guard).is_err())
+            {
+                // powerdesk: nothing to read, and nothing may be written.
+                return Err(Error::Unsupported(
+                    "no database to open read-only".to_owned(),
+                ));
+            }
 
             if let Err(Error::ReportableBug(..)) = pc.get_meta(&guard) {
                 // set up meta
@@ -1088,7 +1101,7 @@ impl PageCache {
 
             debug_delay();
             let result =
-                old.entry.compare_and_set(old.read, page_ptr, SeqCst, guard);
+                old.entry.compare_exchange(old.read, page_ptr, SeqCst, SeqCst, guard);
 
             match result {
                 Ok(new_shared) => {
@@ -1278,10 +1291,10 @@ impl PageCache {
                 });
 
                 debug_delay();
-                let result = page_view.entry.compare_and_set(
+                let result = page_view.entry.compare_exchange(
                     page_view.read,
                     new_page,
-                    SeqCst,
+                    SeqCst, SeqCst,
                     guard,
                 );
 
@@ -1520,7 +1533,7 @@ impl PageCache {
 
             debug_delay();
             let result =
-                old.entry.compare_and_set(old.read, page_ptr, SeqCst, guard);
+                old.entry.compare_exchange(old.read, page_ptr, SeqCst, SeqCst, guard);
 
             match result {
                 Ok(new_shared) => {
@@ -1745,10 +1758,10 @@ impl PageCache {
         });
 
         debug_delay();
-        let result = page_view.entry.compare_and_set(
+        let result = page_view.entry.compare_exchange(
             page_view.read,
             page,
-            SeqCst,
+            SeqCst, SeqCst,
             guard,
         );
 
@@ -1790,6 +1803,11 @@ impl PageCache {
     /// capacity before being rotated.
     pub const fn was_recovered(&self) -> bool {
         self.was_recovered
+    }
+
+    /// powerdesk: see `Db::recovery_notices`.
+    pub fn recovery_notices(&self) -> &[String] {
+        &self.recovery_notices
     }
 
     /// Generate a monotonic ID. Not guaranteed to be
@@ -1945,10 +1963,10 @@ impl PageCache {
                     debug_delay();
                     if page_view
                         .entry
-                        .compare_and_set(
+                        .compare_exchange(
                             page_view.read,
                             new_page,
-                            SeqCst,
+                            SeqCst, SeqCst,
                             guard,
                         )
                         .is_ok()

@@ -707,7 +707,11 @@ impl SegmentAccountant {
         let laziness_factor = 1;
 
         // truncate if possible
-        while self.tip != 0 && self.free.len() > laziness_factor {
+        // powerdesk: not on a read-only open.
+        while self.tip != 0
+            && self.free.len() > laziness_factor
+            && !self.config.read_only
+        {
             let last_segment = self.tip - self.config.segment_size as LogOffset;
             if self.free.contains(&last_segment) {
                 self.free.remove(&last_segment);

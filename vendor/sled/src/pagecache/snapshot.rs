@@ -1,6 +1,9 @@
 #[cfg(feature = "zstd")]
 use zstd::block::{compress, decompress};
 
+use std::convert::TryFrom;
+use std::path::PathBuf;
+
 use crate::*;
 
 use super::{
@@ -436,8 +439,11 @@ fn advance_snapshot(
                     shred_base,
                     shred_base + shred_len as LogOffset
                 );
-                pwrite_all(&config.file, &shred_zone, shred_base)?;
-                config.file.sync_all()?;
+                // powerdesk: a read-only open repairs nothing on disk.
+                if !config.read_only {
+                    pwrite_all(&config.file, &shred_zone, shred_base)?;
+                    config.file.sync_all()?;
+                }
             }
             (iterated_lsn, iter.segment_base.map(|bb| bb.offset))
         };
@@ -465,7 +471,7 @@ fn advance_snapshot(
         return Err(Error::corruption(None));
     }
 
-    if snapshot.stable_lsn > old_stable_lsn {
+    if snapshot.stable_lsn > old_stable_lsn && !config.read_only {
         write_snapshot(config, &snapshot)?;
     }
 
@@ -499,6 +505,9 @@ fn advance_snapshot(
     };
 
     for (lsn, to_zero) in &iter.segments {
+        if config.read_only {
+            break;
+        }
         debug!("zeroing torn segment at lsn {} lid {}", lsn, to_zero);
 
         #[cfg(feature = "testing")]
@@ -531,7 +540,7 @@ fn advance_snapshot(
     }
 
     // remove all blob files larger than our stable offset
-    if let Some(stable_lsn) = snapshot.stable_lsn {
+    if let Some(stable_lsn) = snapshot.stable_lsn.filter(|_| !config.read_only) {
         gc_blobs(config, stable_lsn)?;
     }
 
@@ -543,27 +552,57 @@ fn advance_snapshot(
 
 /// Read a `Snapshot` or generate a default, then advance it to
 /// the tip of the data file, if present.
-pub fn read_snapshot_or_default(config: &RunningConfig) -> Result<Snapshot> {
-    // NB we want to error out if the read snapshot was corrupted.
-    // We only use a default Snapshot when there is no snapshot found.
-    let last_snap = read_snapshot(config)?.unwrap_or_else(Snapshot::default);
+///
+/// powerdesk: a snapshot that fails its checks (length, crc, contents) no longer stops the
+/// open (upstream returned the corruption error, so one flipped bit locked the store). The
+/// snapshot is only a summary of the log, so the state is rebuilt from the whole log, as when
+/// no snapshot exists; the bad file is renamed `<name>.corrupt` (never read again) and a
+/// notice saying so is returned with the snapshot. Other errors (I/O) still stop the open.
+pub fn read_snapshot_or_default(
+    config: &RunningConfig,
+) -> Result<(Snapshot, Vec<String>)> {
+    let mut notices = vec![];
+    let last_snap = match read_snapshot(config)? {
+        SnapshotRead::None => Snapshot::default(),
+        SnapshotRead::Read(snapshot) => snapshot,
+        SnapshotRead::Corrupt { path, what } => {
+            let mut aside = path.clone().into_os_string();
+            aside.push(".corrupt");
+            let aside = PathBuf::from(aside);
+            warn!("snapshot {:?} is corrupt ({}), recovering from the log", path, what);
+            std::fs::rename(&path, &aside)?;
+            notices.push(format!(
+                "the snapshot {} was corrupt ({}); every page was recovered from the log instead, and the bad file was kept aside as {}",
+                path.display(),
+                what,
+                aside.display()
+            ));
+            // Older snapshots are not trusted either: the log alone.
+            Snapshot::default()
+        }
+    };
 
     let log_iter =
         raw_segment_iter_from(last_snap.stable_lsn.unwrap_or(0), config)?;
 
     let res = advance_snapshot(log_iter, last_snap, config)?;
 
-    Ok(res)
+    Ok((res, notices))
 }
 
-/// Read a `Snapshot` from disk.
-/// Returns an error if the read snapshot was corrupted.
-/// Returns `Ok(Some(snapshot))` if there was nothing written.
-fn read_snapshot(config: &RunningConfig) -> Result<Option<Snapshot>> {
+/// powerdesk: what reading the newest snapshot file found.
+enum SnapshotRead {
+    None,
+    Read(Snapshot),
+    Corrupt { path: PathBuf, what: &'static str },
+}
+
+/// Read the newest `Snapshot` from disk.
+fn read_snapshot(config: &RunningConfig) -> Result<SnapshotRead> {
     let mut candidates = config.get_snapshot_files()?;
     if candidates.is_empty() {
         debug!("no previous snapshot found");
-        return Ok(None);
+        return Ok(SnapshotRead::None);
     }
 
     candidates.sort();
@@ -573,10 +612,22 @@ fn read_snapshot(config: &RunningConfig) -> Result<Option<Snapshot>> {
 
     let mut buf = vec![];
     let _read = f.read_to_end(&mut buf)?;
+    drop(f);
+    match decode_snapshot(config, buf) {
+        Ok(snapshot) => Ok(SnapshotRead::Read(snapshot)),
+        Err(what) => Ok(SnapshotRead::Corrupt { path, what }),
+    }
+}
+
+/// powerdesk: a snapshot file's bytes checked and decoded, or what is wrong with them.
+fn decode_snapshot(
+    config: &RunningConfig,
+    mut buf: Vec<u8>,
+) -> std::result::Result<Snapshot, &'static str> {
     let len = buf.len();
     if len <= 12 {
         warn!("empty/corrupt snapshot file found");
-        return Err(Error::corruption(None));
+        return Err("shorter than its length and checksum");
     }
 
     let mut len_expected_bytes = [0; 8];
@@ -592,25 +643,36 @@ fn read_snapshot(config: &RunningConfig) -> Result<Option<Snapshot>> {
 
     if crc_expected != crc_actual {
         warn!("corrupt snapshot file found, crc does not match expected");
-        return Err(Error::corruption(None));
+        return Err("its checksum does not match its contents");
     }
+
+    // powerdesk: the length (of the uncompressed contents) is outside the checksum; it must
+    // be what the contents decode to.
+    let len_expected = u64::from_le_bytes(len_expected_bytes);
 
     #[cfg(feature = "zstd")]
     let bytes = if config.use_compression {
-        use std::convert::TryInto;
-
-        let len_expected: u64 =
-            u64::from_le_bytes(len_expected_bytes.as_ref().try_into().unwrap());
-
-        decompress(&*buf, usize::try_from(len_expected).unwrap()).unwrap()
+        let len_expected = usize::try_from(len_expected)
+            .map_err(|_| "its recorded length is out of range")?;
+        decompress(&*buf, len_expected)
+            .map_err(|_| "its contents do not decompress")?
     } else {
         buf
     };
 
     #[cfg(not(feature = "zstd"))]
-    let bytes = buf;
+    let bytes = {
+        let _ = config;
+        buf
+    };
 
-    Snapshot::deserialize(&mut bytes.as_slice()).map(Some)
+    if u64::try_from(bytes.len()).ok() != Some(len_expected) {
+        warn!("corrupt snapshot file found, length does not match expected");
+        return Err("its recorded length does not match its contents");
+    }
+
+    Snapshot::deserialize(&mut bytes.as_slice())
+        .map_err(|_| "its contents do not decode")
 }
 
 fn write_snapshot(config: &RunningConfig, snapshot: &Snapshot) -> Result<()> {
@@ -699,4 +761,160 @@ fn write_snapshot(config: &RunningConfig, snapshot: &Snapshot) -> Result<()> {
         }
     }
     Ok(())
+}
+
+// powerdesk: the snapshot patches (PATCHED.md): a half-written `.generating` snapshot is never
+// read, and a corrupt snapshot is set aside and the state recovered from the log.
+#[cfg(test)]
+mod powerdesk_tests {
+    use std::path::{Path, PathBuf};
+
+    fn fresh_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir()
+            .join(format!("sled-powerdesk-{}-{}", name, std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    fn files(dir: &Path, suffix: &str) -> Vec<PathBuf> {
+        let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| {
+                let name = p.file_name().unwrap().to_string_lossy().into_owned();
+                name.starts_with("snap.")
+                    && (if suffix.is_empty() {
+                        !name.ends_with(".corrupt") && !name.ends_with(".generating")
+                    } else {
+                        name.ends_with(suffix)
+                    })
+            })
+            .collect();
+        found.sort();
+        found
+    }
+
+    /// A store of `n` keys, closed, reopened once so a snapshot of them is on disk.
+    fn store_with_snapshot(dir: &Path, n: u32) {
+        {
+            let db = crate::Config::new().path(dir).open().unwrap();
+            for i in 0..n {
+                db.insert(i.to_be_bytes(), &*format!("value {}", i)).unwrap();
+            }
+            db.flush().unwrap();
+        }
+        let db = crate::Config::new().path(dir).open().unwrap();
+        assert!(db.recovery_notices().is_empty());
+        assert_eq!(db.len(), n as usize);
+    }
+
+    fn check(db: &crate::Db, n: u32) {
+        assert_eq!(db.len(), n as usize);
+        for i in 0..n {
+            assert_eq!(
+                &*db.get(i.to_be_bytes()).unwrap().unwrap(),
+                format!("value {}", i).as_bytes()
+            );
+        }
+    }
+
+    #[test]
+    fn a_corrupt_snapshot_is_set_aside_and_the_log_recovers_every_key() {
+        let dir = fresh_dir("corrupt");
+        store_with_snapshot(&dir, 3000);
+        let snap = files(&dir, "").pop().expect("a snapshot");
+        let good = std::fs::read(&snap).unwrap();
+        // Contents, recorded length, checksum.
+        for at in [0, good.len() / 2, good.len() - 10, good.len() - 1] {
+            let mut bad = good.clone();
+            bad[at] ^= 0x04;
+            let snap = files(&dir, "").pop().expect("a snapshot");
+            std::fs::write(&snap, &bad).unwrap();
+            let db = crate::Config::new().path(&dir).open().unwrap();
+            let notices = db.recovery_notices();
+            assert_eq!(notices.len(), 1, "byte {}: {:?}", at, notices);
+            assert!(notices[0].contains("recovered from the log"), "{}", notices[0]);
+            let mut aside = snap.clone().into_os_string();
+            aside.push(".corrupt");
+            assert_eq!(std::fs::read(&aside).unwrap(), bad, "byte {}", at);
+            check(&db, 3000);
+            // Still writable, and the next open has a good snapshot again.
+            db.insert(b"after", b"x").unwrap();
+            db.remove(b"after").unwrap();
+            db.flush().unwrap();
+            drop(db);
+            let db = crate::Config::new().path(&dir).open().unwrap();
+            assert!(db.recovery_notices().is_empty());
+            check(&db, 3000);
+            std::fs::remove_file(&aside).unwrap();
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_half_written_snapshot_is_never_read_and_removed_later() {
+        let dir = fresh_dir("generating");
+        store_with_snapshot(&dir, 500);
+        let snap = files(&dir, "").pop().unwrap();
+        // A newer snapshot, cut short by a crash while written.
+        let name = snap.file_name().unwrap().to_string_lossy().into_owned();
+        let half = dir.join("snap.FFFFFFFFFFFFFFF0.generating");
+        assert!(name < half.file_name().unwrap().to_string_lossy().into_owned());
+        std::fs::write(&half, b"half a snapshot").unwrap();
+        {
+            let db = crate::Config::new().path(&dir).open().unwrap();
+            assert!(db.recovery_notices().is_empty());
+            check(&db, 500);
+            db.insert(b"more", b"log").unwrap();
+            db.flush().unwrap();
+        }
+        // The open that found new log wrote a snapshot and removed the half-written one.
+        let db = crate::Config::new().path(&dir).open().unwrap();
+        assert!(!half.exists());
+        assert_eq!(db.len(), 501);
+        drop(db);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn read_only_opens_write_nothing_and_refuse_writes() {
+        let dir = fresh_dir("read-only");
+        {
+            let db = crate::Config::new().path(&dir).open().unwrap();
+            for i in 0..200u32 {
+                db.insert(i.to_be_bytes(), &*format!("value {}", i)).unwrap();
+            }
+            db.flush().unwrap();
+        }
+        let listing = |dir: &Path| {
+            let mut all: Vec<(String, u64, std::time::SystemTime)> =
+                std::fs::read_dir(dir)
+                    .unwrap()
+                    .map(|e| {
+                        let e = e.unwrap();
+                        let m = e.metadata().unwrap();
+                        (
+                            e.file_name().to_string_lossy().into_owned(),
+                            m.len(),
+                            m.modified().unwrap(),
+                        )
+                    })
+                    .collect();
+            all.sort();
+            all
+        };
+        let before = listing(&dir);
+        {
+            let db =
+                crate::Config::new().path(&dir).read_only(true).open().unwrap();
+            check(&db, 200);
+            assert!(db.insert(b"new", b"x").is_err());
+            db.flush().unwrap();
+        }
+        assert_eq!(listing(&dir), before, "a read-only open wrote");
+        let none = fresh_dir("read-only-none");
+        assert!(crate::Config::new().path(&none).read_only(true).open().is_err());
+        let _ = std::fs::remove_dir_all(&dir);
+        let _ = std::fs::remove_dir_all(&none);
+    }
 }
