@@ -206,7 +206,7 @@ fn parse_wait(text: &str) -> Result<Duration, String> {
         .parse::<f64>()
         .ok()
         .and_then(|s| Duration::try_from_secs_f64(s).ok())
-        .ok_or_else(|| format!("--wait: {text:?} is not a number of seconds; write e.g. 30 or 0.5"))
+        .ok_or_else(|| format!("{text:?} is not a number of seconds; write e.g. 30 or 0.5"))
 }
 
 /// How a command takes its store: the directory, how long it waits for another holder, and what
