@@ -366,3 +366,58 @@ fn an_endpoint_socket_of_another_user_is_not_asked() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("belongs to uid 65534"), "{stderr}");
 }
+
+#[test]
+fn a_backup_through_the_holder_is_consistent_while_the_holder_keeps_writing() {
+    use powerdesk::cli::endpoint;
+    use powerdesk::cli::reads::{Outcome, Read};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let desk = Arc::new(store_support::desk(&store));
+    for form in store_support::forms(7, 50) {
+        desk.submit(form, "x").unwrap();
+    }
+    let serving = endpoint::serve(&store, desk.clone()).unwrap();
+    // The holder keeps accepting applications while others back its store up.
+    let stop = Arc::new(AtomicBool::new(false));
+    let writer = {
+        let (desk, stop) = (desk.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let mut written = 0;
+            let mut forms = store_support::forms(8, 100_000).into_iter();
+            while !stop.load(Ordering::SeqCst) {
+                desk.submit(forms.next().unwrap(), "x").unwrap();
+                written += 1;
+            }
+            written
+        })
+    };
+    let now = chrono::DateTime::parse_from_rfc3339("2026-11-20T10:00:00+08:00").unwrap();
+    let mut summaries = Vec::new();
+    for i in 0..3 {
+        let file = dir.path().join(format!("b{i}"));
+        let mut out = std::fs::File::create(&file).unwrap();
+        match endpoint::ask(&store, &Read::Backup, now, &mut out).unwrap() {
+            Some(Outcome::BackedUp(summary)) => summaries.push((file, summary)),
+            other => panic!("the holder answered {other:?}"),
+        }
+    }
+    stop.store(true, Ordering::SeqCst);
+    let written = writer.join().unwrap();
+    drop(serving);
+    assert!(!store.join("powerdesk.sock").exists());
+    for (file, summary) in summaries {
+        assert!(summary.applications >= 50 && summary.applications <= 50 + written);
+        // Each backup is one state of the store: it restores, chain and indexes verified.
+        let target = dir.path().join(format!("{}-restored", file.display()));
+        let restored = SledStore::open(&target)
+            .unwrap()
+            .restore(&mut std::io::BufReader::new(
+                std::fs::File::open(&file).unwrap(),
+            ))
+            .unwrap();
+        assert_eq!(restored, summary);
+    }
+}
