@@ -7,10 +7,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use clap::Subcommand;
 
-use super::{open_desk_on_store_calendar, print_json, CalendarSource};
+use super::reads::Read;
+use super::{open_desk_on_store_calendar, print_json, run_printing_read, CalendarSource, Locking};
 use crate::policy::bundle::load_calendar;
 use crate::policy::manifest::Manifest;
-use crate::service::{calendar_report, CalendarReport};
+use crate::service::{calendar_report, CalendarReport, Desk};
 
 /// `powerdesk calendar …`
 #[derive(Debug, Clone, Subcommand)]
@@ -28,11 +29,18 @@ pub enum CalendarCommand {
     },
 }
 
-/// Run a `calendar` subcommand on the store in `dir` (`store_given`: --store was given).
-pub fn run(cmd: &CalendarCommand, dir: &Path, store_given: bool) -> Result<()> {
+/// Run a `calendar` subcommand on the store `at` names (`store_given`: --store was given).
+pub fn run(cmd: &CalendarCommand, at: &Locking, store_given: bool) -> Result<()> {
     match cmd {
-        CalendarCommand::Check { policy, json } => {
-            let report = check(policy.as_deref(), dir, store_given)?;
+        CalendarCommand::Check { policy: None, json } => {
+            // The store's own calendar: a read, answered by the store's holder if it is open.
+            run_printing_read(at, &Read::CalendarCheck { json: *json })
+        }
+        CalendarCommand::Check {
+            policy: Some(bundle),
+            json,
+        } => {
+            let report = check_bundle(bundle, at, store_given)?;
             if *json {
                 print_json(&report)
             } else {
@@ -43,44 +51,40 @@ pub fn run(cmd: &CalendarCommand, dir: &Path, store_given: bool) -> Result<()> {
     }
 }
 
-fn check(policy: Option<&Path>, dir: &Path, store_given: bool) -> Result<CalendarReport> {
-    match policy {
-        Some(bundle) => {
-            let manifest = Manifest::load(bundle)
-                .with_context(|| format!("policy bundle {}", bundle.display()))?;
-            let calendar = load_calendar(&manifest)
-                .with_context(|| format!("policy bundle {}", bundle.display()))?;
-            let open = if store_given {
-                let (desk, _) = open_desk_on_store_calendar(dir)?;
-                Some(desk.open_provisional(&calendar)?)
-            } else {
-                None
-            };
-            Ok(calendar_report(
-                &calendar,
-                format!("bundle {}", bundle.display()),
-                open,
-            ))
-        }
-        None => {
-            let (desk, source) = open_desk_on_store_calendar(dir)?;
-            let calendar = desk.calendar();
-            let open = desk.open_provisional(&calendar)?;
-            let source = match source {
-                CalendarSource::ActiveBundle(dir) => format!("active bundle {dir}"),
-                CalendarSource::Shipped => {
-                    "shipped with powerdesk (no bundle is active)".to_string()
-                }
-                CalendarSource::StandIn(why) => {
-                    format!("shipped with powerdesk, standing in for the active bundle: {why}")
-                }
-            };
-            Ok(calendar_report(&calendar, source, Some(open)))
-        }
-    }
+fn check_bundle(bundle: &Path, at: &Locking, store_given: bool) -> Result<CalendarReport> {
+    let manifest =
+        Manifest::load(bundle).with_context(|| format!("policy bundle {}", bundle.display()))?;
+    let calendar =
+        load_calendar(&manifest).with_context(|| format!("policy bundle {}", bundle.display()))?;
+    let open = if store_given {
+        let (desk, _) = open_desk_on_store_calendar(at)?;
+        Some(desk.open_provisional(&calendar)?)
+    } else {
+        None
+    };
+    Ok(calendar_report(
+        &calendar,
+        format!("bundle {}", bundle.display()),
+        open,
+    ))
 }
 
-fn text(r: &CalendarReport) -> String {
+/// The report on the store's own calendar: what `desk` counts on (from `source`) and its open
+/// applications with a provisional deadline.
+pub(super) fn store_report(desk: &Desk, source: &CalendarSource) -> Result<CalendarReport> {
+    let calendar = desk.calendar();
+    let open = desk.open_provisional(&calendar)?;
+    let source = match source {
+        CalendarSource::ActiveBundle(dir) => format!("active bundle {dir}"),
+        CalendarSource::Shipped => "shipped with powerdesk (no bundle is active)".to_string(),
+        CalendarSource::StandIn(why) => {
+            format!("shipped with powerdesk, standing in for the active bundle: {why}")
+        }
+    };
+    Ok(calendar_report(&calendar, source, Some(open)))
+}
+
+pub(super) fn text(r: &CalendarReport) -> String {
     let mut out = format!("calendar: {}\nloaded:\n", r.calendar);
     if r.loaded.is_empty() {
         out.push_str("  none\n");

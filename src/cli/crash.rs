@@ -3,15 +3,14 @@
 //! acknowledged it (committed and flushed).
 
 use std::io::Write;
-use std::path::Path;
 
 use anyhow::Result;
 
-use super::open_desk;
+use super::{open_desk_on_store_calendar, Locking};
 use crate::service::demo::DemoGenerator;
 
-pub fn run(dir: &Path, count: u64) -> Result<()> {
-    let desk = open_desk(dir)?;
+pub fn run(at: &Locking, count: u64) -> Result<()> {
+    let (desk, _) = open_desk_on_store_calendar(at)?;
     let mut generator = DemoGenerator::new(u64::from(std::process::id()));
     let stdout = std::io::stdout();
     for i in 0..count {

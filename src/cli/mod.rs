@@ -6,13 +6,16 @@
 
 mod calendar;
 mod crash;
+pub mod endpoint;
 pub mod policy;
+pub mod reads;
 pub mod schema;
 mod table;
 
-use std::io::{BufReader, Read, Write};
+use std::io::{BufReader, Read as _, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
 use chrono::{DateTime, FixedOffset};
@@ -23,7 +26,8 @@ use crate::domain::ports::{Clock, Query, Repository};
 use crate::domain::workflow::{ProcessClass, State};
 use crate::domain::{AppId, CustomerClass};
 use crate::service::{demo, Desk, FixedClock, SystemClock, DEFAULT_ACTOR};
-use crate::store::SledStore;
+use crate::store::{SledStore, StoreLock, StoreOptions};
+use reads::{Outcome, Read};
 
 /// Terminal console and command line for the connection service (业扩报装).
 #[derive(Debug, Parser)]
@@ -32,6 +36,10 @@ pub struct Cli {
     /// The store directory (default: the platform data directory, e.g. ~/.local/share/powerdesk).
     #[arg(long, global = true, env = "POWERDESK_STORE", value_name = "DIR")]
     pub store: Option<PathBuf>,
+    /// Wait up to SECONDS for a store another powerdesk process holds (default 0: refuse at once,
+    /// naming the holder). Reads, export and backup are answered by a console holding the store.
+    #[arg(long, global = true, env = "POWERDESK_WAIT", value_name = "SECONDS", value_parser = parse_wait)]
+    pub wait: Option<Duration>,
     /// The console's config file (default ~/.config/powerdesk/config.toml).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -158,7 +166,7 @@ pub enum AppCommand {
     },
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args, serde::Serialize, serde::Deserialize)]
 pub struct ListArgs {
     /// A workflow state id (accepted, plan_replied, …).
     #[arg(long)]
@@ -190,6 +198,80 @@ pub enum AuditCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// `--wait SECONDS` (a decimal number such as 30 or 0.5).
+fn parse_wait(text: &str) -> Result<Duration, String> {
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+        .ok_or_else(|| format!("{text:?} is not a number of seconds; write e.g. 30 or 0.5"))
+}
+
+/// How a command takes its store: the directory, how long it waits for another holder, and what
+/// it tells whoever finds the store locked meanwhile ("app new", "console", …).
+#[derive(Debug, Clone)]
+pub struct Locking {
+    pub dir: PathBuf,
+    pub wait: Duration,
+    pub what: &'static str,
+}
+
+impl Locking {
+    /// Take the store in `dir` at once, or be refused.
+    pub fn at_once(dir: &Path) -> Locking {
+        Locking {
+            dir: dir.to_path_buf(),
+            wait: Duration::ZERO,
+            what: "powerdesk",
+        }
+    }
+
+    fn lock(&self) -> Result<StoreLock> {
+        Ok(StoreLock::acquire_as(&self.dir, self.what, self.wait)?)
+    }
+
+    fn open_store(&self) -> Result<SledStore> {
+        let store = SledStore::open_locked(self.lock()?, StoreOptions::default())?;
+        print_open_notices(&store);
+        Ok(store)
+    }
+
+    /// Open the store `lock` holds (taken as `self` says) for a command that only reads: on a
+    /// full disk, again read-only, said on stderr, so the owner can still copy the data away.
+    /// Returns the store and whether it is read-only.
+    fn open_to_read(&self, lock: StoreLock) -> Result<(SledStore, bool)> {
+        match SledStore::open_locked(lock, StoreOptions::default()) {
+            Err(crate::domain::ports::StoreError::DiskFull { .. }) => {
+                let options = StoreOptions {
+                    read_only: true,
+                    ..Default::default()
+                };
+                let store = SledStore::open_locked(self.lock()?, options)?;
+                eprintln!(
+                    "powerdesk: the disk holding store {} is full: opened read-only, nothing is written (open deadlines are not recounted); free space on it to write again",
+                    crate::domain::text::escape_keeping_lines(&self.dir.display().to_string())
+                );
+                Ok((store, true))
+            }
+            Err(e) => Err(e.into()),
+            Ok(store) => {
+                print_open_notices(&store);
+                Ok((store, false))
+            }
+        }
+    }
+}
+
+/// What opening the store repaired (a corrupt snapshot set aside, …), on stderr.
+fn print_open_notices(store: &SledStore) {
+    for notice in store.open_notices() {
+        eprintln!(
+            "powerdesk: {}",
+            crate::domain::text::escape_keeping_lines(notice)
+        );
+    }
 }
 
 /// The store directory: `--store` or the platform data directory.
@@ -224,54 +306,6 @@ pub fn clock() -> Result<Arc<dyn Clock>> {
         }
         _ => Ok(Arc::new(SystemClock)),
     }
-}
-
-/// Open the store in `dir`; what the open recovered from (a corrupt snapshot set aside) is said
-/// on stderr, escaped for the terminal.
-pub fn open_store(dir: &Path) -> Result<SledStore> {
-    let store = SledStore::open(dir)?;
-    for notice in store.open_notices() {
-        eprintln!(
-            "powerdesk: {}",
-            crate::domain::text::escape_keeping_lines(notice)
-        );
-    }
-    Ok(store)
-}
-
-/// Open the store in `dir` for a command that only reads: on a full disk (where the ordinary
-/// open, which may write, fails) it is opened read-only, saying so on stderr.
-pub fn open_store_to_read(dir: &Path) -> Result<(SledStore, bool)> {
-    match SledStore::open(dir) {
-        Err(crate::domain::ports::StoreError::DiskFull { .. }) => {
-            let options = crate::store::StoreOptions {
-                read_only: true,
-                ..Default::default()
-            };
-            let store = SledStore::open_with(dir, options)?;
-            eprintln!(
-                "powerdesk: the disk holding store {} is full: opened read-only, nothing is written (open deadlines are not recounted); free space on it to write again",
-                crate::domain::text::escape_keeping_lines(&dir.display().to_string())
-            );
-            Ok((store, true))
-        }
-        Err(e) => Err(e.into()),
-        Ok(store) => {
-            for notice in store.open_notices() {
-                eprintln!(
-                    "powerdesk: {}",
-                    crate::domain::text::escape_keeping_lines(notice)
-                );
-            }
-            Ok((store, false))
-        }
-    }
-}
-
-/// The desk of a command that only reads ([`open_store_to_read`]): like [`open_desk`], but on a
-/// read-only store deadlines are shown as stored, not recounted.
-pub fn open_reading_desk(dir: &Path) -> Result<Arc<Desk>> {
-    open_desk_on_store_calendar(dir).map(|(desk, _)| desk)
 }
 
 /// A desk over `store` on this process's clock and the bundled calendar.
@@ -311,33 +345,84 @@ fn store_calendar_source(store: &dyn Repository) -> Result<(Arc<WorkingCalendar>
 /// Open the store in `dir` and the desk over it, counting on the store's calendar; open
 /// deadlines are recounted if that calendar changed since they were counted.
 pub fn open_desk(dir: &Path) -> Result<Arc<Desk>> {
-    desk_on_store_calendar(open_store(dir)?, false).map(|(desk, _)| desk)
+    open_desk_on_store_calendar(&Locking::at_once(dir)).map(|(desk, _)| desk)
 }
 
-/// [`open_reading_desk`], and where the desk's calendar comes from.
-fn open_desk_on_store_calendar(dir: &Path) -> Result<(Arc<Desk>, CalendarSource)> {
-    let (store, read_only) = open_store_to_read(dir)?;
-    desk_on_store_calendar(store, read_only)
+/// [`open_desk`] as `at` says, and where the desk's calendar comes from.
+fn open_desk_on_store_calendar(at: &Locking) -> Result<(Arc<Desk>, CalendarSource)> {
+    let store = at.open_store()?;
+    let (desk, source) = desk_on_store(store, false)?;
+    Ok((Arc::new(desk), source))
 }
 
-/// The desk over `store`, counting on the store's calendar (recounted unless `read_only`).
-fn desk_on_store_calendar(
-    store: SledStore,
-    read_only: bool,
-) -> Result<(Arc<Desk>, CalendarSource)> {
+/// The desk over `store`, counting on the store's calendar; open deadlines are recounted if that
+/// calendar changed since they were counted (unless the store is open `read_only`).
+fn desk_on_store(store: SledStore, read_only: bool) -> Result<(Desk, CalendarSource)> {
     let store: Arc<dyn Repository> = Arc::new(store);
-    let (calendar, source) = store_calendar_source(store.as_ref())?;
-    let desk = Desk::new(store, calendar).with_clock(clock()?);
+    let (desk, source) = reads::desk_for(store, clock()?)?;
     if !read_only && !matches!(source, CalendarSource::StandIn(_)) {
         desk.sync_calendar()?;
     }
-    Ok((Arc::new(desk), source))
+    Ok((desk, source))
+}
+
+/// Run a read command on the store `at` names: directly when its lock is free, else through the
+/// endpoint of the process holding it (the console), else waiting for the lock as `at` says.
+/// The output (what is printed, or the exported or backed-up file) goes to `out`.
+fn run_read(at: &Locking, read: &Read, out: &mut dyn Write) -> Result<Outcome> {
+    let deadline = Instant::now() + at.wait;
+    let mut pause = Duration::from_millis(10);
+    loop {
+        let holder = match StoreLock::try_acquire_as(&at.dir, at.what)? {
+            Ok(lock) => {
+                let (store, read_only) = at.open_to_read(lock)?;
+                let (desk, source) = desk_on_store(store, read_only)?;
+                return reads::answer(&desk, &source, read, out);
+            }
+            Err(holder) => holder,
+        };
+        if let Some(outcome) = endpoint::ask(&at.dir, read, clock()?.now(), out)? {
+            return Ok(outcome);
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            return Err(crate::domain::ports::StoreError::Locked {
+                dir: at.dir.display().to_string(),
+                holder,
+            }
+            .into());
+        }
+        std::thread::sleep(pause.min(deadline - now));
+        pause = (pause * 2).min(Duration::from_millis(250));
+    }
+}
+
+/// Run a read command whose output is printed: everything it printed, then its error if any.
+fn run_printing_read(at: &Locking, read: &Read) -> Result<()> {
+    let mut printed = Vec::new();
+    let result = run_read(at, read, &mut printed);
+    std::io::stdout().lock().write_all(&printed)?;
+    result.map(|_| ())
+}
+
+/// Run a read command whose output is a file (export, backup): written beside `to`, moved over
+/// it once complete.
+fn run_file_read(at: &Locking, read: &Read, to: &Path) -> Result<Outcome> {
+    let (file, tmp) = create_beside(to)?;
+    let mut out = std::io::BufWriter::new(file);
+    let outcome = run_read(at, read, &mut out)?;
+    finish_file(out, &tmp, to)?;
+    Ok(outcome)
 }
 
 /// Open the desk for accepting applications: it decides with the store's active policy bundle
 /// (none activated: the voltage fallback; activated but broken: a clear error, nothing written).
 pub fn open_intake_desk(dir: &Path) -> Result<Arc<Desk>> {
-    let store = Arc::new(open_store(dir)?);
+    open_intake_desk_as(&Locking::at_once(dir))
+}
+
+fn open_intake_desk_as(at: &Locking) -> Result<Arc<Desk>> {
+    let store = Arc::new(at.open_store()?);
     let host = crate::policy::host::PolicyHost::new(Default::default());
     let active = crate::policy::active::load_active(store.as_ref(), &host)?;
     let mut desk = desk_over(store, Arc::new(bundled_calendar()?))?;
@@ -351,8 +436,8 @@ pub fn open_intake_desk(dir: &Path) -> Result<Arc<Desk>> {
 /// The desk for `demo`: demo applications are decided like real ones, by the store's active bundle,
 /// or by `policy` (default: the shipped Jining bundle), which is then activated. The store is opened
 /// and the bundle loaded once.
-fn open_demo_desk(dir: &Path, policy: Option<PathBuf>) -> Result<Arc<Desk>> {
-    let store = Arc::new(open_store(dir)?);
+fn open_demo_desk(at: &Locking, policy: Option<PathBuf>) -> Result<Arc<Desk>> {
+    let store = Arc::new(at.open_store()?);
     let host = crate::policy::host::PolicyHost::new(Default::default());
     let active = match policy {
         None => crate::policy::active::load_active(store.as_ref(), &host)?,
@@ -392,11 +477,22 @@ pub fn console_opener(
     policies: PathBuf,
     failure: Arc<std::sync::Mutex<Option<anyhow::Error>>>,
 ) -> crate::tui::worker::Opener {
+    console_opener_waiting(dir, policies, failure, Duration::ZERO)
+}
+
+/// [`console_opener`] waiting up to `wait` for a store another process holds. Once open, the
+/// console serves reads of its store to other processes (`endpoint`) until it closes.
+pub fn console_opener_waiting(
+    dir: PathBuf,
+    policies: PathBuf,
+    failure: Arc<std::sync::Mutex<Option<anyhow::Error>>>,
+    wait: Duration,
+) -> crate::tui::worker::Opener {
     Box::new(move |early: &dyn Fn(crate::tui::Action)| {
         let open = || -> Result<crate::tui::worker::Opened> {
             // Locked first: the stored first page is shown only if the store is unchanged, and
             // nothing can change it once we hold the lock.
-            let lock = crate::store::StoreLock::acquire(&dir)?;
+            let lock = StoreLock::acquire_as(&dir, "console", wait)?;
             let calendar = Arc::new(bundled_calendar()?);
             let clock = clock()?;
             let today = crate::domain::calendar::china_date(clock.now());
@@ -432,11 +528,31 @@ pub fn console_opener(
                 None => Some(recovered),
             };
             let catalog = crate::tui::catalog::BundleCatalog::new(&policies, host, desk.clone());
+            // Other processes read, export and back up this store through the console.
+            let (endpoint, notice) = match endpoint::serve(&dir, desk.clone()) {
+                Ok(endpoint) => (Some(endpoint), notice),
+                Err(e) => {
+                    let why = format!(
+                        "other commands cannot read this store while the console is open ({}: {e})",
+                        endpoint::ENDPOINT_SOCKET
+                    );
+                    let notice = Some(match notice {
+                        Some(n) => format!("{n}; {why}"),
+                        None => why,
+                    });
+                    (None, notice)
+                }
+            };
+            let close_store = crate::tui::first_page::closer(store);
             Ok(crate::tui::worker::Opened {
                 desk,
                 catalog: Some(Arc::new(catalog)),
                 notice,
-                close: Some(crate::tui::first_page::closer(store)),
+                // The endpoint stops (its socket removed) before the store closes.
+                close: Some(Box::new(move |page| {
+                    drop(endpoint);
+                    close_store(page)
+                })),
             })
         };
         open().map_err(|e| {
@@ -454,7 +570,8 @@ pub fn run(cli: Cli) -> Result<()> {
         let dir = store_dir(cli.store.as_deref())?;
         // The store is opened on the console's worker: the first frame does not wait for it.
         let failure: Arc<std::sync::Mutex<Option<anyhow::Error>>> = Default::default();
-        let open = console_opener(dir, config.policies.clone(), failure.clone());
+        let wait = cli.wait.unwrap_or_default();
+        let open = console_opener_waiting(dir, config.policies.clone(), failure.clone(), wait);
         let result = crate::tui::run_console(open, config, clock()?.now());
         if let Some(e) = failure.lock().unwrap_or_else(|e| e.into_inner()).take() {
             return Err(e);
@@ -464,19 +581,25 @@ pub fn run(cli: Cli) -> Result<()> {
     // A command runs and exits: memory it frees is kept for reuse rather than given back.
     crate::allocator::prefer_throughput();
     let dir = store_dir(cli.store.as_deref())?;
+    let at = |what: &'static str| Locking {
+        dir: dir.clone(),
+        wait: cli.wait.unwrap_or_default(),
+        what,
+    };
     match command {
         Command::Schema(args) => schema::run_schema(&args),
-        Command::App(app) => run_app(&dir, app),
+        Command::App(app) => run_app(&at(app.name()), app),
         Command::Policy(cmd) => policy::run_policy(&cmd, &|| {
-            let store: Arc<dyn crate::domain::ports::Repository> = Arc::new(open_store(&dir)?);
+            let store: Arc<dyn crate::domain::ports::Repository> =
+                Arc::new(at("policy").open_store()?);
             Ok(store)
         }),
         Command::Evaluate(args) => policy::run_evaluate(&args),
-        Command::Calendar(cmd) => calendar::run(&cmd, &dir, cli.store.is_some()),
+        Command::Calendar(cmd) => calendar::run(&cmd, &at("calendar check"), cli.store.is_some()),
         Command::Import { file, actor, json } => {
             let text = read_input(&file.to_string_lossy())?;
             // New applications are decided by the active bundle, as `app new` decides them.
-            let desk = open_intake_desk(&dir)?;
+            let desk = open_intake_desk_as(&at("import"))?;
             let report = desk.import(&text, &actor)?;
             if json {
                 print_json(&report)
@@ -491,11 +614,10 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Export { to, json } => {
-            let desk = open_reading_desk(&dir)?;
-            let (file, tmp) = create_beside(&to)?;
-            let mut out = std::io::BufWriter::new(file);
-            let count = desk.export(&mut out)?;
-            finish_file(out, &tmp, &to)?;
+            let count = match run_file_read(&at("export"), &Read::Export, &to)? {
+                Outcome::Exported(count) => count,
+                other => bail!("export: the store's holder answered {other:?}; use the same powerdesk for both"),
+            };
             report_count(json, "exported", count, &to)
         }
         Command::Demo {
@@ -504,7 +626,7 @@ pub fn run(cli: Cli) -> Result<()> {
             policy,
             json,
         } => {
-            let desk = open_demo_desk(&dir, policy)?;
+            let desk = open_demo_desk(&at("demo"), policy)?;
             let summary = demo::generate(&desk, count, seed)?;
             if json {
                 print_json(&summary)
@@ -514,11 +636,10 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Backup { to, json } => {
-            let (store, _) = open_store_to_read(&dir)?;
-            let (file, tmp) = create_beside(&to)?;
-            let mut out = std::io::BufWriter::new(file);
-            let summary = store.backup(&mut out)?;
-            finish_file(out, &tmp, &to)?;
+            let summary = match run_file_read(&at("backup"), &Read::Backup, &to)? {
+                Outcome::BackedUp(summary) => summary,
+                other => bail!("backup: the store's holder answered {other:?}; use the same powerdesk for both"),
+            };
             if json {
                 print_json(&summary)
             } else {
@@ -534,7 +655,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Restore { file, json } => {
             let input = std::fs::File::open(&file)
                 .with_context(|| format!("opening backup {}", file.display()))?;
-            let store = open_store(&dir)?;
+            let store = at("restore").open_store()?;
             let summary = store
                 .restore(&mut BufReader::new(input))
                 .map_err(|e| match e {
@@ -557,72 +678,55 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Audit(AuditCommand::Verify { json }) => {
-            let desk = open_reading_desk(&dir)?;
-            let report = desk.verify_audit()?;
-            if json {
-                print_json(&report)?;
-            } else if report.first_broken.is_none() {
-                println!(
-                    "audit chain intact: {} events verified",
-                    report.events_checked
-                );
-            }
-            match report.first_broken {
-                Some((seq, what)) => bail!("audit chain broken at event {seq}: {what}"),
-                None => Ok(()),
-            }
+            run_printing_read(&at("audit verify"), &Read::AuditVerify { json })
         }
-        Command::CrashWriter { count } => crash::run(&dir, count),
+        Command::CrashWriter { count } => crash::run(&at("__crash-writer"), count),
     }
 }
 
-fn run_app(dir: &Path, command: AppCommand) -> Result<()> {
+impl AppCommand {
+    /// The command's name, as the lock file gives it.
+    fn name(&self) -> &'static str {
+        match self {
+            AppCommand::New { .. } => "app new",
+            AppCommand::List(_) => "app list",
+            AppCommand::Show { .. } => "app show",
+            AppCommand::Advance { .. } => "app advance",
+            AppCommand::Cancel { .. } => "app cancel",
+        }
+    }
+}
+
+fn run_app(at: &Locking, command: AppCommand) -> Result<()> {
     match command {
         AppCommand::New { file, actor } => {
             let text = read_input(&file)?;
-            let desk = open_intake_desk(dir)?;
+            let desk = open_intake_desk_as(at)?;
             let app = desk.submit_json(&text, &actor)?;
             print_json(&app)
         }
-        AppCommand::List(args) => {
-            let desk = open_reading_desk(dir)?;
-            let query = list_query(&args, desk.today())?;
-            let page = desk.list(&query)?;
-            if args.json {
-                print_json(&page.items)
-            } else {
-                emit(&table::applications(&page.items, page.total, args.offset))
-            }
-        }
-        AppCommand::Show { id, json } => {
-            let desk = open_reading_desk(dir)?;
-            let dossier = desk.show(&AppId(id))?;
-            if json {
-                print_json(&dossier)
-            } else {
-                emit(&table::dossier(&dossier))
-            }
-        }
+        AppCommand::List(args) => run_printing_read(at, &Read::List(args)),
+        AppCommand::Show { id, json } => run_printing_read(at, &Read::Show { id, json }),
         AppCommand::Advance {
             id,
             to,
-            at,
+            at: at_time,
             note,
             actor,
             live_line,
             json,
         } => {
             let to = parse_state(&to, "--to")?;
-            let at = at.as_deref().map(parse_at).transpose()?;
-            let desk = open_desk(dir)?;
+            let when = at_time.as_deref().map(parse_at).transpose()?;
+            let (desk, _) = open_desk_on_store_calendar(at)?;
             let app = match live_line {
                 Some(live_line) if to == State::Energized => {
-                    desk.energize(&AppId(id), at, note, live_line, &actor)?
+                    desk.energize(&AppId(id), when, note, live_line, &actor)?
                 }
                 Some(_) => {
                     bail!("--live-line: only a move to energized records how it was connected")
                 }
-                None => desk.advance(&AppId(id), to, at, note, &actor)?,
+                None => desk.advance(&AppId(id), to, when, note, &actor)?,
             };
             if json {
                 print_json(&app)
@@ -642,7 +746,7 @@ fn run_app(dir: &Path, command: AppCommand) -> Result<()> {
             actor,
             json,
         } => {
-            let desk = open_desk(dir)?;
+            let (desk, _) = open_desk_on_store_calendar(at)?;
             let app = desk.cancel(&AppId(id), &reason, &actor)?;
             if json {
                 print_json(&app)
@@ -700,7 +804,7 @@ fn parse_at(s: &str) -> Result<DateTime<FixedOffset>> {
 /// line stops the read at once, named by its number, before it fills memory.
 fn read_input(path: &str) -> Result<String> {
     use std::io::BufRead;
-    let source: Box<dyn Read> = if path == "-" {
+    let source: Box<dyn std::io::Read> = if path == "-" {
         Box::new(std::io::stdin())
     } else {
         Box::new(std::fs::File::open(path).with_context(|| format!("reading {path}"))?)
@@ -771,6 +875,11 @@ fn report_count(json: bool, verb: &str, count: usize, to: &Path) -> Result<()> {
 /// characters (which only occur inside strings) are escaped too, so no stored text acts on a
 /// terminal the JSON is shown in.
 fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<()> {
+    write_json(&mut std::io::stdout().lock(), value)
+}
+
+/// [`print_json`] to `out`.
+fn write_json<T: serde::Serialize + ?Sized>(out: &mut dyn Write, value: &T) -> Result<()> {
     let json = serde_json::to_string_pretty(value)?;
     let mut safe = String::with_capacity(json.len() + 1);
     for c in json.chars() {
@@ -781,13 +890,13 @@ fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<()> {
         }
     }
     safe.push('\n');
-    std::io::stdout().lock().write_all(safe.as_bytes())?;
+    out.write_all(safe.as_bytes())?;
     Ok(())
 }
 
-/// Print text for a person: every stored text in it is escaped for the terminal.
-fn emit(text: &str) -> Result<()> {
+/// Write text for a person: every stored text in it is escaped for the terminal.
+fn write_text(out: &mut dyn Write, text: &str) -> Result<()> {
     let safe = crate::domain::text::escape_keeping_lines(text);
-    std::io::stdout().lock().write_all(safe.as_bytes())?;
+    out.write_all(safe.as_bytes())?;
     Ok(())
 }

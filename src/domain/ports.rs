@@ -107,11 +107,23 @@ pub struct AuditReport {
     pub first_broken: Option<(u64, String)>,
 }
 
+/// What a backup holds; its last line, so a truncated file is refused.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackupSummary {
+    pub applications: u64,
+    pub events: u64,
+    pub chain_head: String,
+}
+
 /// Store failures, in the terms the user acts on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
-    #[error("store {dir} is in use by another powerdesk process; close it or use another --store")]
-    Locked { dir: String },
+    #[error("store {dir} is in use by another powerdesk process{}; wait for it with --wait SECONDS (or POWERDESK_WAIT), close it, or use another --store", holder_note(.holder))]
+    Locked {
+        dir: String,
+        /// Who holds it, as its lock file says (`pid 4242: console`).
+        holder: Option<String>,
+    },
     #[error("store {dir} was written by a newer powerdesk (schema {found}, this one reads up to {supported}); upgrade powerdesk")]
     NewerSchema {
         dir: String,
@@ -134,6 +146,13 @@ pub enum StoreError {
     BadBackup(String),
     #[error("store i/o failed: {0}")]
     Io(String),
+}
+
+fn holder_note(holder: &Option<String>) -> String {
+    holder
+        .as_ref()
+        .map(|h| format!(" ({h})"))
+        .unwrap_or_default()
 }
 
 /// 存储库: where applications, events and settings are kept.
@@ -170,4 +189,7 @@ pub trait Repository: Send + Sync {
     }
     /// Walk the whole event chain.
     fn verify_audit(&self) -> Result<AuditReport, StoreError>;
+    /// Write a consistent backup of the whole store to `out` (no commit lands while it is
+    /// written), ending with its summary.
+    fn backup(&self, out: &mut dyn std::io::Write) -> Result<BackupSummary, StoreError>;
 }

@@ -21,7 +21,9 @@ use serde::{Deserialize, Serialize};
 use crate::domain::calendar::{china_date, MissingYears, WorkingCalendar};
 use crate::domain::event::{Event, EventDraft, EventKind};
 use crate::domain::metrics::{Metrics, MetricsBuilder};
-use crate::domain::ports::{AuditReport, Change, Clock, Decider, Page, Query, Repository};
+use crate::domain::ports::{
+    AuditReport, BackupSummary, Change, Clock, Decider, Page, Query, Repository,
+};
 use crate::domain::sideflow::SideFlowAction;
 use crate::domain::text;
 use crate::domain::timeline::{self, Timeline};
@@ -517,6 +519,11 @@ impl Desk {
     /// Walk the audit chain.
     pub fn verify_audit(&self) -> Result<AuditReport, DeskError> {
         Ok(self.repo.verify_audit()?)
+    }
+
+    /// Write a consistent backup of the whole store to `out` (commits wait until it is written).
+    pub fn backup(&self, out: &mut dyn std::io::Write) -> Result<BackupSummary, DeskError> {
+        Ok(self.repo.backup(out)?)
     }
 
     pub fn setting(&self, key: &str) -> Result<Option<String>, DeskError> {

@@ -59,13 +59,7 @@ enum BackupLine {
     End(BackupSummary),
 }
 
-/// What a backup holds; its last line, so a truncated file is refused.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BackupSummary {
-    pub applications: u64,
-    pub events: u64,
-    pub chain_head: String,
-}
+pub use crate::domain::ports::BackupSummary;
 
 const BACKUP_FORMAT: &str = "powerdesk-backup";
 

@@ -86,32 +86,97 @@ pub struct SledStore {
 /// 目录锁: the exclusive lock on a store directory (`powerdesk.lock`), taken before sled opens the
 /// store and released when dropped. While it is held no other process can open the store, so
 /// two [`StoreLock::fingerprint`]s taken under locks that are equal mean the store is unchanged.
+/// The lock file names its holder (`pid 4242: console`) for whoever finds the store locked.
 pub struct StoreLock {
     dir: PathBuf,
-    _file: File,
+    file: File,
 }
+
+/// The local endpoint a store's holder may serve in the store directory (see `cli::endpoint`).
+/// Whoever takes the lock removes a socket left there: its process no longer holds the store.
+pub const ENDPOINT_SOCKET: &str = "powerdesk.sock";
+
+/// The longest pause between two tries of a locked store.
+const MAX_LOCK_PAUSE: std::time::Duration = std::time::Duration::from_millis(250);
 
 impl StoreLock {
     /// Lock `dir` (created if missing); another process holding it gives `Locked`.
     pub fn acquire(dir: &Path) -> Result<StoreLock, StoreError> {
+        Self::acquire_as(dir, "powerdesk", std::time::Duration::ZERO)
+    }
+
+    /// Lock `dir` as `what` (the command: "console", "app new", …), retrying with backoff for up
+    /// to `wait` while another process holds it; then `Locked`, naming that holder.
+    pub fn acquire_as(
+        dir: &Path,
+        what: &str,
+        wait: std::time::Duration,
+    ) -> Result<StoreLock, StoreError> {
+        let deadline = std::time::Instant::now() + wait;
+        let mut pause = std::time::Duration::from_millis(10);
+        loop {
+            let holder = match Self::try_acquire_as(dir, what)? {
+                Ok(lock) => return Ok(lock),
+                Err(holder) => holder,
+            };
+            let now = std::time::Instant::now();
+            if now >= deadline {
+                return Err(StoreError::Locked {
+                    dir: dir.display().to_string(),
+                    holder,
+                });
+            }
+            std::thread::sleep(pause.min(deadline - now));
+            pause = (pause * 2).min(MAX_LOCK_PAUSE);
+        }
+    }
+
+    /// One try: the lock, or what the lock file says of the process holding it (None if it
+    /// does not say).
+    pub fn try_acquire_as(
+        dir: &Path,
+        what: &str,
+    ) -> Result<Result<StoreLock, Option<String>>, StoreError> {
         std::fs::create_dir_all(dir).map_err(|e| io(&format!("creating {}", dir.display()), e))?;
+        let path = dir.join(LOCK_FILE);
         let file = OpenOptions::new()
             .create(true)
             .truncate(false)
+            .read(true)
             .write(true)
-            .open(dir.join(LOCK_FILE))
+            .open(&path)
             .map_err(|e| io(&format!("opening the lock file in {}", dir.display()), e))?;
         let locked = fs4::fs_std::FileExt::try_lock_exclusive(&file)
             .map_err(|e| io(&format!("locking {}", dir.display()), e))?;
         if !locked {
-            return Err(StoreError::Locked {
-                dir: dir.display().to_string(),
-            });
+            return Ok(Err(read_holder(&path)));
         }
-        Ok(StoreLock {
+        // Ours now: say who holds it, and drop an endpoint socket its last holder left behind.
+        use std::os::unix::fs::FileExt;
+        // Best effort: on a full disk the holder's note cannot be written, and the store must
+        // still open (read-only) so its owner can copy the data away; others then see no note.
+        let note = format!("pid {}: {}\n", std::process::id(), one_line(what));
+        if file
+            .set_len(0)
+            .and_then(|_| file.write_all_at(note.as_bytes(), 0))
+            .is_err()
+        {
+            let _ = file.set_len(0);
+        }
+        match std::fs::remove_file(dir.join(ENDPOINT_SOCKET)) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(io(
+                    &format!("removing the stale {ENDPOINT_SOCKET} in {}", dir.display()),
+                    e,
+                ))
+            }
+        }
+        Ok(Ok(StoreLock {
             dir: dir.to_path_buf(),
-            _file: file,
-        })
+            file,
+        }))
     }
 
     pub fn dir(&self) -> &Path {
@@ -155,6 +220,25 @@ impl StoreLock {
         lines.sort();
         Ok(lines.join("\n"))
     }
+}
+
+impl Drop for StoreLock {
+    /// The lock file no longer names a holder once released (the lock itself goes with the file).
+    fn drop(&mut self) {
+        let _ = self.file.set_len(0);
+    }
+}
+
+/// The holder named in a lock file, if it names one.
+fn read_holder(path: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let line = text.lines().next()?.trim();
+    (!line.is_empty()).then(|| one_line(line).chars().take(200).collect())
+}
+
+/// `text` on one line, without control characters (it ends up in an error message).
+fn one_line(text: &str) -> String {
+    text.chars().filter(|c| !c.is_control()).collect()
 }
 
 type TxResult<T> = Result<T, ConflictableTransactionError<StoreError>>;
@@ -810,5 +894,9 @@ impl Repository for SledStore {
 
     fn verify_audit(&self) -> Result<AuditReport, StoreError> {
         self.walk_chain()
+    }
+
+    fn backup(&self, out: &mut dyn std::io::Write) -> Result<BackupSummary, StoreError> {
+        SledStore::backup(self, out)
     }
 }

@@ -17,6 +17,16 @@ pub struct PtyConsole {
 impl PtyConsole {
     /// Start `powerdesk ARGS` in a `rows` x `cols` terminal (TERM=xterm-256color).
     pub fn spawn(args: &[&std::ffi::OsStr], rows: u16, cols: u16) -> PtyConsole {
+        Self::spawn_with_env(args, &[], rows, cols)
+    }
+
+    /// [`PtyConsole::spawn`] with these environment variables set too.
+    pub fn spawn_with_env(
+        args: &[&std::ffi::OsStr],
+        env: &[(&str, &str)],
+        rows: u16,
+        cols: u16,
+    ) -> PtyConsole {
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows,
@@ -28,6 +38,9 @@ impl PtyConsole {
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_powerdesk"));
         cmd.args(args);
         cmd.env("TERM", "xterm-256color");
+        for (key, value) in env {
+            cmd.env(key, value);
+        }
         let child = pair.slave.spawn_command(cmd).unwrap();
         drop(pair.slave);
         let screen = Arc::new(Mutex::new(vt100::Parser::new(
