@@ -202,6 +202,13 @@ impl Desk {
             Parsed::Export(line) => line,
         };
         let id = line.application.id.clone();
+        let (year, _) = id.parse().map_err(|e| format!("id: {e}"))?;
+        let received = line.application.form.received_at.year();
+        if year != received {
+            return Err(format!(
+                "id: {id} names the year {year} but the application was received in {received}"
+            ));
+        }
         if !seen.insert(id.clone()) {
             return Err(format!("id: application {id} appears twice in the file"));
         }

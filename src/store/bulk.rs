@@ -199,12 +199,17 @@ impl SledStore {
         };
         for (change, groups) in changes.iter().zip(chained) {
             let mut new_groups = groups_by_app(groups);
+            let accepted = super::accepted_ids(change);
             for app in &change.applications {
                 let stored = if new.contains(app.id.0.as_str()) {
                     None
                 } else {
                     self.read_record(&app.id)?
                 };
+                if stored.is_some() && accepted.contains(&app.id) {
+                    // An acceptance inserts: it never replaces a stored application.
+                    return Err(StoreError::Duplicate(app.id.clone()));
+                }
                 let (old, mut list) = match stored {
                     Some((a, l)) => (Some(a), l),
                     None => {
@@ -650,12 +655,20 @@ impl SledStore {
         let mut end = None;
         let mut header = false;
         let mut written = BackupSummary::default();
+        // The largest id number restored per year: the year's counter ends at least there.
+        let mut id_tops: BTreeMap<i32, u64> = BTreeMap::new();
         let flush_batch =
             |apps: &mut Vec<Application>, events: &mut Vec<Event>| -> Result<(), StoreError> {
                 refs[..]
                     .transaction(|t| {
                         let mut counts = HashMap::new();
                         for app in apps.iter() {
+                            if t[RECORDS].get(app.id.0.as_bytes())?.is_some() {
+                                return Err(abort(StoreError::Corrupt(format!(
+                                    "the backup holds application {} twice",
+                                    app.id
+                                ))));
+                            }
                             put_app(t, None, app, &[], &mut counts)?;
                         }
                         // Consecutive events of one application form a group; its record lists it.
@@ -731,9 +744,21 @@ impl SledStore {
                         "the backup does not start with its header line".into(),
                     ));
                 }
-                BackupLine::Counter { key, value } => counters.push((key, value)),
+                BackupLine::Counter { key, value } => {
+                    if !key.starts_with("next_id/") {
+                        return Err(StoreError::Corrupt(format!(
+                            "backup line {number}: counter {key:?} is not an id counter (next_id/YYYY)"
+                        )));
+                    }
+                    counters.push((key, value))
+                }
                 BackupLine::Setting { key, value } => settings.push((key, value)),
                 BackupLine::Application(app) => {
+                    let (year, n) = app.id.parse().map_err(|e| {
+                        StoreError::Corrupt(format!("backup line {number}: id: {e}"))
+                    })?;
+                    let top = id_tops.entry(year).or_default();
+                    *top = (*top).max(n);
                     apps.push(*app);
                     written.applications += 1;
                 }
@@ -749,9 +774,25 @@ impl SledStore {
             }
         }
         flush_batch(&mut apps, &mut events)?;
+        let mut counters: BTreeMap<Vec<u8>, u64> = counters
+            .into_iter()
+            .map(|(key, value)| (key.into_bytes(), value))
+            .collect();
+        for (year, top) in id_tops {
+            // A counter behind the restored ids (an edited backup) would hand them out again.
+            let counter = counters.entry(id_counter_key(year)).or_default();
+            *counter = (*counter).max(top);
+        }
         for (key, value) in counters {
+            if key.starts_with(b"next_id/") && value > AppId::MAX_NUMBER {
+                return Err(StoreError::Corrupt(format!(
+                    "the backup's id counter {} is {value}, past the largest id number {}",
+                    String::from_utf8_lossy(&key),
+                    AppId::MAX_NUMBER
+                )));
+            }
             self.trees[META]
-                .insert(key.as_bytes(), &value.to_be_bytes())
+                .insert(key, &value.to_be_bytes())
                 .map_err(|e| io("writing meta", e))?;
         }
         for (key, value) in settings {

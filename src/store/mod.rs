@@ -385,11 +385,16 @@ impl SledStore {
                 for change in changes {
                     let groups = chain_groups(&change.events, &mut seq, &mut hash);
                     let mut new_groups = groups_by_app(&groups);
+                    let accepted = accepted_ids(change);
                     for app in &change.applications {
                         let old = match t[RECORDS].get(app.id.0.as_bytes())? {
                             Some(bytes) => Some(decode_record(&bytes).map_err(abort)?),
                             None => None,
                         };
+                        if old.is_some() && accepted.contains(&app.id) {
+                            // An acceptance inserts: it never replaces a stored application.
+                            return Err(abort(StoreError::Duplicate(app.id.clone())));
+                        }
                         if old.is_none() {
                             bump_id_counter(&t[META], &app.id)?;
                         }
@@ -584,19 +589,39 @@ fn put_app(
 }
 
 fn app_id(year: i32, n: u64) -> AppId {
-    AppId(format!("JN-{year}-{n:06}"))
+    AppId::new(year, n)
 }
 
-/// The id counter an id counts in and its number, if it is one of ours (`XX-YYYY-N`).
+/// The ids a change accepts (an `accepted` event of theirs): applications it inserts.
+fn accepted_ids(change: &Change) -> std::collections::HashSet<&AppId> {
+    change
+        .events
+        .iter()
+        .filter(|e| matches!(e.kind, crate::domain::event::EventKind::Accepted))
+        .map(|e| &e.app_id)
+        .collect()
+}
+
+/// The id counter an id counts in and its number, if it is in the store's format.
 fn id_counter_of(id: &AppId) -> Option<(Vec<u8>, u64)> {
-    let mut parts = id.0.splitn(3, '-');
-    let (Some(_region), Some(year), Some(n)) = (parts.next(), parts.next(), parts.next()) else {
-        return None;
-    };
-    let (Ok(year), Ok(n)) = (year.parse::<i32>(), n.parse::<u64>()) else {
-        return None;
-    };
+    let (year, n) = id.parse().ok()?;
     Some((id_counter_key(year), n))
+}
+
+/// `n` more ids of `year` on top of `old` (the year's counter), unless that passes
+/// [`AppId::MAX_NUMBER`].
+fn counter_after(old: Option<&[u8]>, n: u64) -> Option<u64> {
+    old.map(u64_be)
+        .unwrap_or(0)
+        .checked_add(n)
+        .filter(|last| *last <= AppId::MAX_NUMBER)
+}
+
+fn ids_exhausted(year: i32) -> StoreError {
+    StoreError::Io(format!(
+        "the ids of {year} are used up (numbers up to {} were given); nothing was written",
+        AppId::MAX_NUMBER
+    ))
 }
 
 /// Keep the year's id counter at or past an id written from outside (import of an export), so
@@ -630,28 +655,27 @@ fn add_counts(meta: &TransactionalTree, counts: &HashMap<Vec<u8>, i64>) -> TxRes
 
 impl Repository for SledStore {
     fn allocate_id(&self, year: i32) -> Result<AppId, StoreError> {
-        let n = self.trees[META]
-            .update_and_fetch(id_counter_key(year), |old| {
-                Some((old.map(u64_be).unwrap_or(0) + 1).to_be_bytes().to_vec())
-            })
-            .map_err(|e| io("allocating an id", e))?
-            .map(|v| u64_be(&v))
-            .unwrap_or(1);
-        Ok(app_id(year, n))
+        Ok(self.allocate_ids(year, 1)?.remove(0))
     }
 
     fn allocate_ids(&self, year: i32, n: usize) -> Result<Vec<AppId>, StoreError> {
+        let exhausted = std::cell::Cell::new(false);
         let last = self.trees[META]
             .update_and_fetch(id_counter_key(year), |old| {
-                Some(
-                    (old.map(u64_be).unwrap_or(0) + n as u64)
-                        .to_be_bytes()
-                        .to_vec(),
-                )
+                let next = counter_after(old, n as u64);
+                exhausted.set(next.is_none());
+                // Used up: the counter stays as it is.
+                match next {
+                    Some(v) => Some(v.to_be_bytes().to_vec()),
+                    None => old.map(<[u8]>::to_vec),
+                }
             })
             .map_err(|e| io("allocating ids", e))?
             .map(|v| u64_be(&v))
             .unwrap_or(n as u64);
+        if exhausted.get() {
+            return Err(ids_exhausted(year));
+        }
         Ok((last + 1 - n as u64..=last)
             .map(|i| app_id(year, i))
             .collect())
