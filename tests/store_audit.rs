@@ -1,4 +1,5 @@
-//! `audit verify` names the first broken link when events are edited, removed or reordered.
+//! `audit verify` names the first broken link when events are edited, removed or reordered, and
+//! the first record that differs from the one its last event sealed.
 
 mod store_support;
 
@@ -104,7 +105,7 @@ fn the_command_line_reports_a_broken_chain_with_a_non_zero_exit() {
         .output()
         .unwrap();
     assert!(ok.status.success());
-    assert!(String::from_utf8_lossy(&ok.stdout).contains("5 events verified"));
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("5 events and 5 records verified"));
     tamper(dir.path(), |events| {
         events.remove(4u64.to_be_bytes()).unwrap();
     });
@@ -117,4 +118,98 @@ fn the_command_line_reports_a_broken_chain_with_a_non_zero_exit() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("broken at event 4"), "{stderr}");
+}
+
+/// Rewrite the JSON of the first stored application (record value: format byte, group count
+/// u32, the group keys, then the JSON) with `edit`; returns its id.
+fn tamper_record(dir: &Path, edit: impl FnOnce(&mut serde_json::Value)) -> String {
+    let db = store_support::open_sled(&dir.join("db"));
+    let records = db.open_tree("applications").unwrap();
+    let (key, bytes) = records.iter().next().unwrap().unwrap();
+    let groups = u32::from_be_bytes(bytes[1..5].try_into().unwrap()) as usize;
+    let at = 5 + 8 * groups;
+    let mut json: serde_json::Value = serde_json::from_slice(&bytes[at..]).unwrap();
+    edit(&mut json);
+    let mut value = bytes[..at].to_vec();
+    value.extend(serde_json::to_vec(&json).unwrap());
+    records.insert(&key, value).unwrap();
+    db.flush().unwrap();
+    String::from_utf8(key.to_vec()).unwrap()
+}
+
+#[test]
+fn an_edited_record_is_named_with_the_event_that_sealed_it() {
+    type Edit = fn(&mut serde_json::Value);
+    let edits: [(&str, Edit); 5] = [
+        ("name", |j| j["customer"]["name"] = "别人".into()),
+        ("capacity", |j| j["request"]["capacity_kw"] = 9999.0.into()),
+        ("status", |j| j["status"] = "archived".into()),
+        ("process", |j| {
+            j["process"] = if j["process"] == "hv_standard" {
+                "low_voltage".into()
+            } else {
+                "hv_standard".into()
+            }
+        }),
+        ("deadline", |j| j["deadline"] = "2099-01-01".into()),
+    ];
+    for (what, edit) in edits {
+        let dir = tempfile::tempdir().unwrap();
+        store_with_events(dir.path());
+        let id = tamper_record(dir.path(), edit);
+        let (seq, message) = broken(dir.path());
+        assert!(
+            message.contains(&format!(
+                "application {id} differs from the record its event {seq} sealed"
+            )),
+            "{what}: {message}"
+        );
+    }
+}
+
+#[test]
+fn a_record_reserialized_unchanged_still_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    store_with_events(dir.path());
+    // Same data, other bytes (fields reordered by serde_json::Value's map): not a change.
+    tamper_record(dir.path(), |_| {});
+    let store = SledStore::open(dir.path()).unwrap();
+    let report = store.verify_audit().unwrap();
+    assert_eq!(report.first_broken, None);
+    assert_eq!(report.records_checked, 5);
+}
+
+#[test]
+fn removed_and_added_records_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    store_with_events(dir.path());
+    let removed = {
+        let db = store_support::open_sled(&dir.path().join("db"));
+        let records = db.open_tree("applications").unwrap();
+        let (key, _) = records.iter().next_back().unwrap().unwrap();
+        records.remove(&key).unwrap();
+        db.flush().unwrap();
+        String::from_utf8(key.to_vec()).unwrap()
+    };
+    let (seq, message) = broken(dir.path());
+    assert_eq!(seq, 5);
+    assert!(
+        message.contains(&format!("name application {removed}, which is not stored")),
+        "{message}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    store_with_events(dir.path());
+    {
+        let db = store_support::open_sled(&dir.path().join("db"));
+        let records = db.open_tree("applications").unwrap();
+        let (_, value) = records.iter().next().unwrap().unwrap();
+        records.insert(b"JN-2026-777777", value).unwrap();
+        db.flush().unwrap();
+    }
+    let (_, message) = broken(dir.path());
+    assert!(
+        message.contains("application JN-2026-777777 has no events"),
+        "{message}"
+    );
 }

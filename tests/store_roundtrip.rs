@@ -374,7 +374,11 @@ fn a_counter_behind_the_store_never_replaces_a_stored_application() {
         })
         .collect();
     let err = desk.import(&text, "王五").unwrap_err();
-    assert!(err.to_string().contains(&format!("application {} already exists", first.id)), "{err}");
+    assert!(
+        err.to_string()
+            .contains(&format!("application {} already exists", first.id)),
+        "{err}"
+    );
     assert_eq!(desk.show(&first.id).unwrap().application, first);
     assert_eq!(desk.list(&Query::default()).unwrap().total, 1);
 }
@@ -395,12 +399,18 @@ fn imported_ids_are_checked_and_move_the_counter_past_them() {
     assert!(line.contains("\"JN-2026-000001\""), "{line}");
     let desk = desk(dir.path());
     for (id, why) in [
-        ("JN-2026-18446744073709551615", "is not a number of at most 12 digits"),
+        (
+            "JN-2026-18446744073709551615",
+            "is not a number of at most 12 digits",
+        ),
         ("JN-2026-1000000000", "number 1000000000 is out of range"),
         ("JN-2026-000000", "number 0 is out of range"),
         ("JN-2026-0000042", "no extra zeros"),
         ("XX-2026-000042", "does not start with JN-"),
-        ("JN-2025-000042", "names the year 2025 but the application was received in 2026"),
+        (
+            "JN-2025-000042",
+            "names the year 2025 but the application was received in 2026",
+        ),
     ] {
         let bad = line.replace("JN-2026-000001", id);
         let err = desk.import(&bad, "王五").unwrap_err().to_string();

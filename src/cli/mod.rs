@@ -491,8 +491,8 @@ pub fn run(cli: Cli) -> Result<()> {
                 print_json(&report)?;
             } else if report.first_broken.is_none() {
                 println!(
-                    "audit chain intact: {} events verified",
-                    report.events_checked
+                    "audit chain intact: {} events and {} records verified",
+                    report.events_checked, report.records_checked
                 );
             }
             match report.first_broken {

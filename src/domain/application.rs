@@ -396,7 +396,9 @@ impl AppId {
             return Err(wrong(&format!("number {n} is out of range")));
         }
         if AppId::new(year, n) != *self {
-            return Err(wrong("the number is not written with six digits or more and no extra zeros"));
+            return Err(wrong(
+                "the number is not written with six digits or more and no extra zeros",
+            ));
         }
         Ok((year, n))
     }

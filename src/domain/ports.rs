@@ -103,6 +103,9 @@ pub struct Page {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditReport {
     pub events_checked: u64,
+    /// Records compared with the record hash their last event sealed.
+    #[serde(default)]
+    pub records_checked: u64,
     /// The first broken link, if any: its sequence number and what is wrong.
     pub first_broken: Option<(u64, String)>,
 }

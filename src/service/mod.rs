@@ -316,6 +316,7 @@ impl Desk {
                 to,
             },
             note: note.filter(|n| !n.trim().is_empty()),
+            record: None,
         };
         app.status = to;
         app.updated_at = at;
@@ -363,6 +364,7 @@ impl Desk {
                 reason: reason.trim().to_string(),
             },
             note: None,
+            record: None,
         };
         app.status = State::Cancelled;
         app.updated_at = at;
@@ -473,6 +475,7 @@ impl Desk {
             actor: actor.to_string(),
             kind: EventKind::Noted,
             note: Some(text.trim().to_string()),
+            record: None,
         };
         let mut chained = self.repo.commit(Change {
             applications: vec![app],
@@ -595,6 +598,7 @@ fn accepted_draft(app: &Application, actor: &str) -> EventDraft {
         actor: actor.to_string(),
         kind: EventKind::Accepted,
         note: None,
+        record: None,
     }
 }
 
@@ -635,6 +639,7 @@ pub(crate) fn plan_side_flow(
             action: action_id,
         },
         note: Some(details),
+        record: None,
     };
     Ok((app, draft))
 }

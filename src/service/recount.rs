@@ -16,7 +16,7 @@ use serde::Serialize;
 use super::{deadline_for, Desk, DeskError};
 use crate::domain::calendar::WorkingCalendar;
 pub use crate::domain::calendar::SETTING_CALENDAR_FINGERPRINT;
-use crate::domain::event::EventDraft;
+use crate::domain::event::{EventDraft, EventKind};
 use crate::domain::ports::Change;
 use crate::domain::AppId;
 
@@ -133,6 +133,18 @@ impl Desk {
                 );
                 if before != after {
                     sync.updated += 1;
+                    // The new record is sealed by an event of its own, so the chain covers it.
+                    let at = self.now().max(app.updated_at);
+                    change.events.push(EventDraft {
+                        app_id: app.id.clone(),
+                        at,
+                        actor: "calendar".into(),
+                        kind: EventKind::Sealed {
+                            reason: "deadline recounted: the working-day calendar changed".into(),
+                        },
+                        note: None,
+                        record: None,
+                    });
                     change.applications.push(app);
                 }
             }

@@ -6,9 +6,11 @@ use serde::{Deserialize, Serialize};
 
 use super::keys::*;
 use super::{io, SledStore, FIRST_INDEX, GROUPS, META, RECORDS};
-use crate::domain::event::{Event, GENESIS_HASH};
+use sha2::{Digest, Sha256};
+
+use crate::domain::event::{record_hash, Event, GENESIS_HASH};
 use crate::domain::ports::{AuditReport, StoreError};
-use crate::domain::AppId;
+use crate::domain::{AppId, Application};
 
 /// What `check_consistency` found: every disagreement between records, events and indexes.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,13 +30,20 @@ impl SledStore {
     /// Walk the chain in sequence order; the first broken link is named: an edited event (its
     /// hash no longer matches), a removed one (a gap in the sequence or a dangling `prev_hash`),
     /// reordered ones (the `prev_hash` does not name the event before), or a missing tail.
+    ///
+    /// Then every record is checked against the record hash its application's last event
+    /// sealed (`EventDraft::record`): a record edited, added or removed outside powerdesk is named
+    /// with the event that sealed it.
     pub(super) fn walk_chain(&self) -> Result<AuditReport, StoreError> {
         let mut expected_seq = 1u64;
         let mut prev_hash = GENESIS_HASH.to_string();
         let mut checked = 0u64;
+        // Per application: its last event and the record hash that event sealed.
+        let mut sealed: HashMap<AppId, (u64, Option<[u8; 32]>)> = HashMap::new();
         let broken = |seq: u64, what: String, checked: u64| {
             Ok(AuditReport {
                 events_checked: checked,
+                records_checked: 0,
                 first_broken: Some((seq, what)),
             })
         };
@@ -93,6 +102,26 @@ impl SledStore {
                         checked,
                     );
                 }
+                if !event.draft.app_id.0.is_empty() {
+                    let mut raw = None;
+                    if let Some(record) = &event.draft.record {
+                        let mut bytes = [0u8; 32];
+                        if hex::decode_to_slice(record, &mut bytes).is_err() {
+                            return broken(
+                                seq,
+                                format!("event {seq} seals a record hash that is not a sha256 ({record})"),
+                                checked,
+                            );
+                        }
+                        raw = Some(bytes);
+                    }
+                    match sealed.get_mut(&event.draft.app_id) {
+                        Some(last) => *last = (seq, raw),
+                        None => {
+                            sealed.insert(event.draft.app_id, (seq, raw));
+                        }
+                    }
+                }
                 prev_hash = event.hash;
                 expected_seq += 1;
             }
@@ -111,10 +140,75 @@ impl SledStore {
                 checked,
             );
         }
-        Ok(AuditReport {
+        let mut report = AuditReport {
             events_checked: checked,
+            records_checked: 0,
             first_broken: None,
-        })
+        };
+        report.first_broken = self.check_records(&mut sealed, &mut report.records_checked)?;
+        Ok(report)
+    }
+
+    /// Compare every record with the hash its last event sealed; the first mismatch, if any.
+    fn check_records(
+        &self,
+        sealed: &mut HashMap<AppId, (u64, Option<[u8; 32]>)>,
+        checked: &mut u64,
+    ) -> Result<Option<(u64, String)>, StoreError> {
+        for entry in self.trees[RECORDS].iter() {
+            let (key, bytes) = entry.map_err(|e| io("scanning applications", e))?;
+            *checked += 1;
+            let id = AppId(String::from_utf8_lossy(&key).into_owned());
+            let Some((seq, hash)) = sealed.remove(&id) else {
+                return Ok(Some((
+                    0,
+                    format!("application {id} has no events: it was added outside powerdesk"),
+                )));
+            };
+            let Some(hash) = hash else {
+                return Ok(Some((
+                    seq,
+                    format!(
+                        "event {seq}, the last of application {id}, seals no record: the record is not covered (open the store with this powerdesk to seal it)"
+                    ),
+                )));
+            };
+            let json = match record_json(&bytes) {
+                Ok(json) => json,
+                Err(e) => {
+                    return Ok(Some((
+                        seq,
+                        format!("application {id} is unreadable ({e}): it was edited"),
+                    )))
+                }
+            };
+            if Sha256::digest(json)[..] == hash[..] {
+                continue;
+            }
+            // Not byte for byte as written: equal only if it reads as the sealed record.
+            let same = serde_json::from_slice::<Application>(json)
+                .map(|app| hex::decode(record_hash(&app)).ok() == Some(hash.to_vec()))
+                .unwrap_or(false);
+            if !same {
+                return Ok(Some((
+                    seq,
+                    format!(
+                        "application {id} differs from the record its event {seq} sealed: it was changed outside powerdesk"
+                    ),
+                )));
+            }
+        }
+        let mut orphans: Vec<(u64, AppId)> =
+            sealed.drain().map(|(id, (seq, _))| (seq, id)).collect();
+        orphans.sort();
+        Ok(orphans.into_iter().next().map(|(seq, id)| {
+            (
+                seq,
+                format!(
+                    "events up to {seq} name application {id}, which is not stored: it was removed"
+                ),
+            )
+        }))
     }
 
     /// Check that records, events, indexes and counters agree (the crash test runs it).

@@ -309,10 +309,12 @@ impl SledStore {
             .ok_or_else(|| StoreError::Corrupt("meta has no chain head".into()))?;
         let (mut seq, mut hash) = decode_head(&head)?;
         // The chain is sequential; what each change writes is planned on two threads.
-        let chained: Vec<Vec<(u64, Vec<Event>)>> = batch
-            .iter()
-            .map(|c| chain_groups(&c.events, &mut seq, &mut hash))
-            .collect();
+        // Every event of a batched load belongs to an application the change rewrites.
+        let mut chained: Vec<Vec<(u64, Vec<Event>)>> = Vec::with_capacity(batch.len());
+        for change in batch {
+            let drafts = super::seal_drafts(change, |_| None)?;
+            chained.push(chain_groups(&drafts, &mut seq, &mut hash));
+        }
         // Bucket parts no stored record has yet (a fresh block of ids): their index buckets do
         // not exist, so they are written without being read (most of a demo's buckets).
         let mut parts: Vec<&[u8]> = batch

@@ -21,8 +21,10 @@ pub const RECORD_FORMAT: u8 = 2;
 /// store stay as they are and read as before); 6: deadlines counted in China time and marked when
 /// provisional (`deadline_provisional`, `missing_calendar_years`): opening an older store drops
 /// its calendar fingerprint setting, so the desk recounts every open deadline when it opens it
-/// (`service::recount`). Older stores are migrated on open.
-pub const SCHEMA_VERSION: u32 = 6;
+/// (`service::recount`); 7: events seal the record they leave (`EventDraft::record`, see
+/// `seal_drafts`), and opening an older store seals each application's current record with one
+/// `sealed` event of actor `migration`. Older stores are migrated on open.
+pub const SCHEMA_VERSION: u32 = 7;
 
 /// Characters cut from an id to name its index bucket: ≤ 100 ids of `JN-YYYY-NNNNNN` per bucket.
 pub const BUCKET_TAIL: usize = 2;
@@ -44,6 +46,8 @@ pub const NO_DEADLINE: &str = "~";
 pub const META_SCHEMA: &[u8] = b"schema_version";
 pub const META_CHAIN_HEAD: &[u8] = b"chain_head";
 pub const META_IMPORT_PENDING: &[u8] = b"import_pending";
+/// Set while a store from before schema 7 still has records to seal (see `seal_records`).
+pub const META_SEAL_PENDING: &[u8] = b"seal_pending";
 
 /// The indexes kept for every application.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -244,6 +248,11 @@ pub fn decode_record_form(bytes: &[u8]) -> Result<StoredForm, StoreError> {
     let (_, json) = split_record(bytes)?;
     serde_json::from_slice(json)
         .map_err(|e| StoreError::Corrupt(format!("application: unreadable value: {e}")))
+}
+
+/// The application JSON of a stored record (canonical: written by `encode_record`).
+pub fn record_json(bytes: &[u8]) -> Result<&[u8], StoreError> {
+    split_record(bytes).map(|(_, json)| json)
 }
 
 /// A record's event group keys (8 bytes each) and its application JSON.
@@ -508,6 +517,7 @@ mod tests {
                     actor: "张三".into(),
                     kind,
                     note: Some("备注 \"引号\"".into()),
+                    record: None,
                 };
                 let event = Event::chain(seq, draft, &prev);
                 prev = event.hash.clone();

@@ -26,7 +26,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionError, Transact
 use sled::Transactional;
 
 use crate::domain::application::StoredForm;
-use crate::domain::event::{Event, EventDraft, GENESIS_HASH};
+use crate::domain::event::{record_hash, record_hash_of_json, Event, EventDraft, GENESIS_HASH};
 use crate::domain::ports::{AuditReport, Change, Page, Query, Repository, StoreError};
 use crate::domain::{AppId, Application};
 
@@ -260,14 +260,20 @@ impl SledStore {
                     });
                 }
                 if found < SCHEMA_VERSION {
+                    // Schema 7: the records are sealed once the layout is current (below); the
+                    // mark survives a crash in between.
+                    meta.insert(META_SEAL_PENDING, &[])
+                        .map_err(|e| io("writing meta", e))?;
+                }
+                if found < 6 {
                     // Schema 6: deadlines counted before it are recounted by the desk.
                     self.forget_calendar_fingerprint()?;
                 }
                 if found < SCHEMA_VERSION && self.has_old_layout() {
                     self.migrate()?;
-                } else if found == 4 || found == 5 {
-                    // Schema 5 only adds a format of event group, schema 6 the recount above:
-                    // nothing to rewrite.
+                } else if (4..SCHEMA_VERSION).contains(&found) {
+                    // Schema 5 only adds a format of event group, schema 6 the recount above,
+                    // schema 7 the seals below: nothing to rewrite.
                     meta.insert(META_SCHEMA, &u64::from(SCHEMA_VERSION).to_be_bytes())
                         .map_err(|e| io("writing meta", e))?;
                     self.flush()?;
@@ -285,6 +291,12 @@ impl SledStore {
                     .map_err(|e| io("writing meta", e))?;
                 self.flush()?;
             }
+        }
+        if meta
+            .contains_key(META_SEAL_PENDING)
+            .map_err(|e| io("reading meta", e))?
+        {
+            self.seal_records()?;
         }
         Ok(())
     }
@@ -383,7 +395,22 @@ impl SledStore {
                 let mut counts: HashMap<Vec<u8>, i64> = HashMap::new();
                 let mut chained = Vec::new();
                 for change in changes {
-                    let groups = chain_groups(&change.events, &mut seq, &mut hash);
+                    // Applications with events but not rewritten keep their stored record.
+                    let mut kept: HashMap<&AppId, String> = HashMap::new();
+                    for d in &change.events {
+                        if d.app_id.0.is_empty()
+                            || kept.contains_key(&d.app_id)
+                            || change.applications.iter().any(|a| a.id == d.app_id)
+                        {
+                            continue;
+                        }
+                        if let Some(bytes) = t[RECORDS].get(d.app_id.0.as_bytes())? {
+                            let json = record_json(&bytes).map_err(abort)?;
+                            kept.insert(&d.app_id, record_hash_of_json(json));
+                        }
+                    }
+                    let drafts = seal_drafts(change, |id| kept.get(id).cloned()).map_err(abort)?;
+                    let groups = chain_groups(&drafts, &mut seq, &mut hash);
                     let mut new_groups = groups_by_app(&groups);
                     let accepted = accepted_ids(change);
                     for app in &change.applications {
@@ -482,6 +509,47 @@ impl SledStore {
             .map(|v| u64_be(&v))
             .unwrap_or(0))
     }
+}
+
+/// The change's event drafts, each application's last one sealing the record the change leaves
+/// (`EventDraft::record`): the rewritten application, else what `stored_hash` gives for its
+/// stored record. A draft that already seals a record (an imported history) must seal that one;
+/// an application rewritten without an event of its own is refused (the chain would not cover it).
+fn seal_drafts(
+    change: &Change,
+    stored_hash: impl Fn(&AppId) -> Option<String>,
+) -> Result<Vec<EventDraft>, StoreError> {
+    let mut drafts = change.events.clone();
+    let mut last: HashMap<&AppId, usize> = HashMap::new();
+    for (i, d) in change.events.iter().enumerate() {
+        if !d.app_id.0.is_empty() {
+            last.insert(&d.app_id, i);
+        }
+    }
+    for app in &change.applications {
+        if !last.contains_key(&app.id) {
+            return Err(StoreError::Corrupt(format!(
+                "refused to rewrite application {} without an event: the audit chain would not cover the new record; nothing was written",
+                app.id
+            )));
+        }
+    }
+    for (id, i) in last {
+        let hash = match change.applications.iter().rev().find(|a| a.id == *id) {
+            Some(app) => Some(record_hash(app)),
+            None => stored_hash(id),
+        };
+        let Some(hash) = hash else { continue };
+        match &drafts[i].record {
+            Some(sealed) if *sealed != hash => {
+                return Err(StoreError::Corrupt(format!(
+                    "the last event of application {id} seals a different record than the one written (record {sealed}, written {hash}); nothing was written"
+                )))
+            }
+            _ => drafts[i].record = Some(hash),
+        }
+    }
+    Ok(drafts)
 }
 
 /// Chain `drafts` after (`seq`, `hash`) and group them: one group per run of consecutive events
