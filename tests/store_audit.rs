@@ -213,3 +213,245 @@ fn removed_and_added_records_are_named() {
         "{message}"
     );
 }
+
+/// The export line of one accepted application (advanced once), as JSON.
+fn exported_line(desk: &powerdesk::service::Desk) -> serde_json::Value {
+    let app = desk.submit_json(&shop_json(), "王芳").unwrap();
+    let first = desk.show(&app.id).unwrap();
+    let at = app.form.received_at + chrono::Duration::hours(3);
+    desk.advance(&app.id, first.next_states[0], Some(at), None, "李强")
+        .unwrap();
+    let mut out = Vec::new();
+    desk.export(&mut out).unwrap();
+    serde_json::from_slice(&out).unwrap()
+}
+
+/// Seal a forged line as a forger who recomputes the record hash would.
+fn reseal(line: &mut serde_json::Value) {
+    let parsed: powerdesk::service::ExportLine = serde_json::from_value(line.clone()).unwrap();
+    let hash = powerdesk::domain::event::record_hash(&parsed.application);
+    let events = line["events"].as_array_mut().unwrap();
+    events.last_mut().unwrap()["record"] = hash.into();
+}
+
+fn import_error(line: &serde_json::Value) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let desk = desk(dir.path());
+    let err = desk
+        .import(&line.to_string(), "王五")
+        .expect_err("a line that does not add up is refused")
+        .to_string();
+    assert_eq!(
+        desk.list(&Default::default()).unwrap().total,
+        0,
+        "nothing written"
+    );
+    err
+}
+
+#[test]
+fn an_export_line_that_does_not_add_up_is_refused_naming_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = exported_line(&desk(dir.path()));
+    // The line as exported imports.
+    let into = tempfile::tempdir().unwrap();
+    desk(into.path()).import(&line.to_string(), "王五").unwrap();
+
+    let mut renamed = line.clone();
+    renamed["customer"]["name"] = "别人的公司".into();
+    let err = import_error(&renamed);
+    assert!(
+        err.contains("line 1")
+            && err.contains("the record differs from the one its last event sealed"),
+        "{err}"
+    );
+
+    // Straight from accepted to archived, resealed.
+    let mut skipped = line.clone();
+    skipped["status"] = "archived".into();
+    skipped["events"][1]["kind"]["to"] = "archived".into();
+    reseal(&mut skipped);
+    let err = import_error(&skipped);
+    assert!(
+        err.contains("line 1: history: event 2") && err.contains("archived"),
+        "{err}"
+    );
+
+    // A move dated before the acceptance, resealed.
+    let mut early = line.clone();
+    early["events"][1]["at"] = "2026-03-01T09:00:00+08:00".into();
+    reseal(&mut early);
+    let err = import_error(&early);
+    assert!(
+        err.contains("history: event 2 is dated 2026-03-01 09:00:00 +08:00 before"),
+        "{err}"
+    );
+
+    // A status the events do not end in, resealed.
+    let mut status = line.clone();
+    status["status"] = "energized".into();
+    reseal(&mut status);
+    let err = import_error(&status);
+    assert!(
+        err.contains("status: the record says energized but its events end in"),
+        "{err}"
+    );
+
+    // An export from before record hashes.
+    let mut old = line.clone();
+    for e in old["events"].as_array_mut().unwrap() {
+        e.as_object_mut().unwrap().remove("record");
+    }
+    let err = import_error(&old);
+    assert!(
+        err.contains("the last event carries no record hash"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_imported_decision_is_what_the_active_bundle_decides() {
+    use powerdesk::policy::bundle::Bundle;
+    use powerdesk::policy::host::{PolicyHost, SandboxLimits};
+    let host = PolicyHost::without_cache(SandboxLimits::default());
+    let jining = std::sync::Arc::new(Bundle::load(&host, Path::new("policies/jining")).unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let line = exported_line(&desk(dir.path()).with_decider(jining.clone()));
+    let into = tempfile::tempdir().unwrap();
+    let target = desk(into.path()).with_decider(jining.clone());
+    // A 99 yuan/kWh tariff cut, resealed: not what the bundle decides.
+    let mut cut = line.clone();
+    cut["decision"]["tariff_cut_yuan_per_kwh"] = 99.0.into();
+    reseal(&mut cut);
+    let err = target
+        .import(&cut.to_string(), "王五")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("line 1: decision: differs from what the active bundle")
+            && err.contains("tariff_cut_yuan_per_kwh"),
+        "{err}"
+    );
+    // A process class its decision does not give.
+    let mut process = line.clone();
+    process["process"] = "hv_standard".into();
+    reseal(&mut process);
+    let err = target
+        .import(&process.to_string(), "王五")
+        .unwrap_err()
+        .to_string();
+    // (its first move is then illegal too; whichever check names it first, the line is refused)
+    assert!(
+        err.contains("line 1: ") && err.contains("hv_standard"),
+        "{err}"
+    );
+    assert_eq!(target.list(&Default::default()).unwrap().total, 0);
+    target.import(&line.to_string(), "王五").unwrap();
+    assert_eq!(target.verify_audit().unwrap().first_broken, None);
+}
+
+/// A backup of a store with 5 applications, one advanced, as JSON lines.
+fn backup_lines() -> Vec<serde_json::Value> {
+    let dir = tempfile::tempdir().unwrap();
+    exported_line(&desk(dir.path()));
+    store_with_events(dir.path());
+    let store = SledStore::open(dir.path()).unwrap();
+    let mut out = Vec::new();
+    store.backup(&mut out).unwrap();
+    String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn restore(
+    lines: &[serde_json::Value],
+) -> Result<(tempfile::TempDir, powerdesk::store::SledStore), String> {
+    let text: String = lines.iter().map(|l| l.to_string() + "\n").collect();
+    let dir = tempfile::tempdir().unwrap();
+    let store = SledStore::open(dir.path()).unwrap();
+    match store.restore(&mut text.as_bytes()) {
+        Ok(_) => Ok((dir, store)),
+        Err(e) => {
+            assert_eq!(
+                store.check_consistency().unwrap().applications,
+                0,
+                "a refused restore leaves the store empty"
+            );
+            Err(e.to_string())
+        }
+    }
+}
+
+#[test]
+fn a_backup_whose_record_differs_from_its_events_is_refused() {
+    let lines = backup_lines();
+    let (_dir, store) = restore(&lines).unwrap();
+    assert_eq!(store.verify_audit().unwrap().first_broken, None);
+
+    let mut renamed = lines.clone();
+    let app = renamed
+        .iter_mut()
+        .find(|l| l.get("application").is_some())
+        .unwrap();
+    app["application"]["request"]["capacity_kw"] = 400.into();
+    let err = restore(&renamed).err().expect("refused");
+    assert!(
+        err.contains("the backup does not add up at event")
+            && err.contains("differs from the record its event"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_backup_from_before_record_hashes_is_restored_and_sealed() {
+    use powerdesk::domain::event::{Event, GENESIS_HASH};
+    let mut lines = backup_lines();
+    let mut prev = GENESIS_HASH.to_string();
+    let mut events = 0;
+    for line in &mut lines {
+        if let Some(h) = line.get_mut("header") {
+            h["schema"] = 6.into();
+        } else if let Some(e) = line.get_mut("event") {
+            let mut event: Event = serde_json::from_value(e.clone()).unwrap();
+            event.draft.record = None;
+            let event = Event::chain(event.seq, event.draft, &prev);
+            prev = event.hash.clone();
+            *e = serde_json::to_value(&event).unwrap();
+            events += 1;
+        } else if let Some(end) = line.get_mut("end") {
+            end["chain_head"] = prev.clone().into();
+        }
+    }
+    let (_dir, store) = restore(&lines).unwrap();
+    let audit = store.verify_audit().unwrap();
+    assert_eq!(audit.first_broken, None);
+    assert_eq!(audit.events_checked, events + 6, "one seal per application");
+    // Its histories are still checked: a move the process does not allow is refused.
+    let mut illegal = lines.clone();
+    let mut prev = GENESIS_HASH.to_string();
+    for line in &mut illegal {
+        if let Some(e) = line.get_mut("event") {
+            let mut event: Event = serde_json::from_value(e.clone()).unwrap();
+            if let powerdesk::domain::event::EventKind::Advanced { to, .. } = &mut event.draft.kind
+            {
+                *to = powerdesk::domain::workflow::State::Archived;
+            }
+            let event = Event::chain(event.seq, event.draft, &prev);
+            prev = event.hash.clone();
+            *e = serde_json::to_value(&event).unwrap();
+        } else if let Some(end) = line.get_mut("end") {
+            end["chain_head"] = prev.clone().into();
+        } else if let Some(a) = line.get_mut("application") {
+            if a["status"] != "accepted" {
+                a["status"] = "archived".into();
+            }
+        }
+    }
+    let err = restore(&illegal).err().expect("refused");
+    assert!(
+        err.contains("the backup's application") && err.contains("cannot move"),
+        "{err}"
+    );
+}

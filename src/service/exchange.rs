@@ -11,9 +11,11 @@ use serde::{Deserialize, Serialize};
 
 use super::{deadline_for, Desk, DeskError};
 use crate::domain::application::ApplicationForm;
-use crate::domain::event::{EventDraft, EventKind};
+use crate::domain::calendar::china_date;
+use crate::domain::event::{check_history, EventDraft, EventKind};
 use crate::domain::ports::Change;
 use crate::domain::validation;
+use crate::domain::workflow::ProcessClass;
 use crate::domain::{AppId, Application};
 
 /// One line of an export: an application and its history.
@@ -132,6 +134,7 @@ impl Desk {
                 })
                 .collect::<Vec<_>>()
         });
+        bad.extend(self.check_decisions(&restored));
         let mut accepted = Vec::new();
         for (number, ready) in decided.into_iter().flatten() {
             match ready {
@@ -194,6 +197,47 @@ impl Desk {
         Ok(report)
     }
 
+    /// Exported applications decided by the active bundle (the same digest): the stored decision
+    /// must be what the bundle decides for the form (decided together, as one batch). The lines
+    /// that disagree, with the first field that differs.
+    fn check_decisions(&self, restored: &[(usize, Box<ExportLine>)]) -> Vec<(usize, String)> {
+        let Some(decider) = self.decider() else {
+            return Vec::new();
+        };
+        let bundle = decider.bundle();
+        let ours: Vec<(usize, &Application)> = restored
+            .iter()
+            .map(|(number, line)| (*number, &line.application))
+            .filter(|(_, app)| {
+                app.decision
+                    .as_ref()
+                    .is_some_and(|d| d.bundle.digest == bundle.digest)
+            })
+            .collect();
+        let items: Vec<(&ApplicationForm, chrono::NaiveDate)> = ours
+            .iter()
+            .map(|(_, app)| (&app.form, china_date(app.form.received_at)))
+            .collect();
+        let mut bad = Vec::new();
+        for ((number, app), decided) in ours.iter().zip(decider.decide_batch(&items)) {
+            let stored = app.decision.as_ref().expect("filtered on a decision");
+            let problem = match decided {
+                Err(e) => Some(format!("the bundle does not decide the form: {e}")),
+                Ok(d) if d != *stored => Some(format!(
+                    "differs from what the active bundle {} {} decides for the form (first in `{}`)",
+                    bundle.region,
+                    bundle.version,
+                    first_difference(&d, stored)
+                )),
+                Ok(_) => None,
+            };
+            if let Some(problem) = problem {
+                bad.push((*number, format!("decision: {problem}")));
+            }
+        }
+        bad
+    }
+
     /// What a parsed line needs from the store and the lines before it: an exported
     /// application's id must be new to the file and to the store.
     fn check_line(&self, parsed: Parsed, seen: &mut HashSet<AppId>) -> Result<Checked, String> {
@@ -224,6 +268,18 @@ impl Desk {
         }
         for event in &mut line.events {
             event.app_id = id.clone();
+        }
+        check_history(&line.application, &line.events).map_err(|e| format!("history: {e}"))?;
+        if let Some(decision) = &line.application.decision {
+            let decided: ProcessClass = decision.access.class.into();
+            if decided != line.application.process {
+                return Err(format!(
+                    "process: the record says {} but its decision connects it as {} ({})",
+                    line.application.process.id(),
+                    decision.access.class.id(),
+                    decided.id()
+                ));
+            }
         }
         Ok(Checked::Restored(line))
     }
@@ -308,6 +364,19 @@ fn on_cores<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R
             .flat_map(|w| w.join().expect("an import worker does not panic"))
             .collect()
     })
+}
+
+/// The first top-level field in which two decisions differ.
+fn first_difference(a: &crate::domain::Decision, b: &crate::domain::Decision) -> String {
+    let (a, b) = (
+        serde_json::to_value(a).expect("decisions serialize"),
+        serde_json::to_value(b).expect("decisions serialize"),
+    );
+    a.as_object()
+        .into_iter()
+        .flatten()
+        .find(|(key, value)| b.get(key.as_str()) != Some(value))
+        .map_or_else(|| "decision".to_string(), |(key, _)| key.clone())
 }
 
 fn join(errors: &[validation::FieldError]) -> String {

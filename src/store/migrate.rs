@@ -34,6 +34,12 @@ impl SledStore {
     /// transaction and sealed records are skipped, so an interrupted migration goes on where it
     /// stopped.
     pub(super) fn seal_records(&self) -> Result<(), StoreError> {
+        let _w = self.writer();
+        self.seal_records_locked()
+    }
+
+    /// [`SledStore::seal_records`] under the writer lock the caller holds.
+    pub(super) fn seal_records_locked(&self) -> Result<(), StoreError> {
         let mut unsealed: Vec<Change> = Vec::new();
         for entry in self.trees[RECORDS].iter() {
             let (_, bytes) = entry.map_err(|e| io("scanning applications", e))?;
@@ -69,7 +75,6 @@ impl SledStore {
                 settings: vec![],
             });
         }
-        let _w = self.writer();
         for batch in unsealed.chunks(SEAL_BATCH) {
             self.apply(batch)?;
         }
