@@ -232,6 +232,17 @@ fn reseal(line: &mut serde_json::Value) {
     let hash = powerdesk::domain::event::record_hash(&parsed.application);
     let events = line["events"].as_array_mut().unwrap();
     events.last_mut().unwrap()["record"] = hash.into();
+    reseal_hashes_only(line);
+}
+
+/// Recompute every event's hash of a line (as a forger would), nothing else.
+fn reseal_hashes_only(line: &mut serde_json::Value) {
+    for e in line["events"].as_array_mut().unwrap() {
+        let event: powerdesk::domain::event::Event = serde_json::from_value(e.clone()).unwrap();
+        let event =
+            powerdesk::domain::event::Event::chain(event.seq, event.draft, &event.prev_hash);
+        *e = serde_json::to_value(&event).unwrap();
+    }
 }
 
 fn import_error(line: &serde_json::Value) -> String {
@@ -263,6 +274,15 @@ fn an_export_line_that_does_not_add_up_is_refused_naming_the_line() {
     assert!(
         err.contains("line 1")
             && err.contains("the record differs from the one its last event sealed"),
+        "{err}"
+    );
+
+    // An event changed (its actor) without its hash.
+    let mut actor = line.clone();
+    actor["events"][1]["actor"] = "别人".into();
+    let err = import_error(&actor);
+    assert!(
+        err.contains("line 1: events: event 2 (seq 2) does not match its hash"),
         "{err}"
     );
 
@@ -302,6 +322,7 @@ fn an_export_line_that_does_not_add_up_is_refused_naming_the_line() {
     for e in old["events"].as_array_mut().unwrap() {
         e.as_object_mut().unwrap().remove("record");
     }
+    reseal_hashes_only(&mut old);
     let err = import_error(&old);
     assert!(
         err.contains("the last event carries no record hash"),
@@ -351,24 +372,52 @@ fn an_imported_decision_is_what_the_active_bundle_decides() {
 }
 
 /// A backup of a store with 5 applications, one advanced, as JSON lines.
-fn backup_lines() -> Vec<serde_json::Value> {
+fn backup_text() -> String {
     let dir = tempfile::tempdir().unwrap();
     exported_line(&desk(dir.path()));
     store_with_events(dir.path());
     let store = SledStore::open(dir.path()).unwrap();
     let mut out = Vec::new();
     store.backup(&mut out).unwrap();
-    String::from_utf8(out)
-        .unwrap()
+    String::from_utf8(out).unwrap()
+}
+
+/// The lines of a backup as JSON values (re-serialized, so `restore` recomputes the digest).
+fn backup_lines() -> Vec<serde_json::Value> {
+    backup_text()
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect()
 }
 
+/// Recompute the end line's digest over the other lines.
+fn redigest(lines: &mut [serde_json::Value]) {
+    use sha2::Digest;
+    let mut digest = sha2::Sha256::new();
+    for line in lines.iter().filter(|l| l.get("end").is_none()) {
+        digest.update(line.to_string().as_bytes());
+        digest.update(b"\n");
+    }
+    let end = lines.iter_mut().find_map(|l| l.get_mut("end")).unwrap();
+    end["digest"] = hex::encode(digest.finalize()).into();
+}
+
+/// Restore `lines` (their digest, if any, recomputed for the re-serialized lines).
 fn restore(
     lines: &[serde_json::Value],
 ) -> Result<(tempfile::TempDir, powerdesk::store::SledStore), String> {
+    let mut lines = lines.to_vec();
+    if lines
+        .iter()
+        .any(|l| l.get("end").and_then(|e| e.get("digest")).is_some())
+    {
+        redigest(&mut lines);
+    }
     let text: String = lines.iter().map(|l| l.to_string() + "\n").collect();
+    restore_text(&text)
+}
+
+fn restore_text(text: &str) -> Result<(tempfile::TempDir, powerdesk::store::SledStore), String> {
     let dir = tempfile::tempdir().unwrap();
     let store = SledStore::open(dir.path()).unwrap();
     match store.restore(&mut text.as_bytes()) {
@@ -386,11 +435,20 @@ fn restore(
 
 #[test]
 fn a_backup_whose_record_differs_from_its_events_is_refused() {
-    let lines = backup_lines();
-    let (_dir, store) = restore(&lines).unwrap();
+    let text = backup_text();
+    let (_dir, store) = restore_text(&text).unwrap();
     assert_eq!(store.verify_audit().unwrap().first_broken, None);
+    assert!(text.contains("\"capacity_kw\":150.0"));
+    let err = restore_text(&text.replacen("\"capacity_kw\":150.0", "\"capacity_kw\":400.0", 1))
+        .err()
+        .expect("refused");
+    assert!(
+        err.contains("the backup's digest does not match its lines"),
+        "{err}"
+    );
 
-    let mut renamed = lines.clone();
+    // Its digest recomputed, as a forger would: the record still differs from its events.
+    let mut renamed = backup_lines();
     let app = renamed
         .iter_mut()
         .find(|l| l.get("application").is_some())
@@ -422,6 +480,7 @@ fn a_backup_from_before_record_hashes_is_restored_and_sealed() {
             events += 1;
         } else if let Some(end) = line.get_mut("end") {
             end["chain_head"] = prev.clone().into();
+            end.as_object_mut().unwrap().remove("digest");
         }
     }
     let (_dir, store) = restore(&lines).unwrap();

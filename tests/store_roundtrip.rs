@@ -417,7 +417,16 @@ fn imported_ids_are_checked_and_move_the_counter_past_them() {
         assert!(err.contains("line 1") && err.contains(why), "{id}: {err}");
     }
     assert_eq!(desk.list(&Query::default()).unwrap().total, 0);
-    let imported = line.replace("JN-2026-000001", "JN-2026-000500");
+    // The same application under another id, its history sealed again for that id.
+    let mut moved: powerdesk::service::ExportLine = serde_json::from_str(line.trim()).unwrap();
+    moved.application.id = AppId("JN-2026-000500".into());
+    let record = powerdesk::domain::event::record_hash(&moved.application);
+    for e in &mut moved.events {
+        e.draft.app_id = moved.application.id.clone();
+        e.draft.record = Some(record.clone());
+        *e = powerdesk::domain::event::Event::chain(e.seq, e.draft.clone(), &e.prev_hash);
+    }
+    let imported = serde_json::to_string(&moved).unwrap();
     desk.import(&imported, "王五").unwrap();
     let mut form = forms(14, 1).remove(0);
     form.received_at = DateTime::parse_from_rfc3339("2026-04-01T09:00:00+08:00").unwrap();

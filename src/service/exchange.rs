@@ -1,7 +1,9 @@
 //! 导入导出: export as JSON lines and all-or-nothing import.
 //!
-//! An export line is an application (the stored JSON, with its `id`) plus its `events` as drafts;
-//! importing it into another store re-chains the events there. An import line without an `id` is a
+//! An export line is an application (the stored JSON, with its `id`) plus its `events` as the
+//! store chained them (`seq`, `prev_hash`, `hash`): importing checks that every event matches its
+//! hash and that the history adds up to the record (see `check_history`), then re-chains the
+//! events in the importing store. An import line without an `id` is a
 //! new application form and is accepted as `app new` would.
 
 use std::collections::{BTreeMap, HashSet};
@@ -12,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::{deadline_for, Desk, DeskError};
 use crate::domain::application::ApplicationForm;
 use crate::domain::calendar::china_date;
-use crate::domain::event::{check_history, EventDraft, EventKind};
+use crate::domain::event::{check_history, Event, EventDraft, EventKind};
 use crate::domain::ports::Change;
 use crate::domain::validation;
 use crate::domain::workflow::ProcessClass;
@@ -24,7 +26,7 @@ pub struct ExportLine {
     #[serde(flatten)]
     pub application: Application,
     #[serde(default)]
-    pub events: Vec<EventDraft>,
+    pub events: Vec<Event>,
 }
 
 /// What an import wrote.
@@ -56,7 +58,7 @@ impl Desk {
         let mut failure = None;
         self.repo.scan(&mut |application| {
             let events = match self.repo.events(&application.id) {
-                Ok(events) => events.into_iter().map(|e| e.draft).collect(),
+                Ok(events) => events,
                 Err(e) => {
                     failure = Some(DeskError::from(e));
                     return false;
@@ -172,7 +174,7 @@ impl Desk {
                     report.ids.push(line.application.id.clone());
                     changes.push(Change {
                         applications: vec![line.application],
-                        events: line.events,
+                        events: line.events.into_iter().map(|e| e.draft).collect(),
                         settings: vec![],
                     });
                 }
@@ -241,7 +243,7 @@ impl Desk {
     /// What a parsed line needs from the store and the lines before it: an exported
     /// application's id must be new to the file and to the store.
     fn check_line(&self, parsed: Parsed, seen: &mut HashSet<AppId>) -> Result<Checked, String> {
-        let mut line = match parsed {
+        let line = match parsed {
             Parsed::New(form) => return Ok(Checked::New(form)),
             Parsed::Export(line) => line,
         };
@@ -259,17 +261,19 @@ impl Desk {
         if self.repo.get(&id).map_err(|e| e.to_string())?.is_some() {
             return Err(format!("id: application {id} already exists in this store"));
         }
-        match line.events.first() {
-            Some(EventDraft {
-                kind: EventKind::Accepted,
-                ..
-            }) => {}
+        match line.events.first().map(|e| &e.draft.kind) {
+            Some(EventKind::Accepted) => {}
             _ => return Err("events: the first event must be the `accepted` event".into()),
         }
-        for event in &mut line.events {
-            event.app_id = id.clone();
+        if let Some((n, e)) = line.events.iter().enumerate().find(|(_, e)| !e.is_intact()) {
+            return Err(format!(
+                "events: event {} (seq {}) does not match its hash: it was changed after it was exported",
+                n + 1,
+                e.seq
+            ));
         }
-        check_history(&line.application, &line.events).map_err(|e| format!("history: {e}"))?;
+        check_history(&line.application, line.events.iter().map(|e| &e.draft))
+            .map_err(|e| format!("history: {e}"))?;
         if let Some(decision) = &line.application.decision {
             let decided: ProcessClass = decision.access.class.into();
             if decided != line.application.process {

@@ -23,6 +23,7 @@ use std::io::{BufRead, Write};
 use std::sync::atomic::Ordering;
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use sled::Transactional;
 
 use super::keys::*;
@@ -61,10 +62,15 @@ enum BackupLine {
 
 /// What a backup holds; its last line, so a truncated file is refused.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct BackupSummary {
     pub applications: u64,
     pub events: u64,
     pub chain_head: String,
+    /// sha256 (hex) of every line before the end line, newlines included: a backup damaged
+    /// anywhere is refused. Absent in backups of powerdesk before store schema 7.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
 }
 
 const BACKUP_FORMAT: &str = "powerdesk-backup";
@@ -576,9 +582,14 @@ impl SledStore {
     /// JSON lines, ending with a summary line.
     pub fn backup(&self, out: &mut dyn Write) -> Result<BackupSummary, StoreError> {
         let _w = self.writer();
+        let digest = std::cell::RefCell::new(Sha256::new());
         let w = |out: &mut dyn Write, line: &BackupLine| -> Result<(), StoreError> {
-            serde_json::to_writer(&mut *out, line).map_err(|e| io("writing the backup", e))?;
-            out.write_all(b"\n")
+            let mut bytes = serde_json::to_vec(line).expect("backup lines serialize");
+            bytes.push(b'\n');
+            if !matches!(line, BackupLine::End(_)) {
+                digest.borrow_mut().update(&bytes);
+            }
+            out.write_all(&bytes)
                 .map_err(|e| io("writing the backup", e))
         };
         w(
@@ -624,6 +635,7 @@ impl SledStore {
                 summary.events += 1;
             }
         }
+        summary.digest = Some(hex::encode(digest.take().finalize()));
         w(out, &BackupLine::End(summary.clone()))?;
         out.flush().map_err(|e| io("writing the backup", e))?;
         Ok(summary)
@@ -712,6 +724,7 @@ impl SledStore {
                 events.clear();
                 Ok(())
             };
+        let mut digest = Sha256::new();
         for (index, line) in input.lines().enumerate() {
             let number = index + 1;
             let line = line.map_err(|e| io(&format!("reading the backup at line {number}"), e))?;
@@ -721,6 +734,10 @@ impl SledStore {
             let parsed: BackupLine = serde_json::from_str(&line).map_err(|e| {
                 StoreError::Corrupt(format!("backup line {number} is not a backup record: {e}"))
             })?;
+            if !matches!(parsed, BackupLine::End(_)) {
+                digest.update(line.as_bytes());
+                digest.update(b"\n");
+            }
             if end.is_some() {
                 return Err(StoreError::Corrupt(format!(
                     "backup line {number} follows the end line"
@@ -809,6 +826,20 @@ impl SledStore {
                 "the backup has no end line: it was truncated".into(),
             ));
         };
+        if end.digest.is_none() && backup_schema >= SCHEMA_VERSION {
+            return Err(StoreError::Corrupt(
+                "the backup's end line has no digest, which every backup of this schema has: it was damaged; restore another backup".into(),
+            ));
+        }
+        if let Some(want) = &end.digest {
+            let got = hex::encode(digest.finalize());
+            if *want != got {
+                return Err(StoreError::Corrupt(format!(
+                    "the backup's digest does not match its lines (end line says {want}, the lines give {got}): it was changed or damaged after it was written; restore another backup"
+                )));
+            }
+            written.digest = Some(got);
+        }
         if end != written {
             return Err(StoreError::Corrupt(format!(
                 "the backup's end line promises {} applications and {} events, the file holds {} and {}",
