@@ -514,3 +514,204 @@ fn a_backup_from_before_record_hashes_is_restored_and_sealed() {
         "{err}"
     );
 }
+
+/// How a file is damaged: bytes flipped (xor with a non-zero mask), digits changed into other
+/// digits (the JSON stays valid: counts, dates, capacities, hashes change), or cut short.
+#[derive(Debug, Clone)]
+enum Damage {
+    Flip(Vec<(usize, u8)>),
+    /// (which digit of the file, how much to add to it modulo 10)
+    Digit(Vec<(usize, u8)>),
+    Truncate(usize),
+}
+
+impl Damage {
+    fn apply(&self, bytes: &[u8]) -> Vec<u8> {
+        match self {
+            Damage::Flip(flips) => {
+                let mut out = bytes.to_vec();
+                for (at, mask) in flips {
+                    out[*at] ^= mask;
+                }
+                out
+            }
+            Damage::Digit(changes) => {
+                let mut out = bytes.to_vec();
+                let digits: Vec<usize> = (0..out.len())
+                    .filter(|i| out[*i].is_ascii_digit())
+                    .collect();
+                for (which, add) in changes {
+                    let at = digits[which % digits.len()];
+                    out[at] = b'0' + (out[at] - b'0' + add) % 10;
+                }
+                out
+            }
+            Damage::Truncate(len) => bytes[..*len].to_vec(),
+        }
+    }
+}
+
+fn damage(len: usize) -> impl proptest::strategy::Strategy<Value = Damage> {
+    use proptest::prelude::*;
+    prop_oneof![
+        (0..len, 1u8..=255).prop_map(|flip| Damage::Flip(vec![flip])),
+        prop::collection::vec((0..len, 1u8..=255), 2..8).prop_map(Damage::Flip),
+        prop::collection::vec((0..len, 1u8..=9), 1..4).prop_map(Damage::Digit),
+        (0..len).prop_map(Damage::Truncate),
+    ]
+}
+
+/// An export's lines by id: the application and its event drafts (what an import keeps; the
+/// importing store chains the events anew).
+fn exported_by_id(
+    text: &str,
+) -> std::collections::BTreeMap<String, (serde_json::Value, Vec<serde_json::Value>)> {
+    text.lines()
+        .map(|l| {
+            let line: powerdesk::service::ExportLine = serde_json::from_str(l).unwrap();
+            let drafts = line
+                .events
+                .iter()
+                .map(|e| serde_json::to_value(&e.draft).unwrap())
+                .collect();
+            (
+                line.application.id.0.clone(),
+                (serde_json::to_value(&line.application).unwrap(), drafts),
+            )
+        })
+        .collect()
+}
+
+/// Issue 12: no backup or export damaged by flipped bytes or truncation is restored or
+/// imported as different data without an error. 1,200 cases from a fixed seed over one source
+/// store of 20 demo applications; a damaged file is either refused (and nothing is written) or
+/// restores exactly the original (a truncated export may import fewer lines, each identical).
+#[test]
+fn damaged_backups_and_exports_are_refused_or_read_as_they_were() {
+    use powerdesk::service::Desk;
+    use proptest::test_runner::{Config, RngSeed, TestCaseError, TestRunner};
+    use std::sync::Arc;
+
+    let source = tempfile::tempdir().unwrap();
+    let (backup, export) = {
+        let store = Arc::new(SledStore::open(source.path()).unwrap());
+        let desk = Desk::new(
+            store.clone(),
+            Arc::new(powerdesk::cli::bundled_calendar().unwrap()),
+        );
+        powerdesk::service::demo::generate(&desk, 20, 12).unwrap();
+        let (mut backup, mut export) = (Vec::new(), Vec::new());
+        store.backup(&mut backup).unwrap();
+        desk.export(&mut export).unwrap();
+        (backup, export)
+    };
+    let original = exported_by_id(std::str::from_utf8(&export).unwrap());
+    assert_eq!(original.len(), 20);
+    let config = |cases| Config {
+        cases,
+        rng_seed: RngSeed::Fixed(0x1212),
+        failure_persistence: None,
+        max_shrink_iters: 64,
+        ..Config::default()
+    };
+    let refused = std::cell::Cell::new(0u32);
+
+    // Backups: restored into one empty store, emptied again by a refused restore.
+    let fresh = || {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        (dir, store)
+    };
+    let target = std::cell::RefCell::new(fresh());
+    TestRunner::new(config(600))
+        .run(&damage(backup.len()), |d| {
+            let damaged = d.apply(&backup);
+            let mut slot = target.borrow_mut();
+            let restored = slot.1.restore(&mut &damaged[..]);
+            match restored {
+                Err(e) => {
+                    refused.set(refused.get() + 1);
+                    let report = slot.1.check_consistency().unwrap();
+                    if report.applications != 0 || report.events != 0 || e.to_string().is_empty() {
+                        return Err(TestCaseError::fail(format!(
+                            "{d:?}: refused ({e}) but left {report:?}"
+                        )));
+                    }
+                }
+                Ok(_) => {
+                    let mut again = Vec::new();
+                    slot.1.backup(&mut again).unwrap();
+                    *slot = fresh();
+                    if again != backup {
+                        return Err(TestCaseError::fail(format!(
+                            "{d:?}: restored as different data without an error"
+                        )));
+                    }
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+    let backups_refused = refused.replace(0);
+
+    // Exports: imported into one empty store (a refused import writes nothing).
+    let fresh_desk = || {
+        let dir = tempfile::tempdir().unwrap();
+        let desk = desk(dir.path());
+        (dir, desk)
+    };
+    let target = std::cell::RefCell::new(fresh_desk());
+    TestRunner::new(config(600))
+        .run(&damage(export.len()), |d| {
+            let damaged = d.apply(&export);
+            let Ok(text) = String::from_utf8(damaged) else {
+                // Not UTF-8: `import` reads its file as text and refuses it.
+                refused.set(refused.get() + 1);
+                return Ok(());
+            };
+            let mut slot = target.borrow_mut();
+            match slot.1.import(&text, "王五") {
+                Err(e) => {
+                    refused.set(refused.get() + 1);
+                    let total = slot.1.list(&Default::default()).unwrap().total;
+                    if total != 0 || e.to_string().is_empty() {
+                        return Err(TestCaseError::fail(format!(
+                            "{d:?}: refused ({e}) but wrote {total} applications"
+                        )));
+                    }
+                }
+                Ok(_) => {
+                    let mut again = Vec::new();
+                    slot.1.export(&mut again).unwrap();
+                    *slot = fresh_desk();
+                    let imported = exported_by_id(std::str::from_utf8(&again).unwrap());
+                    for (id, got) in &imported {
+                        if original.get(id) != Some(got) {
+                            return Err(TestCaseError::fail(format!(
+                                "{d:?}: {id} imported as different data without an error"
+                            )));
+                        }
+                    }
+                    if imported.len() != original.len() && !matches!(d, Damage::Truncate(_)) {
+                        return Err(TestCaseError::fail(format!(
+                            "{d:?}: {} of {} applications imported without an error",
+                            imported.len(),
+                            original.len()
+                        )));
+                    }
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+    // The damage is almost always refused (a truncation at a line end imports the lines before).
+    assert!(
+        backups_refused >= 590,
+        "{backups_refused} of 600 backups refused"
+    );
+    assert!(
+        refused.get() >= 550,
+        "{} of 600 exports refused",
+        refused.get()
+    );
+}
