@@ -31,7 +31,7 @@ use super::{
     abort, bucket_edit, chain_groups, groups_by_app, id_counter_of, io, put_app, tx_error,
     SledStore, FIRST_INDEX, GROUPS, META, RECORDS, SETTINGS,
 };
-use crate::domain::event::Event;
+use crate::domain::event::{Event, EventDraft};
 use crate::domain::ports::{Change, StoreError};
 use crate::domain::{AppId, Application};
 
@@ -315,12 +315,24 @@ impl SledStore {
             .ok_or_else(|| StoreError::Corrupt("meta has no chain head".into()))?;
         let (mut seq, mut hash) = decode_head(&head)?;
         // The chain is sequential; what each change writes is planned on two threads.
-        // Every event of a batched load belongs to an application the change rewrites.
-        let mut chained: Vec<Vec<(u64, Vec<Event>)>> = Vec::with_capacity(batch.len());
-        for change in batch {
-            let drafts = super::seal_drafts(change, |_| None)?;
-            chained.push(chain_groups(&drafts, &mut seq, &mut hash));
-        }
+        // Every event of a batched load belongs to an application the change rewrites; the
+        // records are hashed into their events on two threads, then chained in order.
+        let seal = |changes: &[Change]| -> Result<Vec<Vec<EventDraft>>, StoreError> {
+            changes
+                .iter()
+                .map(|c| super::seal_drafts(c, |_| None))
+                .collect()
+        };
+        let (sealed_first, sealed_second) = std::thread::scope(|scope| {
+            let second = scope.spawn(|| seal(&batch[batch.len() / 2..]));
+            let first = seal(&batch[..batch.len() / 2]);
+            (first, second.join().expect("the sealer does not panic"))
+        });
+        let chained: Vec<Vec<(u64, Vec<Event>)>> = sealed_first?
+            .into_iter()
+            .chain(sealed_second?)
+            .map(|drafts| chain_groups(&drafts, &mut seq, &mut hash))
+            .collect();
         // Bucket parts no stored record has yet (a fresh block of ids): their index buckets do
         // not exist, so they are written without being read (most of a demo's buckets).
         let mut parts: Vec<&[u8]> = batch

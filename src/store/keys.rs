@@ -448,8 +448,41 @@ pub fn decode_group(bytes: &[u8]) -> Result<Vec<Event>, StoreError> {
     Ok(events)
 }
 
+/// One event of a compact group as stored: its seq, its hash and its draft's JSON (the bytes its
+/// hash covers).
+pub type RawEvent<'a> = (u64, [u8; 32], &'a [u8]);
+
+/// A compact event group read without decoding its drafts: the first event's `prev_hash` and its
+/// events as stored. None for a group in the JSON format or one that does not parse (read it
+/// with [`decode_group`]).
+pub fn raw_group(bytes: &[u8]) -> Option<([u8; 32], Vec<RawEvent<'_>>)> {
+    let rest = match bytes.split_first() {
+        Some((&GROUP_FORMAT, rest)) => rest,
+        _ => return None,
+    };
+    fn take<'a>(rest: &mut &'a [u8], n: usize) -> Option<&'a [u8]> {
+        if rest.len() < n {
+            return None;
+        }
+        let (head, tail) = rest.split_at(n);
+        *rest = tail;
+        Some(head)
+    }
+    let mut rest = rest;
+    let prev: [u8; 32] = take(&mut rest, 32)?.try_into().ok()?;
+    let count = u64_be(take(&mut rest, 4)?) as usize;
+    let mut events = Vec::with_capacity(count.min(1024));
+    for _ in 0..count {
+        let seq = u64_be(take(&mut rest, 8)?);
+        let hash: [u8; 32] = take(&mut rest, 32)?.try_into().ok()?;
+        let len = u64_be(take(&mut rest, 4)?) as usize;
+        events.push((seq, hash, take(&mut rest, len)?));
+    }
+    rest.is_empty().then_some((prev, events))
+}
+
 /// A sha256 in lowercase hex as its 32 bytes (None for anything else).
-fn raw_hash(hex_text: &str) -> Option<[u8; 32]> {
+pub fn raw_hash(hex_text: &str) -> Option<[u8; 32]> {
     let canonical = hex_text.len() == 64
         && hex_text
             .bytes()
