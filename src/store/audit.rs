@@ -26,6 +26,9 @@ impl ConsistencyReport {
     }
 }
 
+/// Every record's id and the sha256 of its stored JSON (None: unreadable), in id order.
+type RecordHashes = Vec<(sled::IVec, Option<[u8; 32]>)>;
+
 /// Per application id: its last event and the record hash that event sealed, if any.
 type Sealed = HashMap<String, (u64, Option<[u8; 32]>)>;
 
@@ -121,7 +124,7 @@ impl SledStore {
     }
 
     /// Every record's id and the sha256 of its JSON as stored (None: unreadable), in id order.
-    fn hash_records(&self) -> Result<Vec<(sled::IVec, Option<[u8; 32]>)>, StoreError> {
+    fn hash_records(&self) -> Result<RecordHashes, StoreError> {
         let mut out = Vec::with_capacity(self.trees[RECORDS].len());
         for entry in self.trees[RECORDS].iter() {
             let (key, bytes) = entry.map_err(|e| io("scanning applications", e))?;
@@ -273,7 +276,7 @@ impl SledStore {
     /// Compare every record with the hash its last event sealed; the first mismatch, if any.
     fn check_records(
         &self,
-        records: Vec<(sled::IVec, Option<[u8; 32]>)>,
+        records: RecordHashes,
         sealed: &mut Sealed,
         checked: &mut u64,
     ) -> Result<Option<(u64, String)>, StoreError> {

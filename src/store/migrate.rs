@@ -144,7 +144,7 @@ impl SledStore {
                 return Ok(());
             }
             let id = group[0].draft.app_id.clone();
-            batch.insert(&first.to_be_bytes(), encode_group(&group));
+            batch.insert(&first.to_be_bytes(), encode_group(group));
             group.clear();
             if !id.0.is_empty() {
                 groups_of.entry(id).or_default().push(first);
