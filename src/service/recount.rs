@@ -134,10 +134,11 @@ impl Desk {
                 if before != after {
                     sync.updated += 1;
                     // The new record is sealed by an event of its own, so the chain covers it.
-                    let at = self.now().max(app.updated_at);
+                    // Dated at the last change, as the migration's seals are, so it sets no new
+                    // bound on when later moves may be dated.
                     change.events.push(EventDraft {
                         app_id: app.id.clone(),
-                        at,
+                        at: app.updated_at,
                         actor: "calendar".into(),
                         kind: EventKind::Sealed {
                             reason: "deadline recounted: the working-day calendar changed".into(),
