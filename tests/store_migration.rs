@@ -327,7 +327,6 @@ fn a_schema_5_store_gets_its_open_deadlines_recounted_in_china_time() {
                     SETTING_CALENDAR_FINGERPRINT.to_string(),
                     Some("2021:00000000".into()),
                 )],
-                ..Change::default()
             })
             .unwrap();
         store.force_schema_version(5).unwrap();
