@@ -112,6 +112,7 @@ fn sample(i: u32, template: &ApplicationForm) -> (Application, Vec<Event>) {
             actor: "王经理".into(),
             kind,
             note: None,
+            record: None,
         };
         events.push(Event::chain(n as u64 + 1, draft, &prev));
     }

@@ -231,6 +231,7 @@ fn draft(id: &str, when: &str, kind: EventKind) -> EventDraft {
         actor: "王经理".into(),
         kind,
         note: None,
+        record: None,
     }
 }
 

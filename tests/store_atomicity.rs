@@ -30,6 +30,7 @@ fn application(form: powerdesk::domain::ApplicationForm, id: &str) -> (Applicati
         actor: "t".into(),
         kind: EventKind::Accepted,
         note: None,
+        record: None,
     };
     (app, event)
 }
@@ -135,6 +136,7 @@ fn cancel_all(apps: &[Application]) -> Vec<Change> {
                         reason: "t".into(),
                     },
                     note: None,
+                    record: None,
                 }],
                 settings: vec![],
             }

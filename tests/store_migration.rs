@@ -158,7 +158,7 @@ fn check_migrated(dir: &Path, c: &Contents) {
     }
     let meta = db.open_tree("meta").unwrap();
     let schema = meta.get(b"schema_version").unwrap().unwrap();
-    assert_eq!(u64::from_be_bytes(schema[..].try_into().unwrap()), 6);
+    assert_eq!(u64::from_be_bytes(schema[..].try_into().unwrap()), 7);
 }
 
 #[test]
@@ -265,7 +265,7 @@ fn a_schema_4_store_keeps_its_json_event_groups_and_adds_compact_ones() {
     let db = store_support::open_sled(&dir.path().join("db"));
     let meta = db.open_tree("meta").unwrap();
     let schema = meta.get(b"schema_version").unwrap().unwrap();
-    assert_eq!(u64::from_be_bytes(schema[..].try_into().unwrap()), 6);
+    assert_eq!(u64::from_be_bytes(schema[..].try_into().unwrap()), 7);
     let formats: Vec<u8> = db
         .open_tree("event_groups")
         .unwrap()
@@ -311,19 +311,27 @@ fn a_schema_5_store_gets_its_open_deadlines_recounted_in_china_time() {
         let store = Arc::new(SledStore::open(dir.path()).unwrap());
         let mut old = evening.clone();
         old.deadline = chrono::NaiveDate::from_ymd_opt(2026, 3, 10);
+        let noted = powerdesk::domain::event::EventDraft {
+            app_id: old.id.clone(),
+            at: old.updated_at,
+            actor: "王芳".into(),
+            kind: powerdesk::domain::event::EventKind::Noted,
+            note: Some("客户来电".into()),
+            record: None,
+        };
         store
             .commit(Change {
                 applications: vec![old],
+                events: vec![noted],
                 settings: vec![(
                     SETTING_CALENDAR_FINGERPRINT.to_string(),
                     Some("2021:00000000".into()),
                 )],
-                ..Change::default()
             })
             .unwrap();
         store.force_schema_version(5).unwrap();
     }
-    // Opening migrates to schema 6 and forgets which calendar the deadlines were counted on.
+    // Opening migrates to schema 7 and forgets which calendar the deadlines were counted on.
     {
         let store = SledStore::open(dir.path()).unwrap();
         assert_eq!(store.setting(SETTING_CALENDAR_FINGERPRINT).unwrap(), None);
@@ -341,7 +349,7 @@ fn a_schema_5_store_gets_its_open_deadlines_recounted_in_china_time() {
             .get(b"schema_version")
             .unwrap()
             .unwrap();
-        assert_eq!(u64::from_be_bytes(schema[..].try_into().unwrap()), 6);
+        assert_eq!(u64::from_be_bytes(schema[..].try_into().unwrap()), 7);
     }
     // The desk of every entry point recounts the open deadlines on its calendar, once.
     let desk = powerdesk::cli::open_desk(dir.path()).unwrap();
@@ -372,4 +380,129 @@ fn a_schema_5_store_gets_its_open_deadlines_recounted_in_china_time() {
     let read: Application = serde_json::from_value(json).unwrap();
     assert_eq!(read, morning);
     assert_eq!(read.id, AppId(morning.id.0.clone()));
+}
+
+/// A schema-6 store: events without record hashes (as every powerdesk before schema 7 wrote
+/// them), chained and grouped as the store keeps them.
+fn write_schema_6(dir: &Path, events: &[Event]) {
+    use powerdesk::domain::event::GENESIS_HASH;
+    let db = store_support::open_sled(&dir.join("db"));
+    let groups = db.open_tree("event_groups").unwrap();
+    let firsts: Vec<u64> = groups
+        .iter()
+        .keys()
+        .map(|k| u64::from_be_bytes(k.unwrap()[..].try_into().unwrap()))
+        .collect();
+    let mut prev = GENESIS_HASH.to_string();
+    let mut old = Vec::new();
+    for e in events {
+        let mut draft = e.draft.clone();
+        draft.record = None;
+        let event = Event::chain(e.seq, draft, &prev);
+        prev = event.hash.clone();
+        old.push(event);
+    }
+    for (i, first) in firsts.iter().enumerate() {
+        let end = firsts.get(i + 1).copied().unwrap_or(u64::MAX);
+        let group: Vec<&Event> = old
+            .iter()
+            .filter(|e| e.seq >= *first && e.seq < end)
+            .collect();
+        let mut json = vec![1u8];
+        serde_json::to_writer(&mut json, &group).unwrap();
+        groups.insert(first.to_be_bytes(), json).unwrap();
+    }
+    let meta = db.open_tree("meta").unwrap();
+    let last = old.last().unwrap();
+    let mut head = last.seq.to_be_bytes().to_vec();
+    head.extend_from_slice(last.hash.as_bytes());
+    meta.insert(b"chain_head", head).unwrap();
+    meta.insert(b"schema_version", &6u64.to_be_bytes()).unwrap();
+    db.flush().unwrap();
+}
+
+#[test]
+fn a_schema_6_store_gets_every_record_sealed_by_one_migration_event() {
+    use powerdesk::domain::event::EventKind;
+    let dir = tempfile::tempdir().unwrap();
+    let (apps, events) = {
+        let desk = store_support::desk(dir.path());
+        let mut apps = Vec::new();
+        for form in store_support::forms(31, 6) {
+            apps.push(desk.submit(form, "王芳").unwrap());
+        }
+        let first = desk.show(&apps[0].id).unwrap();
+        let at = first.application.form.received_at + chrono::Duration::hours(2);
+        apps[0] = desk
+            .advance(&apps[0].id, first.next_states[0], Some(at), None, "李强")
+            .unwrap();
+        let mut events: Vec<Event> = apps
+            .iter()
+            .flat_map(|a| desk.repository().events(&a.id).unwrap())
+            .collect();
+        events.sort_by_key(|e| e.seq);
+        (apps, events)
+    };
+    assert_eq!(events.len(), 7);
+    write_schema_6(dir.path(), &events);
+    {
+        let store = SledStore::open(dir.path()).unwrap();
+        let audit = store.verify_audit().unwrap();
+        assert_eq!(audit.first_broken, None);
+        assert_eq!(audit.events_checked, 7 + 6, "one seal per application");
+        assert_eq!(audit.records_checked, 6);
+        for app in &apps {
+            assert_eq!(store.get(&app.id).unwrap().as_ref(), Some(app));
+            let history = store.events(&app.id).unwrap();
+            let seal = history.last().unwrap();
+            assert_eq!(seal.draft.actor, "migration");
+            assert!(matches!(seal.draft.kind, EventKind::Sealed { .. }));
+            assert_eq!(seal.draft.at, app.updated_at);
+            assert_eq!(
+                seal.draft.record,
+                Some(powerdesk::domain::event::record_hash(app))
+            );
+            // The history before the seal is kept as it was.
+            assert!(history[..history.len() - 1]
+                .iter()
+                .all(|e| e.draft.record.is_none()));
+        }
+    }
+    // Opened again: nothing more to seal, schema 7.
+    {
+        let store = SledStore::open(dir.path()).unwrap();
+        assert_eq!(store.verify_audit().unwrap().events_checked, 13);
+    }
+    let db = store_support::open_sled(&dir.path().join("db"));
+    let meta = db.open_tree("meta").unwrap();
+    let schema = meta.get(b"schema_version").unwrap().unwrap();
+    assert_eq!(u64::from_be_bytes(schema[..].try_into().unwrap()), 7);
+    assert!(meta.get(b"seal_pending").unwrap().is_none());
+}
+
+#[test]
+fn a_seal_interrupted_after_the_schema_flip_goes_on_at_the_next_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = {
+        let desk = store_support::desk(dir.path());
+        let mut events = Vec::new();
+        for form in store_support::forms(32, 3) {
+            let app = desk.submit(form, "王芳").unwrap();
+            events.extend(desk.repository().events(&app.id).unwrap());
+        }
+        events
+    };
+    write_schema_6(dir.path(), &events);
+    {
+        // Killed after the layout was made current, before the records were sealed.
+        let db = store_support::open_sled(&dir.path().join("db"));
+        let meta = db.open_tree("meta").unwrap();
+        meta.insert(b"schema_version", &7u64.to_be_bytes()).unwrap();
+        meta.insert(b"seal_pending", &[]).unwrap();
+        db.flush().unwrap();
+    }
+    let store = SledStore::open(dir.path()).unwrap();
+    let audit = store.verify_audit().unwrap();
+    assert_eq!(audit.first_broken, None);
+    assert_eq!(audit.events_checked, 6);
 }

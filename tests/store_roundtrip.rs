@@ -386,11 +386,11 @@ fn restore_goes_into_a_store_with_only_a_bundle_activated_and_a_bad_backup_is_na
         other => panic!("expected BadBackup, got {other:?}"),
     }
     assert_eq!(backup_of(&store), before, "the store was not put back");
-    // A backup whose end line does not add up, the same.
+    // A backup with a line missing, the same: its digest no longer matches its lines.
     let mut short: Vec<&str> = lines.clone();
     short.remove(lines.len() - 2);
     match store.restore(&mut (short.join("\n") + "\n").as_bytes()) {
-        Err(StoreError::BadBackup(what)) => assert!(what.contains("end line"), "{what}"),
+        Err(StoreError::BadBackup(what)) => assert!(what.contains("digest"), "{what}"),
         other => panic!("expected BadBackup, got {other:?}"),
     }
     assert_eq!(backup_of(&store), before);
@@ -415,4 +415,112 @@ fn restore_goes_into_a_store_with_only_a_bundle_activated_and_a_bad_backup_is_na
             && !stderr.contains("store is corrupt"),
         "{stderr}"
     );
+}
+
+/// Set a year's id counter behind the stored ids, as an edited backup or a wrapped counter
+/// leaves it.
+fn set_id_counter(dir: &std::path::Path, year: i32, value: u64) {
+    let db = open_sled(&dir.join("db"));
+    let meta = db.open_tree("meta").unwrap();
+    meta.insert(format!("next_id/{year}"), &value.to_be_bytes())
+        .unwrap();
+    db.flush().unwrap();
+}
+
+#[test]
+fn a_counter_behind_the_store_never_replaces_a_stored_application() {
+    let dir = tempfile::tempdir().unwrap();
+    let form = forms(11, 1).remove(0);
+    let (first, year) = {
+        let desk = desk(dir.path());
+        let a = desk.submit(form.clone(), "张三").unwrap();
+        let year = a.id.parse().unwrap().0;
+        (a, year)
+    };
+    set_id_counter(dir.path(), year, 0);
+    let desk = desk(dir.path());
+    let other = forms(12, 1).remove(0);
+    let mut other = other;
+    other.received_at = form.received_at;
+    let err = desk.submit(other, "李四").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!("application {} already exists", first.id),
+        "{err}"
+    );
+    let kept = desk.show(&first.id).unwrap();
+    assert_eq!(kept.application, first);
+    assert_eq!(kept.events.len(), 1);
+    assert_eq!(kept.events[0].draft.actor, "张三");
+    // A bulk load (an import of 70 new forms, past one transaction) refuses the same way and
+    // writes nothing.
+    drop(desk);
+    set_id_counter(dir.path(), year, 0);
+    let desk = store_support::desk(dir.path());
+    let text: String = forms(15, 70)
+        .into_iter()
+        .map(|mut f| {
+            f.received_at = form.received_at;
+            serde_json::to_string(&f).unwrap() + "\n"
+        })
+        .collect();
+    let err = desk.import(&text, "王五").unwrap_err();
+    assert!(
+        err.to_string()
+            .contains(&format!("application {} already exists", first.id)),
+        "{err}"
+    );
+    assert_eq!(desk.show(&first.id).unwrap().application, first);
+    assert_eq!(desk.list(&Query::default()).unwrap().total, 1);
+}
+
+#[test]
+fn imported_ids_are_checked_and_move_the_counter_past_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = tempfile::tempdir().unwrap();
+    let line = {
+        let desk = desk(source.path());
+        let mut form = forms(13, 1).remove(0);
+        form.received_at = DateTime::parse_from_rfc3339("2026-03-02T09:00:00+08:00").unwrap();
+        desk.submit(form, "张三").unwrap();
+        let mut out = Vec::new();
+        desk.export(&mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    assert!(line.contains("\"JN-2026-000001\""), "{line}");
+    let desk = desk(dir.path());
+    for (id, why) in [
+        (
+            "JN-2026-18446744073709551615",
+            "is not a number of at most 12 digits",
+        ),
+        ("JN-2026-1000000000", "number 1000000000 is out of range"),
+        ("JN-2026-000000", "number 0 is out of range"),
+        ("JN-2026-0000042", "no extra zeros"),
+        ("XX-2026-000042", "does not start with JN-"),
+        (
+            "JN-2025-000042",
+            "names the year 2025 but the application was received in 2026",
+        ),
+    ] {
+        let bad = line.replace("JN-2026-000001", id);
+        let err = desk.import(&bad, "王五").unwrap_err().to_string();
+        assert!(err.contains("line 1") && err.contains(why), "{id}: {err}");
+    }
+    assert_eq!(desk.list(&Query::default()).unwrap().total, 0);
+    // The same application under another id, its history sealed again for that id.
+    let mut moved: powerdesk::service::ExportLine = serde_json::from_str(line.trim()).unwrap();
+    moved.application.id = AppId("JN-2026-000500".into());
+    let record = powerdesk::domain::event::record_hash(&moved.application);
+    for e in &mut moved.events {
+        e.draft.app_id = moved.application.id.clone();
+        e.draft.record = Some(record.clone());
+        *e = powerdesk::domain::event::Event::chain(e.seq, e.draft.clone(), &e.prev_hash);
+    }
+    let imported = serde_json::to_string(&moved).unwrap();
+    desk.import(&imported, "王五").unwrap();
+    let mut form = forms(14, 1).remove(0);
+    form.received_at = DateTime::parse_from_rfc3339("2026-04-01T09:00:00+08:00").unwrap();
+    let next = desk.submit(form, "张三").unwrap();
+    assert_eq!(next.id, AppId("JN-2026-000501".into()));
 }

@@ -107,8 +107,8 @@ pub(super) fn answer(
             } else if report.first_broken.is_none() {
                 writeln!(
                     out,
-                    "audit chain intact: {} events verified",
-                    report.events_checked
+                    "audit chain intact: {} events and {} records verified",
+                    report.events_checked, report.records_checked
                 )?;
             }
             if let Some((seq, what)) = report.first_broken {

@@ -103,6 +103,7 @@ fn describe(event: &Event) -> String {
         EventKind::Cancelled { reason, .. } => format!("撤销 cancelled: {reason}"),
         EventKind::SideFlow { flow, action } => format!("{flow}: {action}"),
         EventKind::Noted => "备注 note".into(),
+        EventKind::Sealed { reason } => format!("封存 sealed: {reason}"),
         EventKind::PolicyActivated {
             region, version, ..
         } => format!("policy {region} {version}"),

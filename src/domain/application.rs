@@ -353,6 +353,57 @@ fn is_default<T: Default + PartialEq>(t: &T) -> bool {
 #[serde(transparent)]
 pub struct AppId(pub String);
 
+impl AppId {
+    /// The prefix of every id the store gives.
+    pub const PREFIX: &'static str = "JN";
+    /// The largest number an id of one year may carry: the store's id counter never passes it,
+    /// so an imported id above it (one that would wrap the counter) is refused.
+    pub const MAX_NUMBER: u64 = 999_999_999;
+
+    /// The id the store gives as number `n` of `year`: `JN-YYYY-NNNNNN` (at least six digits).
+    pub fn new(year: i32, n: u64) -> AppId {
+        AppId(format!("{}-{year}-{n:06}", Self::PREFIX))
+    }
+
+    /// The year and number of an id in the store's format (`JN-YYYY-NNNNNN`, the number from 1 to
+    /// [`AppId::MAX_NUMBER`], written as [`AppId::new`] writes it); else what is wrong with it.
+    pub fn parse(&self) -> Result<(i32, u64), String> {
+        let wrong = |what: &str| {
+            format!(
+                "{:?} is not an application id of this store: {what} (ids are JN-YYYY-NNNNNN, numbers 1 to {})",
+                self.0,
+                Self::MAX_NUMBER
+            )
+        };
+        let mut parts = self.0.splitn(3, '-');
+        let (Some(prefix), Some(year), Some(number)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(wrong("it does not have three parts"));
+        };
+        if prefix != Self::PREFIX {
+            return Err(wrong("it does not start with JN-"));
+        }
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        if year.len() != 4 || !digits(year) {
+            return Err(wrong("the year is not four digits"));
+        }
+        if !digits(number) || number.len() > 12 {
+            return Err(wrong("the number is not a number of at most 12 digits"));
+        }
+        let year: i32 = year.parse().expect("four digits");
+        let n: u64 = number.parse().expect("at most 12 digits");
+        if n == 0 || n > Self::MAX_NUMBER {
+            return Err(wrong(&format!("number {n} is out of range")));
+        }
+        if AppId::new(year, n) != *self {
+            return Err(wrong(
+                "the number is not written with six digits or more and no extra zeros",
+            ));
+        }
+        Ok((year, n))
+    }
+}
+
 /// A record read field by field (serde's `flatten` buffers every field first, several times
 /// slower): the application's id, the form's fields as they sit in its JSON, and `$rest` fields.
 macro_rules! form_record {

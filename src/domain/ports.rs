@@ -103,16 +103,24 @@ pub struct Page {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditReport {
     pub events_checked: u64,
+    /// Records compared with the record hash their last event sealed.
+    #[serde(default)]
+    pub records_checked: u64,
     /// The first broken link, if any: its sequence number and what is wrong.
     pub first_broken: Option<(u64, String)>,
 }
 
 /// What a backup holds; its last line, so a truncated file is refused.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct BackupSummary {
     pub applications: u64,
     pub events: u64,
     pub chain_head: String,
+    /// sha256 (hex) of every line before the end line, newlines included: a backup damaged
+    /// anywhere is refused. Absent in backups of powerdesk before store schema 7.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
 }
 
 /// Store failures, in the terms the user acts on.

@@ -446,6 +446,7 @@ fn label(kind: &EventKind) -> String {
             format!("{} {}", flow_label_zh(flow), action_label_zh(flow, action))
         }
         EventKind::Noted => "备注".to_string(),
+        EventKind::Sealed { reason } => format!("记录封存: {reason}"),
         EventKind::PolicyActivated {
             region, version, ..
         } => format!("启用规则包 {region} {version}"),

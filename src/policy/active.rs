@@ -130,6 +130,7 @@ pub fn activate(
                 digest: bundle.digest().to_string(),
             },
             note: Some(abs.display().to_string()),
+            record: None,
         }],
         settings: vec![
             (SETTING_DIR.to_string(), Some(abs.display().to_string())),

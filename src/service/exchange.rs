@@ -1,7 +1,9 @@
 //! 导入导出: export as JSON lines and all-or-nothing import.
 //!
-//! An export line is an application (the stored JSON, with its `id`) plus its `events` as drafts;
-//! importing it into another store re-chains the events there. An import line without an `id` is a
+//! An export line is an application (the stored JSON, with its `id`) plus its `events` as the
+//! store chained them (`seq`, `prev_hash`, `hash`): importing checks that every event matches its
+//! hash and that the history adds up to the record (see `check_history`), then re-chains the
+//! events in the importing store. An import line without an `id` is a
 //! new application form and is accepted as `app new` would.
 
 use std::collections::{BTreeMap, HashSet};
@@ -11,9 +13,11 @@ use serde::{Deserialize, Serialize};
 
 use super::{deadline_for, Desk, DeskError};
 use crate::domain::application::ApplicationForm;
-use crate::domain::event::{EventDraft, EventKind};
+use crate::domain::calendar::china_date;
+use crate::domain::event::{check_history, Event, EventDraft, EventKind};
 use crate::domain::ports::Change;
 use crate::domain::validation;
+use crate::domain::workflow::ProcessClass;
 use crate::domain::{AppId, Application};
 
 /// One line of an export: an application and its history.
@@ -22,7 +26,7 @@ pub struct ExportLine {
     #[serde(flatten)]
     pub application: Application,
     #[serde(default)]
-    pub events: Vec<EventDraft>,
+    pub events: Vec<Event>,
 }
 
 /// What an import wrote.
@@ -54,7 +58,7 @@ impl Desk {
         let mut failure = None;
         self.repo.scan(&mut |application| {
             let events = match self.repo.events(&application.id) {
-                Ok(events) => events.into_iter().map(|e| e.draft).collect(),
+                Ok(events) => events,
                 Err(e) => {
                     failure = Some(DeskError::from(e));
                     return false;
@@ -132,6 +136,7 @@ impl Desk {
                 })
                 .collect::<Vec<_>>()
         });
+        bad.extend(self.check_decisions(&restored));
         let mut accepted = Vec::new();
         for (number, ready) in decided.into_iter().flatten() {
             match ready {
@@ -169,7 +174,7 @@ impl Desk {
                     report.ids.push(line.application.id.clone());
                     changes.push(Change {
                         applications: vec![line.application],
-                        events: line.events,
+                        events: line.events.into_iter().map(|e| e.draft).collect(),
                         settings: vec![],
                     });
                 }
@@ -194,29 +199,91 @@ impl Desk {
         Ok(report)
     }
 
+    /// Exported applications decided by the active bundle (the same digest): the stored decision
+    /// must be what the bundle decides for the form (decided together, as one batch). The lines
+    /// that disagree, with the first field that differs.
+    fn check_decisions(&self, restored: &[(usize, Box<ExportLine>)]) -> Vec<(usize, String)> {
+        let Some(decider) = self.decider() else {
+            return Vec::new();
+        };
+        let bundle = decider.bundle();
+        let ours: Vec<(usize, &Application)> = restored
+            .iter()
+            .map(|(number, line)| (*number, &line.application))
+            .filter(|(_, app)| {
+                app.decision
+                    .as_ref()
+                    .is_some_and(|d| d.bundle.digest == bundle.digest)
+            })
+            .collect();
+        let items: Vec<(&ApplicationForm, chrono::NaiveDate)> = ours
+            .iter()
+            .map(|(_, app)| (&app.form, china_date(app.form.received_at)))
+            .collect();
+        let mut bad = Vec::new();
+        for ((number, app), decided) in ours.iter().zip(decider.decide_batch(&items)) {
+            let stored = app.decision.as_ref().expect("filtered on a decision");
+            let problem = match decided {
+                Err(e) => Some(format!("the bundle does not decide the form: {e}")),
+                Ok(d) if d != *stored => Some(format!(
+                    "differs from what the active bundle {} {} decides for the form (first in `{}`)",
+                    bundle.region,
+                    bundle.version,
+                    first_difference(&d, stored)
+                )),
+                Ok(_) => None,
+            };
+            if let Some(problem) = problem {
+                bad.push((*number, format!("decision: {problem}")));
+            }
+        }
+        bad
+    }
+
     /// What a parsed line needs from the store and the lines before it: an exported
     /// application's id must be new to the file and to the store.
     fn check_line(&self, parsed: Parsed, seen: &mut HashSet<AppId>) -> Result<Checked, String> {
-        let mut line = match parsed {
+        let line = match parsed {
             Parsed::New(form) => return Ok(Checked::New(form)),
             Parsed::Export(line) => line,
         };
         let id = line.application.id.clone();
+        let (year, _) = id.parse().map_err(|e| format!("id: {e}"))?;
+        let received = line.application.form.received_at.year();
+        if year != received {
+            return Err(format!(
+                "id: {id} names the year {year} but the application was received in {received}"
+            ));
+        }
         if !seen.insert(id.clone()) {
             return Err(format!("id: application {id} appears twice in the file"));
         }
         if self.repo.get(&id).map_err(|e| e.to_string())?.is_some() {
             return Err(format!("id: application {id} already exists in this store"));
         }
-        match line.events.first() {
-            Some(EventDraft {
-                kind: EventKind::Accepted,
-                ..
-            }) => {}
+        match line.events.first().map(|e| &e.draft.kind) {
+            Some(EventKind::Accepted) => {}
             _ => return Err("events: the first event must be the `accepted` event".into()),
         }
-        for event in &mut line.events {
-            event.app_id = id.clone();
+        if let Some((n, e)) = line.events.iter().enumerate().find(|(_, e)| !e.is_intact()) {
+            return Err(format!(
+                "events: event {} (seq {}) does not match its hash: it was changed after it was exported",
+                n + 1,
+                e.seq
+            ));
+        }
+        check_history(&line.application, line.events.iter().map(|e| &e.draft))
+            .map_err(|e| format!("history: {e}"))?;
+        if let Some(decision) = &line.application.decision {
+            let decided: ProcessClass = decision.access.class.into();
+            if decided != line.application.process {
+                return Err(format!(
+                    "process: the record says {} but its decision connects it as {} ({})",
+                    line.application.process.id(),
+                    decision.access.class.id(),
+                    decided.id()
+                ));
+            }
         }
         Ok(Checked::Restored(line))
     }
@@ -301,6 +368,19 @@ fn on_cores<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R
             .flat_map(|w| w.join().expect("an import worker does not panic"))
             .collect()
     })
+}
+
+/// The first top-level field in which two decisions differ.
+fn first_difference(a: &crate::domain::Decision, b: &crate::domain::Decision) -> String {
+    let (a, b) = (
+        serde_json::to_value(a).expect("decisions serialize"),
+        serde_json::to_value(b).expect("decisions serialize"),
+    );
+    a.as_object()
+        .into_iter()
+        .flatten()
+        .find(|(key, value)| b.get(key.as_str()) != Some(value))
+        .map_or_else(|| "decision".to_string(), |(key, _)| key.clone())
 }
 
 fn join(errors: &[validation::FieldError]) -> String {

@@ -318,6 +318,7 @@ impl Desk {
                 to,
             },
             note: note.filter(|n| !n.trim().is_empty()),
+            record: None,
         };
         app.status = to;
         app.updated_at = at;
@@ -365,6 +366,7 @@ impl Desk {
                 reason: reason.trim().to_string(),
             },
             note: None,
+            record: None,
         };
         app.status = State::Cancelled;
         app.updated_at = at;
@@ -475,6 +477,7 @@ impl Desk {
             actor: actor.to_string(),
             kind: EventKind::Noted,
             note: Some(text.trim().to_string()),
+            record: None,
         };
         let mut chained = self.repo.commit(Change {
             applications: vec![app],
@@ -602,6 +605,7 @@ fn accepted_draft(app: &Application, actor: &str) -> EventDraft {
         actor: actor.to_string(),
         kind: EventKind::Accepted,
         note: None,
+        record: None,
     }
 }
 
@@ -642,6 +646,7 @@ pub(crate) fn plan_side_flow(
             action: action_id,
         },
         note: Some(details),
+        record: None,
     };
     Ok((app, draft))
 }

@@ -16,7 +16,7 @@ use serde::Serialize;
 use super::{deadline_for, Desk, DeskError};
 use crate::domain::calendar::WorkingCalendar;
 pub use crate::domain::calendar::SETTING_CALENDAR_FINGERPRINT;
-use crate::domain::event::EventDraft;
+use crate::domain::event::{EventDraft, EventKind};
 use crate::domain::ports::Change;
 use crate::domain::AppId;
 
@@ -133,6 +133,19 @@ impl Desk {
                 );
                 if before != after {
                     sync.updated += 1;
+                    // The new record is sealed by an event of its own, so the chain covers it.
+                    // Dated at the last change, as the migration's seals are, so it sets no new
+                    // bound on when later moves may be dated.
+                    change.events.push(EventDraft {
+                        app_id: app.id.clone(),
+                        at: app.updated_at,
+                        actor: "calendar".into(),
+                        kind: EventKind::Sealed {
+                            reason: "deadline recounted: the working-day calendar changed".into(),
+                        },
+                        note: None,
+                        record: None,
+                    });
                     change.applications.push(app);
                 }
             }

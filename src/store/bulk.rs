@@ -23,6 +23,7 @@ use std::io::{BufRead, Write};
 use std::sync::atomic::Ordering;
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use sled::Transactional;
 
 use super::keys::*;
@@ -30,7 +31,7 @@ use super::{
     abort, bucket_edit, chain_groups, groups_by_app, id_counter_of, io, put_app, tx_error,
     SledStore, FIRST_INDEX, GROUPS, META, RECORDS, SETTINGS,
 };
-use crate::domain::event::Event;
+use crate::domain::event::{Event, EventDraft};
 use crate::domain::ports::{Change, StoreError};
 use crate::domain::{AppId, Application};
 
@@ -193,12 +194,17 @@ impl SledStore {
         };
         for (change, groups) in changes.iter().zip(chained) {
             let mut new_groups = groups_by_app(groups);
+            let accepted = super::accepted_ids(change);
             for app in &change.applications {
                 let stored = if new.contains(app.id.0.as_str()) {
                     None
                 } else {
                     self.read_record(&app.id)?
                 };
+                if stored.is_some() && accepted.contains(&app.id) {
+                    // An acceptance inserts: it never replaces a stored application.
+                    return Err(StoreError::Duplicate(app.id.clone()));
+                }
                 let (old, mut list) = match stored {
                     Some((a, l)) => (Some(a), l),
                     None => {
@@ -298,9 +304,23 @@ impl SledStore {
             .ok_or_else(|| StoreError::Corrupt("meta has no chain head".into()))?;
         let (mut seq, mut hash) = decode_head(&head)?;
         // The chain is sequential; what each change writes is planned on two threads.
-        let chained: Vec<Vec<(u64, Vec<Event>)>> = batch
-            .iter()
-            .map(|c| chain_groups(&c.events, &mut seq, &mut hash))
+        // Every event of a batched load belongs to an application the change rewrites; the
+        // records are hashed into their events on two threads, then chained in order.
+        let seal = |changes: &[Change]| -> Result<Vec<Vec<EventDraft>>, StoreError> {
+            changes
+                .iter()
+                .map(|c| super::seal_drafts(c, |_| None))
+                .collect()
+        };
+        let (sealed_first, sealed_second) = std::thread::scope(|scope| {
+            let second = scope.spawn(|| seal(&batch[batch.len() / 2..]));
+            let first = seal(&batch[..batch.len() / 2]);
+            (first, second.join().expect("the sealer does not panic"))
+        });
+        let chained: Vec<Vec<(u64, Vec<Event>)>> = sealed_first?
+            .into_iter()
+            .chain(sealed_second?)
+            .map(|drafts| chain_groups(&drafts, &mut seq, &mut hash))
             .collect();
         // Bucket parts no stored record has yet (a fresh block of ids): their index buckets do
         // not exist, so they are written without being read (most of a demo's buckets).
@@ -563,9 +583,14 @@ impl SledStore {
     /// JSON lines, ending with a summary line.
     pub fn backup(&self, out: &mut dyn Write) -> Result<BackupSummary, StoreError> {
         let _w = self.writer();
+        let digest = std::cell::RefCell::new(Sha256::new());
         let w = |out: &mut dyn Write, line: &BackupLine| -> Result<(), StoreError> {
-            serde_json::to_writer(&mut *out, line).map_err(|e| io("writing the backup", e))?;
-            out.write_all(b"\n")
+            let mut bytes = serde_json::to_vec(line).expect("backup lines serialize");
+            bytes.push(b'\n');
+            if !matches!(line, BackupLine::End(_)) {
+                digest.borrow_mut().update(&bytes);
+            }
+            out.write_all(&bytes)
                 .map_err(|e| io("writing the backup", e))
         };
         w(
@@ -611,6 +636,7 @@ impl SledStore {
                 summary.events += 1;
             }
         }
+        summary.digest = Some(hex::encode(digest.take().finalize()));
         w(out, &BackupLine::End(summary.clone()))?;
         out.flush().map_err(|e| io("writing the backup", e))?;
         Ok(summary)
@@ -676,13 +702,22 @@ impl SledStore {
         let mut settings = Vec::new();
         let mut end = None;
         let mut header = false;
+        let mut backup_schema = SCHEMA_VERSION;
         let mut written = BackupSummary::default();
+        // The largest id number restored per year: the year's counter ends at least there.
+        let mut id_tops: BTreeMap<i32, u64> = BTreeMap::new();
         let flush_batch =
             |apps: &mut Vec<Application>, events: &mut Vec<Event>| -> Result<(), StoreError> {
                 refs[..]
                     .transaction(|t| {
                         let mut counts = HashMap::new();
                         for app in apps.iter() {
+                            if t[RECORDS].get(app.id.0.as_bytes())?.is_some() {
+                                return Err(abort(StoreError::BadBackup(format!(
+                                    "the backup holds application {} twice",
+                                    app.id
+                                ))));
+                            }
                             put_app(t, None, app, &[], &mut counts)?;
                         }
                         // Consecutive events of one application form a group; its record lists it.
@@ -723,6 +758,7 @@ impl SledStore {
                 events.clear();
                 Ok(())
             };
+        let mut digest = Sha256::new();
         for (index, line) in input.lines().enumerate() {
             let number = index + 1;
             let line = line
@@ -733,6 +769,10 @@ impl SledStore {
             let parsed: BackupLine = serde_json::from_str(&line).map_err(|e| {
                 StoreError::BadBackup(format!("line {number} is not a backup record: {e}"))
             })?;
+            if !matches!(parsed, BackupLine::End(_)) {
+                digest.update(line.as_bytes());
+                digest.update(b"\n");
+            }
             if end.is_some() {
                 return Err(StoreError::BadBackup(format!(
                     "line {number} follows the end line"
@@ -753,15 +793,28 @@ impl SledStore {
                         });
                     }
                     header = true;
+                    backup_schema = schema;
                 }
                 _ if !header => {
                     return Err(StoreError::BadBackup(
                         "it does not start with its header line".into(),
                     ));
                 }
-                BackupLine::Counter { key, value } => counters.push((key, value)),
+                BackupLine::Counter { key, value } => {
+                    if !key.starts_with("next_id/") {
+                        return Err(StoreError::BadBackup(format!(
+                            "backup line {number}: counter {key:?} is not an id counter (next_id/YYYY)"
+                        )));
+                    }
+                    counters.push((key, value))
+                }
                 BackupLine::Setting { key, value } => settings.push((key, value)),
                 BackupLine::Application(app) => {
+                    let (year, n) = app.id.parse().map_err(|e| {
+                        StoreError::BadBackup(format!("backup line {number}: id: {e}"))
+                    })?;
+                    let top = id_tops.entry(year).or_default();
+                    *top = (*top).max(n);
                     apps.push(*app);
                     written.applications += 1;
                 }
@@ -777,9 +830,25 @@ impl SledStore {
             }
         }
         flush_batch(&mut apps, &mut events)?;
+        let mut counters: BTreeMap<Vec<u8>, u64> = counters
+            .into_iter()
+            .map(|(key, value)| (key.into_bytes(), value))
+            .collect();
+        for (year, top) in id_tops {
+            // A counter behind the restored ids (an edited backup) would hand them out again.
+            let counter = counters.entry(id_counter_key(year)).or_default();
+            *counter = (*counter).max(top);
+        }
         for (key, value) in counters {
+            if key.starts_with(b"next_id/") && value > AppId::MAX_NUMBER {
+                return Err(StoreError::BadBackup(format!(
+                    "the backup's id counter {} is {value}, past the largest id number {}",
+                    String::from_utf8_lossy(&key),
+                    AppId::MAX_NUMBER
+                )));
+            }
             self.trees[META]
-                .insert(key.as_bytes(), &value.to_be_bytes())
+                .insert(key, &value.to_be_bytes())
                 .map_err(|e| io("writing meta", e))?;
         }
         for (key, value) in settings {
@@ -792,6 +861,20 @@ impl SledStore {
                 "it has no end line: it was truncated".into(),
             ));
         };
+        if end.digest.is_none() && backup_schema >= SCHEMA_VERSION {
+            return Err(StoreError::BadBackup(
+                "the backup's end line has no digest, which every backup of this schema has: it was damaged; restore another backup".into(),
+            ));
+        }
+        if let Some(want) = &end.digest {
+            let got = hex::encode(digest.finalize());
+            if *want != got {
+                return Err(StoreError::BadBackup(format!(
+                    "the backup's digest does not match its lines (end line says {want}, the lines give {got}): it was changed or damaged after it was written; restore another backup"
+                )));
+            }
+            written.digest = Some(got);
+        }
         if end != written {
             return Err(StoreError::BadBackup(format!(
                 "its end line promises {} applications and {} events, the file holds {} and {}",
@@ -799,10 +882,21 @@ impl SledStore {
             )));
         }
         self.flush()?;
+        if backup_schema < SCHEMA_VERSION {
+            // A backup from before record hashes: its chain is checked as it was written, then
+            // each record is sealed as a store of that schema is when opened (see `seal_records`).
+            let audit = self.walk_chain()?;
+            if let Some((seq, what)) = audit.first_broken.filter(|_| audit.records_checked == 0) {
+                return Err(StoreError::BadBackup(format!(
+                    "the restored audit chain is broken at event {seq}: {what}"
+                )));
+            }
+            self.seal_records_locked()?;
+        }
         let audit = self.walk_chain()?;
         if let Some((seq, what)) = audit.first_broken {
             return Err(StoreError::BadBackup(format!(
-                "its audit chain is broken at event {seq}: {what}"
+                "the backup does not add up at event {seq}: {what}"
             )));
         }
         let report = self.check_consistency()?;
@@ -811,7 +905,23 @@ impl SledStore {
                 "restored, its applications, events and indexes disagree: {problem}"
             )));
         }
+        self.check_histories()?;
         Ok(written)
+    }
+
+    /// Every application's history adds up (see `check_history`): the first that does not is
+    /// named with the reason.
+    fn check_histories(&self) -> Result<(), StoreError> {
+        use crate::domain::ports::Repository as _;
+        for entry in self.trees[RECORDS].iter() {
+            let (_, bytes) = entry.map_err(|e| io("reading applications", e))?;
+            let (app, _) = decode_record(&bytes)?;
+            let events = self.events(&app.id)?;
+            crate::domain::event::check_history(&app, events.iter().map(|e| &e.draft)).map_err(
+                |e| StoreError::BadBackup(format!("the backup's application {}: {e}", app.id)),
+            )?;
+        }
+        Ok(())
     }
 
     /// Empty every tree (a failed restore) and start a fresh chain.

@@ -21,8 +21,10 @@ pub const RECORD_FORMAT: u8 = 2;
 /// store stay as they are and read as before); 6: deadlines counted in China time and marked when
 /// provisional (`deadline_provisional`, `missing_calendar_years`): opening an older store drops
 /// its calendar fingerprint setting, so the desk recounts every open deadline when it opens it
-/// (`service::recount`). Older stores are migrated on open.
-pub const SCHEMA_VERSION: u32 = 6;
+/// (`service::recount`); 7: events seal the record they leave (`EventDraft::record`, see
+/// `seal_drafts`), and opening an older store seals each application's current record with one
+/// `sealed` event of actor `migration`. Older stores are migrated on open.
+pub const SCHEMA_VERSION: u32 = 7;
 
 /// Characters cut from an id to name its index bucket: ≤ 100 ids of `JN-YYYY-NNNNNN` per bucket.
 pub const BUCKET_TAIL: usize = 2;
@@ -44,6 +46,8 @@ pub const NO_DEADLINE: &str = "~";
 pub const META_SCHEMA: &[u8] = b"schema_version";
 pub const META_CHAIN_HEAD: &[u8] = b"chain_head";
 pub const META_IMPORT_PENDING: &[u8] = b"import_pending";
+/// Set while a store from before schema 7 still has records to seal (see `seal_records`).
+pub const META_SEAL_PENDING: &[u8] = b"seal_pending";
 
 /// The indexes kept for every application.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -246,6 +250,11 @@ pub fn decode_record_form(bytes: &[u8]) -> Result<StoredForm, StoreError> {
         .map_err(|e| StoreError::Corrupt(format!("application: unreadable value: {e}")))
 }
 
+/// The application JSON of a stored record (canonical: written by `encode_record`).
+pub fn record_json(bytes: &[u8]) -> Result<&[u8], StoreError> {
+    split_record(bytes).map(|(_, json)| json)
+}
+
 /// A record's event group keys (8 bytes each) and its application JSON.
 fn split_record(bytes: &[u8]) -> Result<(&[u8], &[u8]), StoreError> {
     let corrupt = |what: &str| StoreError::Corrupt(format!("application: {what}"));
@@ -439,8 +448,41 @@ pub fn decode_group(bytes: &[u8]) -> Result<Vec<Event>, StoreError> {
     Ok(events)
 }
 
+/// One event of a compact group as stored: its seq, its hash and its draft's JSON (the bytes its
+/// hash covers).
+pub type RawEvent<'a> = (u64, [u8; 32], &'a [u8]);
+
+/// A compact event group read without decoding its drafts: the first event's `prev_hash` and its
+/// events as stored. None for a group in the JSON format or one that does not parse (read it
+/// with [`decode_group`]).
+pub fn raw_group(bytes: &[u8]) -> Option<([u8; 32], Vec<RawEvent<'_>>)> {
+    let rest = match bytes.split_first() {
+        Some((&GROUP_FORMAT, rest)) => rest,
+        _ => return None,
+    };
+    fn take<'a>(rest: &mut &'a [u8], n: usize) -> Option<&'a [u8]> {
+        if rest.len() < n {
+            return None;
+        }
+        let (head, tail) = rest.split_at(n);
+        *rest = tail;
+        Some(head)
+    }
+    let mut rest = rest;
+    let prev: [u8; 32] = take(&mut rest, 32)?.try_into().ok()?;
+    let count = u64_be(take(&mut rest, 4)?) as usize;
+    let mut events = Vec::with_capacity(count.min(1024));
+    for _ in 0..count {
+        let seq = u64_be(take(&mut rest, 8)?);
+        let hash: [u8; 32] = take(&mut rest, 32)?.try_into().ok()?;
+        let len = u64_be(take(&mut rest, 4)?) as usize;
+        events.push((seq, hash, take(&mut rest, len)?));
+    }
+    rest.is_empty().then_some((prev, events))
+}
+
 /// A sha256 in lowercase hex as its 32 bytes (None for anything else).
-fn raw_hash(hex_text: &str) -> Option<[u8; 32]> {
+pub fn raw_hash(hex_text: &str) -> Option<[u8; 32]> {
     let canonical = hex_text.len() == 64
         && hex_text
             .bytes()
@@ -508,6 +550,7 @@ mod tests {
                     actor: "张三".into(),
                     kind,
                     note: Some("备注 \"引号\"".into()),
+                    record: None,
                 };
                 let event = Event::chain(seq, draft, &prev);
                 prev = event.hash.clone();

@@ -11,8 +11,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use super::bulk::{write_each, BucketEdits, BATCH};
 use super::keys::*;
 use super::{io, SledStore, FIRST_INDEX, GROUPS, META, RECORDS};
-use crate::domain::event::Event;
-use crate::domain::ports::StoreError;
+use crate::domain::event::{record_hash_of_json, Event, EventDraft, EventKind};
+use crate::domain::ports::{Change, StoreError};
 use crate::domain::{AppId, Application};
 
 /// The undo journal of a schema ≤ 3 import (id → old application JSON, empty: new).
@@ -24,7 +24,66 @@ fn old_tree_names() -> Vec<&'static str> {
     names
 }
 
+/// Applications sealed per transaction by the schema-7 migration.
+const SEAL_BATCH: usize = 1_000;
+
 impl SledStore {
+    /// Schema 7: give every application whose last event seals no record (or another one) a
+    /// `sealed` event (actor `migration`, dated at its last change) that seals its record as it
+    /// stands, so `audit verify` covers it from now on; then clear the mark. Each batch is one
+    /// transaction and sealed records are skipped, so an interrupted migration goes on where it
+    /// stopped.
+    pub(super) fn seal_records(&self) -> Result<(), StoreError> {
+        let _w = self.writer();
+        self.seal_records_locked()
+    }
+
+    /// [`SledStore::seal_records`] under the writer lock the caller holds.
+    pub(super) fn seal_records_locked(&self) -> Result<(), StoreError> {
+        let mut unsealed: Vec<Change> = Vec::new();
+        for entry in self.trees[RECORDS].iter() {
+            let (_, bytes) = entry.map_err(|e| io("scanning applications", e))?;
+            let (app, groups) = decode_record(&bytes)?;
+            let mut last = None;
+            if let Some(&first) = groups.last() {
+                let group = self.read_group(first)?.ok_or_else(|| {
+                    StoreError::Corrupt(format!(
+                        "event group {first} of {} is missing; the store cannot be migrated",
+                        app.id
+                    ))
+                })?;
+                last = group.into_iter().rev().find(|e| e.draft.app_id == app.id);
+            }
+            let hash = record_hash_of_json(record_json(&bytes)?);
+            if last.and_then(|e| e.draft.record) == Some(hash) {
+                continue;
+            }
+            unsealed.push(Change {
+                applications: vec![],
+                events: vec![EventDraft {
+                    app_id: app.id.clone(),
+                    at: app.updated_at,
+                    actor: "migration".into(),
+                    kind: EventKind::Sealed {
+                        reason: format!(
+                            "store schema {SCHEMA_VERSION}: the record as it stood was sealed"
+                        ),
+                    },
+                    note: None,
+                    record: None,
+                }],
+                settings: vec![],
+            });
+        }
+        for batch in unsealed.chunks(SEAL_BATCH) {
+            self.apply(batch)?;
+        }
+        self.trees[META]
+            .remove(META_SEAL_PENDING)
+            .map_err(|e| io("writing meta", e))?;
+        self.flush()
+    }
+
     /// Whether the store still holds trees of the schema ≤ 3 layout.
     pub(super) fn has_old_layout(&self) -> bool {
         self.db
@@ -85,7 +144,7 @@ impl SledStore {
                 return Ok(());
             }
             let id = group[0].draft.app_id.clone();
-            batch.insert(&first.to_be_bytes(), encode_group(&group));
+            batch.insert(&first.to_be_bytes(), encode_group(group));
             group.clear();
             if !id.0.is_empty() {
                 groups_of.entry(id).or_default().push(first);

@@ -26,7 +26,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionError, Transact
 use sled::Transactional;
 
 use crate::domain::application::StoredForm;
-use crate::domain::event::{Event, EventDraft, GENESIS_HASH};
+use crate::domain::event::{record_hash, record_hash_of_json, Event, EventDraft, GENESIS_HASH};
 use crate::domain::ports::{AuditReport, Change, Page, Query, Repository, StoreError};
 use crate::domain::{AppId, Application};
 
@@ -399,14 +399,20 @@ impl SledStore {
                     });
                 }
                 if found < SCHEMA_VERSION {
+                    // Schema 7: the records are sealed once the layout is current (below); the
+                    // mark survives a crash in between.
+                    meta.insert(META_SEAL_PENDING, &[])
+                        .map_err(|e| io("writing meta", e))?;
+                }
+                if found < 6 {
                     // Schema 6: deadlines counted before it are recounted by the desk.
                     self.forget_calendar_fingerprint()?;
                 }
                 if found < SCHEMA_VERSION && self.has_old_layout() {
                     self.migrate()?;
-                } else if found == 4 || found == 5 {
-                    // Schema 5 only adds a format of event group, schema 6 the recount above:
-                    // nothing to rewrite.
+                } else if (4..SCHEMA_VERSION).contains(&found) {
+                    // Schema 5 only adds a format of event group, schema 6 the recount above,
+                    // schema 7 the seals below: nothing to rewrite.
                     meta.insert(META_SCHEMA, &u64::from(SCHEMA_VERSION).to_be_bytes())
                         .map_err(|e| io("writing meta", e))?;
                     self.flush()?;
@@ -424,6 +430,12 @@ impl SledStore {
                     .map_err(|e| io("writing meta", e))?;
                 self.flush()?;
             }
+        }
+        if meta
+            .contains_key(META_SEAL_PENDING)
+            .map_err(|e| io("reading meta", e))?
+        {
+            self.seal_records()?;
         }
         Ok(())
     }
@@ -527,13 +539,33 @@ impl SledStore {
                 let mut counts: HashMap<Vec<u8>, i64> = HashMap::new();
                 let mut chained = Vec::new();
                 for change in changes {
-                    let groups = chain_groups(&change.events, &mut seq, &mut hash);
+                    // Applications with events but not rewritten keep their stored record.
+                    let mut kept: HashMap<&AppId, String> = HashMap::new();
+                    for d in &change.events {
+                        if d.app_id.0.is_empty()
+                            || kept.contains_key(&d.app_id)
+                            || change.applications.iter().any(|a| a.id == d.app_id)
+                        {
+                            continue;
+                        }
+                        if let Some(bytes) = t[RECORDS].get(d.app_id.0.as_bytes())? {
+                            let json = record_json(&bytes).map_err(abort)?;
+                            kept.insert(&d.app_id, record_hash_of_json(json));
+                        }
+                    }
+                    let drafts = seal_drafts(change, |id| kept.get(id).cloned()).map_err(abort)?;
+                    let groups = chain_groups(&drafts, &mut seq, &mut hash);
                     let mut new_groups = groups_by_app(&groups);
+                    let accepted = accepted_ids(change);
                     for app in &change.applications {
                         let old = match t[RECORDS].get(app.id.0.as_bytes())? {
                             Some(bytes) => Some(decode_record(&bytes).map_err(abort)?),
                             None => None,
                         };
+                        if old.is_some() && accepted.contains(&app.id) {
+                            // An acceptance inserts: it never replaces a stored application.
+                            return Err(abort(StoreError::Duplicate(app.id.clone())));
+                        }
                         if old.is_none() {
                             bump_id_counter(&t[META], &app.id)?;
                         }
@@ -621,6 +653,47 @@ impl SledStore {
             .map(|v| u64_be(&v))
             .unwrap_or(0))
     }
+}
+
+/// The change's event drafts, each application's last one sealing the record the change leaves
+/// (`EventDraft::record`): the rewritten application, else what `stored_hash` gives for its
+/// stored record. A draft that already seals a record (an imported history) must seal that one;
+/// an application rewritten without an event of its own is refused (the chain would not cover it).
+fn seal_drafts(
+    change: &Change,
+    stored_hash: impl Fn(&AppId) -> Option<String>,
+) -> Result<Vec<EventDraft>, StoreError> {
+    let mut drafts = change.events.clone();
+    let mut last: HashMap<&AppId, usize> = HashMap::new();
+    for (i, d) in change.events.iter().enumerate() {
+        if !d.app_id.0.is_empty() {
+            last.insert(&d.app_id, i);
+        }
+    }
+    for app in &change.applications {
+        if !last.contains_key(&app.id) {
+            return Err(StoreError::Corrupt(format!(
+                "refused to rewrite application {} without an event: the audit chain would not cover the new record; nothing was written",
+                app.id
+            )));
+        }
+    }
+    for (id, i) in last {
+        let hash = match change.applications.iter().rev().find(|a| a.id == *id) {
+            Some(app) => Some(record_hash(app)),
+            None => stored_hash(id),
+        };
+        let Some(hash) = hash else { continue };
+        match &drafts[i].record {
+            Some(sealed) if *sealed != hash => {
+                return Err(StoreError::Corrupt(format!(
+                    "the last event of application {id} seals a different record than the one written (record {sealed}, written {hash}); nothing was written"
+                )))
+            }
+            _ => drafts[i].record = Some(hash),
+        }
+    }
+    Ok(drafts)
 }
 
 /// Chain `drafts` after (`seq`, `hash`) and group them: one group per run of consecutive events
@@ -728,19 +801,39 @@ fn put_app(
 }
 
 fn app_id(year: i32, n: u64) -> AppId {
-    AppId(format!("JN-{year}-{n:06}"))
+    AppId::new(year, n)
 }
 
-/// The id counter an id counts in and its number, if it is one of ours (`XX-YYYY-N`).
+/// The ids a change accepts (an `accepted` event of theirs): applications it inserts.
+fn accepted_ids(change: &Change) -> std::collections::HashSet<&AppId> {
+    change
+        .events
+        .iter()
+        .filter(|e| matches!(e.kind, crate::domain::event::EventKind::Accepted))
+        .map(|e| &e.app_id)
+        .collect()
+}
+
+/// The id counter an id counts in and its number, if it is in the store's format.
 fn id_counter_of(id: &AppId) -> Option<(Vec<u8>, u64)> {
-    let mut parts = id.0.splitn(3, '-');
-    let (Some(_region), Some(year), Some(n)) = (parts.next(), parts.next(), parts.next()) else {
-        return None;
-    };
-    let (Ok(year), Ok(n)) = (year.parse::<i32>(), n.parse::<u64>()) else {
-        return None;
-    };
+    let (year, n) = id.parse().ok()?;
     Some((id_counter_key(year), n))
+}
+
+/// `n` more ids of `year` on top of `old` (the year's counter), unless that passes
+/// [`AppId::MAX_NUMBER`].
+fn counter_after(old: Option<&[u8]>, n: u64) -> Option<u64> {
+    old.map(u64_be)
+        .unwrap_or(0)
+        .checked_add(n)
+        .filter(|last| *last <= AppId::MAX_NUMBER)
+}
+
+fn ids_exhausted(year: i32) -> StoreError {
+    StoreError::Io(format!(
+        "the ids of {year} are used up (numbers up to {} were given); nothing was written",
+        AppId::MAX_NUMBER
+    ))
 }
 
 /// Keep the year's id counter at or past an id written from outside (import of an export), so
@@ -774,28 +867,27 @@ fn add_counts(meta: &TransactionalTree, counts: &HashMap<Vec<u8>, i64>) -> TxRes
 
 impl Repository for SledStore {
     fn allocate_id(&self, year: i32) -> Result<AppId, StoreError> {
-        let n = self.trees[META]
-            .update_and_fetch(id_counter_key(year), |old| {
-                Some((old.map(u64_be).unwrap_or(0) + 1).to_be_bytes().to_vec())
-            })
-            .map_err(|e| io("allocating an id", e))?
-            .map(|v| u64_be(&v))
-            .unwrap_or(1);
-        Ok(app_id(year, n))
+        Ok(self.allocate_ids(year, 1)?.remove(0))
     }
 
     fn allocate_ids(&self, year: i32, n: usize) -> Result<Vec<AppId>, StoreError> {
+        let exhausted = std::cell::Cell::new(false);
         let last = self.trees[META]
             .update_and_fetch(id_counter_key(year), |old| {
-                Some(
-                    (old.map(u64_be).unwrap_or(0) + n as u64)
-                        .to_be_bytes()
-                        .to_vec(),
-                )
+                let next = counter_after(old, n as u64);
+                exhausted.set(next.is_none());
+                // Used up: the counter stays as it is.
+                match next {
+                    Some(v) => Some(v.to_be_bytes().to_vec()),
+                    None => old.map(<[u8]>::to_vec),
+                }
             })
             .map_err(|e| io("allocating ids", e))?
             .map(|v| u64_be(&v))
             .unwrap_or(n as u64);
+        if exhausted.get() {
+            return Err(ids_exhausted(year));
+        }
         Ok((last + 1 - n as u64..=last)
             .map(|i| app_id(year, i))
             .collect())
