@@ -1016,9 +1016,14 @@ pub(in crate::pagecache) fn make_stable_inner(
 /// to flush some pending writes. Returns the number
 /// of bytes written during this call.
 pub(in crate::pagecache) fn flush(iobufs: &Arc<IoBufs>) -> Result<usize> {
-    let _cc = concurrency_control::read();
-    let max_reserved_lsn = iobufs.max_reserved_lsn.load(Acquire);
-    let written = make_stable(iobufs, max_reserved_lsn)?;
+    let (max_reserved_lsn, written) = {
+        let _cc = concurrency_control::read();
+        let max_reserved_lsn = iobufs.max_reserved_lsn.load(Acquire);
+        (max_reserved_lsn, make_stable(iobufs, max_reserved_lsn)?)
+    };
+    // powerdesk: synced outside the concurrency control's read guard: a transaction commits
+    // under its write guard, so holding it through the fdatasync would make every commit wait
+    // for the previous commit's sync and leave nothing to share.
     sync_through(iobufs, max_reserved_lsn)?;
     Ok(written)
 }
