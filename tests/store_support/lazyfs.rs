@@ -2,9 +2,9 @@
 //! Files live in memory; each file keeps what the processes above it see (`data`, what a page
 //! cache would hold) and what has reached the "disk" (`synced`, updated by fsync/fdatasync only).
 //! [`LazyFs::power_cut`] turns writes off, lets the caller kill the writer, and then drops every
-//! byte (and every size change) no fsync covered. Directory operations (create, rename, unlink,
-//! mkdir) are kept at once, as a journaling file system commits them in order: only file data and
-//! sizes are lost. Files are opened with direct I/O and attributes are never cached, so the
+//! byte (and every size change) no fsync covered, and every directory entry (create, rename,
+//! unlink, mkdir) made since its directory was last fsynced: POSIX's promise, stricter than a
+//! journaling file system's. Files are opened with direct I/O and attributes are never cached, so the
 //! kernel keeps no page cache of its own above this one. `sync_file_range` never reaches a FUSE
 //! file system: it persists nothing here, as it persists neither size nor device cache on disk.
 
@@ -32,6 +32,8 @@ struct Node {
     /// `data` equals `synced` below this offset.
     dirty_from: usize,
     children: BTreeMap<OsString, u64>,
+    /// The entries of a directory as of its last fsync.
+    synced_children: BTreeMap<OsString, u64>,
     mtime: SystemTime,
 }
 
@@ -44,6 +46,7 @@ impl Node {
             synced: Vec::new(),
             dirty_from: 0,
             children: BTreeMap::new(),
+            synced_children: BTreeMap::new(),
             mtime: SystemTime::now(),
         }
     }
@@ -134,6 +137,7 @@ impl LazyFs {
         for node in state.nodes.values_mut() {
             node.data = node.synced.clone();
             node.dirty_from = node.data.len();
+            node.children = node.synced_children.clone();
         }
         state.off = false;
     }
@@ -398,12 +402,23 @@ impl Filesystem for LazyFs {
     fn fsyncdir(
         &self,
         _req: &Request,
-        _ino: INodeNo,
+        i: INodeNo,
         _fh: FileHandle,
         _datasync: bool,
         reply: ReplyEmpty,
     ) {
-        reply.ok(); // directory operations are kept at once
+        let mut state = self.state();
+        if state.off {
+            return reply.error(Errno::EIO);
+        }
+        state.syncs += 1;
+        match state.nodes.get_mut(&ino(i)) {
+            Some(dir) => {
+                dir.synced_children = dir.children.clone();
+                reply.ok()
+            }
+            None => reply.error(Errno::ENOENT),
+        }
     }
 
     fn create(
