@@ -61,7 +61,8 @@ fn first_frame(dir: &Path) -> (Session<TestBackend>, Worker) {
         keymap: Keymap::default(),
         policies: "policies".into(),
     };
-    let mut app = App::new(&config, powerdesk::service::now(), (120, 40));
+    let now = powerdesk::domain::ports::Clock::now(&powerdesk::service::SystemClock);
+    let mut app = App::new(&config, now, (120, 40));
     app.opening_store();
     let mut session = Session::new(
         Terminal::new(TestBackend::new(120, 40)).unwrap(),

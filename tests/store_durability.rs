@@ -6,9 +6,9 @@
 //! (tests/store_support/lazyfs.rs); POWERDESK_POWER_CUTS sets the number of cuts (default 20).
 //! Concurrent commits share their fdatasync (group commit).
 
-mod store_support;
 #[path = "store_support/lazyfs.rs"]
 mod lazyfs;
+mod store_support;
 
 use store_support::{desk, forms};
 
@@ -231,7 +231,10 @@ fn acknowledged_applications_survive_a_power_cut() {
         acknowledged.len(),
         mounted.fs.syncs()
     );
-    assert!(mounted.fs.syncs() > 0, "no fsync reached the test file system");
+    assert!(
+        mounted.fs.syncs() > 0,
+        "no fsync reached the test file system"
+    );
 }
 
 /// Commits racing each other share one fdatasync (group commit): N threads each commit an
@@ -314,7 +317,10 @@ fn a_value_stored_as_a_blob_survives_a_power_cut() {
     let blobs = std::fs::read_dir(store_dir.join("db").join("blobs"))
         .unwrap()
         .count();
-    assert!(blobs > 0, "sled stored the large setting inline: no blob tested");
+    assert!(
+        blobs > 0,
+        "sled stored the large setting inline: no blob tested"
+    );
     let store = SledStore::open(&store_dir)
         .unwrap_or_else(|e| panic!("the store did not open after a power cut: {e}"));
     let value = store.setting(BLOB_SETTING).unwrap();

@@ -15,9 +15,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
 use fuser::{
-    Errno, FileAttr, FileHandle, FileType, Filesystem, FopenFlags, Generation, INodeNo,
-    LockOwner, OpenFlags, RenameFlags, ReplyAttr, ReplyCreate, ReplyData, ReplyDirectory,
-    ReplyEmpty, ReplyEntry, ReplyOpen, ReplyWrite, Request, TimeOrNow, WriteFlags,
+    Errno, FileAttr, FileHandle, FileType, Filesystem, FopenFlags, Generation, INodeNo, LockOwner,
+    OpenFlags, RenameFlags, ReplyAttr, ReplyCreate, ReplyData, ReplyDirectory, ReplyEmpty,
+    ReplyEntry, ReplyOpen, ReplyWrite, Request, TimeOrNow, WriteFlags,
 };
 
 const TTL: Duration = Duration::ZERO;
@@ -62,7 +62,11 @@ impl Node {
             crtime: self.mtime,
             kind: self.kind,
             perm: self.perm,
-            nlink: if self.kind == FileType::Directory { 2 } else { 1 },
+            nlink: if self.kind == FileType::Directory {
+                2
+            } else {
+                1
+            },
             uid: 0,
             gid: 0,
             rdev: 0,
@@ -107,9 +111,7 @@ impl LazyFs {
             next: 2,
             ..State::default()
         };
-        state
-            .nodes
-            .insert(1, Node::new(FileType::Directory, 0o755));
+        state.nodes.insert(1, Node::new(FileType::Directory, 0o755));
         let fs = LazyFs(Arc::new(Mutex::new(state)));
         let mut config = fuser::Config::default();
         config.mount_options = vec![
@@ -246,7 +248,11 @@ impl Filesystem for LazyFs {
 
     fn unlink(&self, _req: &Request, parent: INodeNo, name: &OsStr, reply: ReplyEmpty) {
         let mut state = self.state();
-        match state.nodes.get_mut(&ino(parent)).and_then(|p| p.children.remove(name)) {
+        match state
+            .nodes
+            .get_mut(&ino(parent))
+            .and_then(|p| p.children.remove(name))
+        {
             Some(_) => reply.ok(),
             None => reply.error(Errno::ENOENT),
         }
@@ -260,7 +266,12 @@ impl Filesystem for LazyFs {
         if !state.nodes[&id].children.is_empty() {
             return reply.error(Errno::ENOTEMPTY);
         }
-        state.nodes.get_mut(&ino(parent)).unwrap().children.remove(name);
+        state
+            .nodes
+            .get_mut(&ino(parent))
+            .unwrap()
+            .children
+            .remove(name);
         reply.ok();
     }
 
@@ -356,7 +367,14 @@ impl Filesystem for LazyFs {
         reply.ok(); // close(2) persists nothing
     }
 
-    fn fsync(&self, _req: &Request, i: INodeNo, _fh: FileHandle, _datasync: bool, reply: ReplyEmpty) {
+    fn fsync(
+        &self,
+        _req: &Request,
+        i: INodeNo,
+        _fh: FileHandle,
+        _datasync: bool,
+        reply: ReplyEmpty,
+    ) {
         let mut state = self.state();
         if state.off {
             return reply.error(Errno::EIO);
