@@ -24,19 +24,32 @@ fn desk_at(dir: &std::path::Path) -> Desk {
     )
 }
 
+/// Submissions acknowledged only after sled's `flush` has fdatasync'ed the log (group commit:
+/// concurrent submitters share a sync; the syncs per submission are printed after the benches).
 fn durable_submissions(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
-    let desk = desk_at(dir.path());
+    let store = Arc::new(SledStore::open(dir.path()).expect("open store"));
+    let desk = Desk::new(
+        store.clone(),
+        Arc::new(powerdesk::cli::bundled_calendar().expect("calendar")),
+    );
     let mut generator = DemoGenerator::new(42);
     let mut group = c.benchmark_group("store");
     group.throughput(Throughput::Elements(1));
+    let (syncs_before, submitted_one) = (store.durable_syncs(), std::cell::Cell::new(0u64));
     group.bench_function("durable_submit", |b| {
         b.iter_batched(
             || generator.form(),
-            |form| desk.submit(form, "bench").unwrap(),
+            |form| {
+                submitted_one.set(submitted_one.get() + 1);
+                desk.submit(form, "bench").unwrap()
+            },
             BatchSize::SmallInput,
         )
     });
+    let one_writer = (store.durable_syncs() - syncs_before, submitted_one.get());
+    let syncs_before = store.durable_syncs();
+    let submitted = std::sync::atomic::AtomicU64::new(0);
     // Eight submitters at once (the console's worker and command-line writers share the store):
     // their flushes are grouped.
     group.throughput(Throughput::Elements(8 * 25));
@@ -52,10 +65,11 @@ fn durable_submissions(c: &mut Criterion) {
             |per_thread| {
                 std::thread::scope(|s| {
                     for forms in per_thread {
-                        let desk = &desk;
+                        let (desk, submitted) = (&desk, &submitted);
                         s.spawn(move || {
                             for form in forms {
                                 desk.submit(form, "bench").unwrap();
+                                submitted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                             }
                         });
                     }
@@ -65,6 +79,16 @@ fn durable_submissions(c: &mut Criterion) {
         )
     });
     group.finish();
+    let eight = (
+        store.durable_syncs() - syncs_before,
+        submitted.load(std::sync::atomic::Ordering::Relaxed),
+    );
+    for (name, (syncs, submissions)) in [("one writer", one_writer), ("8 threads", eight)] {
+        eprintln!(
+            "durable submissions, {name}: {syncs} fdatasyncs for {submissions} submissions ({:.2} each)",
+            syncs as f64 / submissions.max(1) as f64
+        );
+    }
 }
 
 fn rand_seed() -> u64 {

@@ -6,8 +6,9 @@
 //! customer name: `value 0x00 bucket → sorted id tails`, see `keys`), `settings` and `meta`
 //! (schema version, chain head, id counters, per-index-value counts). So an application costs
 //! about three sled keys, which is what sled's in-memory page table grows with. Every commit is
-//! ONE multi-tree transaction followed by `flush`, so an acknowledged command is durable and
-//! whole; bulk loads are all-or-nothing through an undo journal (`bulk`). No sled type leaves
+//! ONE multi-tree transaction followed by `flush`, which returns only after an `fdatasync` of
+//! sled's log (concurrent commits share one: group commit), so an acknowledged command is durable
+//! against a power cut and whole; bulk loads are all-or-nothing through an undo journal (`bulk`). No sled type leaves
 //! this module.
 
 mod audit;
@@ -243,6 +244,13 @@ fn one_line(text: &str) -> String {
 
 type TxResult<T> = Result<T, ConflictableTransactionError<StoreError>>;
 
+/// fsync a directory, so the files created or renamed in it are there after a power cut.
+fn sync_dir(dir: &Path) -> Result<(), StoreError> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| io(&format!("syncing the directory {}", dir.display()), e))
+}
+
 fn io(context: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Io(format!("{context}: {e}"))
 }
@@ -334,8 +342,24 @@ impl SledStore {
         } else {
             store.check_schema()?;
             store.recover_import()?;
+            // sled created its log, config and snapshot files (or renamed a snapshot into place)
+            // while opening; fsync the directories so the entries survive a power cut, as every
+            // flush's fdatasync makes the log's contents and size survive it.
+            let db_dir = store.dir().join(DB_DIR);
+            for dir in [db_dir.as_path(), store.dir()] {
+                sync_dir(dir)?;
+            }
+            if let Some(parent) = store.dir().parent().filter(|p| !p.as_os_str().is_empty()) {
+                sync_dir(parent)?;
+            }
         }
         Ok(store)
+    }
+
+    /// How many `fdatasync`s of the log this store's commits have made since it opened; commits
+    /// racing each other share one (group commit), so this can be lower than the commits.
+    pub fn durable_syncs(&self) -> u64 {
+        self.db.durable_syncs()
     }
 
     pub fn dir(&self) -> &Path {

@@ -801,6 +801,17 @@ impl Tree {
         self.context.pagecache.flush()
     }
 
+    /// powerdesk: how many `fdatasync`s of the log `flush` has made since this `Db` opened;
+    /// concurrent flushes share one (group commit), so this can be lower than the flushes.
+    pub fn durable_syncs(&self) -> u64 {
+        self.context
+            .pagecache
+            .log
+            .iobufs
+            .durable_syncs
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Asynchronously flushes all dirty IO buffers
     /// and calls fsync. If this succeeds, it is
     /// guaranteed that all previous writes will

@@ -314,6 +314,11 @@ pub(crate) struct IoBufs {
     pub segment_accountant: Mutex<SegmentAccountant>,
     pub segment_cleaner: SegmentCleaner,
     deferred_segment_ops: stack::Stack<SegmentOp>,
+    // powerdesk: the highest lsn covered by an fdatasync of the log file (-1: none yet in this
+    // process). Held while syncing, so concurrent flushes share one fdatasync (group commit).
+    pub synced_lsn: Mutex<Lsn>,
+    // powerdesk: how many fdatasyncs `flush` made (observable group commit).
+    pub durable_syncs: AtomicU64,
     #[cfg(feature = "io_uring")]
     pub submission_mutex: Mutex<()>,
     #[cfg(feature = "io_uring")]
@@ -417,6 +422,8 @@ impl IoBufs {
             segment_accountant: Mutex::new(segment_accountant),
             segment_cleaner,
             deferred_segment_ops: stack::Stack::default(),
+            synced_lsn: Mutex::new(-1),
+            durable_syncs: AtomicU64::new(0),
             #[cfg(feature = "io_uring")]
             submission_mutex: Mutex::new(()),
             #[cfg(feature = "io_uring")]
@@ -1009,9 +1016,37 @@ pub(in crate::pagecache) fn make_stable_inner(
 /// to flush some pending writes. Returns the number
 /// of bytes written during this call.
 pub(in crate::pagecache) fn flush(iobufs: &Arc<IoBufs>) -> Result<usize> {
-    let _cc = concurrency_control::read();
-    let max_reserved_lsn = iobufs.max_reserved_lsn.load(Acquire);
-    make_stable(iobufs, max_reserved_lsn)
+    let (max_reserved_lsn, written) = {
+        let _cc = concurrency_control::read();
+        let max_reserved_lsn = iobufs.max_reserved_lsn.load(Acquire);
+        (max_reserved_lsn, make_stable(iobufs, max_reserved_lsn)?)
+    };
+    // powerdesk: synced outside the concurrency control's read guard: a transaction commits
+    // under its write guard, so holding it through the fdatasync would make every commit wait
+    // for the previous commit's sync and leave nothing to share.
+    sync_through(iobufs, max_reserved_lsn)?;
+    Ok(written)
+}
+
+/// powerdesk: `make_stable` only wrote the buffers and ran `sync_file_range`, which on Linux
+/// persists neither the file's size (the log grows by appending) nor the device's write cache:
+/// a power cut could lose what a flush had returned for. Return only once an `fdatasync` that
+/// started after `lsn` was stable has completed. The first caller syncs everything stable at
+/// that moment; callers waiting meanwhile find their lsn covered and return (group commit).
+fn sync_through(iobufs: &Arc<IoBufs>, lsn: Lsn) -> Result<()> {
+    if iobufs.config.temporary {
+        return Ok(());
+    }
+    let mut synced = iobufs.synced_lsn.lock();
+    if *synced >= lsn {
+        return Ok(());
+    }
+    // Everything up to `stable` is written; the sync below covers it.
+    let stable = iobufs.stable();
+    iobufs.config.file.sync_data()?;
+    iobufs.durable_syncs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    *synced = stable.max(lsn);
+    Ok(())
 }
 
 /// Attempt to seal the current IO buffer, possibly
