@@ -57,7 +57,14 @@ pub struct StoreOptions {
     /// export and backup work; every write fails. A store that needs recovery or a migration
     /// first is refused.
     pub read_only: bool,
+    /// zstd level (1-22) for the pages and snapshots of a store this open creates; `None` keeps
+    /// them uncompressed. An existing store keeps the setting it was created with (sled cannot
+    /// change it), so this only matters for new stores, `restore` into a new directory included.
+    pub compression: Option<i32>,
 }
+
+/// The zstd level of new stores (BENCHMARKS.md, "Footprint").
+pub const COMPRESSION_LEVEL: i32 = 1;
 
 impl Default for StoreOptions {
     fn default() -> Self {
@@ -65,6 +72,7 @@ impl Default for StoreOptions {
             cache_bytes: 256 * 1024 * 1024,
             prompt_accounting: false,
             read_only: false,
+            compression: Some(COMPRESSION_LEVEL),
         }
     }
 }
@@ -269,13 +277,21 @@ fn abort(e: StoreError) -> ConflictableTransactionError<StoreError> {
 /// process just dropped, so that one conflict is waited out (up to 2 s).
 fn open_db(path: &Path, options: StoreOptions) -> sled::Result<sled::Db> {
     let mut waited = 0;
+    let config = sled::Config::new().path(path);
+    // An existing store keeps the compression it was created with.
+    let compression = match config.stored_use_compression()? {
+        Some(false) => None,
+        Some(true) => Some(options.compression.unwrap_or(COMPRESSION_LEVEL)),
+        None => options.compression,
+    };
+    let config = config
+        .cache_capacity(options.cache_bytes)
+        .prompt_cache_accounting(options.prompt_accounting)
+        .read_only(options.read_only)
+        .use_compression(compression.is_some())
+        .compression_factor(compression.unwrap_or(COMPRESSION_LEVEL));
     loop {
-        let result = sled::Config::new()
-            .path(path)
-            .cache_capacity(options.cache_bytes)
-            .prompt_cache_accounting(options.prompt_accounting)
-            .read_only(options.read_only)
-            .open();
+        let result = config.open();
         match result {
             // sled reports it as ErrorKind::Other with this text.
             Err(sled::Error::Io(e))
