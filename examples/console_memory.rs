@@ -48,7 +48,7 @@ fn main() {
                     .and_then(|v| v.parse::<u64>().ok())
                     .map_or(powerdesk::tui::STORE_OPTIONS.cache_bytes, |mb| mb << 20),
                 prompt_accounting: std::env::var_os("SLOW_ACCOUNTING").is_none(),
-                read_only: false,
+                ..powerdesk::tui::STORE_OPTIONS
             },
         )
         .expect("open"),

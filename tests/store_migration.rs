@@ -506,3 +506,115 @@ fn a_seal_interrupted_after_the_schema_flip_goes_on_at_the_next_open() {
     assert_eq!(audit.first_broken, None);
     assert_eq!(audit.events_checked, 6);
 }
+
+/// sled's record of whether a store's pages are compressed (`db/conf`).
+fn compressed_on_disk(dir: &Path) -> bool {
+    let conf = std::fs::read(dir.join("db").join("conf")).unwrap();
+    let conf = String::from_utf8_lossy(&conf);
+    match conf
+        .lines()
+        .find_map(|l| l.strip_prefix("use_compression: "))
+    {
+        Some("true") => true,
+        Some("false") => false,
+        other => panic!("use_compression in {}: {other:?}", dir.display()),
+    }
+}
+
+fn backup_of(store: &SledStore) -> String {
+    let mut out = Vec::new();
+    store.backup(&mut out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+fn du(dir: &Path) -> u64 {
+    let mut total = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let entry = entry.unwrap();
+        let meta = entry.metadata().unwrap();
+        total += if meta.is_dir() {
+            du(&entry.path())
+        } else {
+            meta.len()
+        };
+    }
+    total
+}
+
+/// The footprint: a new store's pages and snapshots are zstd-compressed (a 1,000-application
+/// demo store is 2.5x smaller, held to 2x here as sled's 512 KiB segments round it; 4.3x at
+/// 200,000 applications, BENCHMARKS.md "Footprint"). A store made
+/// before compression (or with it off) keeps its setting: it opens, reads, takes writes and
+/// reopens uncompressed; a compressed one opened with compression off stays compressed. sled
+/// itself refuses to open a store with the other setting ("cannot change compression values").
+#[test]
+fn new_stores_are_compressed_and_existing_stores_keep_their_setting() {
+    use powerdesk::store::StoreOptions;
+
+    let tmp = tempfile::tempdir().unwrap();
+    let plain = tmp.path().join("plain");
+    let packed = tmp.path().join("packed");
+    let uncompressed = StoreOptions {
+        compression: None,
+        ..StoreOptions::default()
+    };
+    for (dir, options) in [(&plain, uncompressed), (&packed, StoreOptions::default())] {
+        let store = Arc::new(SledStore::open_with(dir, options).unwrap());
+        let desk = powerdesk::service::Desk::new(
+            store.clone(),
+            Arc::new(powerdesk::cli::bundled_calendar().unwrap()),
+        );
+        powerdesk::service::demo::generate(&desk, 1_000, 9).unwrap();
+        drop(desk);
+        Arc::into_inner(store).unwrap().close().unwrap();
+    }
+    assert!(!compressed_on_disk(&plain));
+    assert!(compressed_on_disk(&packed));
+    let (plain_bytes, packed_bytes) = (du(&plain.join("db")), du(&packed.join("db")));
+    assert!(
+        packed_bytes * 2 < plain_bytes,
+        "compressed {packed_bytes} bytes, uncompressed {plain_bytes}"
+    );
+
+    // The uncompressed store, opened as every command opens it: same contents, and a write.
+    let before = {
+        let store = SledStore::open_with(&plain, uncompressed).unwrap();
+        backup_of(&store)
+    };
+    let desk = store_support::desk(&plain);
+    let mut all = desk.list(&Query::default()).unwrap().total;
+    assert_eq!(all, 1_000);
+    for form in store_support::forms(21, 3) {
+        desk.submit(form, "clerk").unwrap();
+    }
+    all += 3;
+    drop(desk);
+    assert!(!compressed_on_disk(&plain), "kept uncompressed");
+    let store = SledStore::open(&plain).unwrap();
+    let after = backup_of(&store);
+    // Every application and event the store held is still there, unchanged.
+    let records = |backup: &str| -> std::collections::BTreeSet<String> {
+        backup
+            .lines()
+            .filter(|line| {
+                let v: serde_json::Value = serde_json::from_str(line).unwrap();
+                v.get("application").is_some() || v.get("event").is_some()
+            })
+            .map(str::to_string)
+            .collect()
+    };
+    let (before, after) = (records(&before), records(&after));
+    assert!(before.len() > 1_000);
+    assert!(before.is_subset(&after));
+    assert!(after.len() > before.len());
+    assert_eq!(store.query(&Query::default()).unwrap().total, all);
+    assert!(store.verify_audit().unwrap().first_broken.is_none());
+    drop(store);
+
+    // The compressed store opened with compression off (e.g. by the console's options).
+    let expected = backup_of(&SledStore::open(&packed).unwrap());
+    let store = SledStore::open_with(&packed, uncompressed).unwrap();
+    assert_eq!(backup_of(&store), expected);
+    drop(store);
+    assert!(compressed_on_disk(&packed), "kept compressed");
+}

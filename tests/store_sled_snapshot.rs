@@ -144,8 +144,19 @@ fn a_corrupt_snapshot_is_set_aside_and_the_store_recovered_from_the_log() {
     let len = std::fs::metadata(&snaps[0]).unwrap().len() as usize;
     assert!(len > 64, "snapshot of {len} bytes");
 
-    // The start, the middle, the last content byte, the recorded length, the checksum.
-    for offset in [0, 7, len / 2, len - 13, len - 12, len - 9, len - 4, len - 1] {
+    // The start, the middle, the last content byte, the recorded length (its top byte too: a
+    // compressed snapshot must not size its buffer by it), the checksum.
+    for offset in [
+        0,
+        7,
+        len / 2,
+        len - 13,
+        len - 12,
+        len - 9,
+        len - 5,
+        len - 4,
+        len - 1,
+    ] {
         let dir = tmp.path().join(format!("flipped-{offset}"));
         copy_dir(&original, &dir);
         let snap = snapshot_files(&dir.join("db")).pop().unwrap();

@@ -58,7 +58,17 @@ pub struct StoreOptions {
     /// export and backup work; every write fails. A store that needs recovery or a migration
     /// first is refused.
     pub read_only: bool,
+    /// zstd level (1-22) for the pages and snapshots of a store this open creates; `None` keeps
+    /// them uncompressed. An existing store keeps the setting it was created with (sled cannot
+    /// change it), so this only matters for new stores, `restore` into a new directory included.
+    pub compression: Option<i32>,
 }
+
+/// The zstd level of new stores (BENCHMARKS.md, "Footprint").
+pub const COMPRESSION_LEVEL: i32 = 1;
+
+/// How much smaller a demo store's pages are compressed (4.3x at 200,000 applications).
+const COMPRESSION_RATIO: u64 = 4;
 
 impl Default for StoreOptions {
     fn default() -> Self {
@@ -66,6 +76,7 @@ impl Default for StoreOptions {
             cache_bytes: 256 * 1024 * 1024,
             prompt_accounting: false,
             read_only: false,
+            compression: Some(COMPRESSION_LEVEL),
         }
     }
 }
@@ -102,8 +113,13 @@ const MAX_LOCK_PAUSE: std::time::Duration = std::time::Duration::from_millis(250
 
 impl StoreLock {
     /// Lock `dir` (created if missing); another process holding it gives `Locked`.
+    ///
+    /// It waits out a short grace: a store just closed in this process can keep its lock for a
+    /// moment, while sled's background threads end or while a child process being spawned still
+    /// holds a copy of the lock's file descriptor (until it execs). The command line never
+    /// relies on this: it takes the lock through `acquire_as` with the operator's `--wait`.
     pub fn acquire(dir: &Path) -> Result<StoreLock, StoreError> {
-        Self::acquire_as(dir, "powerdesk", std::time::Duration::ZERO)
+        Self::acquire_as(dir, "powerdesk", std::time::Duration::from_secs(2))
     }
 
     /// Lock `dir` as `what` (the command: "console", "app new", …), retrying with backoff for up
@@ -277,13 +293,27 @@ fn abort(e: StoreError) -> ConflictableTransactionError<StoreError> {
 /// process just dropped, so that one conflict is waited out (up to 2 s).
 fn open_db(path: &Path, options: StoreOptions) -> sled::Result<sled::Db> {
     let mut waited = 0;
+    let config = sled::Config::new().path(path);
+    // An existing store keeps the compression it was created with.
+    let compression = match config.stored_use_compression()? {
+        Some(false) => None,
+        Some(true) => Some(options.compression.unwrap_or(COMPRESSION_LEVEL)),
+        None => options.compression,
+    };
+    // sled accounts a cached page by its size in the log, compressed: decoded, a page of a
+    // compressed store is ~4x that (BENCHMARKS.md, "Footprint"), so its budget is a quarter.
+    let cache_bytes = match compression {
+        Some(_) => options.cache_bytes / COMPRESSION_RATIO,
+        None => options.cache_bytes,
+    };
+    let config = config
+        .cache_capacity(cache_bytes)
+        .prompt_cache_accounting(options.prompt_accounting)
+        .read_only(options.read_only)
+        .use_compression(compression.is_some())
+        .compression_factor(compression.unwrap_or(COMPRESSION_LEVEL));
     loop {
-        let result = sled::Config::new()
-            .path(path)
-            .cache_capacity(options.cache_bytes)
-            .prompt_cache_accounting(options.prompt_accounting)
-            .read_only(options.read_only)
-            .open();
+        let result = config.open();
         match result {
             // sled reports it as ErrorKind::Other with this text.
             Err(sled::Error::Io(e))

@@ -207,6 +207,7 @@ pub const STORE_OPTIONS: crate::store::StoreOptions = crate::store::StoreOptions
     cache_bytes: 4 * 1024 * 1024,
     prompt_accounting: true,
     read_only: false,
+    compression: Some(crate::store::COMPRESSION_LEVEL),
 };
 
 /// The operator who acts: `$USER`, or the desk's default actor.

@@ -10,11 +10,15 @@ use powerdesk::service::Desk;
 use powerdesk::store::SledStore;
 
 /// sled opened directly on a store's `db` directory (as a test that edits the raw trees does),
-/// waiting out the file lock that the background threads of a just-dropped store may still hold
-/// for a moment (as `SledStore::open` does).
+/// with the compression the store was created with (none for a new one, as powerdesk's stores
+/// before compression), waiting out the file lock that the background threads of a just-dropped
+/// store may still hold for a moment (as `SledStore::open` does).
 pub fn open_sled(db_dir: &Path) -> sled::Db {
+    let config = sled::Config::new().path(db_dir);
+    let compressed = config.stored_use_compression().expect("read sled's conf");
+    let config = config.use_compression(compressed.unwrap_or(false));
     for _ in 0..40 {
-        match sled::Config::new().path(db_dir).open() {
+        match config.open() {
             Err(sled::Error::Io(e)) if e.to_string().starts_with("could not acquire lock") => {
                 std::thread::sleep(std::time::Duration::from_millis(50))
             }

@@ -634,6 +634,14 @@ impl Config {
         Ok(file)
     }
 
+    /// powerdesk: whether the database in this config's path was created with compression
+    /// (`None`: none there yet). `use_compression` cannot change across restarts (the open
+    /// fails with `Unsupported`), so a caller that wants it for new databases only opens an
+    /// existing one with the setting this returns.
+    pub fn stored_use_compression(&self) -> Result<Option<bool>> {
+        Ok(self.read_config()?.map(|stored| stored.use_compression))
+    }
+
     fn verify_config(&self) -> Result<()> {
         match self.read_config() {
             Ok(Some(old)) => {

@@ -263,18 +263,35 @@ pub(crate) fn u32_to_arr(number: u32) -> [u8; 4] {
 pub(crate) fn maybe_decompress(in_buf: Vec<u8>) -> std::io::Result<Vec<u8>> {
     #[cfg(feature = "compression")]
     {
-        use zstd::stream::decode_all;
+        use std::cell::RefCell;
+        use zstd::block::Decompressor;
+        use zstd::zstd_safe::{get_frame_content_size, CONTENTSIZE_ERROR};
+
+        // powerdesk: one decompression context per thread, reused, and the buffer sized by the
+        // frame (`zstd::block` records the size; the message passed its checksum): a streaming
+        // decoder made a context and a 128 KiB read buffer for every page read. A frame that
+        // does not decode is an error, not a panic.
+        thread_local! {
+            static DECOMPRESSOR: RefCell<Decompressor> = RefCell::new(Decompressor::new());
+        }
 
         let scootable_in_buf = &mut &*in_buf;
         let _ivec_varint = u64::deserialize(scootable_in_buf)
             .expect("this had to be serialized with an extra length frame");
         let _measure = Measure::new(&M.decompress);
-        let out_buf = decode_all(scootable_in_buf).expect(
-            "failed to decompress data. \
-             This is not expected, please open an issue on \
-             https://github.com/spacejam/sled so we can \
-             fix this critical issue ASAP. Thank you :)",
-        );
+        let frame: &[u8] = scootable_in_buf;
+        let size = get_frame_content_size(frame);
+        let out_buf = if size < CONTENTSIZE_ERROR {
+            let size = usize::try_from(size).map_err(|_| {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    "compressed message larger than memory",
+                )
+            })?;
+            DECOMPRESSOR.with(|d| d.borrow_mut().decompress(frame, size))?
+        } else {
+            zstd::stream::decode_all(frame)?
+        };
 
         Ok(out_buf)
     }

@@ -652,6 +652,13 @@ fn decode_snapshot(
 
     #[cfg(feature = "zstd")]
     let bytes = if config.use_compression {
+        // powerdesk: the frame records its contents' size (within the checksum); a flipped
+        // length must not size the buffer (a high bit asked for exabytes and aborted).
+        if zstd::zstd_safe::get_frame_content_size(&buf) != len_expected
+            || len_expected >= zstd::zstd_safe::CONTENTSIZE_ERROR
+        {
+            return Err("its recorded length does not match its contents");
+        }
         let len_expected = usize::try_from(len_expected)
             .map_err(|_| "its recorded length is out of range")?;
         decompress(&*buf, len_expected)
