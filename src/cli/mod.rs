@@ -512,9 +512,11 @@ pub fn console_opener_waiting(
                     }
                     // Deadlines follow the calendar in effect (a year file loaded since).
                     match desk.sync_calendar() {
+                        // The opener has no language: the operator reads both.
                         Ok(sync) if sync.updated > 0 => Some(format!(
-                            "working-day calendar changed: {} open deadlines recounted ({} still provisional)",
-                            sync.updated, sync.still_provisional
+                            "工作日历已变更：已重算 {n} 个未结时限（{p} 个仍为暂定）/ working-day calendar changed: {n} open deadlines recounted ({p} still provisional)",
+                            n = sync.updated,
+                            p = sync.still_provisional
                         )),
                         Ok(_) => None,
                         Err(e) => Some(e.to_string()),

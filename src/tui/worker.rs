@@ -743,7 +743,11 @@ impl WorkerState {
         // Open deadlines follow the new bundle's calendar (e.g. a year file it adds).
         let sync = self.desk.sync_calendar().map_err(|e| e.to_string())?;
         Ok(if sync.updated > 0 {
-            format!("{activated}; {} deadlines recounted", sync.updated)
+            // The worker has no language: the operator reads both.
+            format!(
+                "{activated}; 已重算 {n} 个时限 / {n} deadlines recounted",
+                n = sync.updated
+            )
         } else {
             activated
         })
