@@ -4,6 +4,7 @@
 
 #[path = "tui_support/pty.rs"]
 mod pty;
+mod store_support;
 
 use std::time::Duration;
 
@@ -220,7 +221,7 @@ fn reads_export_and_backup_work_while_the_console_holds_the_store() {
 
     // A write does not go through the console: it is refused at once, naming the console.
     let form = dir.path().join("form.json");
-    std::fs::write(&form, powerdesk_shop_json()).unwrap();
+    std::fs::write(&form, store_support::shop_json()).unwrap();
     let (ok, _, err) = run_os(with_store(
         &[
             "app".as_ref(),
@@ -255,21 +256,4 @@ fn reads_export_and_backup_work_while_the_console_holds_the_store() {
         false,
     ));
     assert!(ok, "app new once the console has quit: {err}");
-}
-
-/// The small/micro shop of docs/contracts.md, with a valid credit code.
-fn powerdesk_shop_json() -> String {
-    let code = powerdesk::domain::validation::credit_code_with_check("91370811MA3C5XXXX");
-    format!(
-        r#"{{
-  "customer": {{ "name": "济宁市任城区惠民商贸有限公司", "class": "small_micro", "id_number": "{code}",
-                "phone": "13800000000", "star_rating": 0 }},
-  "site": {{ "county": "任城区", "address": "济宁市任城区某某路 18 号", "rural": false,
-            "park_name": null, "park_level": null, "kinetic_library": false }},
-  "request": {{ "kind": "new", "voltage": "380V", "capacity_kw": 150, "capacity_kva": null,
-               "permanent": true, "direct_meter": true, "simple_line": false,
-               "grid_project_need_date": null }},
-  "received_at": "2026-03-02T09:00:00+08:00"
-}}"#
-    )
 }
