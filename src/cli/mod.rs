@@ -308,7 +308,7 @@ pub fn clock() -> Result<Arc<dyn Clock>> {
     }
 }
 
-/// A desk over `store` on this process's clock and the bundled calendar.
+/// A desk over `store` on this process's clock and the given calendar.
 fn desk_over(store: Arc<dyn Repository>, calendar: Arc<WorkingCalendar>) -> Result<Desk> {
     Ok(Desk::new(store, calendar).with_clock(clock()?))
 }

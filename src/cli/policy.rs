@@ -171,8 +171,7 @@ pub fn run_policy(
             let now = super::clock()?.now();
             let bundle = Arc::new(active::activate(repo.as_ref(), &host(), dir, actor, now)?);
             // Open deadlines follow the new bundle's calendar (e.g. a year file it adds).
-            let desk = crate::service::Desk::new(repo, Arc::new(super::bundled_calendar()?))
-                .with_clock(super::clock()?)
+            let desk = super::desk_over(repo, Arc::new(super::bundled_calendar()?))?
                 .with_decider(bundle.clone());
             let sync = desk.sync_calendar()?;
             if *json {
