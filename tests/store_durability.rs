@@ -21,18 +21,25 @@ use powerdesk::domain::AppId;
 use powerdesk::service::demo::Prng;
 use powerdesk::store::SledStore;
 
-#[test]
-fn acknowledged_applications_survive_kill_9() {
-    let iterations: usize = std::env::var("POWERDESK_CRASH_ITERATIONS")
+/// How many rounds a crash test runs (`var`, else `default`), and its seed (from the time,
+/// printed and named in failures so a failing run can be replayed) with the random source.
+fn rounds_and_rng(var: &str, default: usize, what: &str) -> (usize, u64, Prng) {
+    let rounds = std::env::var(var)
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(50);
+        .unwrap_or(default);
     let seed = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()
         .as_nanos() as u64;
-    eprintln!("crash test seed {seed}, {iterations} kills");
-    let mut rng = Prng::new(seed);
+    eprintln!("{what} seed {seed}, {rounds} rounds");
+    (rounds, seed, Prng::new(seed))
+}
+
+#[test]
+fn acknowledged_applications_survive_kill_9() {
+    let (iterations, seed, mut rng) =
+        rounds_and_rng("POWERDESK_CRASH_ITERATIONS", 50, "crash test");
     let dir = tempfile::tempdir().unwrap();
     let mut acknowledged: Vec<AppId> = Vec::new();
     for round in 0..iterations {
@@ -355,16 +362,7 @@ fn a_full_disk_refuses_writes_and_still_reads_exports_and_backs_up() {
 /// (the acknowledgment before this fix) the log's unsynced tail is lost and this fails.
 #[test]
 fn acknowledged_applications_survive_a_power_cut() {
-    let cuts: usize = std::env::var("POWERDESK_POWER_CUTS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(20);
-    let seed = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64;
-    eprintln!("power-cut test seed {seed}, {cuts} cuts");
-    let mut rng = Prng::new(seed);
+    let (cuts, seed, mut rng) = rounds_and_rng("POWERDESK_POWER_CUTS", 20, "power-cut test");
     let mountpoint = tempfile::tempdir().unwrap();
     let mounted = lazyfs::LazyFs::mount(mountpoint.path()).unwrap_or_else(|e| {
         panic!(
