@@ -786,9 +786,15 @@ mod powerdesk_tests {
     /// Open the store in `dir`, waiting out the file lock the background threads of a store
     /// just dropped may still hold for a moment (seen on a loaded machine).
     fn open(dir: &Path) -> crate::Db {
+        open_with(crate::Config::new().path(dir))
+    }
+
+    /// [`open`] with `config` (e.g. read-only).
+    fn open_with(config: crate::Config) -> crate::Db {
+        let dir = config.path.clone();
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
         loop {
-            match crate::Config::new().path(dir).open() {
+            match config.open() {
                 Ok(db) => return db,
                 Err(e) if std::time::Instant::now() < deadline => {
                     let _ = e;
@@ -926,10 +932,12 @@ mod powerdesk_tests {
             all.sort();
             all
         };
+        // Once a read-only open has the lock, the writer's background threads are done: only
+        // then is the listing the one to compare with.
+        drop(open_with(crate::Config::new().path(&dir).read_only(true)));
         let before = listing(&dir);
         {
-            let db =
-                crate::Config::new().path(&dir).read_only(true).open().unwrap();
+            let db = open_with(crate::Config::new().path(&dir).read_only(true));
             check(&db, 200);
             assert!(db.insert(b"new", b"x").is_err());
             db.flush().unwrap();
