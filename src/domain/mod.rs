@@ -5,6 +5,7 @@ pub mod calendar;
 pub mod decision;
 pub mod event;
 pub mod metrics;
+pub mod office;
 pub mod ports;
 pub mod sideflow;
 pub mod text;
