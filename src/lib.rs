@@ -8,6 +8,7 @@
 
 pub mod cli;
 pub mod domain;
+pub mod papers;
 pub mod policy;
 pub mod service;
 pub mod store;

@@ -941,3 +941,304 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// The text of a PDF, as `pdftotext` (poppler-utils) extracts it.
+fn pdf_text(pdf: &Path) -> String {
+    let out = Command::new("pdftotext")
+        .arg("-enc")
+        .arg("UTF-8")
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext (Debian's poppler-utils; .ci/run installs it)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Line breaks and the spacing between CJK and Latin runs are layout, not text.
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
+}
+
+/// `want` as [`pdf_text`] gives it back.
+fn squeezed(want: &str) -> String {
+    want.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// Render the first page with `pdftoppm` at 40 dpi in grey; how many pixels are dark (ink).
+fn pdf_ink(pdf: &Path) -> usize {
+    let prefix = pdf.with_extension("page");
+    let out = Command::new("pdftoppm")
+        .args(["-gray", "-r", "40", "-f", "1", "-l", "1", "-singlefile"])
+        .arg(pdf)
+        .arg(&prefix)
+        .output()
+        .expect("pdftoppm (Debian's poppler-utils; .ci/run installs it)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pgm = std::fs::read(prefix.with_extension("page.pgm")).unwrap();
+    // P5 header: magic, width, height, maxval, each followed by white space.
+    let mut fields = 0;
+    let mut at = 0;
+    while fields < 4 {
+        while pgm[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        while !pgm[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        fields += 1;
+    }
+    let pixels = &pgm[at + 1..];
+    // A4 at 40 dpi is 331 x 468.
+    assert!(pixels.len() > 300 * 400, "{} pixels", pixels.len());
+    pixels.iter().filter(|p| **p < 128).count()
+}
+
+#[test]
+fn papers_print_as_pdf_and_html_with_the_chinese_text_the_number_and_the_deadlines() {
+    // 受理回执, 一次性告知书, 供电方案答复单, 承诺备案表, 信息公开: issue 15's papers.
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("s");
+    ok_json(&store, &["policy", "activate", "policies/jining", "--json"]);
+    let ten_kv = shop_json()
+        .replace(
+            r#""voltage": "380V", "capacity_kw": 150, "capacity_kva": null"#,
+            r#""voltage": "10kV", "capacity_kw": null, "capacity_kva": 800"#,
+        )
+        .replace(r#""direct_meter": true"#, r#""direct_meter": false"#)
+        .replace(
+            "济宁市任城区惠民商贸有限公司",
+            "济宁<b>鲁信</b>机械有限公司",
+        )
+        .replace("2026-03-02T09:00:00+08:00", "2026-11-18T09:00:00+08:00");
+    let hv = ok_json(
+        &store,
+        &[
+            "app",
+            "new",
+            "--json",
+            &write(tmp.path(), "hv.json", &ten_kv),
+        ],
+    );
+    let hv_id = hv["id"].as_str().unwrap().to_string();
+    let deadline = hv["deadline"].as_str().unwrap().to_string();
+    let shop = ok_json(
+        &store,
+        &[
+            "app",
+            "new",
+            "--json",
+            &write(tmp.path(), "lv.json", &shop_json()),
+        ],
+    );
+    let lv_id = shop["id"].as_str().unwrap().to_string();
+
+    // The office as the papers print it.
+    let office = ok_json(
+        &store,
+        &[
+            "office",
+            "--name",
+            "国网济宁供电公司任城供电中心",
+            "--phone",
+            "0537-95598",
+            "--json",
+        ],
+    );
+    assert_eq!(office["name"], "国网济宁供电公司任城供电中心");
+    assert!(refused(&store, &["office", "--name", " "]).contains("--name"));
+
+    // The receipt: the number, the steps ahead with the deadline, how to track.
+    let receipt = tmp.path().join("receipt.pdf");
+    let done = ok_json(
+        &store,
+        &[
+            "doc",
+            "receipt",
+            &hv_id,
+            "--to",
+            receipt.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    assert_eq!(done["reference"], hv_id.as_str());
+    let text = pdf_text(&receipt);
+    for want in [
+        "业扩报装受理回执",
+        hv_id.as_str(),
+        "答复供电方案",
+        "2 个工作日",
+        &format!("{deadline}前"),
+        "装表接电",
+        "查询码",
+        "国网济宁供电公司任城供电中心",
+        "0537-95598",
+        "不指定设计、施工、设备材料供应单位",
+        "第 1 页",
+    ] {
+        assert!(
+            text.contains(&squeezed(want)),
+            "receipt lacks {want}:\n{text}"
+        );
+    }
+    assert!(
+        pdf_ink(&receipt) > 2_000,
+        "the receipt renders as ink on paper"
+    );
+
+    // The one-time notice: every document still needed, once, and the 三指定 statement.
+    let notice = tmp.path().join("notice.pdf");
+    ok_json(
+        &store,
+        &[
+            "doc",
+            "notice",
+            &lv_id,
+            "--to",
+            notice.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    let text = pdf_text(&notice);
+    for want in [
+        "一次性告知书",
+        "营业执照",
+        "产权证明",
+        "三指定告知",
+        lv_id.as_str(),
+    ] {
+        assert!(
+            text.contains(&squeezed(want)),
+            "notice lacks {want}:\n{text}"
+        );
+    }
+    assert!(
+        !text.contains("用电设备清单"),
+        "a low-voltage customer brings no load list"
+    );
+
+    // The plan reply is for 10 kV and above.
+    let plan = tmp.path().join("plan.pdf");
+    ok_json(
+        &store,
+        &[
+            "doc",
+            "plan",
+            &hv_id,
+            "--to",
+            plan.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    let text = pdf_text(&plan);
+    for want in ["供电方案答复单", "10千伏", "投资界面", "jining"] {
+        assert!(text.contains(&squeezed(want)), "plan lacks {want}:\n{text}");
+    }
+    let err = refused(
+        &store,
+        &["doc", "plan", &lv_id, "--to", plan.to_str().unwrap()],
+    );
+    assert!(err.contains("10 kV and above"), "{err}");
+    assert!(
+        pdf_text(&plan).contains("供电方案答复单"),
+        "a refusal leaves the file as it was"
+    );
+
+    // The commitment filing form, prefilled.
+    let filing = tmp.path().join("filing.pdf");
+    ok_json(
+        &store,
+        &[
+            "doc",
+            "filing",
+            &hv_id,
+            "--to",
+            filing.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    let text = pdf_text(&filing);
+    for want in [
+        "免行政审批承诺备案表",
+        "项目建设单位",
+        "济宁<b>鲁信</b>机械有限公司",
+        "张贴",
+    ] {
+        assert!(
+            text.contains(&squeezed(want)),
+            "filing lacks {want}:\n{text}"
+        );
+    }
+
+    // The disclosure: the bundle's limits per class and its abolished fees.
+    let disclosure = tmp.path().join("disclosure.pdf");
+    ok_json(
+        &store,
+        &[
+            "doc",
+            "disclosure",
+            "--to",
+            disclosure.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    let text = pdf_text(&disclosure);
+    for want in [
+        "服务流程、办理环节及时限",
+        "10千伏普通客户",
+        "答复供电方案 2 个工作日",
+        "临时接电费",
+        "发改价格〔2017〕1895号",
+        "配电网接入能力及容量受限情况",
+    ] {
+        assert!(
+            text.contains(&squeezed(want)),
+            "disclosure lacks {want}:\n{text}"
+        );
+    }
+
+    // HTML: the same paper, user text escaped.
+    let html_path = tmp.path().join("receipt.html");
+    ok_json(
+        &store,
+        &[
+            "doc",
+            "receipt",
+            &hv_id,
+            "--to",
+            html_path.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    let html = std::fs::read_to_string(&html_path).unwrap();
+    assert!(html.contains("<html lang=\"zh-CN\">") && html.contains(&hv_id));
+    assert!(
+        html.contains("济宁&lt;b&gt;鲁信&lt;/b&gt;机械有限公司"),
+        "{html}"
+    );
+    assert!(!html.contains("<b>鲁信"), "user text is never markup");
+
+    // Refusals name what is wrong.
+    let to = tmp.path().join("x.pdf");
+    let to = to.to_str().unwrap();
+    assert!(refused(&store, &["doc", "bill", &hv_id, "--to", to]).contains("receipt, notice"));
+    assert!(refused(&store, &["doc", "receipt", "--to", to]).contains("give the application's id"));
+    assert!(
+        refused(&store, &["doc", "disclosure", &hv_id, "--to", to]).contains("leave the id out")
+    );
+    assert!(
+        refused(&store, &["doc", "receipt", &hv_id, "--to", "x.docx"]).contains(".pdf or .html")
+    );
+    assert!(
+        refused(&store, &["doc", "receipt", "JN-2026-999999", "--to", to]).contains("not found")
+    );
+    assert!(!Path::new(to).exists(), "nothing written for a refusal");
+}

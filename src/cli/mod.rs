@@ -85,6 +85,33 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Papers for the customer and the office, as PDF (A4, Chinese font embedded) or HTML, by
+    /// FILE's extension: `receipt ID` (受理回执), `notice ID` (一次性告知书), `plan ID` (供电方案答复单,
+    /// 10 kV and above), `filing ID` (承诺备案表, prefilled), `disclosure` (信息公开).
+    Doc {
+        /// receipt, notice, plan, filing or disclosure.
+        kind: String,
+        /// The application (every paper but the disclosure).
+        id: Option<String>,
+        #[arg(long, value_name = "FILE")]
+        to: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The office as papers print it: its name, service line and tracking address.
+    Office {
+        /// 供电单位 name (国网济宁供电公司 by default).
+        #[arg(long)]
+        name: Option<String>,
+        /// The service line printed for tracking (95598 by default).
+        #[arg(long)]
+        phone: Option<String>,
+        /// Where customers track their application online (none by default).
+        #[arg(long)]
+        tracking_url: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Write a backup of the whole store (events with their hashes) to FILE.
     Backup {
         #[arg(long, value_name = "FILE")]
@@ -637,6 +664,13 @@ pub fn run(cli: Cli) -> Result<()> {
                 Ok(())
             }
         }
+        Command::Doc { kind, id, to, json } => run_doc(&at("doc"), &kind, id, &to, json),
+        Command::Office {
+            name,
+            phone,
+            tracking_url,
+            json,
+        } => run_office(&at("office"), name, phone, tracking_url, json),
         Command::Backup { to, json } => {
             let summary = match run_file_read(&at("backup"), &Read::Backup, &to)? {
                 Outcome::BackedUp(summary) => summary,
@@ -842,6 +876,109 @@ fn read_input(path: &str) -> Result<String> {
 }
 
 /// A temporary file next to `to`, renamed over it when complete (no half-written output).
+/// `powerdesk office [--name N] [--phone P] [--tracking-url U]`: set what is given, print all.
+fn run_office(
+    at: &Locking,
+    name: Option<String>,
+    phone: Option<String>,
+    tracking_url: Option<String>,
+    json: bool,
+) -> Result<()> {
+    use crate::service::{SETTING_OFFICE_NAME, SETTING_OFFICE_PHONE, SETTING_TRACKING_URL};
+    let (desk, _) = open_desk_on_store_calendar(at)?;
+    for (flag, key, value) in [
+        ("--name", SETTING_OFFICE_NAME, name),
+        ("--phone", SETTING_OFFICE_PHONE, phone),
+        ("--tracking-url", SETTING_TRACKING_URL, tracking_url),
+    ] {
+        if let Some(v) = value {
+            if crate::domain::text::is_blank(&v) {
+                bail!("{flag}: the value is empty; give the text to print");
+            }
+            crate::domain::text::check_line(&v, 200).map_err(|why| anyhow!("{flag}: {why}"))?;
+            desk.set_setting(key, Some(v.trim().to_string()))?;
+        }
+    }
+    let office = serde_json::json!({
+        "name": desk.office_name()?,
+        "phone": desk.setting(SETTING_OFFICE_PHONE)?.unwrap_or_else(|| "95598".into()),
+        "tracking_url": desk.setting(SETTING_TRACKING_URL)?,
+    });
+    if json {
+        print_json(&office)
+    } else {
+        println!(
+            "{}\nservice line: {}\ntracking: {}",
+            crate::domain::text::escape_for_terminal(office["name"].as_str().unwrap_or_default()),
+            crate::domain::text::escape_for_terminal(office["phone"].as_str().unwrap_or_default()),
+            office["tracking_url"]
+                .as_str()
+                .map(|u| crate::domain::text::escape_for_terminal(u).into_owned())
+                .unwrap_or_else(|| "(none)".into())
+        );
+        Ok(())
+    }
+}
+
+/// `powerdesk doc KIND [ID] --to FILE`.
+fn run_doc(at: &Locking, kind: &str, id: Option<String>, to: &Path, json: bool) -> Result<()> {
+    use crate::domain::papers::PaperKind;
+    use crate::papers::{render, Format};
+    let kinds = || {
+        PaperKind::ALL
+            .iter()
+            .map(|k| k.id())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let kind = PaperKind::from_id(kind)
+        .ok_or_else(|| anyhow!("doc: “{kind}” is not a paper; give one of {}", kinds()))?;
+    let format = Format::of(to).ok_or_else(|| {
+        anyhow!(
+            "--to: {} must end in .pdf or .html (the format follows the extension)",
+            to.display()
+        )
+    })?;
+    let id = match (kind, id) {
+        (PaperKind::Disclosure, Some(id)) => {
+            bail!("doc disclosure: the disclosure is the office's, not {id}'s; leave the id out")
+        }
+        (PaperKind::Disclosure, None) => None,
+        (_, None) => bail!(
+            "doc {}: give the application's id (powerdesk doc {} JN-2026-000001 --to FILE)",
+            kind.id(),
+            kind.id()
+        ),
+        (_, Some(id)) => Some(AppId(id)),
+    };
+    let desk = open_intake_desk_as(at)?;
+    let paper = desk.paper(kind, id.as_ref())?;
+    let bytes = render(&paper, format)?;
+    let (file, tmp) = create_beside(to)?;
+    let mut out = std::io::BufWriter::new(file);
+    out.write_all(&bytes)
+        .with_context(|| format!("writing {}", tmp.display()))?;
+    finish_file(out, &tmp, to)?;
+    if json {
+        print_json(&serde_json::json!({
+            "paper": kind.id(),
+            "reference": paper.reference,
+            "file": to.display().to_string(),
+            "bytes": bytes.len(),
+        }))
+    } else {
+        println!(
+            "wrote {} ({}) of {} to {} ({} bytes)",
+            kind.id(),
+            paper.title,
+            paper.reference,
+            to.display(),
+            bytes.len()
+        );
+        Ok(())
+    }
+}
+
 fn create_beside(to: &Path) -> Result<(std::fs::File, PathBuf)> {
     let mut name = to
         .file_name()

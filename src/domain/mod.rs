@@ -6,6 +6,7 @@ pub mod decision;
 pub mod event;
 pub mod metrics;
 pub mod office;
+pub mod papers;
 pub mod ports;
 pub mod sideflow;
 pub mod text;

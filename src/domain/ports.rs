@@ -42,6 +42,11 @@ pub trait Decider: Send + Sync {
     fn calendar(&self) -> Option<Arc<WorkingCalendar>> {
         None
     }
+    /// A list-of-texts parameter of the rules (`abolished_fees`), for what the office publishes;
+    /// None where the decider has no such parameter.
+    fn texts_parameter(&self, _name: &str) -> Option<Vec<String>> {
+        None
+    }
 }
 
 /// A decision could not be taken: which module, which version, what happened.

@@ -484,6 +484,13 @@ impl Decider for Bundle {
     fn calendar(&self) -> Option<Arc<WorkingCalendar>> {
         Some(self.calendar.clone())
     }
+
+    fn texts_parameter(&self, name: &str) -> Option<Vec<String>> {
+        self.parameters().iter().find_map(|(n, v)| match v {
+            crate::policy::manifest::ParamValue::Texts(t) if n == name => Some(t.clone()),
+            _ => None,
+        })
+    }
 }
 
 /// Bundle parameters in the contract's wire form (`powerdesk_policy_sdk::wire`), sorted by name.

@@ -47,6 +47,9 @@ pub enum DeskError {
     Timeline(#[from] TimelineError),
     #[error("application {id}: {source}")]
     SideFlowRefused { id: AppId, source: SideFlowError },
+    /// A paper that cannot be made for this application (a plan reply for low voltage …).
+    #[error(transparent)]
+    Paper(#[from] crate::domain::papers::PaperError),
     /// Import refused: every bad line with its number (1-based); nothing was written.
     #[error("import refused, nothing written: {}", join_lines(.0))]
     Import(Vec<(usize, String)>),

@@ -168,7 +168,10 @@ pub fn compose(inputs: &DisclosureInputs, on: NaiveDate) -> Result<DisclosureNot
         let steps: Vec<String> = p
             .steps
             .iter()
-            .map(|s| format!("{} {} 个工作日", s.label_zh, s.limit_working_days))
+            .map(|s| match s.limit_working_days {
+                0 => format!("{} 当日", s.label_zh),
+                n => format!("{} {n} 个工作日", s.label_zh),
+            })
             .collect();
         let total = p
             .total_working_days
