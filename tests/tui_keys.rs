@@ -201,3 +201,39 @@ fn a_visit_is_booked_through_a_side_flow_prompt_and_recorded_as_an_event() {
     assert_eq!(d.application.status, State::Energized);
     assert!(d.application.side_flows.energizing.unwrap().live_line);
 }
+
+#[test]
+fn the_detail_screen_prints_the_receipt_as_a_pdf() {
+    // Issue 15: papers from the console, a key on the detail screen.
+    let mut c = Console::new(120, 40, Lang::Zh, 0);
+    fill_resident_form(&mut c);
+    c.press("ctrl-s");
+    let id = c.app().detail.as_ref().unwrap().app.id.clone();
+    let events_before = c.desk.show(&id).unwrap().events.len();
+    c.press("d");
+    assert!(matches!(c.app().overlay, Some(Overlay::Choose { .. })));
+    let screen = c.screen();
+    assert!(
+        screen.contains("受理回执") && screen.contains("一次性告知书"),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains("供电方案答复单"),
+        "no plan reply for low voltage:\n{screen}"
+    );
+    c.press("1");
+    assert!(c.app().overlay.is_none(), "printing needs no confirmation");
+    let pdf = c.app().papers_dir.join(format!("{}-receipt.pdf", id.0));
+    let bytes = std::fs::read(&pdf).unwrap_or_else(|e| panic!("{}: {e}", pdf.display()));
+    assert!(bytes.starts_with(b"%PDF-"), "a PDF");
+    assert!(!c.app().status_is_error);
+    assert!(
+        c.screen().contains("受理回执"),
+        "the status line names the paper"
+    );
+    assert_eq!(
+        c.desk.show(&id).unwrap().events.len(),
+        events_before,
+        "printing writes nothing to the store"
+    );
+}

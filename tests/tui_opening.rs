@@ -92,6 +92,7 @@ fn console(open: Opener) -> (Session<TestBackend>, Worker) {
         lang: Lang::Zh,
         keymap: Keymap::default(),
         policies: "policies".into(),
+        papers: std::env::temp_dir().join("powerdesk-test-papers"),
     };
     let mut app = App::new(&config, test_now(), (120, 40));
     app.opening_store();

@@ -169,6 +169,12 @@ pub enum Request {
     Metrics {
         today: NaiveDate,
     },
+    /// Print a paper of `id` as PDF into `dir` (HTML when no Chinese font is installed).
+    Print {
+        id: AppId,
+        kind: crate::domain::papers::PaperKind,
+        dir: std::path::PathBuf,
+    },
     Policies,
     PolicyDiff {
         dir: String,

@@ -23,6 +23,8 @@ pub struct ConfigFile {
     pub lang: Option<String>,
     /// Where the Policies screen looks for bundles (default `policies`).
     pub policies: Option<PathBuf>,
+    /// Where printed papers are written (default `~/Documents/powerdesk`, else `~/powerdesk`).
+    pub papers: Option<PathBuf>,
     #[serde(default)]
     pub keys: BTreeMap<String, Vec<String>>,
 }
@@ -34,6 +36,16 @@ pub struct Config {
     pub keymap: Keymap,
     /// The directory of policy bundles the Policies screen lists.
     pub policies: PathBuf,
+    /// Where the detail screen's print key writes papers.
+    pub papers: PathBuf,
+}
+
+/// The default directory for printed papers.
+pub fn default_papers_dir() -> PathBuf {
+    dirs::document_dir()
+        .or_else(dirs::home_dir)
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("powerdesk")
 }
 
 /// A config file that could not be used; names the file and what to fix.
@@ -99,9 +111,13 @@ impl Config {
         let mut lang = env_lang;
         let mut keymap = Keymap::default();
         let mut policies = PathBuf::from("policies");
+        let mut papers = default_papers_dir();
         if let Some((path, f)) = file {
             if let Some(p) = &f.policies {
                 policies = p.clone();
+            }
+            if let Some(p) = &f.papers {
+                papers = p.clone();
             }
             if let Some(l) = &f.lang {
                 lang = Lang::parse(l).map_err(|message| ConfigError::Lang {
@@ -119,6 +135,7 @@ impl Config {
             lang,
             keymap,
             policies,
+            papers,
         })
     }
 }

@@ -110,6 +110,7 @@ commands! {
     GridProject, "grid_project", Detail, ["P"], "配套电网工程", "Supporting grid project";
     Cancel, "cancel", Detail, ["X"], "撤销 (需填写原因)", "Cancel with a reason";
     AddNote, "note", Detail, ["m"], "添加备注", "Add a note";
+    Print, "print", Detail, ["d"], "打印文书 (回执/告知书/方案/备案表, PDF)", "Print a paper (receipt, notice, plan, filing; PDF)";
     ScrollUp, "scroll_up", Detail, ["up", "k"], "向上滚动", "Scroll up";
     ScrollDown, "scroll_down", Detail, ["down", "j"], "向下滚动", "Scroll down";
     DashRefresh, "dashboard_refresh", Dashboard, ["r"], "重新计算指标", "Recompute metrics";

@@ -327,6 +327,10 @@ impl WorkerState {
                     .map_err(|e| e.to_string());
                 Action::Written { id, result }
             }
+            Request::Print { id, kind, dir } => {
+                let result = self.print(&id, kind, &dir);
+                Action::Written { id, result }
+            }
             Request::SideFlow { id, action } => {
                 let what = format!("{}/{}", action.flow_id(), action.action_id());
                 let result = self
@@ -640,6 +644,34 @@ impl WorkerState {
     }
 
     /// What switching to `dir` would change: every stored application decided again.
+    /// Write a paper of `id` into `dir` as `ID-KIND.pdf` (or `.html` without a Chinese font,
+    /// saying why); the message names the file.
+    fn print(
+        &self,
+        id: &AppId,
+        kind: crate::domain::papers::PaperKind,
+        dir: &std::path::Path,
+    ) -> Result<String, String> {
+        use crate::papers::{render, Format, RenderError};
+        let paper = self.desk.paper(kind, Some(id)).map_err(|e| e.to_string())?;
+        let (bytes, ext, note) = match render(&paper, Format::Pdf) {
+            Ok(b) => (b, "pdf", String::new()),
+            Err(RenderError::Font(e)) => (
+                render(&paper, Format::Html).map_err(|e| e.to_string())?,
+                "html",
+                format!(" ({e})"),
+            ),
+            Err(e) => return Err(e.to_string()),
+        };
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let path = dir.join(format!("{}-{}.{ext}", id.0, kind.id()));
+        let tmp = path.with_extension(format!("{ext}.partial"));
+        std::fs::write(&tmp, &bytes)
+            .and_then(|_| std::fs::rename(&tmp, &path))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(format!("{}: {}{note}", paper.title, path.display()))
+    }
+
     fn diff(&self, dir: &str) -> Result<DiffSummary, String> {
         let catalog = self
             .catalog

@@ -70,6 +70,7 @@ impl Console {
             lang,
             keymap: Keymap::default(),
             policies: "policies".into(),
+            papers: dir.path().join("papers"),
         };
         let app = App::new(&config, test_now(), (w, h));
         let session = Session::new(

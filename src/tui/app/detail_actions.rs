@@ -3,6 +3,48 @@
 use super::*;
 
 impl App {
+    /// The papers of this application, to pick one to print as PDF.
+    pub(super) fn detail_print(&mut self) -> Vec<Effect> {
+        use crate::domain::papers::PaperKind;
+        let Some(d) = &self.detail else {
+            return Vec::new();
+        };
+        let id = d.app.id.clone();
+        let mut kinds = vec![PaperKind::Receipt, PaperKind::Notice];
+        if d.app.process != crate::domain::workflow::ProcessClass::LowVoltage {
+            kinds.push(PaperKind::Plan);
+        }
+        kinds.push(PaperKind::Filing);
+        let options = kinds
+            .into_iter()
+            .map(|kind| {
+                let label = match self.lang {
+                    Lang::Zh => kind.title_zh().to_string(),
+                    Lang::En => match kind {
+                        PaperKind::Receipt => "Acceptance receipt (受理回执)".into(),
+                        PaperKind::Notice => "One-time notice of documents (一次性告知书)".into(),
+                        PaperKind::Plan => "Supply-plan reply (供电方案答复单)".into(),
+                        PaperKind::Filing => "Commitment filing form (承诺备案表)".into(),
+                        PaperKind::Disclosure => "Disclosure notice (信息公开)".into(),
+                    },
+                };
+                (
+                    label,
+                    PendingOp::Print {
+                        id: id.clone(),
+                        kind,
+                    },
+                )
+            })
+            .collect();
+        self.overlay = Some(Overlay::Choose {
+            title: Command::Print.binding().desc(self.lang).into(),
+            options,
+            selected: 0,
+        });
+        Vec::new()
+    }
+
     pub(super) fn detail_advance(&mut self, completion: bool) -> Vec<Effect> {
         let Some(d) = &self.detail else {
             return Vec::new();

@@ -75,6 +75,11 @@ pub enum PendingOp {
     Activate {
         dir: String,
     },
+    /// Print a paper of the application (no write to the store: no confirmation).
+    Print {
+        id: AppId,
+        kind: crate::domain::papers::PaperKind,
+    },
 }
 
 /// What a one-line prompt is for.
@@ -162,6 +167,8 @@ pub fn list_viewport(height: u16) -> usize {
 /// The console's whole state.
 #[derive(Debug, Clone)]
 pub struct App {
+    /// Where the print key writes papers.
+    pub papers_dir: std::path::PathBuf,
     pub lang: Lang,
     pub keymap: Keymap,
     /// The grid's clock: today on the working-day calendar.
@@ -202,6 +209,7 @@ impl App {
         App {
             lang: config.lang,
             keymap: config.keymap.clone(),
+            papers_dir: config.papers.clone(),
             today: crate::domain::calendar::china_date(now),
             now,
             size,
@@ -731,6 +739,7 @@ impl App {
                     }
                 }
             }
+            Print => return self.detail_print(),
             AddNote => {
                 if let Some(d) = &self.detail {
                     let id = d.app.id.clone();

@@ -65,12 +65,12 @@ impl App {
                     if i < options.len() {
                         *selected = i;
                         let (label, op) = options[i].clone();
-                        self.pick(label, op);
+                        return self.pick(label, op);
                     }
                 }
                 KeyCode::Enter => {
                     if let Some((label, op)) = options.get(*selected).cloned() {
-                        self.pick(label, op);
+                        return self.pick(label, op);
                     }
                 }
                 _ => {}
@@ -180,8 +180,13 @@ impl App {
         }
     }
 
-    /// An option was chosen: ask for details first, or confirm.
-    pub(super) fn pick(&mut self, label: String, op: PendingOp) {
+    /// An option was chosen: ask for details first, or confirm (a paper is printed at once:
+    /// it writes nothing to the store).
+    pub(super) fn pick(&mut self, label: String, op: PendingOp) -> Vec<Effect> {
+        if let PendingOp::Print { .. } = op {
+            self.overlay = None;
+            return self.execute(op);
+        }
         self.overlay = Some(match op {
             PendingOp::AskInput { id, flow, action } => {
                 let hint = input_hint(&flow, &action, self.lang).unwrap_or("");
@@ -193,6 +198,7 @@ impl App {
             }
             op => Overlay::Confirm { prompt: label, op },
         });
+        Vec::new()
     }
 
     pub(super) fn execute(&mut self, op: PendingOp) -> Vec<Effect> {
@@ -204,6 +210,11 @@ impl App {
             PendingOp::SideFlow { id, action } => Request::SideFlow { id, action },
             PendingOp::AskInput { .. } => return Vec::new(),
             PendingOp::Activate { dir } => Request::PolicyActivate { dir },
+            PendingOp::Print { id, kind } => Request::Print {
+                id,
+                kind,
+                dir: self.papers_dir.clone(),
+            },
         };
         vec![self.send(r)]
     }
