@@ -60,6 +60,7 @@ fn first_frame(dir: &Path) -> (Session<TestBackend>, Worker) {
         lang: Lang::Zh,
         keymap: Keymap::default(),
         policies: "policies".into(),
+        papers: dir.join("papers"),
     };
     let now = powerdesk::cli::clock().expect("the desk's clock").now();
     let mut app = App::new(&config, now, (120, 40));
