@@ -230,7 +230,7 @@ fn console(c: &mut Criterion) {
         b.iter(|| {
             n += 1;
             // Walk down through the listing, back to the top now and then.
-            frame(&mut session, if n % 5000 == 0 { "g" } else { "j" })
+            frame(&mut session, if n.is_multiple_of(5000) { "g" } else { "j" })
         })
     });
     group.bench_function("frame_page_down", |b| {

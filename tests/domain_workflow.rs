@@ -452,7 +452,7 @@ fn customer_time_is_not_charged_to_the_grid() {
     assert_eq!(view.entries[1].actor, "王经理");
     assert_eq!(view.entries[2].customer_working_days, 13);
     assert_eq!(view.entries[2].grid_working_days, 0);
-    assert_eq!(view.entries[1].step.as_ref().unwrap().on_time, true);
+    assert!(view.entries[1].step.as_ref().unwrap().on_time);
 
     // While the customer builds there is no grid deadline.
     app.status = State::PlanReplied;
@@ -559,7 +559,8 @@ fn metrics_count_states_on_time_shares_and_durations() {
         Some(2),
         vec![Program::ThreeZero],
     );
-    let cases: [(&str, &[(&str, State)], State, Option<bool>); 3] = [
+    type Case<'a> = (&'a str, &'a [(&'a str, State)], State, Option<bool>);
+    let cases: [Case; 3] = [
         (
             "A1",
             &[

@@ -205,11 +205,11 @@ fn deadline_of(
     Ok(deadline)
 }
 
-fn pending_limit<'d>(
-    decision: Option<&'d Decision>,
+fn pending_limit(
+    decision: Option<&Decision>,
     process: ProcessClass,
     state: State,
-) -> Option<&'d StepLimit> {
+) -> Option<&StepLimit> {
     decision?.step(pending_step(process, state)?)
 }
 

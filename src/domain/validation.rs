@@ -565,7 +565,7 @@ fn kind_id(kind: RequestKind) -> &'static str {
 /// small/micro business may give either (个体工商户 apply with the owner's ID card).
 pub fn check_id_number_for(class: CustomerClass, s: &str) -> Result<IdKind, String> {
     let n = s.chars().count();
-    if n == 18 && s.chars().all(|c| Some(c) == s.chars().next()) {
+    if n == 18 && s.chars().all(|c| s.starts_with(c)) {
         return Err(format!(
             "is {s:?}, the same character 18 times, which is no real number; enter the number as printed on the certificate"
         ));
