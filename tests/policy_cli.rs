@@ -195,7 +195,7 @@ fn check_lists_modules_and_rules() {
     ));
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(v["modules"][0]["name"], "jn-access");
-    assert_eq!(v["modules"][0]["contract"], "4.0.0");
+    assert_eq!(v["modules"][0]["contract"], "5.0.0");
     assert_eq!(v["effective"], "2021-08-25");
     assert_eq!(v["probe"]["applications"], v["probe"]["decided"]);
     assert!(text.contains("JN-LV-160"));

@@ -5,6 +5,7 @@ pub mod build;
 pub mod bundle;
 pub mod cache;
 pub mod convert;
+pub mod declare;
 pub mod diff;
 pub mod fixtures;
 pub mod host;
