@@ -87,6 +87,10 @@ pub struct EvaluateArgs {
     /// Decide as of this date (default: the received date).
     #[arg(long)]
     pub on: Option<NaiveDate>,
+    /// Add `explanation`: each cited rule with its module, its text with the bundle's values and
+    /// the parameters the text uses.
+    #[arg(long)]
+    pub explain: bool,
 }
 
 fn host() -> PolicyHost {
@@ -115,7 +119,27 @@ pub fn run_evaluate(args: &EvaluateArgs) -> anyhow::Result<()> {
         .on
         .unwrap_or_else(|| crate::domain::calendar::china_date(form.received_at));
     let decision = bundle.evaluate(&form, on)?;
-    println!("{}", serde_json::to_string_pretty(&decision)?);
+    if !args.explain {
+        println!("{}", serde_json::to_string_pretty(&decision)?);
+        return Ok(());
+    }
+    // The Decision JSON's fields in their order, then the explanation.
+    #[derive(serde::Serialize)]
+    struct Explained<'a> {
+        #[serde(flatten)]
+        decision: &'a crate::domain::decision::Decision,
+        explanation: Vec<crate::policy::declare::ExplainedRule>,
+    }
+    let explanation = crate::policy::declare::explain_rules(
+        bundle.modules(),
+        bundle.parameters(),
+        &decision.rules,
+    );
+    let out = Explained {
+        decision: &decision,
+        explanation,
+    };
+    println!("{}", serde_json::to_string_pretty(&out)?);
     Ok(())
 }
 

@@ -103,6 +103,54 @@ pub fn value_text(v: &ParamValue) -> String {
     }
 }
 
+/// A cited rule as `evaluate --explain` shows it: its module, its text with the bundle's values
+/// and the parameters the text names with those values.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ExplainedRule {
+    pub rule: String,
+    pub module: String,
+    pub text: String,
+    pub parameters: std::collections::BTreeMap<String, serde_json::Value>,
+}
+
+/// Each of `rules` (a decision's cited ids, in order) with the first module that declares it.
+pub fn explain_rules(
+    modules: &[RuleModule],
+    params: &[(String, ParamValue)],
+    rules: &[String],
+) -> Vec<ExplainedRule> {
+    rules
+        .iter()
+        .filter_map(|id| {
+            let (m, r) = modules
+                .iter()
+                .find_map(|m| m.rules.iter().find(|r| r.id == *id).map(|r| (m, r)))?;
+            let parameters = placeholders(&r.text)
+                .filter_map(|name| {
+                    let v = params.iter().find(|(n, _)| n == name)?;
+                    Some((name.to_string(), param_json(&v.1)))
+                })
+                .collect();
+            Some(ExplainedRule {
+                rule: id.clone(),
+                module: m.name.clone(),
+                text: render_rule_text(&r.text, params),
+                parameters,
+            })
+        })
+        .collect()
+}
+
+fn param_json(v: &ParamValue) -> serde_json::Value {
+    match v {
+        ParamValue::Integer(i) => (*i).into(),
+        ParamValue::Number(x) => (*x).into(),
+        ParamValue::Text(s) => s.clone().into(),
+        ParamValue::Flag(b) => (*b).into(),
+        ParamValue::Texts(v) => v.clone().into(),
+    }
+}
+
 /// A module's declarations on their own (checked when it loads): parameter names well formed and
 /// declared once, ranges on numbers only and not empty, allowed values on texts only, each aspect
 /// named once, at least one aspect decided, and every `{name}` of a rule text a declared parameter.
