@@ -660,3 +660,131 @@ fn evaluate_explain_shows_each_rule_text_with_the_values_used() {
     ));
     assert!(!plain.contains("explanation"));
 }
+
+/// `policy new --from policies/jining heze` makes a self-contained bundle for another region that
+/// passes `policy check` and `policy test` as made; after a parameter edit `policy test --bless`
+/// shows the differences and rewrites the expectations; fixtures are validated as `app new`
+/// validates an application, and a case that expects nothing is refused.
+#[test]
+fn new_from_a_bundle_makes_a_region_that_checks_tests_and_blesses() {
+    let cache = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    // From a copy, moved away afterwards: the new bundle must not need it.
+    let src = copy_jining();
+    let src_dir = src.path().join("jining");
+    let out = ok(&powerdesk(
+        &[
+            "policy",
+            "new",
+            "--from",
+            src_dir.to_str().unwrap(),
+            "heze",
+            "--dir",
+            work.path().to_str().unwrap(),
+            "--city",
+            "菏泽",
+            "--county",
+            "牡丹区",
+        ],
+        cache.path(),
+        None,
+    ));
+    assert!(out.contains("created"), "{out}");
+    drop(src);
+    let heze = work.path().join("heze");
+    let h = heze.to_str().unwrap();
+    let manifest = std::fs::read_to_string(heze.join("bundle.toml")).unwrap();
+    assert!(manifest.contains("region = \"heze\"") && manifest.contains("version = \"0.1.0\""));
+    assert!(
+        !manifest.lines().any(|l| l.starts_with("source")),
+        "pinned, no source"
+    );
+    assert!(
+        manifest.contains("lv_max_kw = 160"),
+        "the parameters are kept to edit"
+    );
+    for year in 2021..=2026 {
+        assert!(heze.join(format!("calendar/{year}.toml")).is_file());
+    }
+    let fixture: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            heze.join("fixtures/ex1_small_micro_150kw_rural_direct_meter.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(fixture["application"]["site"]["county"], "牡丹区");
+    assert_eq!(
+        fixture["application"]["customer"]["name"],
+        "菏泽市牡丹区惠民商贸有限公司"
+    );
+    assert_eq!(fixture["expected"]["bundle"]["region"], "heze");
+    ok(&powerdesk(&["policy", "check", h], cache.path(), None));
+    let tested = ok(&powerdesk(&["policy", "test", h], cache.path(), None));
+    assert!(tested.contains("35 passed, 0 failed"), "{tested}");
+    // Its modules are pinned: nothing to build.
+    let e = err(&powerdesk(&["policy", "build", h], cache.path(), None));
+    assert!(e.contains("no [[modules]] entry has a `source`"), "{e}");
+
+    // The region raises the low-voltage threshold to 200 kW: 3 cases now decide otherwise.
+    edit(
+        &heze.join("bundle.toml"),
+        "lv_max_kw = 160",
+        "lv_max_kw = 200",
+    );
+    let e = err(&powerdesk(&["policy", "test", h], cache.path(), None));
+    assert!(e.contains("3 of 35 fixture cases failed"), "{e}");
+    let blessed = ok(&powerdesk(
+        &["policy", "test", "--bless", h],
+        cache.path(),
+        None,
+    ));
+    assert!(
+        blessed.contains("blessed ex2_resident_161kw_not_low_voltage")
+            && blessed.contains("access.class: expected \"hv_ordinary\", now \"low_voltage\"")
+            && blessed.contains("3 cases rewritten"),
+        "{blessed}"
+    );
+    let tested = ok(&powerdesk(&["policy", "test", h], cache.path(), None));
+    assert!(tested.contains("35 passed, 0 failed"), "{tested}");
+    let rewritten: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(heze.join("fixtures/ex2_resident_161kw_not_low_voltage.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(rewritten["expected"]["access"]["class"], "low_voltage");
+    assert!(rewritten["expected"]["bundle"].get("digest").is_none());
+
+    // A case that expects nothing, and one whose application `app new` would refuse.
+    let case = heze.join("fixtures/ex1_small_micro_150kw_rural_direct_meter.json");
+    let original = std::fs::read_to_string(&case).unwrap();
+    let mut empty = fixture.clone();
+    empty["expected"] = serde_json::json!({});
+    std::fs::write(&case, empty.to_string()).unwrap();
+    let e = err(&powerdesk(&["policy", "test", h], cache.path(), None));
+    assert!(e.contains("`expected` names no field"), "{e}");
+    let mut bad = fixture.clone();
+    bad["application"]["customer"]["phone"] = serde_json::json!("12");
+    std::fs::write(&case, bad.to_string()).unwrap();
+    let e = err(&powerdesk(&["policy", "test", h], cache.path(), None));
+    assert!(
+        e.contains("the application would be refused by `app new`: customer.phone"),
+        "{e}"
+    );
+    std::fs::write(&case, original).unwrap();
+
+    // `policy new NAME` still makes the module crate of the template.
+    ok(&powerdesk(
+        &[
+            "policy",
+            "new",
+            "fee-rules",
+            "--dir",
+            work.path().to_str().unwrap(),
+        ],
+        cache.path(),
+        None,
+    ));
+    assert!(work.path().join("fee-rules/src/lib.rs").is_file());
+    assert!(work.path().join("fee-rules/bundle/bundle.toml").is_file());
+}

@@ -35,6 +35,10 @@ pub enum PolicyCommand {
         dir: PathBuf,
         #[arg(long)]
         json: bool,
+        /// Show each failing case's differences, then rewrite its expectation with what the bundle
+        /// decides now (review them: the new expectations are what `policy test` then holds).
+        #[arg(long)]
+        bless: bool,
     },
     /// Decisions per second and latency percentiles of a bundle.
     Bench {
@@ -45,12 +49,25 @@ pub enum PolicyCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Start a new bundle with one rule module from the template.
+    /// Start a new rule-module crate with a one-module bundle from the template; or, with
+    /// `--from BUNDLE`, a bundle for region NAME made from a working one (calendars and modules
+    /// copied, modules pinned by digest, fixtures rewritten for the new region).
     New {
         name: String,
-        /// Where to create the crate (default: the current directory).
+        /// Where to create it (default: the current directory).
         #[arg(long, default_value = ".")]
         dir: PathBuf,
+        /// The bundle to start from (e.g. policies/jining).
+        #[arg(long, value_name = "BUNDLE")]
+        from: Option<PathBuf>,
+        /// With --from: the new region's city in the fixtures' names and addresses (菏泽;
+        /// default NAME).
+        #[arg(long, requires = "from")]
+        city: Option<String>,
+        /// With --from: the county (区县) of the fixtures' applications (牡丹区; default
+        /// `<city>示例区`).
+        #[arg(long, requires = "from")]
+        county: Option<String>,
     },
     /// Build the bundle's rule modules from source and write their digests into bundle.toml.
     Build { dir: PathBuf },
@@ -155,21 +172,51 @@ pub fn run_policy(
 ) -> anyhow::Result<()> {
     match cmd {
         PolicyCommand::Check { dir, json } => check(dir, *json),
-        PolicyCommand::Test { dir, json } => test(dir, *json),
+        PolicyCommand::Test { dir, json, bless } if *bless => bless_fixtures(dir, *json),
+        PolicyCommand::Test { dir, json, .. } => test(dir, *json),
         PolicyCommand::Bench {
             dir,
             decisions,
             json,
         } => bench(dir, *decisions, *json),
-        PolicyCommand::New { name, dir } => {
+        PolicyCommand::New {
+            name,
+            dir,
+            from: None,
+            ..
+        } => {
             let created = crate::policy::template::scaffold(name, dir)?;
             println!("created {}", created.display());
+            Ok(())
+        }
+        PolicyCommand::New {
+            name,
+            dir,
+            from: Some(from),
+            city,
+            county,
+        } => {
+            let places = crate::policy::derive::Places {
+                city: city.clone(),
+                county: county.clone(),
+            };
+            let created = crate::policy::derive::derive(from, name, dir, &places)?;
+            println!(
+                "created {} from {}: edit its [parameters], then `powerdesk policy check {}` and `powerdesk policy test {}`",
+                created.display(),
+                from.display(),
+                created.display(),
+                created.display()
+            );
             Ok(())
         }
         PolicyCommand::Build { dir } => {
             let report = crate::policy::build::build_bundle(dir, &Default::default())?;
             for m in &report.modules {
                 println!("built {}", m.name);
+            }
+            for name in &report.pinned {
+                println!("kept {name} (no source: pinned by its digest)");
             }
             println!("bundle {} digest {}", dir.display(), report.digest);
             Ok(())
@@ -312,6 +359,40 @@ fn test(dir: &Path, json: bool) -> anyhow::Result<()> {
             dir.display()
         );
     }
+    Ok(())
+}
+
+/// `policy test --bless`: print each failing case's differences, then rewrite its expectation.
+fn bless_fixtures(dir: &Path, json: bool) -> anyhow::Result<()> {
+    let bundle = load(dir)?;
+    let blessed = fixtures::bless(&bundle)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&blessed)?);
+        return Ok(());
+    }
+    for b in &blessed {
+        println!(
+            "blessed {}  ({})",
+            escape_for_terminal(&b.name),
+            escape_for_terminal(&b.file)
+        );
+        if let Some(e) = &b.error {
+            println!("      was: {}", escape_for_terminal(e));
+        }
+        for m in &b.mismatches {
+            println!(
+                "      {}: expected {}, now {}",
+                m.field,
+                escape_for_terminal(&m.expected.to_string()),
+                escape_for_terminal(&m.actual.to_string())
+            );
+        }
+    }
+    println!(
+        "{} case{} rewritten with what the bundle decides now; review the differences above (and `git diff`)",
+        blessed.len(),
+        if blessed.len() == 1 { "" } else { "s" }
+    );
     Ok(())
 }
 

@@ -6,6 +6,7 @@ pub mod bundle;
 pub mod cache;
 pub mod convert;
 pub mod declare;
+pub mod derive;
 pub mod diff;
 pub mod fixtures;
 pub mod host;

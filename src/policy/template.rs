@@ -285,7 +285,7 @@ const FIXTURE: &str = r#"{
   "note": "150 kW at 380 V is within lv_max_kw = 160: low voltage, energized within 2 working days",
   "evaluation_date": "2026-03-02",
   "application": {
-    "customer": { "name": "济宁市任城区惠民商贸有限公司", "class": "small_micro", "id_number": "91370811MA3C5XXXXX", "phone": "13800000000", "star_rating": 0 },
+    "customer": { "name": "济宁市任城区惠民商贸有限公司", "class": "small_micro", "id_number": "91370811MA3C5XXXX5", "phone": "13800000000", "star_rating": 0 },
     "site": { "county": "任城区", "address": "济宁市任城区某某路 18 号", "rural": false, "park_name": null, "park_level": null, "kinetic_library": false },
     "request": { "kind": "new", "voltage": "380V", "capacity_kw": 150, "capacity_kva": null, "permanent": true, "direct_meter": true, "simple_line": false, "grid_project_need_date": null },
     "received_at": "2026-03-02T09:00:00+08:00"
