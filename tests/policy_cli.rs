@@ -788,3 +788,121 @@ fn new_from_a_bundle_makes_a_region_that_checks_tests_and_blesses() {
     assert!(work.path().join("fee-rules/src/lib.rs").is_file());
     assert!(work.path().join("fee-rules/bundle/bundle.toml").is_file());
 }
+
+/// `policy diff` compares every field of a decision, the free efficiency service and the cited
+/// rules included, counts per aspect and per rule, prints the summary before the examples, and
+/// writes every change with `--out` (CSV or JSON lines by extension).
+#[test]
+fn diff_counts_every_field_per_aspect_and_rule_and_writes_every_change() {
+    let cache = tempfile::tempdir().unwrap();
+    let store = tempfile::tempdir().unwrap();
+    let s = store.path().to_str().unwrap();
+    ok(&powerdesk(
+        &["--store", s, "demo", "--count", "300"],
+        cache.path(),
+        None,
+    ));
+    // Four stars instead of three: only the efficiency service and its rule change.
+    let bundles = copy_jining();
+    let stars = bundles.path().join("jining");
+    edit(
+        &stars.join("bundle.toml"),
+        "efficiency_min_stars = 3",
+        "efficiency_min_stars = 4",
+    );
+    let st = stars.to_str().unwrap();
+    let out_dir = tempfile::tempdir().unwrap();
+    let csv = out_dir.path().join("changes.csv");
+    let text = ok(&powerdesk(
+        &[
+            "--store",
+            s,
+            "policy",
+            "diff",
+            "policies/jining",
+            st,
+            "--json",
+            "--out",
+            csv.to_str().unwrap(),
+        ],
+        cache.path(),
+        None,
+    ));
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let n = v["aspects"]["free_efficiency_service"]["count"]
+        .as_u64()
+        .unwrap();
+    assert!(n > 0, "{text}");
+    assert_eq!(v["changed"], n, "{text}");
+    assert_eq!(v["aspects"]["rules"]["count"], n, "{text}");
+    let aspects: Vec<&String> = v["aspects"].as_object().unwrap().keys().collect();
+    assert_eq!(aspects, ["free_efficiency_service", "rules"], "{text}");
+    assert_eq!(
+        v["rules"],
+        serde_json::json!({ "JN-EFFICIENCY": { "dropped": n, "added": 0 } }),
+        "{text}"
+    );
+    let rows = std::fs::read_to_string(&csv).unwrap();
+    let lines: Vec<&str> = rows.lines().collect();
+    assert_eq!(lines[0], "id,aspect,old,new");
+    assert_eq!(lines.len() as u64, 1 + 2 * n, "{rows}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.ends_with(",free_efficiency_service,true,false")),
+        "{rows}"
+    );
+    assert!(lines
+        .iter()
+        .any(|l| l.contains(",rules,\"[") && l.contains("JN-EFFICIENCY")));
+
+    let jsonl = out_dir.path().join("changes.jsonl");
+    let human = ok(&powerdesk(
+        &[
+            "--store",
+            s,
+            "policy",
+            "diff",
+            "policies/jining",
+            st,
+            "--out",
+            jsonl.to_str().unwrap(),
+        ],
+        cache.path(),
+        None,
+    ));
+    let rows: Vec<serde_json::Value> = std::fs::read_to_string(&jsonl)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len() as u64, 2 * n);
+    assert!(rows
+        .iter()
+        .all(|r| r["id"].is_string() && r["aspect"].is_string()));
+    // The summary (per aspect, per rule) comes before the examples.
+    let summary = human
+        .find(&format!("free_efficiency_service  {n}"))
+        .unwrap();
+    let rule = human.find("JN-EFFICIENCY").unwrap();
+    let examples = human.find("examples:").unwrap();
+    assert!(summary < examples && rule < examples, "{human}");
+    let e = err(&powerdesk(
+        &[
+            "--store",
+            s,
+            "policy",
+            "diff",
+            "policies/jining",
+            st,
+            "--out",
+            out_dir.path().join("changes.txt").to_str().unwrap(),
+        ],
+        cache.path(),
+        None,
+    ));
+    assert!(
+        e.contains("unknown extension \"txt\"; use .csv or .jsonl"),
+        "{e}"
+    );
+}

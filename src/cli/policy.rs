@@ -71,7 +71,8 @@ pub enum PolicyCommand {
     },
     /// Build the bundle's rule modules from source and write their digests into bundle.toml.
     Build { dir: PathBuf },
-    /// Re-decide every stored application under two bundles; count what changes.
+    /// Re-decide every stored application under two bundles; count what changes per aspect and
+    /// per rule.
     Diff {
         old: PathBuf,
         new: PathBuf,
@@ -80,6 +81,9 @@ pub enum PolicyCommand {
         workers: usize,
         #[arg(long)]
         json: bool,
+        /// Write every change (id, aspect, old, new) to FILE: CSV for .csv, JSON lines for .jsonl.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
     },
     /// Make a bundle the store's active one (after loading and verifying it).
     Activate {
@@ -226,11 +230,24 @@ pub fn run_policy(
             new,
             workers,
             json,
+            out,
         } => {
             let old = load(old)?;
             let new = load(new)?;
             let repo = open_store()?;
-            let report = diff::diff(repo.as_ref(), &old, &new, *workers)?;
+            let opts = diff::DiffOptions {
+                workers: *workers,
+                rows: out.is_some(),
+                progress: None,
+            };
+            let (report, rows) =
+                diff::diff_against(repo.as_ref(), diff::Baseline::Bundle(&old), &new, &opts)?;
+            if let Some(path) = out {
+                diff::write_rows(path, &rows).map_err(anyhow::Error::msg)?;
+                if !*json {
+                    println!("wrote {} changes to {}", rows.len(), path.display());
+                }
+            }
             if *json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
@@ -458,19 +475,31 @@ fn bench(dir: &Path, decisions: usize, json: bool) -> anyhow::Result<()> {
 }
 
 fn print_diff(r: &DiffReport) {
-    println!("old: {}\nnew: {}", r.old_bundle, r.new_bundle);
+    println!(
+        "old: {}\nnew: {}",
+        escape_for_terminal(&r.old_bundle),
+        escape_for_terminal(&r.new_bundle)
+    );
+    // The summary first: how many change, per aspect and per rule; examples after.
     println!(
         "{} applications re-decided, {} would change",
         r.applications, r.changed
     );
     for name in ASPECTS {
-        let Some(a) = r.aspects.get(name) else {
-            println!("  {name:<20} 0");
-            continue;
-        };
-        println!("  {name:<20} {}", a.count);
-        for e in &a.examples {
-            println!("      {}: {} -> {}", e.id, e.old, e.new);
+        println!(
+            "  {name:<24} {}",
+            r.aspects.get(name).map_or(0, |a| a.count)
+        );
+    }
+    if !r.rules.is_empty() {
+        println!("  rules cited (dropped / added):");
+        for (id, c) in &r.rules {
+            println!(
+                "    {:<22} -{} +{}",
+                escape_for_terminal(id),
+                c.dropped,
+                c.added
+            );
         }
     }
     if r.new_not_in_force + r.old_not_in_force > 0 {
@@ -484,8 +513,25 @@ fn print_diff(r: &DiffReport) {
             "  refused: {} under old, {} under new",
             r.old_errors, r.new_errors
         );
-        for (id, e) in &r.error_examples {
-            println!("      {id}: {e}");
+    }
+    let examples: Vec<_> = ASPECTS
+        .iter()
+        .filter_map(|name| r.aspects.get(*name).map(|a| (name, a)))
+        .collect();
+    if !examples.is_empty() || !r.error_examples.is_empty() {
+        println!("examples:");
+    }
+    for (name, a) in examples {
+        for e in &a.examples {
+            println!(
+                "  {name}  {}: {} -> {}",
+                e.id,
+                escape_for_terminal(&e.old),
+                escape_for_terminal(&e.new)
+            );
         }
+    }
+    for (id, e) in &r.error_examples {
+        println!("  refused  {id}: {}", escape_for_terminal(e));
     }
 }
