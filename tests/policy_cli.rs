@@ -333,24 +333,36 @@ fn activate_then_app_new_decides_and_a_broken_bundle_keeps_the_previous_one() {
         Some(APPLICATION),
     ));
 
-    // The active bundle edited in place: app new refuses clearly, other commands keep working.
+    // The folder it was activated from edited in place, then moved away: the store decides with
+    // its own copy of the bundle, by content.
     let wasm = jining.join("modules/jn-cost.wasm");
     let mut bytes = std::fs::read(&wasm).unwrap();
     bytes.push(0);
     std::fs::write(&wasm, bytes).unwrap();
-    let e = err(&powerdesk(
+    edit(
+        &jining.join("bundle.toml"),
+        "lv_max_kw = 160",
+        "lv_max_kw = 100",
+    );
+    std::fs::rename(&jining, bundles.path().join("moved")).unwrap();
+    let app: serde_json::Value = serde_json::from_str(&ok(&powerdesk(
         &["--store", s, "app", "new", "--json", "-"],
         cache.path(),
         Some(APPLICATION),
-    ));
-    assert!(e.contains("active policy bundle"), "{e}");
+    )))
+    .unwrap();
+    assert_eq!(app["decision"]["bundle"]["region"], "jining");
+    assert_eq!(
+        app["decision"]["access"]["class"], "low_voltage",
+        "150 kW ≤ 160"
+    );
     let list: serde_json::Value = serde_json::from_str(&ok(&powerdesk(
         &["--store", s, "app", "list", "--json"],
         cache.path(),
         None,
     )))
     .unwrap();
-    assert_eq!(list.as_array().unwrap().len(), 2);
+    assert_eq!(list.as_array().unwrap().len(), 3);
 }
 
 #[test]
@@ -904,5 +916,96 @@ fn diff_counts_every_field_per_aspect_and_rule_and_writes_every_change() {
     assert!(
         e.contains("unknown extension \"txt\"; use .csv or .jsonl"),
         "{e}"
+    );
+}
+
+/// `policy list` shows the active bundle and the ones before it (name, version, digest, when, by
+/// whom); a store activated before copies were kept (only the folder recorded) still loads its
+/// bundle from the folder and notices it edited in place.
+#[test]
+fn list_shows_active_and_past_bundles_and_an_old_store_still_loads_from_its_folder() {
+    use powerdesk::domain::ports::{Change, Repository};
+    use powerdesk::policy::active;
+    let cache = tempfile::tempdir().unwrap();
+    let store = tempfile::tempdir().unwrap();
+    let s = store.path().to_str().unwrap();
+    let run = |args: &[&str]| powerdesk(args, cache.path(), None);
+    let e = ok(&run(&["--store", s, "policy", "list"]));
+    assert!(e.contains("no bundle has been activated"), "{e}");
+    ok(&run(&[
+        "--store",
+        s,
+        "policy",
+        "activate",
+        "policies/jining",
+        "--actor",
+        "张主任",
+    ]));
+    ok(&run(&[
+        "--store",
+        s,
+        "policy",
+        "activate",
+        "policies/example-rural-100kw",
+        "--actor",
+        "李科长",
+    ]));
+    let v: serde_json::Value =
+        serde_json::from_str(&ok(&run(&["--store", s, "policy", "list", "--json"]))).unwrap();
+    let rows = v["activations"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["region"], "example-rural-100kw");
+    assert_eq!(rows[0]["active"], true);
+    assert_eq!(rows[0]["actor"], "李科长");
+    assert_eq!(rows[1]["region"], "jining");
+    assert_eq!(rows[1]["name"], "济宁市获得电力十七条");
+    assert_eq!(rows[1]["version"], "2021.1");
+    assert_eq!(rows[1]["actor"], "张主任");
+    assert_eq!(rows[1]["active"], false);
+    assert!(rows[1]["digest"].as_str().unwrap().starts_with("sha256:"));
+    assert!(rows[1]["at"].as_str().is_some());
+    let text = ok(&run(&["--store", s, "policy", "list"]));
+    let first = text.lines().next().unwrap();
+    assert!(first.starts_with("* example-rural-100kw 2026.1"), "{text}");
+
+    // An old store: the active bundle recorded by its folder only.
+    let bundles = copy_jining();
+    let jining = bundles.path().join("jining");
+    let old = tempfile::tempdir().unwrap();
+    let host = powerdesk::policy::host::PolicyHost::without_cache(Default::default());
+    {
+        let repo = powerdesk::store::SledStore::open(old.path()).unwrap();
+        active::activate(
+            &repo,
+            &host,
+            &jining,
+            "张主任",
+            chrono::DateTime::parse_from_rfc3339("2026-03-01T09:00:00+08:00").unwrap(),
+        )
+        .unwrap();
+        repo.commit(Change {
+            settings: vec![
+                (active::SETTING_FILES.to_string(), None),
+                (active::SETTING_HISTORY.to_string(), None),
+            ],
+            ..Change::default()
+        })
+        .unwrap();
+        let bundle = active::load_active(&repo, &host).unwrap().unwrap();
+        assert_eq!(bundle.region(), "jining");
+        assert_eq!(bundle.dir(), std::path::absolute(&jining).unwrap());
+        edit(
+            &jining.join("bundle.toml"),
+            "lv_max_kw = 160",
+            "lv_max_kw = 100",
+        );
+        let e = active::load_active(&repo, &host).unwrap_err().to_string();
+        assert!(e.contains("changed since it was activated"), "{e}");
+    }
+    let o = old.path().to_str().unwrap();
+    let text = ok(&run(&["--store", o, "policy", "list"]));
+    assert!(
+        text.contains("activated before this store kept its history"),
+        "{text}"
     );
 }

@@ -85,7 +85,14 @@ pub enum PolicyCommand {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
-    /// Make a bundle the store's active one (after loading and verifying it).
+    /// The store's active bundle and the bundles activated before (name, version, digest, when,
+    /// by whom).
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make a bundle the store's active one (after proving it: `policy check` and its fixtures);
+    /// the store keeps a copy of it by content.
     Activate {
         dir: PathBuf,
         /// Who activates it (recorded in the event log).
@@ -255,6 +262,12 @@ pub fn run_policy(
             }
             Ok(())
         }
+        PolicyCommand::List { json } => {
+            let repo = open_store()?;
+            let (history, active) = active::history(repo.as_ref())?;
+            let legacy = repo.setting(active::SETTING_DIR)?;
+            list(&history, active.as_deref(), legacy.as_deref(), *json)
+        }
         PolicyCommand::Activate { dir, actor, json } => {
             let repo = open_store()?;
             let now = super::clock()?.now();
@@ -285,6 +298,63 @@ pub fn run_policy(
             Ok(())
         }
     }
+}
+
+/// `policy list`: the activations, newest first, the active one marked.
+fn list(
+    history: &[active::Activation],
+    active: Option<&str>,
+    folder: Option<&str>,
+    json: bool,
+) -> anyhow::Result<()> {
+    // The active bundle is the last activation with its digest (a store activated before history
+    // was kept has none: its folder and digest are shown).
+    let current = history
+        .iter()
+        .rposition(|a| Some(a.digest.as_str()) == active);
+    if json {
+        let rows: Vec<serde_json::Value> = history
+            .iter()
+            .enumerate()
+            .rev()
+            .map(|(i, a)| {
+                let mut v = serde_json::to_value(a).expect("activations serialize");
+                v["active"] = (Some(i) == current).into();
+                v
+            })
+            .collect();
+        let out = serde_json::json!({
+            "active": active,
+            "active_dir": folder,
+            "activations": rows,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    if history.is_empty() {
+        match (active, folder) {
+            (Some(d), Some(f)) => println!(
+                "* {d} from {} (activated before this store kept its history)",
+                escape_for_terminal(f)
+            ),
+            _ => println!("no bundle has been activated in this store"),
+        }
+        return Ok(());
+    }
+    for (i, a) in history.iter().enumerate().rev() {
+        println!(
+            "{} {} {} {}  {}  {} by {}  from {}",
+            if Some(i) == current { "*" } else { " " },
+            escape_for_terminal(&a.region),
+            escape_for_terminal(&a.version),
+            escape_for_terminal(&a.name),
+            a.digest,
+            a.at,
+            escape_for_terminal(&a.actor),
+            escape_for_terminal(&a.dir)
+        );
+    }
+    Ok(())
 }
 
 fn check(dir: &Path, json: bool) -> anyhow::Result<()> {
