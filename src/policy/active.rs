@@ -79,7 +79,7 @@ pub enum ActiveError {
     Unproven {
         dir: PathBuf,
         #[source]
-        source: super::verify::VerifyError,
+        source: Box<super::verify::VerifyError>,
     },
     #[error("active policy bundle {digest}: its stored copy is damaged ({problem}); activate the bundle again with `powerdesk policy activate DIR`")]
     Copy { digest: String, problem: String },
@@ -156,6 +156,7 @@ pub fn active_calendar(repo: &dyn Repository) -> Result<Option<WorkingCalendar>,
 
 /// Every activation of this store, oldest first (empty for a store activated before they were
 /// recorded), and the active bundle's digest.
+#[allow(clippy::result_large_err)] // ActiveError, as load_active's
 pub fn history(repo: &dyn Repository) -> Result<(Vec<Activation>, Option<String>), ActiveError> {
     let list = match repo.setting(SETTING_HISTORY)? {
         Some(text) => serde_json::from_str(&text).map_err(|e| ActiveError::Copy {
@@ -180,6 +181,7 @@ impl Drop for Materialized {
 
 /// The stored copy of the active bundle, written out to a private temporary directory; `None`
 /// for a store without one (activated before copies were kept).
+#[allow(clippy::result_large_err)] // ActiveError, as load_active's
 fn stored_copy(
     repo: &dyn Repository,
     digest: Option<&str>,
@@ -277,7 +279,7 @@ pub fn activate(
     // Prove it works before it decides anything here: `policy check` and every fixture case.
     super::verify::prove(&bundle).map_err(|source| ActiveError::Unproven {
         dir: abs.clone(),
-        source,
+        source: Box::new(source),
     })?;
     // The copy by content: read again, and proven to be the bundle just loaded.
     let files = bundle_files(bundle.manifest()).map_err(|problem| ActiveError::Copy {

@@ -481,7 +481,7 @@ pub fn diff_against(
         let mut visit = |item: Item| {
             count += 1;
             if let Some(progress) = opts.progress {
-                if count % 256 == 0 && !progress(count) {
+                if count.is_multiple_of(256) && !progress(count) {
                     stopped = Some(count);
                     return false;
                 }
