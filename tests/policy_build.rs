@@ -113,7 +113,7 @@ fn the_built_component_runs_in_wasmtime_and_describes_itself() {
         .instantiate(&mut store, &component)
         .unwrap();
     let rules = instance
-        .get_export_index(&mut store, None, "powerdesk:policy/rules@4.0.0")
+        .get_export_index(&mut store, None, "powerdesk:policy/rules@5.0.0")
         .expect("exports the rules interface");
     let describe = instance
         .get_export_index(&mut store, Some(&rules), "describe")
@@ -132,7 +132,7 @@ fn the_built_component_runs_in_wasmtime_and_describes_itself() {
             .unwrap()
     };
     assert_eq!(field("name"), Val::String("jn-access".into()));
-    assert_eq!(field("contract"), Val::String("4.0.0".into()));
+    assert_eq!(field("contract"), Val::String("5.0.0".into()));
     let Val::List(rules) = field("rules") else {
         panic!()
     };
@@ -288,14 +288,36 @@ fn a_scaffolded_module_passes_its_own_tests_and_builds_into_its_bundle() {
             std::fs::read(repo().join(format!("policies/jining/calendar/{year}.toml"))).unwrap()
         );
     }
-    let report = build_bundle(
-        &bundle,
-        &BuildOptions {
-            target_dir: Some(target),
-            offline: false,
-        },
-    )
-    .unwrap();
+    let opts = BuildOptions {
+        target_dir: Some(target),
+        offline: false,
+    };
+    let report = build_bundle(&bundle, &opts).unwrap();
     assert_eq!(report.modules[0].name, "fee-rules");
+    assert!(report.pinned.is_empty());
     Manifest::load(&bundle).unwrap().verify_modules().unwrap();
+
+    // An entry without `source` is pinned: a build leaves its file and digest as they are and
+    // builds only the entries with one.
+    let pinned = repo().join("policies/jining/modules/jn-cost.wasm");
+    std::fs::copy(&pinned, bundle.join("modules/pinned.wasm")).unwrap();
+    let sha = powerdesk::policy::manifest::sha256_hex(&std::fs::read(&pinned).unwrap());
+    let with_pinned = format!(
+        "{}\n[[modules]]\nname = \"pinned\"\nfile = \"modules/pinned.wasm\"\nsha256 = \"{sha}\"\n",
+        std::fs::read_to_string(bundle.join("bundle.toml")).unwrap()
+    );
+    std::fs::write(bundle.join("bundle.toml"), &with_pinned).unwrap();
+    let report = build_bundle(&bundle, &opts).unwrap();
+    let built: Vec<&str> = report.modules.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(built, ["fee-rules"]);
+    assert_eq!(report.pinned, ["pinned"]);
+    let m = Manifest::load(&bundle).unwrap();
+    m.verify_modules().unwrap();
+    assert_eq!(m.modules[1].sha256, sha);
+
+    // No entry with a source: nothing to build, said so.
+    let none = with_pinned.replace("source = \"..\"\n", "");
+    std::fs::write(bundle.join("bundle.toml"), none).unwrap();
+    let err = build_bundle(&bundle, &opts).unwrap_err().to_string();
+    assert!(err.contains("no [[modules]] entry has a `source`"), "{err}");
 }

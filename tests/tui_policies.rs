@@ -143,3 +143,54 @@ fn a_tampered_module_is_refused_and_the_last_good_bundle_stays_active() {
     assert_eq!(c.desk.decider().unwrap().bundle(), active);
     assert!(c.screen().contains("tampered"));
 }
+
+/// The console's diff is `policy diff`'s: the same counts as `policy::diff` of the active bundle
+/// against the chosen one, the summary (per aspect, then per rule) before the examples.
+#[test]
+fn the_consoles_diff_is_policy_diffs_summary_first() {
+    use powerdesk::policy::bundle::Bundle;
+    use powerdesk::policy::host::{PolicyHost, SandboxLimits};
+    let mut c = Console::new(120, 40, Lang::Zh, 30);
+    c.press("4");
+    let rows = &c.app().policies;
+    let jining = rows.iter().position(|b| b.region == "jining").unwrap();
+    let rural = rows
+        .iter()
+        .position(|b| b.region == "example-rural-100kw")
+        .unwrap();
+    for _ in 0..jining {
+        c.press("j");
+    }
+    c.press("A");
+    c.press("y");
+    assert!(c.desk.decider().is_some(), "{}", c.app().status);
+    for _ in 0..jining {
+        c.press("k");
+    }
+    for _ in 0..rural {
+        c.press("j");
+    }
+    c.press("d");
+    let summary = match &c.app().diff {
+        Some(Ok(s)) => s.clone(),
+        other => panic!("a diff, got {other:?}"),
+    };
+    let host = PolicyHost::without_cache(SandboxLimits::default());
+    let old = Bundle::load(&host, std::path::Path::new("policies/jining")).unwrap();
+    let new = Bundle::load(&host, std::path::Path::new("policies/example-rural-100kw")).unwrap();
+    let report =
+        powerdesk::policy::diff::diff(c.desk.repository().as_ref(), &old, &new, 1).unwrap();
+    assert_eq!(summary.checked, report.applications);
+    assert_eq!(summary.changed, report.changed);
+    let counts: Vec<String> = powerdesk::policy::diff::ASPECTS
+        .iter()
+        .filter_map(|a| report.aspects.get(*a).map(|c| format!("{a}: {}", c.count)))
+        .collect();
+    assert!(!counts.is_empty(), "{report:?}");
+    assert_eq!(
+        summary.lines[..counts.len()],
+        counts[..],
+        "{:?}",
+        summary.lines
+    );
+}

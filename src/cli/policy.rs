@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 
 use crate::domain::ports::Repository;
+use crate::domain::text::escape_for_terminal;
 use crate::domain::validation;
 use crate::policy::active;
 use crate::policy::bundle::{Bundle, MAX_BATCH};
@@ -34,6 +35,10 @@ pub enum PolicyCommand {
         dir: PathBuf,
         #[arg(long)]
         json: bool,
+        /// Show each failing case's differences, then rewrite its expectation with what the bundle
+        /// decides now (review them: the new expectations are what `policy test` then holds).
+        #[arg(long)]
+        bless: bool,
     },
     /// Decisions per second and latency percentiles of a bundle.
     Bench {
@@ -44,16 +49,30 @@ pub enum PolicyCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Start a new bundle with one rule module from the template.
+    /// Start a new rule-module crate with a one-module bundle from the template; or, with
+    /// `--from BUNDLE`, a bundle for region NAME made from a working one (calendars and modules
+    /// copied, modules pinned by digest, fixtures rewritten for the new region).
     New {
         name: String,
-        /// Where to create the crate (default: the current directory).
+        /// Where to create it (default: the current directory).
         #[arg(long, default_value = ".")]
         dir: PathBuf,
+        /// The bundle to start from (e.g. policies/jining).
+        #[arg(long, value_name = "BUNDLE")]
+        from: Option<PathBuf>,
+        /// With --from: the new region's city in the fixtures' names and addresses (菏泽;
+        /// default NAME).
+        #[arg(long, requires = "from")]
+        city: Option<String>,
+        /// With --from: the county (区县) of the fixtures' applications (牡丹区; default
+        /// `<city>示例区`).
+        #[arg(long, requires = "from")]
+        county: Option<String>,
     },
     /// Build the bundle's rule modules from source and write their digests into bundle.toml.
     Build { dir: PathBuf },
-    /// Re-decide every stored application under two bundles; count what changes.
+    /// Re-decide every stored application under two bundles; count what changes per aspect and
+    /// per rule.
     Diff {
         old: PathBuf,
         new: PathBuf,
@@ -62,8 +81,18 @@ pub enum PolicyCommand {
         workers: usize,
         #[arg(long)]
         json: bool,
+        /// Write every change (id, aspect, old, new) to FILE: CSV for .csv, JSON lines for .jsonl.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
     },
-    /// Make a bundle the store's active one (after loading and verifying it).
+    /// The store's active bundle and the bundles activated before (name, version, digest, when,
+    /// by whom).
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make a bundle the store's active one (after proving it: `policy check` and its fixtures);
+    /// the store keeps a copy of it by content.
     Activate {
         dir: PathBuf,
         /// Who activates it (recorded in the event log).
@@ -86,6 +115,10 @@ pub struct EvaluateArgs {
     /// Decide as of this date (default: the received date).
     #[arg(long)]
     pub on: Option<NaiveDate>,
+    /// Add `explanation`: each cited rule with its module, its text with the bundle's values and
+    /// the parameters the text uses.
+    #[arg(long)]
+    pub explain: bool,
 }
 
 fn host() -> PolicyHost {
@@ -114,7 +147,27 @@ pub fn run_evaluate(args: &EvaluateArgs) -> anyhow::Result<()> {
         .on
         .unwrap_or_else(|| crate::domain::calendar::china_date(form.received_at));
     let decision = bundle.evaluate(&form, on)?;
-    println!("{}", serde_json::to_string_pretty(&decision)?);
+    if !args.explain {
+        println!("{}", serde_json::to_string_pretty(&decision)?);
+        return Ok(());
+    }
+    // The Decision JSON's fields in their order, then the explanation.
+    #[derive(serde::Serialize)]
+    struct Explained<'a> {
+        #[serde(flatten)]
+        decision: &'a crate::domain::decision::Decision,
+        explanation: Vec<crate::policy::declare::ExplainedRule>,
+    }
+    let explanation = crate::policy::declare::explain_rules(
+        bundle.modules(),
+        bundle.parameters(),
+        &decision.rules,
+    );
+    let out = Explained {
+        decision: &decision,
+        explanation,
+    };
+    println!("{}", serde_json::to_string_pretty(&out)?);
     Ok(())
 }
 
@@ -130,21 +183,51 @@ pub fn run_policy(
 ) -> anyhow::Result<()> {
     match cmd {
         PolicyCommand::Check { dir, json } => check(dir, *json),
-        PolicyCommand::Test { dir, json } => test(dir, *json),
+        PolicyCommand::Test { dir, json, bless } if *bless => bless_fixtures(dir, *json),
+        PolicyCommand::Test { dir, json, .. } => test(dir, *json),
         PolicyCommand::Bench {
             dir,
             decisions,
             json,
         } => bench(dir, *decisions, *json),
-        PolicyCommand::New { name, dir } => {
+        PolicyCommand::New {
+            name,
+            dir,
+            from: None,
+            ..
+        } => {
             let created = crate::policy::template::scaffold(name, dir)?;
             println!("created {}", created.display());
+            Ok(())
+        }
+        PolicyCommand::New {
+            name,
+            dir,
+            from: Some(from),
+            city,
+            county,
+        } => {
+            let places = crate::policy::derive::Places {
+                city: city.clone(),
+                county: county.clone(),
+            };
+            let created = crate::policy::derive::derive(from, name, dir, &places)?;
+            println!(
+                "created {} from {}: edit its [parameters], then `powerdesk policy check {}` and `powerdesk policy test {}`",
+                created.display(),
+                from.display(),
+                created.display(),
+                created.display()
+            );
             Ok(())
         }
         PolicyCommand::Build { dir } => {
             let report = crate::policy::build::build_bundle(dir, &Default::default())?;
             for m in &report.modules {
                 println!("built {}", m.name);
+            }
+            for name in &report.pinned {
+                println!("kept {name} (no source: pinned by its digest)");
             }
             println!("bundle {} digest {}", dir.display(), report.digest);
             Ok(())
@@ -154,17 +237,36 @@ pub fn run_policy(
             new,
             workers,
             json,
+            out,
         } => {
             let old = load(old)?;
             let new = load(new)?;
             let repo = open_store()?;
-            let report = diff::diff(repo.as_ref(), &old, &new, *workers)?;
+            let opts = diff::DiffOptions {
+                workers: *workers,
+                rows: out.is_some(),
+                progress: None,
+            };
+            let (report, rows) =
+                diff::diff_against(repo.as_ref(), diff::Baseline::Bundle(&old), &new, &opts)?;
+            if let Some(path) = out {
+                diff::write_rows(path, &rows).map_err(anyhow::Error::msg)?;
+                if !*json {
+                    println!("wrote {} changes to {}", rows.len(), path.display());
+                }
+            }
             if *json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
                 print_diff(&report);
             }
             Ok(())
+        }
+        PolicyCommand::List { json } => {
+            let repo = open_store()?;
+            let (history, active) = active::history(repo.as_ref())?;
+            let legacy = repo.setting(active::SETTING_DIR)?;
+            list(&history, active.as_deref(), legacy.as_deref(), *json)
         }
         PolicyCommand::Activate { dir, actor, json } => {
             let repo = open_store()?;
@@ -198,11 +300,69 @@ pub fn run_policy(
     }
 }
 
+/// `policy list`: the activations, newest first, the active one marked.
+fn list(
+    history: &[active::Activation],
+    active: Option<&str>,
+    folder: Option<&str>,
+    json: bool,
+) -> anyhow::Result<()> {
+    // The active bundle is the last activation with its digest (a store activated before history
+    // was kept has none: its folder and digest are shown).
+    let current = history
+        .iter()
+        .rposition(|a| Some(a.digest.as_str()) == active);
+    if json {
+        let rows: Vec<serde_json::Value> = history
+            .iter()
+            .enumerate()
+            .rev()
+            .map(|(i, a)| {
+                let mut v = serde_json::to_value(a).expect("activations serialize");
+                v["active"] = (Some(i) == current).into();
+                v
+            })
+            .collect();
+        let out = serde_json::json!({
+            "active": active,
+            "active_dir": folder,
+            "activations": rows,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    if history.is_empty() {
+        match (active, folder) {
+            (Some(d), Some(f)) => println!(
+                "* {d} from {} (activated before this store kept its history)",
+                escape_for_terminal(f)
+            ),
+            _ => println!("no bundle has been activated in this store"),
+        }
+        return Ok(());
+    }
+    for (i, a) in history.iter().enumerate().rev() {
+        println!(
+            "{} {} {} {}  {}  {} by {}  from {}",
+            if Some(i) == current { "*" } else { " " },
+            escape_for_terminal(&a.region),
+            escape_for_terminal(&a.version),
+            escape_for_terminal(&a.name),
+            a.digest,
+            a.at,
+            escape_for_terminal(&a.actor),
+            escape_for_terminal(&a.dir)
+        );
+    }
+    Ok(())
+}
+
 fn check(dir: &Path, json: bool) -> anyhow::Result<()> {
     let bundle = load(dir)?;
     let table = bundle.module_table();
-    let probed = probe::probe_parameters(&bundle)
-        .with_context(|| format!("policy bundle {}: parameters", dir.display()))?;
+    let probed = crate::policy::verify::check(&bundle)
+        .with_context(|| format!("policy bundle {}", dir.display()))?
+        .probed;
     if json {
         let params: serde_json::Map<String, serde_json::Value> = bundle
             .parameters()
@@ -227,13 +387,22 @@ fn check(dir: &Path, json: bool) -> anyhow::Result<()> {
         bundle.digest()
     );
     for m in &table {
-        println!("  {} {} (contract {})", m.name, m.version, m.contract);
+        println!(
+            "  {} {} (contract {})",
+            escape_for_terminal(&m.name),
+            escape_for_terminal(&m.version),
+            escape_for_terminal(&m.contract)
+        );
         for r in &m.rules {
-            println!("    {:<16} {}", r.id, r.text);
+            println!(
+                "    {:<16} {}",
+                escape_for_terminal(&r.id),
+                escape_for_terminal(&r.text)
+            );
         }
     }
     println!(
-        "ok: {} modules verified and instantiated; parameters read on {} sample applications ({probed} decided)",
+        "ok: {} modules verified and instantiated; parameters fit the modules' declarations and were read on {} sample applications ({probed} decided)",
         table.len(),
         probe::PROBE_APPLICATIONS
     );
@@ -277,6 +446,40 @@ fn test(dir: &Path, json: bool) -> anyhow::Result<()> {
             dir.display()
         );
     }
+    Ok(())
+}
+
+/// `policy test --bless`: print each failing case's differences, then rewrite its expectation.
+fn bless_fixtures(dir: &Path, json: bool) -> anyhow::Result<()> {
+    let bundle = load(dir)?;
+    let blessed = fixtures::bless(&bundle)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&blessed)?);
+        return Ok(());
+    }
+    for b in &blessed {
+        println!(
+            "blessed {}  ({})",
+            escape_for_terminal(&b.name),
+            escape_for_terminal(&b.file)
+        );
+        if let Some(e) = &b.error {
+            println!("      was: {}", escape_for_terminal(e));
+        }
+        for m in &b.mismatches {
+            println!(
+                "      {}: expected {}, now {}",
+                m.field,
+                escape_for_terminal(&m.expected.to_string()),
+                escape_for_terminal(&m.actual.to_string())
+            );
+        }
+    }
+    println!(
+        "{} case{} rewritten with what the bundle decides now; review the differences above (and `git diff`)",
+        blessed.len(),
+        if blessed.len() == 1 { "" } else { "s" }
+    );
     Ok(())
 }
 
@@ -342,19 +545,31 @@ fn bench(dir: &Path, decisions: usize, json: bool) -> anyhow::Result<()> {
 }
 
 fn print_diff(r: &DiffReport) {
-    println!("old: {}\nnew: {}", r.old_bundle, r.new_bundle);
+    println!(
+        "old: {}\nnew: {}",
+        escape_for_terminal(&r.old_bundle),
+        escape_for_terminal(&r.new_bundle)
+    );
+    // The summary first: how many change, per aspect and per rule; examples after.
     println!(
         "{} applications re-decided, {} would change",
         r.applications, r.changed
     );
     for name in ASPECTS {
-        let Some(a) = r.aspects.get(name) else {
-            println!("  {name:<20} 0");
-            continue;
-        };
-        println!("  {name:<20} {}", a.count);
-        for e in &a.examples {
-            println!("      {}: {} -> {}", e.id, e.old, e.new);
+        println!(
+            "  {name:<24} {}",
+            r.aspects.get(name).map_or(0, |a| a.count)
+        );
+    }
+    if !r.rules.is_empty() {
+        println!("  rules cited (dropped / added):");
+        for (id, c) in &r.rules {
+            println!(
+                "    {:<22} -{} +{}",
+                escape_for_terminal(id),
+                c.dropped,
+                c.added
+            );
         }
     }
     if r.new_not_in_force + r.old_not_in_force > 0 {
@@ -368,8 +583,25 @@ fn print_diff(r: &DiffReport) {
             "  refused: {} under old, {} under new",
             r.old_errors, r.new_errors
         );
-        for (id, e) in &r.error_examples {
-            println!("      {id}: {e}");
+    }
+    let examples: Vec<_> = ASPECTS
+        .iter()
+        .filter_map(|name| r.aspects.get(*name).map(|a| (name, a)))
+        .collect();
+    if !examples.is_empty() || !r.error_examples.is_empty() {
+        println!("examples:");
+    }
+    for (name, a) in examples {
+        for e in &a.examples {
+            println!(
+                "  {name}  {}: {} -> {}",
+                e.id,
+                escape_for_terminal(&e.old),
+                escape_for_terminal(&e.new)
+            );
         }
+    }
+    for (id, e) in &r.error_examples {
+        println!("  refused  {id}: {}", escape_for_terminal(e));
     }
 }

@@ -57,6 +57,8 @@ pub struct BuiltModule {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BuildReport {
     pub modules: Vec<BuiltModule>,
+    /// Modules without a `source`: kept as they are (pinned by their digest).
+    pub pinned: Vec<String>,
     /// The new bundle digest (`sha256:<hex>`).
     pub digest: String,
 }
@@ -66,8 +68,8 @@ pub struct BuildReport {
 pub enum BuildError {
     #[error(transparent)]
     Manifest(#[from] ManifestError),
-    #[error("module {module}: no `source` in bundle.toml; add source = \"<path to the module's crate>\" to build it")]
-    NoSource { module: String },
+    #[error("{dir}: no [[modules]] entry has a `source`, so there is nothing to build; add source = \"<path to the module's crate>\" to an entry to build it")]
+    NothingToBuild { dir: PathBuf },
     #[error("module {module}: {path}: cannot read the crate's Cargo.toml ({problem})")]
     BadCrate {
         module: String,
@@ -102,7 +104,9 @@ pub enum BuildError {
     },
 }
 
-/// Build every module of the bundle in `dir` from source and update bundle.toml.
+/// Build every module of the bundle in `dir` that has a `source` and update bundle.toml; a
+/// module without one is left as it is (pinned by its digest). A bundle with no `source` at all
+/// is an error.
 pub fn build_bundle(dir: &Path, opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let manifest = Manifest::load(dir)?;
     // Fail before building anything if the digest could not be computed afterwards.
@@ -118,11 +122,19 @@ pub fn build_bundle(dir: &Path, opts: &BuildOptions) -> Result<BuildReport, Buil
         .or_else(|| std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from))
         .unwrap_or_else(|| std::env::temp_dir().join("powerdesk-policy-build"));
 
+    if manifest.modules.iter().all(|m| m.source.is_none()) {
+        return Err(BuildError::NothingToBuild {
+            dir: dir.to_path_buf(),
+        });
+    }
     // Build all components first; write nothing until every module built.
     let mut built = Vec::new();
+    let mut pinned = Vec::new();
     for m in &manifest.modules {
-        let component = build_module(&manifest, m, &target_dir, opts)?;
-        built.push((m, component));
+        match &m.source {
+            Some(source) => built.push((m, build_module(&manifest, m, source, &target_dir, opts)?)),
+            None => pinned.push(m.name.clone()),
+        }
     }
 
     let mut report = Vec::new();
@@ -145,20 +157,19 @@ pub fn build_bundle(dir: &Path, opts: &BuildOptions) -> Result<BuildReport, Buil
     updated.verify_modules()?;
     Ok(BuildReport {
         modules: report,
+        pinned,
         digest: updated.digest()?,
     })
 }
 
-/// Compile one module's crate and return its component bytes.
+/// Compile one module's crate (`source`, relative to the bundle) and return its component bytes.
 pub fn build_module(
     manifest: &Manifest,
     m: &ModuleEntry,
+    source: &str,
     target_dir: &Path,
     opts: &BuildOptions,
 ) -> Result<Vec<u8>, BuildError> {
-    let source = m.source.as_ref().ok_or_else(|| BuildError::NoSource {
-        module: m.name.clone(),
-    })?;
     let source = manifest.dir.join(source);
     let crate_toml = source.join("Cargo.toml");
     let lib_name = crate_lib_name(&crate_toml).map_err(|problem| BuildError::BadCrate {

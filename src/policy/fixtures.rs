@@ -9,7 +9,10 @@
 //! ```
 //! `expected` (or `expect`) is a part of the Decision JSON: only the fields it names are compared
 //! (objects field by field, `rules` and `programs` as sets, other arrays and values whole). `"expect": { "error": "…" }` expects the bundle to
-//! refuse, with that text in the message.
+//! refuse, with that text in the message. A case that expects nothing (`{}`) is refused, and its
+//! application is validated as `app new` validates one (`domain::validation`), so a case cannot
+//! pass on an application the desk would never decide. `policy test --bless` rewrites the
+//! expectations with what the bundle decides ([`bless`]).
 
 use std::path::{Path, PathBuf};
 
@@ -101,6 +104,19 @@ pub fn load_cases(dir: &Path) -> Result<Vec<Case>, FixtureError> {
         for (i, item) in items.into_iter().enumerate() {
             let mut case: Case = serde_path_to_error::deserialize(item)
                 .map_err(|e| parse(format!("case {i}: {}: {}", e.path(), e.inner())))?;
+            let name = crate::domain::text::escape_for_terminal(&case.name).into_owned();
+            if case.expect.as_object().is_none_or(|o| o.is_empty()) {
+                return Err(parse(format!(
+                    "case {i} ({name}): `expected` names no field; write the decision it expects (or {{\"error\": \"…\"}}), or run `powerdesk policy test --bless` to fill it in after review"
+                )));
+            }
+            if let Err(errors) = crate::domain::validation::validate(&case.application) {
+                let list: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+                return Err(parse(format!(
+                    "case {i} ({name}): the application would be refused by `app new`: {}",
+                    list.join("; ")
+                )));
+            }
             case.file = file.clone();
             cases.push(case);
         }
@@ -153,6 +169,92 @@ pub fn run_case(bundle: &Bundle, case: &Case) -> CaseResult {
 pub fn run_all(bundle: &Bundle) -> Result<Vec<CaseResult>, FixtureError> {
     let cases = load_cases(&fixture_dir(bundle.dir()))?;
     Ok(cases.iter().map(|c| run_case(bundle, c)).collect())
+}
+
+/// A fixture file rewritten by [`bless`]: which cases changed, with their differences.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Blessed {
+    pub file: String,
+    pub name: String,
+    /// The differences the new expectation settles (empty for a case that expected an error it
+    /// no longer gets: then `error` says what it got).
+    pub mismatches: Vec<Mismatch>,
+    pub error: Option<String>,
+}
+
+/// `policy test --bless`: rewrite the expectation of every failing case with what the bundle
+/// decides now (the whole Decision JSON but its digest; or `{"error": …}` when it refuses),
+/// keeping each file's other cases and fields; returns the cases rewritten, with the differences
+/// that were shown to the author. A case whose application is refused by validation is not
+/// blessed (the fixtures do not load).
+pub fn bless(bundle: &Bundle) -> Result<Vec<Blessed>, FixtureError> {
+    let cases = load_cases(&fixture_dir(bundle.dir()))?;
+    let mut blessed = Vec::new();
+    let mut by_file: std::collections::BTreeMap<PathBuf, Vec<(String, Value)>> =
+        std::collections::BTreeMap::new();
+    for case in &cases {
+        let r = run_case(bundle, case);
+        if r.passed {
+            continue;
+        }
+        let on = case
+            .evaluation_date
+            .unwrap_or_else(|| crate::domain::calendar::china_date(case.application.received_at));
+        let expect = match bundle.evaluate(&case.application, on) {
+            Ok(d) => {
+                let mut v = serde_json::to_value(&d).expect("decisions serialize");
+                if let Some(b) = v.get_mut("bundle").and_then(Value::as_object_mut) {
+                    b.remove("digest");
+                }
+                v
+            }
+            Err(e) => serde_json::json!({ "error": e.to_string() }),
+        };
+        by_file
+            .entry(case.file.clone())
+            .or_default()
+            .push((case.name.clone(), expect));
+        blessed.push(Blessed {
+            file: r.file,
+            name: r.name,
+            mismatches: r.mismatches,
+            error: r.error,
+        });
+    }
+    for (file, updates) in by_file {
+        let io = |e: std::io::Error| FixtureError::Io {
+            dir: file.clone(),
+            message: e.to_string(),
+        };
+        let text = std::fs::read_to_string(&file).map_err(io)?;
+        let mut value: Value = serde_json::from_str(&text).map_err(|e| FixtureError::Parse {
+            file: file.clone(),
+            message: e.to_string(),
+        })?;
+        let mut set = |case: &mut Value| {
+            let name = case.get("name").and_then(Value::as_str).map(str::to_string);
+            if let Some((_, expect)) = updates.iter().find(|(n, _)| Some(n) == name.as_ref()) {
+                if let Some(o) = case.as_object_mut() {
+                    let key = if o.contains_key("expect") {
+                        "expect"
+                    } else {
+                        "expected"
+                    };
+                    o.insert(key.into(), expect.clone());
+                }
+            }
+        };
+        match &mut value {
+            Value::Array(items) => items.iter_mut().for_each(&mut set),
+            one => set(one),
+        }
+        let mut out = serde_json::to_string_pretty(&value).expect("JSON serializes");
+        out.push('\n');
+        let tmp = file.with_extension("json.tmp");
+        std::fs::write(&tmp, out).map_err(io)?;
+        std::fs::rename(&tmp, &file).map_err(io)?;
+    }
+    Ok(blessed)
 }
 
 /// Compare the fields `expected` names; numbers compare as numbers (150 == 150.0).

@@ -160,7 +160,16 @@ export_rule_module!({Type});
 impl RuleModule for {Type} {
     fn describe() -> ModuleInfo {
         ModuleInfo::new("{name}", env!("CARGO_PKG_VERSION"))
-            .rule("EX-LV-THRESHOLD", "低压接入容量上限 lv_max_kw (low-voltage access up to lv_max_kw kW)")
+            .rule("EX-LV-THRESHOLD", "低压接入容量上限{lv_max_kw}千瓦 (low-voltage access up to {lv_max_kw} kW)")
+            // Every parameter it reads, with its kind and range: `policy check` validates the
+            // bundle's [parameters] against them.
+            .param(ParamInfo::number("lv_max_kw").range(1.0, 10_000.0).doc("low-voltage threshold, kW"))
+            .param(ParamInfo::days("lv_energize_wd"))
+            .param(ParamInfo::days("hv_reply_plan_wd"))
+            .param(ParamInfo::days("hv_energize_wd"))
+            // The aspects of the decision its part sets (here: all of them), and reads from the
+            // modules before it (none).
+            .decides(&Aspect::ALL)
     }
 
     fn decide(e: &Evaluation) -> Result<Decision, RuleError> {
@@ -253,7 +262,7 @@ region = "{name}"
 name = "{name}"
 version = "0.1.0"
 effective = 2026-01-01
-contract = "4"
+contract = "5"
 calendar = [
 {calendar}
 ]
@@ -276,7 +285,7 @@ const FIXTURE: &str = r#"{
   "note": "150 kW at 380 V is within lv_max_kw = 160: low voltage, energized within 2 working days",
   "evaluation_date": "2026-03-02",
   "application": {
-    "customer": { "name": "济宁市任城区惠民商贸有限公司", "class": "small_micro", "id_number": "91370811MA3C5XXXXX", "phone": "13800000000", "star_rating": 0 },
+    "customer": { "name": "济宁市任城区惠民商贸有限公司", "class": "small_micro", "id_number": "91370811MA3C5XXXX5", "phone": "13800000000", "star_rating": 0 },
     "site": { "county": "任城区", "address": "济宁市任城区某某路 18 号", "rural": false, "park_name": null, "park_level": null, "kinetic_library": false },
     "request": { "kind": "new", "voltage": "380V", "capacity_kw": 150, "capacity_kva": null, "permanent": true, "direct_meter": true, "simple_line": false, "grid_project_need_date": null },
     "received_at": "2026-03-02T09:00:00+08:00"

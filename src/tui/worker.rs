@@ -16,11 +16,7 @@ use crate::domain::sideflow::SideFlows;
 use crate::domain::timeline::timeline;
 use crate::domain::workflow::next_states;
 use crate::domain::{AppId, Application, Decision};
-use crate::policy::bundle::received_day;
 use crate::service::Desk;
-
-/// Applications decided together by the Policies screen's diff.
-const DIFF_BATCH: usize = 256;
 
 use super::action::{
     Action, BundleRow, DetailData, DiffSummary, ListRow, Metrics, Preview, Request, SideFlowRow,
@@ -643,7 +639,6 @@ impl WorkerState {
         }
     }
 
-    /// What switching to `dir` would change: every stored application decided again.
     /// Write a paper of `id` into `dir` as `ID-KIND.pdf` (or `.html` without a Chinese font,
     /// saying why); the message names the file.
     fn print(
@@ -672,92 +667,83 @@ impl WorkerState {
         Ok(format!("{}: {}{note}", paper.title, path.display()))
     }
 
+    /// What switching to `dir` would change: every stored application decided again by it and
+    /// compared, by `policy::diff` as `policy diff` compares, with the active bundle's decision
+    /// (or, with none active, with the stored decision). The summary comes first: counts per
+    /// aspect and per rule, then examples.
     fn diff(&self, dir: &str) -> Result<DiffSummary, String> {
+        use crate::policy::diff::{diff_against, Baseline, DiffOptions, ASPECTS};
         let catalog = self
             .catalog
             .as_ref()
             .ok_or("no policy bundles are configured")?;
         let decider = catalog.open(dir)?;
-        let mut summary = DiffSummary {
-            to_dir: dir.to_string(),
-            checked: 0,
-            changed: 0,
-            lines: Vec::new(),
+        let active = self.desk.decider();
+        let baseline = match &active {
+            Some(a) => Baseline::Bundle(a.as_ref()),
+            None => Baseline::Stored,
         };
-        let mut failure = None;
-        // A bundle decides only what was received once it took effect: the earlier applications
-        // are counted as checked, not decided and not changed.
-        let effective = decider.effective();
-        let mut not_in_force = 0u64;
-        // Applications are decided 256 at a time (one sandbox per module per batch).
-        let mut chunk: Vec<Application> = Vec::with_capacity(DIFF_BATCH);
-        let mut decide_chunk = |chunk: &mut Vec<Application>, summary: &mut DiffSummary| {
-            let mut failure = None;
-            chunk.retain(|app| {
-                let early = effective.is_some_and(|day| received_day(&app.form) < day);
-                if early {
-                    summary.checked += 1;
-                    not_in_force += 1;
-                }
-                !early
-            });
-            let items: Vec<_> = chunk
-                .iter()
-                .map(|app| {
-                    (
-                        &app.form,
-                        crate::domain::calendar::china_date(app.form.received_at),
-                    )
-                })
-                .collect();
-            let decided = decider.decide_batch(&items);
-            for (app, result) in chunk.iter().zip(decided) {
-                summary.checked += 1;
-                match result {
-                    Ok(new) => {
-                        if let Some(change) = decision_change(app.decision.as_ref(), &new) {
-                            summary.changed += 1;
-                            if summary.lines.len() < 30 {
-                                summary.lines.push(format!("{}: {change}", app.id));
-                            }
-                        }
-                    }
-                    Err(e) => {
-                        failure = Some(format!("{}: {e}", app.id));
-                        break;
-                    }
+        let progress = |done: u64| {
+            self.progress("diff", done, 0);
+            !self.quitting.load(Ordering::SeqCst)
+        };
+        let opts = DiffOptions {
+            workers: 1,
+            rows: false,
+            progress: Some(&progress),
+        };
+        let repo = self.desk.repository();
+        let (r, _) = diff_against(repo.as_ref(), baseline, decider.as_ref(), &opts).map_err(
+            |e| match e {
+                crate::policy::diff::DiffError::Stopped(_) => "stopped: the console quit".into(),
+                e => e.to_string(),
+            },
+        )?;
+        let mut lines = Vec::new();
+        for name in ASPECTS {
+            if let Some(a) = r.aspects.get(name) {
+                lines.push(format!("{name}: {}", a.count));
+            }
+        }
+        for (id, c) in &r.rules {
+            lines.push(format!("{id}: -{} +{}", c.dropped, c.added));
+        }
+        if r.new_not_in_force > 0 {
+            let day = decider
+                .effective()
+                .map_or_else(String::new, |d| format!(" ({d})"));
+            lines.push(format!(
+                "{}: received before {dir} took effect{day}, not decidable by it",
+                r.new_not_in_force
+            ));
+        }
+        if r.old_undecided > 0 {
+            lines.push(format!("{}: no decision stored", r.old_undecided));
+        }
+        if r.old_errors + r.new_errors > 0 {
+            lines.push(format!(
+                "refused: {} now, {} under {dir}",
+                r.old_errors, r.new_errors
+            ));
+        }
+        for name in ASPECTS {
+            for e in r.aspects.get(name).map_or(&[][..], |a| &a.examples) {
+                if lines.len() < 30 {
+                    lines.push(format!("{}: {name} {} -> {}", e.id, e.old, e.new));
                 }
             }
-            chunk.clear();
-            self.progress("diff", summary.checked, 0);
-            failure
-        };
-        self.desk
-            .scan(&mut |app| {
-                if self.quitting.load(Ordering::SeqCst) {
-                    failure = Some("stopped: the console quit".into());
-                    return false;
-                }
-                chunk.push(app);
-                if chunk.len() == DIFF_BATCH {
-                    failure = decide_chunk(&mut chunk, &mut summary);
-                }
-                failure.is_none()
-            })
-            .map_err(|e| e.to_string())?;
-        if failure.is_none() && !chunk.is_empty() {
-            failure = decide_chunk(&mut chunk, &mut summary);
         }
-        if let (Some(day), true) = (effective, not_in_force > 0) {
-            summary.lines.insert(
-                0,
-                format!("{not_in_force}: received before {dir} took effect ({day}), not decidable by it"),
-            );
+        for (id, e) in &r.error_examples {
+            if lines.len() < 30 {
+                lines.push(format!("{id}: {e}"));
+            }
         }
-        match failure {
-            Some(e) => Err(e),
-            None => Ok(summary),
-        }
+        Ok(DiffSummary {
+            to_dir: dir.to_string(),
+            checked: r.applications,
+            changed: r.changed,
+            lines,
+        })
     }
 
     fn activate(&self, dir: &str) -> Result<String, String> {
@@ -784,65 +770,6 @@ impl WorkerState {
             activated
         })
     }
-}
-
-/// The fields of a decision that changed, in short; None when nothing did.
-pub fn decision_change(old: Option<&Decision>, new: &Decision) -> Option<String> {
-    let Some(old) = old else {
-        return Some(format!("none -> {}", new.access.class.id()));
-    };
-    let mut parts = Vec::new();
-    if old.access != new.access {
-        parts.push(format!(
-            "access {} -> {}",
-            old.access.class.id(),
-            new.access.class.id()
-        ));
-    }
-    if old.programs != new.programs {
-        let p = |d: &Decision| {
-            let v: Vec<_> = d.programs.iter().map(|p| p.id()).collect();
-            if v.is_empty() {
-                "none".to_string()
-            } else {
-                v.join("+")
-            }
-        };
-        parts.push(format!("programs {} -> {}", p(old), p(new)));
-    }
-    if old.investment_boundary != new.investment_boundary {
-        parts.push(format!(
-            "boundary {} -> {}",
-            old.investment_boundary.id(),
-            new.investment_boundary.id()
-        ));
-    }
-    if old.external_line_payer != new.external_line_payer {
-        parts.push(format!(
-            "payer {} -> {}",
-            old.external_line_payer.id(),
-            new.external_line_payer.id()
-        ));
-    }
-    if old.steps != new.steps
-        || old.grid_total_limit_working_days != new.grid_total_limit_working_days
-    {
-        parts.push("step limits".into());
-    }
-    if old.tariff_cut_yuan_per_kwh != new.tariff_cut_yuan_per_kwh {
-        parts.push(format!(
-            "tariff cut {} -> {}",
-            old.tariff_cut_yuan_per_kwh, new.tariff_cut_yuan_per_kwh
-        ));
-    }
-    if old.rules != new.rules && parts.is_empty() {
-        parts.push(format!(
-            "rules {} -> {}",
-            old.rules.join(","),
-            new.rules.join(",")
-        ));
-    }
-    (!parts.is_empty()).then(|| parts.join("; "))
 }
 
 /// The side flows of an application with their states and the actions legal now.
