@@ -753,23 +753,139 @@ sha256 = "{sha}"
     }
 
     #[test]
-    fn a_module_faulting_on_a_batch_is_rerun_one_evaluation_at_a_time() {
-        // Traps on any batch of more than one, decides a batch of one: every application is
-        // still decided.
+    fn a_module_faulting_on_a_batch_is_quarantined_not_rerun_one_application_at_a_time() {
+        // Traps on any batch of more than one, would decide a batch of one: the batch's faults
+        // are its own, and the module is not run again (no re-run one by one).
         let (_d, bundle) = bundle_with(Behaviour::TrapsOnBatches(Draft::low_voltage_three_zero()));
         let results = evaluate_all(&bundle, &batch_of(&[Voltage::V380; 5]));
         assert_eq!(results.len(), 5);
-        assert!(results.iter().all(Result::is_ok), "{results:?}");
-        // A module that always traps: each application gets its own trap error.
-        let (_d, bundle) = bundle_with(Behaviour::Traps);
-        let results = evaluate_all(&bundle, &batch_of(&[Voltage::V380; 3]));
-        assert_eq!(results.len(), 3);
         assert!(
             results.iter().all(
                 |r| matches!(r, Err(PolicyError::Trap { module, .. }) if module == "t-module")
             ),
             "{results:?}"
         );
+        assert!(matches!(
+            bundle.quarantined(),
+            Some(PolicyError::Trap { .. })
+        ));
+        // A single decision afterwards is refused at once, naming the earlier fault.
+        let f = form(Voltage::V380);
+        let err = bundle.evaluate(&f, f.received_at.date_naive()).unwrap_err();
+        assert!(
+            matches!(&err, PolicyError::Quarantined { module, fault, .. } if module == "t-module" && fault.contains("trapped")),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("quarantined"), "{err}");
+    }
+
+    #[test]
+    fn a_looping_module_over_256_applications_costs_one_capped_budget_then_is_quarantined() {
+        let limits = SandboxLimits::default();
+        let (_d, bundle) = bundle_with(Behaviour::LoopsForever);
+        let forms = batch_of(&[Voltage::V380; 256]);
+        let results = evaluate_all(&bundle, &forms);
+        assert_eq!(results.len(), 256);
+        // One call for the whole batch, with the capped budget (not 256 × the fuel of one).
+        let capped = limits.fuel * limits.batch_cap;
+        assert_eq!(limits.call_fuel(256), capped);
+        assert!(limits.batch_cap < 256);
+        for r in &results {
+            assert!(
+                matches!(r, Err(PolicyError::OutOfFuel { budget, .. }) if *budget == capped),
+                "{r:?}"
+            );
+        }
+        assert!(bundle.quarantined().is_some());
+        // The next batch does not run the module at all.
+        let results = evaluate_all(&bundle, &forms);
+        assert!(
+            results
+                .iter()
+                .all(|r| matches!(r, Err(PolicyError::Quarantined { .. }))),
+            "{:?}",
+            results[0]
+        );
+    }
+
+    #[test]
+    fn a_decide_error_names_the_module_once() {
+        use powerdesk::domain::ports::Decider;
+        let (_d, bundle) = bundle_with(Behaviour::Traps);
+        let f = form(Voltage::V380);
+        let msg = Decider::decide(&bundle, &f, f.received_at.date_naive())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.starts_with("policy module t-module 0.1.0: trapped"),
+            "{msg}"
+        );
+        assert_eq!(msg.matches("policy module").count(), 1, "{msg}");
+    }
+
+    #[test]
+    fn a_fault_on_a_single_decision_does_not_quarantine() {
+        let (_d, bundle) = bundle_with(Behaviour::Traps);
+        let f = form(Voltage::V380);
+        for _ in 0..2 {
+            let err = bundle.evaluate(&f, f.received_at.date_naive()).unwrap_err();
+            assert!(matches!(err, PolicyError::Trap { .. }), "{err:?}");
+        }
+        assert!(bundle.quarantined().is_none());
+    }
+
+    /// Write a bundle of `n` fixture modules, each deciding everything under a rule id of its own.
+    fn write_bundle_of_modules(dir: &Path, n: usize) {
+        std::fs::create_dir_all(dir.join("calendar")).unwrap();
+        std::fs::copy(
+            "policies/jining/calendar/2026.toml",
+            dir.join("calendar/2026.toml"),
+        )
+        .unwrap();
+        let mut toml = String::from(
+            "[bundle]\nregion = \"test\"\nname = \"测试政策包\"\nversion = \"1\"\neffective = 2026-01-01\ncontract = \"4\"\ncalendar = [\"calendar/2026.toml\"]\n\n[parameters]\nlv_max_kw = 160\n",
+        );
+        for i in 0..n {
+            let name = format!("m{i}");
+            let spec = Spec {
+                rules: vec![(format!("T{i}-LV"), format!("测试规则 {i}"))],
+                ..Spec::new(&name, Behaviour::Returns(Draft::low_voltage_three_zero()))
+            };
+            let file = format!("modules/{name}.wasm");
+            let sha = rule_modules::write(dir, &file, &spec);
+            toml.push_str(&format!(
+                "\n[[modules]]\nname = \"{name}\"\nfile = \"{file}\"\nsha256 = \"{sha}\"\n"
+            ));
+        }
+        std::fs::write(dir.join("bundle.toml"), toml).unwrap();
+    }
+
+    #[test]
+    fn a_bundle_of_six_modules_decides_singly_in_batches_and_in_the_probe() {
+        let dir = tempfile::tempdir().unwrap();
+        write_bundle_of_modules(dir.path(), 6);
+        let bundle = Bundle::load(
+            &PolicyHost::without_cache(SandboxLimits::default()),
+            dir.path(),
+        )
+        .expect("six modules load");
+        let f = form(Voltage::V380);
+        let d = bundle
+            .evaluate(&f, f.received_at.date_naive())
+            .expect("six modules decide one application");
+        assert_eq!(d.rules.len(), 6, "{:?}", d.rules);
+        let results = evaluate_all(&bundle, &batch_of(&[Voltage::V380; 40]));
+        assert!(results.iter().all(Result::is_ok), "{:?}", results[0]);
+        // policy check's probe decides its sample as decisions are made (all modules, batched
+        // and alone).
+        powerdesk::policy::probe::probe_parameters(&bundle).expect("the probe passes");
+    }
+
+    #[test]
+    fn the_probe_fails_on_a_module_that_faults() {
+        let (_d, bundle) = bundle_with(Behaviour::LoopsForever);
+        let err = powerdesk::policy::probe::probe_parameters(&bundle).unwrap_err();
+        assert!(matches!(err, PolicyError::OutOfFuel { .. }), "{err:?}");
     }
 
     #[test]
@@ -816,5 +932,120 @@ sha256 = "{sha}"
         );
         let f = form(Voltage::V380);
         assert!(good.evaluate(&f, f.received_at.date_naive()).is_ok());
+    }
+}
+
+mod special_files {
+    //! A bundle's files are read only if regular, and only up to a bound: a FIFO would block
+    //! forever, /dev/zero would fill memory. Both are refused at once, naming the file.
+
+    use super::*;
+    use powerdesk::policy::bundle::{Bundle, BundleError};
+
+    fn mkfifo(path: &Path) {
+        let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0, "mkfifo");
+    }
+
+    fn good_bundle(dir: &Path) {
+        let spec = Spec::new(
+            "t-module",
+            Behaviour::Returns(Draft::low_voltage_three_zero()),
+        );
+        let sha = rule_modules::write(dir, "modules/t-module.wasm", &spec);
+        std::fs::create_dir_all(dir.join("calendar")).unwrap();
+        std::fs::copy(
+            "policies/jining/calendar/2026.toml",
+            dir.join("calendar/2026.toml"),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("bundle.toml"),
+            format!(
+                "[bundle]\nregion = \"test\"\nname = \"测试\"\nversion = \"1\"\neffective = 2026-01-01\ncontract = \"4\"\ncalendar = [\"calendar/2026.toml\"]\n\n[[modules]]\nname = \"t-module\"\nfile = \"modules/t-module.wasm\"\nsha256 = \"{sha}\"\n"
+            ),
+        )
+        .unwrap();
+    }
+
+    fn load(dir: &Path) -> Result<Bundle, BundleError> {
+        Bundle::load(&PolicyHost::without_cache(SandboxLimits::default()), dir)
+    }
+
+    #[test]
+    fn a_fifo_as_a_module_is_refused_at_once() {
+        let h = Harness::new();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fifo.wasm");
+        mkfifo(&path);
+        let err = h
+            .host
+            .load(&ModuleSpec {
+                name: "fifo".into(),
+                version: "0.1.0".into(),
+                file: path,
+                expected_digest: None,
+            })
+            .expect_err("a FIFO is not a module");
+        assert!(
+            matches!(&err, PolicyError::Io { file, message } if file.ends_with("fifo.wasm") && message.contains("a FIFO")),
+            "{err:?}"
+        );
+        h.still_works();
+    }
+
+    #[test]
+    fn dev_zero_behind_a_symlink_is_refused_as_a_module_and_as_a_calendar() {
+        let h = Harness::new();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("zero.wasm");
+        std::os::unix::fs::symlink("/dev/zero", &path).unwrap();
+        let err = h
+            .host
+            .load(&ModuleSpec {
+                name: "zero".into(),
+                version: "0.1.0".into(),
+                file: path,
+                expected_digest: None,
+            })
+            .expect_err("/dev/zero is not a module");
+        assert!(
+            err.to_string()
+                .contains("a character device, not a regular file"),
+            "{err}"
+        );
+
+        let bundle = tempfile::tempdir().unwrap();
+        good_bundle(bundle.path());
+        load(bundle.path()).expect("the good bundle loads");
+        let calendar = bundle.path().join("calendar/2026.toml");
+        std::fs::remove_file(&calendar).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", &calendar).unwrap();
+        let err = load(bundle.path()).expect_err("/dev/zero is not a calendar");
+        let msg = err.to_string();
+        assert!(
+            msg.contains("2026.toml") && msg.contains("a character device"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn a_fifo_as_bundle_toml_or_module_file_of_a_bundle_is_refused_at_once() {
+        let bundle = tempfile::tempdir().unwrap();
+        good_bundle(bundle.path());
+        let wasm = bundle.path().join("modules/t-module.wasm");
+        std::fs::remove_file(&wasm).unwrap();
+        mkfifo(&wasm);
+        let err = load(bundle.path()).expect_err("a FIFO module");
+        assert!(err.to_string().contains("a FIFO"), "{err}");
+        let manifest = bundle.path().join("bundle.toml");
+        std::fs::remove_file(&manifest).unwrap();
+        mkfifo(&manifest);
+        let err = load(bundle.path()).expect_err("a FIFO manifest");
+        let msg = err.to_string();
+        assert!(
+            msg.contains("bundle.toml") && msg.contains("a FIFO"),
+            "{msg}"
+        );
     }
 }

@@ -159,6 +159,18 @@ pub fn run_policy(
             let new = load(new)?;
             let repo = open_store()?;
             let report = diff::diff(repo.as_ref(), &old, &new, *workers)?;
+            // A module that faulted on a batch was quarantined: every later application got its
+            // fault at once instead of grinding through it, and the comparison means nothing.
+            for bundle in [&old, &new] {
+                if let Some(fault) = bundle.quarantined() {
+                    bail!(
+                        "policy diff stopped: bundle {} {} ({}): {fault}",
+                        bundle.region(),
+                        bundle.version(),
+                        bundle.dir().display()
+                    );
+                }
+            }
             if *json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {

@@ -7,7 +7,7 @@
 //! checked again; the final draft becomes a [`Decision`] once every part is decided.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use chrono::{FixedOffset, NaiveDate};
 
@@ -15,6 +15,7 @@ use super::convert::{
     check_draft, empty_draft, event_state, from_wit_access, from_wit_boundary, from_wit_payer,
     from_wit_program, from_wit_voltage, merge, step_id, to_wit_application, to_wit_date, Texts,
 };
+use super::files::{read_regular_text, MAX_CALENDAR_BYTES};
 use super::host::{wit, ModuleSpec, PolicyError, PolicyHost, RuleModule, Sandboxes};
 use super::manifest::{Manifest, ManifestError, ParamValue};
 use crate::domain::application::ApplicationForm;
@@ -40,10 +41,11 @@ pub enum BundleError {
 pub fn load_calendar(manifest: &Manifest) -> Result<WorkingCalendar, BundleError> {
     let mut years = Vec::new();
     for file in manifest.calendar_paths() {
-        let text = std::fs::read_to_string(&file).map_err(|e| BundleError::Calendar {
-            file: file.clone(),
-            message: format!("cannot read: {e}"),
-        })?;
+        let text =
+            read_regular_text(&file, MAX_CALENDAR_BYTES).map_err(|e| BundleError::Calendar {
+                file: file.clone(),
+                message: format!("cannot read: {e}"),
+            })?;
         let year = WorkingCalendar::parse_year(&text).map_err(|message| BundleError::Calendar {
             file: file.clone(),
             message,
@@ -79,6 +81,8 @@ pub struct Bundle {
     /// The parameters in their wire form, encoded once.
     params: Vec<u8>,
     host: PolicyHost,
+    /// Per module, the fault that quarantined it (see `decide_attributed`).
+    quarantined: Vec<OnceLock<PolicyError>>,
 }
 
 impl std::fmt::Debug for Bundle {
@@ -108,6 +112,7 @@ impl Bundle {
             modules.push(host.load(&spec)?);
         }
         let params = wire_params(&manifest.parameters);
+        let quarantined = modules.iter().map(|_| OnceLock::new()).collect();
         Ok(Bundle {
             manifest,
             digest,
@@ -115,6 +120,7 @@ impl Bundle {
             modules,
             params,
             host: host.clone(),
+            quarantined,
         })
     }
 
@@ -271,10 +277,10 @@ impl Bundle {
                 return;
             }
             let outputs = if live.len() == inputs.len() {
-                self.decide_attributed(&mut sandboxes, module, texts, inputs)
+                self.decide_attributed(&mut sandboxes, m, module, texts, inputs)
             } else {
                 let batch: Vec<wit::Evaluation> = live.iter().map(|&i| inputs[i].clone()).collect();
-                self.decide_attributed(&mut sandboxes, module, texts, &batch)
+                self.decide_attributed(&mut sandboxes, m, module, texts, &batch)
             };
             for (i, out) in live.into_iter().zip(outputs) {
                 let merged = out.and_then(|part| {
@@ -287,30 +293,39 @@ impl Bundle {
         }
     }
 
-    /// One module over a batch; if the sandbox faults, each evaluation again on its own (in
-    /// stores of their own).
+    /// One module over a batch. A module already quarantined is not run; one that faults on a
+    /// batch of more than one is quarantined for the rest of this bundle's life (a diff, a demo
+    /// load, an import, a console session), and every evaluation of the batch gets the fault:
+    /// nothing is re-run one application at a time, so a looping module costs one call's budget,
+    /// not one per application.
     fn decide_attributed(
         &self,
         sandboxes: &mut Sandboxes,
+        m: usize,
         module: &RuleModule,
         texts: &[String],
         batch: &[wit::Evaluation],
     ) -> Vec<Result<wit::Part, PolicyError>> {
+        if let Some(fault) = self.quarantined[m].get() {
+            return vec![Err(quarantined(module, fault)); batch.len()];
+        }
         match self
             .host
             .decide_in(sandboxes, module, &self.params, texts, batch)
         {
             Ok(results) => results,
-            Err(fault) if batch.len() == 1 => vec![Err(fault)],
-            Err(_) => batch
-                .iter()
-                .map(|one| {
-                    self.host
-                        .decide(module, &self.params, texts, std::slice::from_ref(one))
-                        .and_then(|mut r| r.pop().expect("one result for a batch of one"))
-                })
-                .collect(),
+            Err(fault) => {
+                if batch.len() > 1 {
+                    let _ = self.quarantined[m].set(fault.clone());
+                }
+                vec![Err(fault); batch.len()]
+            }
         }
+    }
+
+    /// The first module quarantined after a fault on a batch, with that fault.
+    pub fn quarantined(&self) -> Option<&PolicyError> {
+        self.quarantined.iter().find_map(OnceLock::get)
     }
 
     /// Accept module `m`'s part if it cites only rules the module declares, each once, and merges
@@ -450,11 +465,20 @@ struct Progress {
     fault: Option<PolicyError>,
 }
 
+/// The error of an evaluation a quarantined module was not run on.
+fn quarantined(module: &RuleModule, fault: &PolicyError) -> PolicyError {
+    PolicyError::Quarantined {
+        module: module.name.clone(),
+        version: module.version.clone(),
+        fault: fault.cause(),
+    }
+}
+
 fn decide_error(e: PolicyError) -> DecideError {
     DecideError {
         module: e.module().to_string(),
         version: e.version().to_string(),
-        cause: e.to_string(),
+        cause: e.cause(),
     }
 }
 

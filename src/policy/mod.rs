@@ -6,6 +6,7 @@ pub mod bundle;
 pub mod cache;
 pub mod convert;
 pub mod diff;
+pub mod files;
 pub mod fixtures;
 pub mod host;
 pub mod manifest;
