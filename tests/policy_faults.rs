@@ -450,6 +450,40 @@ fn an_oversized_module_file_is_refused_before_compiling() {
 }
 
 #[test]
+fn a_deeply_nested_module_is_refused_before_compiling_naming_the_bound() {
+    let h = Harness::new();
+    let bound = SandboxLimits::default().compile.max_nesting as usize;
+    let dir = tempfile::tempdir().unwrap();
+    // Just within the bound: compiles and loads.
+    load(
+        &h.host,
+        dir.path(),
+        &Spec::new("deep", Behaviour::NestsBlocks(bound)),
+    )
+    .expect("nesting at the bound loads");
+    let err = load(
+        &h.host,
+        dir.path(),
+        &Spec::new("deeper", Behaviour::NestsBlocks(bound + 1)),
+    )
+    .expect_err("nesting past the bound is refused");
+    match &err {
+        PolicyError::Compile {
+            module, message, ..
+        } => {
+            assert_eq!(module, "deeper");
+            assert!(
+                message.starts_with("refused before compiling")
+                    && message.contains(&format!("more than {bound} deep")),
+                "{message}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    h.still_works();
+}
+
+#[test]
 fn a_core_module_or_garbage_is_a_compile_error() {
     let h = Harness::new();
     let dir = tempfile::tempdir().unwrap();
@@ -858,6 +892,118 @@ sha256 = "{sha}"
             ));
         }
         std::fs::write(dir.join("bundle.toml"), toml).unwrap();
+    }
+
+    /// Write a bundle of `modules` (name in bundle.toml, spec) with extra `[parameters]` lines.
+    fn write_bundle_from(dir: &Path, modules: &[(&str, Spec)], parameters: &str) {
+        std::fs::create_dir_all(dir.join("calendar")).unwrap();
+        std::fs::copy(
+            "policies/jining/calendar/2026.toml",
+            dir.join("calendar/2026.toml"),
+        )
+        .unwrap();
+        let mut toml = format!(
+            "[bundle]\nregion = \"test\"\nname = \"测试政策包\"\nversion = \"1\"\neffective = 2026-01-01\ncontract = \"4\"\ncalendar = [\"calendar/2026.toml\"]\n\n[parameters]\nlv_max_kw = 160\n{parameters}\n"
+        );
+        for (name, spec) in modules {
+            let file = format!("modules/{name}.wasm");
+            let sha = rule_modules::write(dir, &file, spec);
+            toml.push_str(&format!(
+                "\n[[modules]]\nname = \"{name}\"\nfile = \"{file}\"\nsha256 = \"{sha}\"\n"
+            ));
+        }
+        std::fs::write(dir.join("bundle.toml"), toml).unwrap();
+    }
+
+    fn load_dir(dir: &Path) -> Result<Bundle, BundleError> {
+        Bundle::load(&PolicyHost::without_cache(SandboxLimits::default()), dir)
+    }
+
+    #[test]
+    fn errors_name_the_module_as_the_bundle_does_not_as_it_calls_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let impostor = Spec::new("jn-access", Behaviour::Traps);
+        write_bundle_from(dir.path(), &[("t-module", impostor)], "");
+        let bundle = load_dir(dir.path()).unwrap();
+        assert_eq!(bundle.modules()[0].name, "t-module");
+        assert_eq!(bundle.modules()[0].described_name, "jn-access");
+        let f = form(Voltage::V380);
+        let err = bundle.evaluate(&f, f.received_at.date_naive()).unwrap_err();
+        assert!(
+            matches!(&err, PolicyError::Trap { module, .. } if module == "t-module"),
+            "{err:?}"
+        );
+        assert!(!err.to_string().contains("jn-access"), "{err}");
+    }
+
+    #[test]
+    fn a_module_may_not_declare_another_modules_rule_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = Spec::new("a", Behaviour::Returns(Draft::low_voltage_three_zero()));
+        let second = Spec::new("b", Behaviour::Returns(Draft::low_voltage_three_zero()));
+        write_bundle_from(dir.path(), &[("first", first), ("second", second)], "");
+        let err = load_dir(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.starts_with("policy module second 0.1.0:")
+                && err.contains("rule id `T-LV`, which module first declares too"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn oversized_parameters_are_the_bundles_error_not_a_module_fault() {
+        let dir = tempfile::tempdir().unwrap();
+        let spec = Spec::new(
+            "t-module",
+            Behaviour::Returns(Draft::low_voltage_three_zero()),
+        );
+        let huge = format!(
+            "huge = \"{}\"",
+            "x".repeat(powerdesk::policy::bundle::MAX_PARAMS_BYTES)
+        );
+        write_bundle_from(dir.path(), &[("t-module", spec)], &huge);
+        let err = load_dir(dir.path()).unwrap_err();
+        assert!(matches!(err, BundleError::Manifest(_)), "{err:?}");
+        let msg = err.to_string();
+        assert!(
+            msg.contains("bundle.toml: parameters:") && msg.contains("more than the limit"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn module_text_is_checked_at_load_and_refusals_are_escaped_and_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let spec = Spec {
+            rules: vec![("T-LV".into(), "清屏\u{1b}[2J规则".into())],
+            ..Spec::new(
+                "t-module",
+                Behaviour::Returns(Draft::low_voltage_three_zero()),
+            )
+        };
+        write_bundle_from(dir.path(), &[("t-module", spec)], "");
+        let err = load_dir(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("the text of rule `T-LV`")
+                && err.contains("\\u{1b}")
+                && !err.contains('\u{1b}'),
+            "{err}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let message = format!("\u{1b}]0;owned\u{7}{}", "长".repeat(2_000));
+        let spec = Spec::new("t-module", Behaviour::RefusesUnsupported(message));
+        write_bundle_from(dir.path(), &[("t-module", spec)], "");
+        let bundle = load_dir(dir.path()).unwrap();
+        let f = form(Voltage::V380);
+        match bundle.evaluate(&f, f.received_at.date_naive()).unwrap_err() {
+            PolicyError::Refused { message, .. } => {
+                assert!(!message.chars().any(char::is_control), "{message:?}");
+                assert!(message.starts_with("\\u{1b}]0;owned\\u{7}"), "{message}");
+                assert!(message.chars().count() <= powerdesk::policy::host::MAX_REFUSAL_CHARS + 1);
+                assert!(message.ends_with('…'));
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -26,6 +26,9 @@ use crate::domain::ports::{DecideError, Decider};
 /// The most evaluations sent to a module in one call (bounds the sandbox's memory per call).
 pub const MAX_BATCH: usize = 256;
 
+/// Largest parameter set a bundle may give its modules, in its wire form.
+pub const MAX_PARAMS_BYTES: usize = 256 << 10;
+
 /// A bundle that could not be loaded: which file or module, what is wrong.
 #[derive(Debug, thiserror::Error)]
 pub enum BundleError {
@@ -111,7 +114,37 @@ impl Bundle {
             };
             modules.push(host.load(&spec)?);
         }
+        // A module cites only rules of its own: no rule id is declared by two modules.
+        for (later, module) in modules.iter().enumerate() {
+            for rule in &module.rules {
+                if let Some(earlier) = modules[..later]
+                    .iter()
+                    .find(|m| m.rules.iter().any(|r| r.id == rule.id))
+                {
+                    return Err(BundleError::Module(PolicyError::BadOutput {
+                        module: module.name.clone(),
+                        version: module.version.clone(),
+                        reason: format!(
+                            "describe() declares rule id `{}`, which module {} declares too; a module may cite only rules of its own: give the rule an id of its own",
+                            rule.id, earlier.name
+                        ),
+                    }));
+                }
+            }
+        }
         let params = wire_params(&manifest.parameters);
+        // The parameters are copied into every module call: too many are the bundle's error,
+        // not a memory fault of whichever module runs first.
+        if params.len() > MAX_PARAMS_BYTES {
+            return Err(BundleError::Manifest(ManifestError::Field {
+                path: manifest.path(),
+                key: "parameters".into(),
+                problem: format!(
+                    "{} bytes in the form modules receive, more than the limit of {MAX_PARAMS_BYTES} bytes; keep long lists and texts out of the parameters",
+                    params.len()
+                ),
+            }));
+        }
         let quarantined = modules.iter().map(|_| OnceLock::new()).collect();
         Ok(Bundle {
             manifest,

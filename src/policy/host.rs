@@ -15,8 +15,11 @@ use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, ComponentExportIndex, InstancePre, Linker, TypedFunc};
 use wasmtime::{Config, Engine, ResourceLimiter, Store, Trap};
 
+pub use super::bounds::CompileBounds;
+use super::bounds::{check_structure, with_deadline};
 use super::cache::ModuleCache;
 use super::files::read_regular;
+use crate::domain::text::{check_line, escape_for_terminal, is_blank};
 
 /// Bindings generated from the contract (world `rule-module`).
 mod bindings {
@@ -35,6 +38,25 @@ pub const CONTRACT_INTERFACE: &str = "powerdesk:policy/rules";
 pub const SUPPORTED_CONTRACT_MAJORS: &[u64] = &[4];
 /// How the supported versions are written in messages.
 pub const SUPPORTED_CONTRACTS: &str = "4.x (powerdesk:policy/rules@4.*)";
+
+/// Longest module name, version or rule id a module may describe.
+pub const MAX_DESCRIBED_CHARS: usize = 64;
+/// Longest rule text a module may describe.
+pub const MAX_RULE_TEXT_CHARS: usize = 1_000;
+/// Longest refusal message kept from a module (longer ones are cut, marked with …).
+pub const MAX_REFUSAL_CHARS: usize = 500;
+
+/// Module text made safe for a terminal: every control or text-direction character escaped,
+/// cut at `max` characters.
+pub fn module_text(s: &str, max: usize) -> String {
+    let escaped = escape_for_terminal(s);
+    if escaped.chars().count() <= max {
+        return escaped.into_owned();
+    }
+    let mut cut: String = escaped.chars().take(max).collect();
+    cut.push('…');
+    cut
+}
 
 /// The `kind` of a [`PolicyError::Refused`] for a parameter the module cannot read.
 pub const REFUSED_BAD_PARAMETER: &str = "bad parameter";
@@ -215,6 +237,8 @@ pub struct SandboxLimits {
     pub memory_bytes: usize,
     /// Largest module file accepted, checked before compiling.
     pub max_module_bytes: u64,
+    /// What a module may be made of, and how long compiling it may take.
+    pub compile: CompileBounds,
 }
 
 impl Default for SandboxLimits {
@@ -225,6 +249,7 @@ impl Default for SandboxLimits {
             batch_cap: DEFAULT_BATCH_CAP,
             memory_bytes: 32 << 20,
             max_module_bytes: MAX_MODULE_BYTES,
+            compile: CompileBounds::default(),
         }
     }
 }
@@ -378,7 +403,10 @@ fn build_engine(pooling: bool) -> wasmtime::Result<Engine> {
 
 /// 规则模块: a loaded, checked rule module, ready to evaluate.
 pub struct RuleModule {
+    /// The module's name in the bundle (bundle.toml): the name every error uses.
     pub name: String,
+    /// The name the module gives itself in describe().
+    pub described_name: String,
     pub version: String,
     /// The contract version the module says it was built for (describe().contract).
     pub contract: String,
@@ -553,9 +581,19 @@ impl PolicyHost {
                 "the file is not a WebAssembly component (a core module? build it with `powerdesk policy build`)".into(),
             ));
         }
+        check_structure(bytes, &self.limits.compile)
+            .map_err(|reason| compile_err(format!("refused before compiling: {reason}")))?;
+        let compile = || {
+            let (engine, bytes) = (self.engine.clone(), bytes.to_vec());
+            with_deadline(self.limits.compile.deadline, move || {
+                Component::new(&engine, &bytes).map_err(|e| format!("{e:#}"))
+            })
+        };
         let component = match &self.cache {
-            Some(cache) => cache.compile(&self.engine, bytes, &digest),
-            None => Component::new(&self.engine, bytes).map_err(|e| format!("{e:#}")),
+            Some(cache) => cache
+                .compile_with(&self.engine, &digest, compile)
+                .map(|(c, _)| c),
+            None => compile(),
         }
         .map_err(compile_err)?;
         let interface = self.check_contract(spec, &component)?;
@@ -573,26 +611,45 @@ impl PolicyHost {
             .map_err(|e| compile_err(format!("{e:#}")))?;
         let batch = self.entry(spec, twin, &interface)?;
         let info = self.check_and_describe(spec, &single)?;
+        // What describe() says is module text: checked before it is shown or stored. Errors
+        // name the module as the bundle does, never as the module calls itself.
+        let version = module_text(&info.version, MAX_DESCRIBED_CHARS);
+        let bad = |reason: String| PolicyError::BadOutput {
+            module: spec.name.clone(),
+            version: version.clone(),
+            reason,
+        };
         let found_major = major_of(&info.contract);
         if !found_major.is_some_and(|m| SUPPORTED_CONTRACT_MAJORS.contains(&m)) {
             return Err(PolicyError::ContractMismatch {
-                module: info.name,
-                version: info.version,
-                found: format!("{} (from describe().contract)", info.contract),
+                module: spec.name.clone(),
+                version,
+                found: format!(
+                    "{} (from describe().contract)",
+                    module_text(&info.contract, MAX_DESCRIBED_CHARS)
+                ),
             });
+        }
+        for (field, value) in [("name", &info.name), ("version", &info.version)] {
+            check_line(value, MAX_DESCRIBED_CHARS)
+                .map_err(|problem| bad(format!("describe().{field} {problem}")))?;
         }
         let mut seen = std::collections::HashSet::new();
         for rule in &info.rules {
-            if rule.id.trim().is_empty() || !seen.insert(rule.id.as_str()) {
-                return Err(PolicyError::BadOutput {
-                    module: info.name.clone(),
-                    version: info.version.clone(),
-                    reason: format!("describe() lists rule id `{}` twice or empty", rule.id),
-                });
+            let id = module_text(&rule.id, MAX_DESCRIBED_CHARS);
+            if is_blank(&rule.id) || !seen.insert(rule.id.as_str()) {
+                return Err(bad(format!(
+                    "describe() lists rule id `{id}` twice or empty"
+                )));
             }
+            check_line(&rule.id, MAX_DESCRIBED_CHARS)
+                .map_err(|problem| bad(format!("describe(): rule id `{id}` {problem}")))?;
+            check_line(&rule.text, MAX_RULE_TEXT_CHARS)
+                .map_err(|problem| bad(format!("describe(): the text of rule `{id}` {problem}")))?;
         }
         Ok(RuleModule {
-            name: info.name,
+            name: spec.name.clone(),
+            described_name: info.name,
             version: info.version,
             contract: info.contract,
             rules: info.rules,
@@ -802,7 +859,7 @@ impl PolicyHost {
                         module: module.name.clone(),
                         version: module.version.clone(),
                         kind: kind.into(),
-                        message,
+                        message: module_text(&message, MAX_REFUSAL_CHARS),
                     }
                 })
             })
@@ -840,14 +897,14 @@ impl PolicyHost {
             Some(trap) => PolicyError::Trap {
                 module: m,
                 version: v,
-                message: format!("{trap} ({e:#})"),
+                message: module_text(&format!("{trap} ({e:#})"), MAX_REFUSAL_CHARS),
             },
             // Not a trap: the canonical ABI could not read what the module returned
             // (bad discriminant, string out of bounds, invalid UTF-8, ...).
             None => PolicyError::BadOutput {
                 module: m,
                 version: v,
-                reason: format!("{e:#}"),
+                reason: module_text(&format!("{e:#}"), MAX_REFUSAL_CHARS),
             },
         }
     }
