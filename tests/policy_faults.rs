@@ -1006,6 +1006,163 @@ sha256 = "{sha}"
         }
     }
 
+    /// A 10 kV decision of `draft`'s kind: no programs, property boundary, the customer pays.
+    fn hv_draft() -> Draft {
+        Draft {
+            access_class: Some(1),
+            access_voltage: Some(2),
+            programs: vec![],
+            boundary: Some(2),
+            payer: Some(2),
+            steps: vec![(0, 2, 0)],
+            total: Some(7),
+            tariff: Some(0.011),
+            efficiency: Some(false),
+            rules: vec![0],
+        }
+    }
+
+    #[test]
+    fn absurd_parts_are_refused_naming_the_maximum() {
+        let cases: [(Voltage, Draft, &str); 5] = [
+            (
+                Voltage::V380,
+                Draft {
+                    steps: vec![(5, 400, 0)],
+                    total: None,
+                    ..Draft::low_voltage_three_zero()
+                },
+                "limit of 400 working days is above the maximum of 365",
+            ),
+            (
+                Voltage::V380,
+                Draft {
+                    total: Some(1000),
+                    ..Draft::low_voltage_three_zero()
+                },
+                "grid total of 1000 working days is above the maximum of 365",
+            ),
+            (
+                Voltage::V380,
+                Draft {
+                    tariff: Some(0.5),
+                    ..Draft::low_voltage_three_zero()
+                },
+                "tariff cut 0.5 yuan/kWh is outside 0..=0.1",
+            ),
+            (
+                Voltage::Kv10,
+                Draft {
+                    access_class: Some(2),
+                    access_voltage: Some(4),
+                    ..hv_draft()
+                },
+                "access at 110kV for a 10kV request",
+            ),
+            (
+                Voltage::Kv10,
+                Draft {
+                    access_voltage: Some(1),
+                    access_class: Some(0),
+                    ..hv_draft()
+                },
+                "low_voltage access for a 10kV request",
+            ),
+        ];
+        for (voltage, draft, expected) in cases {
+            let (_d, bundle) = bundle_of(draft);
+            let (module, reason) = bad_output(&bundle, voltage);
+            assert_eq!(module, "t-module");
+            assert!(reason.contains(expected), "{reason}");
+        }
+        let (_d, bundle) = bundle_of(hv_draft());
+        let f = form(Voltage::Kv10);
+        bundle
+            .evaluate(&f, f.received_at.date_naive())
+            .expect("a sound 10 kV decision passes");
+    }
+
+    #[test]
+    fn a_tariff_cut_above_the_bundles_own_largest_cut_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let spec = Spec::new(
+            "t-module",
+            Behaviour::Returns(Draft {
+                tariff: Some(0.05),
+                ..hv_draft()
+            }),
+        );
+        write_bundle_from(
+            dir.path(),
+            &[("t-module", spec)],
+            "tariff_cut_10kV = 0.011\ntariff_cut_35kV = 0.015",
+        );
+        let bundle = load_dir(dir.path()).unwrap();
+        let (_, reason) = bad_output(&bundle, Voltage::Kv10);
+        assert!(reason.contains("outside 0..=0.015"), "{reason}");
+    }
+
+    #[test]
+    fn merge_invariants_hold_and_the_module_that_broke_one_is_named() {
+        for (draft, expected) in [
+            (
+                Draft {
+                    programs: vec![1],
+                    boundary: Some(0),
+                    payer: Some(0),
+                    ..hv_draft()
+                },
+                "three_save extends the utility's investment to the planning red line",
+            ),
+            (
+                Draft {
+                    boundary: Some(2),
+                    ..Draft::low_voltage_three_zero()
+                },
+                "three_zero (zero investment) puts the boundary at the meter",
+            ),
+            (
+                Draft {
+                    payer: Some(0),
+                    ..hv_draft()
+                },
+                "boundary property_boundary with the external line paid by utility",
+            ),
+        ] {
+            let voltage = if draft.access_class == Some(0) {
+                Voltage::V380
+            } else {
+                Voltage::Kv10
+            };
+            let (_d, bundle) = bundle_of(draft);
+            let (_, reason) = bad_output(&bundle, voltage);
+            assert!(reason.contains(expected), "{reason}");
+        }
+        // The first module decides a sound 10 kV decision; the second adds 三省 only, which
+        // contradicts the first's boundary: the second is named.
+        let dir = tempfile::tempdir().unwrap();
+        let access = Spec {
+            rules: vec![("T-ACCESS".into(), "接入".into())],
+            ..Spec::new("access", Behaviour::Returns(hv_draft()))
+        };
+        let cost = Spec {
+            rules: vec![("T-3SAVE".into(), "三省".into())],
+            ..Spec::new(
+                "cost",
+                Behaviour::Returns(Draft {
+                    programs: vec![1],
+                    rules: vec![0],
+                    ..Draft::default()
+                }),
+            )
+        };
+        write_bundle_from(dir.path(), &[("access", access), ("cost", cost)], "");
+        let bundle = load_dir(dir.path()).unwrap();
+        let (module, reason) = bad_output(&bundle, Voltage::Kv10);
+        assert_eq!(module, "cost");
+        assert!(reason.contains("three_save"), "{reason}");
+    }
+
     #[test]
     fn a_bundle_of_six_modules_decides_singly_in_batches_and_in_the_probe() {
         let dir = tempfile::tempdir().unwrap();

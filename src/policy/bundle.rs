@@ -12,8 +12,9 @@ use std::sync::{Arc, OnceLock};
 use chrono::{FixedOffset, NaiveDate};
 
 use super::convert::{
-    check_draft, empty_draft, event_state, from_wit_access, from_wit_boundary, from_wit_payer,
-    from_wit_program, from_wit_voltage, merge, step_id, to_wit_application, to_wit_date, Texts,
+    check_draft_within, empty_draft, event_state, from_wit_access, from_wit_boundary,
+    from_wit_payer, from_wit_program, from_wit_voltage, merge, step_id, tariff_cap,
+    to_wit_application, to_wit_date, Texts,
 };
 use super::files::{read_regular_text, MAX_CALENDAR_BYTES};
 use super::host::{wit, ModuleSpec, PolicyError, PolicyHost, RuleModule, Sandboxes};
@@ -86,6 +87,8 @@ pub struct Bundle {
     host: PolicyHost,
     /// Per module, the fault that quarantined it (see `decide_attributed`).
     quarantined: Vec<OnceLock<PolicyError>>,
+    /// The largest tariff cut a decision may give (`convert::tariff_cap`).
+    tariff_cap: f64,
 }
 
 impl std::fmt::Debug for Bundle {
@@ -146,6 +149,7 @@ impl Bundle {
             }));
         }
         let quarantined = modules.iter().map(|_| OnceLock::new()).collect();
+        let tariff_cap = tariff_cap(&manifest.parameters);
         Ok(Bundle {
             manifest,
             digest,
@@ -154,6 +158,7 @@ impl Bundle {
             params,
             host: host.clone(),
             quarantined,
+            tariff_cap,
         })
     }
 
@@ -400,7 +405,7 @@ impl Bundle {
         }
         merge(&mut input.draft, part.decision).map_err(&bad)?;
         let requested = from_wit_voltage(input.application.request.voltage);
-        check_draft(&input.draft, requested).map_err(bad)
+        check_draft_within(&input.draft, requested, self.tariff_cap).map_err(bad)
     }
 
     /// The final draft as a [`Decision`], citing the rules (module, index) in order; a missing
