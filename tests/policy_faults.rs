@@ -858,6 +858,37 @@ sha256 = "{sha}"
     }
 
     #[test]
+    fn a_demo_load_under_a_looping_module_stops_with_the_fault_after_one_call() {
+        use powerdesk::service::{demo, Desk, DeskError};
+        use std::sync::Arc;
+        let (_d, bundle) = bundle_with(Behaviour::LoopsForever);
+        let bundle = Arc::new(bundle);
+        let store_dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(powerdesk::store::SledStore::open(store_dir.path()).unwrap());
+        let desk = Desk::new(store, Arc::new(powerdesk::cli::bundled_calendar().unwrap()))
+            .with_decider(bundle.clone());
+        let err = demo::generate(&desk, 600, 1).expect_err("the demo stops");
+        let limits = SandboxLimits::default();
+        match &err {
+            DeskError::Decide(e) => {
+                assert_eq!(e.module, "t-module");
+                assert!(
+                    e.cause.contains("ran out of fuel")
+                        && e.cause
+                            .contains(&format!("budget {} units", limits.call_fuel(256))),
+                    "{e}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        // Stopped on its first batch: the module ran once and is quarantined.
+        assert!(matches!(
+            bundle.quarantined(),
+            Some(PolicyError::OutOfFuel { .. })
+        ));
+    }
+
+    #[test]
     fn a_fault_on_a_single_decision_does_not_quarantine() {
         let (_d, bundle) = bundle_with(Behaviour::Traps);
         let f = form(Voltage::V380);

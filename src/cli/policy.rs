@@ -212,6 +212,15 @@ pub fn run_policy(
 
 fn check(dir: &Path, json: bool) -> anyhow::Result<()> {
     let bundle = load(dir)?;
+    // A cache others could write is not used (modules compiled afresh each time): say why.
+    if let Some(Err(reason)) =
+        crate::policy::cache::ModuleCache::open_default().map(|c| c.check_dir())
+    {
+        eprintln!(
+            "note: the compiled-module cache is not used: {}",
+            crate::domain::text::escape_for_terminal(&reason)
+        );
+    }
     let table = bundle.module_table();
     let probed = probe::probe_parameters(&bundle)
         .with_context(|| format!("policy bundle {}: parameters", dir.display()))?;
