@@ -450,6 +450,40 @@ fn an_oversized_module_file_is_refused_before_compiling() {
 }
 
 #[test]
+fn a_deeply_nested_module_is_refused_before_compiling_naming_the_bound() {
+    let h = Harness::new();
+    let bound = SandboxLimits::default().compile.max_nesting as usize;
+    let dir = tempfile::tempdir().unwrap();
+    // Just within the bound: compiles and loads.
+    load(
+        &h.host,
+        dir.path(),
+        &Spec::new("deep", Behaviour::NestsBlocks(bound)),
+    )
+    .expect("nesting at the bound loads");
+    let err = load(
+        &h.host,
+        dir.path(),
+        &Spec::new("deeper", Behaviour::NestsBlocks(bound + 1)),
+    )
+    .expect_err("nesting past the bound is refused");
+    match &err {
+        PolicyError::Compile {
+            module, message, ..
+        } => {
+            assert_eq!(module, "deeper");
+            assert!(
+                message.starts_with("refused before compiling")
+                    && message.contains(&format!("more than {bound} deep")),
+                "{message}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    h.still_works();
+}
+
+#[test]
 fn a_core_module_or_garbage_is_a_compile_error() {
     let h = Harness::new();
     let dir = tempfile::tempdir().unwrap();
@@ -753,23 +787,439 @@ sha256 = "{sha}"
     }
 
     #[test]
-    fn a_module_faulting_on_a_batch_is_rerun_one_evaluation_at_a_time() {
-        // Traps on any batch of more than one, decides a batch of one: every application is
-        // still decided.
+    fn a_module_faulting_on_a_batch_is_quarantined_not_rerun_one_application_at_a_time() {
+        // Traps on any batch of more than one, would decide a batch of one: the batch's faults
+        // are its own, and the module is not run again (no re-run one by one).
         let (_d, bundle) = bundle_with(Behaviour::TrapsOnBatches(Draft::low_voltage_three_zero()));
         let results = evaluate_all(&bundle, &batch_of(&[Voltage::V380; 5]));
         assert_eq!(results.len(), 5);
-        assert!(results.iter().all(Result::is_ok), "{results:?}");
-        // A module that always traps: each application gets its own trap error.
-        let (_d, bundle) = bundle_with(Behaviour::Traps);
-        let results = evaluate_all(&bundle, &batch_of(&[Voltage::V380; 3]));
-        assert_eq!(results.len(), 3);
         assert!(
             results.iter().all(
                 |r| matches!(r, Err(PolicyError::Trap { module, .. }) if module == "t-module")
             ),
             "{results:?}"
         );
+        assert!(matches!(
+            bundle.quarantined(),
+            Some(PolicyError::Trap { .. })
+        ));
+        // A single decision afterwards is refused at once, naming the earlier fault.
+        let f = form(Voltage::V380);
+        let err = bundle.evaluate(&f, f.received_at.date_naive()).unwrap_err();
+        assert!(
+            matches!(&err, PolicyError::Quarantined { module, fault, .. } if module == "t-module" && fault.contains("trapped")),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("quarantined"), "{err}");
+    }
+
+    #[test]
+    fn a_looping_module_over_256_applications_costs_one_capped_budget_then_is_quarantined() {
+        let limits = SandboxLimits::default();
+        let (_d, bundle) = bundle_with(Behaviour::LoopsForever);
+        let forms = batch_of(&[Voltage::V380; 256]);
+        let results = evaluate_all(&bundle, &forms);
+        assert_eq!(results.len(), 256);
+        // One call for the whole batch, with the capped budget (not 256 × the fuel of one).
+        let capped = limits.fuel * limits.batch_cap;
+        assert_eq!(limits.call_fuel(256), capped);
+        assert!(limits.batch_cap < 256);
+        for r in &results {
+            assert!(
+                matches!(r, Err(PolicyError::OutOfFuel { budget, .. }) if *budget == capped),
+                "{r:?}"
+            );
+        }
+        assert!(bundle.quarantined().is_some());
+        // The next batch does not run the module at all.
+        let results = evaluate_all(&bundle, &forms);
+        assert!(
+            results
+                .iter()
+                .all(|r| matches!(r, Err(PolicyError::Quarantined { .. }))),
+            "{:?}",
+            results[0]
+        );
+    }
+
+    #[test]
+    fn a_decide_error_names_the_module_once() {
+        use powerdesk::domain::ports::Decider;
+        let (_d, bundle) = bundle_with(Behaviour::Traps);
+        let f = form(Voltage::V380);
+        let msg = Decider::decide(&bundle, &f, f.received_at.date_naive())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.starts_with("policy module t-module 0.1.0: trapped"),
+            "{msg}"
+        );
+        assert_eq!(msg.matches("policy module").count(), 1, "{msg}");
+    }
+
+    #[test]
+    fn a_demo_load_under_a_looping_module_stops_with_the_fault_after_one_call() {
+        use powerdesk::service::{demo, Desk, DeskError};
+        use std::sync::Arc;
+        let (_d, bundle) = bundle_with(Behaviour::LoopsForever);
+        let bundle = Arc::new(bundle);
+        let store_dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(powerdesk::store::SledStore::open(store_dir.path()).unwrap());
+        let desk = Desk::new(store, Arc::new(powerdesk::cli::bundled_calendar().unwrap()))
+            .with_decider(bundle.clone());
+        let err = demo::generate(&desk, 600, 1).expect_err("the demo stops");
+        let limits = SandboxLimits::default();
+        match &err {
+            DeskError::Decide(e) => {
+                assert_eq!(e.module, "t-module");
+                assert!(
+                    e.cause.contains("ran out of fuel")
+                        && e.cause
+                            .contains(&format!("budget {} units", limits.call_fuel(256))),
+                    "{e}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        // Stopped on its first batch: the module ran once and is quarantined.
+        assert!(matches!(
+            bundle.quarantined(),
+            Some(PolicyError::OutOfFuel { .. })
+        ));
+    }
+
+    #[test]
+    fn a_fault_on_a_single_decision_does_not_quarantine() {
+        let (_d, bundle) = bundle_with(Behaviour::Traps);
+        let f = form(Voltage::V380);
+        for _ in 0..2 {
+            let err = bundle.evaluate(&f, f.received_at.date_naive()).unwrap_err();
+            assert!(matches!(err, PolicyError::Trap { .. }), "{err:?}");
+        }
+        assert!(bundle.quarantined().is_none());
+    }
+
+    /// Write a bundle of `n` fixture modules, each deciding everything under a rule id of its own.
+    fn write_bundle_of_modules(dir: &Path, n: usize) {
+        std::fs::create_dir_all(dir.join("calendar")).unwrap();
+        std::fs::copy(
+            "policies/jining/calendar/2026.toml",
+            dir.join("calendar/2026.toml"),
+        )
+        .unwrap();
+        let mut toml = String::from(
+            "[bundle]\nregion = \"test\"\nname = \"测试政策包\"\nversion = \"1\"\neffective = 2026-01-01\ncontract = \"4\"\ncalendar = [\"calendar/2026.toml\"]\n\n[parameters]\nlv_max_kw = 160\n",
+        );
+        for i in 0..n {
+            let name = format!("m{i}");
+            let spec = Spec {
+                rules: vec![(format!("T{i}-LV"), format!("测试规则 {i}"))],
+                ..Spec::new(&name, Behaviour::Returns(Draft::low_voltage_three_zero()))
+            };
+            let file = format!("modules/{name}.wasm");
+            let sha = rule_modules::write(dir, &file, &spec);
+            toml.push_str(&format!(
+                "\n[[modules]]\nname = \"{name}\"\nfile = \"{file}\"\nsha256 = \"{sha}\"\n"
+            ));
+        }
+        std::fs::write(dir.join("bundle.toml"), toml).unwrap();
+    }
+
+    /// Write a bundle of `modules` (name in bundle.toml, spec) with extra `[parameters]` lines.
+    fn write_bundle_from(dir: &Path, modules: &[(&str, Spec)], parameters: &str) {
+        std::fs::create_dir_all(dir.join("calendar")).unwrap();
+        std::fs::copy(
+            "policies/jining/calendar/2026.toml",
+            dir.join("calendar/2026.toml"),
+        )
+        .unwrap();
+        let mut toml = format!(
+            "[bundle]\nregion = \"test\"\nname = \"测试政策包\"\nversion = \"1\"\neffective = 2026-01-01\ncontract = \"4\"\ncalendar = [\"calendar/2026.toml\"]\n\n[parameters]\nlv_max_kw = 160\n{parameters}\n"
+        );
+        for (name, spec) in modules {
+            let file = format!("modules/{name}.wasm");
+            let sha = rule_modules::write(dir, &file, spec);
+            toml.push_str(&format!(
+                "\n[[modules]]\nname = \"{name}\"\nfile = \"{file}\"\nsha256 = \"{sha}\"\n"
+            ));
+        }
+        std::fs::write(dir.join("bundle.toml"), toml).unwrap();
+    }
+
+    fn load_dir(dir: &Path) -> Result<Bundle, BundleError> {
+        Bundle::load(&PolicyHost::without_cache(SandboxLimits::default()), dir)
+    }
+
+    #[test]
+    fn errors_name_the_module_as_the_bundle_does_not_as_it_calls_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let impostor = Spec::new("jn-access", Behaviour::Traps);
+        write_bundle_from(dir.path(), &[("t-module", impostor)], "");
+        let bundle = load_dir(dir.path()).unwrap();
+        assert_eq!(bundle.modules()[0].name, "t-module");
+        assert_eq!(bundle.modules()[0].described_name, "jn-access");
+        let f = form(Voltage::V380);
+        let err = bundle.evaluate(&f, f.received_at.date_naive()).unwrap_err();
+        assert!(
+            matches!(&err, PolicyError::Trap { module, .. } if module == "t-module"),
+            "{err:?}"
+        );
+        assert!(!err.to_string().contains("jn-access"), "{err}");
+    }
+
+    #[test]
+    fn a_module_may_not_declare_another_modules_rule_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = Spec::new("a", Behaviour::Returns(Draft::low_voltage_three_zero()));
+        let second = Spec::new("b", Behaviour::Returns(Draft::low_voltage_three_zero()));
+        write_bundle_from(dir.path(), &[("first", first), ("second", second)], "");
+        let err = load_dir(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.starts_with("policy module second 0.1.0:")
+                && err.contains("rule id `T-LV`, which module first declares too"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn oversized_parameters_are_the_bundles_error_not_a_module_fault() {
+        let dir = tempfile::tempdir().unwrap();
+        let spec = Spec::new(
+            "t-module",
+            Behaviour::Returns(Draft::low_voltage_three_zero()),
+        );
+        let huge = format!(
+            "huge = \"{}\"",
+            "x".repeat(powerdesk::policy::bundle::MAX_PARAMS_BYTES)
+        );
+        write_bundle_from(dir.path(), &[("t-module", spec)], &huge);
+        let err = load_dir(dir.path()).unwrap_err();
+        assert!(matches!(err, BundleError::Manifest(_)), "{err:?}");
+        let msg = err.to_string();
+        assert!(
+            msg.contains("bundle.toml: parameters:") && msg.contains("more than the limit"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn module_text_is_checked_at_load_and_refusals_are_escaped_and_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let spec = Spec {
+            rules: vec![("T-LV".into(), "清屏\u{1b}[2J规则".into())],
+            ..Spec::new(
+                "t-module",
+                Behaviour::Returns(Draft::low_voltage_three_zero()),
+            )
+        };
+        write_bundle_from(dir.path(), &[("t-module", spec)], "");
+        let err = load_dir(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("the text of rule `T-LV`")
+                && err.contains("\\u{1b}")
+                && !err.contains('\u{1b}'),
+            "{err}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let message = format!("\u{1b}]0;owned\u{7}{}", "长".repeat(2_000));
+        let spec = Spec::new("t-module", Behaviour::RefusesUnsupported(message));
+        write_bundle_from(dir.path(), &[("t-module", spec)], "");
+        let bundle = load_dir(dir.path()).unwrap();
+        let f = form(Voltage::V380);
+        match bundle.evaluate(&f, f.received_at.date_naive()).unwrap_err() {
+            PolicyError::Refused { message, .. } => {
+                assert!(!message.chars().any(char::is_control), "{message:?}");
+                assert!(message.starts_with("\\u{1b}]0;owned\\u{7}"), "{message}");
+                assert!(message.chars().count() <= powerdesk::policy::host::MAX_REFUSAL_CHARS + 1);
+                assert!(message.ends_with('…'));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// A 10 kV decision of `draft`'s kind: no programs, property boundary, the customer pays.
+    fn hv_draft() -> Draft {
+        Draft {
+            access_class: Some(1),
+            access_voltage: Some(2),
+            programs: vec![],
+            boundary: Some(2),
+            payer: Some(2),
+            steps: vec![(0, 2, 0)],
+            total: Some(7),
+            tariff: Some(0.011),
+            efficiency: Some(false),
+            rules: vec![0],
+        }
+    }
+
+    #[test]
+    fn absurd_parts_are_refused_naming_the_maximum() {
+        let cases: [(Voltage, Draft, &str); 5] = [
+            (
+                Voltage::V380,
+                Draft {
+                    steps: vec![(5, 400, 0)],
+                    total: None,
+                    ..Draft::low_voltage_three_zero()
+                },
+                "limit of 400 working days is above the maximum of 365",
+            ),
+            (
+                Voltage::V380,
+                Draft {
+                    total: Some(1000),
+                    ..Draft::low_voltage_three_zero()
+                },
+                "grid total of 1000 working days is above the maximum of 365",
+            ),
+            (
+                Voltage::V380,
+                Draft {
+                    tariff: Some(0.5),
+                    ..Draft::low_voltage_three_zero()
+                },
+                "tariff cut 0.5 yuan/kWh is outside 0..=0.1",
+            ),
+            (
+                Voltage::Kv10,
+                Draft {
+                    access_class: Some(2),
+                    access_voltage: Some(4),
+                    ..hv_draft()
+                },
+                "access at 110kV for a 10kV request",
+            ),
+            (
+                Voltage::Kv10,
+                Draft {
+                    access_voltage: Some(1),
+                    access_class: Some(0),
+                    ..hv_draft()
+                },
+                "low_voltage access for a 10kV request",
+            ),
+        ];
+        for (voltage, draft, expected) in cases {
+            let (_d, bundle) = bundle_of(draft);
+            let (module, reason) = bad_output(&bundle, voltage);
+            assert_eq!(module, "t-module");
+            assert!(reason.contains(expected), "{reason}");
+        }
+        let (_d, bundle) = bundle_of(hv_draft());
+        let f = form(Voltage::Kv10);
+        bundle
+            .evaluate(&f, f.received_at.date_naive())
+            .expect("a sound 10 kV decision passes");
+    }
+
+    #[test]
+    fn a_tariff_cut_above_the_bundles_own_largest_cut_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let spec = Spec::new(
+            "t-module",
+            Behaviour::Returns(Draft {
+                tariff: Some(0.05),
+                ..hv_draft()
+            }),
+        );
+        write_bundle_from(
+            dir.path(),
+            &[("t-module", spec)],
+            "tariff_cut_10kV = 0.011\ntariff_cut_35kV = 0.015",
+        );
+        let bundle = load_dir(dir.path()).unwrap();
+        let (_, reason) = bad_output(&bundle, Voltage::Kv10);
+        assert!(reason.contains("outside 0..=0.015"), "{reason}");
+    }
+
+    #[test]
+    fn merge_invariants_hold_and_the_module_that_broke_one_is_named() {
+        for (draft, expected) in [
+            (
+                Draft {
+                    programs: vec![1],
+                    boundary: Some(0),
+                    payer: Some(0),
+                    ..hv_draft()
+                },
+                "three_save extends the utility's investment to the planning red line",
+            ),
+            (
+                Draft {
+                    boundary: Some(2),
+                    ..Draft::low_voltage_three_zero()
+                },
+                "three_zero (zero investment) puts the boundary at the meter",
+            ),
+            (
+                Draft {
+                    payer: Some(0),
+                    ..hv_draft()
+                },
+                "boundary property_boundary with the external line paid by utility",
+            ),
+        ] {
+            let voltage = if draft.access_class == Some(0) {
+                Voltage::V380
+            } else {
+                Voltage::Kv10
+            };
+            let (_d, bundle) = bundle_of(draft);
+            let (_, reason) = bad_output(&bundle, voltage);
+            assert!(reason.contains(expected), "{reason}");
+        }
+        // The first module decides a sound 10 kV decision; the second adds 三省 only, which
+        // contradicts the first's boundary: the second is named.
+        let dir = tempfile::tempdir().unwrap();
+        let access = Spec {
+            rules: vec![("T-ACCESS".into(), "接入".into())],
+            ..Spec::new("access", Behaviour::Returns(hv_draft()))
+        };
+        let cost = Spec {
+            rules: vec![("T-3SAVE".into(), "三省".into())],
+            ..Spec::new(
+                "cost",
+                Behaviour::Returns(Draft {
+                    programs: vec![1],
+                    rules: vec![0],
+                    ..Draft::default()
+                }),
+            )
+        };
+        write_bundle_from(dir.path(), &[("access", access), ("cost", cost)], "");
+        let bundle = load_dir(dir.path()).unwrap();
+        let (module, reason) = bad_output(&bundle, Voltage::Kv10);
+        assert_eq!(module, "cost");
+        assert!(reason.contains("three_save"), "{reason}");
+    }
+
+    #[test]
+    fn a_bundle_of_six_modules_decides_singly_in_batches_and_in_the_probe() {
+        let dir = tempfile::tempdir().unwrap();
+        write_bundle_of_modules(dir.path(), 6);
+        let bundle = Bundle::load(
+            &PolicyHost::without_cache(SandboxLimits::default()),
+            dir.path(),
+        )
+        .expect("six modules load");
+        let f = form(Voltage::V380);
+        let d = bundle
+            .evaluate(&f, f.received_at.date_naive())
+            .expect("six modules decide one application");
+        assert_eq!(d.rules.len(), 6, "{:?}", d.rules);
+        let results = evaluate_all(&bundle, &batch_of(&[Voltage::V380; 40]));
+        assert!(results.iter().all(Result::is_ok), "{:?}", results[0]);
+        // policy check's probe decides its sample as decisions are made (all modules, batched
+        // and alone).
+        powerdesk::policy::probe::probe_parameters(&bundle).expect("the probe passes");
+    }
+
+    #[test]
+    fn the_probe_fails_on_a_module_that_faults() {
+        let (_d, bundle) = bundle_with(Behaviour::LoopsForever);
+        let err = powerdesk::policy::probe::probe_parameters(&bundle).unwrap_err();
+        assert!(matches!(err, PolicyError::OutOfFuel { .. }), "{err:?}");
     }
 
     #[test]
@@ -816,5 +1266,120 @@ sha256 = "{sha}"
         );
         let f = form(Voltage::V380);
         assert!(good.evaluate(&f, f.received_at.date_naive()).is_ok());
+    }
+}
+
+mod special_files {
+    //! A bundle's files are read only if regular, and only up to a bound: a FIFO would block
+    //! forever, /dev/zero would fill memory. Both are refused at once, naming the file.
+
+    use super::*;
+    use powerdesk::policy::bundle::{Bundle, BundleError};
+
+    fn mkfifo(path: &Path) {
+        let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0, "mkfifo");
+    }
+
+    fn good_bundle(dir: &Path) {
+        let spec = Spec::new(
+            "t-module",
+            Behaviour::Returns(Draft::low_voltage_three_zero()),
+        );
+        let sha = rule_modules::write(dir, "modules/t-module.wasm", &spec);
+        std::fs::create_dir_all(dir.join("calendar")).unwrap();
+        std::fs::copy(
+            "policies/jining/calendar/2026.toml",
+            dir.join("calendar/2026.toml"),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("bundle.toml"),
+            format!(
+                "[bundle]\nregion = \"test\"\nname = \"测试\"\nversion = \"1\"\neffective = 2026-01-01\ncontract = \"4\"\ncalendar = [\"calendar/2026.toml\"]\n\n[[modules]]\nname = \"t-module\"\nfile = \"modules/t-module.wasm\"\nsha256 = \"{sha}\"\n"
+            ),
+        )
+        .unwrap();
+    }
+
+    fn load(dir: &Path) -> Result<Bundle, BundleError> {
+        Bundle::load(&PolicyHost::without_cache(SandboxLimits::default()), dir)
+    }
+
+    #[test]
+    fn a_fifo_as_a_module_is_refused_at_once() {
+        let h = Harness::new();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fifo.wasm");
+        mkfifo(&path);
+        let err = h
+            .host
+            .load(&ModuleSpec {
+                name: "fifo".into(),
+                version: "0.1.0".into(),
+                file: path,
+                expected_digest: None,
+            })
+            .expect_err("a FIFO is not a module");
+        assert!(
+            matches!(&err, PolicyError::Io { file, message } if file.ends_with("fifo.wasm") && message.contains("a FIFO")),
+            "{err:?}"
+        );
+        h.still_works();
+    }
+
+    #[test]
+    fn dev_zero_behind_a_symlink_is_refused_as_a_module_and_as_a_calendar() {
+        let h = Harness::new();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("zero.wasm");
+        std::os::unix::fs::symlink("/dev/zero", &path).unwrap();
+        let err = h
+            .host
+            .load(&ModuleSpec {
+                name: "zero".into(),
+                version: "0.1.0".into(),
+                file: path,
+                expected_digest: None,
+            })
+            .expect_err("/dev/zero is not a module");
+        assert!(
+            err.to_string()
+                .contains("a character device, not a regular file"),
+            "{err}"
+        );
+
+        let bundle = tempfile::tempdir().unwrap();
+        good_bundle(bundle.path());
+        load(bundle.path()).expect("the good bundle loads");
+        let calendar = bundle.path().join("calendar/2026.toml");
+        std::fs::remove_file(&calendar).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", &calendar).unwrap();
+        let err = load(bundle.path()).expect_err("/dev/zero is not a calendar");
+        let msg = err.to_string();
+        assert!(
+            msg.contains("2026.toml") && msg.contains("a character device"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn a_fifo_as_bundle_toml_or_module_file_of_a_bundle_is_refused_at_once() {
+        let bundle = tempfile::tempdir().unwrap();
+        good_bundle(bundle.path());
+        let wasm = bundle.path().join("modules/t-module.wasm");
+        std::fs::remove_file(&wasm).unwrap();
+        mkfifo(&wasm);
+        let err = load(bundle.path()).expect_err("a FIFO module");
+        assert!(err.to_string().contains("a FIFO"), "{err}");
+        let manifest = bundle.path().join("bundle.toml");
+        std::fs::remove_file(&manifest).unwrap();
+        mkfifo(&manifest);
+        let err = load(bundle.path()).expect_err("a FIFO manifest");
+        let msg = err.to_string();
+        assert!(
+            msg.contains("bundle.toml") && msg.contains("a FIFO"),
+            "{msg}"
+        );
     }
 }

@@ -249,6 +249,18 @@ pub fn run_policy(
             };
             let (report, rows) =
                 diff::diff_against(repo.as_ref(), diff::Baseline::Bundle(&old), &new, &opts)?;
+            // A module that faulted on a batch was quarantined: every later application got its
+            // fault at once instead of grinding through it, and the comparison means nothing.
+            for bundle in [&old, &new] {
+                if let Some(fault) = bundle.quarantined() {
+                    bail!(
+                        "policy diff stopped: bundle {} {} ({}): {fault}",
+                        bundle.region(),
+                        bundle.version(),
+                        bundle.dir().display()
+                    );
+                }
+            }
             if let Some(path) = out {
                 diff::write_rows(path, &rows).map_err(anyhow::Error::msg)?;
                 if !*json {
@@ -359,6 +371,15 @@ fn list(
 
 fn check(dir: &Path, json: bool) -> anyhow::Result<()> {
     let bundle = load(dir)?;
+    // A cache others could write is not used (modules compiled afresh each time): say why.
+    if let Some(Err(reason)) =
+        crate::policy::cache::ModuleCache::open_default().map(|c| c.check_dir())
+    {
+        eprintln!(
+            "note: the compiled-module cache is not used: {}",
+            crate::domain::text::escape_for_terminal(&reason)
+        );
+    }
     let table = bundle.module_table();
     let probed = crate::policy::verify::check(&bundle)
         .with_context(|| format!("policy bundle {}", dir.display()))?

@@ -7,14 +7,16 @@
 //! checked again; the final draft becomes a [`Decision`] once every part is decided.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use chrono::{FixedOffset, NaiveDate};
 
 use super::convert::{
-    check_draft, empty_draft, event_state, from_wit_access, from_wit_boundary, from_wit_payer,
-    from_wit_program, from_wit_voltage, merge, step_id, to_wit_application, to_wit_date, Texts,
+    check_draft_within, empty_draft, event_state, from_wit_access, from_wit_boundary,
+    from_wit_payer, from_wit_program, from_wit_voltage, merge, step_id, tariff_cap,
+    to_wit_application, to_wit_date, Texts,
 };
+use super::files::{read_regular_text, MAX_CALENDAR_BYTES};
 use super::host::{wit, ModuleSpec, PolicyError, PolicyHost, RuleModule, Sandboxes};
 use super::manifest::{Manifest, ManifestError, ParamValue};
 use crate::domain::application::ApplicationForm;
@@ -24,6 +26,9 @@ use crate::domain::ports::{DecideError, Decider};
 
 /// The most evaluations sent to a module in one call (bounds the sandbox's memory per call).
 pub const MAX_BATCH: usize = 256;
+
+/// Largest parameter set a bundle may give its modules, in its wire form.
+pub const MAX_PARAMS_BYTES: usize = 256 << 10;
 
 /// A bundle that could not be loaded: which file or module, what is wrong.
 #[derive(Debug, thiserror::Error)]
@@ -43,10 +48,11 @@ pub enum BundleError {
 pub fn load_calendar(manifest: &Manifest) -> Result<WorkingCalendar, BundleError> {
     let mut years = Vec::new();
     for file in manifest.calendar_paths() {
-        let text = std::fs::read_to_string(&file).map_err(|e| BundleError::Calendar {
-            file: file.clone(),
-            message: format!("cannot read: {e}"),
-        })?;
+        let text =
+            read_regular_text(&file, MAX_CALENDAR_BYTES).map_err(|e| BundleError::Calendar {
+                file: file.clone(),
+                message: format!("cannot read: {e}"),
+            })?;
         let year = WorkingCalendar::parse_year(&text).map_err(|message| BundleError::Calendar {
             file: file.clone(),
             message,
@@ -82,6 +88,10 @@ pub struct Bundle {
     /// The parameters in their wire form, encoded once.
     params: Vec<u8>,
     host: PolicyHost,
+    /// Per module, the fault that quarantined it (see `decide_attributed`).
+    quarantined: Vec<OnceLock<PolicyError>>,
+    /// The largest tariff cut a decision may give (`convert::tariff_cap`).
+    tariff_cap: f64,
 }
 
 impl std::fmt::Debug for Bundle {
@@ -110,11 +120,43 @@ impl Bundle {
             };
             modules.push(host.load(&spec)?);
         }
+        // A module cites only rules of its own: no rule id is declared by two modules.
+        for (later, module) in modules.iter().enumerate() {
+            for rule in &module.rules {
+                if let Some(earlier) = modules[..later]
+                    .iter()
+                    .find(|m| m.rules.iter().any(|r| r.id == rule.id))
+                {
+                    return Err(BundleError::Module(PolicyError::BadOutput {
+                        module: module.name.clone(),
+                        version: module.version.clone(),
+                        reason: format!(
+                            "describe() declares rule id `{}`, which module {} declares too; a module may cite only rules of its own: give the rule an id of its own",
+                            rule.id, earlier.name
+                        ),
+                    }));
+                }
+            }
+        }
         super::declare::check_order(&modules).map_err(|message| BundleError::Declarations {
             dir: manifest.dir.clone(),
             message,
         })?;
         let params = wire_params(&manifest.parameters);
+        // The parameters are copied into every module call: too many are the bundle's error,
+        // not a memory fault of whichever module runs first.
+        if params.len() > MAX_PARAMS_BYTES {
+            return Err(BundleError::Manifest(ManifestError::Field {
+                path: manifest.path(),
+                key: "parameters".into(),
+                problem: format!(
+                    "{} bytes in the form modules receive, more than the limit of {MAX_PARAMS_BYTES} bytes; keep long lists and texts out of the parameters",
+                    params.len()
+                ),
+            }));
+        }
+        let quarantined = modules.iter().map(|_| OnceLock::new()).collect();
+        let tariff_cap = tariff_cap(&manifest.parameters);
         Ok(Bundle {
             manifest,
             digest,
@@ -122,6 +164,8 @@ impl Bundle {
             modules,
             params,
             host: host.clone(),
+            quarantined,
+            tariff_cap,
         })
     }
 
@@ -279,10 +323,10 @@ impl Bundle {
                 return;
             }
             let outputs = if live.len() == inputs.len() {
-                self.decide_attributed(&mut sandboxes, module, texts, inputs)
+                self.decide_attributed(&mut sandboxes, m, module, texts, inputs)
             } else {
                 let batch: Vec<wit::Evaluation> = live.iter().map(|&i| inputs[i].clone()).collect();
-                self.decide_attributed(&mut sandboxes, module, texts, &batch)
+                self.decide_attributed(&mut sandboxes, m, module, texts, &batch)
             };
             for (i, out) in live.into_iter().zip(outputs) {
                 let merged = out.and_then(|part| {
@@ -295,30 +339,39 @@ impl Bundle {
         }
     }
 
-    /// One module over a batch; if the sandbox faults, each evaluation again on its own (in
-    /// stores of their own).
+    /// One module over a batch. A module already quarantined is not run; one that faults on a
+    /// batch of more than one is quarantined for the rest of this bundle's life (a diff, a demo
+    /// load, an import, a console session), and every evaluation of the batch gets the fault:
+    /// nothing is re-run one application at a time, so a looping module costs one call's budget,
+    /// not one per application.
     fn decide_attributed(
         &self,
         sandboxes: &mut Sandboxes,
+        m: usize,
         module: &RuleModule,
         texts: &[String],
         batch: &[wit::Evaluation],
     ) -> Vec<Result<wit::Part, PolicyError>> {
+        if let Some(fault) = self.quarantined[m].get() {
+            return vec![Err(quarantined(module, fault)); batch.len()];
+        }
         match self
             .host
             .decide_in(sandboxes, module, &self.params, texts, batch)
         {
             Ok(results) => results,
-            Err(fault) if batch.len() == 1 => vec![Err(fault)],
-            Err(_) => batch
-                .iter()
-                .map(|one| {
-                    self.host
-                        .decide(module, &self.params, texts, std::slice::from_ref(one))
-                        .and_then(|mut r| r.pop().expect("one result for a batch of one"))
-                })
-                .collect(),
+            Err(fault) => {
+                if batch.len() > 1 {
+                    let _ = self.quarantined[m].set(fault.clone());
+                }
+                vec![Err(fault); batch.len()]
+            }
         }
+    }
+
+    /// The first module quarantined after a fault on a batch, with that fault.
+    pub fn quarantined(&self) -> Option<&PolicyError> {
+        self.quarantined.iter().find_map(OnceLock::get)
     }
 
     /// Accept module `m`'s part if it cites only rules the module declares, each once, and merges
@@ -366,7 +419,7 @@ impl Bundle {
         }
         merge(&mut input.draft, part.decision).map_err(&bad)?;
         let requested = from_wit_voltage(input.application.request.voltage);
-        check_draft(&input.draft, requested).map_err(bad)
+        check_draft_within(&input.draft, requested, self.tariff_cap).map_err(bad)
     }
 
     /// The final draft as a [`Decision`], citing the rules (module, index) in order; a missing
@@ -464,11 +517,20 @@ struct Progress {
     fault: Option<PolicyError>,
 }
 
+/// The error of an evaluation a quarantined module was not run on.
+fn quarantined(module: &RuleModule, fault: &PolicyError) -> PolicyError {
+    PolicyError::Quarantined {
+        module: module.name.clone(),
+        version: module.version.clone(),
+        fault: fault.cause(),
+    }
+}
+
 fn decide_error(e: PolicyError) -> DecideError {
     DecideError {
         module: e.module().to_string(),
         version: e.version().to_string(),
-        cause: e.to_string(),
+        cause: e.cause(),
     }
 }
 

@@ -99,8 +99,50 @@ pub fn merge(draft: &mut wit::Decision, part: wit::Decision) -> Result<(), Strin
     Ok(())
 }
 
+/// The longest limit a decision may set, in working days (a step's or the grid's total).
+pub const MAX_LIMIT_WORKING_DAYS: u32 = 365;
+/// The largest tariff cut a decision may give, in yuan/kWh (a bundle may cap it lower: see
+/// [`tariff_cap`]).
+pub const MAX_TARIFF_CUT: f64 = 0.1;
+
+/// The largest tariff cut a bundle's decisions may give: its largest `tariff_cut_*` number
+/// parameter (the cuts it grants per voltage), or [`MAX_TARIFF_CUT`] without one; never above it.
+pub fn tariff_cap(parameters: &[(String, crate::policy::manifest::ParamValue)]) -> f64 {
+    use crate::policy::manifest::ParamValue;
+    parameters
+        .iter()
+        .filter(|(name, _)| name.starts_with("tariff_cut_"))
+        .filter_map(|(_, v)| match v {
+            ParamValue::Number(x) if x.is_finite() => Some(*x),
+            ParamValue::Integer(i) => Some(*i as f64),
+            _ => None,
+        })
+        .reduce(f64::max)
+        .map_or(MAX_TARIFF_CUT, |cap| cap.clamp(0.0, MAX_TARIFF_CUT))
+}
+
+/// Where a voltage stands: low voltage (220/380 V) 0, then 10, 35, 110, 220 kV.
+fn voltage_level(v: wit::Voltage) -> u8 {
+    match v {
+        wit::Voltage::V220 | wit::Voltage::V380 => 0,
+        wit::Voltage::Kv10 => 1,
+        wit::Voltage::Kv35 => 2,
+        wit::Voltage::Kv110 => 3,
+        wit::Voltage::Kv220 => 4,
+    }
+}
+
 /// A draft that is malformed or contradicts the request or itself: what is wrong.
 pub fn check_draft(d: &wit::Decision, requested: Voltage) -> Result<(), String> {
+    check_draft_within(d, requested, MAX_TARIFF_CUT)
+}
+
+/// [`check_draft`] with the bundle's tariff cap.
+pub fn check_draft_within(
+    d: &wit::Decision,
+    requested: Voltage,
+    tariff_cap: f64,
+) -> Result<(), String> {
     if let Some(class) = d.access_class {
         let class = from_wit_access(class);
         if class == AccessClass::LowVoltage && !requested.is_low() {
@@ -138,9 +180,68 @@ pub fn check_draft(d: &wit::Decision, requested: Voltage) -> Result<(), String> 
         }
     }
     if let Some(t) = d.tariff_cut_yuan_per_kwh {
-        if !t.is_finite() || !(0.0..1.0).contains(&t) {
+        if !t.is_finite() || !(0.0..=tariff_cap).contains(&t) {
             return Err(format!(
-                "tariff cut {t} yuan/kWh is not a price cut between 0 and 1"
+                "tariff cut {t} yuan/kWh is outside 0..={tariff_cap} (the bundle's largest tariff_cut_* parameter, at most {MAX_TARIFF_CUT})"
+            ));
+        }
+    }
+    // The access voltage is the one requested or the level above it (a low-voltage request over
+    // the region's threshold is connected at 10 kV), never below it.
+    if let Some(v) = d.access_voltage {
+        let asked = to_wit_voltage(requested);
+        if (v as u8) < (asked as u8) || voltage_level(v) > voltage_level(asked) + 1 {
+            return Err(format!(
+                "access at {} for a {} request (the access voltage is the one requested or the next level up)",
+                from_wit_voltage(v).id(),
+                requested.id()
+            ));
+        }
+    }
+    if let Some(s) = d
+        .steps
+        .iter()
+        .find(|s| s.limit_working_days > MAX_LIMIT_WORKING_DAYS)
+    {
+        return Err(format!(
+            "step `{}` limit of {} working days is above the maximum of {MAX_LIMIT_WORKING_DAYS}",
+            step_id(s.step),
+            s.limit_working_days
+        ));
+    }
+    if let Some(total) = d
+        .grid_total_limit_working_days
+        .filter(|t| *t > MAX_LIMIT_WORKING_DAYS)
+    {
+        return Err(format!(
+            "grid total of {total} working days is above the maximum of {MAX_LIMIT_WORKING_DAYS}"
+        ));
+    }
+    let three_save = d.programs.contains(&wit::Program::ThreeSave);
+    if three_save
+        && d.investment_boundary
+            .is_some_and(|b| b != wit::InvestmentBoundary::PlanningRedLine)
+    {
+        return Err(
+            "three_save extends the utility's investment to the planning red line, but the boundary is elsewhere".into(),
+        );
+    }
+    if d.programs.contains(&wit::Program::ThreeZero)
+        && d.investment_boundary
+            .is_some_and(|b| b != wit::InvestmentBoundary::Meter)
+    {
+        return Err(
+            "three_zero (zero investment) puts the boundary at the meter, but it is elsewhere"
+                .into(),
+        );
+    }
+    if let (Some(b), Some(p)) = (d.investment_boundary, d.external_line_payer) {
+        let utility_invests = b != wit::InvestmentBoundary::PropertyBoundary;
+        if utility_invests != (p == wit::LinePayer::Utility) {
+            return Err(format!(
+                "boundary {} with the external line paid by {}: the utility pays the line exactly when its investment reaches the meter or the planning red line",
+                from_wit_boundary(b).id(),
+                from_wit_payer(p).id()
             ));
         }
     }

@@ -21,6 +21,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::bundle::Bundle;
+use super::files::{read_regular_text, MAX_FIXTURE_BYTES};
 use crate::domain::application::ApplicationForm;
 
 /// One fixture case.
@@ -91,11 +92,12 @@ pub fn load_cases(dir: &Path) -> Result<Vec<Case>, FixtureError> {
     files.sort();
     let mut cases = Vec::new();
     for file in files {
-        let text = std::fs::read_to_string(&file).map_err(io)?;
         let parse = |message: String| FixtureError::Parse {
             file: file.clone(),
             message,
         };
+        let text = read_regular_text(&file, MAX_FIXTURE_BYTES)
+            .map_err(|e| parse(format!("cannot read: {e}")))?;
         let value: Value = serde_json::from_str(&text).map_err(|e| parse(e.to_string()))?;
         let items = match value {
             Value::Array(items) => items,

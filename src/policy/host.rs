@@ -15,7 +15,11 @@ use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, ComponentExportIndex, InstancePre, Linker, TypedFunc};
 use wasmtime::{Config, Engine, ResourceLimiter, Store, Trap};
 
+pub use super::bounds::CompileBounds;
+use super::bounds::{check_structure, with_deadline};
 use super::cache::ModuleCache;
+use super::files::read_regular;
+use crate::domain::text::{check_line, escape_for_terminal, is_blank};
 
 /// Bindings generated from the contract (world `rule-module`).
 mod bindings {
@@ -35,8 +39,30 @@ pub const SUPPORTED_CONTRACT_MAJORS: &[u64] = &[5];
 /// How the supported versions are written in messages.
 pub const SUPPORTED_CONTRACTS: &str = "5.x (powerdesk:policy/rules@5.*)";
 
+/// Longest module name, version or rule id a module may describe.
+pub const MAX_DESCRIBED_CHARS: usize = 64;
+/// Longest rule text a module may describe.
+pub const MAX_RULE_TEXT_CHARS: usize = 1_000;
+/// Longest refusal message kept from a module (longer ones are cut, marked with …).
+pub const MAX_REFUSAL_CHARS: usize = 500;
+
+/// Module text made safe for a terminal: every control or text-direction character escaped,
+/// cut at `max` characters.
+pub fn module_text(s: &str, max: usize) -> String {
+    let escaped = escape_for_terminal(s);
+    if escaped.chars().count() <= max {
+        return escaped.into_owned();
+    }
+    let mut cut: String = escaped.chars().take(max).collect();
+    cut.push('…');
+    cut
+}
+
 /// The `kind` of a [`PolicyError::Refused`] for a parameter the module cannot read.
 pub const REFUSED_BAD_PARAMETER: &str = "bad parameter";
+
+/// The default largest module file accepted ([`SandboxLimits::max_module_bytes`]).
+pub const MAX_MODULE_BYTES: u64 = 8 << 20;
 
 /// How often the epoch ticker thread advances the engine's epoch.
 const EPOCH_TICK: Duration = Duration::from_millis(5);
@@ -45,7 +71,7 @@ const EPOCH_TICK: Duration = Duration::from_millis(5);
 /// an application the bundle cannot decide because it was not yet in force.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum PolicyError {
-    #[error("policy module {module} {version}: ran out of fuel (budget {budget} units); the rule loops or does far too much work: fix the module or raise the fuel budget")]
+    #[error("policy module {module} {version}: ran out of fuel (budget {budget} units); the rule loops or does far too much work: fix the module (plugins/README.md, Limits)")]
     OutOfFuel {
         module: String,
         version: String,
@@ -81,6 +107,12 @@ pub enum PolicyError {
         version: String,
         kind: String,
         message: String,
+    },
+    #[error("policy module {module} {version}: quarantined: it faulted on an earlier batch ({fault}) and is not run again by this powerdesk process; fix the module and load the bundle again")]
+    Quarantined {
+        module: String,
+        version: String,
+        fault: String,
     },
     #[error("policy module {module} {version}: built for contract {found}, but this powerdesk supports {SUPPORTED_CONTRACTS}; {}", contract_advice(found))]
     ContractMismatch {
@@ -130,6 +162,7 @@ impl PolicyError {
             | Self::Trap { module, .. }
             | Self::BadOutput { module, .. }
             | Self::Refused { module, .. }
+            | Self::Quarantined { module, .. }
             | Self::ContractMismatch { module, .. }
             | Self::ForbiddenImport { module, .. }
             | Self::Compile { module, .. } => module,
@@ -149,6 +182,7 @@ impl PolicyError {
             | Self::Trap { version, .. }
             | Self::BadOutput { version, .. }
             | Self::Refused { version, .. }
+            | Self::Quarantined { version, .. }
             | Self::ContractMismatch { version, .. }
             | Self::ForbiddenImport { version, .. }
             | Self::Compile { version, .. }
@@ -156,38 +190,109 @@ impl PolicyError {
             Self::DigestMismatch { .. } | Self::TooLarge { .. } | Self::Io { .. } => "-",
         }
     }
+
+    /// The message without its `policy module NAME VERSION: ` lead (for a caller that writes the
+    /// module and version itself, as [`crate::domain::ports::DecideError`] does).
+    pub fn cause(&self) -> String {
+        let text = self.to_string();
+        let (m, v) = (self.module(), self.version());
+        let leads = [
+            format!("policy module {m} {v}: "),
+            format!("policy bundle {m} {v}: "),
+        ];
+        leads
+            .iter()
+            .find_map(|lead| text.strip_prefix(lead.as_str()))
+            .map_or_else(|| text.clone(), str::to_string)
+    }
+
+    /// A fault of the sandbox (fuel, deadline, memory, trap, unreadable output) or quarantine:
+    /// the module, not the application, is at fault.
+    pub fn is_fault(&self) -> bool {
+        matches!(
+            self,
+            Self::OutOfFuel { .. }
+                | Self::Deadline { .. }
+                | Self::MemoryLimit { .. }
+                | Self::Trap { .. }
+                | Self::Quarantined { .. }
+        )
+    }
 }
 
-/// The limits every evaluation runs under. Fuel and deadline are per evaluation: a batch of n
-/// gets n times as much.
+/// The limits every module call runs under. Fuel is the limit that stops a module: it counts
+/// work, so a decision passes or fails the same way on an idle and on a loaded machine. The
+/// wall-clock deadline is only a safety net, set well above the time the fuel takes to burn.
+/// A batch does not multiply them: a call deciding n evaluations gets the budget of
+/// `min(n, batch_cap)` evaluations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SandboxLimits {
-    /// Fuel units per evaluation (roughly one per WebAssembly instruction).
+    /// Fuel units of one evaluation (roughly one per WebAssembly instruction).
     pub fuel: u64,
-    /// Wall-clock backstop per evaluation.
+    /// Wall-clock safety net of one evaluation.
     pub deadline: Duration,
-    /// Linear memory per instance, in bytes.
+    /// The most evaluations' worth of fuel and deadline one call gets, whatever its batch size.
+    pub batch_cap: u64,
+    /// Linear memory per memory of an instance, in bytes.
     pub memory_bytes: usize,
     /// Largest module file accepted, checked before compiling.
     pub max_module_bytes: u64,
+    /// What a module may be made of, and how long compiling it may take.
+    pub compile: CompileBounds,
 }
 
 impl Default for SandboxLimits {
     fn default() -> Self {
         SandboxLimits {
-            fuel: 20_000_000,
-            deadline: Duration::from_millis(500),
+            fuel: DEFAULT_FUEL,
+            deadline: DEFAULT_DEADLINE,
+            batch_cap: DEFAULT_BATCH_CAP,
             memory_bytes: 32 << 20,
-            max_module_bytes: 8 << 20,
+            max_module_bytes: MAX_MODULE_BYTES,
+            compile: CompileBounds::default(),
         }
     }
 }
+
+impl SandboxLimits {
+    /// The fuel of one call deciding `evaluations`.
+    pub fn call_fuel(&self, evaluations: usize) -> u64 {
+        self.fuel.saturating_mul(self.call_scale(evaluations))
+    }
+
+    /// The wall-clock safety net of one call deciding `evaluations`.
+    pub fn call_deadline(&self, evaluations: usize) -> Duration {
+        self.deadline
+            .saturating_mul(u32::try_from(self.call_scale(evaluations)).unwrap_or(u32::MAX))
+    }
+
+    fn call_scale(&self, evaluations: usize) -> u64 {
+        (evaluations.max(1) as u64).min(self.batch_cap.max(1))
+    }
+}
+
+/// Fuel of one evaluation: the shipped modules use under 1 % of it (policy check reports it).
+pub const DEFAULT_FUEL: u64 = 20_000_000;
+/// The safety net of one evaluation: about ten times what [`DEFAULT_FUEL`] takes to burn.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_millis(250);
+/// A batch call gets at most this many evaluations' budget: a hostile module in a batch of 256
+/// costs 4 evaluations' fuel, not 256.
+pub const DEFAULT_BATCH_CAP: u64 = 4;
 
 /// Per-store state: the memory limiter and whether it refused a growth.
 pub struct Sandbox {
     memory_bytes: usize,
     memory_refused: bool,
+    /// The module calls this store has hosted: each may add instances, memories and tables of
+    /// its own (a store hosts one bundle evaluation's calls, one per module).
+    calls: usize,
 }
+
+/// What one module call may add to its store: component model core instances, memories and
+/// tables. Per call, so a bundle of many modules gets as much per module as a bundle of one.
+pub const INSTANCES_PER_CALL: usize = 64;
+pub const MEMORIES_PER_CALL: usize = 4;
+pub const TABLES_PER_CALL: usize = 64;
 
 /// The marker error the limiter raises when a module outgrows its memory cap.
 #[derive(Debug)]
@@ -225,13 +330,13 @@ impl ResourceLimiter for Sandbox {
     }
 
     fn instances(&self) -> usize {
-        64
+        INSTANCES_PER_CALL * self.calls.max(1)
     }
     fn tables(&self) -> usize {
-        64
+        TABLES_PER_CALL * self.calls.max(1)
     }
     fn memories(&self) -> usize {
-        4
+        MEMORIES_PER_CALL * self.calls.max(1)
     }
 }
 
@@ -260,6 +365,11 @@ fn build_engine(pooling: bool) -> wasmtime::Result<Engine> {
     config.consume_fuel(true);
     config.epoch_interruption(true);
     config.max_wasm_stack(512 << 10);
+    // Determinism: the same decision on every machine and every run. NaNs are canonical (no
+    // NaN payload can leak from the hardware into a tariff) and relaxed SIMD gives the same
+    // results whatever the CPU.
+    config.cranelift_nan_canonicalization(true);
+    config.relaxed_simd_deterministic(true);
     if std::env::var_os("POWERDESK_PERFMAP").is_some() {
         // For module authors profiling with `perf`: names the modules' functions.
         config.profiler(wasmtime::ProfilingStrategy::PerfMap);
@@ -293,7 +403,10 @@ fn build_engine(pooling: bool) -> wasmtime::Result<Engine> {
 
 /// 规则模块: a loaded, checked rule module, ready to evaluate.
 pub struct RuleModule {
+    /// The module's name in the bundle (bundle.toml): the name every error uses.
     pub name: String,
+    /// The name the module gives itself in describe().
+    pub described_name: String,
     pub version: String,
     /// The contract version the module says it was built for (describe().contract).
     pub contract: String,
@@ -426,15 +539,15 @@ impl PolicyHost {
             file: file.clone(),
             message: e.to_string(),
         };
-        let size = std::fs::metadata(&spec.file).map_err(io)?.len();
-        if size > self.limits.max_module_bytes {
-            return Err(PolicyError::TooLarge {
-                file,
-                size,
-                limit: self.limits.max_module_bytes,
-            });
-        }
-        let bytes = std::fs::read(&spec.file).map_err(io)?;
+        let limit = self.limits.max_module_bytes;
+        let bytes = match read_regular(&spec.file, limit) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => {
+                let size = std::fs::metadata(&spec.file).map_or(limit + 1, |m| m.len());
+                return Err(PolicyError::TooLarge { file, size, limit });
+            }
+            Err(e) => return Err(io(e)),
+        };
         let actual = sha256_digest(&bytes);
         if let Some(expected) = &spec.expected_digest {
             let expected = normalize_digest(expected);
@@ -473,9 +586,19 @@ impl PolicyHost {
                 "the file is not a WebAssembly component (a core module? build it with `powerdesk policy build`)".into(),
             ));
         }
+        check_structure(bytes, &self.limits.compile)
+            .map_err(|reason| compile_err(format!("refused before compiling: {reason}")))?;
+        let compile = || {
+            let (engine, bytes) = (self.engine.clone(), bytes.to_vec());
+            with_deadline(self.limits.compile.deadline, move || {
+                Component::new(&engine, &bytes).map_err(|e| format!("{e:#}"))
+            })
+        };
         let component = match &self.cache {
-            Some(cache) => cache.compile(&self.engine, bytes, &digest),
-            None => Component::new(&self.engine, bytes).map_err(|e| format!("{e:#}")),
+            Some(cache) => cache
+                .compile_with(&self.engine, &digest, compile)
+                .map(|(c, _)| c),
+            None => compile(),
         }
         .map_err(compile_err)?;
         let interface = self.check_contract(spec, &component)?;
@@ -493,23 +616,41 @@ impl PolicyHost {
             .map_err(|e| compile_err(format!("{e:#}")))?;
         let batch = self.entry(spec, twin, &interface)?;
         let info = self.check_and_describe(spec, &single)?;
+        // What describe() says is module text: checked before it is shown or stored. Errors
+        // name the module as the bundle does, never as the module calls itself.
+        let version = module_text(&info.version, MAX_DESCRIBED_CHARS);
+        let bad = |reason: String| PolicyError::BadOutput {
+            module: spec.name.clone(),
+            version: version.clone(),
+            reason,
+        };
         let found_major = major_of(&info.contract);
         if !found_major.is_some_and(|m| SUPPORTED_CONTRACT_MAJORS.contains(&m)) {
             return Err(PolicyError::ContractMismatch {
-                module: info.name,
-                version: info.version,
-                found: format!("{} (from describe().contract)", info.contract),
+                module: spec.name.clone(),
+                version,
+                found: format!(
+                    "{} (from describe().contract)",
+                    module_text(&info.contract, MAX_DESCRIBED_CHARS)
+                ),
             });
+        }
+        for (field, value) in [("name", &info.name), ("version", &info.version)] {
+            check_line(value, MAX_DESCRIBED_CHARS)
+                .map_err(|problem| bad(format!("describe().{field} {problem}")))?;
         }
         let mut seen = std::collections::HashSet::new();
         for rule in &info.rules {
-            if rule.id.trim().is_empty() || !seen.insert(rule.id.as_str()) {
-                return Err(PolicyError::BadOutput {
-                    module: info.name.clone(),
-                    version: info.version.clone(),
-                    reason: format!("describe() lists rule id `{}` twice or empty", rule.id),
-                });
+            let id = module_text(&rule.id, MAX_DESCRIBED_CHARS);
+            if is_blank(&rule.id) || !seen.insert(rule.id.as_str()) {
+                return Err(bad(format!(
+                    "describe() lists rule id `{id}` twice or empty"
+                )));
             }
+            check_line(&rule.id, MAX_DESCRIBED_CHARS)
+                .map_err(|problem| bad(format!("describe(): rule id `{id}` {problem}")))?;
+            check_line(&rule.text, MAX_RULE_TEXT_CHARS)
+                .map_err(|problem| bad(format!("describe(): the text of rule `{id}` {problem}")))?;
         }
         if let Err(reason) = super::declare::check_module_info(&info) {
             return Err(PolicyError::BadOutput {
@@ -519,7 +660,8 @@ impl PolicyHost {
             });
         }
         Ok(RuleModule {
-            name: info.name,
+            name: spec.name.clone(),
+            described_name: info.name,
             version: info.version,
             contract: info.contract,
             rules: info.rules,
@@ -602,7 +744,9 @@ impl PolicyHost {
         single: &Entry,
     ) -> Result<wit::ModuleInfo, PolicyError> {
         let mut store = self.store();
-        let fault = |store: &Store<Sandbox>, e| self.classify(&spec.name, &spec.version, store, e);
+        self.limit(&mut store, 1);
+        let fault =
+            |store: &Store<Sandbox>, e| self.classify(&spec.name, &spec.version, store, e, 1);
         let instance = single
             .pre
             .instantiate(&mut store)
@@ -619,31 +763,35 @@ impl PolicyHost {
             .map_err(|e| fault(&store, e))
     }
 
-    /// A fresh store with the limits of one evaluation.
+    /// A fresh store; every call in it is limited by [`PolicyHost::limit`] first.
     fn store(&self) -> Store<Sandbox> {
         let mut store = Store::new(
             &self.engine,
             Sandbox {
                 memory_bytes: self.limits.memory_bytes,
                 memory_refused: false,
+                calls: 0,
             },
         );
-        store.limiter(|s| s as &mut dyn ResourceLimiter);
         store.epoch_deadline_trap();
-        self.limit(&mut store, 1);
         store
     }
 
-    /// Give `store` the limits of `evaluations` evaluations, afresh: fuel, the epoch deadline from
-    /// now, and the memory cap's flag.
+    /// Give `store` the limits of one call deciding `evaluations`, afresh: fuel, the epoch
+    /// deadline from now, the memory cap's flag, and room for one more instance.
     fn limit(&self, store: &mut Store<Sandbox>, evaluations: usize) {
-        let n = evaluations.max(1) as u64;
         store
-            .set_fuel(self.limits.fuel.saturating_mul(n))
+            .set_fuel(self.limits.call_fuel(evaluations))
             .expect("fuel is enabled in the engine config");
-        let ticks = (self.limits.deadline.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64;
-        store.set_epoch_deadline(ticks.saturating_mul(n).saturating_add(1));
-        store.data_mut().memory_refused = false;
+        let deadline = self.limits.call_deadline(evaluations);
+        let ticks = (deadline.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64;
+        store.set_epoch_deadline(ticks.saturating_add(1));
+        let sandbox = store.data_mut();
+        sandbox.memory_refused = false;
+        sandbox.calls += 1;
+        // wasmtime reads the store-wide counts (instances, memories, tables) when the limiter is
+        // set: set it again so that they grow with the calls.
+        store.limiter(|s| s as &mut dyn ResourceLimiter);
     }
 
     /// A store for the calls of one bundle evaluation ([`PolicyHost::decide_in`]): each call
@@ -695,7 +843,7 @@ impl PolicyHost {
         let (results,) = match result {
             Ok(results) => results,
             Err(e) => {
-                let fault = self.classify(&module.name, &module.version, store, e);
+                let fault = self.classify(&module.name, &module.version, store, e, batch.len());
                 // A store a call faulted in is not entered again (wasmtime refuses to, after a
                 // trap): the next call gets a new one.
                 *sandboxes = self.sandboxes();
@@ -726,7 +874,7 @@ impl PolicyHost {
                         module: module.name.clone(),
                         version: module.version.clone(),
                         kind: kind.into(),
-                        message,
+                        message: module_text(&message, MAX_REFUSAL_CHARS),
                     }
                 })
             })
@@ -740,6 +888,7 @@ impl PolicyHost {
         version: &str,
         store: &Store<Sandbox>,
         e: wasmtime::Error,
+        evaluations: usize,
     ) -> PolicyError {
         let (m, v) = (module.to_string(), version.to_string());
         if store.data().memory_refused || e.downcast_ref::<MemoryCapExceeded>().is_some() {
@@ -753,24 +902,24 @@ impl PolicyHost {
             Some(Trap::OutOfFuel) => PolicyError::OutOfFuel {
                 module: m,
                 version: v,
-                budget: self.limits.fuel,
+                budget: self.limits.call_fuel(evaluations),
             },
             Some(Trap::Interrupt) => PolicyError::Deadline {
                 module: m,
                 version: v,
-                deadline_ms: self.limits.deadline.as_millis() as u64,
+                deadline_ms: self.limits.call_deadline(evaluations).as_millis() as u64,
             },
             Some(trap) => PolicyError::Trap {
                 module: m,
                 version: v,
-                message: format!("{trap} ({e:#})"),
+                message: module_text(&format!("{trap} ({e:#})"), MAX_REFUSAL_CHARS),
             },
             // Not a trap: the canonical ABI could not read what the module returned
             // (bad discriminant, string out of bounds, invalid UTF-8, ...).
             None => PolicyError::BadOutput {
                 module: m,
                 version: v,
-                reason: format!("{e:#}"),
+                reason: module_text(&format!("{e:#}"), MAX_REFUSAL_CHARS),
             },
         }
     }

@@ -27,6 +27,9 @@ use std::path::{Component, Path, PathBuf};
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
+use super::files::{read_regular, read_regular_text, MAX_CALENDAR_BYTES, MAX_MANIFEST_BYTES};
+use super::host::MAX_MODULE_BYTES;
+
 /// The contract major version this powerdesk supports (`contract = "5"` in bundle.toml; the WIT
 /// package `powerdesk:policy@5.x`).
 pub const CONTRACT_MAJOR: &str = "5";
@@ -132,10 +135,11 @@ impl Manifest {
     /// Read and check `DIR/bundle.toml` (not the module files: see [`Manifest::verify_modules`]).
     pub fn load(dir: &Path) -> Result<Manifest, ManifestError> {
         let path = dir.join(MANIFEST_FILE);
-        let text = std::fs::read_to_string(&path).map_err(|source| ManifestError::Io {
-            path: path.clone(),
-            source,
-        })?;
+        let text =
+            read_regular_text(&path, MAX_MANIFEST_BYTES).map_err(|source| ManifestError::Io {
+                path: path.clone(),
+                source,
+            })?;
         Self::parse(dir, &text)
     }
 
@@ -309,10 +313,11 @@ impl Manifest {
             .iter()
             .map(|m| {
                 let path = self.module_path(m);
-                let bytes = std::fs::read(&path).map_err(|source| ManifestError::Io {
-                    path: path.clone(),
-                    source,
-                })?;
+                let bytes =
+                    read_regular(&path, MAX_MODULE_BYTES).map_err(|source| ManifestError::Io {
+                        path: path.clone(),
+                        source,
+                    })?;
                 let actual = sha256_hex(&bytes);
                 if actual != m.sha256 {
                     return Err(ManifestError::ModuleDigest {
@@ -333,8 +338,10 @@ impl Manifest {
     pub fn digest(&self) -> Result<String, ManifestError> {
         let mut calendars = Vec::new();
         for path in self.calendar_paths() {
-            calendars
-                .push(std::fs::read(&path).map_err(|source| ManifestError::Io { path, source })?);
+            calendars.push(
+                read_regular(&path, MAX_CALENDAR_BYTES)
+                    .map_err(|source| ManifestError::Io { path, source })?,
+            );
         }
         Ok(self.digest_with(&calendars))
     }
@@ -401,10 +408,11 @@ impl Manifest {
 /// half-written.
 pub fn write_module_digests(dir: &Path, digests: &[(String, String)]) -> Result<(), ManifestError> {
     let path = dir.join(MANIFEST_FILE);
-    let text = std::fs::read_to_string(&path).map_err(|source| ManifestError::Io {
-        path: path.clone(),
-        source,
-    })?;
+    let text =
+        read_regular_text(&path, MAX_MANIFEST_BYTES).map_err(|source| ManifestError::Io {
+            path: path.clone(),
+            source,
+        })?;
     let manifest = Manifest::parse(dir, &text)?;
     let updated =
         rewrite_digests(&text, &manifest, digests).map_err(|problem| ManifestError::Field {

@@ -1,6 +1,7 @@
 //! 政策: the wasmtime host for rule modules and regional policy bundles (implements `domain::ports::Decider`).
 
 pub mod active;
+pub mod bounds;
 pub mod build;
 pub mod bundle;
 pub mod cache;
@@ -8,6 +9,7 @@ pub mod convert;
 pub mod declare;
 pub mod derive;
 pub mod diff;
+pub mod files;
 pub mod fixtures;
 pub mod host;
 pub mod manifest;
