@@ -131,3 +131,58 @@ fn the_jining_components_decide_every_fixture_as_expected() {
 fn the_rural_components_decide_every_fixture_as_expected() {
     assert!(check_bundle("example-rural-100kw") >= 18);
 }
+
+/// policies/example-rego: jn-access-rego (the access rules in Rego, run by the regorus
+/// interpreter inside the component) beside the Rust jn-cost decides every Jining fixture.
+#[test]
+fn the_rego_components_decide_every_fixture_as_expected() {
+    assert!(check_bundle("example-rego") >= 34);
+    // Its fixtures are Jining's, only the bundle's region differs: the Rego rules decide what
+    // jn-access decides on every one of them.
+    let jining = support::fixtures(&support::bundle_dir("jining"));
+    let rego = support::fixtures(&support::bundle_dir("example-rego"));
+    assert_eq!(jining.len(), rego.len());
+    for (j, r) in jining.iter().zip(&rego) {
+        assert_eq!(j.name, r.name);
+        let mut expected = j.expected.clone();
+        if let Some(b) = expected.get_mut("bundle") {
+            b["region"] = "example-rego".into();
+        }
+        assert_eq!(expected, r.expected, "{}", r.name);
+    }
+}
+
+/// The Rego and the Rust access module decide the same on generated applications, batched as
+/// `policy diff` and `demo` send them (256 per sandbox).
+#[test]
+fn the_rego_and_rust_access_modules_agree_on_2048_generated_applications() {
+    use powerdesk::policy::bundle::Bundle;
+    use powerdesk::policy::sample::Sampler;
+
+    let host = PolicyHost::without_cache(SandboxLimits::default());
+    let rust = Bundle::load(&host, &support::bundle_dir("jining")).unwrap();
+    let rego = Bundle::load(&host, &support::bundle_dir("example-rego")).unwrap();
+    let forms = Sampler::new(13).forms(2048);
+    let items: Vec<_> = forms
+        .iter()
+        .map(|f| (f, f.received_at.date_naive()))
+        .collect();
+    let (a, b) = (rust.evaluate_batch(&items), rego.evaluate_batch(&items));
+    let mut decided = 0;
+    for ((form, a), b) in forms.iter().zip(a).zip(b) {
+        match (a, b) {
+            (Ok(a), Ok(mut b)) => {
+                b.bundle = a.bundle.clone();
+                assert_eq!(a, b, "Rust and Rego disagree on {form:?}");
+                decided += 1;
+            }
+            (Err(a), Err(b)) => assert_eq!(
+                a.to_string().replace("jn-access", "jn-access-rego"),
+                b.to_string(),
+                "{form:?}"
+            ),
+            (a, b) => panic!("one module refused: Rust {a:?}, Rego {b:?} on {form:?}"),
+        }
+    }
+    assert!(decided > 2048 * 9 / 10, "only {decided} decided");
+}
