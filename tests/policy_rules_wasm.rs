@@ -186,3 +186,19 @@ fn the_rego_and_rust_access_modules_agree_on_2048_generated_applications() {
     }
     assert!(decided > 2048 * 9 / 10, "only {decided} decided");
 }
+
+/// The committed jn-access-rego component evaluates the committed policy: the policy text is built
+/// into the module (include_str!), so editing policy/access.rego without `powerdesk policy build
+/// policies/example-rego` fails here.
+#[test]
+fn the_rego_component_carries_the_committed_policy_text() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let policy =
+        std::fs::read(root.join("plugins/modules/jn-access-rego/policy/access.rego")).unwrap();
+    let module = std::fs::read(root.join("policies/example-rego/modules/jn-access-rego.wasm"))
+        .unwrap();
+    assert!(
+        module.windows(policy.len()).any(|w| w == policy.as_slice()),
+        "policies/example-rego/modules/jn-access-rego.wasm does not carry policy/access.rego as committed; run `powerdesk policy build policies/example-rego`"
+    );
+}
