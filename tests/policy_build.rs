@@ -113,7 +113,7 @@ fn the_built_component_runs_in_wasmtime_and_describes_itself() {
         .instantiate(&mut store, &component)
         .unwrap();
     let rules = instance
-        .get_export_index(&mut store, None, "powerdesk:policy/rules@4.0.0")
+        .get_export_index(&mut store, None, "powerdesk:policy/rules@5.0.0")
         .expect("exports the rules interface");
     let describe = instance
         .get_export_index(&mut store, Some(&rules), "describe")
@@ -132,7 +132,7 @@ fn the_built_component_runs_in_wasmtime_and_describes_itself() {
             .unwrap()
     };
     assert_eq!(field("name"), Val::String("jn-access".into()));
-    assert_eq!(field("contract"), Val::String("4.0.0".into()));
+    assert_eq!(field("contract"), Val::String("5.0.0".into()));
     let Val::List(rules) = field("rules") else {
         panic!()
     };

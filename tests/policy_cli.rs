@@ -195,7 +195,7 @@ fn check_lists_modules_and_rules() {
     ));
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(v["modules"][0]["name"], "jn-access");
-    assert_eq!(v["modules"][0]["contract"], "4.0.0");
+    assert_eq!(v["modules"][0]["contract"], "5.0.0");
     assert_eq!(v["effective"], "2021-08-25");
     assert_eq!(v["probe"]["applications"], v["probe"]["decided"]);
     assert!(text.contains("JN-LV-160"));
@@ -434,4 +434,229 @@ fn copy_jining() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     bundle_copy::copy_bundle_as("jining", "jining", dir.path());
     dir
+}
+
+/// Rewrite a file of a bundle copy.
+fn edit(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{} has {from:?}", path.display());
+    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+}
+
+/// `policy check` validates bundle.toml against what the modules declare (contract 5), naming the
+/// module and the parameter, and refuses modules in an order where one reads what a later one
+/// decides, naming both.
+#[test]
+fn check_names_a_parameter_that_does_not_fit_its_module_and_modules_out_of_order() {
+    let cache = tempfile::tempdir().unwrap();
+    let bundles = copy_jining();
+    let jining = bundles.path().join("jining");
+    let manifest = jining.join("bundle.toml");
+    let j = jining.to_str().unwrap();
+    let out = ok(&powerdesk(&["policy", "check", j], cache.path(), None));
+    assert!(
+        out.contains("parameters fit the modules' declarations"),
+        "{out}"
+    );
+    // The rule texts are shown with the bundle's values.
+    assert!(out.contains("低压接入容量提升至160千瓦"), "{out}");
+
+    edit(&manifest, "std_energize_wd = 5", "std_energize_wd = 5.5");
+    edit(
+        &manifest,
+        "lv_max_kw = 160",
+        "lv_max_kw = 160\nlv_max_kv = 200",
+    );
+    let e = err(&powerdesk(&["policy", "check", j], cache.path(), None));
+    assert!(
+        e.contains("2 parameters of bundle.toml do not fit what the modules declare")
+            && e.contains("parameters.std_energize_wd: expected integer in 0..=365, found the number 5.5 (module jn-access)")
+            && e.contains("parameters.lv_max_kv: no module declares it"),
+        "{e}"
+    );
+    edit(&manifest, "std_energize_wd = 5.5", "std_energize_wd = 5");
+    edit(
+        &manifest,
+        "lv_max_kw = 160\nlv_max_kv = 200",
+        "lv_max_kw = 200",
+    );
+    let out = ok(&powerdesk(&["policy", "check", j], cache.path(), None));
+    assert!(out.contains("低压接入容量提升至200千瓦"), "{out}");
+
+    // jn-cost (reads access) listed before jn-access (decides it).
+    edit(&manifest, "name = \"jn-access\"", "name = \"jn-cost-tmp\"");
+    edit(
+        &manifest,
+        "file = \"modules/jn-access.wasm\"",
+        "file = \"modules/jn-cost-tmp.wasm\"",
+    );
+    edit(&manifest, "name = \"jn-cost\"", "name = \"jn-access\"");
+    edit(
+        &manifest,
+        "file = \"modules/jn-cost.wasm\"",
+        "file = \"modules/jn-access.wasm\"",
+    );
+    edit(&manifest, "name = \"jn-cost-tmp\"", "name = \"jn-cost\"");
+    edit(
+        &manifest,
+        "file = \"modules/jn-cost-tmp.wasm\"",
+        "file = \"modules/jn-cost.wasm\"",
+    );
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    // The digests follow their files: swap the sha256 lines too.
+    let shas: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("sha256 = "))
+        .collect();
+    let swapped = text
+        .replace(shas[0], "SHA-A")
+        .replace(shas[1], shas[0])
+        .replace("SHA-A", shas[1]);
+    std::fs::write(&manifest, swapped).unwrap();
+    let e = err(&powerdesk(&["policy", "check", j], cache.path(), None));
+    assert!(
+        e.contains(
+            "module jn-cost reads `access`, which module jn-access decides, but runs before it"
+        ),
+        "{e}"
+    );
+}
+
+/// Activation proves the bundle first (`policy check` and its fixture cases): a bundle with a
+/// mistyped parameter, or with a failing fixture case, is refused and the previous one stays
+/// active.
+#[test]
+fn activate_refuses_a_bundle_that_fails_its_check_or_a_fixture_and_keeps_the_previous_one() {
+    let cache = tempfile::tempdir().unwrap();
+    let store = tempfile::tempdir().unwrap();
+    let s = store.path().to_str().unwrap();
+    ok(&powerdesk(
+        &[
+            "--store",
+            s,
+            "policy",
+            "activate",
+            "policies/example-rural-100kw",
+        ],
+        cache.path(),
+        None,
+    ));
+    let region_of_new_app = || {
+        let app: serde_json::Value = serde_json::from_str(&ok(&powerdesk(
+            &["--store", s, "app", "new", "--json", "-"],
+            cache.path(),
+            Some(APPLICATION),
+        )))
+        .unwrap();
+        app["decision"]["bundle"]["region"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+
+    let mistyped = copy_jining();
+    let dir = mistyped.path().join("jining");
+    edit(
+        &dir.join("bundle.toml"),
+        "lv_total_wd = 2",
+        "lv_total_wd = \"2\"",
+    );
+    let e = err(&powerdesk(
+        &["--store", s, "policy", "activate", dir.to_str().unwrap()],
+        cache.path(),
+        None,
+    ));
+    assert!(
+        e.contains("not activated")
+            && e.contains("parameters.lv_total_wd: expected integer in 0..=365, found the text \"2\" (module jn-access)")
+            && e.contains("the previous bundle stays active"),
+        "{e}"
+    );
+    assert_eq!(region_of_new_app(), "example-rural-100kw");
+
+    let failing = copy_jining();
+    let dir = failing.path().join("jining");
+    edit(
+        &dir.join("fixtures/efficiency_three_stars.json"),
+        "\"free_efficiency_service\": true",
+        "\"free_efficiency_service\": false",
+    );
+    let e = err(&powerdesk(
+        &["--store", s, "policy", "activate", dir.to_str().unwrap()],
+        cache.path(),
+        None,
+    ));
+    assert!(
+        e.contains("1 of 35 fixture cases failed")
+            && e.contains("the previous bundle stays active"),
+        "{e}"
+    );
+    assert_eq!(region_of_new_app(), "example-rural-100kw");
+
+    // The same bundle, as shipped, is proven and activated.
+    ok(&powerdesk(
+        &["--store", s, "policy", "activate", "policies/jining"],
+        cache.path(),
+        None,
+    ));
+    assert_eq!(region_of_new_app(), "jining");
+}
+
+/// `evaluate --explain` adds each cited rule's text with the bundle's values: a region that
+/// raises the threshold to 200 kW cites 200千瓦, not the 160 of Jining's press release.
+#[test]
+fn evaluate_explain_shows_each_rule_text_with_the_values_used() {
+    let cache = tempfile::tempdir().unwrap();
+    let bundles = copy_jining();
+    let jining = bundles.path().join("jining");
+    edit(
+        &jining.join("bundle.toml"),
+        "lv_max_kw = 160",
+        "lv_max_kw = 200",
+    );
+    let out = ok(&powerdesk(
+        &[
+            "evaluate",
+            "--policy",
+            jining.to_str().unwrap(),
+            "--json",
+            "-",
+            "--explain",
+        ],
+        cache.path(),
+        Some(APPLICATION),
+    ));
+    let d: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(d["access"]["class"], "low_voltage");
+    let explanation = d["explanation"].as_array().unwrap();
+    let cited: Vec<&str> = d["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    let explained: Vec<&str> = explanation
+        .iter()
+        .map(|e| e["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(explained, cited, "one entry per cited rule, in order");
+    let lv = explanation
+        .iter()
+        .find(|e| e["rule"] == "JN-LV-160")
+        .unwrap();
+    assert_eq!(lv["module"], "jn-access");
+    assert_eq!(
+        lv["text"],
+        "居民和小微企业低压接入容量提升至200千瓦，不分城市、农村；增容按总容量"
+    );
+    assert_eq!(lv["parameters"], serde_json::json!({ "lv_max_kw": 200 }));
+    let fees = explanation.iter().find(|e| e["rule"] == "JN-FEES").unwrap();
+    assert_eq!(fees["parameters"], serde_json::json!({}));
+    // Without --explain the Decision JSON is as the contract has it.
+    let plain = ok(&powerdesk(
+        &["evaluate", "--policy", "policies/jining", "--json", "-"],
+        cache.path(),
+        Some(APPLICATION),
+    ));
+    assert!(!plain.contains("explanation"));
 }

@@ -228,8 +228,8 @@ fn a_module_built_for_another_contract_major_is_refused_naming_the_supported_ver
     let h = Harness::new();
     // 1.0.0, 2.0.0 and 3.0.0: older contracts (one evaluation per call; whole drafts with string
     // ids; parameters as a list of records; requests without important, dual supply or existing
-    // capacity); 5.0.0: a future one.
-    for contract in ["1.0.0", "2.0.0", "3.0.0", "5.0.0"] {
+    // capacity); 4.0.0: describe() without declared parameters and aspects; 6.0.0: a future one.
+    for contract in ["1.0.0", "2.0.0", "3.0.0", "4.0.0", "6.0.0"] {
         let dir = tempfile::tempdir().unwrap();
         let spec = Spec {
             contract: contract.into(),
@@ -240,7 +240,7 @@ fn a_module_built_for_another_contract_major_is_refused_naming_the_supported_ver
             matches!(err, PolicyError::ContractMismatch { ref found, .. } if found.starts_with(contract)),
             "{err:?}"
         );
-        assert!(err.to_string().contains("supports 4.x"), "{err}");
+        assert!(err.to_string().contains("supports 5.x"), "{err}");
     }
     h.still_works();
 }
@@ -263,7 +263,7 @@ fn a_3x_module_is_refused_with_the_way_to_rebuild_it() {
         "{msg}"
     );
     assert!(
-        msg.contains("rebuild the module against SDK 4")
+        msg.contains("rebuild the module against SDK 5")
             && msg.contains("with `powerdesk policy build"),
         "{msg}"
     );
@@ -316,11 +316,11 @@ fn a_module_answering_a_batch_with_the_wrong_number_of_results_is_bad_output() {
 fn a_module_describing_another_contract_is_refused() {
     let h = Harness::new();
     let dir = tempfile::tempdir().unwrap();
-    // Exports the 4.0.0 interface but says describe().contract = "3.1.0".
+    // Exports the 5.0.0 interface but says describe().contract = "3.1.0".
     let mut spec = Spec::new("liar", Behaviour::Returns(Draft::low_voltage_three_zero()));
-    spec.contract = "4.0.0".into();
+    spec.contract = "5.0.0".into();
     let bytes = rule_modules::build(&spec);
-    let patched = replace_bytes(&bytes, b"4.0.0", b"3.1.0");
+    let patched = replace_bytes(&bytes, b"5.0.0", b"3.1.0");
     std::fs::write(dir.path().join("liar.wasm"), &patched).unwrap();
     let err = h
         .host
@@ -354,7 +354,7 @@ fn replace_bytes(bytes: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
 fn a_module_whose_decide_differs_from_the_contract_is_refused_at_load() {
     let h = Harness::new();
     let dir = tempfile::tempdir().unwrap();
-    // Says 4.0.0, but cites rules as u32 (the contract: u16): the same core signature, another
+    // Says 5.0.0, but cites rules as u32 (the contract: u16): the same core signature, another
     // component type. The host checks `decide` once at load and calls it unchecked afterwards.
     let spec = Spec {
         wit_edit: Some(("rules: list<u16>,", "rules: list<u32>,")),
@@ -598,7 +598,7 @@ region = "test"
 name = "测试政策包"
 version = "1"
 effective = 2026-01-01
-contract = "4"
+contract = "5"
 calendar = ["calendar/2026.toml"]
 
 [parameters]

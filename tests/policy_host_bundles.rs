@@ -185,3 +185,150 @@ fn the_parameter_probe_refuses_an_abolished_fee_without_its_document() {
         "{err}"
     );
 }
+
+#[path = "fixtures/rule_modules.rs"]
+mod rule_modules;
+
+/// Contract 5: the shipped modules declare every parameter they read, and their bundles set every
+/// one of them, of the declared kind and in range.
+#[test]
+fn the_shipped_bundles_parameters_fit_what_their_modules_declare() {
+    use powerdesk::policy::declare::check_parameters;
+    let host = PolicyHost::without_cache(SandboxLimits::default());
+    for dir in ["policies/jining", "policies/example-rural-100kw"] {
+        let bundle = Bundle::load(&host, Path::new(dir)).unwrap();
+        let problems = check_parameters(bundle.modules(), bundle.parameters());
+        assert!(problems.is_empty(), "{dir}: {problems:?}");
+        assert!(!bundle.modules()[0].params.is_empty());
+    }
+}
+
+/// A mistyped, out-of-range, misspelt or missing parameter is named with the module that reads it.
+#[test]
+fn a_parameter_that_does_not_fit_the_declarations_is_named_with_its_module() {
+    use powerdesk::policy::declare::check_parameters;
+    let host = PolicyHost::without_cache(SandboxLimits::default());
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = bundle_copy::copy_bundle_as("jining", "jining", tmp.path());
+    let manifest = dir.join("bundle.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let text = text
+        .replace("lv_max_kw = 160", "lv_max_kw = \"160\"")
+        .replace("std_energize_wd = 5", "std_energize_wd = 500")
+        .replace("power_factor = 0.9\n", "")
+        .replace("three_zero_classes = [", "three_zero_clases = [")
+        .replace(
+            "three_save_park_levels = [\"national\", \"provincial\"]",
+            "three_save_park_levels = [\"national\", \"province\"]",
+        );
+    std::fs::write(&manifest, text).unwrap();
+    let bundle = Bundle::load(&host, &dir).unwrap();
+    let problems: Vec<String> = check_parameters(bundle.modules(), bundle.parameters())
+        .iter()
+        .map(|p| p.to_string())
+        .collect();
+    let has = |needle: &str| problems.iter().any(|p| p.contains(needle));
+    assert!(
+        has("parameters.lv_max_kw: expected number in 1..=10000, found the text \"160\" (module jn-access)"),
+        "{problems:#?}"
+    );
+    assert!(
+        has("parameters.std_energize_wd: 500 is out of range: expected integer in 0..=365 (module jn-access)"),
+        "{problems:#?}"
+    );
+    assert!(
+        has("parameters.power_factor: missing: the module reads it as number in 0.5..=1; add `power_factor = …` to [parameters] (module jn-access)"),
+        "{problems:#?}"
+    );
+    assert!(has("parameters.three_zero_classes: missing") && has("(module jn-cost)"));
+    assert!(
+        has("parameters.three_zero_clases: no module declares it"),
+        "{problems:#?}"
+    );
+    assert!(
+        has("parameters.three_save_park_levels: [1]: \"province\" is not allowed: expected one of national, provincial, municipal (module jn-cost)"),
+        "{problems:#?}"
+    );
+}
+
+/// A module placed before the module that decides what it reads is refused at load, naming both.
+#[test]
+fn a_module_placed_before_the_one_whose_decision_it_reads_is_refused_naming_both() {
+    let host = PolicyHost::without_cache(SandboxLimits::default());
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = bundle_copy::copy_bundle_as("jining", "jining", tmp.path());
+    let manifest = dir.join("bundle.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let at = text.find("[[modules]]").unwrap();
+    let (head, modules) = text.split_at(at);
+    let mut entries: Vec<&str> = modules
+        .split("[[modules]]")
+        .filter(|e| !e.trim().is_empty())
+        .collect();
+    entries.reverse();
+    let swapped = format!(
+        "{head}{}",
+        entries
+            .iter()
+            .map(|e| format!("[[modules]]{e}"))
+            .collect::<String>()
+    );
+    std::fs::write(&manifest, swapped).unwrap();
+    let err = Bundle::load(&host, &dir).unwrap_err().to_string();
+    assert!(
+        err.contains("module jn-cost reads `access`, which module jn-access decides, but runs before it: list jn-access before jn-cost"),
+        "{err}"
+    );
+}
+
+/// A part that sets an aspect its module does not declare in `decides` is refused, naming the
+/// module and the aspect.
+#[test]
+fn a_part_setting_an_aspect_its_module_does_not_declare_is_refused() {
+    use powerdesk::policy::host::PolicyError;
+    use powerdesk::policy::sample::Sampler;
+    use rule_modules::{Behaviour, Draft, Spec};
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    // Declares only `access` (0), but returns a whole decision.
+    let spec = Spec {
+        decides: vec![0],
+        ..Spec::new(
+            "narrow",
+            Behaviour::Returns(Draft::low_voltage_three_zero()),
+        )
+    };
+    let sha = rule_modules::write(dir, "modules/narrow.wasm", &spec);
+    bundle_copy::copy_dir(Path::new("policies/jining/calendar"), &dir.join("calendar"));
+    std::fs::write(
+        dir.join("bundle.toml"),
+        format!(
+            r#"[bundle]
+region = "test"
+name = "测试政策包"
+version = "1"
+effective = 2021-01-01
+contract = "5"
+calendar = ["calendar/2026.toml"]
+
+[parameters]
+
+[[modules]]
+name = "narrow"
+file = "modules/narrow.wasm"
+sha256 = "{sha}"
+"#
+        ),
+    )
+    .unwrap();
+    let host = PolicyHost::without_cache(SandboxLimits::default());
+    let bundle = Bundle::load(&host, dir).unwrap();
+    let mut f = Sampler::new(1).form();
+    f.received_at = "2026-03-02T09:00:00+08:00".parse().unwrap();
+    let err = bundle.evaluate(&f, f.received_at.date_naive()).unwrap_err();
+    assert!(
+        matches!(&err, PolicyError::BadOutput { module, reason, .. }
+            if module == "narrow" && reason.contains("sets `programs`, which its describe() does not declare in `decides`")),
+        "{err:?}"
+    );
+}

@@ -160,8 +160,8 @@ fn modules_describe_the_rules_they_implement() {
             "JN-EFFICIENCY"
         ]
     );
-    assert_eq!(JnAccess::describe().contract, "4.0.0");
-    assert_eq!(JnCost::describe().contract, "4.0.0");
+    assert_eq!(JnAccess::describe().contract, "5.0.0");
+    assert_eq!(JnCost::describe().contract, "5.0.0");
 }
 
 /// The decision of the named fixture, natively.

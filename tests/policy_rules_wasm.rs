@@ -202,3 +202,44 @@ fn the_rego_component_carries_the_committed_policy_text() {
         "policies/example-rego/modules/jn-access-rego.wasm does not carry policy/access.rego as committed; run `powerdesk policy build policies/example-rego`"
     );
 }
+
+#[path = "fixtures/bundle_copy.rs"]
+mod bundle_copy;
+
+/// The Rego module declares the parameters its policy reads (the policy's `parameters`), so
+/// `policy check` names a mistyped or missing one with jn-access-rego, before any decision.
+#[test]
+fn the_rego_policy_declares_its_parameters_to_policy_check() {
+    use powerdesk::policy::bundle::Bundle;
+    use powerdesk::policy::declare::check_parameters;
+
+    let host = PolicyHost::without_cache(SandboxLimits::default());
+    let shipped = Bundle::load(&host, &support::bundle_dir("example-rego")).unwrap();
+    let rego = &shipped.modules()[0];
+    assert_eq!(rego.name, "jn-access-rego");
+    assert_eq!(rego.params.len(), 24, "every parameter access.rego reads");
+    assert!(check_parameters(shipped.modules(), shipped.parameters()).is_empty());
+
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = bundle_copy::copy_bundle_as("example-rego", "example-rego", tmp.path());
+    let manifest = dir.join("bundle.toml");
+    let text = std::fs::read_to_string(&manifest)
+        .unwrap()
+        .replace("lv_max_kw = 160", "lv_max_kw = \"160\"")
+        .replace("lv_total_wd = 2\n", "");
+    std::fs::write(&manifest, text).unwrap();
+    let bundle = Bundle::load(&host, &dir).unwrap();
+    let problems: Vec<String> = check_parameters(bundle.modules(), bundle.parameters())
+        .iter()
+        .map(|p| p.to_string())
+        .collect();
+    let has = |needle: &str| problems.iter().any(|p| p.contains(needle));
+    assert!(
+        has("parameters.lv_max_kw: expected number in 1..=10000, found the text \"160\" (module jn-access-rego)"),
+        "{problems:#?}"
+    );
+    assert!(
+        has("parameters.lv_total_wd: missing") && has("(module jn-access-rego)"),
+        "{problems:#?}"
+    );
+}

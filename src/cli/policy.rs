@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 
 use crate::domain::ports::Repository;
+use crate::domain::text::escape_for_terminal;
 use crate::domain::validation;
 use crate::policy::active;
 use crate::policy::bundle::{Bundle, MAX_BATCH};
@@ -86,6 +87,10 @@ pub struct EvaluateArgs {
     /// Decide as of this date (default: the received date).
     #[arg(long)]
     pub on: Option<NaiveDate>,
+    /// Add `explanation`: each cited rule with its module, its text with the bundle's values and
+    /// the parameters the text uses.
+    #[arg(long)]
+    pub explain: bool,
 }
 
 fn host() -> PolicyHost {
@@ -114,7 +119,27 @@ pub fn run_evaluate(args: &EvaluateArgs) -> anyhow::Result<()> {
         .on
         .unwrap_or_else(|| crate::domain::calendar::china_date(form.received_at));
     let decision = bundle.evaluate(&form, on)?;
-    println!("{}", serde_json::to_string_pretty(&decision)?);
+    if !args.explain {
+        println!("{}", serde_json::to_string_pretty(&decision)?);
+        return Ok(());
+    }
+    // The Decision JSON's fields in their order, then the explanation.
+    #[derive(serde::Serialize)]
+    struct Explained<'a> {
+        #[serde(flatten)]
+        decision: &'a crate::domain::decision::Decision,
+        explanation: Vec<crate::policy::declare::ExplainedRule>,
+    }
+    let explanation = crate::policy::declare::explain_rules(
+        bundle.modules(),
+        bundle.parameters(),
+        &decision.rules,
+    );
+    let out = Explained {
+        decision: &decision,
+        explanation,
+    };
+    println!("{}", serde_json::to_string_pretty(&out)?);
     Ok(())
 }
 
@@ -201,8 +226,9 @@ pub fn run_policy(
 fn check(dir: &Path, json: bool) -> anyhow::Result<()> {
     let bundle = load(dir)?;
     let table = bundle.module_table();
-    let probed = probe::probe_parameters(&bundle)
-        .with_context(|| format!("policy bundle {}: parameters", dir.display()))?;
+    let probed = crate::policy::verify::check(&bundle)
+        .with_context(|| format!("policy bundle {}", dir.display()))?
+        .probed;
     if json {
         let params: serde_json::Map<String, serde_json::Value> = bundle
             .parameters()
@@ -227,13 +253,22 @@ fn check(dir: &Path, json: bool) -> anyhow::Result<()> {
         bundle.digest()
     );
     for m in &table {
-        println!("  {} {} (contract {})", m.name, m.version, m.contract);
+        println!(
+            "  {} {} (contract {})",
+            escape_for_terminal(&m.name),
+            escape_for_terminal(&m.version),
+            escape_for_terminal(&m.contract)
+        );
         for r in &m.rules {
-            println!("    {:<16} {}", r.id, r.text);
+            println!(
+                "    {:<16} {}",
+                escape_for_terminal(&r.id),
+                escape_for_terminal(&r.text)
+            );
         }
     }
     println!(
-        "ok: {} modules verified and instantiated; parameters read on {} sample applications ({probed} decided)",
+        "ok: {} modules verified and instantiated; parameters fit the modules' declarations and were read on {} sample applications ({probed} decided)",
         table.len(),
         probe::PROBE_APPLICATIONS
     );

@@ -1,6 +1,7 @@
 //! 启用政策包: which bundle a store decides new applications with, kept as store settings.
 //!
-//! `policy activate` loads and verifies a bundle, then stores its directory and digest and
+//! `policy activate` loads and verifies a bundle, proves it (`policy check` and its fixture cases,
+//! [`super::verify::prove`]), then stores its directory and digest and
 //! records a `PolicyActivated` event in one change; a bundle that fails to load is refused and
 //! the previous one stays. Loading the active bundle checks that its digest is still the one
 //! activated, so a bundle edited in place is noticed instead of silently deciding differently.
@@ -43,6 +44,12 @@ pub enum ActiveError {
         dir: PathBuf,
         #[source]
         source: BundleError,
+    },
+    #[error("policy bundle {dir} not activated: {source}; the previous bundle stays active")]
+    Unproven {
+        dir: PathBuf,
+        #[source]
+        source: super::verify::VerifyError,
     },
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -115,6 +122,11 @@ pub fn activate(
 ) -> Result<Bundle, ActiveError> {
     let abs = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
     let bundle = Bundle::load(host, &abs).map_err(|source| ActiveError::Refused {
+        dir: abs.clone(),
+        source,
+    })?;
+    // Prove it works before it decides anything here: `policy check` and every fixture case.
+    super::verify::prove(&bundle).map_err(|source| ActiveError::Unproven {
         dir: abs.clone(),
         source,
     })?;

@@ -34,6 +34,9 @@ pub enum BundleError {
     Module(#[from] PolicyError),
     #[error("calendar {file}: {message}")]
     Calendar { file: PathBuf, message: String },
+    /// The modules' declarations do not fit together (one reads what a later one decides).
+    #[error("bundle {dir}: {message}")]
+    Declarations { dir: PathBuf, message: String },
 }
 
 /// The working-day calendar of a bundle: its year files, parsed (no module is loaded).
@@ -107,6 +110,10 @@ impl Bundle {
             };
             modules.push(host.load(&spec)?);
         }
+        super::declare::check_order(&modules).map_err(|message| BundleError::Declarations {
+            dir: manifest.dir.clone(),
+            message,
+        })?;
         let params = wire_params(&manifest.parameters);
         Ok(Bundle {
             manifest,
@@ -153,7 +160,8 @@ impl Bundle {
         &self.modules
     }
 
-    /// The module table: name, version, rule ids and their text.
+    /// The module table: name, version, rule ids and their text (with the bundle's values of the
+    /// parameters it names).
     pub fn module_table(&self) -> Vec<ModuleRow> {
         self.modules
             .iter()
@@ -168,7 +176,7 @@ impl Bundle {
                     .iter()
                     .map(|r| RuleRow {
                         id: r.id.clone(),
-                        text: r.text.clone(),
+                        text: super::declare::render_rule_text(&r.text, self.parameters()),
                     })
                     .collect(),
             })
@@ -349,6 +357,12 @@ impl Bundle {
             if !known {
                 cited.push((m as u16, r));
             }
+        }
+        if let Some(a) = super::declare::undeclared_aspect(&module.decides, &part.decision) {
+            return Err(bad(format!(
+                "sets `{}`, which its describe() does not declare in `decides`",
+                super::declare::aspect_id(a)
+            )));
         }
         merge(&mut input.draft, part.decision).map_err(&bad)?;
         let requested = from_wit_voltage(input.application.request.voltage);

@@ -31,9 +31,9 @@ pub use bindings::exports::powerdesk::policy::rules as wit;
 /// The contract package whose interface every rule module exports.
 pub const CONTRACT_INTERFACE: &str = "powerdesk:policy/rules";
 /// The major versions of the contract this powerdesk runs.
-pub const SUPPORTED_CONTRACT_MAJORS: &[u64] = &[4];
+pub const SUPPORTED_CONTRACT_MAJORS: &[u64] = &[5];
 /// How the supported versions are written in messages.
-pub const SUPPORTED_CONTRACTS: &str = "4.x (powerdesk:policy/rules@4.*)";
+pub const SUPPORTED_CONTRACTS: &str = "5.x (powerdesk:policy/rules@5.*)";
 
 /// The `kind` of a [`PolicyError::Refused`] for a parameter the module cannot read.
 pub const REFUSED_BAD_PARAMETER: &str = "bad parameter";
@@ -299,6 +299,11 @@ pub struct RuleModule {
     pub contract: String,
     /// The rules it declares, with their text.
     pub rules: Vec<wit::RuleInfo>,
+    /// The parameters it declares it reads.
+    pub params: Vec<wit::ParamInfo>,
+    /// The aspects its part may set, and those it reads from the modules before it.
+    pub decides: Vec<wit::Aspect>,
+    pub reads: Vec<wit::Aspect>,
     /// `sha256:<hex>` of the module file.
     pub digest: String,
     pub file: PathBuf,
@@ -506,11 +511,21 @@ impl PolicyHost {
                 });
             }
         }
+        if let Err(reason) = super::declare::check_module_info(&info) {
+            return Err(PolicyError::BadOutput {
+                module: info.name.clone(),
+                version: info.version.clone(),
+                reason,
+            });
+        }
         Ok(RuleModule {
             name: info.name,
             version: info.version,
             contract: info.contract,
             rules: info.rules,
+            params: info.params,
+            decides: info.decides,
+            reads: info.reads,
             digest,
             file: spec.file.clone(),
             single,
@@ -777,8 +792,8 @@ fn major_of(version: &str) -> Option<u64> {
 fn contract_advice(found: &str) -> &'static str {
     let newest = SUPPORTED_CONTRACT_MAJORS.iter().max().copied().unwrap_or(0);
     match major_of(found) {
-        Some(m) if m < newest => "rebuild the module against SDK 4 (plugins/sdk, contract powerdesk:policy@4.0.0) with `powerdesk policy build <bundle>`: 4.0.0 added important, dual-supply and existing capacity to the request and the design-submitted and mid-inspection-requested events",
-        Some(_) => "this module needs a newer powerdesk, or rebuild it against SDK 4 (plugins/sdk) with `powerdesk policy build <bundle>`",
-        None => "rebuild the module against SDK 4 (plugins/sdk) with `powerdesk policy build <bundle>`",
+        Some(m) if m < newest => "rebuild the module against SDK 5 (plugins/sdk, contract powerdesk:policy@5.0.0) with `powerdesk policy build <bundle>`: 5.0.0 has describe() declare the parameters a module reads and the aspects it decides and reads (plugins/README.md, \"Upgrading a module\")",
+        Some(_) => "this module needs a newer powerdesk, or rebuild it against SDK 5 (plugins/sdk) with `powerdesk policy build <bundle>`",
+        None => "rebuild the module against SDK 5 (plugins/sdk) with `powerdesk policy build <bundle>`",
     }
 }

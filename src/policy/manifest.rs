@@ -8,7 +8,7 @@
 //! name = "济宁市获得电力十七条"
 //! version = "2021.1"
 //! effective = "2021-08-25"
-//! contract = "4"
+//! contract = "5"
 //! calendar = ["calendar/2021.toml", "calendar/2026.toml"]
 //!
 //! [parameters]
@@ -27,9 +27,9 @@ use std::path::{Component, Path, PathBuf};
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
-/// The contract major version this powerdesk supports (`contract = "4"` in bundle.toml; the WIT
-/// package `powerdesk:policy@4.x`).
-pub const CONTRACT_MAJOR: &str = "4";
+/// The contract major version this powerdesk supports (`contract = "5"` in bundle.toml; the WIT
+/// package `powerdesk:policy@5.x`).
+pub const CONTRACT_MAJOR: &str = "5";
 
 /// The file name of a bundle's manifest.
 pub const MANIFEST_FILE: &str = "bundle.toml";
@@ -628,7 +628,7 @@ region = "jining"
 name = "济宁"
 version = "2021.1"
 effective = 2021-08-25
-contract = "4"
+contract = "5"
 calendar = ["calendar/2026.toml"]
 
 [parameters]
@@ -692,12 +692,12 @@ sha256 = ""
             e.starts_with("/b/bundle.toml: parameters.lv_classes[1]: expected a string"),
             "{e}"
         );
-        let e = parse(&GOOD.replace("contract = \"4\"", "contract = \"3\""))
+        let e = parse(&GOOD.replace("contract = \"5\"", "contract = \"3\""))
             .unwrap_err()
             .to_string();
         assert!(
             e.contains("bundle.contract: contract \"3\" is not supported")
-                && e.contains("rebuild the modules against SDK 4 with `powerdesk policy build"),
+                && e.contains("rebuild the modules against SDK 5 with `powerdesk policy build"),
             "{e}"
         );
         let e = parse(&GOOD.replace("sha256 = \"\"", "sha256 = \"abc\""))

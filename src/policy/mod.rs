@@ -5,6 +5,7 @@ pub mod build;
 pub mod bundle;
 pub mod cache;
 pub mod convert;
+pub mod declare;
 pub mod diff;
 pub mod fixtures;
 pub mod host;
@@ -12,6 +13,7 @@ pub mod manifest;
 pub mod probe;
 pub mod sample;
 pub mod template;
+pub mod verify;
 
 /// The working-day calendar files shipped with powerdesk: the Jining bundle's year files
 /// (policies/jining/calendar/, one State Council notice each), compiled in. The calendar of a

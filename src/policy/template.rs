@@ -160,7 +160,16 @@ export_rule_module!({Type});
 impl RuleModule for {Type} {
     fn describe() -> ModuleInfo {
         ModuleInfo::new("{name}", env!("CARGO_PKG_VERSION"))
-            .rule("EX-LV-THRESHOLD", "低压接入容量上限 lv_max_kw (low-voltage access up to lv_max_kw kW)")
+            .rule("EX-LV-THRESHOLD", "低压接入容量上限{lv_max_kw}千瓦 (low-voltage access up to {lv_max_kw} kW)")
+            // Every parameter it reads, with its kind and range: `policy check` validates the
+            // bundle's [parameters] against them.
+            .param(ParamInfo::number("lv_max_kw").range(1.0, 10_000.0).doc("low-voltage threshold, kW"))
+            .param(ParamInfo::days("lv_energize_wd"))
+            .param(ParamInfo::days("hv_reply_plan_wd"))
+            .param(ParamInfo::days("hv_energize_wd"))
+            // The aspects of the decision its part sets (here: all of them), and reads from the
+            // modules before it (none).
+            .decides(&Aspect::ALL)
     }
 
     fn decide(e: &Evaluation) -> Result<Decision, RuleError> {
@@ -253,7 +262,7 @@ region = "{name}"
 name = "{name}"
 version = "0.1.0"
 effective = 2026-01-01
-contract = "4"
+contract = "5"
 calendar = [
 {calendar}
 ]

@@ -168,22 +168,110 @@ fn with_loaded<T>(
     f(&mut loaded)
 }
 
-/// describe(): the crate's name and version and the policy's rule table. A policy that does not
-/// parse or has no valid table describes no rules; each of its decisions is then refused with the
-/// reason, naming the policy file (see [`decide`]), so `policy check` reports it.
+/// describe(): the crate's name and version, and from the policy its rule table (`rules`), the
+/// parameters it reads (`parameters`) and the aspects it decides and reads (`decides`, `reads`).
+/// A policy that does not parse or declares them wrongly panics with the reason naming the file:
+/// `cargo test` in the module's crate shows it, and in the sandbox the module traps in describe()
+/// and powerdesk refuses it at load.
 pub fn describe(policy: &RegoPolicy) -> ModuleInfo {
+    declarations(policy).unwrap_or_else(|e| panic!("{}: {e}", policy.file))
+}
+
+fn declarations(policy: &RegoPolicy) -> Result<ModuleInfo, String> {
     let mut engine = Engine::new();
-    let table = engine
+    let package = engine
         .add_policy(policy.file.to_string(), policy.source.to_string())
-        .and_then(|package| engine.eval_rule(format!("{package}.rules")))
-        .map_err(|e| e.to_string())
-        .and_then(|t| rule_table(&t))
-        .unwrap_or_default();
-    table
+        .map_err(|e| format!("does not parse: {e}"))?;
+    let mut eval = |name: &str| {
+        engine
+            .eval_rule(format!("{package}.{name}"))
+            .map_err(|e| format!("{package}.{name}: {e}"))
+    };
+    let rules = rule_table(&eval("rules")?).map_err(|e| format!("{package}.rules: {e}"))?;
+    let params = eval("parameters")?;
+    let decides = eval("decides")?;
+    let reads = eval("reads")?;
+    let mut info = rules
         .iter()
         .fold(ModuleInfo::new(policy.name, policy.version), |m, (id, text)| {
             m.rule(id, text)
+        });
+    if params != Value::Undefined {
+        let list = params
+            .as_array()
+            .map_err(|_| format!("{package}.parameters: must be an array of {{\"name\", \"kind\", …}}"))?;
+        for p in list.iter() {
+            info = info.param(param_info(p).map_err(|e| format!("{package}.parameters: {e}"))?);
+        }
+    }
+    info = info.decides(&aspects(&decides).map_err(|e| format!("{package}.decides: {e}"))?);
+    if reads != Value::Undefined {
+        info = info.reads(&aspects(&reads).map_err(|e| format!("{package}.reads: {e}"))?);
+    }
+    Ok(info)
+}
+
+/// One `{"name", "kind", "min", "max", "one_of", "optional", "doc"}` of `parameters`; `kind` names
+/// the SDK's `ParamInfo` constructor: integer, days, number, text, flag, texts, date, classes,
+/// voltages, park_levels, high_voltage.
+fn param_info(p: &Value) -> Result<ParamInfo, String> {
+    let text = |k: &str| p[k].as_string().map(|s| s.to_string());
+    let name = text("name").map_err(|_| format!("an entry without a string \"name\": {p}"))?;
+    let kind = text("kind").map_err(|_| format!("{name}: no string \"kind\""))?;
+    let mut info = match kind.as_str() {
+        "integer" => ParamInfo::int(&name),
+        "days" => ParamInfo::days(&name),
+        "number" => ParamInfo::number(&name),
+        "text" => ParamInfo::text(&name),
+        "flag" => ParamInfo::flag(&name),
+        "texts" => ParamInfo::texts(&name),
+        "date" => ParamInfo::date(&name),
+        "classes" => ParamInfo::classes(&name),
+        "voltages" => ParamInfo::voltages(&name),
+        "park_levels" => ParamInfo::park_levels(&name),
+        "high_voltage" => ParamInfo::high_voltage(&name),
+        other => {
+            return Err(format!(
+                "{name}: kind {other:?} is not one of integer, days, number, text, flag, texts, \
+                 date, classes, voltages, park_levels, high_voltage"
+            ))
+        }
+    };
+    match (&p["min"], &p["max"]) {
+        (Value::Undefined, Value::Undefined) => {}
+        (min, max) => match (min.as_f64(), max.as_f64()) {
+            (Ok(min), Ok(max)) => info = info.range(min, max),
+            _ => return Err(format!("{name}: give both \"min\" and \"max\" as numbers")),
+        },
+    }
+    if let Value::Array(values) = &p["one_of"] {
+        let values: Vec<String> = values.iter().map(|v| v.as_string().map(|s| s.to_string())).collect::<Result<_, _>>()
+            .map_err(|_| format!("{name}: \"one_of\" must be an array of strings"))?;
+        info = info.one_of(&values.iter().map(String::as_str).collect::<Vec<_>>());
+    }
+    if p["optional"] == Value::from(true) {
+        info = info.optional();
+    }
+    if let Ok(doc) = text("doc") {
+        info = info.doc(&doc);
+    }
+    Ok(info)
+}
+
+/// An array or set of aspect ids (access, programs, investment_boundary, external_line_payer,
+/// steps, grid_total, tariff_cut, free_efficiency_service).
+fn aspects(v: &Value) -> Result<Vec<Aspect>, String> {
+    let all = Aspect::ALL.map(Aspect::id).join(", ");
+    items(v)
+        .ok_or_else(|| format!("must be an array of aspect ids ({all})"))?
+        .into_iter()
+        .map(|a| {
+            a.as_string()
+                .ok()
+                .and_then(|s| Aspect::ALL.into_iter().find(|x| x.id() == &**s))
+                .ok_or_else(|| format!("{a} is not one of {all}"))
         })
+        .collect()
 }
 
 /// decide(): evaluate `data.<package>.decision` with the evaluation as input and fill in the

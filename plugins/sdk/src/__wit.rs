@@ -37,6 +37,41 @@ pub fn describe<M: RuleModule>() -> WitModuleInfo {
                 text: r.text,
             })
             .collect(),
+        params: info
+            .params
+            .into_iter()
+            .map(|p| w::ParamInfo {
+                name: p.name,
+                kind: match p.kind {
+                    ParamKind::Integer => w::ParamKind::Integer,
+                    ParamKind::Number => w::ParamKind::Number,
+                    ParamKind::Text => w::ParamKind::Text,
+                    ParamKind::Flag => w::ParamKind::Flag,
+                    ParamKind::Texts => w::ParamKind::Texts,
+                    ParamKind::Date => w::ParamKind::Date,
+                },
+                required: p.required,
+                min: p.min,
+                max: p.max,
+                one_of: p.one_of,
+                doc: p.doc,
+            })
+            .collect(),
+        decides: info.decides.into_iter().map(aspect_out).collect(),
+        reads: info.reads.into_iter().map(aspect_out).collect(),
+    }
+}
+
+fn aspect_out(a: Aspect) -> w::Aspect {
+    match a {
+        Aspect::Access => w::Aspect::Access,
+        Aspect::Programs => w::Aspect::Programs,
+        Aspect::InvestmentBoundary => w::Aspect::InvestmentBoundary,
+        Aspect::ExternalLinePayer => w::Aspect::ExternalLinePayer,
+        Aspect::Steps => w::Aspect::Steps,
+        Aspect::GridTotal => w::Aspect::GridTotal,
+        Aspect::TariffCut => w::Aspect::TariffCut,
+        Aspect::FreeEfficiencyService => w::Aspect::FreeEfficiencyService,
     }
 }
 

@@ -1,7 +1,7 @@
 //! powerdesk policy SDK: write a rule module (政策规则模块) as plain Rust.
 //!
 //! The types mirror the contract `plugins/wit/powerdesk-policy.wit` (package
-//! `powerdesk:policy@4.0.0`). A module implements [`RuleModule`] and calls
+//! `powerdesk:policy@5.0.0`). A module implements [`RuleModule`] and calls
 //! [`export_rule_module!`]; built for `wasm32-unknown-unknown` the macro generates the component
 //! glue, built natively it expands to nothing, so the same rules are unit-tested with `cargo test`.
 //!
@@ -11,7 +11,10 @@
 //! struct Example;
 //! impl RuleModule for Example {
 //!     fn describe() -> ModuleInfo {
-//!         ModuleInfo::new("example", "0.1.0").rule("EX-1", "Everyone gets a free efficiency service.")
+//!         ModuleInfo::new("example", "0.1.0")
+//!             .rule("EX-1", "Everyone gets a free efficiency service.")
+//!             .param(ParamInfo::flag("efficiency_for_all"))
+//!             .decides(&[Aspect::FreeEfficiencyService])
 //!     }
 //!     fn decide(e: &Evaluation) -> Result<Decision, RuleError> {
 //!         let mut d = e.draft.clone();
@@ -24,23 +27,27 @@
 //! ```
 
 mod blocks;
+mod declare;
 mod params;
 mod part;
 mod types;
 pub mod wire;
 
 pub use blocks::{
-    connection, decide_cost, fee_notice, tariff_cut_parameter, Connection, CostFindings,
+    connection, connection_params, cost_params, decide_cost, fee_notice, fee_notice_params,
+    hv_ordinary_params, std_params, tariff_cut_parameter, Connection, CostFindings,
 };
+pub use declare::{Aspect, ParamInfo, ParamKind, MAX_LIMIT_WORKING_DAYS};
 pub use params::{ContractId, IdSet, ParamValue, Params};
 pub use types::*;
 
 /// The contract version this SDK implements (the WIT package version).
-pub const CONTRACT_VERSION: &str = "4.0.0";
+pub const CONTRACT_VERSION: &str = "5.0.0";
 
 /// A rule module: says what it implements and decides its part of an evaluation.
 pub trait RuleModule {
-    /// Name, version and the rules (id and text) this module implements.
+    /// Name, version, the rules (id and text) this module implements, the parameters it reads and
+    /// the aspects of the decision it decides and reads.
     fn describe() -> ModuleInfo;
     /// Return `e.draft` with this module's part of the decision filled in (built for
     /// WebAssembly, only what differs from `e.draft` goes back to powerdesk).

@@ -449,13 +449,19 @@ pub struct RuleInfo {
 }
 
 /// What a module says about itself.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ModuleInfo {
     pub name: String,
     pub version: String,
     /// The contract version built against (the SDK's [`crate::CONTRACT_VERSION`]).
     pub contract: String,
     pub rules: Vec<RuleInfo>,
+    /// The parameters it reads.
+    pub params: Vec<crate::ParamInfo>,
+    /// The aspects its part may set.
+    pub decides: Vec<crate::Aspect>,
+    /// The aspects it reads from the draft of the modules before it.
+    pub reads: Vec<crate::Aspect>,
 }
 
 impl ModuleInfo {
@@ -465,10 +471,42 @@ impl ModuleInfo {
             version: version.into(),
             contract: crate::CONTRACT_VERSION.into(),
             rules: Vec::new(),
+            params: Vec::new(),
+            decides: Vec::new(),
+            reads: Vec::new(),
         }
     }
 
-    /// Add a rule (id and text).
+    /// Declare a parameter the module reads (see [`crate::ParamInfo`]).
+    pub fn param(mut self, p: crate::ParamInfo) -> ModuleInfo {
+        self.params.push(p);
+        self
+    }
+
+    /// Declare parameters (e.g. a shared block's: [`crate::cost_params`]); one already declared
+    /// is not declared twice.
+    pub fn params(mut self, ps: impl IntoIterator<Item = crate::ParamInfo>) -> ModuleInfo {
+        for p in ps {
+            if !self.params.iter().any(|q| q.name == p.name) {
+                self.params.push(p);
+            }
+        }
+        self
+    }
+
+    /// Declare the aspects the module's part may set.
+    pub fn decides(mut self, aspects: &[crate::Aspect]) -> ModuleInfo {
+        self.decides.extend_from_slice(aspects);
+        self
+    }
+
+    /// Declare the aspects the module reads from the modules before it.
+    pub fn reads(mut self, aspects: &[crate::Aspect]) -> ModuleInfo {
+        self.reads.extend_from_slice(aspects);
+        self
+    }
+
+    /// Add a rule (id and text; the text may name parameters in braces, `{lv_max_kw}`).
     pub fn rule(mut self, id: &str, text: &str) -> ModuleInfo {
         self.rules.push(RuleInfo {
             id: id.into(),

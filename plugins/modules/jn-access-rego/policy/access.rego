@@ -6,16 +6,51 @@
 # Input and output: plugins/README.md, "Rego modules".
 package powerdesk.jn_access
 
-# The rule table (describe()), in the order decisions cite the rules.
+# The rule table (describe()), in the order decisions cite the rules; `{name}` in a text is the
+# bundle's value of that parameter (evaluate --explain).
 rules := [
-	{"id": "JN-LV-160", "text": "居民和小微企业低压接入容量提升至160千瓦，不分城市、农村；增容按总容量"},
+	{"id": "JN-LV-160", "text": "居民和小微企业低压接入容量提升至{lv_max_kw}千瓦，不分城市、农村；增容按总容量"},
 	{"id": "JN-10KV-STEPS", "text": "全面取消10千伏普通客户（不含重要电力用户）设计审查和中间检查环节，不论容量"},
-	{"id": "JN-10KV-TIME", "text": "1250千伏安及以下10千伏普通客户：答复供电方案2个工作日，验收送电5个工作日，电网环节合计不超过7个工作日；以上按标准时限"},
-	{"id": "JN-LV-TIME", "text": "低压居民和小微企业：具备直接装表条件当日申请当日接电；仅需简单架设表前线当日申请次日接电；全流程一般不超过2个工作日"},
+	{"id": "JN-10KV-TIME", "text": "{hv_ordinary_time_max_kva}千伏安及以下10千伏普通客户：答复供电方案{hv_ordinary_reply_plan_wd}个工作日，验收送电{hv_ordinary_energize_wd}个工作日，电网环节合计不超过{hv_ordinary_total_wd}个工作日；以上按标准时限"},
+	{"id": "JN-LV-TIME", "text": "低压居民和小微企业：具备直接装表条件当日申请当日接电；仅需简单架设表前线当日申请次日接电；全流程一般不超过{lv_total_wd}个工作日"},
 	{"id": "JN-ONE-VISIT", "text": "具备直接装表条件的低压居民和小微企业：一次上门办结"},
 	{"id": "JN-GRID-PROJECT", "text": "配套电网工程：接到需求开工、早于需求竣工；小微企业勘察、设计、施工一体，简单表前线勘察当日完成"},
 	{"id": "JN-FILING", "text": "低压（直接装表除外）和10千伏专变企业外线工程全部实行承诺备案制"},
 ]
+
+# The parameters the rules read (describe(); `policy check` checks bundle.toml against them):
+# kind is the SDK's ParamInfo constructor (days: a whole number of working days, 0-365).
+parameters := [
+	{"name": "lv_classes", "kind": "classes", "doc": "customer classes with the low-voltage promise"},
+	{"name": "lv_max_kw", "kind": "number", "min": 1, "max": 10000, "doc": "low-voltage threshold, kW (existing + requested)"},
+	{"name": "power_factor", "kind": "number", "min": 0.5, "max": 1, "doc": "kVA = kW / power_factor"},
+	{"name": "hv_ordinary_voltages", "kind": "voltages", "doc": "voltages whose ordinary (not important) customers run the two-step process"},
+	{"name": "lv_overflow_voltage", "kind": "high_voltage", "doc": "where a low-voltage request above the threshold is connected"},
+	{"name": "lv_total_wd", "kind": "days"},
+	{"name": "lv_direct_meter_energize_wd", "kind": "days"},
+	{"name": "lv_simple_line_wd", "kind": "days"},
+	{"name": "lv_general_energize_wd", "kind": "days"},
+	{"name": "grid_project_one_stop_classes", "kind": "classes"},
+	{"name": "grid_project_simple_line_wd", "kind": "days"},
+	{"name": "hv_ordinary_time_max_kva", "kind": "number", "min": 1, "max": 1000000, "doc": "kVA up to which the two steps run on their own limits"},
+	{"name": "hv_ordinary_reply_plan_wd", "kind": "days"},
+	{"name": "hv_ordinary_energize_wd", "kind": "days"},
+	{"name": "hv_ordinary_total_wd", "kind": "days"},
+	{"name": "std_reply_plan_wd", "kind": "days"},
+	{"name": "std_reply_plan_dual_wd", "kind": "days"},
+	{"name": "std_design_review_wd", "kind": "days"},
+	{"name": "std_mid_inspection_wd", "kind": "days"},
+	{"name": "std_completion_inspection_wd", "kind": "days"},
+	{"name": "std_energize_wd", "kind": "days"},
+	{"name": "filing_lv_classes", "kind": "classes"},
+	{"name": "filing_hv_classes", "kind": "classes"},
+	{"name": "filing_hv_voltages", "kind": "voltages"},
+]
+
+# The parts of a decision this module decides; it reads none of an earlier module's.
+decides := ["access", "steps", "grid_total"]
+
+reads := []
 
 p := input.params
 

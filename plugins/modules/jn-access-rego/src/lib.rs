@@ -27,5 +27,18 @@ mod tests {
                 "JN-FILING"
             ]
         );
+        // The declarations jn-access makes: the same parameters (kinds and ranges included) and
+        // the same aspects.
+        let rust = jn_access::JnAccess::describe();
+        let mut ours = info.params.clone();
+        let mut theirs = rust.params.clone();
+        for p in ours.iter_mut().chain(theirs.iter_mut()) {
+            p.doc.clear();
+        }
+        ours.sort_by(|a, b| a.name.cmp(&b.name));
+        theirs.sort_by(|a, b| a.name.cmp(&b.name));
+        assert_eq!(ours, theirs);
+        assert_eq!((info.decides, info.reads), (rust.decides, rust.reads));
+        assert!(info.rules.iter().zip(&rust.rules).all(|(a, b)| a.text == b.text));
     }
 }

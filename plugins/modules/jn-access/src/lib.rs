@@ -15,13 +15,28 @@ export_rule_module!(JnAccess);
 impl RuleModule for JnAccess {
     fn describe() -> ModuleInfo {
         ModuleInfo::new("jn-access", env!("CARGO_PKG_VERSION"))
-            .rule("JN-LV-160", "居民和小微企业低压接入容量提升至160千瓦，不分城市、农村；增容按总容量")
+            .rule("JN-LV-160", "居民和小微企业低压接入容量提升至{lv_max_kw}千瓦，不分城市、农村；增容按总容量")
             .rule("JN-10KV-STEPS", "全面取消10千伏普通客户（不含重要电力用户）设计审查和中间检查环节，不论容量")
-            .rule("JN-10KV-TIME", "1250千伏安及以下10千伏普通客户：答复供电方案2个工作日，验收送电5个工作日，电网环节合计不超过7个工作日；以上按标准时限")
-            .rule("JN-LV-TIME", "低压居民和小微企业：具备直接装表条件当日申请当日接电；仅需简单架设表前线当日申请次日接电；全流程一般不超过2个工作日")
+            .rule("JN-10KV-TIME", "{hv_ordinary_time_max_kva}千伏安及以下10千伏普通客户：答复供电方案{hv_ordinary_reply_plan_wd}个工作日，验收送电{hv_ordinary_energize_wd}个工作日，电网环节合计不超过{hv_ordinary_total_wd}个工作日；以上按标准时限")
+            .rule("JN-LV-TIME", "低压居民和小微企业：具备直接装表条件当日申请当日接电；仅需简单架设表前线当日申请次日接电；全流程一般不超过{lv_total_wd}个工作日")
             .rule("JN-ONE-VISIT", "具备直接装表条件的低压居民和小微企业：一次上门办结")
             .rule("JN-GRID-PROJECT", "配套电网工程：接到需求开工、早于需求竣工；小微企业勘察、设计、施工一体，简单表前线勘察当日完成")
             .rule("JN-FILING", "低压（直接装表除外）和10千伏专变企业外线工程全部实行承诺备案制")
+            .param(ParamInfo::classes("lv_classes").doc("customer classes with the low-voltage promise"))
+            .param(ParamInfo::number("lv_max_kw").range(1.0, 10_000.0).doc("low-voltage threshold, kW (existing + requested)"))
+            .params(connection_params())
+            .param(ParamInfo::days("lv_total_wd"))
+            .param(ParamInfo::days("lv_direct_meter_energize_wd"))
+            .param(ParamInfo::days("lv_simple_line_wd"))
+            .param(ParamInfo::days("lv_general_energize_wd"))
+            .param(ParamInfo::classes("grid_project_one_stop_classes"))
+            .param(ParamInfo::days("grid_project_simple_line_wd"))
+            .params(hv_ordinary_params())
+            .params(std_params())
+            .param(ParamInfo::classes("filing_lv_classes"))
+            .param(ParamInfo::classes("filing_hv_classes"))
+            .param(ParamInfo::voltages("filing_hv_voltages"))
+            .decides(&[Aspect::Access, Aspect::Steps, Aspect::GridTotal])
     }
 
     fn decide(e: &Evaluation) -> Result<Decision, RuleError> {

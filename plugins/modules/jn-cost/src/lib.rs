@@ -18,10 +18,20 @@ impl RuleModule for JnCost {
         ModuleInfo::new("jn-cost", env!("CARGO_PKG_VERSION"))
             .rule("JN-3ZERO", "低压居民和小微企业“三零”：零上门、零审批、零投资，供电公司投资至电能表")
             .rule("JN-3SAVE", "省级及以上园区或纳入省级新旧动能转换项目库的10千伏企业“三省”：投资界面延伸至客户规划红线")
-            .rule("JN-COUNTY-LINE", "县级政府全额承担1250千伏安及以下永久用电企业的电力外线建设费用")
-            .rule("JN-TARIFF-2021", "自2021年1月1日起降低电度电价：1-10千伏0.011元，35千伏至110千伏以下0.015元，110千伏至220千伏以下0.016元，220千伏及以上0.03元")
+            .rule("JN-COUNTY-LINE", "县级政府全额承担{county_line_max_kva}千伏安及以下永久用电企业的电力外线建设费用")
+            .rule("JN-TARIFF-2021", "自{tariff_cut_from}起降低电度电价：1-10千伏{tariff_cut_10kV}元，35千伏至110千伏以下{tariff_cut_35kV}元，110千伏至220千伏以下{tariff_cut_110kV}元，220千伏及以上{tariff_cut_220kV}元")
             .rule("JN-FEES", "不收取文件明确取消的收费项目；受理时主动告知客户，不指定设计、施工、设备材料供应单位")
-            .rule("JN-EFFICIENCY", "为三星级及以上企业免费提供能效服务")
+            .rule("JN-EFFICIENCY", "为{efficiency_min_stars}星级及以上企业免费提供能效服务")
+            .params(cost_params())
+            .params(fee_notice_params())
+            .decides(&[
+                Aspect::Programs,
+                Aspect::InvestmentBoundary,
+                Aspect::ExternalLinePayer,
+                Aspect::TariffCut,
+                Aspect::FreeEfficiencyService,
+            ])
+            .reads(&[Aspect::Access])
     }
 
     fn decide(e: &Evaluation) -> Result<Decision, RuleError> {

@@ -16,11 +16,22 @@ export_rule_module!(RuralAccess);
 impl RuleModule for RuralAccess {
     fn describe() -> ModuleInfo {
         ModuleInfo::new("rural-access", env!("CARGO_PKG_VERSION"))
-            .rule("RX-LV-URBAN", "城市居民和小微企业低压接入容量 lv_max_kw_urban (160 kW)")
-            .rule("RX-LV-RURAL", "农村居民和小微企业低压接入容量 lv_max_kw_rural (100 kW)")
-            .rule("RX-LV-TIME", "低压居民和小微企业：直接装表 lv_direct_meter_energize_wd，简单表前线 lv_simple_line_wd，全流程 lv_total_wd 个工作日")
+            .rule("RX-LV-URBAN", "城市居民和小微企业低压接入容量{lv_max_kw_urban}千瓦")
+            .rule("RX-LV-RURAL", "农村居民和小微企业低压接入容量{lv_max_kw_rural}千瓦")
+            .rule("RX-LV-TIME", "低压居民和小微企业：直接装表{lv_direct_meter_energize_wd}个工作日，简单表前线{lv_simple_line_wd}个工作日，全流程{lv_total_wd}个工作日")
             .rule("RX-10KV-STEPS", "10千伏普通客户（非重要电力用户）不论容量：受理并答复供电方案、验收送电两个环节")
-            .rule("RX-10KV-TIME", "hv_ordinary_time_max_kva 及以下10千伏普通客户：答复供电方案、验收送电和电网环节合计时限按参数；以上按标准时限")
+            .rule("RX-10KV-TIME", "{hv_ordinary_time_max_kva}千伏安及以下10千伏普通客户：答复供电方案{hv_ordinary_reply_plan_wd}个工作日，验收送电{hv_ordinary_energize_wd}个工作日，电网环节合计{hv_ordinary_total_wd}个工作日；以上按标准时限")
+            .param(ParamInfo::classes("lv_classes").doc("customer classes with the low-voltage promise"))
+            .param(ParamInfo::number("lv_max_kw_urban").range(1.0, 10_000.0).doc("urban low-voltage threshold, kW"))
+            .param(ParamInfo::number("lv_max_kw_rural").range(1.0, 10_000.0).doc("rural low-voltage threshold, kW"))
+            .params(connection_params())
+            .param(ParamInfo::days("lv_direct_meter_energize_wd"))
+            .param(ParamInfo::days("lv_simple_line_wd"))
+            .param(ParamInfo::days("lv_total_wd"))
+            .param(ParamInfo::days("lv_general_energize_wd"))
+            .params(hv_ordinary_params())
+            .params(std_params())
+            .decides(&[Aspect::Access, Aspect::Steps, Aspect::GridTotal])
     }
 
     fn decide(e: &Evaluation) -> Result<Decision, RuleError> {

@@ -14,12 +14,26 @@ export_rule_module!(RuralCost);
 
 impl RuleModule for RuralCost {
     fn describe() -> ModuleInfo {
+        // No county-funded line here: the cost block's county_line_* parameters are not read.
+        let params = cost_params()
+            .into_iter()
+            .filter(|p| p.name == "county_line_enabled" || !p.name.starts_with("county_line_"));
         ModuleInfo::new("rural-cost", env!("CARGO_PKG_VERSION"))
-            .rule("RX-3ZERO", "低压居民和小微企业“三零”：零上门、零审批、零投资，供电公司投资至电能表 (three_zero_classes)")
-            .rule("RX-3SAVE", "园区（three_save_park_levels）内10千伏企业“三省”：投资界面延伸至客户规划红线")
-            .rule("RX-TARIFF", "自 tariff_cut_from 起按接入电压降低电度电价 (tariff_cut_<voltage>)")
-            .rule("RX-FEES", "已取消的收费项目不得收取（abolished_fees，各注明取消文件）；受理时告知客户不指定设计、施工、设备材料供应单位 (every application)")
-            .rule("RX-EFFICIENCY", "efficiency_min_stars 星级及以上企业免费能效服务")
+            .rule("RX-3ZERO", "低压居民和小微企业“三零”：零上门、零审批、零投资，供电公司投资至电能表")
+            .rule("RX-3SAVE", "园区内10千伏企业“三省”：投资界面延伸至客户规划红线")
+            .rule("RX-TARIFF", "自{tariff_cut_from}起按接入电压降低电度电价：10千伏{tariff_cut_10kV}元，35千伏{tariff_cut_35kV}元，110千伏{tariff_cut_110kV}元，220千伏{tariff_cut_220kV}元")
+            .rule("RX-FEES", "已取消的收费项目不得收取（各注明取消文件）；受理时告知客户不指定设计、施工、设备材料供应单位")
+            .rule("RX-EFFICIENCY", "{efficiency_min_stars}星级及以上企业免费能效服务")
+            .params(params)
+            .params(fee_notice_params())
+            .decides(&[
+                Aspect::Programs,
+                Aspect::InvestmentBoundary,
+                Aspect::ExternalLinePayer,
+                Aspect::TariffCut,
+                Aspect::FreeEfficiencyService,
+            ])
+            .reads(&[Aspect::Access])
     }
 
     fn decide(e: &Evaluation) -> Result<Decision, RuleError> {

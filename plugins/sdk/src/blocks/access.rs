@@ -1,7 +1,57 @@
 //! Access: how a request is connected under a low-voltage threshold, and the grid's steps of the
 //! two high-voltage processes.
 
-use crate::{AccessClass, Decision, Event, Params, Request, RuleError, Step, Voltage};
+use crate::{AccessClass, Decision, Event, ParamInfo, Params, Request, RuleError, Step, Voltage};
+
+/// The parameters [`connection`] reads (declare them in describe(): `.params(connection_params())`).
+pub fn connection_params() -> Vec<ParamInfo> {
+    vec![
+        ParamInfo::number("power_factor")
+            .range(0.5, 1.0)
+            .doc("kVA = kW / power_factor"),
+        ParamInfo::voltages("hv_ordinary_voltages")
+            .doc("voltages whose ordinary (not important) customers run the two-step process"),
+        ParamInfo::high_voltage("lv_overflow_voltage")
+            .doc("where a low-voltage request above the threshold is connected"),
+    ]
+}
+
+/// The parameters [`Decision::set_hv_ordinary_steps`] reads.
+pub fn hv_ordinary_params() -> Vec<ParamInfo> {
+    let mut v = vec![
+        ParamInfo::number("hv_ordinary_time_max_kva")
+            .range(1.0, 1_000_000.0)
+            .doc("kVA up to which the two steps run on their own limits"),
+        ParamInfo::days("hv_ordinary_reply_plan_wd"),
+        ParamInfo::days("hv_ordinary_energize_wd"),
+        ParamInfo::days("hv_ordinary_total_wd"),
+    ];
+    v.extend(std_params().into_iter().filter(|p| {
+        [
+            "std_reply_plan_wd",
+            "std_reply_plan_dual_wd",
+            "std_completion_inspection_wd",
+            "std_energize_wd",
+        ]
+        .contains(&p.name.as_str())
+    }));
+    v
+}
+
+/// The parameters [`Decision::set_hv_standard_steps`] reads.
+pub fn std_params() -> Vec<ParamInfo> {
+    [
+        "std_reply_plan_wd",
+        "std_reply_plan_dual_wd",
+        "std_design_review_wd",
+        "std_mid_inspection_wd",
+        "std_completion_inspection_wd",
+        "std_energize_wd",
+    ]
+    .into_iter()
+    .map(ParamInfo::days)
+    .collect()
+}
 
 /// 接入方式: how a request is connected.
 #[derive(Debug, Clone, Copy, PartialEq)]

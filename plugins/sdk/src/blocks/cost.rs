@@ -2,9 +2,58 @@
 //! energy price cut, the free efficiency service and the fee notice, as regions share them.
 
 use crate::{
-    AccessClass, Decision, Evaluation, InvestmentBoundary, LinePayer, Params, Program, RuleError,
-    Voltage,
+    AccessClass, Decision, Evaluation, InvestmentBoundary, LinePayer, ParamInfo, Params, Program,
+    RuleError, Voltage,
 };
+
+/// The parameters [`decide_cost`] reads (declare them in describe(): `.params(cost_params())`).
+pub fn cost_params() -> Vec<ParamInfo> {
+    let mut v = vec![
+        ParamInfo::classes("three_zero_classes"),
+        ParamInfo::park_levels("three_save_park_levels"),
+        ParamInfo::flag("three_save_kinetic_library"),
+        ParamInfo::voltages("three_save_voltages"),
+        ParamInfo::classes("three_save_classes"),
+        ParamInfo::flag("county_line_enabled"),
+        ParamInfo::number("power_factor")
+            .range(0.5, 1.0)
+            .doc("kVA = kW / power_factor"),
+        ParamInfo::classes("county_line_classes").optional(),
+        ParamInfo::voltages("county_line_voltages").optional(),
+        ParamInfo::flag("county_line_permanent_only").optional(),
+        ParamInfo::number("county_line_max_kva")
+            .range(1.0, 1_000_000.0)
+            .optional(),
+        ParamInfo::date("tariff_cut_from"),
+        ParamInfo::int("efficiency_min_stars").range(0.0, 5.0),
+        ParamInfo::classes("efficiency_classes"),
+    ];
+    v.extend(
+        [
+            Voltage::V220,
+            Voltage::V380,
+            Voltage::Kv10,
+            Voltage::Kv35,
+            Voltage::Kv110,
+            Voltage::Kv220,
+        ]
+        .into_iter()
+        .map(|volt| {
+            ParamInfo::number(tariff_cut_parameter(volt))
+                .range(0.0, 0.999)
+                .doc("yuan/kWh")
+        }),
+    );
+    v
+}
+
+/// The parameters [`fee_notice`] reads.
+pub fn fee_notice_params() -> Vec<ParamInfo> {
+    vec![
+        ParamInfo::texts("abolished_fees").doc("\"fee|the document that abolished it\""),
+        ParamInfo::texts("undesignated_parties").one_of(&PARTIES),
+    ]
+}
 
 /// What [`decide_cost`] found for one application: a region's module cites its own rule for each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -6,5 +6,7 @@
 mod access;
 mod cost;
 
-pub use access::{connection, Connection};
-pub use cost::{decide_cost, fee_notice, tariff_cut_parameter, CostFindings};
+pub use access::{connection, connection_params, hv_ordinary_params, std_params, Connection};
+pub use cost::{
+    cost_params, decide_cost, fee_notice, fee_notice_params, tariff_cut_parameter, CostFindings,
+};
