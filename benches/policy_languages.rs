@@ -44,9 +44,12 @@ fn rhai_params(p: &sdk::Params) -> Map {
                 sdk::ParamValue::Number(x) => (*x).into(),
                 sdk::ParamValue::Text(s) => s.clone().into(),
                 sdk::ParamValue::Flag(b) => (*b).into(),
-                sdk::ParamValue::Texts(t) => {
-                    t.iter().cloned().map(Dynamic::from).collect::<Vec<_>>().into()
-                }
+                sdk::ParamValue::Texts(t) => t
+                    .iter()
+                    .cloned()
+                    .map(Dynamic::from)
+                    .collect::<Vec<_>>()
+                    .into(),
             };
             (n.into(), v)
         })
@@ -199,7 +202,9 @@ fn languages(c: &mut Criterion) {
     // In the sandbox both decide every sampled application (their decisions are compared in
     // tests/policy_rules_wasm.rs).
     for (module, bundle) in [(rust_module, &jining), (rego_module, &rego)] {
-        let parts = host.decide(module, bundle.params(), &texts, &batch).unwrap();
+        let parts = host
+            .decide(module, bundle.params(), &texts, &batch)
+            .unwrap();
         let decided = parts.iter().filter(|p| p.is_ok()).count();
         let native = evals.iter().filter(|e| JnAccess::decide(e).is_ok()).count();
         assert_eq!(decided, native, "{}", module.name);
@@ -212,13 +217,15 @@ fn languages(c: &mut Criterion) {
         (
             "a_sandboxed_rust",
             latency(2000, |i| {
-                host.decide(rust_module, jining.params(), &texts, one(i)).unwrap();
+                host.decide(rust_module, jining.params(), &texts, one(i))
+                    .unwrap();
             }),
         ),
         (
             "b_sandboxed_rego",
             latency(300, |i| {
-                host.decide(rego_module, rego.params(), &texts, one(i)).unwrap();
+                host.decide(rego_module, rego.params(), &texts, one(i))
+                    .unwrap();
             }),
         ),
         (
@@ -247,10 +254,16 @@ fn languages(c: &mut Criterion) {
     let mut g = c.benchmark_group("policy_languages_256");
     g.throughput(Throughput::Elements(batch.len() as u64));
     g.bench_function("a_sandboxed_rust", |b| {
-        b.iter(|| host.decide(rust_module, jining.params(), &texts, &batch).unwrap())
+        b.iter(|| {
+            host.decide(rust_module, jining.params(), &texts, &batch)
+                .unwrap()
+        })
     });
     g.bench_function("b_sandboxed_rego", |b| {
-        b.iter(|| host.decide(rego_module, rego.params(), &texts, &batch).unwrap())
+        b.iter(|| {
+            host.decide(rego_module, rego.params(), &texts, &batch)
+                .unwrap()
+        })
     });
     g.bench_function("c_native_regorus", |b| {
         b.iter(|| evals.iter().map(JnAccessRego::decide).count())

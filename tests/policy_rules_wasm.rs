@@ -195,8 +195,8 @@ fn the_rego_component_carries_the_committed_policy_text() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let policy =
         std::fs::read(root.join("plugins/modules/jn-access-rego/policy/access.rego")).unwrap();
-    let module = std::fs::read(root.join("policies/example-rego/modules/jn-access-rego.wasm"))
-        .unwrap();
+    let module =
+        std::fs::read(root.join("policies/example-rego/modules/jn-access-rego.wasm")).unwrap();
     assert!(
         module.windows(policy.len()).any(|w| w == policy.as_slice()),
         "policies/example-rego/modules/jn-access-rego.wasm does not carry policy/access.rego as committed; run `powerdesk policy build policies/example-rego`"

@@ -94,6 +94,8 @@ struct Loaded {
     rule_ids: Vec<&'static str>,
     /// The parameters last converted and their Rego value (one batch shares them).
     params: Option<(Params, Value)>,
+    /// describe(), read from the same parse: the SDK asks for it once per batch too.
+    info: ModuleInfo,
 }
 
 thread_local! {
@@ -106,24 +108,24 @@ fn internal(policy: &RegoPolicy, what: impl core::fmt::Display) -> RuleError {
     RuleError::Internal(format!("{}: {what}", policy.file))
 }
 
-/// Parse the policy and read its rule table.
+/// Parse the policy (once per instance: the parse is most of a fresh sandbox's fuel) and read
+/// its declarations.
 fn load(policy: &RegoPolicy) -> Result<Loaded, RuleError> {
     let mut engine = Engine::new();
     let package = engine
         .add_policy(policy.file.to_string(), policy.source.to_string())
         .map_err(|e| internal(policy, format_args!("does not parse: {e}")))?;
-    let table = engine
-        .eval_rule(format!("{package}.rules"))
-        .map_err(|e| internal(policy, format_args!("{package}.rules: {e}")))?;
-    let rules = rule_table(&table).map_err(|e| internal(policy, format_args!("{package}.rules: {e}")))?;
+    let info = declarations(policy, &mut engine, &package).map_err(|e| internal(policy, e))?;
     Ok(Loaded {
         engine,
         decision_rule: format!("{package}.decision"),
-        rule_ids: rules
-            .into_iter()
-            .map(|(id, _)| &*Box::leak(id.into_boxed_str()))
+        rule_ids: info
+            .rules
+            .iter()
+            .map(|r| &*Box::leak(r.id.clone().into_boxed_str()))
             .collect(),
         params: None,
+        info,
     })
 }
 
@@ -174,14 +176,14 @@ fn with_loaded<T>(
 /// `cargo test` in the module's crate shows it, and in the sandbox the module traps in describe()
 /// and powerdesk refuses it at load.
 pub fn describe(policy: &RegoPolicy) -> ModuleInfo {
-    declarations(policy).unwrap_or_else(|e| panic!("{}: {e}", policy.file))
+    with_loaded(policy, |l| Ok(l.info.clone())).unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn declarations(policy: &RegoPolicy) -> Result<ModuleInfo, String> {
-    let mut engine = Engine::new();
-    let package = engine
-        .add_policy(policy.file.to_string(), policy.source.to_string())
-        .map_err(|e| format!("does not parse: {e}"))?;
+fn declarations(
+    policy: &RegoPolicy,
+    engine: &mut Engine,
+    package: &str,
+) -> Result<ModuleInfo, String> {
     let mut eval = |name: &str| {
         engine
             .eval_rule(format!("{package}.{name}"))
@@ -191,15 +193,14 @@ fn declarations(policy: &RegoPolicy) -> Result<ModuleInfo, String> {
     let params = eval("parameters")?;
     let decides = eval("decides")?;
     let reads = eval("reads")?;
-    let mut info = rules
-        .iter()
-        .fold(ModuleInfo::new(policy.name, policy.version), |m, (id, text)| {
-            m.rule(id, text)
-        });
+    let mut info = rules.iter().fold(
+        ModuleInfo::new(policy.name, policy.version),
+        |m, (id, text)| m.rule(id, text),
+    );
     if params != Value::Undefined {
-        let list = params
-            .as_array()
-            .map_err(|_| format!("{package}.parameters: must be an array of {{\"name\", \"kind\", …}}"))?;
+        let list = params.as_array().map_err(|_| {
+            format!("{package}.parameters: must be an array of {{\"name\", \"kind\", …}}")
+        })?;
         for p in list.iter() {
             info = info.param(param_info(p).map_err(|e| format!("{package}.parameters: {e}"))?);
         }
@@ -245,7 +246,10 @@ fn param_info(p: &Value) -> Result<ParamInfo, String> {
         },
     }
     if let Value::Array(values) = &p["one_of"] {
-        let values: Vec<String> = values.iter().map(|v| v.as_string().map(|s| s.to_string())).collect::<Result<_, _>>()
+        let values: Vec<String> = values
+            .iter()
+            .map(|v| v.as_string().map(|s| s.to_string()))
+            .collect::<Result<_, _>>()
             .map_err(|_| format!("{name}: \"one_of\" must be an array of strings"))?;
         info = info.one_of(&values.iter().map(String::as_str).collect::<Vec<_>>());
     }
@@ -289,7 +293,10 @@ pub fn decide(policy: &RegoPolicy, e: &Evaluation) -> Result<Decision, RuleError
         let input = obj([
             ("application", application_value(&e.application)),
             ("params", params),
-            ("evaluation_date", Value::from(e.evaluation_date.to_string())),
+            (
+                "evaluation_date",
+                Value::from(e.evaluation_date.to_string()),
+            ),
             ("draft", decision_value(&e.draft)),
         ]);
         l.engine.set_input(input);
@@ -352,7 +359,10 @@ fn application_value(a: &Application) -> Value {
             "customer",
             obj([
                 ("class", Value::from(a.customer.class.id())),
-                ("star_rating", Value::from(u32::from(a.customer.star_rating))),
+                (
+                    "star_rating",
+                    Value::from(u32::from(a.customer.star_rating)),
+                ),
             ]),
         ),
         (
@@ -361,7 +371,10 @@ fn application_value(a: &Application) -> Value {
                 ("county", Value::from(a.site.county.as_str())),
                 ("rural", Value::from(a.site.rural)),
                 ("park_name", opt(a.site.park_name.as_deref(), Value::from)),
-                ("park_level", opt(a.site.park_level, |l| Value::from(l.id()))),
+                (
+                    "park_level",
+                    opt(a.site.park_level, |l| Value::from(l.id())),
+                ),
                 ("kinetic_library", Value::from(a.site.kinetic_library)),
             ]),
         ),
@@ -381,8 +394,14 @@ fn application_value(a: &Application) -> Value {
                 ),
                 ("important", Value::from(r.important)),
                 ("dual_supply", Value::from(r.dual_supply)),
-                ("existing_capacity_kw", opt(r.existing_capacity_kw, Value::from)),
-                ("existing_capacity_kva", opt(r.existing_capacity_kva, Value::from)),
+                (
+                    "existing_capacity_kw",
+                    opt(r.existing_capacity_kw, Value::from),
+                ),
+                (
+                    "existing_capacity_kva",
+                    opt(r.existing_capacity_kva, Value::from),
+                ),
             ]),
         ),
         ("received", Value::from(a.received.to_string())),
@@ -414,7 +433,11 @@ fn ids<T>(table: &[(T, &'static str)]) -> Vec<&'static str> {
 }
 
 fn id_of<T: PartialEq + Copy>(table: &[(T, &'static str)], x: T) -> &'static str {
-    table.iter().find(|(t, _)| *t == x).map(|(_, s)| *s).unwrap_or("?")
+    table
+        .iter()
+        .find(|(t, _)| *t == x)
+        .map(|(_, s)| *s)
+        .unwrap_or("?")
 }
 
 fn decision_value(d: &Decision) -> Value {
@@ -433,7 +456,9 @@ fn decision_value(d: &Decision) -> Value {
         ),
         (
             "investment_boundary",
-            opt(d.investment_boundary, |b| Value::from(id_of(&BOUNDARIES, b))),
+            opt(d.investment_boundary, |b| {
+                Value::from(id_of(&BOUNDARIES, b))
+            }),
         ),
         (
             "external_line_payer",
@@ -458,8 +483,14 @@ fn decision_value(d: &Decision) -> Value {
             "grid_total_limit_working_days",
             opt(d.grid_total_limit_working_days, Value::from),
         ),
-        ("tariff_cut_yuan_per_kwh", opt(d.tariff_cut_yuan_per_kwh, Value::from)),
-        ("free_efficiency_service", opt(d.free_efficiency_service, Value::from)),
+        (
+            "tariff_cut_yuan_per_kwh",
+            opt(d.tariff_cut_yuan_per_kwh, Value::from),
+        ),
+        (
+            "free_efficiency_service",
+            opt(d.free_efficiency_service, Value::from),
+        ),
         ("rules", strings(d.rules.iter().copied())),
     ])
 }
@@ -494,9 +525,12 @@ fn apply_output(
             ),
         ));
     }
-    let o = out
-        .as_object()
-        .map_err(|_| internal(policy, format_args!("{rule} must be an object, found {out}")))?;
+    let o = out.as_object().map_err(|_| {
+        internal(
+            policy,
+            format_args!("{rule} must be an object, found {out}"),
+        )
+    })?;
     let get = |k: &str| o.get(&Value::from(k));
     let text = |part: &str| -> Result<Option<String>, RuleError> {
         match get(part) {
@@ -534,14 +568,24 @@ fn apply_output(
         v.as_string()
             .ok()
             .and_then(|s| table.iter().position(|t| **t == **s))
-            .ok_or_else(|| bad(part, &format_args!("{v} is not one of {}", table.join(", "))))
+            .ok_or_else(|| {
+                bad(
+                    part,
+                    &format_args!("{v} is not one of {}", table.join(", ")),
+                )
+            })
     };
     let days = |part: &str, v: &Value| -> Result<u32, RuleError> {
         v.as_f64()
             .ok()
             .filter(|d| d.fract() == 0.0 && *d >= 0.0 && *d <= f64::from(u32::MAX))
             .map(|d| d as u32)
-            .ok_or_else(|| bad(part, &format_args!("{v} is not a whole number of working days")))
+            .ok_or_else(|| {
+                bad(
+                    part,
+                    &format_args!("{v} is not a whole number of working days"),
+                )
+            })
     };
 
     let mut d = draft.clone();
@@ -567,7 +611,8 @@ fn apply_output(
         }
     }
     if let Some(v) = get("investment_boundary") {
-        d.investment_boundary = Some(BOUNDARIES[pick("investment_boundary", v, &ids(&BOUNDARIES))?].0);
+        d.investment_boundary =
+            Some(BOUNDARIES[pick("investment_boundary", v, &ids(&BOUNDARIES))?].0);
     }
     if let Some(v) = get("external_line_payer") {
         d.external_line_payer = Some(PAYERS[pick("external_line_payer", v, &ids(&PAYERS))?].0);
@@ -594,19 +639,24 @@ fn apply_output(
         };
     }
     if let Some(v) = get("tariff_cut_yuan_per_kwh") {
-        d.tariff_cut_yuan_per_kwh = Some(
-            v.as_f64()
-                .map_err(|_| bad("tariff_cut_yuan_per_kwh", &format_args!("{v} is not a number")))?,
-        );
+        d.tariff_cut_yuan_per_kwh = Some(v.as_f64().map_err(|_| {
+            bad(
+                "tariff_cut_yuan_per_kwh",
+                &format_args!("{v} is not a number"),
+            )
+        })?);
     }
     if let Some(v) = get("free_efficiency_service") {
-        d.free_efficiency_service = Some(
-            *v.as_bool()
-                .map_err(|_| bad("free_efficiency_service", &format_args!("{v} is not a boolean")))?,
-        );
+        d.free_efficiency_service = Some(*v.as_bool().map_err(|_| {
+            bad(
+                "free_efficiency_service",
+                &format_args!("{v} is not a boolean"),
+            )
+        })?);
     }
     if let Some(v) = get("rules") {
-        let list = items(v).ok_or_else(|| bad("rules", &"expected an array or a set of rule ids"))?;
+        let list =
+            items(v).ok_or_else(|| bad("rules", &"expected an array or a set of rule ids"))?;
         let mut found = Vec::new();
         for r in list {
             let i = pick("rules", r, rule_ids)?;

@@ -39,6 +39,10 @@ mod tests {
         theirs.sort_by(|a, b| a.name.cmp(&b.name));
         assert_eq!(ours, theirs);
         assert_eq!((info.decides, info.reads), (rust.decides, rust.reads));
-        assert!(info.rules.iter().zip(&rust.rules).all(|(a, b)| a.text == b.text));
+        assert!(info
+            .rules
+            .iter()
+            .zip(&rust.rules)
+            .all(|(a, b)| a.text == b.text));
     }
 }
