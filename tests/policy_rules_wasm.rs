@@ -131,3 +131,115 @@ fn the_jining_components_decide_every_fixture_as_expected() {
 fn the_rural_components_decide_every_fixture_as_expected() {
     assert!(check_bundle("example-rural-100kw") >= 18);
 }
+
+/// policies/example-rego: jn-access-rego (the access rules in Rego, run by the regorus
+/// interpreter inside the component) beside the Rust jn-cost decides every Jining fixture.
+#[test]
+fn the_rego_components_decide_every_fixture_as_expected() {
+    assert!(check_bundle("example-rego") >= 34);
+    // Its fixtures are Jining's, only the bundle's region differs: the Rego rules decide what
+    // jn-access decides on every one of them.
+    let jining = support::fixtures(&support::bundle_dir("jining"));
+    let rego = support::fixtures(&support::bundle_dir("example-rego"));
+    assert_eq!(jining.len(), rego.len());
+    for (j, r) in jining.iter().zip(&rego) {
+        assert_eq!(j.name, r.name);
+        let mut expected = j.expected.clone();
+        if let Some(b) = expected.get_mut("bundle") {
+            b["region"] = "example-rego".into();
+        }
+        assert_eq!(expected, r.expected, "{}", r.name);
+    }
+}
+
+/// The Rego and the Rust access module decide the same on generated applications, batched as
+/// `policy diff` and `demo` send them (256 per sandbox).
+#[test]
+fn the_rego_and_rust_access_modules_agree_on_2048_generated_applications() {
+    use powerdesk::policy::bundle::Bundle;
+    use powerdesk::policy::sample::Sampler;
+
+    let host = PolicyHost::without_cache(SandboxLimits::default());
+    let rust = Bundle::load(&host, &support::bundle_dir("jining")).unwrap();
+    let rego = Bundle::load(&host, &support::bundle_dir("example-rego")).unwrap();
+    let forms = Sampler::new(13).forms(2048);
+    let items: Vec<_> = forms
+        .iter()
+        .map(|f| (f, f.received_at.date_naive()))
+        .collect();
+    let (a, b) = (rust.evaluate_batch(&items), rego.evaluate_batch(&items));
+    let mut decided = 0;
+    for ((form, a), b) in forms.iter().zip(a).zip(b) {
+        match (a, b) {
+            (Ok(a), Ok(mut b)) => {
+                b.bundle = a.bundle.clone();
+                assert_eq!(a, b, "Rust and Rego disagree on {form:?}");
+                decided += 1;
+            }
+            (Err(a), Err(b)) => assert_eq!(
+                a.to_string().replace("jn-access", "jn-access-rego"),
+                b.to_string(),
+                "{form:?}"
+            ),
+            (a, b) => panic!("one module refused: Rust {a:?}, Rego {b:?} on {form:?}"),
+        }
+    }
+    assert!(decided > 2048 * 9 / 10, "only {decided} decided");
+}
+
+/// The committed jn-access-rego component evaluates the committed policy: the policy text is built
+/// into the module (include_str!), so editing policy/access.rego without `powerdesk policy build
+/// policies/example-rego` fails here.
+#[test]
+fn the_rego_component_carries_the_committed_policy_text() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let policy =
+        std::fs::read(root.join("plugins/modules/jn-access-rego/policy/access.rego")).unwrap();
+    let module =
+        std::fs::read(root.join("policies/example-rego/modules/jn-access-rego.wasm")).unwrap();
+    assert!(
+        module.windows(policy.len()).any(|w| w == policy.as_slice()),
+        "policies/example-rego/modules/jn-access-rego.wasm does not carry policy/access.rego as committed; run `powerdesk policy build policies/example-rego`"
+    );
+}
+
+#[path = "fixtures/bundle_copy.rs"]
+mod bundle_copy;
+
+/// The Rego module declares the parameters its policy reads (the policy's `parameters`), so
+/// `policy check` names a mistyped or missing one with jn-access-rego, before any decision.
+#[test]
+fn the_rego_policy_declares_its_parameters_to_policy_check() {
+    use powerdesk::policy::bundle::Bundle;
+    use powerdesk::policy::declare::check_parameters;
+
+    let host = PolicyHost::without_cache(SandboxLimits::default());
+    let shipped = Bundle::load(&host, &support::bundle_dir("example-rego")).unwrap();
+    let rego = &shipped.modules()[0];
+    assert_eq!(rego.name, "jn-access-rego");
+    assert_eq!(rego.params.len(), 24, "every parameter access.rego reads");
+    assert!(check_parameters(shipped.modules(), shipped.parameters()).is_empty());
+
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = bundle_copy::copy_bundle_as("example-rego", "example-rego", tmp.path());
+    let manifest = dir.join("bundle.toml");
+    let text = std::fs::read_to_string(&manifest)
+        .unwrap()
+        .replace("lv_max_kw = 160", "lv_max_kw = \"160\"")
+        .replace("lv_total_wd = 2\n", "");
+    std::fs::write(&manifest, text).unwrap();
+    let bundle = Bundle::load(&host, &dir).unwrap();
+    let problems: Vec<String> = check_parameters(bundle.modules(), bundle.parameters())
+        .iter()
+        .map(|p| p.to_string())
+        .collect();
+    let has = |needle: &str| problems.iter().any(|p| p.contains(needle));
+    assert!(
+        has("parameters.lv_max_kw: expected number in 1..=10000, found the text \"160\" (module jn-access-rego)"),
+        "{problems:#?}"
+    );
+    assert!(
+        has("parameters.lv_total_wd: missing") && has("(module jn-access-rego)"),
+        "{problems:#?}"
+    );
+}
