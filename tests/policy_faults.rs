@@ -908,7 +908,7 @@ sha256 = "{sha}"
         )
         .unwrap();
         let mut toml = String::from(
-            "[bundle]\nregion = \"test\"\nname = \"测试政策包\"\nversion = \"1\"\neffective = 2026-01-01\ncontract = \"4\"\ncalendar = [\"calendar/2026.toml\"]\n\n[parameters]\nlv_max_kw = 160\n",
+            "[bundle]\nregion = \"test\"\nname = \"测试政策包\"\nversion = \"1\"\neffective = 2026-01-01\ncontract = \"5\"\ncalendar = [\"calendar/2026.toml\"]\n\n[parameters]\nlv_max_kw = 160\n",
         );
         for i in 0..n {
             let name = format!("m{i}");
@@ -934,7 +934,7 @@ sha256 = "{sha}"
         )
         .unwrap();
         let mut toml = format!(
-            "[bundle]\nregion = \"test\"\nname = \"测试政策包\"\nversion = \"1\"\neffective = 2026-01-01\ncontract = \"4\"\ncalendar = [\"calendar/2026.toml\"]\n\n[parameters]\nlv_max_kw = 160\n{parameters}\n"
+            "[bundle]\nregion = \"test\"\nname = \"测试政策包\"\nversion = \"1\"\neffective = 2026-01-01\ncontract = \"5\"\ncalendar = [\"calendar/2026.toml\"]\n\n[parameters]\nlv_max_kw = 160\n{parameters}\n"
         );
         for (name, spec) in modules {
             let file = format!("modules/{name}.wasm");
@@ -1296,7 +1296,7 @@ mod special_files {
         std::fs::write(
             dir.join("bundle.toml"),
             format!(
-                "[bundle]\nregion = \"test\"\nname = \"测试\"\nversion = \"1\"\neffective = 2026-01-01\ncontract = \"4\"\ncalendar = [\"calendar/2026.toml\"]\n\n[[modules]]\nname = \"t-module\"\nfile = \"modules/t-module.wasm\"\nsha256 = \"{sha}\"\n"
+                "[bundle]\nregion = \"test\"\nname = \"测试\"\nversion = \"1\"\neffective = 2026-01-01\ncontract = \"5\"\ncalendar = [\"calendar/2026.toml\"]\n\n[[modules]]\nname = \"t-module\"\nfile = \"modules/t-module.wasm\"\nsha256 = \"{sha}\"\n"
             ),
         )
         .unwrap();
