@@ -260,10 +260,12 @@ impl SandboxLimits {
         self.fuel.saturating_mul(self.call_scale(evaluations))
     }
 
-    /// The wall-clock safety net of one call deciding `evaluations`.
+    /// The wall-clock safety net of one call deciding `evaluations`: its evaluations' deadlines,
+    /// at most [`MAX_CALL_DEADLINE`] (or one evaluation's, if that is longer).
     pub fn call_deadline(&self, evaluations: usize) -> Duration {
         self.deadline
             .saturating_mul(u32::try_from(self.call_scale(evaluations)).unwrap_or(u32::MAX))
+            .min(MAX_CALL_DEADLINE.max(self.deadline))
     }
 
     fn call_scale(&self, evaluations: usize) -> u64 {
@@ -275,9 +277,12 @@ impl SandboxLimits {
 pub const DEFAULT_FUEL: u64 = 20_000_000;
 /// The safety net of one evaluation: about ten times what [`DEFAULT_FUEL`] takes to burn.
 pub const DEFAULT_DEADLINE: Duration = Duration::from_millis(250);
-/// A batch call gets at most this many evaluations' budget: a hostile module in a batch of 256
-/// costs 4 evaluations' fuel, not 256.
-pub const DEFAULT_BATCH_CAP: u64 = 4;
+/// A batch call gets at most this many evaluations' fuel: a hostile module in a batch of 256
+/// costs 48 evaluations' fuel (960 M units, under a second of CPU), not 256. 48 leaves room for
+/// interpreted rules: a Rego module (plugins/rego) uses ~590 M units for a batch of 256.
+pub const DEFAULT_BATCH_CAP: u64 = 48;
+/// The wall-clock safety net of any one call, however large its batch (at least one evaluation's).
+pub const MAX_CALL_DEADLINE: Duration = Duration::from_secs(2);
 
 /// Per-store state: the memory limiter and whether it refused a growth.
 pub struct Sandbox {
