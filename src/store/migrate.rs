@@ -66,7 +66,7 @@ impl SledStore {
                     actor: "migration".into(),
                     kind: EventKind::Sealed {
                         reason: format!(
-                            "store schema {SCHEMA_VERSION}: the record as it stood was sealed"
+                            "store schema {SEALS_SCHEMA}: the record as it stood was sealed"
                         ),
                     },
                     note: None,

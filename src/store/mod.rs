@@ -426,7 +426,9 @@ impl SledStore {
             .get(META_IMPORT_PENDING)
             .map_err(|e| io("reading meta", e))?
             .is_some();
-        if schema != Some(SCHEMA_VERSION) || pending {
+        // A schema-7 store reads as it is: schema 8 only adds a format of event group.
+        let current = schema.is_some_and(|s| (SEALS_SCHEMA..=SCHEMA_VERSION).contains(&s));
+        if !current || pending {
             return Err(StoreError::Io(format!(
                 "store {} cannot be read without writing to it first ({}); free space on its disk and run the command again",
                 self.dir().display(),
@@ -452,7 +454,7 @@ impl SledStore {
                         supported: SCHEMA_VERSION,
                     });
                 }
-                if found < SCHEMA_VERSION {
+                if found < SEALS_SCHEMA {
                     // Schema 7: the records are sealed once the layout is current (below); the
                     // mark survives a crash in between.
                     meta.insert(META_SEAL_PENDING, &[])
@@ -465,8 +467,8 @@ impl SledStore {
                 if found < SCHEMA_VERSION && self.has_old_layout() {
                     self.migrate()?;
                 } else if (4..SCHEMA_VERSION).contains(&found) {
-                    // Schema 5 only adds a format of event group, schema 6 the recount above,
-                    // schema 7 the seals below: nothing to rewrite.
+                    // Schemas 5 and 8 only add a format of event group, schema 6 the recount
+                    // above, schema 7 the seals below: nothing to rewrite.
                     meta.insert(META_SCHEMA, &u64::from(SCHEMA_VERSION).to_be_bytes())
                         .map_err(|e| io("writing meta", e))?;
                     self.flush()?;
