@@ -57,12 +57,12 @@ struct DraftHead<'a> {
 /// re-serialization of what they decode to, so no edit passes for being read back the same.
 fn walk_raw(
     first: u64,
-    prev0: [u8; 32],
-    events: &[RawEvent<'_>],
+    group: &RawGroup<'_>,
     prev: &mut [u8; 32],
     sealed: &mut Sealed,
 ) -> Result<u64, (u64, String)> {
-    if prev0 != *prev {
+    let events = &group.events;
+    if group.prev != *prev {
         return Err((
             first,
             format!(
@@ -102,7 +102,8 @@ fn walk_raw(
                 Err(_) => return edited("is unreadable"),
             },
         };
-        if h.finalize()[..] != event.hash[..] {
+        let hash: [u8; 32] = h.finalize().into();
+        if event.hash.is_some_and(|stored| stored != hash) {
             return Err((
                 seq,
                 format!("event {seq} of {app_id} does not match its hash: it was edited"),
@@ -111,7 +112,18 @@ fn walk_raw(
         if !app_id.is_empty() {
             seals.push((app_id, seq, record));
         }
-        link = event.hash;
+        link = hash;
+    }
+    if group.last.is_some_and(|stored| stored != link) {
+        // A split group stores its last hash only: the edit is somewhere in it.
+        let last = first + events.len() as u64 - 1;
+        let app = seals.first().map(|s| s.0).unwrap_or_default();
+        let what = if last == first {
+            format!("event {first} of {app} does not match its hash: it was edited")
+        } else {
+            format!("events {first} to {last} of {app} do not match the hash stored for them: one was edited")
+        };
+        return Err((first, what));
     }
     for (id, seq, record) in seals {
         seal(sealed, id, seq, record);
@@ -182,8 +194,8 @@ impl SledStore {
             let first = u64_be(&key);
             if first == expected_seq {
                 // A compact or split group (every group but those of schema 4): its stored bytes.
-                if let Some((prev0, events)) = raw_group(&bytes) {
-                    match walk_raw(first, prev0, &events, &mut prev, &mut sealed) {
+                if let Some(group) = raw_group(&bytes) {
+                    match walk_raw(first, &group, &mut prev, &mut sealed) {
                         Ok(n) => {
                             checked += n;
                             expected_seq += n;

@@ -10,6 +10,7 @@ use crate::domain::application::StoredForm;
 use crate::domain::event::Event;
 use crate::domain::ports::StoreError;
 use crate::domain::{AppId, Application};
+use sha2::{Digest, Sha256};
 
 /// Format version of every stored value.
 pub const VALUE_FORMAT: u8 = 1;
@@ -380,12 +381,15 @@ pub const GROUP_FORMAT: u8 = 2;
 
 /// Format of an event group of one application (schema 8): the first event's `prev_hash` (32
 /// bytes), the first seq (u64; the others follow it), the number of events (varint), the
-/// application id (varint length, bytes), then per event its hash (32 bytes), a flag (1: it seals
-/// a record, then the record hash, 32 bytes raw; 0: it does not) and the middle of its draft's
-/// JSON (varint length first). A draft's JSON is rebuilt exactly from these parts
-/// (`{"app_id":"ID",` + middle + `,"record":"HEX"}` or `}`), so each hash still covers the very
-/// bytes it covered, but the id is kept once per group and the seal as 32 raw bytes instead of
-/// 76 characters of JSON.
+/// application id (varint length, bytes), then per event a flag (1: it seals a record, then the
+/// record hash, 32 bytes raw; 0: it does not) and the middle of its draft's JSON (varint length
+/// first), and last the hash of the group's last event (32 bytes). A draft's JSON is rebuilt
+/// exactly from these parts (`{"app_id":"ID",` + middle + `,"record":"HEX"}` or `}`), so each
+/// hash covers the very bytes it covered; the hashes before the last are recomputed from the
+/// chain (each covers its seq, its draft and the hash before it), so an edit anywhere in the
+/// group still fails the stored last hash. The id is kept once per group, the seal as 32 raw
+/// bytes instead of 76 characters of JSON, and one hash per group instead of one per event
+/// (hashes do not compress).
 pub const GROUP_FORMAT_SPLIT: u8 = 3;
 
 const DRAFT_HEAD: &[u8] = b"{\"app_id\":\"";
@@ -424,9 +428,13 @@ fn encode_group_split(events: &[Event]) -> Option<Vec<u8>> {
             return None;
         }
         prev = &event.hash;
-        out.extend_from_slice(&raw_hash(&event.hash)?);
         json.clear();
         serde_json::to_writer(&mut json, &event.draft).expect("event drafts always serialize");
+        // Only the last hash is stored: every other one must be what the chain recomputes (an
+        // event restored from outside with another hash is kept in the compact form, as it is).
+        if link_hash(event.seq, &json, &raw_hash(&event.prev_hash)?) != raw_hash(&event.hash)? {
+            return None;
+        }
         let body = json.strip_prefix(DRAFT_HEAD)?.strip_prefix(id)?;
         let body = body.strip_prefix(DRAFT_HEAD_END)?;
         let body = match &event.draft.record {
@@ -446,7 +454,20 @@ fn encode_group_split(events: &[Event]) -> Option<Vec<u8>> {
         put_varint(&mut out, body.len() as u64);
         out.extend_from_slice(body);
     }
+    out.extend_from_slice(&raw_hash(prev)?);
     Some(out)
+}
+
+/// An event's hash: sha256 over its seq, its draft's JSON and the previous hash in hex (as
+/// `Event::chain` computes it).
+pub fn link_hash(seq: u64, draft_json: &[u8], prev: &[u8; 32]) -> [u8; 32] {
+    let mut hex_prev = [0u8; 64];
+    hex::encode_to_slice(prev, &mut hex_prev).expect("64 hex digits");
+    let mut h = Sha256::new();
+    h.update(seq.to_be_bytes());
+    h.update(draft_json);
+    h.update(hex_prev);
+    h.finalize().into()
 }
 
 /// The compact form ([`GROUP_FORMAT`]) when the group is a chain of well-formed hashes, else JSON.
@@ -494,16 +515,21 @@ pub fn decode_group(bytes: &[u8]) -> Result<Vec<Event>, StoreError> {
             )))
         }
     }
-    let (prev, raw) = read_raw_group(bytes).map_err(|what| corrupt(&what))?;
-    let mut prev_hash = hex::encode(prev);
-    let mut events = Vec::with_capacity(raw.len());
+    let group = read_raw_group(bytes).map_err(|what| corrupt(&what))?;
+    let mut link = group.prev;
+    let mut prev_hash = hex::encode(link);
+    let mut events = Vec::with_capacity(group.events.len());
     let mut json = Vec::with_capacity(256);
-    for event in raw {
+    for event in &group.events {
         json.clear();
         event.draft.write_json(&mut json);
         let draft = serde_json::from_slice(&json)
             .map_err(|e| corrupt(&format!("unreadable event {}: {e}", event.seq)))?;
-        let hash = hex::encode(event.hash);
+        // A split group stores only its last hash: the others are the chain's.
+        link = event
+            .hash
+            .unwrap_or_else(|| link_hash(event.seq, &json, &link));
+        let hash = hex::encode(link);
         let next_prev = hash.clone();
         events.push(Event {
             seq: event.seq,
@@ -511,6 +537,10 @@ pub fn decode_group(bytes: &[u8]) -> Result<Vec<Event>, StoreError> {
             prev_hash: std::mem::replace(&mut prev_hash, next_prev),
             hash,
         });
+    }
+    if let (Some(last), Some(event)) = (group.last, events.last_mut()) {
+        // Stored as it was: `audit verify` names the group when the chain does not reach it.
+        event.hash = hex::encode(last);
     }
     Ok(events)
 }
@@ -560,18 +590,28 @@ impl RawDraft<'_> {
     }
 }
 
-/// One event of a compact group as stored: its seq, its hash and its draft.
+/// One event of a compact or split group as stored: its seq, its hash (stored in the compact
+/// form only) and its draft.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RawEvent<'a> {
     pub seq: u64,
-    pub hash: [u8; 32],
+    pub hash: Option<[u8; 32]>,
     pub draft: RawDraft<'a>,
 }
 
-/// A compact or split event group read without decoding its drafts: the first event's
-/// `prev_hash` and its events as stored. None for a group in the JSON format or one that does
-/// not parse (read it with [`decode_group`]).
-pub fn raw_group(bytes: &[u8]) -> Option<([u8; 32], Vec<RawEvent<'_>>)> {
+/// A compact or split event group as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawGroup<'a> {
+    /// The first event's `prev_hash`.
+    pub prev: [u8; 32],
+    pub events: Vec<RawEvent<'a>>,
+    /// The last event's hash, stored once for a split group (None: each event has its own).
+    pub last: Option<[u8; 32]>,
+}
+
+/// A compact or split event group read without decoding its drafts. None for a group in the
+/// JSON format or one that does not parse (read it with [`decode_group`]).
+pub fn raw_group(bytes: &[u8]) -> Option<RawGroup<'_>> {
     match bytes.first() {
         Some(&GROUP_FORMAT) | Some(&GROUP_FORMAT_SPLIT) => read_raw_group(bytes).ok(),
         _ => None,
@@ -579,7 +619,7 @@ pub fn raw_group(bytes: &[u8]) -> Option<([u8; 32], Vec<RawEvent<'_>>)> {
 }
 
 /// A group of format 2 or 3 (its first byte says which) as stored, or what is wrong with it.
-fn read_raw_group(bytes: &[u8]) -> Result<([u8; 32], Vec<RawEvent<'_>>), String> {
+fn read_raw_group(bytes: &[u8]) -> Result<RawGroup<'_>, String> {
     let (&format, mut rest) = bytes.split_first().ok_or("empty value")?;
     fn take<'a>(rest: &mut &'a [u8], n: usize, what: &str) -> Result<&'a [u8], String> {
         if rest.len() < n {
@@ -594,6 +634,7 @@ fn read_raw_group(bytes: &[u8]) -> Result<([u8; 32], Vec<RawEvent<'_>>), String>
     }
     let prev = hash(&mut rest, "first previous hash")?;
     let mut events = Vec::new();
+    let mut last = None;
     if format == GROUP_FORMAT {
         let count = u64_be(take(&mut rest, 4, "event count")?) as usize;
         events.reserve(count.min(1024));
@@ -604,7 +645,7 @@ fn read_raw_group(bytes: &[u8]) -> Result<([u8; 32], Vec<RawEvent<'_>>), String>
             let json = take(&mut rest, len, "event")?;
             events.push(RawEvent {
                 seq,
-                hash,
+                hash: Some(hash),
                 draft: RawDraft::Json(json),
             });
         }
@@ -620,7 +661,6 @@ fn read_raw_group(bytes: &[u8]) -> Result<([u8; 32], Vec<RawEvent<'_>>), String>
         events.reserve(count.min(1024) as usize);
         for i in 0..count {
             let seq = first.checked_add(i).ok_or("event seq past the largest")?;
-            let hash = hash(&mut rest, "event hash")?;
             let record = match take(&mut rest, 1, "event flag")?[0] {
                 0 => None,
                 1 => Some(hash_of(&mut rest)?),
@@ -634,7 +674,7 @@ fn read_raw_group(bytes: &[u8]) -> Result<([u8; 32], Vec<RawEvent<'_>>), String>
             )?;
             events.push(RawEvent {
                 seq,
-                hash,
+                hash: None,
                 draft: RawDraft::Split {
                     app_id,
                     middle,
@@ -645,11 +685,15 @@ fn read_raw_group(bytes: &[u8]) -> Result<([u8; 32], Vec<RawEvent<'_>>), String>
         fn hash_of(rest: &mut &[u8]) -> Result<[u8; 32], String> {
             Ok(take(rest, 32, "record hash")?.try_into().expect("32 bytes"))
         }
+        if count == 0 {
+            return Err("no events".into());
+        }
+        last = Some(hash(&mut rest, "last hash")?);
     }
     if !rest.is_empty() {
         return Err("bytes after the last event".into());
     }
-    Ok((prev, events))
+    Ok(RawGroup { prev, events, last })
 }
 
 /// LEB128: 7 bits a byte, low first.
@@ -770,10 +814,10 @@ mod tests {
         let compact = encode_group_compact(&events);
         assert_eq!(compact[0], GROUP_FORMAT);
         let json = encode(&events);
-        // Per later event no seq, per event a 1-byte length instead of 4 and no id (26 bytes of
-        // JSON); the seal in 33 bytes instead of 76: 173 bytes less for these four events.
+        // Per later event no seq and no hash, per event a 1-byte length instead of 4 and no id
+        // (26 bytes of JSON); the seal in 33 bytes instead of 76: 269 bytes less for these four.
         assert!(
-            split.len() + 170 <= compact.len(),
+            split.len() + 265 <= compact.len(),
             "{} vs {}",
             split.len(),
             compact.len()
@@ -785,11 +829,12 @@ mod tests {
             assert!(back.iter().all(Event::is_intact));
         }
         // The stored parts rebuild exactly the JSON each hash covers.
-        let (prev, raw) = raw_group(&split).unwrap();
-        assert_eq!(hex::encode(prev), GENESIS_HASH);
-        for (raw, event) in raw.iter().zip(&events) {
+        let raw = raw_group(&split).unwrap();
+        assert_eq!(hex::encode(raw.prev), GENESIS_HASH);
+        assert_eq!(raw.last.map(hex::encode), Some(events[3].hash.clone()));
+        for (raw, event) in raw.events.iter().zip(&events) {
             assert_eq!(raw.seq, event.seq);
-            assert_eq!(hex::encode(raw.hash), event.hash);
+            assert_eq!(raw.hash, None);
             let mut json = Vec::new();
             raw.draft.write_json(&mut json);
             assert_eq!(json, serde_json::to_vec(&event.draft).unwrap());
