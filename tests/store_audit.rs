@@ -195,15 +195,18 @@ fn the_command_line_reports_a_broken_chain_with_a_non_zero_exit() {
 }
 
 /// Rewrite the JSON of the first stored application (record value: format byte, group count
-/// u32, the group keys, then the JSON) with `edit`; returns its id.
+/// u32, the group keys, then the JSON, field-name runs compacted in format 3) with `edit`;
+/// returns its id.
 fn tamper_record(dir: &Path, edit: impl FnOnce(&mut serde_json::Value)) -> String {
     let db = store_support::open_sled(&dir.join("db"));
     let records = db.open_tree("applications").unwrap();
     let (key, bytes) = records.iter().next().unwrap().unwrap();
     let groups = u32::from_be_bytes(bytes[1..5].try_into().unwrap()) as usize;
     let at = 5 + 8 * groups;
-    let mut json: serde_json::Value = serde_json::from_slice(&bytes[at..]).unwrap();
+    let stored = powerdesk::store::stored_record_json(&bytes).unwrap();
+    let mut json: serde_json::Value = serde_json::from_slice(&stored).unwrap();
     edit(&mut json);
+    // Written back as plain JSON, which every record format reads as it is.
     let mut value = bytes[..at].to_vec();
     value.extend(serde_json::to_vec(&json).unwrap());
     records.insert(&key, value).unwrap();

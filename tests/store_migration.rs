@@ -315,9 +315,21 @@ fn a_schema_7_store_keeps_its_compact_event_groups_and_adds_split_ones() {
         (apps, events)
     };
     assert!(events.iter().all(|e| e.draft.record.is_some()));
-    // As schema 7 wrote it: every group compact (format 2), its seals as hex inside the JSON.
+    // As schema 7 wrote it: every group compact (format 2), its seals as hex inside the JSON,
+    // and every record's JSON as it is (record format 2).
     {
         let db = store_support::open_sled(&dir.path().join("db"));
+        let records = db.open_tree("applications").unwrap();
+        for entry in records.iter() {
+            let (key, value) = entry.unwrap();
+            assert_eq!(value[0], 3, "this build compacts records");
+            let groups = u32::from_be_bytes(value[1..5].try_into().unwrap()) as usize;
+            let mut old = vec![2u8];
+            old.extend_from_slice(&value[1..5 + 8 * groups]);
+            old.extend(powerdesk::store::stored_record_json(&value).unwrap());
+            assert!(old.len() > value.len() + 300, "compact records are smaller");
+            records.insert(key, old).unwrap();
+        }
         let groups = db.open_tree("event_groups").unwrap();
         let firsts: Vec<u64> = groups
             .iter()
@@ -376,6 +388,18 @@ fn a_schema_7_store_keeps_its_compact_event_groups_and_adds_split_ones() {
         .map(|e| e.unwrap().1[0])
         .collect();
     assert_eq!(formats, [2, 2, 2, 2, 2, 3, 3]);
+    let mut records: Vec<u8> = db
+        .open_tree("applications")
+        .unwrap()
+        .iter()
+        .map(|e| e.unwrap().1[0])
+        .collect();
+    records.sort_unstable();
+    assert_eq!(
+        records,
+        [2, 2, 2, 2, 3, 3],
+        "the old records kept, the new compact"
+    );
 }
 
 #[test]

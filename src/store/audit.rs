@@ -164,10 +164,7 @@ impl SledStore {
         let mut out = Vec::with_capacity(self.trees[RECORDS].len());
         for entry in self.trees[RECORDS].iter() {
             let (key, bytes) = entry.map_err(|e| io("scanning applications", e))?;
-            let hash = record_json(&bytes)
-                .ok()
-                .map(|json| Sha256::digest(json).into());
-            out.push((key, hash));
+            out.push((key, record_json_hash(&bytes)));
         }
         Ok(out)
     }
@@ -349,7 +346,7 @@ impl SledStore {
                 .as_deref()
                 .and_then(|b| record_json(b).ok())
                 .is_some_and(|json| {
-                    serde_json::from_slice::<Application>(json)
+                    serde_json::from_slice::<Application>(&json)
                         .is_ok_and(|app| raw_hash(&record_hash(&app)) == Some(hash))
                 });
             if !same {

@@ -14,8 +14,100 @@ use sha2::{Digest, Sha256};
 
 /// Format version of every stored value.
 pub const VALUE_FORMAT: u8 = 1;
-/// Format version of an application record: the event groups it owns, then its JSON.
-pub const RECORD_FORMAT: u8 = 2;
+/// Format version of an application record as schema 4 to 7 wrote it: the event groups it owns,
+/// then its JSON. Still read.
+pub const RECORD_FORMAT_JSON: u8 = 2;
+/// Format version of an application record (schema 8): the event groups it owns, then its JSON
+/// with the field-name runs of [`RECORD_RUNS`] each written as one byte (see [`compact_json`]).
+pub const RECORD_FORMAT: u8 = 3;
+
+/// Runs of an application's JSON (field names and the punctuation between them, in the order
+/// the Application type writes them) that a record of [`RECORD_FORMAT`] stores as one byte each:
+/// run `i` as the byte `i + 1`. JSON as serde_json writes it never holds a byte below 0x20 (it
+/// escapes them inside strings), so the bytes 0x01-0x1F are free and the JSON is rebuilt exactly.
+/// The table is part of the format: never change it; a new table is a new format.
+pub const RECORD_RUNS: [&[u8]; 31] = [
+    b",\"park_name\":null,\"park_level\":null,\"kinetic_library\":false},\"request\":{\"kind\":\"",
+    b",\"deadline_provisional\":false,\"missing_calendar_years\":[],\"side_flows\":{",
+    b",\"grid_project_need_date\":null},\"received_at\":\"",
+    b"\",\"decision\":{\"bundle\":{\"region\":\"",
+    b",\"grid_total_limit_working_days\":",
+    b",\"free_efficiency_service\":",
+    b",\"tariff_cut_yuan_per_kwh\":",
+    b"\",\"external_line_payer\":\"",
+    b"],\"investment_boundary\":\"",
+    b"\",\"limit_working_days\":",
+    b"\",\"customer\":{\"name\":\"",
+    b"\"},\"access\":{\"class\":\"",
+    b"\",\"digest\":\"sha256:",
+    b"},\"site\":{\"county\":\"",
+    b",\"from\":\"",
+    b"\",\"steps\":[{\"id\":\"",
+    b"},\"updated_at\":\"",
+    b"\",\"id_number\":\"",
+    b",\"direct_meter\":",
+    b"\",\"star_rating\":",
+    b",\"capacity_kva\":",
+    b"\",\"capacity_kw\":",
+    b",\"simple_line\":",
+    b"\"},\"programs\":[",
+    b",\"rules\":[\"",
+    b"\",\"address\":\"",
+    b",\"permanent\":",
+    b"\",\"voltage\":\"",
+    b"\",\"process\":\"",
+    b"\",\"status\":\"",
+    b"},\"deadline\":",
+];
+
+/// Append `json` (as serde_json writes it) to `out` with each run of [`RECORD_RUNS`] as its byte.
+pub fn compact_json(json: &[u8], out: &mut Vec<u8>) {
+    let mut i = 0;
+    'bytes: while i < json.len() {
+        let b = json[i];
+        if matches!(b, b',' | b'"' | b']' | b'}') {
+            for (code, run) in RECORD_RUNS.iter().enumerate() {
+                if json[i..].starts_with(run) {
+                    out.push(code as u8 + 1);
+                    i += run.len();
+                    continue 'bytes;
+                }
+            }
+        }
+        out.push(b);
+        i += 1;
+    }
+}
+
+/// Feed the JSON a [`compact_json`] stands for to `out`, piece by piece; false when it holds a
+/// byte that is no run's (it was not written by `compact_json`).
+pub fn feed_json(compact: &[u8], mut out: impl FnMut(&[u8])) -> bool {
+    let mut plain = 0;
+    for (i, &b) in compact.iter().enumerate() {
+        if b < 0x20 {
+            let Some(run) = RECORD_RUNS.get(usize::from(b).wrapping_sub(1)) else {
+                return false;
+            };
+            out(&compact[plain..i]);
+            out(run);
+            plain = i + 1;
+        }
+    }
+    out(&compact[plain..]);
+    true
+}
+
+/// The JSON a [`compact_json`] stands for.
+pub fn expand_json(compact: &[u8]) -> Result<Vec<u8>, StoreError> {
+    let mut json = Vec::with_capacity(compact.len() * 2 + 256);
+    if feed_json(compact, |part| json.extend_from_slice(part)) {
+        Ok(json)
+    } else {
+        Err(StoreError::Corrupt(
+            "application: the record holds a byte that is not JSON".into(),
+        ))
+    }
+}
 /// The schema this build writes and reads. 2: pair counters; 3: open applications per deadline
 /// day; 4: bucketed indexes, events grouped per commit and application, each record listing its
 /// groups; 5: event groups written in their compact form ([`GROUP_FORMAT`]; groups of a schema-4
@@ -238,13 +330,14 @@ pub fn encode_record(app: &Application, groups: &[u64]) -> Vec<u8> {
     for g in groups {
         out.extend_from_slice(&g.to_be_bytes());
     }
-    serde_json::to_writer(&mut out, app).expect("stored types always serialize");
+    let json = serde_json::to_vec(app).expect("stored types always serialize");
+    compact_json(&json, &mut out);
     out
 }
 
 pub fn decode_record(bytes: &[u8]) -> Result<(Application, Vec<u64>), StoreError> {
     let (groups, json) = split_record(bytes)?;
-    let app = serde_json::from_slice(json)
+    let app = serde_json::from_slice(&json)
         .map_err(|e| StoreError::Corrupt(format!("application: unreadable value: {e}")))?;
     Ok((app, groups.chunks_exact(8).map(u64_be).collect()))
 }
@@ -252,20 +345,44 @@ pub fn decode_record(bytes: &[u8]) -> Result<(Application, Vec<u64>), StoreError
 /// Only the id and form of a record (what re-deciding needs), skipping the rest of its JSON.
 pub fn decode_record_form(bytes: &[u8]) -> Result<StoredForm, StoreError> {
     let (_, json) = split_record(bytes)?;
-    serde_json::from_slice(json)
+    serde_json::from_slice(&json)
         .map_err(|e| StoreError::Corrupt(format!("application: unreadable value: {e}")))
 }
 
 /// The application JSON of a stored record (canonical: written by `encode_record`).
-pub fn record_json(bytes: &[u8]) -> Result<&[u8], StoreError> {
+pub fn record_json(bytes: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, StoreError> {
     split_record(bytes).map(|(_, json)| json)
 }
 
+/// sha256 of a stored record's application JSON (what its last event seals), without
+/// rebuilding the JSON; None when the record is unreadable.
+pub fn record_json_hash(bytes: &[u8]) -> Option<[u8; 32]> {
+    let (&format, _) = bytes.split_first()?;
+    let (_, stored) = split_record_raw(bytes).ok()?;
+    let mut h = Sha256::new();
+    if format == RECORD_FORMAT {
+        feed_json(stored, |part| h.update(part)).then_some(())?;
+    } else {
+        h.update(stored);
+    }
+    Some(h.finalize().into())
+}
+
 /// A record's event group keys (8 bytes each) and its application JSON.
-fn split_record(bytes: &[u8]) -> Result<(&[u8], &[u8]), StoreError> {
+fn split_record(bytes: &[u8]) -> Result<(&[u8], std::borrow::Cow<'_, [u8]>), StoreError> {
+    let (groups, stored) = split_record_raw(bytes)?;
+    let json = match bytes[0] {
+        RECORD_FORMAT => std::borrow::Cow::Owned(expand_json(stored)?),
+        _ => std::borrow::Cow::Borrowed(stored),
+    };
+    Ok((groups, json))
+}
+
+/// A record's event group keys and its JSON as stored (compact or not, as its format says).
+fn split_record_raw(bytes: &[u8]) -> Result<(&[u8], &[u8]), StoreError> {
     let corrupt = |what: &str| StoreError::Corrupt(format!("application: {what}"));
     match bytes.split_first() {
-        Some((&RECORD_FORMAT, rest)) => {
+        Some((&RECORD_FORMAT | &RECORD_FORMAT_JSON, rest)) => {
             if rest.len() < 4 {
                 return Err(corrupt("truncated record"));
             }
@@ -277,7 +394,7 @@ fn split_record(bytes: &[u8]) -> Result<(&[u8], &[u8]), StoreError> {
             Ok(rest.split_at(8 * n))
         }
         Some((v, _)) => Err(StoreError::Corrupt(format!(
-            "application: record format {v} is not known to this powerdesk (reads {RECORD_FORMAT})"
+            "application: record format {v} is not known to this powerdesk (reads {RECORD_FORMAT_JSON} and {RECORD_FORMAT})"
         ))),
         None => Err(corrupt("empty value")),
     }
@@ -875,6 +992,27 @@ mod tests {
             .collect();
         assert_eq!(encode_group(&quoted)[0], GROUP_FORMAT);
         assert_eq!(decode_group(&encode_group(&quoted)).unwrap(), quoted);
+    }
+
+    #[test]
+    fn a_record_json_is_stored_compactly_and_rebuilt_exactly() {
+        let json = r#"{"id":"JN-2021-000003","customer":{"name":"\u001b[2J\"\u001f","class":"resident","id_number":"370829197111084713","phone":"18633732775","star_rating":0},"site":{"county":"嘉祥县","address":"济宁市嘉祥县红星路12号","rural":false,"park_name":null,"park_level":null,"kinetic_library":false},"request":{"kind":"new","voltage":"380V","capacity_kw":93.0,"capacity_kva":null,"permanent":true,"direct_meter":true,"simple_line":false,"grid_project_need_date":null},"received_at":"2021-11-28T13:21:00+08:00","status":"cancelled","process":"low_voltage","decision":{"bundle":{"region":"jining","version":"2021.1","digest":"sha256:95d081dd13dcbfee4bf6ca77b2de556ec46ab229acb5bc5b11969b8ddecc7e18"},"access":{"class":"low_voltage","voltage":"380V"},"programs":["three_zero"],"investment_boundary":"meter","external_line_payer":"utility","steps":[{"id":"energize","limit_working_days":0,"from":"accepted"}],"grid_total_limit_working_days":2,"tariff_cut_yuan_per_kwh":0.0,"free_efficiency_service":false,"rules":["JN-LV-160","JN-FEES"]},"deadline":null,"deadline_provisional":false,"missing_calendar_years":[],"side_flows":{},"updated_at":"2021-11-30T03:21:00+08:00"}"#.as_bytes();
+        let mut compact = Vec::new();
+        compact_json(json, &mut compact);
+        assert!(
+            compact.len() * 10 < json.len() * 7,
+            "{} of {}",
+            compact.len(),
+            json.len()
+        );
+        assert_eq!(expand_json(&compact).unwrap(), json);
+        let mut h = Sha256::new();
+        assert!(feed_json(&compact, |part| h.update(part)));
+        assert_eq!(h.finalize()[..], Sha256::digest(json)[..]);
+        // Plain JSON reads as itself; a byte no run has is refused.
+        assert_eq!(expand_json(json).unwrap(), json);
+        assert!(expand_json(b"{\"id\":0}\x00").is_err());
+        assert!(RECORD_RUNS.iter().all(|run| run.iter().all(|b| *b >= 0x20)));
     }
 
     #[test]

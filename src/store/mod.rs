@@ -45,6 +45,13 @@ const FIRST_INDEX: usize = 4;
 const LOCK_FILE: &str = "powerdesk.lock";
 const DB_DIR: &str = "db";
 
+/// The application JSON of a stored record value, in any record format (for tests and tools
+/// that read the raw trees).
+#[doc(hidden)]
+pub fn stored_record_json(value: &[u8]) -> Result<Vec<u8>, StoreError> {
+    record_json(value).map(std::borrow::Cow::into_owned)
+}
+
 /// How a store is opened; `Default` is what `SledStore::open` uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StoreOptions {
@@ -606,7 +613,7 @@ impl SledStore {
                         }
                         if let Some(bytes) = t[RECORDS].get(d.app_id.0.as_bytes())? {
                             let json = record_json(&bytes).map_err(abort)?;
-                            kept.insert(&d.app_id, record_hash_of_json(json));
+                            kept.insert(&d.app_id, record_hash_of_json(&json));
                         }
                     }
                     let drafts = seal_drafts(change, |id| kept.get(id).cloned()).map_err(abort)?;
