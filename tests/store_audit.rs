@@ -84,7 +84,7 @@ fn a_flipped_byte_anywhere_in_a_stored_event_group_is_named() {
     assert_eq!(original[0], 3, "written split");
     let first = u64::from_be_bytes(key[..].try_into().unwrap());
     let record_seal = hex::decode(
-        &SledStore::open(dir.path())
+        SledStore::open(dir.path())
             .unwrap()
             .events(&powerdesk::domain::AppId(
                 // After the format, previous hash, first seq and count (one byte): the id's length

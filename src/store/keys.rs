@@ -322,7 +322,8 @@ pub fn bucket_ids(key: &[u8], value: &[u8]) -> Result<Vec<AppId>, StoreError> {
 }
 
 /// An application record: `RECORD_FORMAT`, the number of its event groups (u32), their keys
-/// (first seq, u64, big-endian), then the application as JSON.
+/// (first seq, u64, big-endian), then the application as JSON, its field-name runs compacted
+/// ([`compact_json`]).
 pub fn encode_record(app: &Application, groups: &[u64]) -> Vec<u8> {
     let mut out = Vec::with_capacity(1 + 4 + 8 * groups.len() + 1024);
     out.push(RECORD_FORMAT);

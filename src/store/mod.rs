@@ -1,8 +1,9 @@
 //! 存储: the sled-backed repository (implements `domain::ports::Repository`).
 //!
-//! Trees (schema 6): `applications` (id → the keys of its event groups + the application),
-//! `event_groups` (first seq big-endian → the consecutive events of one application written by
-//! one commit, compact: see `keys::encode_group`), one tree per index (status, process class, customer class, county, deadline,
+//! Trees (schema 8): `applications` (id → the keys of its event groups + the application's JSON,
+//! its field names compacted: see `keys::encode_record`), `event_groups` (first seq big-endian →
+//! the consecutive events of one application written by one commit, the id and one hash per
+//! group, seals raw: see `keys::encode_group`), one tree per index (status, process class, customer class, county, deadline,
 //! customer name: `value 0x00 bucket → sorted id tails`, see `keys`), `settings` and `meta`
 //! (schema version, chain head, id counters, per-index-value counts). So an application costs
 //! about three sled keys, which is what sled's in-memory page table grows with. Every commit is
