@@ -56,6 +56,80 @@ fn an_edited_event_is_named() {
     assert!(what.contains("edited"), "{what}");
 }
 
+/// Schema 8 keeps a group's id once and its record seals as raw bytes, rebuilding the JSON each
+/// hash covers from those parts: a byte flipped anywhere in a stored group (format, links, seq,
+/// count, id, flags, seal, drafts) still breaks the chain at that group.
+#[test]
+fn a_flipped_byte_anywhere_in_a_stored_event_group_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = std::sync::Arc::new(SledStore::open(dir.path()).unwrap());
+        let desk = powerdesk::service::Desk::new(
+            store,
+            std::sync::Arc::new(powerdesk::cli::bundled_calendar().unwrap()),
+        );
+        powerdesk::service::demo::generate(&desk, 6, 5).unwrap();
+    }
+    // The group with the most events (a demo application's whole history, sealed at its end).
+    let (key, original) = {
+        let db = store_support::open_sled(&dir.path().join("db"));
+        let groups = db.open_tree("event_groups").unwrap();
+        let (key, value) = groups
+            .iter()
+            .map(|e| e.unwrap())
+            .max_by_key(|(_, v)| v.len())
+            .unwrap();
+        (key.to_vec(), value.to_vec())
+    };
+    assert_eq!(original[0], 3, "written split");
+    let first = u64::from_be_bytes(key[..].try_into().unwrap());
+    let record_seal = hex::decode(
+        SledStore::open(dir.path())
+            .unwrap()
+            .events(&powerdesk::domain::AppId(
+                // After the format, previous hash, first seq and count (one byte): the id's length
+                // and the id.
+                String::from_utf8(original[43..43 + original[42] as usize].to_vec()).unwrap(),
+            ))
+            .unwrap()
+            .last()
+            .unwrap()
+            .draft
+            .record
+            .clone()
+            .unwrap(),
+    )
+    .unwrap();
+    let seal_at = original
+        .windows(32)
+        .position(|w| w == record_seal)
+        .expect("the seal is stored raw");
+    // Every byte of the head (format, previous hash, first seq, count, id) and of the seal, and
+    // every 5th byte of the rest.
+    let positions: Vec<usize> = (0..original.len())
+        .filter(|&i| i < 60 || (seal_at - 1..seal_at + 33).contains(&i) || i % 5 == 0)
+        .collect();
+    for at in positions {
+        for flip in [0x01u8, 0x80] {
+            let mut damaged = original.clone();
+            damaged[at] ^= flip;
+            tamper(dir.path(), |groups| {
+                groups.insert(&key[..], damaged).unwrap();
+            });
+            let (seq, what) = broken(dir.path());
+            assert!(
+                seq >= first && seq < first + 20,
+                "byte {at} ^ {flip:#x}: broken at {seq} ({what}), the group starts at {first}"
+            );
+        }
+    }
+    tamper(dir.path(), |groups| {
+        groups.insert(&key[..], original).unwrap();
+    });
+    let report = SledStore::open(dir.path()).unwrap().verify_audit().unwrap();
+    assert_eq!(report.first_broken, None);
+}
+
 #[test]
 fn a_removed_event_is_named() {
     let dir = tempfile::tempdir().unwrap();
@@ -121,15 +195,18 @@ fn the_command_line_reports_a_broken_chain_with_a_non_zero_exit() {
 }
 
 /// Rewrite the JSON of the first stored application (record value: format byte, group count
-/// u32, the group keys, then the JSON) with `edit`; returns its id.
+/// u32, the group keys, then the JSON, field-name runs compacted in format 3) with `edit`;
+/// returns its id.
 fn tamper_record(dir: &Path, edit: impl FnOnce(&mut serde_json::Value)) -> String {
     let db = store_support::open_sled(&dir.join("db"));
     let records = db.open_tree("applications").unwrap();
     let (key, bytes) = records.iter().next().unwrap().unwrap();
     let groups = u32::from_be_bytes(bytes[1..5].try_into().unwrap()) as usize;
     let at = 5 + 8 * groups;
-    let mut json: serde_json::Value = serde_json::from_slice(&bytes[at..]).unwrap();
+    let stored = powerdesk::store::stored_record_json(&bytes).unwrap();
+    let mut json: serde_json::Value = serde_json::from_slice(&stored).unwrap();
     edit(&mut json);
+    // Written back as plain JSON, which every record format reads as it is.
     let mut value = bytes[..at].to_vec();
     value.extend(serde_json::to_vec(&json).unwrap());
     records.insert(&key, value).unwrap();

@@ -50,7 +50,7 @@ fn a_store_from_a_newer_schema_is_refused() {
             found, supported, ..
         }) => {
             assert_eq!(found, 99);
-            assert_eq!(supported, 7);
+            assert_eq!(supported, 8);
         }
         Err(other) => panic!("expected NewerSchema, got {other}"),
         Ok(_) => panic!("a newer schema was opened"),

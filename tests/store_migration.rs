@@ -158,7 +158,7 @@ fn check_migrated(dir: &Path, c: &Contents) {
     }
     let meta = db.open_tree("meta").unwrap();
     let schema = meta.get(b"schema_version").unwrap().unwrap();
-    assert_eq!(u64::from_be_bytes(schema[..].try_into().unwrap()), 7);
+    assert_eq!(u64::from_be_bytes(schema[..].try_into().unwrap()), 8);
 }
 
 #[test]
@@ -237,8 +237,8 @@ fn a_schema_4_store_keeps_its_json_event_groups_and_adds_compact_ones() {
             let key = event.seq.to_be_bytes();
             assert_eq!(
                 groups.get(key).unwrap().unwrap()[0],
-                2,
-                "schema 5 writes compact"
+                3,
+                "schema 8 writes split groups"
             );
             let mut json = vec![1u8];
             serde_json::to_writer(&mut json, std::slice::from_ref(event)).unwrap();
@@ -265,14 +265,141 @@ fn a_schema_4_store_keeps_its_json_event_groups_and_adds_compact_ones() {
     let db = store_support::open_sled(&dir.path().join("db"));
     let meta = db.open_tree("meta").unwrap();
     let schema = meta.get(b"schema_version").unwrap().unwrap();
-    assert_eq!(u64::from_be_bytes(schema[..].try_into().unwrap()), 7);
+    assert_eq!(u64::from_be_bytes(schema[..].try_into().unwrap()), 8);
     let formats: Vec<u8> = db
         .open_tree("event_groups")
         .unwrap()
         .iter()
         .map(|e| e.unwrap().1[0])
         .collect();
-    assert_eq!(formats, [1, 1, 1, 1, 1, 1, 2, 2]);
+    assert_eq!(formats, [1, 1, 1, 1, 1, 1, 3, 3]);
+}
+
+/// An event group as schema 5 to 7 stored it (format 2): the first `prev_hash`, the count, then
+/// per event its seq, hash and draft JSON.
+fn compact_group(events: &[Event]) -> Vec<u8> {
+    let mut out = vec![2u8];
+    out.extend_from_slice(&hex::decode(&events[0].prev_hash).unwrap());
+    out.extend_from_slice(&(events.len() as u32).to_be_bytes());
+    for e in events {
+        out.extend_from_slice(&e.seq.to_be_bytes());
+        out.extend_from_slice(&hex::decode(&e.hash).unwrap());
+        let json = serde_json::to_vec(&e.draft).unwrap();
+        out.extend_from_slice(&(json.len() as u32).to_be_bytes());
+        out.extend_from_slice(&json);
+    }
+    out
+}
+
+#[test]
+fn a_schema_7_store_keeps_its_compact_event_groups_and_adds_split_ones() {
+    use powerdesk::store::StoreOptions;
+    use store_support::{desk, forms};
+    let dir = tempfile::tempdir().unwrap();
+    let (apps, events) = {
+        let desk = desk(dir.path());
+        let mut apps = Vec::new();
+        for form in forms(71, 4) {
+            apps.push(desk.submit(form, "王芳").unwrap());
+        }
+        let first = desk.show(&apps[0].id).unwrap();
+        let at = first.application.form.received_at + chrono::Duration::hours(2);
+        apps[0] = desk
+            .advance(&apps[0].id, first.next_states[0], Some(at), None, "李强")
+            .unwrap();
+        let mut events: Vec<Event> = apps
+            .iter()
+            .flat_map(|a| desk.repository().events(&a.id).unwrap())
+            .collect();
+        events.sort_by_key(|e| e.seq);
+        (apps, events)
+    };
+    assert!(events.iter().all(|e| e.draft.record.is_some()));
+    // As schema 7 wrote it: every group compact (format 2), its seals as hex inside the JSON,
+    // and every record's JSON as it is (record format 2).
+    {
+        let db = store_support::open_sled(&dir.path().join("db"));
+        let records = db.open_tree("applications").unwrap();
+        for entry in records.iter() {
+            let (key, value) = entry.unwrap();
+            assert_eq!(value[0], 3, "this build compacts records");
+            let groups = u32::from_be_bytes(value[1..5].try_into().unwrap()) as usize;
+            let mut old = vec![2u8];
+            old.extend_from_slice(&value[1..5 + 8 * groups]);
+            old.extend(powerdesk::store::stored_record_json(&value).unwrap());
+            assert!(old.len() > value.len() + 300, "compact records are smaller");
+            records.insert(key, old).unwrap();
+        }
+        let groups = db.open_tree("event_groups").unwrap();
+        let firsts: Vec<u64> = groups
+            .iter()
+            .keys()
+            .map(|k| u64::from_be_bytes(k.unwrap()[..].try_into().unwrap()))
+            .collect();
+        assert_eq!(firsts.len(), 5, "one group per commit");
+        for first in firsts {
+            let stored = groups.get(first.to_be_bytes()).unwrap().unwrap();
+            assert_eq!(stored[0], 3, "this build writes split groups");
+            let group: Vec<Event> = events.iter().filter(|e| e.seq == first).cloned().collect();
+            groups
+                .insert(first.to_be_bytes(), compact_group(&group))
+                .unwrap();
+        }
+        let meta = db.open_tree("meta").unwrap();
+        meta.insert(b"schema_version", &7u64.to_be_bytes()).unwrap();
+        db.flush().unwrap();
+    }
+    // Read as it is, even read-only (schema 8 adds nothing to rewrite).
+    {
+        let options = StoreOptions {
+            read_only: true,
+            ..StoreOptions::default()
+        };
+        let store = SledStore::open_with(dir.path(), options).unwrap();
+        for app in &apps {
+            assert_eq!(store.get(&app.id).unwrap().as_ref(), Some(app));
+        }
+        let audit = store.verify_audit().unwrap();
+        assert_eq!(audit.first_broken, None);
+        assert_eq!((audit.events_checked, audit.records_checked), (5, 4));
+    }
+    let desk = desk(dir.path());
+    for app in &apps {
+        let want: Vec<&Event> = events.iter().filter(|e| e.draft.app_id == app.id).collect();
+        let got = desk.repository().events(&app.id).unwrap();
+        assert_eq!(got.iter().collect::<Vec<_>>(), want, "{}", app.id);
+    }
+    for form in forms(72, 2) {
+        desk.submit(form, "李强").unwrap();
+    }
+    let audit = desk.verify_audit().unwrap();
+    assert_eq!(audit.first_broken, None);
+    // No migration seals: the records were sealed already.
+    assert_eq!((audit.events_checked, audit.records_checked), (7, 6));
+    drop(desk);
+    let db = store_support::open_sled(&dir.path().join("db"));
+    let meta = db.open_tree("meta").unwrap();
+    let schema = meta.get(b"schema_version").unwrap().unwrap();
+    assert_eq!(u64::from_be_bytes(schema[..].try_into().unwrap()), 8);
+    let formats: Vec<u8> = db
+        .open_tree("event_groups")
+        .unwrap()
+        .iter()
+        .map(|e| e.unwrap().1[0])
+        .collect();
+    assert_eq!(formats, [2, 2, 2, 2, 2, 3, 3]);
+    let mut records: Vec<u8> = db
+        .open_tree("applications")
+        .unwrap()
+        .iter()
+        .map(|e| e.unwrap().1[0])
+        .collect();
+    records.sort_unstable();
+    assert_eq!(
+        records,
+        [2, 2, 2, 2, 3, 3],
+        "the old records kept, the new compact"
+    );
 }
 
 #[test]
@@ -331,7 +458,7 @@ fn a_schema_5_store_gets_its_open_deadlines_recounted_in_china_time() {
             .unwrap();
         store.force_schema_version(5).unwrap();
     }
-    // Opening migrates to schema 7 and forgets which calendar the deadlines were counted on.
+    // Opening migrates to schema 8 and forgets which calendar the deadlines were counted on.
     {
         let store = SledStore::open(dir.path()).unwrap();
         assert_eq!(store.setting(SETTING_CALENDAR_FINGERPRINT).unwrap(), None);
@@ -349,7 +476,7 @@ fn a_schema_5_store_gets_its_open_deadlines_recounted_in_china_time() {
             .get(b"schema_version")
             .unwrap()
             .unwrap();
-        assert_eq!(u64::from_be_bytes(schema[..].try_into().unwrap()), 7);
+        assert_eq!(u64::from_be_bytes(schema[..].try_into().unwrap()), 8);
     }
     // The desk of every entry point recounts the open deadlines on its calendar, once.
     let desk = powerdesk::cli::open_desk(dir.path()).unwrap();
@@ -468,7 +595,7 @@ fn a_schema_6_store_gets_every_record_sealed_by_one_migration_event() {
                 .all(|e| e.draft.record.is_none()));
         }
     }
-    // Opened again: nothing more to seal, schema 7.
+    // Opened again: nothing more to seal, schema 8.
     {
         let store = SledStore::open(dir.path()).unwrap();
         assert_eq!(store.verify_audit().unwrap().events_checked, 13);
@@ -476,7 +603,7 @@ fn a_schema_6_store_gets_every_record_sealed_by_one_migration_event() {
     let db = store_support::open_sled(&dir.path().join("db"));
     let meta = db.open_tree("meta").unwrap();
     let schema = meta.get(b"schema_version").unwrap().unwrap();
-    assert_eq!(u64::from_be_bytes(schema[..].try_into().unwrap()), 7);
+    assert_eq!(u64::from_be_bytes(schema[..].try_into().unwrap()), 8);
     assert!(meta.get(b"seal_pending").unwrap().is_none());
 }
 

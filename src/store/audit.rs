@@ -50,50 +50,86 @@ struct DraftHead<'a> {
     record: Option<&'a str>,
 }
 
-/// Check a compact group's stored events against their hashes and links (each hash covers the
-/// seq, the draft's JSON exactly as stored and the previous hash in hex) and note what they
-/// seal; the number of events, or None when anything is off (the caller then decodes the group
-/// and names what is wrong).
+/// Check a compact or split group's stored events against their hashes and links (each hash
+/// covers the seq, the draft's JSON exactly as stored, or as rebuilt from its stored parts, and
+/// the previous hash in hex) and note what they seal; the number of events, or the first event
+/// that is off and what is wrong with it. The stored bytes themselves are checked, not a
+/// re-serialization of what they decode to, so no edit passes for being read back the same.
 fn walk_raw(
     first: u64,
-    prev0: [u8; 32],
-    events: &[RawEvent<'_>],
+    group: &RawGroup<'_>,
     prev: &mut [u8; 32],
     sealed: &mut Sealed,
-) -> Option<u64> {
-    if prev0 != *prev {
-        return None;
+) -> Result<u64, (u64, String)> {
+    let events = &group.events;
+    if group.prev != *prev {
+        return Err((
+            first,
+            format!(
+                "event {first} does not link to event {}: events were removed or reordered",
+                first.saturating_sub(1)
+            ),
+        ));
     }
     let mut link = *prev;
     let mut hex_link = [0u8; 64];
     let mut seals = Vec::with_capacity(events.len());
-    for (i, (seq, hash, json)) in events.iter().enumerate() {
-        if *seq != first + i as u64 {
-            return None;
+    for (i, event) in events.iter().enumerate() {
+        let at = first + i as u64;
+        let seq = event.seq;
+        if seq != at {
+            return Err((
+                at,
+                format!("event stored at {at} says it is {seq}: events were reordered"),
+            ));
         }
-        hex::encode_to_slice(link, &mut hex_link).ok()?;
+        hex::encode_to_slice(link, &mut hex_link).expect("64 hex digits");
         let mut h = Sha256::new();
         h.update(seq.to_be_bytes());
-        h.update(json);
+        event.draft.feed(|part| h.update(part));
         h.update(hex_link);
-        if h.finalize()[..] != hash[..] {
-            return None;
+        let edited = |what: &str| Err((seq, format!("event {seq} {what}: it was edited")));
+        let (app_id, record) = match event.draft {
+            RawDraft::Split { app_id, record, .. } => match std::str::from_utf8(app_id) {
+                Ok(id) => (id, record),
+                Err(_) => return edited("names an application id that is not UTF-8"),
+            },
+            RawDraft::Json(json) => match serde_json::from_slice::<DraftHead>(json) {
+                Ok(head) => match head.record.map(raw_hash) {
+                    Some(None) => return edited("seals a record hash that is not a sha256"),
+                    record => (head.app_id, record.flatten()),
+                },
+                Err(_) => return edited("is unreadable"),
+            },
+        };
+        let hash: [u8; 32] = h.finalize().into();
+        if event.hash.is_some_and(|stored| stored != hash) {
+            return Err((
+                seq,
+                format!("event {seq} of {app_id} does not match its hash: it was edited"),
+            ));
         }
-        let head: DraftHead = serde_json::from_slice(json).ok()?;
-        if !head.app_id.is_empty() {
-            let record = match head.record {
-                Some(r) => Some(raw_hash(r)?),
-                None => None,
-            };
-            seals.push((head.app_id, *seq, record));
+        if !app_id.is_empty() {
+            seals.push((app_id, seq, record));
         }
-        link = *hash;
+        link = hash;
+    }
+    if group.last.is_some_and(|stored| stored != link) {
+        // A split group stores its last hash only: the edit is somewhere in it.
+        let last = first + events.len() as u64 - 1;
+        let app = seals.first().map(|s| s.0).unwrap_or_default();
+        let what = if last == first {
+            format!("event {first} of {app} does not match its hash: it was edited")
+        } else {
+            format!("events {first} to {last} of {app} do not match the hash stored for them: one was edited")
+        };
+        return Err((first, what));
     }
     for (id, seq, record) in seals {
         seal(sealed, id, seq, record);
     }
     *prev = link;
-    Some(events.len() as u64)
+    Ok(events.len() as u64)
 }
 
 impl SledStore {
@@ -128,10 +164,7 @@ impl SledStore {
         let mut out = Vec::with_capacity(self.trees[RECORDS].len());
         for entry in self.trees[RECORDS].iter() {
             let (key, bytes) = entry.map_err(|e| io("scanning applications", e))?;
-            let hash = record_json(&bytes)
-                .ok()
-                .map(|json| Sha256::digest(json).into());
-            out.push((key, hash));
+            out.push((key, record_json_hash(&bytes)));
         }
         Ok(out)
     }
@@ -157,13 +190,18 @@ impl SledStore {
             let (key, bytes) = entry.map_err(|e| io("reading events", e))?;
             let first = u64_be(&key);
             if first == expected_seq {
-                // The common case: a compact group whose stored bytes match their hashes.
-                if let Some(n) = raw_group(&bytes).and_then(|(prev0, events)| {
-                    walk_raw(first, prev0, &events, &mut prev, &mut sealed)
-                }) {
-                    checked += n;
-                    expected_seq += n;
-                    continue;
+                // A compact or split group (every group but those of schema 4): its stored bytes.
+                if let Some(group) = raw_group(&bytes) {
+                    match walk_raw(first, &group, &mut prev, &mut sealed) {
+                        Ok(n) => {
+                            checked += n;
+                            expected_seq += n;
+                            continue;
+                        }
+                        Err((seq, what)) => {
+                            return broken(seq, what, checked + seq - first + 1, sealed)
+                        }
+                    }
                 }
             }
             let group: Vec<Event> = match decode_group(&bytes) {
@@ -308,7 +346,7 @@ impl SledStore {
                 .as_deref()
                 .and_then(|b| record_json(b).ok())
                 .is_some_and(|json| {
-                    serde_json::from_slice::<Application>(json)
+                    serde_json::from_slice::<Application>(&json)
                         .is_ok_and(|app| raw_hash(&record_hash(&app)) == Some(hash))
                 });
             if !same {

@@ -861,7 +861,7 @@ impl SledStore {
                 "it has no end line: it was truncated".into(),
             ));
         };
-        if end.digest.is_none() && backup_schema >= SCHEMA_VERSION {
+        if end.digest.is_none() && backup_schema >= SEALS_SCHEMA {
             return Err(StoreError::BadBackup(
                 "the backup's end line has no digest, which every backup of this schema has: it was damaged; restore another backup".into(),
             ));
@@ -882,7 +882,7 @@ impl SledStore {
             )));
         }
         self.flush()?;
-        if backup_schema < SCHEMA_VERSION {
+        if backup_schema < SEALS_SCHEMA {
             // A backup from before record hashes: its chain is checked as it was written, then
             // each record is sealed as a store of that schema is when opened (see `seal_records`).
             let audit = self.walk_chain()?;

@@ -54,7 +54,7 @@ impl SledStore {
                 })?;
                 last = group.into_iter().rev().find(|e| e.draft.app_id == app.id);
             }
-            let hash = record_hash_of_json(record_json(&bytes)?);
+            let hash = record_hash_of_json(&record_json(&bytes)?);
             if last.and_then(|e| e.draft.record) == Some(hash) {
                 continue;
             }
@@ -66,7 +66,7 @@ impl SledStore {
                     actor: "migration".into(),
                     kind: EventKind::Sealed {
                         reason: format!(
-                            "store schema {SCHEMA_VERSION}: the record as it stood was sealed"
+                            "store schema {SEALS_SCHEMA}: the record as it stood was sealed"
                         ),
                     },
                     note: None,

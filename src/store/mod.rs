@@ -1,8 +1,9 @@
 //! 存储: the sled-backed repository (implements `domain::ports::Repository`).
 //!
-//! Trees (schema 6): `applications` (id → the keys of its event groups + the application),
-//! `event_groups` (first seq big-endian → the consecutive events of one application written by
-//! one commit, compact: see `keys::encode_group`), one tree per index (status, process class, customer class, county, deadline,
+//! Trees (schema 8): `applications` (id → the keys of its event groups + the application's JSON,
+//! its field names compacted: see `keys::encode_record`), `event_groups` (first seq big-endian →
+//! the consecutive events of one application written by one commit, the id and one hash per
+//! group, seals raw: see `keys::encode_group`), one tree per index (status, process class, customer class, county, deadline,
 //! customer name: `value 0x00 bucket → sorted id tails`, see `keys`), `settings` and `meta`
 //! (schema version, chain head, id counters, per-index-value counts). So an application costs
 //! about three sled keys, which is what sled's in-memory page table grows with. Every commit is
@@ -44,6 +45,13 @@ const FIRST_INDEX: usize = 4;
 
 const LOCK_FILE: &str = "powerdesk.lock";
 const DB_DIR: &str = "db";
+
+/// The application JSON of a stored record value, in any record format (for tests and tools
+/// that read the raw trees).
+#[doc(hidden)]
+pub fn stored_record_json(value: &[u8]) -> Result<Vec<u8>, StoreError> {
+    record_json(value).map(std::borrow::Cow::into_owned)
+}
 
 /// How a store is opened; `Default` is what `SledStore::open` uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -426,7 +434,9 @@ impl SledStore {
             .get(META_IMPORT_PENDING)
             .map_err(|e| io("reading meta", e))?
             .is_some();
-        if schema != Some(SCHEMA_VERSION) || pending {
+        // A schema-7 store reads as it is: schema 8 only adds a format of event group.
+        let current = schema.is_some_and(|s| (SEALS_SCHEMA..=SCHEMA_VERSION).contains(&s));
+        if !current || pending {
             return Err(StoreError::Io(format!(
                 "store {} cannot be read without writing to it first ({}); free space on its disk and run the command again",
                 self.dir().display(),
@@ -452,7 +462,7 @@ impl SledStore {
                         supported: SCHEMA_VERSION,
                     });
                 }
-                if found < SCHEMA_VERSION {
+                if found < SEALS_SCHEMA {
                     // Schema 7: the records are sealed once the layout is current (below); the
                     // mark survives a crash in between.
                     meta.insert(META_SEAL_PENDING, &[])
@@ -465,8 +475,8 @@ impl SledStore {
                 if found < SCHEMA_VERSION && self.has_old_layout() {
                     self.migrate()?;
                 } else if (4..SCHEMA_VERSION).contains(&found) {
-                    // Schema 5 only adds a format of event group, schema 6 the recount above,
-                    // schema 7 the seals below: nothing to rewrite.
+                    // Schemas 5 and 8 only add a format of event group, schema 6 the recount
+                    // above, schema 7 the seals below: nothing to rewrite.
                     meta.insert(META_SCHEMA, &u64::from(SCHEMA_VERSION).to_be_bytes())
                         .map_err(|e| io("writing meta", e))?;
                     self.flush()?;
@@ -604,7 +614,7 @@ impl SledStore {
                         }
                         if let Some(bytes) = t[RECORDS].get(d.app_id.0.as_bytes())? {
                             let json = record_json(&bytes).map_err(abort)?;
-                            kept.insert(&d.app_id, record_hash_of_json(json));
+                            kept.insert(&d.app_id, record_hash_of_json(&json));
                         }
                     }
                     let drafts = seal_drafts(change, |id| kept.get(id).cloned()).map_err(abort)?;
