@@ -884,37 +884,28 @@ fn run_office(
     tracking_url: Option<String>,
     json: bool,
 ) -> Result<()> {
-    use crate::service::{SETTING_OFFICE_NAME, SETTING_OFFICE_PHONE, SETTING_TRACKING_URL};
+    use crate::domain::text::escape_for_terminal as esc;
+    use crate::service::{DeskError, OfficeChange};
     let (desk, _) = open_desk_on_store_calendar(at)?;
-    for (flag, key, value) in [
-        ("--name", SETTING_OFFICE_NAME, name),
-        ("--phone", SETTING_OFFICE_PHONE, phone),
-        ("--tracking-url", SETTING_TRACKING_URL, tracking_url),
-    ] {
-        if let Some(v) = value {
-            if crate::domain::text::is_blank(&v) {
-                bail!("{flag}: the value is empty; give the text to print");
-            }
-            crate::domain::text::check_line(&v, 200).map_err(|why| anyhow!("{flag}: {why}"))?;
-            desk.set_setting(key, Some(v.trim().to_string()))?;
-        }
-    }
-    let office = serde_json::json!({
-        "name": desk.office_name()?,
-        "phone": desk.setting(SETTING_OFFICE_PHONE)?.unwrap_or_else(|| "95598".into()),
-        "tracking_url": desk.setting(SETTING_TRACKING_URL)?,
-    });
+    let office = desk
+        .set_office(OfficeChange {
+            name,
+            phone,
+            tracking_url,
+        })
+        .map_err(|e| match e {
+            // Name the flag the operator typed.
+            DeskError::Text(f) => anyhow!("--{}: {}", f.field.replace('_', "-"), f.message),
+            other => other.into(),
+        })?;
     if json {
         print_json(&office)
     } else {
+        let url = office.tracking_url.as_deref().map_or("(none)".into(), esc);
         println!(
-            "{}\nservice line: {}\ntracking: {}",
-            crate::domain::text::escape_for_terminal(office["name"].as_str().unwrap_or_default()),
-            crate::domain::text::escape_for_terminal(office["phone"].as_str().unwrap_or_default()),
-            office["tracking_url"]
-                .as_str()
-                .map(|u| crate::domain::text::escape_for_terminal(u).into_owned())
-                .unwrap_or_else(|| "(none)".into())
+            "{}\nservice line: {}\ntracking: {url}",
+            esc(&office.name),
+            esc(&office.phone)
         );
         Ok(())
     }
@@ -923,7 +914,7 @@ fn run_office(
 /// `powerdesk doc KIND [ID] --to FILE`.
 fn run_doc(at: &Locking, kind: &str, id: Option<String>, to: &Path, json: bool) -> Result<()> {
     use crate::domain::papers::PaperKind;
-    use crate::papers::{render, Format};
+    use crate::papers::{write, Format};
     let kinds = || {
         PaperKind::ALL
             .iter()
@@ -953,18 +944,13 @@ fn run_doc(at: &Locking, kind: &str, id: Option<String>, to: &Path, json: bool) 
     };
     let desk = open_intake_desk_as(at)?;
     let paper = desk.paper(kind, id.as_ref())?;
-    let bytes = render(&paper, format)?;
-    let (file, tmp) = create_beside(to)?;
-    let mut out = std::io::BufWriter::new(file);
-    out.write_all(&bytes)
-        .with_context(|| format!("writing {}", tmp.display()))?;
-    finish_file(out, &tmp, to)?;
+    let bytes = write(&paper, format, to)?;
     if json {
         print_json(&serde_json::json!({
             "paper": kind.id(),
             "reference": paper.reference,
             "file": to.display().to_string(),
-            "bytes": bytes.len(),
+            "bytes": bytes,
         }))
     } else {
         println!(
@@ -973,7 +959,7 @@ fn run_doc(at: &Locking, kind: &str, id: Option<String>, to: &Path, json: bool) 
             paper.title,
             paper.reference,
             to.display(),
-            bytes.len()
+            bytes
         );
         Ok(())
     }

@@ -156,11 +156,6 @@ impl PaperFont {
             scale: 1.0 / self.units_per_em,
         }
     }
-
-    /// Whether the face draws `c` (others are replaced before drawing).
-    pub fn has(&self, c: char) -> bool {
-        self.face().charmap().map(c).is_some()
-    }
 }
 
 /// Widths of text in one face.
@@ -171,6 +166,11 @@ pub struct Measurer<'a> {
 }
 
 impl Measurer<'_> {
+    /// Whether the face draws `c` (others are replaced before drawing).
+    pub fn has(&self, c: char) -> bool {
+        self.charmap.map(c).is_some()
+    }
+
     /// Width of `text` at `size` points.
     pub fn width(&self, text: &str, size: f32) -> f32 {
         text.chars()

@@ -34,13 +34,39 @@ impl Format {
     }
 }
 
-/// Why a paper could not be rendered.
+/// Why a paper could not be rendered or written.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RenderError {
     #[error(transparent)]
     Font(#[from] FontError),
     #[error(transparent)]
     Pdf(#[from] pdf::PdfError),
+    #[error("{path}: {why}; nothing was written there")]
+    Write { path: String, why: String },
+}
+
+/// Render `paper` and write it to `to` whole or not at all (beside it first, synced, then moved
+/// over it); returns the bytes written.
+pub fn write(paper: &Paper, format: Format, to: &Path) -> Result<usize, RenderError> {
+    let bytes = render(paper, format)?;
+    let mut name = to.file_name().unwrap_or_default().to_os_string();
+    name.push(".partial");
+    let tmp = to.with_file_name(name);
+    let fail = |e: std::io::Error| RenderError::Write {
+        path: to.display().to_string(),
+        why: e.to_string(),
+    };
+    let written = std::fs::File::create(&tmp)
+        .and_then(|mut f| {
+            std::io::Write::write_all(&mut f, &bytes)?;
+            f.sync_all()
+        })
+        .and_then(|()| std::fs::rename(&tmp, to));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(fail(e));
+    }
+    Ok(bytes.len())
 }
 
 /// Render `paper` in `format`.

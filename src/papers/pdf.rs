@@ -185,19 +185,22 @@ impl Layout<'_> {
             let cells = wrap_row(self, row, false);
             let h = height(&cells);
             let head_h = head_cells.as_deref().map_or(0.0, height);
-            if first || self.y + h > Self::bottom() {
-                if !first || self.y + head_h + h > Self::bottom() {
-                    if !first {
-                        self.new_page();
-                    } else {
-                        self.ensure(head_h + h);
-                    }
-                }
+            // The header goes above the first row and above the first row of every new page.
+            let new_page = if first {
+                self.ensure(head_h + h);
+                true
+            } else if self.y + h > Self::bottom() {
+                self.new_page();
+                true
+            } else {
+                false
+            };
+            if new_page {
                 if let Some(hc) = &head_cells {
                     self.row(hc, widths, true, size);
                 }
-                first = false;
             }
+            first = false;
             self.row(&cells, widths, false, size);
         }
         if rows.is_empty() {
@@ -289,11 +292,11 @@ impl Layout<'_> {
 
 /// Text fit for the page: no control or bidi characters, and characters the font lacks shown
 /// as □ (so nothing is drawn as an invisible .notdef).
-fn clean(s: &str, font: &PaperFont) -> String {
+fn clean(s: &str, has: &dyn Fn(char) -> bool) -> String {
     s.chars()
         .filter(|c| !text::is_unsafe(*c) || *c == '\n')
         .map(|c| {
-            if c == '\n' || c == ' ' || font.has(c) {
+            if c == '\n' || c == ' ' || has(c) {
                 c
             } else {
                 '□'
@@ -303,7 +306,9 @@ fn clean(s: &str, font: &PaperFont) -> String {
 }
 
 fn clean_paper(p: &Paper, font: &PaperFont) -> Paper {
-    let c = |s: &String| clean(s, font);
+    let m = font.measurer();
+    let has = |ch: char| m.has(ch);
+    let c = |s: &String| clean(s, &has);
     let blocks = p
         .blocks
         .iter()

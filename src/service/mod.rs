@@ -39,7 +39,9 @@ pub use clock::{china_offset, parse_pinned, FixedClock, SystemClock};
 pub use deadline::{deadline_for, default_limit};
 pub use error::DeskError;
 pub use exchange::{ExportLine, ImportReport};
-pub use papers::{SETTING_OFFICE_NAME, SETTING_OFFICE_PHONE, SETTING_TRACKING_URL};
+pub use papers::{
+    Office, OfficeChange, SETTING_OFFICE_NAME, SETTING_OFFICE_PHONE, SETTING_TRACKING_URL,
+};
 pub use recount::{CalendarSync, SETTING_CALENDAR_FINGERPRINT};
 
 /// The actor recorded when none is given.

@@ -23,6 +23,8 @@ pub const SETTING_QUERY_SECRET: &str = "office.query_secret";
 
 const DEFAULT_OFFICE: &str = "国网济宁供电公司";
 const DEFAULT_PHONE: &str = "95598";
+/// Longest office name, phone or tracking address, in characters.
+const OFFICE_MAX_CHARS: usize = 200;
 
 /// The three kinds of customer a disclosure describes, as forms the active bundle decides.
 const REPRESENTATIVE: [(&str, &str, &str); 3] = [
@@ -43,7 +45,60 @@ const REPRESENTATIVE: [(&str, &str, &str); 3] = [
     ),
 ];
 
+/// The office as papers print it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Office {
+    pub name: String,
+    pub phone: String,
+    pub tracking_url: Option<String>,
+}
+
+/// What `set_office` changes (None: kept).
+#[derive(Debug, Clone, Default)]
+pub struct OfficeChange {
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub tracking_url: Option<String>,
+}
+
 impl Desk {
+    /// The office as papers print it, defaults filled in.
+    pub fn office(&self) -> Result<Office, DeskError> {
+        Ok(Office {
+            name: self.office_name()?,
+            phone: self
+                .setting(SETTING_OFFICE_PHONE)?
+                .unwrap_or_else(|| DEFAULT_PHONE.to_string()),
+            tracking_url: self.setting(SETTING_TRACKING_URL)?,
+        })
+    }
+
+    /// Set what is given, all checked first and written in one commit; the field of an error is
+    /// `name`, `phone` or `tracking_url`.
+    pub fn set_office(&self, change: OfficeChange) -> Result<Office, DeskError> {
+        let mut settings = Vec::new();
+        for (field, key, value) in [
+            ("name", SETTING_OFFICE_NAME, change.name),
+            ("phone", SETTING_OFFICE_PHONE, change.phone),
+            ("tracking_url", SETTING_TRACKING_URL, change.tracking_url),
+        ] {
+            let Some(v) = value else { continue };
+            let bad = |why: String| DeskError::Text(validation::FieldError::new(field, why));
+            if crate::domain::text::is_blank(&v) {
+                return Err(bad("the value is empty; give the text to print".into()));
+            }
+            crate::domain::text::check_line(&v, OFFICE_MAX_CHARS).map_err(bad)?;
+            settings.push((key.to_string(), Some(v.trim().to_string())));
+        }
+        if !settings.is_empty() {
+            self.repository().commit(crate::domain::ports::Change {
+                settings,
+                ..Default::default()
+            })?;
+        }
+        self.office()
+    }
+
     /// The office's name as printed on papers.
     pub fn office_name(&self) -> Result<String, DeskError> {
         Ok(self
@@ -95,11 +150,10 @@ impl Desk {
                         dossier.timeline_error.unwrap_or_default(),
                     ))
                 })?;
+                let o = self.office()?;
                 let tracking = Tracking {
-                    phone: self
-                        .setting(SETTING_OFFICE_PHONE)?
-                        .unwrap_or_else(|| DEFAULT_PHONE.to_string()),
-                    url: self.setting(SETTING_TRACKING_URL)?,
+                    phone: o.phone,
+                    url: o.tracking_url,
                     query_code: self.query_code(id)?,
                 };
                 papers::receipt(app, &timeline, &tracking, &office, on)

@@ -647,23 +647,18 @@ impl WorkerState {
         kind: crate::domain::papers::PaperKind,
         dir: &std::path::Path,
     ) -> Result<String, String> {
-        use crate::papers::{render, Format, RenderError};
+        use crate::papers::{write, Format, RenderError};
         let paper = self.desk.paper(kind, Some(id)).map_err(|e| e.to_string())?;
-        let (bytes, ext, note) = match render(&paper, Format::Pdf) {
-            Ok(b) => (b, "pdf", String::new()),
-            Err(RenderError::Font(e)) => (
-                render(&paper, Format::Html).map_err(|e| e.to_string())?,
-                "html",
-                format!(" ({e})"),
-            ),
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let to = |ext: &str| dir.join(format!("{}-{}.{ext}", id.0, kind.id()));
+        let (path, note) = match write(&paper, Format::Pdf, &to("pdf")) {
+            Ok(_) => (to("pdf"), String::new()),
+            Err(RenderError::Font(e)) => {
+                write(&paper, Format::Html, &to("html")).map_err(|e| e.to_string())?;
+                (to("html"), format!(" ({e})"))
+            }
             Err(e) => return Err(e.to_string()),
         };
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        let path = dir.join(format!("{}-{}.{ext}", id.0, kind.id()));
-        let tmp = path.with_extension(format!("{ext}.partial"));
-        std::fs::write(&tmp, &bytes)
-            .and_then(|_| std::fs::rename(&tmp, &path))
-            .map_err(|e| format!("{}: {e}", path.display()))?;
         Ok(format!("{}: {}{note}", paper.title, path.display()))
     }
 

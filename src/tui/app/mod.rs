@@ -75,7 +75,7 @@ pub enum PendingOp {
     Activate {
         dir: String,
     },
-    /// Print a paper of the application (no write to the store: no confirmation).
+    /// Print a paper of the application (no event, nothing to confirm).
     Print {
         id: AppId,
         kind: crate::domain::papers::PaperKind,

@@ -181,7 +181,7 @@ impl App {
     }
 
     /// An option was chosen: ask for details first, or confirm (a paper is printed at once:
-    /// it writes nothing to the store).
+    /// it records no event).
     pub(super) fn pick(&mut self, label: String, op: PendingOp) -> Vec<Effect> {
         if let PendingOp::Print { .. } = op {
             self.overlay = None;
