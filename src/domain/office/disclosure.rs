@@ -9,9 +9,11 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::documents::{required_documents, RequiredDocument};
 use super::fees::AbolishedFee;
 use super::firms::{statement_zh, Firm, FirmRole};
 use super::{line, required_line, RecordError};
+use crate::domain::application::CustomerClass;
 use crate::domain::decision::BundleRef;
 use crate::domain::workflow::ProcessClass;
 
@@ -75,23 +77,28 @@ impl CountyCapacity {
     }
 }
 
-/// Documents to bring (申请资料) per customer class. With 零证办电 the ID card, business licence
-/// and property certificate are fetched electronically where the customer agrees.
+/// Documents to bring (申请资料) per kind of customer, from [`required_documents`]. With 零证办电
+/// the ID card, business licence and property certificate are fetched electronically where the
+/// customer agrees.
 pub fn documents_zh() -> Vec<(&'static str, Vec<&'static str>)> {
+    let labels = |class, process| -> Vec<&'static str> {
+        required_documents(class, process)
+            .into_iter()
+            .map(RequiredDocument::label_zh)
+            .collect()
+    };
+    let low = labels(CustomerClass::Enterprise, ProcessClass::LowVoltage);
+    let high: Vec<&'static str> = labels(CustomerClass::Enterprise, ProcessClass::HvStandard)
+        .into_iter()
+        .filter(|d| !low.contains(d))
+        .collect();
     vec![
         (
             "居民客户",
-            vec!["用电人有效身份证明", "用电地址产权证明（不动产证等）"],
+            labels(CustomerClass::Resident, ProcessClass::LowVoltage),
         ),
-        (
-            "小微企业及其他企业客户",
-            vec![
-                "营业执照（统一社会信用代码）",
-                "法定代表人或经办人有效身份证明",
-                "用电地址产权证明",
-                "高压客户另附：用电设备清单及负荷情况",
-            ],
-        ),
+        ("小微企业及其他企业客户", low),
+        ("高压客户另附", high),
     ]
 }
 

@@ -7,6 +7,7 @@
 //! return a [`RecordError`] naming it, in both languages; the store keeps them and their events.
 
 pub mod disclosure;
+pub mod documents;
 pub mod efficiency;
 pub mod fees;
 pub mod firms;
