@@ -184,3 +184,452 @@ fn a_grid_contract_takes_the_need_date_the_application_states_and_must_finish_be
         .to_string();
     assert!(err.contains("need_date is missing"), "{err}");
 }
+
+// ---- 服务记录: the Jining measures beyond the workflow, as records with events -------------------
+
+mod service_records {
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use chrono::{DateTime, NaiveDate};
+    use powerdesk::domain::office::disclosure::CountyCapacity;
+    use powerdesk::domain::office::efficiency::{Advice, EfficiencyService};
+    use powerdesk::domain::office::firms::{ChosenBy, Firm, FirmRole};
+    use powerdesk::domain::office::record::RecordKind;
+    use powerdesk::domain::office::safety::{HazardClass, HazardStep};
+    use powerdesk::domain::office::teams::{Specialist, Specialty};
+    use powerdesk::service::records::CampaignOpening;
+    use powerdesk::service::{Desk, DeskError, FixedClock};
+
+    use super::store_support::{desk, shop_json};
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    /// A desk on `dir` with the Jining bundle, its clock pinned to 2026-12-01 10:00.
+    fn jining_desk(dir: &Path) -> Desk {
+        use powerdesk::policy::bundle::Bundle;
+        use powerdesk::policy::host::{PolicyHost, SandboxLimits};
+        let host = PolicyHost::without_cache(SandboxLimits::default());
+        let jining = Arc::new(Bundle::load(&host, Path::new("policies/jining")).unwrap());
+        let now = DateTime::parse_from_rfc3339("2026-12-01T10:00:00+08:00").unwrap();
+        desk(dir)
+            .with_decider(jining)
+            .with_clock(Arc::new(FixedClock(now)))
+    }
+
+    /// The shop of docs/contracts.md (small/micro, 150 kW at 380 V: 三零) …
+    fn shop(desk: &Desk) -> String {
+        desk.submit_json(&shop_json(), "王静").unwrap().id.0
+    }
+
+    /// … and a three-star enterprise at 10 kV (free efficiency services, a 1+N team).
+    fn enterprise(desk: &Desk) -> String {
+        let json = shop_json()
+            .replace("\"small_micro\"", "\"enterprise\"")
+            .replace("\"star_rating\": 0", "\"star_rating\": 3")
+            .replace("\"380V\"", "\"10kV\"")
+            .replace(
+                "\"capacity_kw\": 150, \"capacity_kva\": null",
+                "\"capacity_kw\": null, \"capacity_kva\": 800",
+            )
+            .replace("\"direct_meter\": true", "\"direct_meter\": false");
+        desk.submit_json(&json, "王静").unwrap().id.0
+    }
+
+    fn field(err: &DeskError) -> &'static str {
+        match err {
+            DeskError::Record(e) => e.field,
+            other => panic!("not a record error: {other}"),
+        }
+    }
+
+    fn firm(id: &str, roles: Vec<FirmRole>) -> Firm {
+        Firm {
+            id: id.into(),
+            name: format!("{id} 电力工程有限公司"),
+            roles,
+            qualification: "承装（修、试）三级".into(),
+            contact: "0537-2345678".into(),
+            delisted: false,
+        }
+    }
+
+    #[test]
+    fn a_customer_chooses_from_the_public_list_and_the_office_never_designates() {
+        // 三指定: 严禁以任何形式指定设计、施工和设备材料供应单位 — the list is public, the choice the customer's.
+        let dir = tempfile::tempdir().unwrap();
+        let desk = jining_desk(dir.path());
+        let app = shop(&desk);
+        desk.firm_list(firm("F01", vec![FirmRole::Construction]), "李娜")
+            .unwrap();
+        desk.firm_list(firm("F02", vec![FirmRole::Design]), "李娜")
+            .unwrap();
+
+        let chosen = desk
+            .firm_choose(
+                &app,
+                FirmRole::Construction,
+                "F01",
+                ChosenBy::Customer,
+                "客户自行比选",
+                "王静",
+            )
+            .unwrap();
+        assert_eq!(chosen.id, format!("{app}/construction"));
+
+        let err = desk
+            .firm_choose(
+                &app,
+                FirmRole::Construction,
+                "F01",
+                ChosenBy::Customer,
+                "由供电所指定施工单位",
+                "王静",
+            )
+            .unwrap_err();
+        assert_eq!(field(&err), "choice.chosen_by");
+        assert!(err.to_string().contains("三指定"), "{err}");
+        let err = desk
+            .firm_choose(
+                &app,
+                FirmRole::Construction,
+                "F02",
+                ChosenBy::Customer,
+                "",
+                "王静",
+            )
+            .unwrap_err();
+        assert_eq!(field(&err), "choice.role");
+        let err = desk
+            .firm_choose(
+                &app,
+                FirmRole::Design,
+                "F99",
+                ChosenBy::Customer,
+                "",
+                "王静",
+            )
+            .unwrap_err();
+        assert_eq!(field(&err), "choice.firm_id");
+
+        desk.firm_delist("F01", "李娜").unwrap();
+        let err = desk
+            .firm_choose(
+                &app,
+                FirmRole::Construction,
+                "F01",
+                ChosenBy::Customer,
+                "",
+                "王静",
+            )
+            .unwrap_err();
+        assert_eq!(field(&err), "choice.firm_id");
+        // The refused choices wrote nothing; the delisting kept the firm, marked.
+        let services = desk
+            .app_services(&powerdesk::domain::AppId(app.clone()))
+            .unwrap();
+        assert_eq!(services.firm_choices.len(), 1);
+        let firms = desk.firms().unwrap();
+        assert_eq!(firms.len(), 2);
+        assert!(firms[0].body.delisted);
+        let actions: Vec<&str> = firms[0].history.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(actions, ["listed", "delisted"]);
+        assert!(desk.verify_audit().unwrap().first_broken.is_none());
+    }
+
+    #[test]
+    fn a_safety_campaign_closes_only_with_every_customer_visited_and_every_hazard_rectified() {
+        // 全覆盖、零遗漏、高标准、重整改; 服务、通知、报告、督导“四到位”.
+        let dir = tempfile::tempdir().unwrap();
+        let desk = jining_desk(dir.path());
+        let campaign = desk
+            .campaign_open(
+                CampaignOpening {
+                    name: "2026年冬季用电安全大排查".into(),
+                    county: Some("任城区".into()),
+                    starts_on: d("2026-11-02"),
+                    ends_on: d("2026-12-31"),
+                    major_rectify_working_days: 5,
+                    general_rectify_working_days: 20,
+                    customers: Some(vec!["3701001".into(), "3701002".into()]),
+                },
+                "李娜",
+            )
+            .unwrap();
+        assert_eq!(campaign.id, "SC-2026-01");
+
+        desk.campaign_visit("SC-2026-01", "3701001", d("2026-11-20"), "", "张伟")
+            .unwrap();
+        let err = desk
+            .campaign_visit("SC-2026-01", "3701001", d("2026-11-21"), "", "张伟")
+            .unwrap_err();
+        assert_eq!(field(&err), "visit.customer");
+        let err = desk
+            .campaign_visit("SC-2026-01", "9999999", d("2026-11-21"), "", "张伟")
+            .unwrap_err();
+        assert_eq!(field(&err), "visit.customer");
+        let err = desk.campaign_close("SC-2026-01", "李娜").unwrap_err();
+        assert!(err.to_string().contains("零遗漏"), "{err}");
+
+        let hazard = desk
+            .hazard_open(
+                "SC-2026-01",
+                "3701001",
+                HazardClass::Major,
+                "配电箱无漏电保护",
+                d("2026-11-20"),
+                "张伟",
+            )
+            .unwrap();
+        assert_eq!(hazard.id, "YH-2026-0001");
+        // 5 working days from Friday 2026-11-20: the 27th.
+        assert_eq!(hazard.body.deadline, d("2026-11-27"));
+        desk.campaign_visit("SC-2026-01", "3701002", d("2026-11-23"), "", "张伟")
+            .unwrap();
+        let views = desk.campaigns().unwrap();
+        assert_eq!((views[0].visited, views[0].customers), (2, 2));
+        // Today (2026-12-01) is past the deadline: overdue.
+        assert_eq!((views[0].hazards_open, views[0].hazards_overdue), (1, 1));
+        let err = desk.campaign_close("SC-2026-01", "李娜").unwrap_err();
+        assert!(err.to_string().contains("重整改"), "{err}");
+
+        let err = desk
+            .hazard_step("YH-2026-0001", HazardStep::Notice, d("2026-11-21"), "张伟")
+            .unwrap_err();
+        assert_eq!(field(&err), "step");
+        for step in HazardStep::ALL {
+            desk.hazard_step("YH-2026-0001", step, d("2026-11-24"), "张伟")
+                .unwrap();
+        }
+        desk.hazard_rectify("YH-2026-0001", d("2026-11-26"), "张伟")
+            .unwrap();
+        let closed = desk.campaign_close("SC-2026-01", "李娜").unwrap();
+        assert!(closed.body.closed);
+        let metrics = desk.service_metrics().unwrap();
+        assert_eq!(metrics.hazards_open, 0);
+        assert_eq!(metrics.hazard_months[0].month, "2026-11");
+        assert_eq!(
+            (
+                metrics.hazard_months[0].found,
+                metrics.hazard_months[0].rectified
+            ),
+            (1, 1)
+        );
+        assert!(desk.verify_audit().unwrap().first_broken.is_none());
+    }
+
+    #[test]
+    fn efficiency_teams_visits_and_fees_follow_the_decision_and_the_class() {
+        let dir = tempfile::tempdir().unwrap();
+        let desk = jining_desk(dir.path());
+        let shop = shop(&desk);
+        let big = enterprise(&desk);
+
+        // 供电+能效: 免费为三星级及以上企业开展节能咨询、综合能效分析、预防性试验、需求响应代理等增值服务.
+        let err = desk
+            .efficiency_plan(
+                &shop,
+                "赵强",
+                90,
+                vec![EfficiencyService::EfficiencyAnalysis],
+                d("2026-12-01"),
+                "李娜",
+            )
+            .unwrap_err();
+        assert_eq!(field(&err), "app_id");
+        desk.efficiency_plan(
+            &big,
+            "赵强",
+            90,
+            vec![EfficiencyService::EfficiencyAnalysis],
+            d("2026-12-01"),
+            "李娜",
+        )
+        .unwrap();
+        let err = desk
+            .efficiency_deliver(
+                &big,
+                EfficiencyService::PreventiveTest,
+                d("2026-12-01"),
+                vec![],
+                "",
+                "赵强",
+            )
+            .unwrap_err();
+        assert_eq!(field(&err), "delivery.service");
+        let served = desk
+            .efficiency_deliver(
+                &big,
+                EfficiencyService::EfficiencyAnalysis,
+                d("2026-12-01"),
+                vec![Advice::PeakValley],
+                "建议错峰生产",
+                "赵强",
+            )
+            .unwrap();
+        assert_eq!(served.body.next_due, d("2027-03-01"));
+
+        // 1+N for large and medium enterprises, an appointment visit for small and micro.
+        let err = desk
+            .team_form(&big, "王磊", vec![], d("2026-12-01"), "李娜")
+            .unwrap_err();
+        assert_eq!(field(&err), "team.specialists");
+        let team = vec![Specialist {
+            name: "陈刚".into(),
+            specialty: Specialty::Operations,
+        }];
+        let err = desk
+            .team_form(&shop, "王磊", team.clone(), d("2026-12-01"), "李娜")
+            .unwrap_err();
+        assert_eq!(field(&err), "team");
+        desk.team_form(&big, "王磊", team, d("2026-12-01"), "李娜")
+            .unwrap();
+        desk.visit_book(&shop, "王静", d("2026-12-03"), "上午", "王静")
+            .unwrap();
+        desk.visit_done(&shop, "王静").unwrap();
+
+        // 违规收费 is a red line: an abolished item is refused with its document; nothing is
+        // charged for a 三零 customer's connection.
+        let err = desk
+            .fee_charge(&big, "移表费", 200.0, false, "", "王静")
+            .unwrap_err();
+        assert_eq!(field(&err), "fee.item");
+        assert!(err.to_string().contains("国办函〔2020〕129号"), "{err}");
+        let err = desk
+            .fee_charge(&shop, "接电费", 500.0, true, "", "王静")
+            .unwrap_err();
+        assert_eq!(field(&err), "fee.for_connection");
+        let err = desk
+            .fee_charge(&big, "电费", f64::NAN, false, "", "王静")
+            .unwrap_err();
+        assert_eq!(field(&err), "fee.amount_yuan");
+        desk.fee_charge(
+            &big,
+            "高压计量装置校验费",
+            300.0,
+            false,
+            "鲁发改价格〔2019〕号",
+            "王静",
+        )
+        .unwrap();
+
+        let services = desk
+            .app_services(&powerdesk::domain::AppId(big.clone()))
+            .unwrap();
+        assert!(services.team.is_some() && services.efficiency.is_some());
+        assert_eq!(services.fees.len(), 1);
+        let m = desk.service_metrics().unwrap();
+        let eff: Vec<(usize, usize, usize)> = m
+            .efficiency
+            .iter()
+            .map(|e| (e.eligible, e.planned, e.delivered))
+            .collect();
+        assert_eq!(eff, [(1, 1, 1)]);
+        assert_eq!((m.fees_recorded, m.fee_breaches.len()), (1, 0));
+        assert!(desk.verify_audit().unwrap().first_broken.is_none());
+    }
+
+    #[test]
+    fn the_disclosure_is_republished_only_when_what_it_discloses_changed_and_every_version_is_kept()
+    {
+        let dir = tempfile::tempdir().unwrap();
+        let desk = jining_desk(dir.path());
+        assert!(desk.disclosure_status().unwrap().due);
+        let v1 = desk.disclosure_publish("李娜", false).unwrap();
+        assert_eq!(v1.body.version, 1);
+        assert!(v1.body.digest.starts_with("sha256:"));
+        assert!(!desk.disclosure_status().unwrap().due);
+        let err = desk.disclosure_publish("李娜", false).unwrap_err();
+        assert_eq!(field(&err), "disclosure");
+        assert!(desk.disclosure_refresh("李娜").unwrap().is_none());
+
+        // 配电网接入能力及容量受限情况: office data, dated; changing it makes a new notice due.
+        desk.capacity_set(
+            CountyCapacity {
+                county: "任城区".into(),
+                available_mva: 42.5,
+                constrained_areas: vec!["古槐街道老城区".into()],
+                as_of: d("2026-11-30"),
+            },
+            "李娜",
+        )
+        .unwrap();
+        assert!(desk.disclosure_status().unwrap().due);
+        let v2 = desk.disclosure_refresh("李娜").unwrap().unwrap();
+        assert_eq!(v2.body.version, 2);
+        assert!(v2.body.notice.text().contains("古槐街道老城区"));
+        let all = desk.disclosures().unwrap();
+        assert_eq!(all.len(), 2);
+        assert_ne!(all[0].body.digest, all[1].body.digest);
+        let report = desk.verify_audit().unwrap();
+        assert!(report.first_broken.is_none());
+        assert!(report.records_checked >= 3, "{report:?}");
+    }
+
+    #[test]
+    fn audit_verify_names_a_service_record_changed_added_or_removed_outside_powerdesk() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let desk = jining_desk(dir.path());
+            desk.firm_list(firm("F01", vec![FirmRole::Construction]), "李娜")
+                .unwrap();
+            desk.firm_list(firm("F02", vec![FirmRole::Design]), "李娜")
+                .unwrap();
+        }
+        let key = RecordKind::Firm.key("F01").unwrap();
+        let edit = |f: &dyn Fn(&sled::Tree)| {
+            let db = super::store_support::open_sled(&dir.path().join("db"));
+            f(&db.open_tree("settings").unwrap());
+            db.flush().unwrap();
+        };
+        let verdict = || {
+            let desk = jining_desk(dir.path());
+            desk.verify_audit()
+                .unwrap()
+                .first_broken
+                .map(|(_, what)| what)
+        };
+        assert_eq!(verdict(), None);
+
+        let original = {
+            let db = super::store_support::open_sled(&dir.path().join("db"));
+            db.open_tree("settings")
+                .unwrap()
+                .get(&key)
+                .unwrap()
+                .unwrap()
+        };
+        let changed = String::from_utf8(original.to_vec())
+            .unwrap()
+            .replace("F01 电力", "F09 电力");
+        edit(&|t| {
+            t.insert(key.as_bytes(), changed.as_bytes()).unwrap();
+        });
+        let what = verdict().unwrap();
+        assert!(
+            what.contains("service/firm/F01") && what.contains("changed outside"),
+            "{what}"
+        );
+
+        edit(&|t| {
+            t.remove(key.as_bytes()).unwrap();
+        });
+        let what = verdict().unwrap();
+        assert!(
+            what.contains("service/firm/F01") && what.contains("removed"),
+            "{what}"
+        );
+
+        edit(&|t| {
+            t.insert(key.as_bytes(), original.clone()).unwrap();
+            t.insert(b"service/firm/F03", b"{}".as_slice()).unwrap();
+        });
+        let what = verdict().unwrap();
+        assert!(
+            what.contains("service/firm/F03") && what.contains("added outside"),
+            "{what}"
+        );
+    }
+}

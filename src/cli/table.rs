@@ -107,6 +107,7 @@ fn describe(event: &Event) -> String {
         EventKind::PolicyActivated {
             region, version, ..
         } => format!("policy {region} {version}"),
+        EventKind::Service { key, action } => format!("{key}: {action}"),
     }
 }
 

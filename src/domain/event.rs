@@ -31,6 +31,9 @@ pub enum EventKind {
         version: String,
         digest: String,
     },
+    /// 服务记录: a service record (`key`, e.g. `service/hazard/YH-2026-0001`) was written by
+    /// `action`; app_id is empty and the draft's `record` seals the record as stored.
+    Service { key: String, action: String },
 }
 
 /// An event before the store gives it its place in the chain.
@@ -158,6 +161,11 @@ pub fn check_history<'a>(
             (EventKind::PolicyActivated { .. }, Some(_)) => {
                 return Err(format!(
                     "event {n} is a policy activation inside an application's history"
+                ))
+            }
+            (EventKind::Service { .. }, Some(_)) => {
+                return Err(format!(
+                    "event {n} is a service record's event inside an application's history"
                 ))
             }
             (_, Some(now)) => now,

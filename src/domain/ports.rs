@@ -188,6 +188,13 @@ pub trait Repository: Send + Sync {
     fn events(&self, id: &AppId) -> Result<Vec<Event>, StoreError>;
     fn query(&self, query: &Query) -> Result<Page, StoreError>;
     fn setting(&self, key: &str) -> Result<Option<String>, StoreError>;
+    /// Every setting whose key starts with `prefix`, in key order; the visitor returns false to
+    /// stop.
+    fn settings_under(
+        &self,
+        prefix: &str,
+        visit: &mut dyn FnMut(&str, &str) -> bool,
+    ) -> Result<(), StoreError>;
     /// Visit every application in id order; the visitor returns false to stop.
     fn scan(&self, visit: &mut dyn FnMut(Application) -> bool) -> Result<(), StoreError>;
     /// Visit every application's id and form in id order (re-deciding needs no more); a store

@@ -450,6 +450,9 @@ fn label(kind: &EventKind) -> String {
         EventKind::PolicyActivated {
             region, version, ..
         } => format!("启用规则包 {region} {version}"),
+        EventKind::Service { key, action } => {
+            crate::domain::office::record::describe_zh(key, action)
+        }
     }
 }
 

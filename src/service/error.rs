@@ -50,6 +50,9 @@ pub enum DeskError {
     /// A paper that cannot be made for this application (a plan reply for low voltage …).
     #[error(transparent)]
     Paper(#[from] crate::domain::papers::PaperError),
+    /// A service record refused: the field, and what to do (both languages; Display is English).
+    #[error(transparent)]
+    Record(#[from] crate::domain::office::RecordError),
     /// Import refused: every bad line with its number (1-based); nothing was written.
     #[error("import refused, nothing written: {}", join_lines(.0))]
     Import(Vec<(usize, String)>),

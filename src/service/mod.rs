@@ -12,6 +12,7 @@ pub mod demo;
 mod error;
 mod exchange;
 mod papers;
+pub mod records;
 mod recount;
 
 use std::sync::{Arc, Mutex, RwLock};
@@ -539,6 +540,12 @@ impl Desk {
 
     /// Set (or with None remove) a store setting, durably.
     pub fn set_setting(&self, key: &str, value: Option<String>) -> Result<(), DeskError> {
+        if key.starts_with(crate::domain::office::record::KEY_PREFIX) {
+            // Service records are written with their event (`records`), never as a bare setting.
+            return Err(DeskError::Store(crate::domain::ports::StoreError::Corrupt(format!(
+                "{key} is a service record: it is written only through its own command, with its event"
+            ))));
+        }
         self.repo.commit(Change {
             settings: vec![(key.to_string(), value)],
             ..Change::default()

@@ -167,7 +167,7 @@ impl Desk {
 
     /// What the disclosure notice is made of: the active bundle's steps and limits for each
     /// kind of customer, its abolished fees, and the office's data.
-    fn disclosure_inputs(&self, office: &str) -> Result<DisclosureInputs, DeskError> {
+    pub(super) fn disclosure_inputs(&self, office: &str) -> Result<DisclosureInputs, DeskError> {
         let decider = self.decider();
         let received = self.now();
         let mut processes = Vec::new();

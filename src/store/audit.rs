@@ -5,10 +5,11 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use super::keys::*;
-use super::{io, SledStore, FIRST_INDEX, GROUPS, META, RECORDS};
+use super::{io, SledStore, FIRST_INDEX, GROUPS, META, RECORDS, SETTINGS};
 use sha2::{Digest, Sha256};
 
-use crate::domain::event::{record_hash, Event};
+use crate::domain::event::{record_hash, Event, EventKind};
+use crate::domain::office::record::KEY_PREFIX as SERVICE_PREFIX;
 use crate::domain::ports::{AuditReport, StoreError};
 use crate::domain::{AppId, Application};
 
@@ -39,6 +40,29 @@ fn seal(sealed: &mut Sealed, id: &str, seq: u64, record: Option<[u8; 32]>) {
             sealed.insert(id.to_string(), (seq, record));
         }
     }
+}
+
+/// What the audit reads of a service record's event: its key.
+#[derive(Deserialize)]
+struct ServiceHead {
+    kind: ServiceKindHead,
+}
+
+#[derive(Deserialize)]
+struct ServiceKindHead {
+    #[serde(rename = "type")]
+    ty: String,
+    #[serde(default)]
+    key: Option<String>,
+}
+
+/// The key of the service record a stored draft seals (`service/…`), if it is a service event.
+fn service_key_raw(draft: &RawDraft<'_>) -> Option<String> {
+    let mut json = Vec::new();
+    draft.write_json(&mut json);
+    let head: ServiceHead = serde_json::from_slice(&json).ok()?;
+    let key = head.kind.key?;
+    (head.kind.ty == "service" && key.starts_with(SERVICE_PREFIX)).then_some(key)
 }
 
 /// What the fast path reads of a draft.
@@ -110,14 +134,18 @@ fn walk_raw(
             ));
         }
         if !app_id.is_empty() {
-            seals.push((app_id, seq, record));
+            seals.push((std::borrow::Cow::Borrowed(app_id), seq, record));
+        } else if record.is_some() {
+            if let Some(key) = service_key_raw(&event.draft) {
+                seals.push((std::borrow::Cow::Owned(key), seq, record));
+            }
         }
         link = hash;
     }
     if group.last.is_some_and(|stored| stored != link) {
         // A split group stores its last hash only: the edit is somewhere in it.
         let last = first + events.len() as u64 - 1;
-        let app = seals.first().map(|s| s.0).unwrap_or_default();
+        let app = seals.first().map(|s| s.0.clone()).unwrap_or_default();
         let what = if last == first {
             format!("event {first} of {app} does not match its hash: it was edited")
         } else {
@@ -126,7 +154,7 @@ fn walk_raw(
         return Err((first, what));
     }
     for (id, seq, record) in seals {
-        seal(sealed, id, seq, record);
+        seal(sealed, &id, seq, record);
     }
     *prev = link;
     Ok(events.len() as u64)
@@ -155,7 +183,11 @@ impl SledStore {
             return Ok(report);
         }
         report.first_broken =
-            self.check_records(records?, &mut sealed, &mut report.records_checked)?;
+            self.check_service_records(&mut sealed, &mut report.records_checked)?;
+        if report.first_broken.is_none() {
+            report.first_broken =
+                self.check_records(records?, &mut sealed, &mut report.records_checked)?;
+        }
         Ok(report)
     }
 
@@ -283,6 +315,12 @@ impl SledStore {
                         raw = Some(bytes);
                     }
                     seal(&mut sealed, &event.draft.app_id.0, seq, raw);
+                } else if let (EventKind::Service { key, .. }, Some(record)) =
+                    (&event.draft.kind, &event.draft.record)
+                {
+                    if key.starts_with(SERVICE_PREFIX) {
+                        seal(&mut sealed, key, seq, raw_hash(record));
+                    }
                 }
                 prev = hash;
                 expected_seq += 1;
@@ -309,6 +347,53 @@ impl SledStore {
             first_broken: None,
         };
         Ok((report, sealed))
+    }
+
+    /// Compare every service record (settings under `service/`) with the hash its last event
+    /// sealed, and take those seals out of `sealed`; the first mismatch, if any.
+    fn check_service_records(
+        &self,
+        sealed: &mut Sealed,
+        checked: &mut u64,
+    ) -> Result<Option<(u64, String)>, StoreError> {
+        let mut seals: Vec<(String, (u64, Option<[u8; 32]>))> = Vec::new();
+        sealed.retain(|key, seal| {
+            if key.starts_with(SERVICE_PREFIX) {
+                seals.push((key.clone(), *seal));
+                false
+            } else {
+                true
+            }
+        });
+        let mut seals: HashMap<String, (u64, Option<[u8; 32]>)> = seals.into_iter().collect();
+        for entry in self.trees[SETTINGS].scan_prefix(SERVICE_PREFIX.as_bytes()) {
+            let (key, value) = entry.map_err(|e| io("reading service records", e))?;
+            *checked += 1;
+            let key = String::from_utf8_lossy(&key).into_owned();
+            let Some((seq, hash)) = seals.remove(&key) else {
+                return Ok(Some((
+                    0,
+                    format!("service record {key} has no event: it was added outside powerdesk"),
+                )));
+            };
+            if hash != Some(Sha256::digest(&value).into()) {
+                return Ok(Some((
+                    seq,
+                    format!("service record {key} differs from the record its event {seq} sealed: it was changed outside powerdesk"),
+                )));
+            }
+        }
+        let mut orphans: Vec<(u64, String)> = seals
+            .into_iter()
+            .map(|(key, (seq, _))| (seq, key))
+            .collect();
+        orphans.sort();
+        Ok(orphans.into_iter().next().map(|(seq, key)| {
+            (
+                seq,
+                format!("events up to {seq} name service record {key}, which is not stored: it was removed"),
+            )
+        }))
     }
 
     /// Compare every record with the hash its last event sealed; the first mismatch, if any.

@@ -1028,6 +1028,26 @@ impl Repository for SledStore {
         }
     }
 
+    fn settings_under(
+        &self,
+        prefix: &str,
+        visit: &mut dyn FnMut(&str, &str) -> bool,
+    ) -> Result<(), StoreError> {
+        for entry in self.trees[SETTINGS].scan_prefix(prefix.as_bytes()) {
+            let (key, value) = entry.map_err(|e| io("reading settings", e))?;
+            let (Ok(key), Ok(value)) = (std::str::from_utf8(&key), std::str::from_utf8(&value))
+            else {
+                return Err(StoreError::Corrupt(format!(
+                    "a setting under {prefix} is not UTF-8"
+                )));
+            };
+            if !visit(key, value) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
     fn scan(&self, visit: &mut dyn FnMut(Application) -> bool) -> Result<(), StoreError> {
         for entry in self.trees[RECORDS].iter() {
             let (_, bytes) = entry.map_err(|e| io("scanning applications", e))?;

@@ -11,6 +11,7 @@ pub mod documents;
 pub mod efficiency;
 pub mod fees;
 pub mod firms;
+pub mod record;
 pub mod safety;
 pub mod teams;
 
