@@ -1242,3 +1242,183 @@ fn papers_print_as_pdf_and_html_with_the_chinese_text_the_number_and_the_deadlin
     );
     assert!(!Path::new(to).exists(), "nothing written for a refusal");
 }
+
+#[test]
+fn service_records_are_kept_from_the_command_line_with_refusals_that_name_the_field() {
+    // Issue 15: firms (三指定), capacity, disclosure, safety, efficiency, teams and fees.
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("s");
+    ok_json(&store, &["policy", "activate", "policies/jining", "--json"]);
+    let shop = ok_json(
+        &store,
+        &[
+            "app",
+            "new",
+            "--json",
+            &write(tmp.path(), "lv.json", &shop_json()),
+        ],
+    );
+    let id = shop["id"].as_str().unwrap().to_string();
+
+    let firm = ok_json(
+        &store,
+        &[
+            "firm",
+            "add",
+            "F01",
+            "--name",
+            "济宁鲁电工程有限公司",
+            "--role",
+            "construction,design",
+            "--json",
+        ],
+    );
+    assert_eq!(firm["history"][0]["action"], "listed");
+    let err = refused(
+        &store,
+        &["firm", "add", "F02", "--name", "x", "--role", "builder"],
+    );
+    assert!(
+        err.contains("--role") && err.contains("construction"),
+        "{err}"
+    );
+    // The red line, in the operator's language.
+    let err = refused(
+        &store,
+        &[
+            "--lang",
+            "zh",
+            "firm",
+            "choose",
+            &id,
+            "--role",
+            "construction",
+            "--firm",
+            "F01",
+            "--note",
+            "所里指定的施工队",
+        ],
+    );
+    assert!(
+        err.contains("choice.chosen_by") && err.contains("三指定") && err.contains("红线"),
+        "{err}"
+    );
+    let err = refused(
+        &store,
+        &[
+            "--lang",
+            "en",
+            "firm",
+            "choose",
+            &id,
+            "--role",
+            "construction",
+            "--firm",
+            "F01",
+            "--note",
+            "所里指定的施工队",
+        ],
+    );
+    assert!(err.contains("red line"), "{err}");
+    let chosen = ok_json(
+        &store,
+        &[
+            "firm",
+            "choose",
+            &id,
+            "--role",
+            "construction",
+            "--firm",
+            "F01",
+            "--json",
+        ],
+    );
+    assert_eq!(chosen["body"]["firm_id"], "F01");
+
+    // 违规收费: the abolished item is refused with the document that abolished it.
+    let err = refused(
+        &store,
+        &[
+            "fee",
+            "charge",
+            &id,
+            "--item",
+            "临时接电费",
+            "--yuan",
+            "800",
+        ],
+    );
+    assert!(
+        err.contains("fee.item") && err.contains("发改价格〔2017〕1895号"),
+        "{err}"
+    );
+    // A campaign with no customer in scope is refused: 全覆盖 needs the register.
+    let err = refused(
+        &store,
+        &[
+            "safety",
+            "open",
+            "--name",
+            "冬季大排查",
+            "--county",
+            "任城区",
+            "--from",
+            "2026-11-02",
+            "--to",
+            "2026-12-31",
+        ],
+    );
+    assert!(err.contains("campaign.customers"), "{err}");
+    let err = refused(
+        &store,
+        &[
+            "safety",
+            "visit",
+            "SC-2026-09",
+            "3701",
+            "--on",
+            "2026-13-01",
+        ],
+    );
+    assert!(err.contains("--on") && err.contains("YYYY-MM-DD"), "{err}");
+
+    ok_json(
+        &store,
+        &[
+            "capacity",
+            "set",
+            "任城区",
+            "--mva",
+            "42.5",
+            "--as-of",
+            "2026-11-18",
+            "--area",
+            "古槐街道老城区",
+            "--json",
+        ],
+    );
+    let v1 = ok_json(&store, &["disclosure", "publish", "--json"]);
+    assert_eq!(v1["body"]["version"], 1);
+    assert!(v1["body"]["notice"]["sections"]
+        .to_string()
+        .contains("古槐街道老城区"));
+    let err = refused(&store, &["disclosure", "publish"]);
+    assert!(err.contains("--force"), "{err}");
+    let list = ok_json(&store, &["disclosure", "list", "--json"]);
+    assert_eq!(list["due"], false);
+
+    let services = ok_json(&store, &["services", &id, "--json"]);
+    assert_eq!(services["offer"], "appointment_visit");
+    assert_eq!(
+        services["records"]["firm_choices"][0]["id"],
+        format!("{id}/construction")
+    );
+    let figures = ok_json(&store, &["services", "--json"]);
+    assert_eq!(figures["firms_listed"], 1);
+    assert_eq!(figures["disclosure_version"], 1);
+    assert_eq!(figures["fee_breaches"].as_array().unwrap().len(), 0);
+    let audit = ok_json(&store, &["audit", "verify", "--json"]);
+    assert!(audit["first_broken"].is_null(), "{audit}");
+    // The firm, the choice, the capacity and the notice, each compared with its seal.
+    assert!(audit["records_checked"].as_u64().unwrap() >= 5, "{audit}");
+}

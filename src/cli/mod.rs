@@ -9,6 +9,7 @@ mod crash;
 pub mod endpoint;
 pub mod policy;
 pub mod reads;
+mod records;
 pub mod schema;
 mod table;
 
@@ -95,6 +96,34 @@ pub enum Command {
         id: Option<String>,
         #[arg(long, value_name = "FILE")]
         to: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// 施工企业名录 (三指定): the public list of firms, and the firm a customer chose itself.
+    #[command(subcommand)]
+    Firm(records::FirmCommand),
+    /// 配电网接入能力及容量受限情况 per county (office data for the disclosure).
+    #[command(subcommand)]
+    Capacity(records::CapacityCommand),
+    /// 信息主动公开: publish the disclosure notice; every version kept with its digest.
+    #[command(subcommand)]
+    Disclosure(records::DisclosureCommand),
+    /// 用电安全服务: campaigns over every customer, visits, hazards and their 四到位.
+    #[command(subcommand)]
+    Safety(records::SafetyCommand),
+    /// 供电+能效: plans and services for three-star enterprises and above.
+    #[command(subcommand)]
+    Efficiency(records::EfficiencyCommand),
+    /// 1+N teams for large/medium enterprises, appointment visits for small/micro customers.
+    #[command(subcommand)]
+    Team(records::TeamCommand),
+    /// Fees charged to a customer (abolished items and 三零 connection fees are refused).
+    #[command(subcommand)]
+    Fee(records::FeeCommand),
+    /// The service records of one application, or the office's figures (coverage, hazards,
+    /// efficiency, disclosure, fees).
+    Services {
+        id: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -665,6 +694,47 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Doc { kind, id, to, json } => run_doc(&at("doc"), &kind, id, &to, json),
+        Command::Firm(cmd) => records::run_firm(
+            &*record_desk(&at("firm"))?,
+            cmd,
+            &lang(cli.config.as_deref(), cli.lang.as_deref())?,
+        ),
+        Command::Capacity(cmd) => records::run_capacity(
+            &*record_desk(&at("capacity"))?,
+            cmd,
+            &lang(cli.config.as_deref(), cli.lang.as_deref())?,
+        ),
+        Command::Disclosure(cmd) => records::run_disclosure(
+            &*record_desk(&at("disclosure"))?,
+            cmd,
+            &lang(cli.config.as_deref(), cli.lang.as_deref())?,
+        ),
+        Command::Safety(cmd) => records::run_safety(
+            &*record_desk(&at("safety"))?,
+            cmd,
+            &lang(cli.config.as_deref(), cli.lang.as_deref())?,
+        ),
+        Command::Efficiency(cmd) => records::run_efficiency(
+            &*record_desk(&at("efficiency"))?,
+            cmd,
+            &lang(cli.config.as_deref(), cli.lang.as_deref())?,
+        ),
+        Command::Team(cmd) => records::run_team(
+            &*record_desk(&at("team"))?,
+            cmd,
+            &lang(cli.config.as_deref(), cli.lang.as_deref())?,
+        ),
+        Command::Fee(cmd) => records::run_fee(
+            &*record_desk(&at("fee"))?,
+            cmd,
+            &lang(cli.config.as_deref(), cli.lang.as_deref())?,
+        ),
+        Command::Services { id, json } => records::run_services(
+            &*record_desk(&at("services"))?,
+            id,
+            json,
+            &lang(cli.config.as_deref(), cli.lang.as_deref())?,
+        ),
         Command::Office {
             name,
             phone,
@@ -909,6 +979,22 @@ fn run_office(
         );
         Ok(())
     }
+}
+
+/// The desk for service records: the store's calendar and its active bundle (fees, efficiency
+/// and the disclosure read the bundle).
+fn record_desk(at: &Locking) -> Result<Arc<Desk>> {
+    open_intake_desk_as(at)
+}
+
+/// The operator's language for refusals: `--lang`, else the config's, else LC_ALL / LANG.
+fn lang(config: Option<&Path>, flag: Option<&str>) -> Result<String> {
+    let config = crate::tui::config::Config::load(config, flag)?;
+    Ok(match config.lang {
+        crate::tui::i18n::Lang::Zh => "zh",
+        crate::tui::i18n::Lang::En => "en",
+    }
+    .to_string())
 }
 
 /// `powerdesk doc KIND [ID] --to FILE`.
