@@ -237,3 +237,95 @@ fn the_detail_screen_prints_the_receipt_as_a_pdf() {
         "printing writes nothing to the store"
     );
 }
+
+#[test]
+fn the_services_screen_tracks_hazards_through_the_four_steps_and_publishes_the_disclosure() {
+    // Issue 15: 四到位 (服务、通知、报告、督导) and 信息公开 from the console, figures on the dashboard.
+    use powerdesk::domain::office::safety::HazardClass;
+    use powerdesk::service::records::CampaignOpening;
+    let mut c = Console::new(120, 40, Lang::Zh, 0);
+    let d = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+    c.desk
+        .campaign_open(
+            CampaignOpening {
+                name: "冬季用电安全大排查".into(),
+                county: None,
+                starts_on: d("2026-11-02"),
+                ends_on: d("2026-12-31"),
+                major_rectify_working_days: 5,
+                general_rectify_working_days: 20,
+                customers: Some(vec!["3701001".into(), "3701002".into()]),
+            },
+            "李娜",
+        )
+        .unwrap();
+    c.desk
+        .campaign_visit("SC-2026-01", "3701001", d("2026-11-09"), "", "张伟")
+        .unwrap();
+    c.desk
+        .hazard_open(
+            "SC-2026-01",
+            "3701001",
+            HazardClass::Major,
+            "配电箱无漏电保护",
+            d("2026-11-09"),
+            "张伟",
+        )
+        .unwrap();
+
+    c.press("5");
+    let screen = c.screen();
+    assert!(
+        screen.contains("服务记录") && screen.contains("YH-2026-0001"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("走访 1/2"),
+        "coverage of the campaign:\n{screen}"
+    );
+    assert!(
+        screen.contains("逾期"),
+        "5 working days from 11-09 are past on 11-20:\n{screen}"
+    );
+    assert!(screen.contains("下一步: 服务到位"), "{screen}");
+
+    for expected in ["服务到位", "通知到位", "报告到位", "督导到位"] {
+        c.press("s");
+        assert!(!c.app().status_is_error, "{}", c.app().status);
+        assert!(c.app().status.contains(expected), "{}", c.app().status);
+    }
+    c.press("s");
+    assert!(
+        c.app().status.contains("四到位已全部完成"),
+        "{}",
+        c.app().status
+    );
+    c.press("R");
+    let hazard = &c.desk.hazards().unwrap()[0];
+    assert_eq!(hazard.body.steps.len(), 4);
+    assert_eq!(hazard.body.rectified_on, Some(d("2026-11-20")));
+    assert!(c.screen().contains("整改完毕"));
+
+    c.press("tab tab tab");
+    assert!(c.screen().contains("尚未发布"));
+    c.press("P");
+    assert!(!c.app().status_is_error, "{}", c.app().status);
+    assert_eq!(c.desk.disclosures().unwrap().len(), 1);
+    assert!(c.screen().contains("已发布   1"), "{}", c.screen());
+    c.press("P");
+    assert!(c.app().status_is_error, "nothing changed: refused");
+    assert!(
+        c.app().status.contains("--force") || c.app().status.contains("无需重新发布"),
+        "{}",
+        c.app().status
+    );
+    assert_eq!(c.desk.disclosures().unwrap().len(), 1);
+
+    c.press("3");
+    let screen = c.screen();
+    assert!(
+        screen.contains("服务记录") && screen.contains("未整改隐患 0"),
+        "{screen}"
+    );
+    assert!(c.desk.verify_audit().unwrap().first_broken.is_none());
+}

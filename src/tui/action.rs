@@ -10,6 +10,7 @@ use crate::domain::timeline::Pending;
 use crate::domain::{AppId, Application, ApplicationForm, Decision, ProcessClass, State};
 
 use super::keymap::Command;
+use crate::domain::office::record::Stored;
 
 /// One row of the applications table, with its remaining working days computed off the UI thread.
 #[derive(Debug, Clone, PartialEq)]
@@ -121,6 +122,35 @@ pub struct Metrics {
     /// Applications whose figures could not be computed, with the first reason.
     pub skipped: u64,
     pub first_skip: Option<String>,
+    /// The service records' figures (None: they could not be read, see `services_error`).
+    pub services: Option<crate::service::records::ServiceMetrics>,
+    pub services_error: Option<String>,
+}
+
+/// The Services screen's records, read on the worker.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServicesData {
+    pub figures: crate::service::records::ServiceMetrics,
+    pub campaigns: Vec<crate::service::records::CampaignView>,
+    pub hazards: Vec<Stored<crate::domain::office::safety::Hazard>>,
+    pub efficiency: Vec<Stored<crate::service::records::EfficiencyRecord>>,
+    pub firms: Vec<Stored<crate::domain::office::firms::Firm>>,
+    pub disclosure: crate::service::records::DisclosureStatus,
+    pub disclosures: Vec<Stored<crate::service::records::PublishedDisclosure>>,
+    pub fees: Vec<Stored<crate::domain::office::fees::FeeCharge>>,
+}
+
+/// A write on a service record from the Services screen.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ServiceAct {
+    HazardStep {
+        id: String,
+        step: crate::domain::office::safety::HazardStep,
+    },
+    HazardRectify {
+        id: String,
+    },
+    PublishDisclosure,
 }
 
 /// A request to the worker thread that owns the store and the policy host.
@@ -182,6 +212,8 @@ pub enum Request {
     PolicyActivate {
         dir: String,
     },
+    Services,
+    ServiceAct(ServiceAct),
 }
 
 impl Request {
@@ -196,6 +228,7 @@ impl Request {
                 | Request::Energize { .. }
                 | Request::SideFlow { .. }
                 | Request::PolicyActivate { .. }
+                | Request::ServiceAct(_)
         )
     }
 }
@@ -227,6 +260,9 @@ pub enum Action {
         result: Result<String, String>,
     },
     MetricsReady(Box<Metrics>),
+    ServicesLoaded(Result<Box<ServicesData>, String>),
+    /// A service record was written (what, in Chinese and English) or refused (why, both).
+    ServiceWritten(Result<(String, String), (String, String)>),
     PoliciesLoaded(Vec<BundleRow>),
     DiffReady(Result<DiffSummary, String>),
     Activated(Result<String, String>),

@@ -244,4 +244,26 @@ messages! {
     Region => "地区", "Region";
     Version => "版本", "Version";
     ProvisionalMark => "暂", "~";
+    ScreenServices => "服务记录", "Services";
+    TabSafety => "用电安全", "Safety";
+    TabEfficiency => "能效服务", "Efficiency";
+    TabFirms => "施工企业名录", "Firms";
+    TabDisclosure => "信息公开", "Disclosure";
+    TabFees => "收费", "Fees";
+    ServicesFigures => "服务记录", "Service records";
+    HazardsOpen => "未整改隐患", "hazards open";
+    HazardsOverdue => "逾期", "overdue";
+    VisitedOf => "走访", "visited";
+    EligibleEnterprises => "可享受企业", "eligible";
+    Planned => "已制定计划", "planned";
+    Delivered => "已服务", "delivered";
+    DisclosureDue => "需重新发布", "new version due";
+    DisclosureNever => "尚未发布", "never published";
+    FeeBreaches => "违规收费", "fee breaches";
+    FirmsListed => "名录企业", "firms listed";
+    NoRecords => "暂无记录（命令行可录入：powerdesk safety/efficiency/firm/fee …）", "No records yet (enter them from the command line: powerdesk safety/efficiency/firm/fee …)";
+    NextHazardStep => "下一步", "next";
+    Rectified => "整改完毕", "rectified";
+    Delisted => "已移出名录", "delisted";
+    Published => "已发布", "published";
 }

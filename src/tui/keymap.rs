@@ -17,6 +17,7 @@ pub enum Scope {
     Detail,
     Dashboard,
     Policies,
+    Services,
 }
 
 impl Scope {
@@ -34,6 +35,8 @@ impl Scope {
             (Scope::Dashboard, Lang::En) => "Dashboard",
             (Scope::Policies, Lang::Zh) => "政策包",
             (Scope::Policies, Lang::En) => "Policies",
+            (Scope::Services, Lang::Zh) => "服务记录",
+            (Scope::Services, Lang::En) => "Services",
         }
     }
 }
@@ -80,6 +83,7 @@ commands! {
     GoNew, "go_new", Global, ["2", "n"], "新建申请", "New application";
     GoDashboard, "go_dashboard", Global, ["3"], "指标看板", "Dashboard";
     GoPolicies, "go_policies", Global, ["4"], "政策包", "Policies";
+    GoServices, "go_services", Global, ["5"], "服务记录 (安全/能效/名录/公开/收费)", "Service records (safety, efficiency, firms, disclosure, fees)";
     Refresh, "refresh", Global, ["ctrl-r", "f5"], "刷新", "Refresh";
     Back, "back", Global, ["esc"], "返回", "Back";
     Up, "up", Applications, ["up", "k"], "上一条", "Previous row";
@@ -118,6 +122,13 @@ commands! {
     PolicyDown, "policy_down", Policies, ["down", "j"], "下一个政策包", "Next bundle";
     PolicyDiff, "policy_diff", Policies, ["d", "enter"], "对比切换影响", "Diff against active";
     PolicyActivate, "policy_activate", Policies, ["A"], "启用所选政策包", "Activate selected bundle";
+    ServicesTab, "services_tab", Services, ["tab", "right", "l"], "下一类记录", "Next kind of record";
+    ServicesTabBack, "services_tab_back", Services, ["backtab", "left", "h"], "上一类记录", "Previous kind of record";
+    ServicesUp, "services_up", Services, ["up", "k"], "上一条", "Previous row";
+    ServicesDown, "services_down", Services, ["down", "j"], "下一条", "Next row";
+    HazardStep, "hazard_step", Services, ["s"], "隐患记下一步“四到位”", "Record the hazard's next 四到位 step";
+    HazardRectify, "hazard_rectify", Services, ["R"], "隐患整改完毕", "Record the hazard rectified";
+    PublishDisclosure, "publish_disclosure", Services, ["P"], "发布信息公开（新版本）", "Publish the disclosure (new version)";
 }
 
 impl Command {
@@ -425,6 +436,7 @@ mod tests {
             Scope::Detail,
             Scope::Dashboard,
             Scope::Policies,
+            Scope::Services,
         ] {
             let mut seen = std::collections::HashSet::new();
             for b in TABLE.iter().filter(|b| b.scope == scope) {

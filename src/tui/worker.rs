@@ -19,8 +19,8 @@ use crate::domain::{AppId, Application, Decision};
 use crate::service::Desk;
 
 use super::action::{
-    Action, BundleRow, DetailData, DiffSummary, ListRow, Metrics, Preview, Request, SideFlowRow,
-    TimelineRow,
+    Action, BundleRow, DetailData, DiffSummary, ListRow, Metrics, Preview, Request, ServiceAct,
+    ServicesData, SideFlowRow, TimelineRow,
 };
 use super::app::fuzzy_score;
 use super::search_hits::{sort_key, HitsBuilder, SearchHits};
@@ -347,6 +347,8 @@ impl WorkerState {
             }
             Request::PolicyDiff { dir } => Action::DiffReady(self.diff(&dir)),
             Request::PolicyActivate { dir } => Action::Activated(self.activate(&dir)),
+            Request::Services => Action::ServicesLoaded(self.services().map(Box::new)),
+            Request::ServiceAct(act) => Action::ServiceWritten(self.service_act(act)),
         }
     }
 
@@ -623,13 +625,80 @@ impl WorkerState {
         }
         overdue.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
         overdue.truncate(200);
+        let (services, services_error) = match self.desk.service_metrics() {
+            Ok(m) => (Some(m), None),
+            Err(e) => (None, Some(e.to_string())),
+        };
         Ok(Metrics {
             figures: builder.finish(),
             overdue,
             overdue_total,
             skipped,
             first_skip,
+            services,
+            services_error,
         })
+    }
+
+    /// Every service record the Services screen lists, with the figures.
+    fn services(&self) -> Result<ServicesData, String> {
+        let d = &self.desk;
+        let e = |e: crate::service::DeskError| e.to_string();
+        Ok(ServicesData {
+            figures: d.service_metrics().map_err(e)?,
+            campaigns: d.campaigns().map_err(e)?,
+            hazards: d.hazards().map_err(e)?,
+            efficiency: d.efficiency_records().map_err(e)?,
+            firms: d.firms().map_err(e)?,
+            disclosure: d.disclosure_status().map_err(e)?,
+            disclosures: d.disclosures().map_err(e)?,
+            fees: d.fees().map_err(e)?,
+        })
+    }
+
+    /// A write from the Services screen: what was done, or why not, in both languages.
+    fn service_act(&self, act: ServiceAct) -> Result<(String, String), (String, String)> {
+        use crate::domain::office::record::action_label_zh;
+        let today = self.desk.today();
+        let both = |e: crate::service::DeskError| match e {
+            crate::service::DeskError::Record(r) => (
+                format!("{}: {}", r.field, r.zh),
+                format!("{}: {}", r.field, r.en),
+            ),
+            other => (other.to_string(), other.to_string()),
+        };
+        match act {
+            ServiceAct::HazardStep { id, step } => {
+                let h = self
+                    .desk
+                    .hazard_step(&id, step, today, &self.actor)
+                    .map_err(both)?;
+                let action = h.history.last().map_or("", |e| e.action.as_str());
+                Ok((
+                    format!("{id}: {}", action_label_zh(action)),
+                    format!("{id}: {action}"),
+                ))
+            }
+            ServiceAct::HazardRectify { id } => {
+                self.desk
+                    .hazard_rectify(&id, today, &self.actor)
+                    .map_err(both)?;
+                Ok((format!("{id}: 整改完毕"), format!("{id}: rectified")))
+            }
+            ServiceAct::PublishDisclosure => {
+                let v = self
+                    .desk
+                    .disclosure_publish(&self.actor, false)
+                    .map_err(both)?;
+                Ok((
+                    format!("信息公开第 {} 版已发布 {}", v.body.version, v.body.digest),
+                    format!(
+                        "disclosure version {} published {}",
+                        v.body.version, v.body.digest
+                    ),
+                ))
+            }
+        }
     }
 
     fn bundles(&self) -> Vec<BundleRow> {

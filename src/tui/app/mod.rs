@@ -9,6 +9,7 @@ use crate::domain::{AppId, ProcessClass, State};
 
 use super::action::{
     Action, BundleRow, DetailData, DiffSummary, Effect, ListRow, Metrics, Preview, Request,
+    ServicesData,
 };
 use super::config::Config;
 use super::form::{FieldKind, FormState};
@@ -21,6 +22,9 @@ use crate::domain::sideflow::SideFlowAction;
 mod detail_actions;
 mod listing;
 mod overlays;
+mod services;
+
+pub use services::{services_step_label, ServicesTab};
 
 pub use listing::fuzzy_score;
 
@@ -32,6 +36,7 @@ pub enum Screen {
     Detail,
     Dashboard,
     Policies,
+    Services,
 }
 
 impl Screen {
@@ -42,6 +47,7 @@ impl Screen {
             Screen::Detail => Scope::Detail,
             Screen::Dashboard => Scope::Dashboard,
             Screen::Policies => Scope::Policies,
+            Screen::Services => Scope::Services,
         }
     }
 }
@@ -201,6 +207,10 @@ pub struct App {
     /// Why the store could not be opened; the console has quit.
     pub fatal: Option<String>,
     pub progress: Option<(String, u64, u64)>,
+    /// The Services screen: its records, the kind shown and the selected row.
+    pub services: Option<Result<ServicesData, String>>,
+    pub services_tab: ServicesTab,
+    pub services_row: usize,
 }
 
 impl App {
@@ -234,6 +244,9 @@ impl App {
             opening: false,
             fatal: None,
             progress: None,
+            services: None,
+            services_tab: ServicesTab::Safety,
+            services_row: 0,
         }
     }
 
@@ -364,6 +377,32 @@ impl App {
                 fx.extend(self.reload_list());
                 self.metrics = None;
                 fx
+            }
+            Action::ServicesLoaded(result) => {
+                self.answered();
+                self.services = Some(result.map(|d| *d));
+                self.clamp_services_row();
+                Vec::new()
+            }
+            Action::ServiceWritten(result) => {
+                self.answered();
+                self.wrote();
+                let pick = |(zh, en): (String, String)| match self.lang {
+                    Lang::Zh => zh,
+                    Lang::En => en,
+                };
+                match result {
+                    Ok(m) => {
+                        let m = pick(m);
+                        self.info(m)
+                    }
+                    Err(e) => {
+                        let e = pick(e);
+                        self.error(e)
+                    }
+                }
+                self.metrics = None;
+                vec![self.send(Request::Services)]
             }
             Action::MetricsReady(m) => {
                 self.answered();
@@ -573,6 +612,8 @@ impl App {
                     return vec![self.send(Request::Metrics { today: self.today })];
                 }
             }
+            GoServices | ServicesTab | ServicesTabBack | ServicesUp | ServicesDown | HazardStep
+            | HazardRectify | PublishDisclosure => return self.run_services(c),
             GoPolicies => {
                 self.screen = Screen::Policies;
                 return vec![self.send(Request::Policies)];
@@ -581,6 +622,7 @@ impl App {
                 return match self.screen {
                     Screen::Dashboard => vec![self.send(Request::Metrics { today: self.today })],
                     Screen::Policies => vec![self.send(Request::Policies)],
+                    Screen::Services => vec![self.send(Request::Services)],
                     Screen::Detail => match &self.detail {
                         Some(d) => {
                             let id = d.app.id.clone();

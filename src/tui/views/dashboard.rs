@@ -151,12 +151,39 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     }
     frame.render_widget(Paragraph::new(l), c2);
 
-    // Column 3: the most overdue applications.
-    let mut l = vec![section(
+    // Column 3: the service records' figures, then the most overdue applications.
+    let mut l = Vec::new();
+    match (&m.services, &m.services_error) {
+        (Some(services), _) => {
+            l.push(section(app.t(Msg::ServicesFigures), ""));
+            for line in super::services::figure_lines(app, services) {
+                // One figure per line: the column is narrow.
+                let mut part = Vec::new();
+                for span in line.spans {
+                    if span.content.trim().is_empty() && !part.is_empty() {
+                        l.push(Line::from(std::mem::take(&mut part)));
+                    } else {
+                        part.push(span);
+                    }
+                }
+                if !part.is_empty() {
+                    l.push(Line::from(part));
+                }
+            }
+        }
+        (None, Some(e)) => l.push(Line::styled(truncate(e, c3.width as usize), theme::alarm())),
+        (None, None) => {}
+    }
+    let used = l.len() as u16;
+    l.push(section(
         app.t(Msg::OverdueList),
         &m.overdue_total.to_string(),
-    )];
-    for (id, name, past) in m.overdue.iter().take(c3.height.saturating_sub(1) as usize) {
+    ));
+    for (id, name, past) in m
+        .overdue
+        .iter()
+        .take(c3.height.saturating_sub(1 + used) as usize)
+    {
         let room = (c3.width as usize).saturating_sub(id.0.len() + 6);
         l.push(Line::from(vec![
             Span::raw(format!("{id} ")),

@@ -8,6 +8,7 @@ mod help;
 mod new_application;
 mod palette;
 mod policies;
+pub(crate) mod services;
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -70,6 +71,7 @@ pub fn draw(app: &App, frame: &mut Frame) {
         Screen::Detail => detail::draw(app, frame, body),
         Screen::Dashboard => dashboard::draw(app, frame, body),
         Screen::Policies => policies::draw(app, frame, body),
+        Screen::Services => services::draw(app, frame, body),
     }
     draw_status(app, frame, status);
     match &app.overlay {
@@ -94,6 +96,7 @@ fn draw_tabs(app: &App, frame: &mut Frame, area: Rect) {
             Msg::ScreenDashboard,
         ),
         (Screen::Policies, Command::GoPolicies, Msg::ScreenPolicies),
+        (Screen::Services, Command::GoServices, Msg::ScreenServices),
     ];
     let mut spans = vec![
         Span::styled(

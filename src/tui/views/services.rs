@@ -1,0 +1,312 @@
+//! 服务记录: one tab per kind of record (safety, efficiency, firms, disclosure, fees), the figures
+//! on top, the selected row highlighted; hazards past their deadline in the alarm colour.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::Frame;
+
+use super::{section, theme};
+use crate::domain::office::record::Stored;
+use crate::domain::text::escape_for_terminal as esc;
+use crate::tui::action::ServicesData;
+use crate::tui::app::{App, ServicesTab};
+use crate::tui::i18n::{Lang, Msg};
+use crate::tui::keymap::Command;
+use crate::tui::text_input::pad;
+
+pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
+    let data = match &app.services {
+        None => {
+            frame.render_widget(
+                Paragraph::new(Line::styled(app.t(Msg::Loading), theme::dim())),
+                area,
+            );
+            return;
+        }
+        Some(Err(e)) => {
+            frame.render_widget(
+                Paragraph::new(Line::styled(esc(e).into_owned(), theme::alarm()))
+                    .wrap(Wrap { trim: false }),
+                area,
+            );
+            return;
+        }
+        Some(Ok(d)) => d,
+    };
+    let [tabs, figures, body, hint] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(2),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+
+    let mut spans = Vec::new();
+    for tab in ServicesTab::ALL {
+        let style = if tab == app.services_tab {
+            theme::selected()
+        } else {
+            theme::dim()
+        };
+        spans.push(Span::styled(format!(" {} ", app.t(tab.label())), style));
+        spans.push(Span::raw(" "));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), tabs);
+    frame.render_widget(
+        Paragraph::new(figure_lines(app, &data.figures)).wrap(Wrap { trim: false }),
+        figures,
+    );
+
+    let rows: Vec<Line> = match app.services_tab {
+        ServicesTab::Safety => safety(app, data),
+        ServicesTab::Efficiency => efficiency(data),
+        ServicesTab::Firms => firms(app, data),
+        ServicesTab::Disclosure => disclosure(app, data),
+        ServicesTab::Fees => fees(data),
+    };
+    let mut lines = Vec::new();
+    if rows.is_empty() {
+        lines.push(Line::styled(app.t(Msg::NoRecords), theme::dim()));
+    }
+    // Keep the selected row in view.
+    let height = body.height.saturating_sub(2) as usize;
+    let skip = app.services_row.saturating_sub(height.saturating_sub(1));
+    for (i, row) in rows.into_iter().enumerate().skip(skip) {
+        if i == app.services_row {
+            lines.push(row.patch_style(theme::selected()));
+        } else {
+            lines.push(row);
+        }
+    }
+    if app.services_tab == ServicesTab::Safety {
+        lines.insert(0, campaigns_line(app, data));
+    }
+    frame.render_widget(Paragraph::new(lines), body);
+
+    let keys: &[Command] = match app.services_tab {
+        ServicesTab::Safety => &[
+            Command::HazardStep,
+            Command::HazardRectify,
+            Command::ServicesTab,
+        ],
+        ServicesTab::Disclosure => &[Command::PublishDisclosure, Command::ServicesTab],
+        _ => &[Command::ServicesTab],
+    };
+    let mut spans = Vec::new();
+    for c in keys {
+        let key = app
+            .keymap
+            .keys(*c)
+            .first()
+            .map(|k| k.to_string())
+            .unwrap_or_default();
+        spans.push(Span::styled(format!("{key} "), theme::key()));
+        spans.push(Span::styled(
+            format!("{}  ", c.binding().desc(app.lang)),
+            theme::dim(),
+        ));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), hint);
+}
+
+/// The figures of the service records, two lines (also on the dashboard).
+pub fn figure_lines(app: &App, m: &crate::service::records::ServiceMetrics) -> Vec<Line<'static>> {
+    let (customers, visited) = m
+        .safety
+        .iter()
+        .fold((0, 0), |(c, v), s| (c + s.customers, v + s.visited));
+    let (eligible, planned, delivered) = m.efficiency.iter().fold((0, 0, 0), |(e, p, d), x| {
+        (e + x.eligible, p + x.planned, d + x.delivered)
+    });
+    let disclosure = match (m.disclosure_version, m.disclosure_last) {
+        (Some(v), Some(on)) => match app.lang {
+            Lang::Zh => format!("第 {v} 版 {on}"),
+            Lang::En => format!("version {v} of {on}"),
+        },
+        _ => app.t(Msg::DisclosureNever).to_string(),
+    };
+    let overdue_style = if m.hazards_overdue > 0 {
+        theme::alarm()
+    } else {
+        theme::ok()
+    };
+    let breach_style = if m.fee_breaches.is_empty() {
+        theme::ok()
+    } else {
+        theme::alarm()
+    };
+    vec![
+        Line::from(vec![
+            Span::styled(format!("{} ", app.t(Msg::TabSafety)), theme::header()),
+            Span::raw(format!(
+                "{} {visited}/{customers}  {} {}  ",
+                app.t(Msg::VisitedOf),
+                app.t(Msg::HazardsOpen),
+                m.hazards_open
+            )),
+            Span::styled(
+                format!("{} {}", app.t(Msg::HazardsOverdue), m.hazards_overdue),
+                overdue_style,
+            ),
+            Span::raw("   "),
+            Span::styled(format!("{} ", app.t(Msg::TabEfficiency)), theme::header()),
+            Span::raw(format!(
+                "{} {eligible}  {} {planned}  {} {delivered}",
+                app.t(Msg::EligibleEnterprises),
+                app.t(Msg::Planned),
+                app.t(Msg::Delivered)
+            )),
+        ]),
+        Line::from(vec![
+            Span::styled(format!("{} ", app.t(Msg::TabDisclosure)), theme::header()),
+            Span::raw(disclosure),
+            if m.disclosure_due {
+                Span::styled(format!(" ({})", app.t(Msg::DisclosureDue)), theme::warn())
+            } else {
+                Span::raw("")
+            },
+            Span::raw("   "),
+            Span::styled(format!("{} ", app.t(Msg::TabFees)), theme::header()),
+            Span::raw(format!("{} {:.2}  ", m.fees_recorded, m.fee_yuan)),
+            Span::styled(
+                format!("{} {}", app.t(Msg::FeeBreaches), m.fee_breaches.len()),
+                breach_style,
+            ),
+            Span::raw(format!("   {} {}", app.t(Msg::FirmsListed), m.firms_listed)),
+        ]),
+    ]
+}
+
+fn campaigns_line(app: &App, data: &ServicesData) -> Line<'static> {
+    let parts: Vec<String> = data
+        .campaigns
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {} {}/{} ({:.0}%)",
+                esc(&c.campaign.id),
+                esc(&c.campaign.body.name),
+                c.visited,
+                c.customers,
+                c.coverage() * 100.0
+            )
+        })
+        .collect();
+    section(app.t(Msg::TabSafety), &parts.join("  "))
+}
+
+fn safety(app: &App, data: &ServicesData) -> Vec<Line<'static>> {
+    data.hazards
+        .iter()
+        .map(|h| {
+            let b = &h.body;
+            let (state, style) = match b.rectified_on {
+                Some(on) => (format!("{} {on}", app.t(Msg::Rectified)), theme::ok()),
+                None if b.is_overdue(app.today) => (
+                    format!("{} {}", app.t(Msg::HazardsOverdue), b.deadline),
+                    theme::alarm(),
+                ),
+                None => (
+                    format!("{} {}", app.t(Msg::ColDeadline), b.deadline),
+                    theme::warn(),
+                ),
+            };
+            let next = if b.rectified_on.is_some() {
+                String::new()
+            } else {
+                format!(
+                    "{}: {}",
+                    app.t(Msg::NextHazardStep),
+                    crate::tui::app::services_step_label(b.next_step())
+                )
+            };
+            Line::from(vec![
+                Span::raw(pad(&h.id, 13)),
+                Span::raw(pad(&esc(&b.customer), 16)),
+                Span::raw(pad(b.class.label_zh(), 9)),
+                Span::raw(pad(&esc(&b.description), 24)),
+                Span::styled(pad(&state, 18), style),
+                Span::styled(next, theme::dim()),
+            ])
+        })
+        .collect()
+}
+
+fn efficiency(data: &ServicesData) -> Vec<Line<'static>> {
+    data.efficiency
+        .iter()
+        .map(|r| {
+            let b = &r.body;
+            let services: Vec<&str> = b.plan.services.iter().map(|s| s.label_zh()).collect();
+            Line::raw(format!(
+                "{}  {}  每{}天  {}  已服务{}次  下次 {}",
+                pad(&r.id, 15),
+                pad(&esc(&b.plan.person), 8),
+                b.plan.interval_days,
+                pad(&services.join("、"), 30),
+                b.deliveries.len(),
+                b.next_due
+            ))
+        })
+        .collect()
+}
+
+fn firms(app: &App, data: &ServicesData) -> Vec<Line<'static>> {
+    data.firms
+        .iter()
+        .map(|f| {
+            let roles: Vec<&str> = f.body.roles.iter().map(|r| r.label_zh()).collect();
+            let mut spans = vec![
+                Span::raw(pad(&esc(&f.id), 8)),
+                Span::raw(pad(&esc(&f.body.name), 28)),
+                Span::raw(pad(&roles.join("、"), 24)),
+                Span::raw(pad(&esc(&f.body.contact), 16)),
+            ];
+            if f.body.delisted {
+                spans.push(Span::styled(app.t(Msg::Delisted).to_string(), theme::dim()));
+            }
+            Line::from(spans)
+        })
+        .collect()
+}
+
+fn disclosure(app: &App, data: &ServicesData) -> Vec<Line<'static>> {
+    let mut out: Vec<Line> = data
+        .disclosures
+        .iter()
+        .rev()
+        .map(|v: &Stored<_>| {
+            Line::raw(format!(
+                "{} {:>3}  {}  {}  {}",
+                app.t(Msg::Published),
+                v.body.version,
+                v.body.notice.published_on,
+                esc(&v.body.notice.bundle.version),
+                v.body.digest
+            ))
+        })
+        .collect();
+    if data.disclosure.due && !out.is_empty() {
+        out.insert(
+            0,
+            Line::styled(app.t(Msg::DisclosureDue).to_string(), theme::warn()),
+        );
+    }
+    out
+}
+
+fn fees(data: &ServicesData) -> Vec<Line<'static>> {
+    data.fees
+        .iter()
+        .map(|f| {
+            Line::raw(format!(
+                "{}  {}  {:>10.2}  {}",
+                pad(&f.id, 20),
+                pad(&esc(&f.body.item), 20),
+                f.body.amount_yuan,
+                esc(&f.body.basis)
+            ))
+        })
+        .collect()
+}
