@@ -324,8 +324,13 @@ fn the_services_screen_tracks_hazards_through_the_four_steps_and_publishes_the_d
     c.press("3");
     let screen = c.screen();
     assert!(
-        screen.contains("服务记录") && screen.contains("未整改隐患 0"),
+        screen.contains("服务记录") && screen.contains("隐患 0 逾期 0"),
         "{screen}"
+    );
+    assert!(screen.contains("信息公开 第1版"), "{screen}");
+    assert!(
+        !screen.contains("名录企"),
+        "nothing of the Services screen is left over:\n{screen}"
     );
     assert!(c.desk.verify_audit().unwrap().first_broken.is_none());
 }

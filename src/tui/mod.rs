@@ -38,6 +38,8 @@ pub struct Session<B: Backend> {
     inbox: Receiver<Action>,
     outbox: Box<dyn FnMut(Request) + Send>,
     quit: bool,
+    /// The screen the last frame showed.
+    drawn_screen: Option<app::Screen>,
 }
 
 impl<B: Backend> Session<B> {
@@ -53,6 +55,7 @@ impl<B: Backend> Session<B> {
             inbox,
             outbox,
             quit: false,
+            drawn_screen: None,
         };
         let fx = s.app.start();
         s.apply(fx);
@@ -76,6 +79,18 @@ impl<B: Backend> Session<B> {
     }
 
     pub fn draw(&mut self) -> io::Result<()> {
+        // A new screen is drawn whole: a terminal keeps halves of wide (Chinese) characters that
+        // a cell-by-cell update of another screen's layout would leave behind.
+        if self.drawn_screen != Some(self.app.screen) {
+            // Terminal::clear without its cursor query (which a terminal may never answer):
+            // blank the terminal, and compare the next frame with a blank one.
+            self.terminal
+                .backend_mut()
+                .clear_region(ratatui::backend::ClearType::All)
+                .map_err(|e| io::Error::other(e.to_string()))?;
+            self.terminal.swap_buffers();
+            self.drawn_screen = Some(self.app.screen);
+        }
         let app = &self.app;
         self.terminal
             .draw(|f| views::draw(app, f))

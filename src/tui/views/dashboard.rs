@@ -156,20 +156,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     match (&m.services, &m.services_error) {
         (Some(services), _) => {
             l.push(section(app.t(Msg::ServicesFigures), ""));
-            for line in super::services::figure_lines(app, services) {
-                // One figure per line: the column is narrow.
-                let mut part = Vec::new();
-                for span in line.spans {
-                    if span.content.trim().is_empty() && !part.is_empty() {
-                        l.push(Line::from(std::mem::take(&mut part)));
-                    } else {
-                        part.push(span);
-                    }
-                }
-                if !part.is_empty() {
-                    l.push(Line::from(part));
-                }
-            }
+            l.extend(super::services::dashboard_lines(app, services));
         }
         (None, Some(e)) => l.push(Line::styled(truncate(e, c3.width as usize), theme::alarm())),
         (None, None) => {}

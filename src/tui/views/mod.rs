@@ -98,31 +98,6 @@ fn draw_tabs(app: &App, frame: &mut Frame, area: Rect) {
         (Screen::Policies, Command::GoPolicies, Msg::ScreenPolicies),
         (Screen::Services, Command::GoServices, Msg::ScreenServices),
     ];
-    let mut spans = vec![
-        Span::styled(
-            format!(" {} ", app.t(Msg::AppTitle)),
-            theme::title().add_modifier(Modifier::REVERSED),
-        ),
-        Span::raw(" "),
-    ];
-    for (screen, cmd, label) in tabs {
-        let key = app
-            .keymap
-            .keys(cmd)
-            .first()
-            .map(|k| k.to_string())
-            .unwrap_or_default();
-        let style = if app.screen == screen
-            || (screen == Screen::Applications && app.screen == Screen::Detail)
-        {
-            theme::title()
-        } else {
-            theme::dim()
-        };
-        spans.push(Span::styled(format!("{key} "), theme::key()));
-        spans.push(Span::styled(label.text(app.lang), style));
-        spans.push(Span::raw("   "));
-    }
     let first = |c: Command| {
         app.keymap
             .keys(c)
@@ -137,11 +112,50 @@ fn draw_tabs(app: &App, frame: &mut Frame, area: Rect) {
         first(Command::Palette),
         app.t(Msg::Palette)
     );
-    let used: usize = spans.iter().map(|s| s.content.width()).sum();
-    let pad = (area.width as usize).saturating_sub(used + help.width());
-    spans.push(Span::raw(" ".repeat(pad)));
-    spans.push(Span::styled(help, theme::dim()));
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    // The widest layout that fits: roomy, then tight, then without the help hint, then only the
+    // current screen named (the others by their keys).
+    let width = area.width as usize;
+    for (gap, with_help, all_named) in [
+        ("   ", true, true),
+        (" ", true, true),
+        (" ", false, true),
+        (" ", false, false),
+    ] {
+        let mut spans = vec![
+            Span::styled(
+                format!(" {} ", app.t(Msg::AppTitle)),
+                theme::title().add_modifier(Modifier::REVERSED),
+            ),
+            Span::raw(" "),
+        ];
+        for (screen, cmd, label) in tabs {
+            let current = app.screen == screen
+                || (screen == Screen::Applications && app.screen == Screen::Detail);
+            let style = if current {
+                theme::title()
+            } else {
+                theme::dim()
+            };
+            if all_named || current {
+                spans.push(Span::styled(format!("{} ", first(cmd)), theme::key()));
+                spans.push(Span::styled(label.text(app.lang), style));
+            } else {
+                spans.push(Span::styled(first(cmd), theme::key()));
+            }
+            spans.push(Span::raw(gap));
+        }
+        let used: usize = spans.iter().map(|s| s.content.width()).sum();
+        let needed = used + if with_help { help.width() } else { 0 };
+        if needed > width && all_named {
+            continue;
+        }
+        if with_help {
+            spans.push(Span::raw(" ".repeat(width.saturating_sub(needed))));
+            spans.push(Span::styled(help, theme::dim()));
+        }
+        frame.render_widget(Paragraph::new(Line::from(spans)), area);
+        return;
+    }
 }
 
 fn draw_status(app: &App, frame: &mut Frame, area: Rect) {

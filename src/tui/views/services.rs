@@ -178,6 +178,63 @@ pub fn figure_lines(app: &App, m: &crate::service::records::ServiceMetrics) -> V
     ]
 }
 
+/// The service figures for the dashboard's narrow column: short lines, one subject each.
+pub fn dashboard_lines(
+    app: &App,
+    m: &crate::service::records::ServiceMetrics,
+) -> Vec<Line<'static>> {
+    let (customers, visited) = m
+        .safety
+        .iter()
+        .fold((0, 0), |(c, v), s| (c + s.customers, v + s.visited));
+    let (eligible, planned, delivered) = m.efficiency.iter().fold((0, 0, 0), |(e, p, d), x| {
+        (e + x.eligible, p + x.planned, d + x.delivered)
+    });
+    let zh = app.lang == Lang::Zh;
+    let alarm_if = |bad: bool| if bad { theme::alarm() } else { theme::ok() };
+    let disclosure = match (m.disclosure_version, m.disclosure_last) {
+        (Some(v), Some(on)) if zh => format!("信息公开 第{v}版 {}", on.format("%m-%d")),
+        (Some(v), Some(on)) => format!("disclosure v{v} {}", on.format("%m-%d")),
+        _ if zh => "信息公开 尚未发布".to_string(),
+        _ => "disclosure: never".to_string(),
+    };
+    vec![
+        Line::raw(if zh {
+            format!("安全走访 {visited}/{customers}")
+        } else {
+            format!("visited {visited}/{customers}")
+        }),
+        Line::from(vec![
+            Span::raw(if zh {
+                format!("隐患 {} ", m.hazards_open)
+            } else {
+                format!("hazards {} ", m.hazards_open)
+            }),
+            Span::styled(
+                format!("{} {}", app.t(Msg::HazardsOverdue), m.hazards_overdue),
+                alarm_if(m.hazards_overdue > 0),
+            ),
+        ]),
+        Line::raw(if zh {
+            format!("能效 计划{planned}/{eligible} 服务{delivered}")
+        } else {
+            format!("efficiency {planned}/{eligible}, {delivered} done")
+        }),
+        Line::styled(
+            disclosure,
+            if m.disclosure_due {
+                theme::warn()
+            } else {
+                theme::dim()
+            },
+        ),
+        Line::styled(
+            format!("{} {}", app.t(Msg::FeeBreaches), m.fee_breaches.len()),
+            alarm_if(!m.fee_breaches.is_empty()),
+        ),
+    ]
+}
+
 fn campaigns_line(app: &App, data: &ServicesData) -> Line<'static> {
     let parts: Vec<String> = data
         .campaigns
