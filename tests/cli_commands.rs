@@ -1406,6 +1406,19 @@ fn service_records_are_kept_from_the_command_line_with_refusals_that_name_the_fi
     assert!(err.contains("--force"), "{err}");
     let list = ok_json(&store, &["disclosure", "list", "--json"]);
     assert_eq!(list["due"], false);
+    // Regenerated when the bundle changes: activating another bundle publishes version 2.
+    let switched = ok_json(
+        &store,
+        &[
+            "policy",
+            "activate",
+            "policies/example-rural-100kw",
+            "--json",
+        ],
+    );
+    assert_eq!(switched["disclosure"]["version"], 2, "{switched}");
+    let back = ok_json(&store, &["policy", "activate", "policies/jining", "--json"]);
+    assert_eq!(back["disclosure"]["version"], 3, "{back}");
 
     let services = ok_json(&store, &["services", &id, "--json"]);
     assert_eq!(services["offer"], "appointment_visit");
@@ -1415,7 +1428,7 @@ fn service_records_are_kept_from_the_command_line_with_refusals_that_name_the_fi
     );
     let figures = ok_json(&store, &["services", "--json"]);
     assert_eq!(figures["firms_listed"], 1);
-    assert_eq!(figures["disclosure_version"], 1);
+    assert_eq!(figures["disclosure_version"], 3);
     assert_eq!(figures["fee_breaches"].as_array().unwrap().len(), 0);
     let audit = ok_json(&store, &["audit", "verify", "--json"]);
     assert!(audit["first_broken"].is_null(), "{audit}");

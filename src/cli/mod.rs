@@ -686,10 +686,15 @@ pub fn run(cli: Cli) -> Result<()> {
         } => {
             let desk = open_demo_desk(&at("demo"), policy)?;
             let summary = demo::generate(&desk, count, seed)?;
+            // Beside the applications, the office's service records (bounded in number).
+            let services = crate::service::demo_services::fill(&desk, seed)?;
             if json {
-                print_json(&summary)
+                let mut value = serde_json::to_value(&summary)?;
+                value["services"] = serde_json::to_value(&services)?;
+                print_json(&value)
             } else {
                 println!("{summary}");
+                println!("{services}");
                 Ok(())
             }
         }

@@ -288,9 +288,21 @@ pub fn run_policy(
             let desk = super::desk_over(repo, Arc::new(super::bundled_calendar()?))?
                 .with_decider(bundle.clone());
             let sync = desk.sync_calendar()?;
+            // An office that publishes its disclosure gets the new bundle's version published.
+            let disclosure = if desk.disclosures()?.is_empty() {
+                None
+            } else {
+                desk.disclosure_refresh(actor)?
+            };
             if *json {
                 let mut out = serde_json::to_value(bundle.bundle_ref())?;
                 out["calendar"] = serde_json::to_value(&sync)?;
+                if let Some(d) = &disclosure {
+                    out["disclosure"] = serde_json::json!({
+                        "version": d.body.version,
+                        "digest": d.body.digest,
+                    });
+                }
                 println!("{}", serde_json::to_string_pretty(&out)?);
             } else {
                 println!(
@@ -304,6 +316,12 @@ pub fn run_policy(
                     println!(
                         "working-day calendar changed: {} open deadlines recounted, {} updated, {} still provisional",
                         sync.recounted, sync.updated, sync.still_provisional
+                    );
+                }
+                if let Some(d) = &disclosure {
+                    println!(
+                        "disclosure republished for the new bundle: version {} ({})",
+                        d.body.version, d.body.digest
                     );
                 }
             }

@@ -9,6 +9,7 @@ mod calendar_report;
 mod clock;
 mod deadline;
 pub mod demo;
+pub mod demo_services;
 mod error;
 mod exchange;
 mod papers;

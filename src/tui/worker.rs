@@ -824,6 +824,21 @@ impl WorkerState {
         })?;
         // Open deadlines follow the new bundle's calendar (e.g. a year file it adds).
         let sync = self.desk.sync_calendar().map_err(|e| e.to_string())?;
+        // An office that publishes its disclosure gets the new bundle's version published.
+        let published = match self.desk.disclosures() {
+            Ok(v) if !v.is_empty() => self
+                .desk
+                .disclosure_refresh(&self.actor)
+                .map_err(|e| e.to_string())?,
+            _ => None,
+        };
+        let activated = match published {
+            Some(d) => format!(
+                "{activated}; 信息公开第 {v} 版已发布 / disclosure version {v} published",
+                v = d.body.version
+            ),
+            None => activated,
+        };
         Ok(if sync.updated > 0 {
             // The worker has no language: the operator reads both.
             format!(
