@@ -127,8 +127,14 @@ impl Desk {
         let office = self.office_name()?;
         let on = self.today();
         if kind == PaperKind::Disclosure {
-            let notice = disclosure::compose(&self.disclosure_inputs(&office)?, on)
-                .map_err(|e| DeskError::Text(validation::FieldError::new(e.field, e.en)))?;
+            // The published version while it is current; else what would be published today
+            // (with the office's firms and capacities).
+            let status = self.disclosure_status()?;
+            let notice = match status.last {
+                Some(last) if !status.due => last.body.notice,
+                _ => disclosure::compose(&self.disclosure_inputs_now()?, on)
+                    .map_err(|e| DeskError::Text(validation::FieldError::new(e.field, e.en)))?,
+            };
             return Ok(papers::disclosure(&notice));
         }
         let id = id.ok_or_else(|| {
