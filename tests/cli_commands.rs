@@ -1422,9 +1422,21 @@ fn service_records_are_kept_from_the_command_line_with_refusals_that_name_the_fi
 
     // The disclosure paper prints the office's firms and capacities.
     let html = tmp.path().join("disclosure.html");
-    ok_json(&store, &["doc", "disclosure", "--to", html.to_str().unwrap(), "--json"]);
+    ok_json(
+        &store,
+        &[
+            "doc",
+            "disclosure",
+            "--to",
+            html.to_str().unwrap(),
+            "--json",
+        ],
+    );
     let html = std::fs::read_to_string(&html).unwrap();
-    assert!(html.contains("古槐街道老城区") && html.contains("济宁鲁电工程有限公司"), "{html}");
+    assert!(
+        html.contains("古槐街道老城区") && html.contains("济宁鲁电工程有限公司"),
+        "{html}"
+    );
     let services = ok_json(&store, &["services", &id, "--json"]);
     assert_eq!(services["offer"], "appointment_visit");
     assert_eq!(

@@ -334,3 +334,100 @@ fn the_services_screen_tracks_hazards_through_the_four_steps_and_publishes_the_d
     );
     assert!(c.desk.verify_audit().unwrap().first_broken.is_none());
 }
+
+#[test]
+fn service_records_are_entered_in_forms_that_keep_what_was_typed_when_refused() {
+    // Issue 15: each record works from the console; a refusal names the field and keeps the form.
+    use powerdesk::service::records::CampaignOpening;
+    use powerdesk::tui::app::Overlay;
+    let mut c = Console::new(120, 40, Lang::Zh, 0);
+    let d = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+    c.desk
+        .campaign_open(
+            CampaignOpening {
+                name: "冬季用电安全大排查".into(),
+                county: None,
+                starts_on: d("2026-11-02"),
+                ends_on: d("2026-12-31"),
+                major_rectify_working_days: 5,
+                general_rectify_working_days: 20,
+                customers: Some(vec!["3701001".into(), "3701002".into()]),
+            },
+            "李娜",
+        )
+        .unwrap();
+    c.press("5");
+
+    // A visit: the campaign is filled in, the date is today's.
+    c.press("v");
+    assert!(matches!(c.app().overlay, Some(Overlay::RecordForm(_))));
+    let screen = c.screen();
+    assert!(
+        screen.contains("记录安全走访") && screen.contains("SC-2026-01"),
+        "{screen}"
+    );
+    c.type_text("9999999");
+    c.press("enter enter");
+    // Refused by the desk: the form stays, with the field's error and what was typed.
+    let screen = c.screen();
+    assert!(screen.contains("不在专项行动"), "{screen}");
+    assert!(screen.contains("9999999"), "{screen}");
+    assert!(matches!(c.app().overlay, Some(Overlay::RecordForm(_))));
+    // The focus is back on the field the refusal named.
+    for _ in 0..7 {
+        c.press("backspace");
+    }
+    c.type_text("3701002");
+    c.press("ctrl-s");
+    assert!(c.app().overlay.is_none(), "{}", c.app().status);
+    assert!(c.screen().contains("走访 1/2"));
+
+    // A hazard: the empty description is refused before anything is sent.
+    c.press("a");
+    c.type_text("3701002");
+    c.press("enter enter enter enter");
+    let screen = c.screen();
+    assert!(screen.contains("隐患描述：不能为空"), "{screen}");
+    c.type_text("接地电阻超标");
+    c.press("ctrl-s");
+    assert!(c.app().overlay.is_none(), "{}", c.app().status);
+    let hazards = c.desk.hazards().unwrap();
+    assert_eq!(hazards.len(), 1);
+    assert_eq!(hazards[0].body.description, "接地电阻超标");
+    assert_eq!(hazards[0].body.found_on, d("2026-11-20"));
+
+    // Esc leaves a form with nothing written.
+    c.press("o");
+    c.type_text("春季排查");
+    c.press("esc");
+    assert!(c.app().overlay.is_none());
+    assert_eq!(c.desk.campaigns().unwrap().len(), 1);
+
+    // From an application's detail: a fee, the application filled in.
+    fill_resident_form(&mut c);
+    c.press("ctrl-s");
+    let id = c.app().detail.as_ref().unwrap().app.id.clone();
+    c.press("v");
+    let screen = c.screen();
+    assert!(
+        screen.contains("记录收费") && screen.contains("记录客户自主选择的单位"),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains("组建 1+N"),
+        "a resident is offered no team:\n{screen}"
+    );
+    c.press("2");
+    assert!(c.screen().contains(&id.0));
+    c.type_text("电能表校验费");
+    c.press("enter");
+    c.type_text("120");
+    c.press("ctrl-s");
+    assert!(c.app().overlay.is_none(), "{}", c.app().status);
+    let screen = c.screen();
+    assert!(
+        screen.contains("电能表校验费 120.00"),
+        "the detail lists the fee:\n{screen}"
+    );
+    assert!(c.desk.verify_audit().unwrap().first_broken.is_none());
+}

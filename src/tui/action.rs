@@ -67,6 +67,10 @@ pub struct DetailData {
     pub grid_wd_used: Option<u32>,
     pub customer_wd_used: Option<u32>,
     pub remaining_wd: Option<i64>,
+    /// Its service records (team or visit, efficiency, choices of firm, fees), and what its
+    /// class is offered; None when they could not be read.
+    pub services: Option<crate::service::records::AppServices>,
+    pub offer: Option<crate::domain::office::teams::ServiceOffer>,
 }
 
 /// A decision preview for the new-application form.
@@ -151,6 +155,65 @@ pub enum ServiceAct {
         id: String,
     },
     PublishDisclosure,
+    CampaignOpen {
+        name: String,
+        county: Option<String>,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    },
+    SiteVisit {
+        campaign: String,
+        customer: String,
+        on: chrono::NaiveDate,
+    },
+    HazardOpen {
+        campaign: String,
+        customer: String,
+        class: crate::domain::office::safety::HazardClass,
+        description: String,
+        on: chrono::NaiveDate,
+    },
+    EfficiencyPlan {
+        app: String,
+        person: String,
+        every: u32,
+        services: Vec<crate::domain::office::efficiency::EfficiencyService>,
+        from: chrono::NaiveDate,
+    },
+    EfficiencyDeliver {
+        app: String,
+        service: crate::domain::office::efficiency::EfficiencyService,
+        advice: Vec<crate::domain::office::efficiency::Advice>,
+        summary: String,
+        on: chrono::NaiveDate,
+    },
+    FirmAdd(crate::domain::office::firms::Firm),
+    CapacitySet(crate::domain::office::disclosure::CountyCapacity),
+    FeeCharge {
+        app: String,
+        item: String,
+        yuan: f64,
+        connection: bool,
+        basis: String,
+    },
+    TeamForm {
+        app: String,
+        manager: String,
+        specialists: Vec<crate::domain::office::teams::Specialist>,
+        on: chrono::NaiveDate,
+    },
+    VisitBook {
+        app: String,
+        visitor: String,
+        on: chrono::NaiveDate,
+        note: String,
+    },
+    FirmChoose {
+        app: String,
+        role: crate::domain::office::firms::FirmRole,
+        firm: String,
+        note: String,
+    },
 }
 
 /// A request to the worker thread that owns the store and the policy host.

@@ -261,7 +261,7 @@ messages! {
     DisclosureNever => "尚未发布", "never published";
     FeeBreaches => "违规收费", "fee breaches";
     FirmsListed => "名录企业", "firms listed";
-    NoRecords => "暂无记录（命令行可录入：powerdesk safety/efficiency/firm/fee …）", "No records yet (enter them from the command line: powerdesk safety/efficiency/firm/fee …)";
+    NoRecords => "暂无记录：按 a 新增（Tab 切换记录类别）", "No records yet: press a to add one (Tab: another kind of record)";
     NextHazardStep => "下一步", "next";
     Rectified => "整改完毕", "rectified";
     Delisted => "已移出名录", "delisted";

@@ -129,6 +129,10 @@ commands! {
     HazardStep, "hazard_step", Services, ["s"], "隐患记下一步“四到位”", "Record the hazard's next 四到位 step";
     HazardRectify, "hazard_rectify", Services, ["R"], "隐患整改完毕", "Record the hazard rectified";
     PublishDisclosure, "publish_disclosure", Services, ["P"], "发布信息公开（新版本）", "Publish the disclosure (new version)";
+    ServiceAdd, "service_add", Services, ["a"], "新增记录（隐患/能效计划/企业/接入能力/收费）", "Add a record (hazard, efficiency plan, firm, capacity, fee)";
+    ServiceVisit, "service_visit", Services, ["v"], "记录走访 / 能效服务", "Record a visit / an efficiency service";
+    CampaignOpen, "campaign_open", Services, ["o"], "开展安全专项行动", "Open a safety campaign";
+    DetailServices, "detail_services", Detail, ["v"], "服务记录 (1+N/上门/能效/自选单位/收费)", "Service records (team, visit, efficiency, firm, fee)";
 }
 
 impl Command {

@@ -14,6 +14,7 @@ pub mod first_page;
 pub mod form;
 pub mod i18n;
 pub mod keymap;
+pub mod record_form;
 mod search_hits;
 pub mod sideflow_input;
 pub mod text_input;

@@ -481,6 +481,10 @@ impl WorkerState {
             remaining_wd: app
                 .deadline
                 .and_then(|d| remaining_working_days(cal, today, d)),
+            services: self.desk.app_services(&app.id).ok(),
+            offer: Some(crate::domain::office::teams::ServiceOffer::for_class(
+                app.form.customer.class,
+            )),
             app,
         };
         match timeline(&data.app, &dossier.events, cal, today) {
@@ -684,6 +688,183 @@ impl WorkerState {
                     .hazard_rectify(&id, today, &self.actor)
                     .map_err(both)?;
                 Ok((format!("{id}: 整改完毕"), format!("{id}: rectified")))
+            }
+            ServiceAct::CampaignOpen {
+                name,
+                county,
+                from,
+                to,
+            } => {
+                let c = self
+                    .desk
+                    .campaign_open(
+                        crate::service::records::CampaignOpening {
+                            name,
+                            county,
+                            starts_on: from,
+                            ends_on: to,
+                            major_rectify_working_days: 5,
+                            general_rectify_working_days: 20,
+                            customers: None,
+                        },
+                        &self.actor,
+                    )
+                    .map_err(both)?;
+                let n = c.body.customers.len();
+                Ok((
+                    format!("专项行动 {} 已开始（{n} 户）", c.id),
+                    format!("campaign {} opened ({n} customers)", c.id),
+                ))
+            }
+            ServiceAct::SiteVisit {
+                campaign,
+                customer,
+                on,
+            } => {
+                self.desk
+                    .campaign_visit(&campaign, &customer, on, "", &self.actor)
+                    .map_err(both)?;
+                Ok((
+                    format!("{campaign}: 已走访 {customer}"),
+                    format!("{campaign}: {customer} visited"),
+                ))
+            }
+            ServiceAct::HazardOpen {
+                campaign,
+                customer,
+                class,
+                description,
+                on,
+            } => {
+                let h = self
+                    .desk
+                    .hazard_open(&campaign, &customer, class, &description, on, &self.actor)
+                    .map_err(both)?;
+                Ok((
+                    format!("隐患 {} 已登记，整改期限 {}", h.id, h.body.deadline),
+                    format!(
+                        "hazard {} recorded, to rectify by {}",
+                        h.id, h.body.deadline
+                    ),
+                ))
+            }
+            ServiceAct::EfficiencyPlan {
+                app,
+                person,
+                every,
+                services,
+                from,
+            } => {
+                self.desk
+                    .efficiency_plan(&app, &person, every, services, from, &self.actor)
+                    .map_err(both)?;
+                Ok((
+                    format!("{app}: 能效服务计划已制定"),
+                    format!("{app}: efficiency plan made"),
+                ))
+            }
+            ServiceAct::EfficiencyDeliver {
+                app,
+                service,
+                advice,
+                summary,
+                on,
+            } => {
+                let r = self
+                    .desk
+                    .efficiency_deliver(&app, service, on, advice, &summary, &self.actor)
+                    .map_err(both)?;
+                Ok((
+                    format!(
+                        "{app}: {} 已记录，下次 {}",
+                        service.label_zh(),
+                        r.body.next_due
+                    ),
+                    format!("{app}: service recorded, next due {}", r.body.next_due),
+                ))
+            }
+            ServiceAct::FirmAdd(firm) => {
+                let f = self.desk.firm_list(firm, &self.actor).map_err(both)?;
+                Ok((
+                    format!("{} 已列入名录", f.body.name),
+                    format!("{} listed", f.body.name),
+                ))
+            }
+            ServiceAct::CapacitySet(capacity) => {
+                let c = self
+                    .desk
+                    .capacity_set(capacity, &self.actor)
+                    .map_err(both)?;
+                Ok((
+                    format!("{} 接入能力已更新", c.id),
+                    format!("{}: capacity updated", c.id),
+                ))
+            }
+            ServiceAct::FeeCharge {
+                app,
+                item,
+                yuan,
+                connection,
+                basis,
+            } => {
+                self.desk
+                    .fee_charge(&app, &item, yuan, connection, &basis, &self.actor)
+                    .map_err(both)?;
+                Ok((
+                    format!("{app}: 收费 {item} {yuan:.2} 元已记录"),
+                    format!("{app}: fee {item} {yuan:.2} recorded"),
+                ))
+            }
+            ServiceAct::TeamForm {
+                app,
+                manager,
+                specialists,
+                on,
+            } => {
+                let t = self
+                    .desk
+                    .team_form(&app, &manager, specialists, on, &self.actor)
+                    .map_err(both)?;
+                let n = t.body.specialists.len();
+                Ok((
+                    format!("{app}: 1+{n} 服务团队已组建"),
+                    format!("{app}: 1+{n} team formed"),
+                ))
+            }
+            ServiceAct::VisitBook {
+                app,
+                visitor,
+                on,
+                note,
+            } => {
+                self.desk
+                    .visit_book(&app, &visitor, on, &note, &self.actor)
+                    .map_err(both)?;
+                Ok((
+                    format!("{app}: 已预约 {on} 上门"),
+                    format!("{app}: visit booked for {on}"),
+                ))
+            }
+            ServiceAct::FirmChoose {
+                app,
+                role,
+                firm,
+                note,
+            } => {
+                self.desk
+                    .firm_choose(
+                        &app,
+                        role,
+                        &firm,
+                        crate::domain::office::firms::ChosenBy::Customer,
+                        &note,
+                        &self.actor,
+                    )
+                    .map_err(both)?;
+                Ok((
+                    format!("{app}: 客户自选{} {firm} 已记录", role.label_zh()),
+                    format!("{app}: the customer's {} {firm} recorded", role.label_en()),
+                ))
             }
             ServiceAct::PublishDisclosure => {
                 let v = self

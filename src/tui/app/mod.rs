@@ -81,6 +81,8 @@ pub enum PendingOp {
     Activate {
         dir: String,
     },
+    /// Not a write yet: open a service record's form.
+    OpenForm(crate::tui::record_form::FormKind),
     /// Print a paper of the application (no event, nothing to confirm).
     Print {
         id: AppId,
@@ -128,6 +130,8 @@ pub enum Overlay {
         options: Vec<(String, PendingOp)>,
         selected: usize,
     },
+    /// A service record's form (see `record_form`).
+    RecordForm(Box<crate::tui::record_form::RecordForm>),
 }
 
 /// The listing's filters, window of loaded rows and cursor.
@@ -391,18 +395,39 @@ impl App {
                     Lang::Zh => zh,
                     Lang::En => en,
                 };
+                let from_form = matches!(&self.overlay, Some(Overlay::RecordForm(f)) if f.sent);
                 match result {
                     Ok(m) => {
+                        if from_form {
+                            self.overlay = None;
+                        }
                         let m = pick(m);
                         self.info(m)
                     }
                     Err(e) => {
+                        if let (true, Some(Overlay::RecordForm(f))) = (from_form, &mut self.overlay)
+                        {
+                            // The form stays open with what was typed, on the field named.
+                            f.sent = false;
+                            f.focus_named(&e.1);
+                            f.error = Some(e.clone());
+                        }
                         let e = pick(e);
                         self.error(e)
                     }
                 }
                 self.metrics = None;
-                vec![self.send(Request::Services)]
+                let mut fx = vec![self.send(Request::Services)];
+                if self.screen == Screen::Detail {
+                    if let Some(d) = &self.detail {
+                        let id = d.app.id.clone();
+                        fx.push(self.send(Request::Detail {
+                            id,
+                            today: self.today,
+                        }));
+                    }
+                }
+                fx
             }
             Action::MetricsReady(m) => {
                 self.answered();
@@ -613,7 +638,8 @@ impl App {
                 }
             }
             GoServices | ServicesTab | ServicesTabBack | ServicesUp | ServicesDown | HazardStep
-            | HazardRectify | PublishDisclosure => return self.run_services(c),
+            | HazardRectify | PublishDisclosure | ServiceAdd | ServiceVisit | CampaignOpen
+            | DetailServices => return self.run_services(c),
             GoPolicies => {
                 self.screen = Screen::Policies;
                 return vec![self.send(Request::Policies)];

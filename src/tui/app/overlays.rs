@@ -8,7 +8,12 @@ impl App {
             return Vec::new();
         };
         let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+        if matches!(overlay, Overlay::RecordForm(_)) {
+            return self.on_record_form_key(k);
+        }
         match overlay {
+            // Handled above.
+            Overlay::RecordForm(_) => {}
             Overlay::Help { scroll } => match k.code {
                 KeyCode::Down | KeyCode::Char('j') => *scroll += 1,
                 KeyCode::Up | KeyCode::Char('k') => *scroll = scroll.saturating_sub(1),
@@ -187,6 +192,10 @@ impl App {
             self.overlay = None;
             return self.execute(op);
         }
+        if let PendingOp::OpenForm(kind) = op {
+            self.open_form(kind);
+            return Vec::new();
+        }
         self.overlay = Some(match op {
             PendingOp::AskInput { id, flow, action } => {
                 let hint = input_hint(&flow, &action, self.lang).unwrap_or("");
@@ -208,7 +217,7 @@ impl App {
             PendingOp::Energize { id, live_line } => Request::Energize { id, live_line },
             PendingOp::Cancel { id, reason } => Request::Cancel { id, reason },
             PendingOp::SideFlow { id, action } => Request::SideFlow { id, action },
-            PendingOp::AskInput { .. } => return Vec::new(),
+            PendingOp::AskInput { .. } | PendingOp::OpenForm(_) => return Vec::new(),
             PendingOp::Activate { dir } => Request::PolicyActivate { dir },
             PendingOp::Print { id, kind } => Request::Print {
                 id,

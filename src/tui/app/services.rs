@@ -1,11 +1,12 @@
 //! The Services screen (服务记录): safety campaigns and hazards, efficiency services, the list of
 //! firms, the disclosure and fees; the hazard's 四到位 steps and the disclosure are written here.
 
-use super::{App, Effect, Screen};
+use super::{App, Effect, Overlay, PendingOp, Screen};
 use crate::domain::office::safety::HazardStep;
 use crate::tui::action::{Request, ServiceAct};
 use crate::tui::i18n::Msg;
 use crate::tui::keymap::Command;
+use crate::tui::record_form::{Defaults, FormKind, RecordForm};
 
 /// The kind of record the Services screen shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,9 +109,149 @@ impl App {
                     return vec![self.send(Request::ServiceAct(ServiceAct::PublishDisclosure))];
                 }
             }
+            Command::ServiceAdd => {
+                let kind = match self.services_tab {
+                    ServicesTab::Safety => FormKind::HazardOpen,
+                    ServicesTab::Efficiency => FormKind::EfficiencyPlan,
+                    ServicesTab::Firms => FormKind::FirmAdd,
+                    ServicesTab::Disclosure => FormKind::CapacitySet,
+                    ServicesTab::Fees => FormKind::FeeCharge,
+                };
+                self.open_form(kind);
+            }
+            Command::ServiceVisit => match self.services_tab {
+                ServicesTab::Safety => self.open_form(FormKind::SiteVisit),
+                ServicesTab::Efficiency => self.open_form(FormKind::EfficiencyDeliver),
+                _ => {}
+            },
+            Command::CampaignOpen => {
+                if self.services_tab == ServicesTab::Safety {
+                    self.open_form(FormKind::CampaignOpen);
+                }
+            }
+            Command::DetailServices => {
+                let Some(d) = &self.detail else {
+                    return Vec::new();
+                };
+                use crate::domain::office::teams::ServiceOffer;
+                let offer = ServiceOffer::for_class(d.app.form.customer.class);
+                let mut kinds = match offer {
+                    ServiceOffer::Team => vec![FormKind::TeamForm],
+                    ServiceOffer::AppointmentVisit => vec![FormKind::VisitBook],
+                    ServiceOffer::None => vec![],
+                };
+                if d.app
+                    .decision
+                    .as_ref()
+                    .is_some_and(|x| x.free_efficiency_service)
+                {
+                    let planned = d.services.as_ref().is_some_and(|s| s.efficiency.is_some());
+                    kinds.push(if planned {
+                        FormKind::EfficiencyDeliver
+                    } else {
+                        FormKind::EfficiencyPlan
+                    });
+                }
+                kinds.extend([FormKind::FirmChoose, FormKind::FeeCharge]);
+                let options = kinds
+                    .into_iter()
+                    .map(|k| (k.title(self.lang).to_string(), PendingOp::OpenForm(k)))
+                    .collect();
+                self.overlay = Some(Overlay::Choose {
+                    title: Command::DetailServices.binding().desc(self.lang).into(),
+                    options,
+                    selected: 0,
+                });
+            }
             _ => {}
         }
         Vec::new()
+    }
+
+    /// Open a record form with today, the application in view and the newest open campaign.
+    pub(super) fn open_form(&mut self, kind: FormKind) {
+        let app = match (&self.detail, self.screen) {
+            (Some(d), Screen::Detail) => d.app.id.0.clone(),
+            _ => String::new(),
+        };
+        let campaign = match &self.services {
+            Some(Ok(d)) => d
+                .campaigns
+                .iter()
+                .rev()
+                .find(|c| !c.campaign.body.closed)
+                .map(|c| c.campaign.id.clone())
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
+        let defaults = Defaults {
+            today: self.today,
+            app,
+            campaign,
+        };
+        self.overlay = Some(Overlay::RecordForm(Box::new(RecordForm::new(
+            kind, &defaults,
+        ))));
+    }
+
+    /// Keys in a record form: fields by Tab/↑/↓, Enter to the next field or to send from the
+    /// last, Ctrl-S to send, Esc to leave it (nothing written).
+    pub(super) fn on_record_form_key(&mut self, k: crossterm::event::KeyEvent) -> Vec<Effect> {
+        use crossterm::event::{KeyCode, KeyModifiers};
+        let Some(Overlay::RecordForm(form)) = self.overlay.as_mut() else {
+            return Vec::new();
+        };
+        if form.sent {
+            return Vec::new();
+        }
+        let last = form.fields.len() - 1;
+        let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+        let send = match k.code {
+            KeyCode::Esc => {
+                self.overlay = None;
+                self.info(match self.lang {
+                    crate::tui::i18n::Lang::Zh => "已取消, 未做任何更改",
+                    crate::tui::i18n::Lang::En => "Cancelled; nothing changed",
+                });
+                return Vec::new();
+            }
+            KeyCode::Tab | KeyCode::Down => {
+                form.focus = (form.focus + 1).min(last);
+                false
+            }
+            KeyCode::BackTab | KeyCode::Up => {
+                form.focus = form.focus.saturating_sub(1);
+                false
+            }
+            KeyCode::Char('s') if ctrl => true,
+            KeyCode::Enter if form.focus < last => {
+                form.focus += 1;
+                false
+            }
+            KeyCode::Enter => true,
+            _ => {
+                let i = form.focus;
+                if form.fields[i].input.handle_key(&k) {
+                    form.error = None;
+                }
+                false
+            }
+        };
+        if !send {
+            return Vec::new();
+        }
+        match form.build() {
+            Err((i, zh, en)) => {
+                form.focus = i;
+                form.error = Some((zh, en));
+                Vec::new()
+            }
+            Ok(act) => {
+                form.sent = true;
+                form.error = None;
+                vec![self.send(Request::ServiceAct(act))]
+            }
+        }
     }
 
     fn selected_hazard(

@@ -405,6 +405,7 @@ fn progress(app: &App, d: &DetailData, width: u16) -> Vec<Line<'static>> {
     if forward.contains(&State::CompletionReported) {
         push(Command::CompletionReported, String::new());
     }
+    push(Command::DetailServices, String::new());
     for (flow, cmd) in [
         ("cloud_acceptance", Command::CloudAcceptance),
         ("appointment", Command::Appointment),
@@ -443,6 +444,8 @@ fn progress(app: &App, d: &DetailData, width: u16) -> Vec<Line<'static>> {
     if !line.is_empty() {
         l.push(Line::from(line));
     }
+    // The service records last: the actions stay in view on a small terminal.
+    service_lines(app, d, &mut l);
     l
 }
 
@@ -476,5 +479,100 @@ fn readable_note(note: &str) -> String {
             .collect::<Vec<_>>()
             .join(", "),
         Err(_) => note.to_string(),
+    }
+}
+
+/// The application's service records: its team or visit, efficiency, choices of firm and fees.
+fn service_lines(app: &App, d: &crate::tui::action::DetailData, l: &mut Vec<Line<'static>>) {
+    use crate::domain::office::teams::ServiceOffer;
+    use crate::domain::text::escape_for_terminal as esc;
+    let zh = app.lang == crate::tui::i18n::Lang::Zh;
+    l.push(section(app.t(Msg::ScreenServices), ""));
+    let Some(s) = &d.services else {
+        return;
+    };
+    let row = |label: &str, text: String| {
+        Line::from(vec![
+            Span::raw(format!("  {} ", pad(label, 16))),
+            Span::raw(text),
+        ])
+    };
+    match (&s.team, &s.visit, d.offer) {
+        (Some(t), _, _) => {
+            let n: Vec<String> = t
+                .body
+                .specialists
+                .iter()
+                .map(|p| format!("{}({})", esc(&p.name), p.specialty.label_zh()))
+                .collect();
+            l.push(row(
+                "1+N",
+                format!("{} + {}", esc(&t.body.manager), n.join("、")),
+            ));
+        }
+        (None, Some(v), _) => {
+            let state = match (v.body.done, zh) {
+                (true, true) => "已上门",
+                (true, false) => "done",
+                (false, true) => "待上门",
+                (false, false) => "booked",
+            };
+            l.push(row(
+                ServiceOffer::AppointmentVisit.label_zh(),
+                format!("{} {} {state}", esc(&v.body.visitor), v.body.visit_on),
+            ));
+        }
+        (None, None, Some(offer)) if offer != ServiceOffer::None => l.push(Line::styled(
+            if zh {
+                format!("  提供{}（尚未安排）", offer.label_zh())
+            } else {
+                format!("  offered: {} (not yet arranged)", offer.label_zh())
+            },
+            theme::dim(),
+        )),
+        _ => {}
+    }
+    if let Some(e) = &s.efficiency {
+        let b = &e.body;
+        l.push(row(
+            crate::domain::office::record::RecordKind::Efficiency.label_zh(),
+            if zh {
+                format!(
+                    "{} 每{}天 已服务{}次 下次 {}",
+                    esc(&b.plan.person),
+                    b.plan.interval_days,
+                    b.deliveries.len(),
+                    b.next_due
+                )
+            } else {
+                format!(
+                    "{} every {} days, {} delivered, next {}",
+                    esc(&b.plan.person),
+                    b.plan.interval_days,
+                    b.deliveries.len(),
+                    b.next_due
+                )
+            },
+        ));
+    }
+    for c in &s.firm_choices {
+        l.push(row(
+            c.body.role.label_zh(),
+            format!(
+                "{} ({})",
+                esc(&c.body.firm_id),
+                if zh {
+                    "客户自选"
+                } else {
+                    "customer's choice"
+                }
+            ),
+        ));
+    }
+    for f in &s.fees {
+        l.push(row(
+            crate::domain::office::record::RecordKind::Fee.label_zh(),
+            format!("{} {:.2}", esc(&f.body.item), f.body.amount_yuan),
+        ));
     }
 }

@@ -14,6 +14,7 @@ pub fn draw(app: &App, frame: &mut Frame, overlay: &Overlay) {
     let full = frame.area();
     let w = full.width.saturating_sub(8).min(76);
     match overlay {
+        Overlay::RecordForm(form) => draw_form(app, frame, form, w),
         Overlay::Confirm { prompt, .. } => {
             let inner = w.saturating_sub(4) as usize;
             let lines_needed = textwrap::wrap(prompt, inner.max(10)).len() as u16;
@@ -81,5 +82,80 @@ pub fn draw(app: &App, frame: &mut Frame, overlay: &Overlay) {
             frame.render_widget(Paragraph::new(lines).style(theme::dialog()), area);
         }
         Overlay::Help { .. } | Overlay::Palette { .. } => {}
+    }
+}
+
+/// A service record's form: its title, one field per line (label, input, what it takes), the
+/// error of the last try, and the keys.
+fn draw_form(app: &App, frame: &mut Frame, form: &crate::tui::record_form::RecordForm, w: u16) {
+    let full = frame.area();
+    let w = (w + 20).min(full.width.saturating_sub(2));
+    let rows = form.fields.len() as u16 * 2;
+    let area = centered(full, w, rows + 5);
+    frame.render_widget(Clear, area);
+    let label_w = form
+        .fields
+        .iter()
+        .map(|f| match app.lang {
+            Lang::Zh => f.zh.width(),
+            Lang::En => f.en.width(),
+        })
+        .max()
+        .unwrap_or(8)
+        .min(w as usize / 3) as u16
+        + 2;
+    let mut lines = vec![Line::styled(
+        format!(" {}", form.kind.title(app.lang)),
+        theme::title(),
+    )];
+    for f in &form.fields {
+        let label = match app.lang {
+            Lang::Zh => f.zh,
+            Lang::En => f.en,
+        };
+        lines.push(Line::styled(format!(" {label}"), theme::dim()));
+        lines.push(Line::styled(
+            format!("{}{}", " ".repeat(label_w as usize + 1), ""),
+            theme::dim(),
+        ));
+    }
+    let error = form.error.as_ref().map(|(zh, en)| match app.lang {
+        Lang::Zh => zh.clone(),
+        Lang::En => en.clone(),
+    });
+    lines.push(match &error {
+        Some(e) => Line::styled(format!(" {e}"), theme::alarm()),
+        None => Line::raw(""),
+    });
+    lines.push(Line::styled(
+        match app.lang {
+            Lang::Zh => " Tab/↑↓ 切换字段   Enter 下一项/提交   Ctrl-S 提交   Esc 放弃",
+            Lang::En => " Tab/↑↓ fields   Enter next/send   Ctrl-S send   Esc cancel",
+        },
+        theme::key(),
+    ));
+    frame.render_widget(Paragraph::new(lines).style(theme::dialog()), area);
+    // Each field's input on its label's line, its hint on the line below.
+    for (i, f) in form.fields.iter().enumerate() {
+        let y = area.y + 1 + i as u16 * 2;
+        if y + 1 >= area.y + area.height {
+            break;
+        }
+        let x = area.x + label_w + 1;
+        let width = area.width.saturating_sub(label_w + 3);
+        let focused = i == form.focus;
+        let style = if focused {
+            theme::selected()
+        } else {
+            theme::dialog()
+        };
+        f.input
+            .render(frame, Rect::new(x, y, width, 1), style, focused);
+        if !f.hint.is_empty() {
+            frame.render_widget(
+                Paragraph::new(Line::styled(f.hint.to_string(), theme::dim())),
+                Rect::new(x, y + 1, width, 1),
+            );
+        }
     }
 }

@@ -86,12 +86,15 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
 
     let keys: &[Command] = match app.services_tab {
         ServicesTab::Safety => &[
+            Command::CampaignOpen,
+            Command::ServiceVisit,
+            Command::ServiceAdd,
             Command::HazardStep,
             Command::HazardRectify,
-            Command::ServicesTab,
         ],
-        ServicesTab::Disclosure => &[Command::PublishDisclosure, Command::ServicesTab],
-        _ => &[Command::ServicesTab],
+        ServicesTab::Efficiency => &[Command::ServiceAdd, Command::ServiceVisit],
+        ServicesTab::Disclosure => &[Command::PublishDisclosure, Command::ServiceAdd],
+        _ => &[Command::ServiceAdd],
     };
     let mut spans = Vec::new();
     for c in keys {
