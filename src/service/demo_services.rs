@@ -128,6 +128,9 @@ const HAZARDS: [(HazardClass, &str); 8] = [
     (HazardClass::General, "安全工器具超期未试验"),
 ];
 
+/// The listed firms that build (a customer's choice of construction firm).
+const BUILDERS: [&str; 4] = ["JNDL01", "JNDL02", "JNDL04", "JNDL07"];
+
 const STAFF: [&str; 8] = [
     "张伟", "王静", "李娜", "刘洋", "陈刚", "赵强", "孙丽", "周杰",
 ];
@@ -324,7 +327,7 @@ pub fn fill(desk: &Desk, seed: u64) -> Result<ServicesSummary, DeskError> {
             desk.firm_choose(
                 &app.id.0,
                 FirmRole::Construction,
-                *rng.pick(&["JNDL01", "JNDL02", "JNDL04", "JNDL07"]),
+                rng.pick::<&str>(&BUILDERS),
                 ChosenBy::Customer,
                 "客户自主比选",
                 "王静",

@@ -218,6 +218,7 @@ impl Desk {
 
     /// Write `body` as record `kind`/`id` (after `previous`, whose history it continues) and its
     /// event, in one commit. The caller holds the writer lock.
+    #[allow(clippy::too_many_arguments)]
     fn write_service_record<T: Serialize>(
         &self,
         kind: RecordKind,

@@ -356,16 +356,15 @@ impl SledStore {
         sealed: &mut Sealed,
         checked: &mut u64,
     ) -> Result<Option<(u64, String)>, StoreError> {
-        let mut seals: Vec<(String, (u64, Option<[u8; 32]>))> = Vec::new();
+        let mut seals: Sealed = HashMap::new();
         sealed.retain(|key, seal| {
             if key.starts_with(SERVICE_PREFIX) {
-                seals.push((key.clone(), *seal));
+                seals.insert(key.clone(), *seal);
                 false
             } else {
                 true
             }
         });
-        let mut seals: HashMap<String, (u64, Option<[u8; 32]>)> = seals.into_iter().collect();
         for entry in self.trees[SETTINGS].scan_prefix(SERVICE_PREFIX.as_bytes()) {
             let (key, value) = entry.map_err(|e| io("reading service records", e))?;
             *checked += 1;

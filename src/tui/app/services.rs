@@ -104,10 +104,8 @@ impl App {
                 };
                 return vec![self.send(Request::ServiceAct(act))];
             }
-            Command::PublishDisclosure => {
-                if self.services_tab == ServicesTab::Disclosure {
-                    return vec![self.send(Request::ServiceAct(ServiceAct::PublishDisclosure))];
-                }
+            Command::PublishDisclosure if self.services_tab == ServicesTab::Disclosure => {
+                return vec![self.send(Request::ServiceAct(ServiceAct::PublishDisclosure))];
             }
             Command::ServiceAdd => {
                 let kind = match self.services_tab {
@@ -124,10 +122,8 @@ impl App {
                 ServicesTab::Efficiency => self.open_form(FormKind::EfficiencyDeliver),
                 _ => {}
             },
-            Command::CampaignOpen => {
-                if self.services_tab == ServicesTab::Safety {
-                    self.open_form(FormKind::CampaignOpen);
-                }
+            Command::CampaignOpen if self.services_tab == ServicesTab::Safety => {
+                self.open_form(FormKind::CampaignOpen);
             }
             Command::DetailServices => {
                 let Some(d) = &self.detail else {
