@@ -556,10 +556,30 @@ mod service_records {
             "李娜",
         )
         .unwrap();
+        // 收费项目及标准: office data too; an abolished item cannot be a standard.
+        let err = desk
+            .fee_standard_set(
+                powerdesk::domain::office::disclosure::FeeStandard {
+                    item: "配电贴费".into(),
+                    standard: "100 元".into(),
+                },
+                "李娜",
+            )
+            .unwrap_err();
+        assert_eq!(field(&err), "standard.item");
+        desk.fee_standard_set(
+            powerdesk::domain::office::disclosure::FeeStandard {
+                item: "高压计量装置校验费".into(),
+                standard: "300 元/次，校验合格时收取".into(),
+            },
+            "李娜",
+        )
+        .unwrap();
         assert!(desk.disclosure_status().unwrap().due);
         let v2 = desk.disclosure_refresh("李娜").unwrap().unwrap();
         assert_eq!(v2.body.version, 2);
         assert!(v2.body.notice.text().contains("古槐街道老城区"));
+        assert!(v2.body.notice.text().contains("300 元/次，校验合格时收取"));
         let all = desk.disclosures().unwrap();
         assert_eq!(all.len(), 2);
         assert_ne!(all[0].body.digest, all[1].body.digest);

@@ -288,6 +288,14 @@ fn the_services_screen_tracks_hazards_through_the_four_steps_and_publishes_the_d
         "5 working days from 11-09 are past on 11-20:\n{screen}"
     );
     assert!(screen.contains("下一步: 服务到位"), "{screen}");
+    assert!(
+        screen.contains("全市  走访 1/2 (50%)  未整改 1  逾期 1"),
+        "per county:\n{screen}"
+    );
+    assert!(
+        screen.contains("2026-11 发现1 整改0"),
+        "per month:\n{screen}"
+    );
 
     for expected in ["服务到位", "通知到位", "报告到位", "督导到位"] {
         c.press("s");

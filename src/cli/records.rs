@@ -316,6 +316,22 @@ pub enum FeeCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Set a fee item the office charges and its standard (收费项目及标准, in the disclosure).
+    Standard {
+        item: String,
+        /// The standard in words: price, unit, the document it rests on.
+        #[arg(long)]
+        standard: String,
+        #[arg(long, default_value = DEFAULT_ACTOR)]
+        actor: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The fee items and standards.
+    Standards {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// A record command's refusal in the operator's language, naming the field.
@@ -801,6 +817,30 @@ pub fn run_fee(desk: &Desk, cmd: FeeCommand, lang: &str) -> Result<()> {
                 .fee_charge(&app, &item, yuan, connection, &basis, &actor)
                 .map_err(no)?,
         ),
+        FeeCommand::Standard {
+            item,
+            standard,
+            actor,
+            json,
+        } => show(
+            json,
+            &desk
+                .fee_standard_set(
+                    crate::domain::office::disclosure::FeeStandard { item, standard },
+                    &actor,
+                )
+                .map_err(no)?,
+        ),
+        FeeCommand::Standards { json } => {
+            let all = desk.fee_standards().map_err(no)?;
+            if json {
+                return print_json(&all);
+            }
+            for f in &all {
+                println!("{}  {}", esc(&f.body.item), esc(&f.body.standard));
+            }
+            Ok(())
+        }
         FeeCommand::List { json } => {
             let all = desk.fees().map_err(no)?;
             if json {

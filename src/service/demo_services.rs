@@ -178,6 +178,23 @@ pub fn fill(desk: &Desk, seed: u64) -> Result<ServicesSummary, DeskError> {
         s.capacities += 1;
     }
 
+    for (item, standard) in [
+        (
+            "高压计量装置校验费",
+            "300 元/次，客户申请校验且校验合格时收取（鲁发改价格〔2019〕号）",
+        ),
+        ("电能表校验费（客户申请复校）", "120 元/只，复校合格时收取"),
+        ("临时用电计量装置押金", "500 元/户，拆表时全额退还"),
+    ] {
+        desk.fee_standard_set(
+            crate::domain::office::disclosure::FeeStandard {
+                item: item.into(),
+                standard: standard.into(),
+            },
+            "李娜",
+        )?;
+    }
+
     // A safety campaign of one service station: its energized customers, most visited.
     let county = COUNTIES[rng.below(COUNTIES.len() as u64) as usize].0;
     let mut customers = Vec::new();

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use super::{Desk, DeskError};
 use crate::domain::application::CustomerClass;
 use crate::domain::event::{EventDraft, EventKind};
-use crate::domain::office::disclosure::{self, CountyCapacity, DisclosureNotice};
+use crate::domain::office::disclosure::{self, CountyCapacity, DisclosureNotice, FeeStandard};
 use crate::domain::office::efficiency::{
     self, Advice, Delivery, EfficiencyPlan, EfficiencyService,
 };
@@ -405,6 +405,7 @@ impl Desk {
             .filter(|f| !f.delisted)
             .collect();
         inputs.capacities = self.capacities()?.into_iter().map(|c| c.body).collect();
+        inputs.fee_standards = self.fee_standards()?.into_iter().map(|f| f.body).collect();
         Ok(inputs)
     }
 
@@ -989,6 +990,45 @@ impl Desk {
             actor,
             summary,
         )
+    }
+
+    /// Set a fee item the office charges and its standard (published in the disclosure); an
+    /// abolished item is refused with the document that abolished it.
+    pub fn fee_standard_set(
+        &self,
+        standard: FeeStandard,
+        actor: &str,
+    ) -> Result<Stored<FeeStandard>, DeskError> {
+        crate::domain::office::required_line("standard.item", &standard.item)?;
+        crate::domain::office::required_line("standard.standard", &standard.standard)?;
+        let probe = FeeCharge {
+            app_id: String::new(),
+            item: standard.item.clone(),
+            amount_yuan: 1.0,
+            for_connection: false,
+            basis: String::new(),
+        };
+        fees::check_charge(&probe, None, &self.abolished_fees())
+            .map_err(|e| RecordError::new("standard.item", e.zh, e.en))?;
+        let _w = self.lock();
+        let item = standard.item.trim().to_string();
+        let old: Option<Stored<FeeStandard>> =
+            self.service_record(RecordKind::FeeStandard, &item)?;
+        let history = old.map(|o| o.history).unwrap_or_default();
+        let summary = standard.standard.clone();
+        self.write_service_record(
+            RecordKind::FeeStandard,
+            &item,
+            standard,
+            history,
+            "set",
+            actor,
+            summary,
+        )
+    }
+
+    pub fn fee_standards(&self) -> Result<Vec<Stored<FeeStandard>>, DeskError> {
+        self.service_records(RecordKind::FeeStandard, "")
     }
 
     /// Every fee recorded.

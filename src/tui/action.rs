@@ -142,6 +142,7 @@ pub struct ServicesData {
     pub disclosure: crate::service::records::DisclosureStatus,
     pub disclosures: Vec<Stored<crate::service::records::PublishedDisclosure>>,
     pub fees: Vec<Stored<crate::domain::office::fees::FeeCharge>>,
+    pub fee_standards: Vec<Stored<crate::domain::office::disclosure::FeeStandard>>,
 }
 
 /// A write on a service record from the Services screen.
@@ -189,6 +190,7 @@ pub enum ServiceAct {
     },
     FirmAdd(crate::domain::office::firms::Firm),
     CapacitySet(crate::domain::office::disclosure::CountyCapacity),
+    FeeStandard(crate::domain::office::disclosure::FeeStandard),
     FeeCharge {
         app: String,
         item: String,

@@ -20,6 +20,7 @@ pub enum FormKind {
     FirmAdd,
     CapacitySet,
     FeeCharge,
+    FeeStandard,
     TeamForm,
     VisitBook,
     FirmChoose,
@@ -62,6 +63,7 @@ impl FormKind {
             Self::FirmAdd => ("列入施工企业名录", "List a firm"),
             Self::CapacitySet => ("配电网接入能力", "Access capacity of a county"),
             Self::FeeCharge => ("记录收费", "Record a fee"),
+            Self::FeeStandard => ("设定收费项目及标准", "Set a fee item and its standard"),
             Self::TeamForm => ("组建 1+N 服务团队", "Form a 1+N team"),
             Self::VisitBook => ("预约上门", "Book an appointment visit"),
             Self::FirmChoose => (
@@ -150,6 +152,15 @@ impl FormKind {
                 ("金额（元）", "amount (yuan)", "", String::new()),
                 ("是否为接电收费", "for the connection", "y / n", "n".into()),
                 ("依据", "basis", "", String::new()),
+            ],
+            Self::FeeStandard => vec![
+                ("收费项目", "item", "", String::new()),
+                (
+                    "标准（价格、单位、依据）",
+                    "standard (price, unit, basis)",
+                    "",
+                    String::new(),
+                ),
             ],
             Self::TeamForm => vec![
                 ("申请编号", "application", "JN-YYYY-NNNNNN", d.app.clone()),
@@ -352,6 +363,10 @@ impl RecordForm {
                 connection: self.yes(3)?,
                 basis: self.value(4).to_string(),
             },
+            FormKind::FeeStandard => ServiceAct::FeeStandard(o::disclosure::FeeStandard {
+                item: self.required(0)?,
+                standard: self.required(1)?,
+            }),
             FormKind::TeamForm => {
                 let mut specialists = Vec::new();
                 for part in self

@@ -657,6 +657,7 @@ impl WorkerState {
             disclosure: d.disclosure_status().map_err(e)?,
             disclosures: d.disclosures().map_err(e)?,
             fees: d.fees().map_err(e)?,
+            fee_standards: d.fee_standards().map_err(e)?,
         })
     }
 
@@ -798,6 +799,16 @@ impl WorkerState {
                 Ok((
                     format!("{} 接入能力已更新", c.id),
                     format!("{}: capacity updated", c.id),
+                ))
+            }
+            ServiceAct::FeeStandard(standard) => {
+                let f = self
+                    .desk
+                    .fee_standard_set(standard, &self.actor)
+                    .map_err(both)?;
+                Ok((
+                    format!("收费标准 {} 已更新", f.id),
+                    format!("fee standard {} set", f.id),
                 ))
             }
             ServiceAct::FeeCharge {

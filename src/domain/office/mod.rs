@@ -60,7 +60,7 @@ impl std::fmt::Display for RecordError {
 impl std::error::Error for RecordError {}
 
 /// A required one-line text: not blank, no control characters, at most [`MAX_LINE_CHARS`].
-pub(crate) fn required_line(field: &'static str, value: &str) -> Result<(), RecordError> {
+pub fn required_line(field: &'static str, value: &str) -> Result<(), RecordError> {
     if text::is_blank(value) {
         return Err(RecordError::new(
             field,

@@ -35,10 +35,12 @@ pub enum RecordKind {
     Fee,
     /// A published disclosure notice (by version number).
     Disclosure,
+    /// 收费项目及标准: a fee item the office charges and its standard (office data).
+    FeeStandard,
 }
 
 impl RecordKind {
-    pub const ALL: [RecordKind; 11] = [
+    pub const ALL: [RecordKind; 12] = [
         Self::Firm,
         Self::Capacity,
         Self::Campaign,
@@ -50,6 +52,7 @@ impl RecordKind {
         Self::FirmChoice,
         Self::Fee,
         Self::Disclosure,
+        Self::FeeStandard,
     ];
 
     pub fn id(self) -> &'static str {
@@ -65,6 +68,7 @@ impl RecordKind {
             Self::FirmChoice => "firm_choice",
             Self::Fee => "fee",
             Self::Disclosure => "disclosure",
+            Self::FeeStandard => "fee_standard",
         }
     }
 
@@ -85,6 +89,7 @@ impl RecordKind {
             Self::FirmChoice => "客户自主选择单位",
             Self::Fee => "收费",
             Self::Disclosure => "信息公开",
+            Self::FeeStandard => "收费标准",
         }
     }
 
@@ -101,6 +106,7 @@ impl RecordKind {
             Self::FirmChoice => "customer's choice of firm",
             Self::Fee => "fee",
             Self::Disclosure => "disclosure notice",
+            Self::FeeStandard => "fee standard",
         }
     }
 

@@ -54,7 +54,7 @@ impl App {
             ServicesTab::Efficiency => d.efficiency.len(),
             ServicesTab::Firms => d.firms.len(),
             ServicesTab::Disclosure => d.disclosures.len(),
-            ServicesTab::Fees => d.fees.len(),
+            ServicesTab::Fees => d.fee_standards.len() + d.fees.len(),
         }
     }
 
@@ -106,6 +106,17 @@ impl App {
             }
             Command::PublishDisclosure if self.services_tab == ServicesTab::Disclosure => {
                 return vec![self.send(Request::ServiceAct(ServiceAct::PublishDisclosure))];
+            }
+            Command::ServiceAdd if self.services_tab == ServicesTab::Fees => {
+                let options = [FormKind::FeeCharge, FormKind::FeeStandard]
+                    .into_iter()
+                    .map(|k| (k.title(self.lang).to_string(), PendingOp::OpenForm(k)))
+                    .collect();
+                self.overlay = Some(Overlay::Choose {
+                    title: Command::ServiceAdd.binding().desc(self.lang).into(),
+                    options,
+                    selected: 0,
+                });
             }
             Command::ServiceAdd => {
                 let kind = match self.services_tab {

@@ -65,12 +65,21 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         ServicesTab::Disclosure => disclosure(app, data),
         ServicesTab::Fees => fees(data),
     };
-    let mut lines = Vec::new();
+    // Per county and month first, then the records.
+    let mut lines = match app.services_tab {
+        ServicesTab::Safety => {
+            let mut l = vec![campaigns_line(app, data)];
+            l.extend(safety_by_county(app, data));
+            l
+        }
+        ServicesTab::Efficiency => efficiency_by_county(app, data),
+        _ => Vec::new(),
+    };
     if rows.is_empty() {
         lines.push(Line::styled(app.t(Msg::NoRecords), theme::dim()));
     }
     // Keep the selected row in view.
-    let height = body.height.saturating_sub(2) as usize;
+    let height = (body.height as usize).saturating_sub(lines.len() + 1);
     let skip = app.services_row.saturating_sub(height.saturating_sub(1));
     for (i, row) in rows.into_iter().enumerate().skip(skip) {
         if i == app.services_row {
@@ -78,9 +87,6 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         } else {
             lines.push(row);
         }
-    }
-    if app.services_tab == ServicesTab::Safety {
-        lines.insert(0, campaigns_line(app, data));
     }
     frame.render_widget(Paragraph::new(lines), body);
 
@@ -256,6 +262,112 @@ fn campaigns_line(app: &App, data: &ServicesData) -> Line<'static> {
     section(app.t(Msg::TabSafety), &parts.join("  "))
 }
 
+/// Open campaigns' coverage and hazards per county, and hazards found and rectified per month.
+fn safety_by_county(app: &App, data: &ServicesData) -> Vec<Line<'static>> {
+    let zh = app.lang == Lang::Zh;
+    let m = &data.figures;
+    let mut out = Vec::new();
+    for c in &m.safety {
+        let share = if c.customers == 0 {
+            100.0
+        } else {
+            c.visited as f64 * 100.0 / c.customers as f64
+        };
+        let style = if c.hazards_overdue > 0 {
+            theme::warn()
+        } else {
+            theme::dim()
+        };
+        out.push(Line::styled(
+            if zh {
+                format!(
+                    "  {}  走访 {}/{} ({share:.0}%)  未整改 {}  逾期 {}",
+                    esc(&c.county),
+                    c.visited,
+                    c.customers,
+                    c.hazards_open,
+                    c.hazards_overdue
+                )
+            } else {
+                format!(
+                    "  {}  visited {}/{} ({share:.0}%)  open {}  overdue {}",
+                    esc(&c.county),
+                    c.visited,
+                    c.customers,
+                    c.hazards_open,
+                    c.hazards_overdue
+                )
+            },
+            style,
+        ));
+    }
+    let months: Vec<String> = m
+        .hazard_months
+        .iter()
+        .rev()
+        .take(6)
+        .rev()
+        .map(|h| {
+            if zh {
+                format!("{} 发现{} 整改{}", h.month, h.found, h.rectified)
+            } else {
+                format!("{} found {} rectified {}", h.month, h.found, h.rectified)
+            }
+        })
+        .collect();
+    if !months.is_empty() {
+        out.push(Line::styled(
+            format!("  {}", months.join("  ")),
+            theme::dim(),
+        ));
+    }
+    out
+}
+
+/// Eligible enterprises, plans and services per county, services per month.
+fn efficiency_by_county(app: &App, data: &ServicesData) -> Vec<Line<'static>> {
+    let zh = app.lang == Lang::Zh;
+    let m = &data.figures;
+    let mut out = vec![section(app.t(Msg::TabEfficiency), "")];
+    let cells: Vec<String> = m
+        .efficiency
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {}/{}/{}",
+                esc(&e.county),
+                e.planned,
+                e.eligible,
+                e.delivered
+            )
+        })
+        .collect();
+    let legend = if zh {
+        "区县 计划/可享受/已服务次数"
+    } else {
+        "county planned/eligible/services"
+    };
+    out.push(Line::styled(format!("  {legend}"), theme::dim()));
+    for chunk in cells.chunks(4) {
+        out.push(Line::raw(format!("  {}", chunk.join("   "))));
+    }
+    let months: Vec<String> = m
+        .efficiency_months
+        .iter()
+        .rev()
+        .take(6)
+        .rev()
+        .map(|(month, n)| format!("{month} {n}"))
+        .collect();
+    if !months.is_empty() {
+        out.push(Line::styled(
+            format!("  {}", months.join("  ")),
+            theme::dim(),
+        ));
+    }
+    out
+}
+
 fn safety(app: &App, data: &ServicesData) -> Vec<Line<'static>> {
     data.hazards
         .iter()
@@ -357,16 +469,21 @@ fn disclosure(app: &App, data: &ServicesData) -> Vec<Line<'static>> {
 }
 
 fn fees(data: &ServicesData) -> Vec<Line<'static>> {
-    data.fees
-        .iter()
-        .map(|f| {
-            Line::raw(format!(
-                "{}  {}  {:>10.2}  {}",
-                pad(&f.id, 20),
-                pad(&esc(&f.body.item), 20),
-                f.body.amount_yuan,
-                esc(&f.body.basis)
-            ))
-        })
-        .collect()
+    let standards = data.fee_standards.iter().map(|f| {
+        Line::from(vec![
+            Span::styled(pad("收费标准", 10), theme::dim()),
+            Span::raw(pad(&esc(&f.body.item), 30)),
+            Span::raw(esc(&f.body.standard).into_owned()),
+        ])
+    });
+    let charged = data.fees.iter().map(|f| {
+        Line::raw(format!(
+            "{}  {}  {:>10.2}  {}",
+            pad(&f.id, 20),
+            pad(&esc(&f.body.item), 20),
+            f.body.amount_yuan,
+            esc(&f.body.basis)
+        ))
+    });
+    standards.chain(charged).collect()
 }
