@@ -258,7 +258,8 @@ mod service_records {
 
     #[test]
     fn a_customer_chooses_from_the_public_list_and_the_office_never_designates() {
-        // 三指定: 严禁以任何形式指定设计、施工和设备材料供应单位 — the list is public, the choice the customer's.
+        // 三指定: "不指定设计、施工、设备材料供应单位，保障客户自主选择权" and "公开公示全量施工企业名录及查询方式，
+        // 方便客户根据自身需求自主选择" — the list is public, the choice the customer's.
         let dir = tempfile::tempdir().unwrap();
         let desk = jining_desk(dir.path());
         let app = shop(&desk);
@@ -490,8 +491,8 @@ mod service_records {
             .unwrap();
         desk.visit_done(&shop, "王静").unwrap();
 
-        // 违规收费 is a red line: an abolished item is refused with its document; nothing is
-        // charged for a 三零 customer's connection.
+        // "全面清理国家和公司文件明确要求取消的收费项目…将违规收费作为供电服务“红线”行为": an abolished
+        // item is refused with its document; nothing is charged for a 三零 customer's connection.
         let err = desk
             .fee_charge(&big, "移表费", 200.0, false, "", "王静")
             .unwrap_err();
@@ -534,6 +535,7 @@ mod service_records {
     #[test]
     fn the_disclosure_is_republished_only_when_what_it_discloses_changed_and_every_version_is_kept()
     {
+        // 信息主动公开: "全面公开…服务流程、办理环节及时限、申请资料、收费项目与标准、配电网接入能力及容量受限情况".
         let dir = tempfile::tempdir().unwrap();
         let desk = jining_desk(dir.path());
         assert!(desk.disclosure_status().unwrap().due);
