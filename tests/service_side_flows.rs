@@ -588,6 +588,23 @@ mod service_records {
         let report = desk.verify_audit().unwrap();
         assert!(report.first_broken.is_none());
         assert!(report.records_checked >= 3, "{report:?}");
+
+        // A backup carries every version; the restored store verifies and lists them.
+        let mut backup = Vec::new();
+        desk.backup(&mut backup).unwrap();
+        let into = tempfile::tempdir().unwrap();
+        let store = powerdesk::store::SledStore::open(into.path()).unwrap();
+        store.restore(&mut backup.as_slice()).unwrap();
+        drop(store);
+        let restored = jining_desk(into.path());
+        assert!(restored.verify_audit().unwrap().first_broken.is_none());
+        let versions: Vec<String> = restored
+            .disclosures()
+            .unwrap()
+            .into_iter()
+            .map(|v| v.body.digest)
+            .collect();
+        assert_eq!(versions, [v1.body.digest, v2.body.digest]);
     }
 
     #[test]
