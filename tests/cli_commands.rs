@@ -1452,3 +1452,110 @@ fn service_records_are_kept_from_the_command_line_with_refusals_that_name_the_fi
     // The firm, the choice, the capacity and the notice, each compared with its seal.
     assert!(audit["records_checked"].as_u64().unwrap() >= 5, "{audit}");
 }
+
+#[test]
+fn the_getting_electricity_report_is_written_as_xlsx_with_a_named_chart_and_as_csv() {
+    // Issue 14 §3: `powerdesk report --from DATE --to DATE --by county --to FILE`.
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("s");
+    let demo = ok_json(&store, &["demo", "--count", "400", "--json"]);
+    assert!(demo["services"]["firms"].as_u64().unwrap() > 0, "{demo}");
+    let xlsx = tmp.path().join("report.xlsx");
+    let out = ok_json(
+        &store,
+        &[
+            "--lang",
+            "zh",
+            "report",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-11-20",
+            "--by",
+            "county",
+            "--to",
+            xlsx.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    let rows = out["rows"].as_array().unwrap();
+    assert!(rows.len() >= 5, "{out}");
+    let total: u64 = rows
+        .iter()
+        .map(|r| r["applications"].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, out["total"]["applications"].as_u64().unwrap());
+    assert!(total > 0);
+    // Every application counted was accepted in the period: the months say so.
+    for m in out["months"].as_array().unwrap() {
+        let month = m["month"].as_str().unwrap();
+        assert!(month >= "2026-01" && month <= "2026-11", "{month}");
+    }
+
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&xlsx).unwrap()).unwrap();
+    let mut read = |name: &str| {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name(name).unwrap(), &mut s).unwrap();
+        s
+    };
+    let strings = read("xl/sharedStrings.xml");
+    for expected in [
+        "获得电力报表",
+        "区县",
+        "任城区",
+        "按时率",
+        "不停电接火率",
+        "2026年1月",
+        "合计",
+    ] {
+        assert!(strings.contains(expected), "{expected} not in the workbook");
+    }
+    let chart = read("xl/charts/chart1.xml");
+    for expected in ["按月受理与送电", "月份", "申请数（件）"] {
+        assert!(chart.contains(expected), "the chart lacks {expected}");
+    }
+
+    let csv = tmp.path().join("report.csv");
+    ok_json(
+        &store,
+        &[
+            "--lang",
+            "en",
+            "report",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-11-20",
+            "--by",
+            "month",
+            "--out",
+            csv.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(
+        text.starts_with("\u{feff}month,applications,energized"),
+        "{text}"
+    );
+    assert!(text.contains("\nJan 2026,"), "{text}");
+    assert!(text.lines().last().unwrap().starts_with("Total,"), "{text}");
+
+    let err = refused(
+        &store,
+        &[
+            "report",
+            "--from",
+            "2026-12-01",
+            "--to",
+            "2026-01-01",
+            "--to",
+            "r.xlsx",
+        ],
+    );
+    assert!(err.contains("--from/--to"), "{err}");
+    let err = refused(&store, &["report", "--to", "r.pdf"]);
+    assert!(err.contains(".xlsx or .csv"), "{err}");
+    let err = refused(&store, &["report", "--by", "town", "--to", "r.xlsx"]);
+    assert!(err.contains("--by") && err.contains("operator"), "{err}");
+}

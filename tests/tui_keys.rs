@@ -439,3 +439,28 @@ fn service_records_are_entered_in_forms_that_keep_what_was_typed_when_refused() 
     );
     assert!(c.desk.verify_audit().unwrap().first_broken.is_none());
 }
+
+#[test]
+fn the_dashboard_exports_the_report_of_the_year_by_county() {
+    // Issue 14 §3: the report from the dashboard, a key.
+    let mut c = Console::new(120, 40, Lang::Zh, 60);
+    c.press("3");
+    let screen = c.screen();
+    assert!(
+        screen.contains("中位 P90"),
+        "durations as a table:\n{screen}"
+    );
+    assert!(
+        screen.contains("件/月") && screen.contains("11月"),
+        "months by name:\n{screen}"
+    );
+    c.press("x");
+    assert!(!c.app().status_is_error, "{}", c.app().status);
+    assert!(c.app().status.contains("报表已导出"), "{}", c.app().status);
+    let file = c
+        .app()
+        .papers_dir
+        .join("report-2026-01-01-2026-11-20-county.xlsx");
+    let bytes = std::fs::read(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    assert!(bytes.starts_with(b"PK"), "an XLSX (zip) file");
+}

@@ -127,6 +127,26 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// 获得电力报表: the applications accepted in a period, by county, class, process, operator or
+    /// month, as XLSX or CSV: `report --from 2026-01-01 --to 2026-11-30 --by county --to r.xlsx`
+    /// (`--to` takes the period's last day and the file; `--out FILE` names the file too).
+    Report {
+        /// The period's first day (YYYY-MM-DD; default: a year before its last).
+        #[arg(long)]
+        from: Option<String>,
+        /// The period's last day (YYYY-MM-DD; default today) and/or the file to write
+        /// (.xlsx or .csv); give it twice for both.
+        #[arg(long = "to", value_name = "DATE|FILE")]
+        to: Vec<String>,
+        /// The file to write (.xlsx or .csv).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// county, class, process, operator or month.
+        #[arg(long, default_value = "county")]
+        by: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// The office as papers print it: its name, service line and tracking address.
     Office {
         /// 供电单位 name (国网济宁供电公司 by default).
@@ -699,6 +719,21 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Doc { kind, id, to, json } => run_doc(&at("doc"), &kind, id, &to, json),
+        Command::Report {
+            from,
+            to,
+            out,
+            by,
+            json,
+        } => run_report(
+            &at("report"),
+            from,
+            to,
+            out,
+            &by,
+            json,
+            &lang(cli.config.as_deref(), cli.lang.as_deref())?,
+        ),
         Command::Firm(cmd) => records::run_firm(
             &*record_desk(&at("firm"))?,
             cmd,
@@ -984,6 +1019,90 @@ fn run_office(
         );
         Ok(())
     }
+}
+
+/// `powerdesk report`: the period from `--from` and `--to` (a date), the file from `--to` (not
+/// a date) or `--out`.
+fn run_report(
+    at: &Locking,
+    from: Option<String>,
+    to: Vec<String>,
+    out: Option<PathBuf>,
+    by: &str,
+    json: bool,
+    lang: &str,
+) -> Result<()> {
+    use crate::domain::report::{GroupBy, Period};
+    use crate::papers::report::{write, ReportFormat};
+    let date = |flag: &str, v: &str| -> Result<chrono::NaiveDate> {
+        v.trim()
+            .parse()
+            .map_err(|_| anyhow!("--{flag}: “{v}” is not a date; give YYYY-MM-DD"))
+    };
+    let by = GroupBy::from_id(by.trim()).ok_or_else(|| {
+        anyhow!(
+            "--by: “{by}” is not one of {}",
+            GroupBy::ALL.map(|g| g.id()).join(", ")
+        )
+    })?;
+    let (mut last, mut file) = (None, out);
+    for v in &to {
+        if v.trim().parse::<chrono::NaiveDate>().is_ok() {
+            if last.replace(date("to", v)?).is_some() {
+                bail!("--to: two dates given; give the period's last day once");
+            }
+        } else if v.len() == 10 && v.chars().filter(|c| *c == '-').count() == 2 {
+            // Looks like a date but is not one (2026-13-01): say so rather than write a file.
+            date("to", v)?;
+        } else if file.replace(PathBuf::from(v)).is_some() {
+            bail!("--to: two files given; give the file once (or with --out)");
+        }
+    }
+    let file = file.ok_or_else(|| {
+        anyhow!("--to: give the file to write (.xlsx or .csv), e.g. --to report.xlsx")
+    })?;
+    let format = ReportFormat::of(&file).ok_or_else(|| {
+        anyhow!(
+            "--to: {} must end in .xlsx or .csv (the format follows the extension)",
+            file.display()
+        )
+    })?;
+    let desk = open_intake_desk_as(at)?;
+    let last = last.unwrap_or_else(|| desk.today());
+    let first = match from {
+        Some(f) => date("from", &f)?,
+        None => last
+            .checked_sub_months(chrono::Months::new(12))
+            .and_then(|d| d.succ_opt())
+            .unwrap_or(last),
+    };
+    let period = Period::new(first, last)
+        .map_err(|(zh, en)| anyhow!("--from/--to: {}", if lang == "zh" { zh } else { en }))?;
+    let (report, skipped, first_skip) = desk.report(period, by)?;
+    let bytes = write(&report, format, lang == "zh", &file)?;
+    if json {
+        let mut value = serde_json::to_value(&report)?;
+        value["file"] = serde_json::json!(file.display().to_string());
+        value["bytes"] = serde_json::json!(bytes);
+        value["skipped"] = serde_json::json!(skipped);
+        return print_json(&value);
+    }
+    println!(
+        "report of {} applications accepted {} to {} by {}, {} rows: {} ({bytes} bytes)",
+        report.total.applications,
+        period.from,
+        period.to,
+        by.id(),
+        report.rows.len(),
+        file.display()
+    );
+    if let Some(why) = first_skip {
+        println!(
+            "{skipped} applications left out, their figures could not be computed; the first: {}",
+            crate::domain::text::escape_for_terminal(&why)
+        );
+    }
+    Ok(())
 }
 
 /// The desk for service records: the store's calendar and its active bundle (fees, efficiency

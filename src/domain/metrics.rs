@@ -128,13 +128,13 @@ const MAX_DAYS: usize = 3660;
 
 /// Counts of whole-day durations.
 #[derive(Debug, Clone, Default, PartialEq)]
-struct Histogram {
+pub(crate) struct Histogram {
     counts: Vec<u64>,
     n: u64,
 }
 
 impl Histogram {
-    fn add(&mut self, days: u32) {
+    pub(crate) fn add(&mut self, days: u32) {
         let i = (days as usize).min(MAX_DAYS);
         if self.counts.len() <= i {
             self.counts.resize(i + 1, 0);
@@ -144,7 +144,7 @@ impl Histogram {
     }
 
     /// Nearest-rank percentile (`p` in 0..=100).
-    fn percentile(&self, p: u64) -> Option<u32> {
+    pub(crate) fn percentile(&self, p: u64) -> Option<u32> {
         if self.n == 0 {
             return None;
         }

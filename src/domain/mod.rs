@@ -8,6 +8,7 @@ pub mod metrics;
 pub mod office;
 pub mod papers;
 pub mod ports;
+pub mod report;
 pub mod sideflow;
 pub mod text;
 pub mod timeline;

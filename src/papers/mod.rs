@@ -4,6 +4,7 @@
 pub mod font;
 pub mod html;
 pub mod pdf;
+pub mod report;
 
 use std::path::Path;
 
@@ -49,6 +50,12 @@ pub enum RenderError {
 /// over it); returns the bytes written.
 pub fn write(paper: &Paper, format: Format, to: &Path) -> Result<usize, RenderError> {
     let bytes = render(paper, format)?;
+    write_whole(&bytes, to)?;
+    Ok(bytes.len())
+}
+
+/// Write `bytes` to `to` whole or not at all: beside it first, synced, then moved over it.
+pub fn write_whole(bytes: &[u8], to: &Path) -> Result<(), RenderError> {
     let mut name = to.file_name().unwrap_or_default().to_os_string();
     name.push(".partial");
     let tmp = to.with_file_name(name);
@@ -58,7 +65,7 @@ pub fn write(paper: &Paper, format: Format, to: &Path) -> Result<usize, RenderEr
     };
     let written = std::fs::File::create(&tmp)
         .and_then(|mut f| {
-            std::io::Write::write_all(&mut f, &bytes)?;
+            std::io::Write::write_all(&mut f, bytes)?;
             f.sync_all()
         })
         .and_then(|()| std::fs::rename(&tmp, to));
@@ -66,7 +73,7 @@ pub fn write(paper: &Paper, format: Format, to: &Path) -> Result<usize, RenderEr
         let _ = std::fs::remove_file(&tmp);
         return Err(fail(e));
     }
-    Ok(bytes.len())
+    Ok(())
 }
 
 /// Render `paper` in `format`.

@@ -15,6 +15,7 @@ mod exchange;
 mod papers;
 pub mod records;
 mod recount;
+mod report;
 
 use std::sync::{Arc, Mutex, RwLock};
 

@@ -271,6 +271,13 @@ pub enum Request {
         dir: std::path::PathBuf,
     },
     Policies,
+    /// Write the report of `period` by `by` into `dir` as XLSX (`zh`: in Chinese).
+    Report {
+        period: crate::domain::report::Period,
+        by: crate::domain::report::GroupBy,
+        dir: std::path::PathBuf,
+        zh: bool,
+    },
     PolicyDiff {
         dir: String,
     },
@@ -326,6 +333,8 @@ pub enum Action {
     },
     MetricsReady(Box<Metrics>),
     ServicesLoaded(Result<Box<ServicesData>, String>),
+    /// A file was written (where) or could not be (why).
+    Saved(Result<String, String>),
     /// A service record was written (what, in Chinese and English) or refused (why, both).
     ServiceWritten(Result<(String, String), (String, String)>),
     PoliciesLoaded(Vec<BundleRow>),

@@ -118,6 +118,7 @@ commands! {
     ScrollUp, "scroll_up", Detail, ["up", "k"], "向上滚动", "Scroll up";
     ScrollDown, "scroll_down", Detail, ["down", "j"], "向下滚动", "Scroll down";
     DashRefresh, "dashboard_refresh", Dashboard, ["r"], "重新计算指标", "Recompute metrics";
+    DashReport, "dashboard_report", Dashboard, ["x"], "导出获得电力报表 (XLSX, 本年, 按区县)", "Export the Getting-Electricity report (XLSX, this year, by county)";
     PolicyUp, "policy_up", Policies, ["up", "k"], "上一个政策包", "Previous bundle";
     PolicyDown, "policy_down", Policies, ["down", "j"], "下一个政策包", "Next bundle";
     PolicyDiff, "policy_diff", Policies, ["d", "enter"], "对比切换影响", "Diff against active";

@@ -348,6 +348,12 @@ impl WorkerState {
             Request::PolicyDiff { dir } => Action::DiffReady(self.diff(&dir)),
             Request::PolicyActivate { dir } => Action::Activated(self.activate(&dir)),
             Request::Services => Action::ServicesLoaded(self.services().map(Box::new)),
+            Request::Report {
+                period,
+                by,
+                dir,
+                zh,
+            } => Action::Saved(self.report(period, by, &dir, zh)),
             Request::ServiceAct(act) => Action::ServiceWritten(self.service_act(act)),
         }
     }
@@ -921,6 +927,36 @@ impl WorkerState {
             Err(e) => return Err(e.to_string()),
         };
         Ok(format!("{}: {}{note}", paper.title, path.display()))
+    }
+
+    /// Write the report of `period` into `dir` as XLSX; the file's path.
+    fn report(
+        &self,
+        period: crate::domain::report::Period,
+        by: crate::domain::report::GroupBy,
+        dir: &std::path::Path,
+        zh: bool,
+    ) -> Result<String, String> {
+        use crate::papers::report::{write, ReportFormat};
+        let (report, skipped, _) = self.desk.report(period, by).map_err(|e| e.to_string())?;
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let to = dir.join(format!(
+            "report-{}-{}-{}.xlsx",
+            period.from,
+            period.to,
+            by.id()
+        ));
+        write(&report, ReportFormat::Xlsx, zh, &to).map_err(|e| e.to_string())?;
+        let left_out = if skipped > 0 {
+            format!(" ({skipped} left out / 未计入)")
+        } else {
+            String::new()
+        };
+        Ok(format!(
+            "{} ({}){left_out}",
+            to.display(),
+            report.total.applications
+        ))
     }
 
     /// What switching to `dir` would change: every stored application decided again by it and

@@ -382,6 +382,20 @@ impl App {
                 self.metrics = None;
                 fx
             }
+            Action::Saved(result) => {
+                self.answered();
+                match result {
+                    Ok(path) => {
+                        let m = match self.lang {
+                            Lang::Zh => format!("报表已导出：{path}"),
+                            Lang::En => format!("Report written: {path}"),
+                        };
+                        self.info(m)
+                    }
+                    Err(e) => self.error(e),
+                }
+                Vec::new()
+            }
             Action::ServicesLoaded(result) => {
                 self.answered();
                 self.services = Some(result.map(|d| *d));
@@ -640,6 +654,21 @@ impl App {
             GoServices | ServicesTab | ServicesTabBack | ServicesUp | ServicesDown | HazardStep
             | HazardRectify | PublishDisclosure | ServiceAdd | ServiceVisit | CampaignOpen
             | DetailServices => return self.run_services(c),
+            DashReport => {
+                use chrono::Datelike;
+                let from =
+                    chrono::NaiveDate::from_ymd_opt(self.today.year(), 1, 1).unwrap_or(self.today);
+                let Ok(period) = crate::domain::report::Period::new(from, self.today) else {
+                    return Vec::new();
+                };
+                self.info(self.t(Msg::Working));
+                return vec![self.send(Request::Report {
+                    period,
+                    by: crate::domain::report::GroupBy::County,
+                    dir: self.papers_dir.clone(),
+                    zh: self.lang == Lang::Zh,
+                })];
+            }
             GoPolicies => {
                 self.screen = Screen::Policies;
                 return vec![self.send(Request::Policies)];

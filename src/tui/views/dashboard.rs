@@ -19,6 +19,46 @@ fn pct(x: Option<f64>) -> String {
         .unwrap_or_else(|| "-".into())
 }
 
+/// The `n` months up to `today`'s, each with its figures (zero where `months` has none).
+fn continuous_months(
+    months: &[crate::domain::metrics::Month],
+    today: chrono::NaiveDate,
+    n: usize,
+) -> Vec<crate::domain::metrics::Month> {
+    use chrono::Datelike;
+    let mut out = Vec::with_capacity(n);
+    let (mut y, mut m) = (today.year(), today.month());
+    for _ in 0..n {
+        let key = format!("{y}-{m:02}");
+        out.push(months.iter().find(|x| x.month == key).cloned().unwrap_or(
+            crate::domain::metrics::Month {
+                month: key,
+                accepted: 0,
+                energized: 0,
+            },
+        ));
+        (y, m) = if m == 1 { (y - 1, 12) } else { (y, m - 1) };
+    }
+    out.reverse();
+    out
+}
+
+/// A month's bar label: `11月` or `Nov`.
+fn month_short(month: &str, zh: bool) -> String {
+    const EN: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let m = month
+        .split_once('-')
+        .and_then(|(_, m)| m.parse::<usize>().ok())
+        .filter(|m| (1..=12).contains(m));
+    match (m, zh) {
+        (Some(m), true) => format!("{m}月"),
+        (Some(m), false) => EN[m - 1].to_string(),
+        (None, _) => month.to_string(),
+    }
+}
+
 fn days(x: Option<u32>) -> String {
     x.map(|d| d.to_string()).unwrap_or_else(|| "-".into())
 }
@@ -119,16 +159,27 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
             Span::styled(format!(" {}/{}", o.on_time, o.total), theme::dim()),
         ]));
     }
-    l.push(section(
-        app.t(Msg::Durations),
-        match app.lang {
-            Lang::Zh => "工作日 | 电网侧 | 自然日",
-            Lang::En => "working | grid | calendar",
-        },
+    // Durations as a small table: median and 90th percentile of each clock, in days.
+    l.push(section(app.t(Msg::Durations), ""));
+    let (w, g, c) = match app.lang {
+        Lang::Zh => ("工作日", "电网侧", "自然日"),
+        Lang::En => ("working", "grid", "calendar"),
+    };
+    l.push(Line::styled(
+        format!("{} {} {} {}", pad("", 9), pad(w, 11), pad(g, 11), c),
+        theme::dim(),
+    ));
+    let mp = match app.lang {
+        Lang::Zh => "中位 P90",
+        Lang::En => "med  p90",
+    };
+    l.push(Line::styled(
+        format!("{} {}   {}   {}", pad("", 9), mp, mp, mp),
+        theme::dim(),
     ));
     for c in &f.classes {
         l.push(Line::raw(format!(
-            "{} {:>3}/{:<3} | {:>3}/{:<3} | {:>3}/{:<3}",
+            "{} {:>4} {:>3}   {:>4} {:>3}   {:>4} {:>3}",
             pad(&class_label(app, &c.class), 9),
             days(c.median_working_days),
             days(c.p90_working_days),
@@ -186,15 +237,34 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
             .spacing(2)
             .areas(bottom);
     let [bt, bc] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(bars);
-    frame.render_widget(Paragraph::new(section(app.t(Msg::ByMonth), "")), bt);
     let max_bars = (bc.width / 6).max(1) as usize;
-    let recent = &f.months[f.months.len().saturating_sub(max_bars)..];
+    // Every month up to this one, none skipped (a month with nothing shows as nothing).
+    let recent = &continuous_months(&f.months, app.today, max_bars);
+    let zh = app.lang == Lang::Zh;
+    // The range with its years above; each bar named by its month; the values are applications.
+    let range = |months: &[crate::domain::metrics::Month]| match (months.first(), months.last()) {
+        (Some(a), Some(b)) => format!(
+            "{} – {}  ({})",
+            crate::domain::report::month_label(&a.month, zh),
+            crate::domain::report::month_label(&b.month, zh),
+            if zh {
+                "件/月"
+            } else {
+                "applications a month"
+            }
+        ),
+        _ => String::new(),
+    };
+    frame.render_widget(
+        Paragraph::new(section(app.t(Msg::ByMonth), &range(recent))),
+        bt,
+    );
     let group: Vec<Bar> = recent
         .iter()
         .map(|mo| {
-            Bar::default().value(mo.accepted).label(Line::raw(
-                mo.month.get(2..).unwrap_or(&mo.month).to_string(),
-            ))
+            Bar::default()
+                .value(mo.accepted)
+                .label(Line::raw(month_short(&mo.month, zh)))
         })
         .collect();
     let chart = BarChart::default()
@@ -208,12 +278,12 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         Lang::Zh => "按月送电",
         Lang::En => "Energized by month",
     };
-    frame.render_widget(Paragraph::new(section(label, "")), st);
-    let data: Vec<u64> = f.months.iter().map(|m| m.energized).collect();
-    let start = data.len().saturating_sub(sc.width as usize);
+    let months = continuous_months(&f.months, app.today, sc.width as usize);
+    let data: Vec<u64> = months.iter().map(|m| m.energized).collect();
+    frame.render_widget(Paragraph::new(section(label, &range(&months))), st);
     frame.render_widget(
         Sparkline::default()
-            .data(&data[start..])
+            .data(&data)
             .style(Style::new().fg(Color::Green)),
         sc,
     );
