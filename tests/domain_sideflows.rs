@@ -508,3 +508,41 @@ fn the_energizing_record_is_taken_once() {
     let (_, legal) = illegal(f.apply(action, at("2026-03-02T17:00:00")).unwrap_err());
     assert!(legal.is_empty());
 }
+
+#[test]
+fn energizing_would_leave_open_an_unfinished_grid_project_and_transfer_and_not_a_finished_one() {
+    let mut f = SideFlows::default();
+    assert!(open_at_energizing(&f).is_empty());
+    f.apply(
+        SideFlowAction::SignGridContract {
+            need_date: Some(date("2026-03-20")),
+        },
+        at("2026-03-02T09:00:00"),
+    )
+    .unwrap();
+    f.apply(
+        SideFlowAction::RequestTransfer {
+            new_owner: "张伟".into(),
+            new_owner_id: id_card_with_check("37081119800101123"),
+            property_certificate: "鲁(2026)济宁市不动产权第0001234号".into(),
+        },
+        at("2026-03-02T10:00:00"),
+    )
+    .unwrap();
+    let open: Vec<String> = open_at_energizing(&f)
+        .into_iter()
+        .map(|(_, en)| en)
+        .collect();
+    assert_eq!(
+        open,
+        [
+            "the grid project is not finished (needed by 2026-03-20)",
+            "the transfer is not completed"
+        ]
+    );
+    f.apply(SideFlowAction::StartGridWorks, at("2026-03-03T09:00:00"))
+        .unwrap();
+    f.apply(SideFlowAction::CompleteGridWorks, at("2026-03-18T16:00:00"))
+        .unwrap();
+    assert_eq!(open_at_energizing(&f).len(), 1);
+}

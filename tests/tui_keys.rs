@@ -464,3 +464,46 @@ fn the_dashboard_exports_the_report_of_the_year_by_county() {
     let bytes = std::fs::read(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
     assert!(bytes.starts_with(b"PK"), "an XLSX (zip) file");
 }
+
+#[test]
+fn energizing_with_a_grid_project_still_open_says_so_before_asking() {
+    // Issue 14 §4: warn before energizing while side flows are open.
+    use powerdesk::domain::sideflow::SideFlowAction;
+    let mut c = Console::new(120, 40, Lang::Zh, 0);
+    fill_resident_form(&mut c);
+    c.press("ctrl-s");
+    let id = c.app().detail.as_ref().unwrap().app.id.clone();
+    c.desk
+        .side_flow(
+            &id,
+            SideFlowAction::SignGridContract {
+                need_date: Some("2026-12-20".parse().unwrap()),
+            },
+            None,
+            "王静",
+        )
+        .unwrap();
+    c.press("ctrl-r a");
+    // Only the energizing options carry it.
+    match &c.app().overlay {
+        Some(Overlay::Choose { options, .. }) => {
+            assert!(!options[0].0.contains("注意"), "{}", options[0].0);
+            assert!(options[1].0.contains("注意"), "{}", options[1].0);
+        }
+        other => panic!("{other:?}"),
+    }
+    c.press("2");
+    let screen = c.screen();
+    assert!(
+        screen.contains("注意：配套电网工程尚未竣工（需求日期") && screen.contains("2026-12-20"),
+        "the confirmation says it in full:\n{screen}"
+    );
+    // A warning, not a block: energizing still goes through.
+    c.press("y");
+    assert_eq!(
+        c.app().detail.as_ref().unwrap().app.status,
+        State::Energized,
+        "{}",
+        c.app().status
+    );
+}

@@ -531,3 +531,44 @@ fn id_of<T: Serialize>(value: &T) -> String {
         _ => "unknown".into(),
     }
 }
+
+/// What energizing now would leave open, each as (Chinese, English): a grid project not yet
+/// finished (with its need date), a booked visit not yet made, a transfer not completed. The
+/// console asks with these before energizing; none of them stops it.
+pub fn open_at_energizing(flows: &SideFlows) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    if let Some(g) = flows
+        .grid_project
+        .as_ref()
+        .filter(|g| g.completed.is_none())
+    {
+        out.push((
+            format!("配套电网工程尚未竣工（需求日期 {}）", g.need_date),
+            format!(
+                "the grid project is not finished (needed by {})",
+                g.need_date
+            ),
+        ));
+    }
+    if let Some(a) = flows
+        .appointment
+        .as_ref()
+        .filter(|a| a.status == AppointmentStatus::Booked)
+    {
+        out.push((
+            format!("预约上门（{}）尚未完成", a.slot.date),
+            format!("the visit booked for {} is not done", a.slot.date),
+        ));
+    }
+    if flows
+        .transfer
+        .as_ref()
+        .is_some_and(|t| t.status != TransferStatus::Completed)
+    {
+        out.push((
+            "联合过户尚未完成".to_string(),
+            "the transfer is not completed".to_string(),
+        ));
+    }
+    out
+}

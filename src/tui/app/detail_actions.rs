@@ -69,6 +69,23 @@ impl App {
                 self.lang.state(to)
             ),
         };
+        // Side flows energizing would leave open: said before asking, never a block.
+        let open = crate::domain::sideflow::open_at_energizing(&d.app.side_flows);
+        let warning = if open.is_empty() {
+            String::new()
+        } else {
+            let parts: Vec<&str> = open
+                .iter()
+                .map(|(zh, en)| match self.lang {
+                    Lang::Zh => zh.as_str(),
+                    Lang::En => en.as_str(),
+                })
+                .collect();
+            match self.lang {
+                Lang::Zh => format!(" 注意：{}。", parts.join("；")),
+                Lang::En => format!(" Note: {}.", parts.join("; ")),
+            }
+        };
         let energize = |live_line: bool| {
             let how = match (self.lang, live_line) {
                 (Lang::Zh, true) => " (不停电接火)",
@@ -77,7 +94,7 @@ impl App {
                 (Lang::En, false) => " (with an outage)",
             };
             (
-                format!("{}{how}", label(State::Energized)),
+                format!("{}{how}{warning}", label(State::Energized)),
                 PendingOp::Energize {
                     id: id.clone(),
                     live_line,
