@@ -1489,7 +1489,7 @@ fn the_getting_electricity_report_is_written_as_xlsx_with_a_named_chart_and_as_c
     // Every application counted was accepted in the period: the months say so.
     for m in out["months"].as_array().unwrap() {
         let month = m["month"].as_str().unwrap();
-        assert!(month >= "2026-01" && month <= "2026-11", "{month}");
+        assert!(("2026-01"..="2026-11").contains(&month), "{month}");
     }
 
     let mut zip = zip::ZipArchive::new(std::fs::File::open(&xlsx).unwrap()).unwrap();

@@ -181,8 +181,7 @@ pub fn xlsx(report: &Report, zh: bool) -> Result<Vec<u8>, XlsxError> {
     for (c, h) in headings(zh, &group_label(report, zh)).iter().enumerate() {
         sheet.write_with_format(2, c as u16, h.as_str(), &bold)?;
     }
-    let mut r = 3u32;
-    for row in report.rows.iter().chain(std::iter::once(&report.total)) {
+    for (r, row) in (3u32..).zip(report.rows.iter().chain(std::iter::once(&report.total))) {
         let is_total = std::ptr::eq(row, &report.total);
         let label = if is_total {
             t("合计", "Total").to_string()
@@ -211,7 +210,6 @@ pub fn xlsx(report: &Report, zh: bool) -> Result<Vec<u8>, XlsxError> {
                 }
             }
         }
-        r += 1;
     }
     sheet.set_column_width(0, 18)?;
     sheet.set_column_range_width(1, 14, 12)?;
