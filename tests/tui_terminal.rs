@@ -257,3 +257,41 @@ fn reads_export_and_backup_work_while_the_console_holds_the_store() {
     ));
     assert!(ok, "app new once the console has quit: {err}");
 }
+
+#[test]
+fn a_form_left_unsubmitted_is_offered_again_on_the_next_start() {
+    // Issue 14 §4: a draft form survives quitting (kept, offered on return).
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let args = [
+        "--store".as_ref(),
+        store.as_os_str(),
+        "--lang".as_ref(),
+        "zh".as_ref(),
+    ];
+    let mut console = PtyConsole::spawn(&args, 40, 120);
+    console.wait_for("申请列表", Duration::from_secs(20));
+    console.press("2");
+    console.wait_for("新建申请", Duration::from_secs(10));
+    console.press("草稿张三");
+    console.wait_for("草稿张三", Duration::from_secs(10));
+    // Esc alone (not read as Alt with the next key), then quit.
+    console.press("\x1b");
+    std::thread::sleep(Duration::from_millis(300));
+    console.press("q");
+    assert!(console.wait_exit(Duration::from_secs(10)).success());
+    assert!(store.join("console-draft.json").exists());
+
+    let mut console = PtyConsole::spawn(&args, 40, 120);
+    console.wait_for("已恢复上次未提交的申请表", Duration::from_secs(20));
+    console.press("2");
+    console.wait_for("草稿张三", Duration::from_secs(10));
+    // Cleared, it is not kept again.
+    console.press("\x0c");
+    std::thread::sleep(Duration::from_millis(300));
+    console.press("\x1b");
+    std::thread::sleep(Duration::from_millis(300));
+    console.press("q");
+    assert!(console.wait_exit(Duration::from_secs(10)).success());
+    assert!(!store.join("console-draft.json").exists());
+}

@@ -649,8 +649,10 @@ pub fn run(cli: Cli) -> Result<()> {
         // The store is opened on the console's worker: the first frame does not wait for it.
         let failure: Arc<std::sync::Mutex<Option<anyhow::Error>>> = Default::default();
         let wait = cli.wait.unwrap_or_default();
+        // The unsubmitted form is kept beside the store (`tui::draft`).
+        let draft_dir = dir.clone();
         let open = console_opener_waiting(dir, config.policies.clone(), failure.clone(), wait);
-        let result = crate::tui::run_console(open, config, clock()?.now());
+        let result = crate::tui::run_console(open, config, clock()?.now(), Some(&draft_dir));
         if let Some(e) = failure.lock().unwrap_or_else(|e| e.into_inner()).take() {
             return Err(e);
         }

@@ -263,6 +263,37 @@ impl FormState {
         &FIELDS[self.focus]
     }
 
+    /// What was typed, field by field (in the order of the form's fields).
+    pub fn values(&self) -> Vec<(String, String)> {
+        FIELDS
+            .iter()
+            .zip(&self.inputs)
+            .map(|(f, i)| (f.path.to_string(), i.text().to_string()))
+            .collect()
+    }
+
+    /// Whether anything was typed beyond a fresh form's values (the received time aside).
+    pub fn has_draft(&self, now: DateTime<FixedOffset>) -> bool {
+        let fresh = FormState::new(now);
+        FIELDS
+            .iter()
+            .zip(self.inputs.iter().zip(&fresh.inputs))
+            .any(|(f, (a, b))| f.path != "received_at" && a.text() != b.text())
+    }
+
+    /// Fill the fields a draft names (unknown ones are left out); true when any was filled.
+    pub fn restore(&mut self, values: &[(String, String)]) -> bool {
+        let mut any = false;
+        for (path, value) in values {
+            if let Some(i) = FIELDS.iter().position(|f| f.path == *path) {
+                self.inputs[i].set(value);
+                any = true;
+            }
+        }
+        self.check();
+        any
+    }
+
     pub fn value(&self, path: &str) -> &str {
         FIELDS
             .iter()

@@ -10,6 +10,7 @@ pub mod action;
 pub mod app;
 pub mod catalog;
 pub mod config;
+pub mod draft;
 pub mod first_page;
 pub mod form;
 pub mod i18n;
@@ -242,6 +243,7 @@ pub fn run_console(
     open: worker::Opener,
     config: config::Config,
     now: chrono::DateTime<chrono::FixedOffset>,
+    draft_dir: Option<&std::path::Path>,
 ) -> io::Result<()> {
     crate::allocator::prefer_small_footprint();
     let (tx, rx) = std::sync::mpsc::channel();
@@ -251,9 +253,32 @@ pub fn run_console(
     let size = terminal.size()?;
     let mut app = App::new(&config, now, (size.width, size.height));
     app.opening_store();
+    // The form left unsubmitted last time is offered again.
+    let restored = draft_dir
+        .and_then(draft::load)
+        .is_some_and(|values| app.form.restore(&values));
     spawn_input(tx);
     let mut session = Session::new(terminal, app, rx, worker.outbox());
+    if restored {
+        session.app.draft_restored();
+    }
     let result = session.run();
+    // A form typed and not submitted is kept for the next start; a submitted or cleared one is
+    // not. Failing to keep it costs the draft only, so it is said and not fatal.
+    if let Some(dir) = draft_dir {
+        let values = session.app.form.values();
+        let keep = session
+            .app
+            .form
+            .has_draft(session.app.now)
+            .then_some(&values[..]);
+        if let Err(e) = draft::store(dir, keep) {
+            eprintln!(
+                "powerdesk: the unsubmitted form could not be kept in {}: {e}",
+                dir.display()
+            );
+        }
+    }
     // Writes still queued (e.g. typed while the store was opening) are carried out before the
     // process ends (their answers go to the session's inbox, kept until then); then the worker
     // closes the store and stores the first page for the next start (`first_page`).

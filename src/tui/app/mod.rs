@@ -254,6 +254,17 @@ impl App {
         }
     }
 
+    /// A form left unsubmitted last time was filled in again: say where it is.
+    pub fn draft_restored(&mut self) {
+        let clear = self.keymap.keys_label(Command::ClearForm);
+        self.info(match self.lang {
+            Lang::Zh => format!("已恢复上次未提交的申请表：按 2 查看，{clear} 清空"),
+            Lang::En => {
+                format!("The form left unsubmitted last time is back: press 2, {clear} to clear it")
+            }
+        });
+    }
+
     /// The store is being opened by the worker: say so until [`Action::Opened`] arrives.
     pub fn opening_store(&mut self) {
         self.opening = true;
