@@ -672,3 +672,91 @@ mod service_records {
         );
     }
 }
+
+#[test]
+fn a_mistyped_form_is_amended_under_an_event_with_the_decision_taken_again() {
+    // Issue 14 §4: corrections as events, never edits; the decision re-taken, shown side by side.
+    use powerdesk::domain::validation::parse_form;
+    let dir = tempfile::tempdir().unwrap();
+    let desk = {
+        use powerdesk::policy::bundle::Bundle;
+        use powerdesk::policy::host::{PolicyHost, SandboxLimits};
+        let host = PolicyHost::without_cache(SandboxLimits::default());
+        let jining = std::sync::Arc::new(
+            Bundle::load(&host, std::path::Path::new("policies/jining")).unwrap(),
+        );
+        let now = DateTime::parse_from_rfc3339("2026-03-03T10:00:00+08:00").unwrap();
+        desk(dir.path())
+            .with_decider(jining)
+            .with_clock(std::sync::Arc::new(powerdesk::service::FixedClock(now)))
+    };
+    let app = desk.submit_json(&shop_json(), "王静").unwrap();
+
+    let typo = shop_json().replace("惠民商贸", "惠民商贸（更正）");
+    let amended = desk
+        .amend(
+            &app.id,
+            parse_form(&typo).unwrap(),
+            "客户名称录入有误",
+            "王静",
+        )
+        .unwrap();
+    assert_eq!(amended.fields, ["customer.name"]);
+    assert_eq!(amended.before, amended.after, "the name decides nothing");
+    let shown = desk.show(&app.id).unwrap();
+    assert!(shown.application.form.customer.name.contains("（更正）"));
+    assert!(matches!(
+        &shown.events.last().unwrap().draft.kind,
+        EventKind::Amended { reason, fields } if reason == "客户名称录入有误" && fields == &["customer.name"]
+    ));
+
+    // Nothing changed, a new time of receipt, no reason: refused, nothing written.
+    let err = desk
+        .amend(&app.id, parse_form(&typo).unwrap(), "再次更正", "王静")
+        .unwrap_err();
+    assert!(err.to_string().starts_with("form:"), "{err}");
+    let later = typo.replace("2026-03-02T09:00:00", "2026-03-02T11:00:00");
+    let err = desk
+        .amend(&app.id, parse_form(&later).unwrap(), "时间", "王静")
+        .unwrap_err();
+    assert!(err.to_string().starts_with("received_at:"), "{err}");
+    let err = desk
+        .amend(&app.id, parse_form(&typo).unwrap(), " ", "王静")
+        .unwrap_err();
+    assert!(matches!(err, DeskError::MissingReason), "{err}");
+
+    // 800 kVA at 10 kV instead of 150 kW at 380 V: another decision, side by side.
+    let hv = typo
+        .replace(
+            r#""voltage": "380V", "capacity_kw": 150, "capacity_kva": null"#,
+            r#""voltage": "10kV", "capacity_kw": null, "capacity_kva": 800"#,
+        )
+        .replace(r#""direct_meter": true"#, r#""direct_meter": false"#);
+    let amended = desk
+        .amend(
+            &app.id,
+            parse_form(&hv).unwrap(),
+            "电压等级录入有误",
+            "王静",
+        )
+        .unwrap();
+    assert!(
+        amended.fields.contains(&"request.voltage".to_string()),
+        "{:?}",
+        amended.fields
+    );
+    assert_ne!(amended.before, amended.after);
+    assert_ne!(amended.application.process, app.process);
+
+    // Once a step is taken, a change of process class is refused.
+    let next = desk.show(&app.id).unwrap().next_states[0];
+    desk.advance(&app.id, next, None, None, "王静").unwrap();
+    let err = desk
+        .amend(&app.id, parse_form(&typo).unwrap(), "改回低压", "王静")
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("cancel it and accept it again"),
+        "{err}"
+    );
+    assert!(desk.verify_audit().unwrap().first_broken.is_none());
+}

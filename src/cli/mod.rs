@@ -240,6 +240,17 @@ pub enum AppCommand {
         #[arg(long)]
         json: bool,
     },
+    /// 更正: amend a mistyped form (the whole amended Application JSON; `-` reads stdin), with a
+    /// reason; the decision is taken again and shown beside the old one.
+    Amend {
+        id: String,
+        #[arg(long = "json", value_name = "FILE|-")]
+        file: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long, default_value = DEFAULT_ACTOR)]
+        actor: String,
+    },
 }
 
 #[derive(Debug, Clone, Args, serde::Serialize, serde::Deserialize)]
@@ -841,6 +852,7 @@ impl AppCommand {
             AppCommand::Show { .. } => "app show",
             AppCommand::Advance { .. } => "app advance",
             AppCommand::Cancel { .. } => "app cancel",
+            AppCommand::Amend { .. } => "app amend",
         }
     }
 }
@@ -852,6 +864,19 @@ fn run_app(at: &Locking, command: AppCommand) -> Result<()> {
             let desk = open_intake_desk_as(at)?;
             let app = desk.submit_json(&text, &actor)?;
             print_json(&app)
+        }
+        AppCommand::Amend {
+            id,
+            file,
+            reason,
+            actor,
+        } => {
+            let text = read_input(&file)?;
+            let form = crate::domain::validation::parse_form(&text)
+                .map_err(crate::service::DeskError::Invalid)?;
+            let desk = open_intake_desk_as(at)?;
+            let amendment = desk.amend(&AppId(id), form, &reason, &actor)?;
+            print_json(&amendment)
         }
         AppCommand::List(args) => run_printing_read(at, &Read::List(args)),
         AppCommand::Show { id, json } => run_printing_read(at, &Read::Show { id, json }),

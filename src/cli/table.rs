@@ -102,6 +102,9 @@ fn describe(event: &Event) -> String {
         EventKind::Advanced { to, .. } => format!("{} {}", to.label_zh(), to.id()),
         EventKind::Cancelled { reason, .. } => format!("撤销 cancelled: {reason}"),
         EventKind::SideFlow { flow, action } => format!("{flow}: {action}"),
+        EventKind::Amended { reason, fields } => {
+            format!("更正 amended {}: {reason}", fields.join(", "))
+        }
         EventKind::Noted => "备注 note".into(),
         EventKind::Sealed { reason } => format!("封存 sealed: {reason}"),
         EventKind::PolicyActivated {

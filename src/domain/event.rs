@@ -17,6 +17,9 @@ pub enum EventKind {
     Advanced { from: State, to: State },
     /// 撤销, with the reason.
     Cancelled { from: State, reason: String },
+    /// 更正: the form was amended (a mistyped field), with the reason and the fields changed; the
+    /// decision was taken again for the amended form.
+    Amended { reason: String, fields: Vec<String> },
     /// A side-flow action (`flow`: grid_project, filing, cloud_acceptance, joint, appointment, transfer).
     SideFlow { flow: String, action: String },
     /// A free note on the timeline.

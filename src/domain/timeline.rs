@@ -445,6 +445,9 @@ fn label(kind: &EventKind) -> String {
         EventKind::SideFlow { flow, action } => {
             format!("{} {}", flow_label_zh(flow), action_label_zh(flow, action))
         }
+        EventKind::Amended { reason, fields } => {
+            format!("更正申请（{}）: {reason}", fields.join("、"))
+        }
         EventKind::Noted => "备注".to_string(),
         EventKind::Sealed { reason } => format!("记录封存: {reason}"),
         EventKind::PolicyActivated {
