@@ -13,6 +13,7 @@ mod error;
 mod exchange;
 mod papers;
 mod recount;
+mod search;
 
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -42,6 +43,7 @@ pub use exchange::{ExportLine, ImportReport};
 pub use papers::{
     Office, OfficeChange, SETTING_OFFICE_NAME, SETTING_OFFICE_PHONE, SETTING_TRACKING_URL,
 };
+pub use search::{Found, FoundApplication, CONSOLE_LIMIT};
 pub use recount::{CalendarSync, SETTING_CALENDAR_FINGERPRINT};
 
 /// The actor recorded when none is given.
