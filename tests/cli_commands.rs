@@ -1252,7 +1252,7 @@ fn search_finds_by_name_pinyin_phone_and_number_best_first() {
         .as_str()
         .unwrap()
         .to_string();
-    ok_json(&store, &["demo", "--count", "40"]);
+    ok_json(&store, &["demo", "--count", "40", "--json"]);
     // shop_json: 济宁市任城区惠民商贸有限公司, phone 13800000000, address 济宁市任城区某某路 18 号.
     for (query, matched) in [
         ("13800000000", "exact"),

@@ -69,12 +69,14 @@ pub fn normalize(text: &str) -> String {
         .collect()
 }
 
-/// Letters and digits of an ID number or phone, lower case.
+/// Letters and digits of an ID number or phone, lower case; empty for text with other than
+/// ASCII in it (a street and its number is no phone).
 fn ident(text: &str) -> String {
-    normalize(text)
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .collect()
+    let n = normalize(text);
+    if !n.is_ascii() {
+        return String::new();
+    }
+    n.chars().filter(char::is_ascii_alphanumeric).collect()
 }
 
 /// Full pinyin (`zhangwei`) and initials (`zw`) of normalized text: Chinese characters by their
@@ -209,6 +211,11 @@ fn parse(text: &str) -> Option<Parsed> {
         .map(|p| (normalize(p), p.to_string()))
         .filter(|(n, _)| !n.is_empty())
         .collect();
+    // Pinyin typed with spaces between syllables (`zhang wei`) is one part.
+    if parts.len() > 1 && parts.iter().all(|(n, _)| n.chars().all(|c| c.is_ascii_alphabetic())) {
+        let joined: String = parts.iter().map(|(n, _)| n.as_str()).collect();
+        parts = vec![(joined.clone(), joined)];
+    }
     let longest = (0..parts.len()).max_by_key(|i| (parts[*i].0.chars().count(), usize::MAX - i))?;
     let (drive, drive_raw) = parts.remove(longest);
     Some(Parsed {
@@ -633,6 +640,7 @@ mod tests {
         assert_eq!(normalize("１３８ ００１３"), "1380013");
         assert_eq!(normalize("0537-2345678"), "0537-2345678");
         assert_eq!(ident("0537-2345678"), "05372345678");
+        assert_eq!(ident("南王村1"), "", "a street and its number is no phone");
         assert_eq!(normalize("济宁市，任城区"), "济宁市任城区");
         assert_eq!(normalize("吕\u{7}"), "吕");
     }
@@ -662,6 +670,8 @@ mod tests {
         assert_eq!(p.drive, "任城区古槐路");
         assert_eq!(p.others, vec!["张".to_string()]);
         assert!(parse("  ，").is_none());
+        let p = parse("Zhang Wei").unwrap();
+        assert_eq!((p.drive.as_str(), p.others.len()), ("zhangwei", 0));
     }
 
     #[test]
