@@ -159,8 +159,20 @@ fn search_keystrokes(dir: &Path) {
     let (mut session, worker) = start(dir);
     let total = session.app.list.total as usize;
     let mut queries: Vec<String> = [
-        "zw", "zhangwei", "张伟", "王芳", "lf", "张w", "138", "1391234", "3708", "济宁市任城区",
-        "古槐路", "惠民", "商贸有限", "JN-2026-0001",
+        "zw",
+        "zhangwei",
+        "张伟",
+        "王芳",
+        "lf",
+        "张w",
+        "138",
+        "1391234",
+        "3708",
+        "济宁市任城区",
+        "古槐路",
+        "惠民",
+        "商贸有限",
+        "JN-2026-0001",
     ]
     .iter()
     .map(|q| q.to_string())
@@ -193,7 +205,11 @@ fn search_keystrokes(dir: &Path) {
         }
         println!(
             "{q:<24} {:>6} hits   last keystroke {:7.2} ms",
-            format!("{}{}", session.app.list.total, if session.app.list.more { "+" } else { "" }),
+            format!(
+                "{}{}",
+                session.app.list.total,
+                if session.app.list.more { "+" } else { "" }
+            ),
             times.last().map_or(0.0, |t| t.0)
         );
         session.dispatch(key("esc"));

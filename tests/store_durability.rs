@@ -69,7 +69,10 @@ fn acknowledged_applications_survive_kill_9() {
         // The search index was written in the same commits: in step without a rebuild (once
         // anything was acknowledged, the first open had built the empty index), and this round's
         // acknowledged applications are found by their ID number.
-        let rebuilt = store.open_notices().iter().any(|n| n.contains("search index"));
+        let rebuilt = store
+            .open_notices()
+            .iter()
+            .any(|n| n.contains("search index"));
         assert!(
             !rebuilt || (acknowledged.is_empty() && ids.is_empty()),
             "round {round} (seed {seed}): {:?}",

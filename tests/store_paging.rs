@@ -137,7 +137,16 @@ fn search_follows_writes_bulk_loads_and_rebuilds_at_open() {
         form.customer.name = "张伟".into();
         form.customer.phone = "13912345678".into();
         let zhang = desk.submit(form, "clerk").unwrap();
-        for text in ["张伟", "zw", "ZW", "zhangwei", "zhang wei", "张w", "zhangw", "1391234"] {
+        for text in [
+            "张伟",
+            "zw",
+            "ZW",
+            "zhangwei",
+            "zhang wei",
+            "张w",
+            "zhangw",
+            "1391234",
+        ] {
             assert!(
                 hits(&desk, text).iter().any(|(id, _)| *id == zhang.id),
                 "{text} finds 张伟"
@@ -175,7 +184,11 @@ fn search_follows_writes_bulk_loads_and_rebuilds_at_open() {
     };
     {
         let store = std::sync::Arc::new(SledStore::open(dir.path()).unwrap());
-        assert!(store.open_notices().is_empty(), "{:?}", store.open_notices());
+        assert!(
+            store.open_notices().is_empty(),
+            "{:?}",
+            store.open_notices()
+        );
         assert_eq!(store.check_search_index().unwrap(), Vec::<String>::new());
         // Two batches of the load: the first is written (its search entries too), the second
         // fails (a demo application writes ~5.4: its record and its events).
@@ -188,7 +201,10 @@ fn search_follows_writes_bulk_loads_and_rebuilds_at_open() {
         // The demo writes its batches as loads of their own: the failed one is undone whole.
         let total = desk.list(&Query::default()).unwrap().total;
         let before = demo_ids.len() as u64 + 1;
-        assert!(total < before + 2_500, "the failed load was undone: {total}");
+        assert!(
+            total < before + 2_500,
+            "the failed load was undone: {total}"
+        );
         assert_eq!((total - before) % 2_000, 0, "{total}");
         assert_eq!(store.check_search_index().unwrap(), Vec::<String>::new());
     }

@@ -257,11 +257,21 @@ fn typing_pinyin_in_search_lists_zhang_wei_first() {
         let names: Vec<String> = (0..c.app().list.total.min(5) as usize)
             .map(|i| c.app().list.row(i).unwrap().app.form.customer.name.clone())
             .collect();
-        assert_eq!(names.first().map(String::as_str), Some("张伟"), "{typed}: {names:?}");
+        assert_eq!(
+            names.first().map(String::as_str),
+            Some("张伟"),
+            "{typed}: {names:?}"
+        );
         assert!(names.iter().any(|n| n == "张伟明"), "{typed}: {names:?}");
         let screen = c.screen();
-        let first_row = screen.lines().find(|l| l.contains("张伟")).unwrap_or_default();
-        assert!(!first_row.contains("张伟明"), "{typed}: the first row is 张伟\n{screen}");
+        let first_row = screen
+            .lines()
+            .find(|l| l.contains("张伟"))
+            .unwrap_or_default();
+        assert!(
+            !first_row.contains("张伟明"),
+            "{typed}: the first row is 张伟\n{screen}"
+        );
         c.press("esc");
         assert_eq!(c.app().list.total, 62);
     }

@@ -43,8 +43,8 @@ pub use exchange::{ExportLine, ImportReport};
 pub use papers::{
     Office, OfficeChange, SETTING_OFFICE_NAME, SETTING_OFFICE_PHONE, SETTING_TRACKING_URL,
 };
-pub use search::{Found, FoundApplication, CONSOLE_LIMIT};
 pub use recount::{CalendarSync, SETTING_CALENDAR_FINGERPRINT};
+pub use search::{Found, FoundApplication, CONSOLE_LIMIT};
 
 /// The actor recorded when none is given.
 pub const DEFAULT_ACTOR: &str = "operator";

@@ -423,7 +423,10 @@ impl SledStore {
                 }
                 meta.insert(META_CHAIN_HEAD, encode_head(seq, &hash));
                 if search_in_step {
-                    meta.insert(super::search::META_SEARCH, super::search::encode_marker(seq));
+                    meta.insert(
+                        super::search::META_SEARCH,
+                        super::search::encode_marker(seq),
+                    );
                 }
                 Ok((index_batches, meta))
             };
@@ -567,7 +570,10 @@ impl SledStore {
             .transaction(|(meta,)| {
                 meta.insert(META_CHAIN_HEAD, head.clone())?;
                 if search_in_step {
-                    meta.insert(super::search::META_SEARCH, super::search::encode_marker(head_seq))?;
+                    meta.insert(
+                        super::search::META_SEARCH,
+                        super::search::encode_marker(head_seq),
+                    )?;
                 }
                 meta.remove(META_IMPORT_PENDING)?;
                 Ok::<_, sled::transaction::ConflictableTransactionError<StoreError>>(())

@@ -30,9 +30,7 @@ use sled::Transactional;
 
 use crate::domain::application::StoredForm;
 use crate::domain::event::{record_hash, record_hash_of_json, Event, EventDraft, GENESIS_HASH};
-use crate::domain::ports::{
-    AuditReport, Change, Page, Query, Repository, SearchHits, StoreError,
-};
+use crate::domain::ports::{AuditReport, Change, Page, Query, Repository, SearchHits, StoreError};
 use crate::domain::{AppId, Application};
 
 pub use audit::ConsistencyReport;

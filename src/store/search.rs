@@ -123,8 +123,7 @@ fn term(kind: char, text: &str) -> String {
 /// Every two consecutive characters of `text` from the `skip`th on.
 fn bigrams(text: &str, skip: usize) -> impl Iterator<Item = String> + '_ {
     let chars: Vec<char> = text.chars().collect();
-    (skip..chars.len().saturating_sub(1))
-        .map(move |i| chars[i..i + 2].iter().collect::<String>())
+    (skip..chars.len().saturating_sub(1)).map(move |i| chars[i..i + 2].iter().collect::<String>())
 }
 
 /// The terms `app` is indexed under, sorted, no duplicates.
@@ -212,7 +211,11 @@ fn parse(text: &str) -> Option<Parsed> {
         .filter(|(n, _)| !n.is_empty())
         .collect();
     // Pinyin typed with spaces between syllables (`zhang wei`) is one part.
-    if parts.len() > 1 && parts.iter().all(|(n, _)| n.chars().all(|c| c.is_ascii_alphabetic())) {
+    if parts.len() > 1
+        && parts
+            .iter()
+            .all(|(n, _)| n.chars().all(|c| c.is_ascii_alphabetic()))
+    {
         let joined: String = parts.iter().map(|(n, _)| n.as_str()).collect();
         parts = vec![(joined.clone(), joined)];
     }
@@ -254,9 +257,8 @@ pub fn passes(app: &Application, q: &Query) -> bool {
         || q.county
             .as_ref()
             .is_some_and(|c| *c != app.form.site.county)
-        || q.overdue_on.is_some_and(|d| {
-            app.status.is_terminal() || app.deadline.is_none_or(|dl| dl >= d)
-        })
+        || q.overdue_on
+            .is_some_and(|d| app.status.is_terminal() || app.deadline.is_none_or(|dl| dl >= d))
         || q.name_prefix
             .as_ref()
             .is_some_and(|p| !app.form.customer.name.starts_with(p.as_str())))
@@ -353,6 +355,9 @@ impl SledStore {
             .map_err(|e| io("reading meta", e))?;
         let started = std::time::Instant::now();
         let n = self.rebuild_search_index()?;
+        if n == 0 {
+            return Ok(()); // a new store: nothing to tell
+        }
         self.notices.push(format!(
             "the search index was {} and was built anew from the {n} applications ({:.1} s); nothing else changed",
             match was {
@@ -373,7 +378,8 @@ impl SledStore {
         self.trees[META]
             .remove(META_SEARCH)
             .map_err(|e| io("writing meta", e))?;
-        tree.clear().map_err(|e| io("clearing the search index", e))?;
+        tree.clear()
+            .map_err(|e| io("clearing the search index", e))?;
         let mut edits = BucketEdits::new();
         let mut in_chunk = 0usize;
         let mut last_bucket: Vec<u8> = Vec::new();
@@ -454,13 +460,17 @@ impl SledStore {
             complete: true,
         };
         let q = &parsed.drive;
-        let id_like = parsed.drive_raw.is_ascii()
-            && parsed.drive_raw.chars().any(|ch| ch.is_ascii_digit());
+        let id_like =
+            parsed.drive_raw.is_ascii() && parsed.drive_raw.chars().any(|ch| ch.is_ascii_digit());
         let number = parsed.drive_raw.trim().to_ascii_uppercase();
         let q_ident = ident(q);
 
         // 1. Exactly an application number, ID number or phone.
-        if id_like && self.trees[RECORDS].contains_key(number.as_bytes()).map_err(|e| io("reading an application", e))? {
+        if id_like
+            && self.trees[RECORDS]
+                .contains_key(number.as_bytes())
+                .map_err(|e| io("reading an application", e))?
+        {
             c.offer(AppId(number.clone()), SearchMatch::Exact, None)?;
         }
         if !q_ident.is_empty() {
@@ -482,12 +492,24 @@ impl SledStore {
         // 3. Pinyin: initials, then the full reading (Chinese characters typed are read too).
         if q.chars().any(|ch| ch.is_ascii_alphabetic()) {
             let (full, initials) = pinyin_of(q);
-            self.walk(term(K_INITIALS, &initials).as_bytes(), &mut c, SearchMatch::Pinyin)?;
-            self.walk(term(K_PINYIN, &full).as_bytes(), &mut c, SearchMatch::Pinyin)?;
+            self.walk(
+                term(K_INITIALS, &initials).as_bytes(),
+                &mut c,
+                SearchMatch::Pinyin,
+            )?;
+            self.walk(
+                term(K_PINYIN, &full).as_bytes(),
+                &mut c,
+                SearchMatch::Pinyin,
+            )?;
         }
         // 4. The start of an ID number, phone or application number.
         if !q_ident.is_empty() {
-            self.walk(term(K_IDENT, &q_ident).as_bytes(), &mut c, SearchMatch::Identifier)?;
+            self.walk(
+                term(K_IDENT, &q_ident).as_bytes(),
+                &mut c,
+                SearchMatch::Identifier,
+            )?;
         }
         if id_like && !c.full() {
             for key in self.trees[RECORDS].scan_prefix(number.as_bytes()).keys() {
@@ -500,10 +522,24 @@ impl SledStore {
         }
         // 5, 6. Within the name, then within the address (two characters or more).
         if q.chars().count() >= 2 {
-            let within_name = |app: &Application| normalize(&app.form.customer.name).contains(q.as_str());
-            self.walk_grams(q, K_NAME_GRAM, &mut c, SearchMatch::NameContains, &within_name)?;
-            let within_address = |app: &Application| normalize(&app.form.site.address).contains(q.as_str());
-            self.walk_grams(q, K_ADDRESS_GRAM, &mut c, SearchMatch::AddressContains, &within_address)?;
+            let within_name =
+                |app: &Application| normalize(&app.form.customer.name).contains(q.as_str());
+            self.walk_grams(
+                q,
+                K_NAME_GRAM,
+                &mut c,
+                SearchMatch::NameContains,
+                &within_name,
+            )?;
+            let within_address =
+                |app: &Application| normalize(&app.form.site.address).contains(q.as_str());
+            self.walk_grams(
+                q,
+                K_ADDRESS_GRAM,
+                &mut c,
+                SearchMatch::AddressContains,
+                &within_address,
+            )?;
         }
         let mut hits = c.hits;
         let mut complete = c.complete;
@@ -548,7 +584,12 @@ impl SledStore {
         let mut sized: Vec<(usize, String)> = Vec::with_capacity(grams.len());
         for g in grams {
             let prefix = format!("{g}\0");
-            let n = self.search_tree().scan_prefix(prefix.as_bytes()).keys().take(256).count();
+            let n = self
+                .search_tree()
+                .scan_prefix(prefix.as_bytes())
+                .keys()
+                .take(256)
+                .count();
             if n == 0 {
                 return Ok(());
             }
@@ -564,7 +605,11 @@ impl SledStore {
                 for (g, cached) in others.iter_mut() {
                     let key = bucket_key(g, &id);
                     if cached.as_ref().is_none_or(|(k, _)| *k != key) {
-                        let bucket = match self.search_tree().get(&key).map_err(|e| io("reading the search index", e))? {
+                        let bucket = match self
+                            .search_tree()
+                            .get(&key)
+                            .map_err(|e| io("reading the search index", e))?
+                        {
                             Some(v) => Bucket::decode(&v)?,
                             None => Bucket::default(),
                         };
@@ -656,7 +701,10 @@ mod tests {
 
     #[test]
     fn bigrams_and_caps() {
-        assert_eq!(bigrams("惠民商贸", 0).collect::<Vec<_>>(), ["惠民", "民商", "商贸"]);
+        assert_eq!(
+            bigrams("惠民商贸", 0).collect::<Vec<_>>(),
+            ["惠民", "民商", "商贸"]
+        );
         assert_eq!(bigrams("张伟明", 1).collect::<Vec<_>>(), ["伟明"]);
         assert_eq!(bigrams("张", 0).count(), 0);
         let long = "济".repeat(40);
