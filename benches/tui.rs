@@ -135,7 +135,7 @@ fn rss_session(dir: &Path) {
     step(&mut session, "overdue only, End, off", &["!", "end", "!"]);
     step(
         &mut session,
-        "search \"1\" (the best 1,000 kept), End, clear",
+        "search \"1\" (the best 200 kept), End, clear",
         &["/", "1", "enter", "end", "x"],
     );
     step(&mut session, "dashboard (metrics over the store)", &["3"]);

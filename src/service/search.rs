@@ -11,7 +11,7 @@ use crate::domain::Application;
 use super::{Desk, DeskError};
 
 /// Hits the console keeps for one search: the operator narrows it by typing more.
-pub const CONSOLE_LIMIT: usize = 1_000;
+pub const CONSOLE_LIMIT: usize = 200;
 
 /// Longest search text taken (characters); the rest is ignored.
 pub const MAX_SEARCH_CHARS: usize = 200;

@@ -49,7 +49,7 @@ const MAX_TERM: usize = 48;
 
 /// Candidates a search looks at (index entries walked, records read) before it stops and says
 /// its hits may not be all.
-const MAX_EXAMINED: usize = 20_000;
+const MAX_EXAMINED: usize = 5_000;
 
 /// Applications per chunk when the index is rebuilt.
 const REBUILD_CHUNK: usize = 20_000;
