@@ -17,8 +17,9 @@
 //!
 //! Meta `search_index` holds [`SEARCH_FORMAT`] and the chain sequence number the index is in step
 //! with; every write that keeps the index advances it with the chain head, but only if it was in
-//! step. So a store written by a powerdesk without this index (or another format of it), or one
-//! opened read-only, is found stale, and [`SledStore::ensure_search_index`] rebuilds it at open.
+//! step. So a store written by a powerdesk without this index (or with another format of it) is
+//! found stale, and [`SledStore::ensure_search_index`] rebuilds it at open; a read-only open
+//! cannot, and refuses searches until the store is opened writable once.
 
 use std::collections::{BTreeSet, HashSet};
 
