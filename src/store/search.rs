@@ -597,7 +597,8 @@ impl SledStore {
             sized.push((n, g));
         }
         sized.sort();
-        let mut others: Vec<(String, Option<(Vec<u8>, Bucket)>)> =
+        // Each other bigram with the bucket last looked up (ids come in order: reused).
+        let mut others: Vec<(String, Option<KeyedBucket>)> =
             sized[1..].iter().map(|(_, g)| (g.clone(), None)).collect();
         let driver = format!("{}\0", sized[0].1);
         for entry in self.search_tree().scan_prefix(driver.as_bytes()) {
@@ -672,6 +673,9 @@ impl SledStore {
         Ok(problems)
     }
 }
+
+/// A bucket with its key.
+type KeyedBucket = (Vec<u8>, Bucket);
 
 /// Position of the search tree among the store's trees.
 pub(super) const SEARCH: usize = super::FIRST_INDEX + Index::ALL.len();
