@@ -10,6 +10,11 @@
 //! process (start, page through the listing, End, filters, dashboard) and prints the resident
 //! memory (VmRSS) after each step, the step's own peak and the session's (VmHWM, reset between
 //! steps through /proc/self/clear_refs), from /proc/self/status.
+//!
+//! With POWERDESK_BENCH_SEARCH=1 it types searches character by character (pinyin, names, phone
+//! and ID number starts, addresses, numbers; and the name, phone and ID number of applications
+//! spread over the store) and prints the time of each keystroke to its first page drawn, with
+//! the median, p95 and worst.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -130,7 +135,7 @@ fn rss_session(dir: &Path) {
     step(&mut session, "overdue only, End, off", &["!", "end", "!"]);
     step(
         &mut session,
-        "search \"1\" (matches nearly all), End, clear",
+        "search \"1\" (the best 200 kept), End, clear",
         &["/", "1", "enter", "end", "x"],
     );
     step(&mut session, "dashboard (metrics over the store)", &["3"]);
@@ -149,10 +154,93 @@ fn rss_session(dir: &Path) {
     worker.join();
 }
 
+/// POWERDESK_BENCH_SEARCH: every keystroke of typed searches, to its first page drawn.
+fn search_keystrokes(dir: &Path) {
+    let (mut session, worker) = start(dir);
+    let total = session.app.list.total as usize;
+    let mut queries: Vec<String> = [
+        "zw",
+        "zhangwei",
+        "张伟",
+        "王芳",
+        "lf",
+        "张w",
+        "138",
+        "1391234",
+        "3708",
+        "济宁市任城区",
+        "古槐路",
+        "惠民",
+        "商贸有限",
+        "JN-2026-0001",
+    ]
+    .iter()
+    .map(|q| q.to_string())
+    .collect();
+    // Applications spread over the store: jump there (End, then up) and take their fields.
+    for at in [0, total / 3, total * 2 / 3] {
+        session.dispatch(key("g"));
+        assert!(session.settle(Duration::from_secs(120)));
+        session.app.list.cursor = at;
+        session.dispatch(key("j"));
+        assert!(session.settle(Duration::from_secs(120)));
+        if let Some(row) = session.app.list.selected() {
+            let c = &row.app.form.customer;
+            queries.extend([c.name.clone(), c.phone.clone(), c.id_number.clone()]);
+        }
+    }
+    let mut times: Vec<(f64, String)> = Vec::new();
+    for q in &queries {
+        session.dispatch(key("/"));
+        assert!(session.settle(Duration::from_secs(120)));
+        let mut typed = String::new();
+        for ch in q.chars() {
+            typed.push(ch);
+            let started = std::time::Instant::now();
+            session.dispatch(Action::Paste(ch.to_string()));
+            assert!(session.settle(Duration::from_secs(600)));
+            session.draw().unwrap();
+            let ms = started.elapsed().as_secs_f64() * 1e3;
+            times.push((ms, typed.clone()));
+        }
+        println!(
+            "{q:<24} {:>6} hits   last keystroke {:7.2} ms",
+            format!(
+                "{}{}",
+                session.app.list.total,
+                if session.app.list.more { "+" } else { "" }
+            ),
+            times.last().map_or(0.0, |t| t.0)
+        );
+        session.dispatch(key("esc"));
+        assert!(session.settle(Duration::from_secs(120)));
+    }
+    let mut ms: Vec<f64> = times.iter().map(|t| t.0).collect();
+    ms.sort_by(f64::total_cmp);
+    let at = |p: f64| ms[((ms.len() as f64 * p).ceil() as usize).clamp(1, ms.len()) - 1];
+    let worst = times.iter().max_by(|a, b| a.0.total_cmp(&b.0)).unwrap();
+    println!(
+        "{} keystrokes on {total} applications: median {:.2} ms, p95 {:.2} ms, worst {:.2} ms ({:?})",
+        ms.len(),
+        at(0.5),
+        at(0.95),
+        worst.0,
+        worst.1
+    );
+    let (rss, hwm) = memory();
+    println!("VmRSS {rss:.1} MB, VmHWM {hwm:.1} MB");
+    drop(session);
+    worker.join();
+}
+
 fn console(c: &mut Criterion) {
     let (_keep, dir) = store_dir();
     if std::env::var_os("POWERDESK_BENCH_RSS").is_some() {
         rss_session(&dir);
+        return;
+    }
+    if std::env::var_os("POWERDESK_BENCH_SEARCH").is_some() {
+        search_keystrokes(&dir);
         return;
     }
     {
@@ -246,6 +334,20 @@ fn console(c: &mut Criterion) {
         b.iter(|| {
             frame(&mut session, "a");
             frame(&mut session, "backspace");
+        })
+    });
+    session.dispatch(key("esc"));
+    assert!(session.settle(Duration::from_secs(120)));
+    // A search keystroke through the search index, to its first page drawn.
+    session.dispatch(key("/"));
+    assert!(session.settle(Duration::from_secs(60)));
+    group.bench_function("search_keystroke_to_first_page", |b| {
+        b.iter(|| {
+            for k in ["z", "w", "backspace", "backspace"] {
+                session.dispatch(key(k));
+                assert!(session.settle(Duration::from_secs(60)));
+                session.draw().unwrap();
+            }
         })
     });
     session.dispatch(key("esc"));

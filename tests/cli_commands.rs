@@ -1558,4 +1558,34 @@ fn the_getting_electricity_report_is_written_as_xlsx_with_a_named_chart_and_as_c
     assert!(err.contains(".xlsx or .csv"), "{err}");
     let err = refused(&store, &["report", "--by", "town", "--to", "r.xlsx"]);
     assert!(err.contains("--by") && err.contains("operator"), "{err}");
+fn search_finds_by_name_pinyin_phone_and_number_best_first() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    let form = write(tmp.path(), "shop.json", &shop_json());
+    let id = ok_json(&store, &["app", "new", "--json", &form])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    ok_json(&store, &["demo", "--count", "40", "--json"]);
+    // shop_json: 济宁市任城区惠民商贸有限公司, phone 13800000000, address 济宁市任城区某某路 18 号.
+    for (query, matched) in [
+        ("13800000000", "exact"),
+        (id.as_str(), "exact"),
+        ("济宁市任城区惠民", "name_prefix"),
+        ("jnsrcqhm", "pinyin"),
+        ("惠民商贸", "name_contains"),
+        ("某某路", "address_contains"),
+    ] {
+        let found = ok_json(&store, &["search", query, "--json"]);
+        let first = &found["hits"][0];
+        assert_eq!(first["application"]["id"], id.as_str(), "{query}: {found}");
+        assert_eq!(first["matched"], matched, "{query}");
+    }
+    let found = ok_json(&store, &["search", "1", "--limit", "5", "--json"]);
+    assert_eq!(found["hits"].as_array().unwrap().len(), 5);
+    assert_eq!(found["complete"], false);
+    // The text form: the table, the application's number on it.
+    let out = powerdesk(&store, &["search", "惠民商贸"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&id));
 }

@@ -506,4 +506,41 @@ fn energizing_with_a_grid_project_still_open_says_so_before_asking() {
         "{}",
         c.app().status
     );
+/// `/` searches the store's search index as the operator types: pinyin initials, full pinyin
+/// and a mix find 张伟, listed before 张伟明 (whose initials only start with `zw`) though
+/// accepted after it.
+#[test]
+fn typing_pinyin_in_search_lists_zhang_wei_first() {
+    let mut c = Console::new(120, 40, Lang::Zh, 60);
+    let mut g = powerdesk::service::demo::DemoGenerator::new(5);
+    for name in ["张伟明", "张伟"] {
+        let mut form = g.form();
+        form.customer.name = name.into();
+        c.desk.submit(form, "测试员").unwrap();
+    }
+    for typed in ["zw", "zhangwei", "张w"] {
+        c.press("/");
+        c.type_text(typed);
+        c.press("enter");
+        let names: Vec<String> = (0..c.app().list.total.min(5) as usize)
+            .map(|i| c.app().list.row(i).unwrap().app.form.customer.name.clone())
+            .collect();
+        assert_eq!(
+            names.first().map(String::as_str),
+            Some("张伟"),
+            "{typed}: {names:?}"
+        );
+        assert!(names.iter().any(|n| n == "张伟明"), "{typed}: {names:?}");
+        let screen = c.screen();
+        let first_row = screen
+            .lines()
+            .find(|l| l.contains("张伟"))
+            .unwrap_or_default();
+        assert!(
+            !first_row.contains("张伟明"),
+            "{typed}: the first row is 张伟\n{screen}"
+        );
+        c.press("esc");
+        assert_eq!(c.app().list.total, 62);
+    }
 }

@@ -187,6 +187,16 @@ pub enum Command {
     /// The working-day calendar: which years are loaded, which are provisional, what to load.
     #[command(subcommand)]
     Calendar(calendar::CalendarCommand),
+    /// Find applications by name, pinyin (zw, zhangwei), ID number, phone, address or number,
+    /// best first (the console's `/` search).
+    Search {
+        query: String,
+        #[arg(long)]
+        json: bool,
+        /// At most this many (0: as many as the search looks at).
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
     /// Test helper: submit applications in a loop, printing each acknowledged id.
     #[command(name = "__crash-writer", hide = true)]
     CrashWriter {
@@ -838,6 +848,9 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Audit(AuditCommand::Verify { json }) => {
             run_printing_read(&at("audit verify"), &Read::AuditVerify { json })
+        }
+        Command::Search { query, json, limit } => {
+            run_printing_read(&at("search"), &Read::Search { query, json, limit })
         }
         Command::CrashWriter { count } => crash::run(&at("__crash-writer"), count),
     }

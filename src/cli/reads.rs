@@ -10,7 +10,7 @@ use anyhow::{bail, Result};
 use serde::{Deserialize, Serialize};
 
 use super::{list_query, store_calendar_source, table, CalendarSource, ListArgs};
-use crate::domain::ports::{BackupSummary, Clock, Repository};
+use crate::domain::ports::{BackupSummary, Clock, Query, Repository};
 use crate::domain::AppId;
 use crate::service::Desk;
 
@@ -34,6 +34,11 @@ pub enum Read {
     CalendarCheck {
         json: bool,
     },
+    Search {
+        query: String,
+        json: bool,
+        limit: usize,
+    },
 }
 
 /// What a read yields besides its output.
@@ -55,6 +60,7 @@ impl Read {
             Read::Backup => "backup",
             Read::AuditVerify { .. } => "audit verify",
             Read::CalendarCheck { .. } => "calendar check",
+            Read::Search { .. } => "search",
         }
     }
 }
@@ -113,6 +119,21 @@ pub(super) fn answer(
             }
             if let Some((seq, what)) = report.first_broken {
                 bail!("audit chain broken at event {seq}: {what}");
+            }
+        }
+        Read::Search { query, json, limit } => {
+            let found = desk.search(query, &Query::default(), *limit)?;
+            if *json {
+                super::write_json(out, &found)?;
+            } else {
+                let apps: Vec<_> = found.hits.into_iter().map(|h| h.application).collect();
+                super::write_text(out, &table::applications(&apps, apps.len() as u64, 0))?;
+                if !found.complete {
+                    writeln!(
+                        out,
+                        "more applications may match: type more of the name, number or address, or raise --limit"
+                    )?;
+                }
             }
         }
         Read::CalendarCheck { json } => {

@@ -96,6 +96,33 @@ pub struct Query {
     pub limit: usize,
 }
 
+/// What a search matched an application on, best first: the order of its hits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SearchMatch {
+    /// Exactly its application number, ID number or phone.
+    Exact,
+    /// The start of its customer's name.
+    NamePrefix,
+    /// The start of the name's pinyin initials (`zw`) or full pinyin (`zhangwei`).
+    Pinyin,
+    /// The start of its ID number, phone or application number.
+    Identifier,
+    /// Two characters or more within the name.
+    NameContains,
+    /// Two characters or more within the address.
+    AddressContains,
+}
+
+/// The applications a search found, best first.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchHits {
+    pub hits: Vec<(AppId, SearchMatch)>,
+    /// False when the search stopped at its limit or after looking at as many candidates as it
+    /// may: more applications may match (type more to narrow it).
+    pub complete: bool,
+}
+
 /// A page of a listing.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Page {
@@ -187,6 +214,10 @@ pub trait Repository: Send + Sync {
     /// The events of one application, oldest first.
     fn events(&self, id: &AppId) -> Result<Vec<Event>, StoreError>;
     fn query(&self, query: &Query) -> Result<Page, StoreError>;
+    /// Applications matching `text` (name, pinyin, ID number, phone, address, application
+    /// number), best first, that pass `filter`'s filters (its paging and sort are ignored); at
+    /// most `limit` (0: as many as the search looks at).
+    fn search(&self, text: &str, filter: &Query, limit: usize) -> Result<SearchHits, StoreError>;
     fn setting(&self, key: &str) -> Result<Option<String>, StoreError>;
     /// Every setting whose key starts with `prefix`, in key order; the visitor returns false to
     /// stop.

@@ -16,6 +16,7 @@ mod papers;
 pub mod records;
 mod recount;
 mod report;
+mod search;
 
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -46,6 +47,7 @@ pub use papers::{
     Office, OfficeChange, SETTING_OFFICE_NAME, SETTING_OFFICE_PHONE, SETTING_TRACKING_URL,
 };
 pub use recount::{CalendarSync, SETTING_CALENDAR_FINGERPRINT};
+pub use search::{Found, FoundApplication, CONSOLE_LIMIT};
 
 /// The actor recorded when none is given.
 pub const DEFAULT_ACTOR: &str = "operator";

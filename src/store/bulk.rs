@@ -189,7 +189,8 @@ impl SledStore {
         new: &HashSet<&str>,
     ) -> Result<Plan, StoreError> {
         let mut plan = Plan {
-            edits: vec![BTreeMap::new(); Index::ALL.len()],
+            // The indexes, then the search index.
+            edits: vec![BTreeMap::new(); Index::ALL.len() + 1],
             ..Plan::default()
         };
         for (change, groups) in changes.iter().zip(chained) {
@@ -232,6 +233,8 @@ impl SledStore {
                         }
                     }
                 }
+                let search = plan.edits.last_mut().expect("the search index's edits");
+                super::search::plan_edits(search, old.as_ref(), Some(app), &app.id);
                 for key in old.as_ref().map(counter_keys).unwrap_or_default() {
                     *plan.counts.entry(key).or_default() -= 1;
                 }
@@ -303,6 +306,7 @@ impl SledStore {
             .map_err(|e| io("reading meta", e))?
             .ok_or_else(|| StoreError::Corrupt("meta has no chain head".into()))?;
         let (mut seq, mut hash) = decode_head(&head)?;
+        let search_in_step = self.search_in_step()?;
         // The chain is sequential; what each change writes is planned on two threads.
         // Every event of a batched load belongs to an application the change rewrites; the
         // records are hashed into their events on two threads, then chained in order.
@@ -418,6 +422,12 @@ impl SledStore {
                     }
                 }
                 meta.insert(META_CHAIN_HEAD, encode_head(seq, &hash));
+                if search_in_step {
+                    meta.insert(
+                        super::search::META_SEARCH,
+                        super::search::encode_marker(seq),
+                    );
+                }
                 Ok((index_batches, meta))
             };
             let read = read();
@@ -430,11 +440,18 @@ impl SledStore {
             // The name index (one bucket per application, mostly) on its own thread.
             let at = Index::ALL.iter().position(|ix| *ix == Index::Name);
             let name = batches.remove(at.expect("the name index is kept"));
+            // The search index (the most keys) after the name index, on the same thread.
+            let search = batches.pop().expect("the search index's batch");
             let name = scope.spawn(move || {
                 write_each(
                     &self.trees[FIRST_INDEX + name.0],
                     name.1,
                     "writing an index",
+                )?;
+                write_each(
+                    &self.trees[FIRST_INDEX + search.0],
+                    search.1,
+                    "writing the search index",
                 )
             });
             let rest = || -> Result<(), StoreError> {
@@ -498,6 +515,15 @@ impl SledStore {
             return Ok(());
         };
         let (head_seq, _) = decode_head(&head)?;
+        // The search index was in step when the load began if its marker is at or past the head
+        // before it (each batch advanced both); it is again once the records are back.
+        let search_in_step = super::search::marker_seq(
+            self.trees[META]
+                .get(super::search::META_SEARCH)
+                .map_err(|e| io("reading meta", e))?
+                .as_deref(),
+        )
+        .is_some_and(|s| s >= head_seq);
         let undo = self.undo_tree()?;
         for entry in undo.iter() {
             let (key, value) = entry.map_err(|e| io("reading the undo tree", e))?;
@@ -543,6 +569,12 @@ impl SledStore {
         (&self.trees[META],)
             .transaction(|(meta,)| {
                 meta.insert(META_CHAIN_HEAD, head.clone())?;
+                if search_in_step {
+                    meta.insert(
+                        super::search::META_SEARCH,
+                        super::search::encode_marker(head_seq),
+                    )?;
+                }
                 meta.remove(META_IMPORT_PENDING)?;
                 Ok::<_, sled::transaction::ConflictableTransactionError<StoreError>>(())
             })
@@ -555,7 +587,15 @@ impl SledStore {
     /// Give `id` back its record from before a load (`old`; None: it did not exist), moving its
     /// index entries from its current record. Idempotent.
     fn restore_record(&self, id: &AppId, old: Option<&[u8]>) -> Result<(), StoreError> {
-        if let Some((current, _)) = self.read_record(id)? {
+        let current = self.read_record(id)?.map(|(app, _)| app);
+        let previous = old.map(decode_record).transpose()?.map(|(app, _)| app);
+        let (removed, added) = super::search::term_changes(current.as_ref(), previous.as_ref());
+        for (terms, add) in [(removed, false), (added, true)] {
+            for term in terms {
+                bucket_edit(self.search_tree(), &term, id, add)?;
+            }
+        }
+        if let Some(current) = current {
             for (i, ix) in Index::ALL.iter().enumerate() {
                 if let Some(v) = ix.value(&current) {
                     bucket_edit(&self.trees[FIRST_INDEX + i], &v, id, false)?;

@@ -17,6 +17,7 @@ mod bulk;
 mod keys;
 mod migrate;
 mod query;
+mod search;
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
@@ -29,7 +30,7 @@ use sled::Transactional;
 
 use crate::domain::application::StoredForm;
 use crate::domain::event::{record_hash, record_hash_of_json, Event, EventDraft, GENESIS_HASH};
-use crate::domain::ports::{AuditReport, Change, Page, Query, Repository, StoreError};
+use crate::domain::ports::{AuditReport, Change, Page, Query, Repository, SearchHits, StoreError};
 use crate::domain::{AppId, Application};
 
 pub use audit::ConsistencyReport;
@@ -361,13 +362,15 @@ impl SledStore {
         })?;
         let mut names = vec![RECORDS_TREE, GROUPS_TREE, "settings", "meta"];
         names.extend(Index::ALL.iter().map(|ix| ix.bucket_tree()));
+        // Last, at `search::SEARCH`: a write transaction covers it like the other indexes.
+        names.push(search::SEARCH_TREE);
         let trees = names
             .iter()
             .map(|n| db.open_tree(n))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| io("opening trees", e))?;
         let notices = db.recovery_notices();
-        let store = SledStore {
+        let mut store = SledStore {
             db,
             trees,
             writer: Mutex::new(()),
@@ -380,6 +383,7 @@ impl SledStore {
         } else {
             store.check_schema()?;
             store.recover_import()?;
+            store.ensure_search_index()?;
             // sled created its log, config and snapshot files (or renamed a snapshot into place)
             // while opening; fsync the directories so the entries survive a power cut, as every
             // flush's fdatasync makes the log's contents and size survive it.
@@ -600,6 +604,9 @@ impl SledStore {
                     .get(META_CHAIN_HEAD)?
                     .ok_or_else(|| abort(StoreError::Corrupt("meta has no chain head".into())))?;
                 let (mut seq, mut hash) = decode_head(&head).map_err(abort)?;
+                // The search index stays marked in step only if it was before.
+                let search_in_step =
+                    search::marker_seq(t[META].get(search::META_SEARCH)?.as_deref()) == Some(seq);
                 let mut counts: HashMap<Vec<u8>, i64> = HashMap::new();
                 let mut chained = Vec::new();
                 for change in changes {
@@ -669,6 +676,9 @@ impl SledStore {
                 }
                 add_counts(&t[META], &counts)?;
                 t[META].insert(META_CHAIN_HEAD, encode_head(seq, &hash))?;
+                if search_in_step {
+                    t[META].insert(search::META_SEARCH, search::encode_marker(seq))?;
+                }
                 Ok(chained)
             })
             .map_err(tx_error);
@@ -860,6 +870,12 @@ fn put_app(
     for key in counter_keys(app) {
         *counts.entry(key).or_default() += 1;
     }
+    let (removed, added) = search::term_changes(old, Some(app));
+    for (terms, add) in [(removed, false), (added, true)] {
+        for term in terms {
+            bucket_edit_tx(&t[search::SEARCH], &term, &app.id, add)?;
+        }
+    }
     t[RECORDS].insert(app.id.0.as_bytes(), encode_record(app, groups))?;
     Ok(())
 }
@@ -1014,6 +1030,10 @@ impl Repository for SledStore {
 
     fn query(&self, query: &Query) -> Result<Page, StoreError> {
         self.run_query(query)
+    }
+
+    fn search(&self, text: &str, filter: &Query, limit: usize) -> Result<SearchHits, StoreError> {
+        self.run_search(text, filter, limit)
     }
 
     fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {

@@ -22,7 +22,7 @@ enum Driver {
 }
 
 impl SledStore {
-    fn index_tree(&self, ix: Index) -> &sled::Tree {
+    pub(super) fn index_tree(&self, ix: Index) -> &sled::Tree {
         let i = Index::ALL
             .iter()
             .position(|x| *x == ix)

@@ -319,6 +319,8 @@ pub enum Action {
         offset: usize,
         rows: Vec<ListRow>,
         total: u64,
+        /// A search's hits stop at a limit: more applications may match than `total`.
+        more: bool,
     },
     DetailLoaded(Box<DetailData>),
     PreviewReady {

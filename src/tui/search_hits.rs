@@ -1,11 +1,11 @@
-//! The matches of a fuzzy search, kept compactly: a search on "1" matches every application of a
-//! 1M store, and the worker keeps its ids, best first, while the operator pages through them.
+//! The matches of a search, kept compactly while the operator pages through them: the worker
+//! pushes the search index's hits (best first, `service::CONSOLE_LIMIT` of them at most) with
+//! their rank as the key, or their deadline when the listing is sorted by deadline.
 //!
-//! The scan visits applications in id order, so "id ascending" among equal keys is the order of
-//! the scan: each match is one `u64`, its sort key above its scan position, sorted in place, and
-//! the ids are kept in scan order, front-coded (each id as the bytes it does not share with the
-//! one before, a full id every [`RESTART`] ids). A 1M-match search holds ~12 MB this way; the
-//! 48-byte tuples of score, deadline and id it replaces took 48 MB, and twice that while sorted.
+//! Each match is one `u64`, its sort key above its position, sorted in place; equal keys keep
+//! id order. The ids are front-coded (each id as the bytes it does not share with the one
+//! before, a full id every [`RESTART`] ids). It was made for the whole-store scan the index
+//! replaced (1M matches in ~12 MB) and costs nothing at the sizes kept now.
 
 use chrono::{Datelike, NaiveDate};
 

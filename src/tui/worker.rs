@@ -11,18 +11,17 @@ use chrono::NaiveDate;
 
 use crate::domain::calendar::WorkingCalendar;
 use crate::domain::metrics::MetricsBuilder;
-use crate::domain::ports::{Decider, Page, Query};
+use crate::domain::ports::{Decider, Page, Query, SortBy};
 use crate::domain::sideflow::SideFlows;
 use crate::domain::timeline::timeline;
 use crate::domain::workflow::next_states;
 use crate::domain::{AppId, Application, Decision};
-use crate::service::Desk;
+use crate::service::{Desk, CONSOLE_LIMIT};
 
 use super::action::{
     Action, BundleRow, DetailData, DiffSummary, ListRow, Metrics, Preview, Request, ServiceAct,
     ServicesData, SideFlowRow, TimelineRow,
 };
-use super::app::fuzzy_score;
 use super::search_hits::{sort_key, HitsBuilder, SearchHits};
 
 /// What the Policies screen needs from the policy host; the binary wires the real one.
@@ -168,10 +167,20 @@ impl Worker {
     }
 }
 
-/// The ids matching a fuzzy search, best first; kept while the search and filters stay the same.
+/// The ids matching a search, in listing order; kept while the search and filters stay the same.
 struct SearchCache {
     key: (String, Query),
     hits: SearchHits,
+    /// More applications may match than the hits kept.
+    more: bool,
+}
+
+/// A page of the listing as the worker answers it.
+struct Listed {
+    offset: usize,
+    rows: Vec<ListRow>,
+    total: u64,
+    more: bool,
 }
 
 struct WorkerState {
@@ -231,6 +240,7 @@ impl WorkerState {
                         offset: 0,
                         rows: Vec::new(),
                         total: 0,
+                        more: false,
                     },
                     _ => Action::PreviewReady {
                         generation: u64::MAX,
@@ -262,11 +272,17 @@ impl WorkerState {
                 fuzzy,
                 today,
             } => match self.list(generation, query, fuzzy, today) {
-                Ok(Some((offset, rows, total))) => Action::ListLoaded {
+                Ok(Some(Listed {
+                    offset,
+                    rows,
+                    total,
+                    more,
+                })) => Action::ListLoaded {
                     generation,
                     offset,
                     rows,
                     total,
+                    more,
                 },
                 // Stopped for a newer listing: answer with a generation nobody waits for.
                 Ok(None) => Action::ListLoaded {
@@ -274,6 +290,7 @@ impl WorkerState {
                     offset: 0,
                     rows: Vec::new(),
                     total: 0,
+                    more: false,
                 },
                 Err(e) => Action::Failed(e),
             },
@@ -370,21 +387,24 @@ impl WorkerState {
             .collect()
     }
 
-    /// A page of the listing: from the store's indexes, or from the fuzzy-search cache.
-    #[allow(clippy::type_complexity)]
+    /// A page of the listing: from the store's indexes, or from the search's hits (kept while
+    /// the search and filters stay the same, so paging through them reads only the page).
     fn list(
         &mut self,
         generation: u64,
         query: Query,
         fuzzy: Option<String>,
         today: NaiveDate,
-    ) -> Result<Option<(usize, Vec<ListRow>, u64)>, String> {
+    ) -> Result<Option<Listed>, String> {
         let Some(needle) = fuzzy else {
-            // The search was cleared: its ids (up to the whole store) are not kept.
             self.search = None;
             let page = self.desk.list(&query).map_err(|e| e.to_string())?;
-            let offset = query.offset;
-            return Ok(Some((offset, self.rows(page.items, today), page.total)));
+            return Ok(Some(Listed {
+                offset: query.offset,
+                rows: self.rows(page.items, today),
+                total: page.total,
+                more: false,
+            }));
         };
         let key = (
             needle.clone(),
@@ -395,80 +415,47 @@ impl WorkerState {
             },
         );
         if self.search.as_ref().map(|s| &s.key) != Some(&key) {
-            // The previous search's matches go before this one's are collected.
             self.search = None;
-            let Some(hits) = self.search_hits(generation, &needle, &query)? else {
+            if self.latest_list.load(Ordering::SeqCst) != generation {
                 return Ok(None);
-            };
-            self.search = Some(SearchCache { key, hits });
+            }
+            let (hits, more) = self.search_hits(&needle, &query)?;
+            self.search = Some(SearchCache { key, hits, more });
         }
-        let hits = &self.search.as_ref().expect("cache just filled").hits;
-        let total = hits.len() as u64;
+        let search = self.search.as_ref().expect("cache just filled");
         let mut apps = Vec::new();
-        for id in hits.page(query.offset, query.limit) {
+        for id in search.hits.page(query.offset, query.limit) {
             if let Some(app) = self.desk.repository().get(&id).map_err(|e| e.to_string())? {
                 apps.push(app);
             }
         }
-        Ok(Some((query.offset, self.rows(apps, today), total)))
+        Ok(Some(Listed {
+            offset: query.offset,
+            rows: self.rows(apps, today),
+            total: search.hits.len() as u64,
+            more: search.more,
+        }))
     }
 
-    /// Scan every application for a fuzzy match on name, ID number or address, with the
-    /// listing's filters; None when a newer listing was asked for meanwhile.
-    fn search_hits(
-        &self,
-        generation: u64,
-        needle: &str,
-        q: &Query,
-    ) -> Result<Option<SearchHits>, String> {
-        let mut hits = HitsBuilder::new();
-        let mut full = Ok(());
-        let mut seen = 0u64;
-        let mut stopped = false;
-        let label = format!("/{needle}");
-        self.desk
-            .scan(&mut |app| {
-                seen += 1;
-                if seen % 20_000 == 0 {
-                    if self.latest_list.load(Ordering::SeqCst) != generation {
-                        stopped = true;
-                        return false;
-                    }
-                    self.progress(&label, seen, 0);
-                }
-                if q.status.is_some_and(|s| s != app.status)
-                    || q.process.is_some_and(|p| p != app.process)
-                    || q.class.is_some_and(|c| c != app.form.customer.class)
-                    || q.county
-                        .as_ref()
-                        .is_some_and(|c| *c != app.form.site.county)
-                    || q.overdue_on.is_some_and(|d| {
-                        app.status.is_terminal() || app.deadline.is_none_or(|dl| dl >= d)
-                    })
-                {
-                    return true;
-                }
-                let f = &app.form;
-                let score = [
-                    fuzzy_score(needle, &f.customer.name),
-                    fuzzy_score(needle, &f.customer.id_number),
-                    fuzzy_score(needle, &f.site.address),
-                    fuzzy_score(needle, &app.id.0),
-                ]
-                .into_iter()
-                .flatten()
-                .max();
-                if let Some(s) = score {
-                    full = hits.push(&app.id.0, sort_key(q.sort, s, app.deadline));
-                }
-                full.is_ok()
-            })
+    /// The search's hits through the desk (the store's search index), with the listing's
+    /// filters: best first, or by deadline when the listing is sorted so.
+    fn search_hits(&self, needle: &str, q: &Query) -> Result<(SearchHits, bool), String> {
+        let found = self
+            .desk
+            .search_ids(needle, q, CONSOLE_LIMIT)
             .map_err(|e| e.to_string())?;
-        full?;
-        if stopped {
-            return Ok(None);
+        let mut hits = HitsBuilder::new();
+        for (rank, (id, _)) in found.hits.iter().enumerate() {
+            let key = match q.sort {
+                SortBy::Id => rank as u32,
+                SortBy::Deadline => {
+                    let app = self.desk.repository().get(id).map_err(|e| e.to_string())?;
+                    sort_key(SortBy::Deadline, 0, app.and_then(|a| a.deadline))
+                }
+            };
+            hits.push(&id.0, key)?;
         }
-        Ok(Some(hits.finish()))
+        Ok((hits.finish(), !found.complete))
     }
 
     fn detail(&self, id: &AppId, today: NaiveDate) -> Result<DetailData, String> {

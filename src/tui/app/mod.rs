@@ -144,6 +144,8 @@ pub struct ListState {
     pub fuzzy: String,
     pub sort: SortBy,
     pub total: u64,
+    /// The search listed the best `total` matches; more may match.
+    pub more: bool,
     /// Index of `rows[0]` in the whole listing.
     pub offset: usize,
     pub rows: Vec<ListRow>,
@@ -326,12 +328,14 @@ impl App {
                 offset,
                 rows,
                 total,
+                more,
             } => {
                 self.answered();
                 if generation == self.list.generation {
                     self.list.offset = offset;
                     self.list.rows = rows;
                     self.list.total = total;
+                    self.list.more = more;
                     self.list.requested = None;
                     self.list.loaded = true;
                     if self.list.cursor >= total as usize {

@@ -132,7 +132,12 @@ fn draw_filters(app: &App, frame: &mut Frame, area: Rect) {
         !l.fuzzy.is_empty(),
     );
     let count = if l.loaded {
-        format!("{} {}", app.t(Msg::Total), l.total)
+        format!(
+            "{} {}{}",
+            app.t(Msg::Total),
+            l.total,
+            if l.more { "+" } else { "" }
+        )
     } else {
         app.t(Msg::Loading).to_string()
     };

@@ -1,0 +1,738 @@
+//! 搜索索引: the search index, one sled tree (`search`) kept in the same transaction as the
+//! records (and in the same batches of a bulk load), so an acknowledged application is in it.
+//!
+//! Each application is indexed under a few terms, each `kind letter + normalized text`, stored
+//! like the other indexes: key `term 0x00 bucket`, value the sorted id tails of the bucket
+//! (`keys::Bucket`). A prefix of a term is a range of keys, in term order then id order.
+//!
+//! | kind | term | found by |
+//! |---|---|---|
+//! | `k` | ID number, phone (letters and digits only) | exact, then prefix |
+//! | `q`, `p` | pinyin initials (`zw`), full pinyin (`zhangwei`) of the name | prefix |
+//! | `m` | every two characters of the name but the first two | substring (2+ characters) |
+//! | `a` | every two characters of the address | substring (2+ characters) |
+//!
+//! The application number is the records tree's key and the name has its own index
+//! (`by_name`): their prefixes are found there.
+//!
+//! Meta `search_index` holds [`SEARCH_FORMAT`] and the chain sequence number the index is in step
+//! with; every write that keeps the index advances it with the chain head, but only if it was in
+//! step. So a store written by a powerdesk without this index (or with another format of it) is
+//! found stale, and [`SledStore::ensure_search_index`] rebuilds it at open; a read-only open
+//! cannot, and refuses searches until the store is opened writable once.
+
+use std::collections::{BTreeSet, HashSet};
+
+use pinyin::ToPinyin;
+
+use super::bulk::{write_each, BucketEdits};
+use super::keys::*;
+use super::{io, SledStore, META, RECORDS};
+use crate::domain::ports::{Query, SearchHits, SearchMatch, StoreError};
+use crate::domain::{AppId, Application};
+
+pub const SEARCH_TREE: &str = "search";
+
+/// Version of the terms: an index built with another is rebuilt at open.
+pub const SEARCH_FORMAT: u64 = 1;
+
+/// Meta key: [`SEARCH_FORMAT`] and the chain seq the index is in step with (both u64 BE).
+pub const META_SEARCH: &[u8] = b"search_index";
+
+const K_IDENT: char = 'k';
+const K_INITIALS: char = 'q';
+const K_PINYIN: char = 'p';
+const K_NAME_GRAM: char = 'm';
+const K_ADDRESS_GRAM: char = 'a';
+
+/// Longest term text kept, in bytes (prefixes longer than this still match, on the record).
+const MAX_TERM: usize = 48;
+
+/// Candidates a search looks at (index entries walked, records read) before it stops and says
+/// its hits may not be all.
+const MAX_EXAMINED: usize = 5_000;
+
+/// Applications per chunk when the index is rebuilt.
+const REBUILD_CHUNK: usize = 20_000;
+
+/// Lower case, full-width letters and digits as ASCII (an IME types `１３８`), `ü` as `v` (how
+/// pinyin is typed), without whitespace, control characters or punctuation other than `-`.
+pub fn normalize(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            'ü' | 'Ü' => 'v',
+            _ => c,
+        })
+        .filter(|c| !c.is_whitespace() && !c.is_control())
+        .filter(|c| c.is_alphanumeric() || *c == '-')
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Letters and digits of an ID number or phone, lower case; empty for text with other than
+/// ASCII in it (a street and its number is no phone).
+fn ident(text: &str) -> String {
+    let n = normalize(text);
+    if !n.is_ascii() {
+        return String::new();
+    }
+    n.chars().filter(char::is_ascii_alphanumeric).collect()
+}
+
+/// Full pinyin (`zhangwei`) and initials (`zw`) of normalized text: Chinese characters by their
+/// most common reading, letters and digits as they are, anything else dropped.
+pub fn pinyin_of(normalized: &str) -> (String, String) {
+    let mut full = String::new();
+    let mut initials = String::new();
+    for (c, p) in normalized.chars().zip(normalized.to_pinyin()) {
+        match p {
+            Some(p) => {
+                let plain = p.plain().replace('ü', "v");
+                initials.push_str(&plain[..1]);
+                full.push_str(&plain);
+            }
+            None if c.is_ascii_alphanumeric() => {
+                full.push(c);
+                initials.push(c);
+            }
+            None => {}
+        }
+    }
+    (full, initials)
+}
+
+/// `text` cut to at most [`MAX_TERM`] bytes at a character boundary.
+fn capped(text: &str) -> &str {
+    if text.len() <= MAX_TERM {
+        return text;
+    }
+    let mut end = MAX_TERM;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+fn term(kind: char, text: &str) -> String {
+    let mut t = String::with_capacity(1 + text.len());
+    t.push(kind);
+    t.push_str(capped(text));
+    t
+}
+
+/// Every two consecutive characters of `text` from the `skip`th on.
+fn bigrams(text: &str, skip: usize) -> impl Iterator<Item = String> + '_ {
+    let chars: Vec<char> = text.chars().collect();
+    (skip..chars.len().saturating_sub(1)).map(move |i| chars[i..i + 2].iter().collect::<String>())
+}
+
+/// The terms `app` is indexed under, sorted, no duplicates.
+pub fn terms(app: &Application) -> BTreeSet<String> {
+    let c = &app.form.customer;
+    let mut out = BTreeSet::new();
+    for id in [ident(&c.id_number), ident(&c.phone)] {
+        if !id.is_empty() {
+            out.insert(term(K_IDENT, &id));
+        }
+    }
+    let name = normalize(&c.name);
+    if !name.is_empty() {
+        let (full, initials) = pinyin_of(&name);
+        if !full.is_empty() {
+            out.insert(term(K_PINYIN, &full));
+            out.insert(term(K_INITIALS, &initials));
+        }
+        // The first two characters are a prefix of the name: found by `by_name`.
+        out.extend(bigrams(&name, 1).map(|g| term(K_NAME_GRAM, &g)));
+    }
+    let address = normalize(&app.form.site.address);
+    out.extend(bigrams(&address, 0).map(|g| term(K_ADDRESS_GRAM, &g)));
+    out
+}
+
+/// The bucket edits that move `id`'s entries from `old`'s terms to `new`'s.
+pub fn term_changes(
+    old: Option<&Application>,
+    new: Option<&Application>,
+) -> (Vec<String>, Vec<String>) {
+    let before = old.map(terms).unwrap_or_default();
+    let after = new.map(terms).unwrap_or_default();
+    (
+        before.difference(&after).cloned().collect(),
+        after.difference(&before).cloned().collect(),
+    )
+}
+
+/// Add `id`'s term changes from `old` to `new` to a batch's edits.
+pub fn plan_edits(
+    edits: &mut BucketEdits,
+    old: Option<&Application>,
+    new: Option<&Application>,
+    id: &AppId,
+) {
+    let (removed, added) = term_changes(old, new);
+    let tail = split_id(id).1;
+    for (terms, add) in [(removed, false), (added, true)] {
+        for t in terms {
+            edits
+                .entry(bucket_key(&t, id))
+                .or_default()
+                .push((tail.to_vec(), add));
+        }
+    }
+}
+
+pub fn encode_marker(seq: u64) -> Vec<u8> {
+    let mut v = SEARCH_FORMAT.to_be_bytes().to_vec();
+    v.extend_from_slice(&seq.to_be_bytes());
+    v
+}
+
+/// The chain seq a marker says the index is in step with, if it is of this format.
+pub fn marker_seq(marker: Option<&[u8]>) -> Option<u64> {
+    let m = marker?;
+    (m.len() == 16 && u64_be(&m[..8]) == SEARCH_FORMAT).then(|| u64_be(&m[8..]))
+}
+
+/// A search as typed: the part that drives it and the others, all normalized.
+struct Parsed {
+    /// The longest part: its matches are walked.
+    drive: String,
+    /// The text of `drive` before normalization (application numbers keep their case).
+    drive_raw: String,
+    /// Every other part must match the application too.
+    others: Vec<String>,
+}
+
+fn parse(text: &str) -> Option<Parsed> {
+    let mut parts: Vec<(String, String)> = text
+        .split_whitespace()
+        .map(|p| (normalize(p), p.to_string()))
+        .filter(|(n, _)| !n.is_empty())
+        .collect();
+    // Pinyin typed with spaces between syllables (`zhang wei`) is one part.
+    if parts.len() > 1
+        && parts
+            .iter()
+            .all(|(n, _)| n.chars().all(|c| c.is_ascii_alphabetic()))
+    {
+        let joined: String = parts.iter().map(|(n, _)| n.as_str()).collect();
+        parts = vec![(joined.clone(), joined)];
+    }
+    let longest = (0..parts.len()).max_by_key(|i| (parts[*i].0.chars().count(), usize::MAX - i))?;
+    let (drive, drive_raw) = parts.remove(longest);
+    Some(Parsed {
+        drive,
+        drive_raw,
+        others: parts.into_iter().map(|p| p.0).collect(),
+    })
+}
+
+/// Whether normalized `part` matches `app` in any field: within its name, address, ID number,
+/// phone or number, or at the start of its name's pinyin or initials.
+pub fn part_matches(app: &Application, part: &str) -> bool {
+    let c = &app.form.customer;
+    let name = normalize(&c.name);
+    if name.contains(part)
+        || normalize(&app.form.site.address).contains(part)
+        || normalize(&app.id.0).contains(part)
+    {
+        return true;
+    }
+    let id = ident(part);
+    if !id.is_empty() && (ident(&c.id_number).contains(&id) || ident(&c.phone).contains(&id)) {
+        return true;
+    }
+    let (full, initials) = pinyin_of(&name);
+    let (p_full, p_initials) = pinyin_of(part);
+    (!p_full.is_empty() && full.starts_with(&p_full))
+        || (!p_initials.is_empty() && initials.starts_with(&p_initials))
+}
+
+/// Whether `app` passes the listing's filters (the search ignores paging and sort).
+pub fn passes(app: &Application, q: &Query) -> bool {
+    !(q.status.is_some_and(|s| s != app.status)
+        || q.process.is_some_and(|p| p != app.process)
+        || q.class.is_some_and(|c| c != app.form.customer.class)
+        || q.county
+            .as_ref()
+            .is_some_and(|c| *c != app.form.site.county)
+        || q.overdue_on
+            .is_some_and(|d| app.status.is_terminal() || app.deadline.is_none_or(|dl| dl >= d))
+        || q.name_prefix
+            .as_ref()
+            .is_some_and(|p| !app.form.customer.name.starts_with(p.as_str())))
+}
+
+fn has_filters(q: &Query) -> bool {
+    q.status.is_some()
+        || q.process.is_some()
+        || q.class.is_some()
+        || q.county.is_some()
+        || q.overdue_on.is_some()
+        || q.name_prefix.as_ref().is_some_and(|p| !p.is_empty())
+}
+
+/// The hits as they are collected, best tier first, each application once.
+struct Collector<'a> {
+    store: &'a SledStore,
+    filter: &'a Query,
+    others: &'a [String],
+    read_all: bool,
+    limit: usize,
+    seen: HashSet<AppId>,
+    hits: Vec<(AppId, SearchMatch)>,
+    examined: usize,
+    complete: bool,
+}
+
+impl Collector<'_> {
+    fn full(&self) -> bool {
+        self.hits.len() >= self.limit || !self.complete
+    }
+
+    /// Offer a candidate; `check` (if any) must hold for its record. False once the search
+    /// has enough or looked at enough.
+    fn offer(
+        &mut self,
+        id: AppId,
+        tier: SearchMatch,
+        check: Option<&dyn Fn(&Application) -> bool>,
+    ) -> Result<bool, StoreError> {
+        if self.full() {
+            return Ok(false);
+        }
+        self.examined += 1;
+        if self.examined > MAX_EXAMINED {
+            self.complete = false;
+            return Ok(false);
+        }
+        if self.seen.contains(&id) {
+            return Ok(true);
+        }
+        if self.read_all || check.is_some() {
+            let Some(app) = self.store.read_app(&id)? else {
+                return Ok(true);
+            };
+            if !check.is_none_or(|c| c(&app))
+                || !passes(&app, self.filter)
+                || !self.others.iter().all(|p| part_matches(&app, p))
+            {
+                return Ok(true);
+            }
+        }
+        self.seen.insert(id.clone());
+        self.hits.push((id, tier));
+        Ok(!self.full())
+    }
+}
+
+impl SledStore {
+    pub(super) fn search_tree(&self) -> &sled::Tree {
+        &self.trees[SEARCH]
+    }
+
+    /// Whether the index is in step with the chain head.
+    pub(super) fn search_in_step(&self) -> Result<bool, StoreError> {
+        let meta = &self.trees[META];
+        let marker = meta.get(META_SEARCH).map_err(|e| io("reading meta", e))?;
+        let head = meta
+            .get(META_CHAIN_HEAD)
+            .map_err(|e| io("reading meta", e))?
+            .ok_or_else(|| StoreError::Corrupt("meta has no chain head".into()))?;
+        let (seq, _) = decode_head(&head)?;
+        Ok(marker_seq(marker.as_deref()) == Some(seq))
+    }
+
+    /// Rebuild the index from the records if it is missing, of another format or behind the
+    /// chain (a store written by a powerdesk without it); a notice says so. Called at open.
+    pub(super) fn ensure_search_index(&mut self) -> Result<(), StoreError> {
+        if self.search_in_step()? {
+            return Ok(());
+        }
+        let was = self.trees[META]
+            .get(META_SEARCH)
+            .map_err(|e| io("reading meta", e))?;
+        let started = std::time::Instant::now();
+        let n = self.rebuild_search_index()?;
+        if n == 0 {
+            return Ok(()); // a new store: nothing to tell
+        }
+        self.notices.push(format!(
+            "the search index was {} and was built anew from the {n} applications ({:.1} s); nothing else changed",
+            match was {
+                None => "missing",
+                Some(m) if marker_seq(Some(&m)).is_none() => "of another format",
+                Some(_) => "behind the store (written by a powerdesk without it)",
+            },
+            started.elapsed().as_secs_f64()
+        ));
+        Ok(())
+    }
+
+    /// Clear the index and index every application again; returns how many. The marker is
+    /// written last, so a crash meanwhile only repeats this at the next open.
+    pub(super) fn rebuild_search_index(&self) -> Result<u64, StoreError> {
+        let _w = self.writer();
+        let tree = self.search_tree();
+        self.trees[META]
+            .remove(META_SEARCH)
+            .map_err(|e| io("writing meta", e))?;
+        tree.clear()
+            .map_err(|e| io("clearing the search index", e))?;
+        let mut edits = BucketEdits::new();
+        let mut in_chunk = 0usize;
+        let mut last_bucket: Vec<u8> = Vec::new();
+        let mut n = 0u64;
+        for entry in self.trees[RECORDS].iter() {
+            let (key, bytes) = entry.map_err(|e| io("scanning applications", e))?;
+            let (app, _) = decode_record(&bytes)?;
+            let bucket = split_id(&app.id).0;
+            // A chunk ends between buckets, so no bucket key is written by two chunks.
+            if in_chunk >= REBUILD_CHUNK && bucket != last_bucket.as_slice() {
+                self.write_rebuilt(std::mem::take(&mut edits))?;
+                in_chunk = 0;
+            }
+            last_bucket.clear();
+            last_bucket.extend_from_slice(bucket);
+            debug_assert_eq!(&key[..], app.id.0.as_bytes());
+            plan_edits(&mut edits, None, Some(&app), &app.id);
+            in_chunk += 1;
+            n += 1;
+        }
+        self.write_rebuilt(edits)?;
+        let head = self.trees[META]
+            .get(META_CHAIN_HEAD)
+            .map_err(|e| io("reading meta", e))?
+            .ok_or_else(|| StoreError::Corrupt("meta has no chain head".into()))?;
+        let (seq, _) = decode_head(&head)?;
+        self.trees[META]
+            .insert(META_SEARCH, encode_marker(seq))
+            .map_err(|e| io("writing meta", e))?;
+        self.flush()?;
+        Ok(n)
+    }
+
+    fn write_rebuilt(&self, edits: BucketEdits) -> Result<(), StoreError> {
+        let writes = edits
+            .into_iter()
+            .map(|(key, ops)| {
+                let mut bucket = Bucket::default();
+                for (tail, _) in ops {
+                    bucket.insert(&tail);
+                }
+                (key, Some(bucket.encode()))
+            })
+            .collect();
+        write_each(self.search_tree(), writes, "writing the search index")
+    }
+
+    /// Applications matching `text`, best first (see [`SearchMatch`]), with the listing's
+    /// filters; at most `limit` (0: no limit besides what is looked at).
+    pub(super) fn run_search(
+        &self,
+        text: &str,
+        filter: &Query,
+        limit: usize,
+    ) -> Result<SearchHits, StoreError> {
+        if !self.search_in_step()? {
+            return Err(StoreError::Io(format!(
+                "the search index of store {} is not in step with its applications (the store was opened read-only after a powerdesk without the index wrote to it); open it once without --read-only to rebuild the index",
+                self.dir().display()
+            )));
+        }
+        let Some(parsed) = parse(text) else {
+            return Ok(SearchHits {
+                hits: Vec::new(),
+                complete: true,
+            });
+        };
+        let mut c = Collector {
+            store: self,
+            filter,
+            others: &parsed.others,
+            read_all: has_filters(filter) || !parsed.others.is_empty(),
+            // One more than asked: whether more match than are returned.
+            limit: if limit == 0 { usize::MAX } else { limit + 1 },
+            seen: HashSet::new(),
+            hits: Vec::new(),
+            examined: 0,
+            complete: true,
+        };
+        let q = &parsed.drive;
+        let id_like =
+            parsed.drive_raw.is_ascii() && parsed.drive_raw.chars().any(|ch| ch.is_ascii_digit());
+        let number = parsed.drive_raw.trim().to_ascii_uppercase();
+        let q_ident = ident(q);
+
+        // 1. Exactly an application number, ID number or phone.
+        if id_like
+            && self.trees[RECORDS]
+                .contains_key(number.as_bytes())
+                .map_err(|e| io("reading an application", e))?
+        {
+            c.offer(AppId(number.clone()), SearchMatch::Exact, None)?;
+        }
+        if !q_ident.is_empty() {
+            let exact = format!("{}\0", term(K_IDENT, &q_ident));
+            self.walk(exact.as_bytes(), &mut c, SearchMatch::Exact)?;
+        }
+        // 2. The name's start, as typed (the name index keeps names as they are).
+        if !c.full() {
+            let name = self.index_tree(Index::Name);
+            'names: for entry in name.scan_prefix(parsed.drive_raw.as_bytes()) {
+                let (key, value) = entry.map_err(|e| io("reading the name index", e))?;
+                for id in bucket_ids(&key, &value)? {
+                    if !c.offer(id, SearchMatch::NamePrefix, None)? {
+                        break 'names;
+                    }
+                }
+            }
+        }
+        // 3. Pinyin: initials, then the full reading (Chinese characters typed are read too).
+        if q.chars().any(|ch| ch.is_ascii_alphabetic()) {
+            let (full, initials) = pinyin_of(q);
+            self.walk(
+                term(K_INITIALS, &initials).as_bytes(),
+                &mut c,
+                SearchMatch::Pinyin,
+            )?;
+            self.walk(
+                term(K_PINYIN, &full).as_bytes(),
+                &mut c,
+                SearchMatch::Pinyin,
+            )?;
+        }
+        // 4. The start of an ID number, phone or application number.
+        if !q_ident.is_empty() {
+            self.walk(
+                term(K_IDENT, &q_ident).as_bytes(),
+                &mut c,
+                SearchMatch::Identifier,
+            )?;
+        }
+        if id_like && !c.full() {
+            for key in self.trees[RECORDS].scan_prefix(number.as_bytes()).keys() {
+                let key = key.map_err(|e| io("reading applications", e))?;
+                let id = String::from_utf8_lossy(&key).into_owned();
+                if !c.offer(AppId(id), SearchMatch::Identifier, None)? {
+                    break;
+                }
+            }
+        }
+        // 5, 6. Within the name, then within the address (two characters or more).
+        if q.chars().count() >= 2 {
+            let within_name =
+                |app: &Application| normalize(&app.form.customer.name).contains(q.as_str());
+            self.walk_grams(
+                q,
+                K_NAME_GRAM,
+                &mut c,
+                SearchMatch::NameContains,
+                &within_name,
+            )?;
+            let within_address =
+                |app: &Application| normalize(&app.form.site.address).contains(q.as_str());
+            self.walk_grams(
+                q,
+                K_ADDRESS_GRAM,
+                &mut c,
+                SearchMatch::AddressContains,
+                &within_address,
+            )?;
+        }
+        let mut hits = c.hits;
+        let mut complete = c.complete;
+        if limit > 0 && hits.len() > limit {
+            hits.truncate(limit);
+            complete = false;
+        }
+        Ok(SearchHits { hits, complete })
+    }
+
+    /// Offer every application under a term starting with `prefix`, in term then id order.
+    fn walk(&self, prefix: &[u8], c: &mut Collector, tier: SearchMatch) -> Result<(), StoreError> {
+        if c.full() {
+            return Ok(());
+        }
+        for entry in self.search_tree().scan_prefix(prefix) {
+            let (key, value) = entry.map_err(|e| io("reading the search index", e))?;
+            for id in bucket_ids(&key, &value)? {
+                if !c.offer(id, tier, None)? {
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Offer the applications indexed under every bigram of `q` (kind `kind`) whose record
+    /// `within` accepts: the rarest bigram's entries are walked, the others looked up.
+    fn walk_grams(
+        &self,
+        q: &str,
+        kind: char,
+        c: &mut Collector,
+        tier: SearchMatch,
+        within: &dyn Fn(&Application) -> bool,
+    ) -> Result<(), StoreError> {
+        if c.full() {
+            return Ok(());
+        }
+        let grams: BTreeSet<String> = bigrams(q, 0).map(|g| term(kind, &g)).collect();
+        // The rarest bigram drives: counted up to 256 bucket keys each.
+        let mut sized: Vec<(usize, String)> = Vec::with_capacity(grams.len());
+        for g in grams {
+            let prefix = format!("{g}\0");
+            let n = self
+                .search_tree()
+                .scan_prefix(prefix.as_bytes())
+                .keys()
+                .take(256)
+                .count();
+            if n == 0 {
+                return Ok(());
+            }
+            sized.push((n, g));
+        }
+        sized.sort();
+        // Each other bigram with the bucket last looked up (ids come in order: reused).
+        let mut others: Vec<(String, Option<KeyedBucket>)> =
+            sized[1..].iter().map(|(_, g)| (g.clone(), None)).collect();
+        let driver = format!("{}\0", sized[0].1);
+        for entry in self.search_tree().scan_prefix(driver.as_bytes()) {
+            let (key, value) = entry.map_err(|e| io("reading the search index", e))?;
+            'ids: for id in bucket_ids(&key, &value)? {
+                for (g, cached) in others.iter_mut() {
+                    let key = bucket_key(g, &id);
+                    if cached.as_ref().is_none_or(|(k, _)| *k != key) {
+                        let bucket = match self
+                            .search_tree()
+                            .get(&key)
+                            .map_err(|e| io("reading the search index", e))?
+                        {
+                            Some(v) => Bucket::decode(&v)?,
+                            None => Bucket::default(),
+                        };
+                        *cached = Some((key, bucket));
+                    }
+                    let (_, bucket) = cached.as_ref().expect("just filled");
+                    if !bucket.contains(split_id(&id).1) {
+                        c.examined += 1;
+                        continue 'ids;
+                    }
+                }
+                if !c.offer(id, tier, Some(within))? {
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl SledStore {
+    /// Problems of the search index (none when consistent): an application missing under one of
+    /// its terms, entries no application accounts for, a marker not in step. For tests and
+    /// tools; reads the whole store.
+    pub fn check_search_index(&self) -> Result<Vec<String>, StoreError> {
+        let mut problems = Vec::new();
+        let mut expected = 0u64;
+        for entry in self.trees[RECORDS].iter() {
+            let (_, bytes) = entry.map_err(|e| io("scanning applications", e))?;
+            let (app, _) = decode_record(&bytes)?;
+            for t in terms(&app) {
+                expected += 1;
+                let stored = self
+                    .search_tree()
+                    .get(bucket_key(&t, &app.id))
+                    .map_err(|e| io("reading the search index", e))?;
+                let listed = match stored {
+                    Some(v) => Bucket::decode(&v)?.contains(split_id(&app.id).1),
+                    None => false,
+                };
+                if !listed && problems.len() < 20 {
+                    problems.push(format!("{} is not under the search term {t:?}", app.id));
+                }
+            }
+        }
+        let mut stored = 0u64;
+        for entry in self.search_tree().iter() {
+            let (_, value) = entry.map_err(|e| io("reading the search index", e))?;
+            stored += Bucket::decode(&value)?.0.len() as u64;
+        }
+        if stored != expected {
+            problems.push(format!(
+                "the search index holds {stored} entries, the applications' terms are {expected}"
+            ));
+        }
+        if !self.search_in_step()? {
+            problems.push("the search index is not marked in step with the chain head".into());
+        }
+        Ok(problems)
+    }
+}
+
+/// A bucket with its key.
+type KeyedBucket = (Vec<u8>, Bucket);
+
+/// Position of the search tree among the store's trees.
+pub(super) const SEARCH: usize = super::FIRST_INDEX + Index::ALL.len();
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalizing_folds_case_width_and_punctuation() {
+        assert_eq!(normalize(" Zhang Wei "), "zhangwei");
+        assert_eq!(normalize("１３８ ００１３"), "1380013");
+        assert_eq!(normalize("0537-2345678"), "0537-2345678");
+        assert_eq!(ident("0537-2345678"), "05372345678");
+        assert_eq!(ident("南王村1"), "", "a street and its number is no phone");
+        assert_eq!(normalize("济宁市，任城区"), "济宁市任城区");
+        assert_eq!(normalize("吕\u{7}"), "吕");
+    }
+
+    #[test]
+    fn pinyin_full_and_initials() {
+        assert_eq!(pinyin_of("张伟"), ("zhangwei".into(), "zw".into()));
+        assert_eq!(pinyin_of("吕芳"), ("lvfang".into(), "lf".into()));
+        // Mixed: letters kept, Chinese read.
+        assert_eq!(pinyin_of("张w"), ("zhangw".into(), "zw".into()));
+        assert_eq!(pinyin_of("abc公司"), ("abcgongsi".into(), "abcgs".into()));
+    }
+
+    #[test]
+    fn bigrams_and_caps() {
+        assert_eq!(
+            bigrams("惠民商贸", 0).collect::<Vec<_>>(),
+            ["惠民", "民商", "商贸"]
+        );
+        assert_eq!(bigrams("张伟明", 1).collect::<Vec<_>>(), ["伟明"]);
+        assert_eq!(bigrams("张", 0).count(), 0);
+        let long = "济".repeat(40);
+        assert!(capped(&long).len() <= MAX_TERM);
+        assert!(long.starts_with(capped(&long)));
+    }
+
+    #[test]
+    fn parsing_drives_by_the_longest_part() {
+        let p = parse("张 任城区古槐路").unwrap();
+        assert_eq!(p.drive, "任城区古槐路");
+        assert_eq!(p.others, vec!["张".to_string()]);
+        assert!(parse("  ，").is_none());
+        let p = parse("Zhang Wei").unwrap();
+        assert_eq!((p.drive.as_str(), p.others.len()), ("zhangwei", 0));
+    }
+
+    #[test]
+    fn markers_name_their_format() {
+        assert_eq!(marker_seq(Some(&encode_marker(42))), Some(42));
+        let mut other = encode_marker(42);
+        other[7] ^= 0xff;
+        assert_eq!(marker_seq(Some(&other)), None);
+        assert_eq!(marker_seq(None), None);
+    }
+}
