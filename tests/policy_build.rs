@@ -252,7 +252,12 @@ fn a_missing_calendar_is_named_before_anything_is_built() {
 #[test]
 fn a_scaffolded_module_passes_its_own_tests_and_builds_into_its_bundle() {
     let tmp = tempfile::tempdir().unwrap();
-    let root = powerdesk::policy::template::scaffold("fee-rules", tmp.path()).unwrap();
+    let root = powerdesk::policy::template::scaffold(
+        "fee-rules",
+        tmp.path(),
+        powerdesk::policy::template::Lang::Rust,
+    )
+    .unwrap();
     let target = options()
         .target_dir
         .unwrap_or_else(|| std::env::temp_dir().join("powerdesk-policy-build"));
@@ -320,4 +325,68 @@ fn a_scaffolded_module_passes_its_own_tests_and_builds_into_its_bundle() {
     std::fs::write(bundle.join("bundle.toml"), none).unwrap();
     let err = build_bundle(&bundle, &opts).unwrap_err().to_string();
     assert!(err.contains("no [[modules]] entry has a `source`"), "{err}");
+}
+
+/// `policy new NAME --lang rego`: a module crate whose rules are a `.rego` file passes its own
+/// tests, builds with `policy build`, and its bundle passes `policy check` and its fixture (what
+/// `policy activate` requires); the policy's declarations reach `policy check`.
+#[test]
+fn a_scaffolded_rego_module_passes_its_tests_builds_and_proves_its_bundle() {
+    use powerdesk::policy::bundle::Bundle;
+    use powerdesk::policy::host::{PolicyHost, SandboxLimits};
+    use powerdesk::policy::template::{scaffold, Lang};
+
+    let tmp = tempfile::tempdir().unwrap();
+    let root = scaffold("zone-rules", tmp.path(), Lang::Rego).unwrap();
+    let policy = std::fs::read_to_string(root.join("policy/zone-rules.rego")).unwrap();
+    assert!(policy.contains("package powerdesk.zone_rules"), "{policy}");
+    let lib = std::fs::read_to_string(root.join("src/lib.rs")).unwrap();
+    assert!(lib.contains("export_rego_module!(ZoneRules, \"policy/zone-rules.rego\");"));
+
+    let target = options()
+        .target_dir
+        .unwrap_or_else(|| std::env::temp_dir().join("powerdesk-policy-build"));
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let out = std::process::Command::new(cargo)
+        .args(["test", "--quiet", "--manifest-path"])
+        .arg(root.join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(&target)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("3 passed"),
+        "cargo test of the Rego scaffold failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let bundle_dir = root.join("bundle");
+    let opts = BuildOptions {
+        target_dir: Some(target),
+        offline: false,
+    };
+    let report = build_bundle(&bundle_dir, &opts).unwrap();
+    assert_eq!(report.modules[0].name, "zone-rules");
+    let host = PolicyHost::without_cache(SandboxLimits::default());
+    let bundle = Bundle::load(&host, &bundle_dir).unwrap();
+    let (_, cases) = powerdesk::policy::verify::prove(&bundle).unwrap();
+    assert_eq!(cases.len(), 1);
+    assert!(cases.iter().all(|c| c.passed), "{cases:?}");
+
+    // The policy's `parameters` are what `policy check` holds bundle.toml to.
+    let toml = std::fs::read_to_string(bundle_dir.join("bundle.toml")).unwrap();
+    std::fs::write(
+        bundle_dir.join("bundle.toml"),
+        toml.replace("lv_max_kw = 160", "lv_max_kw = \"160\""),
+    )
+    .unwrap();
+    let bundle = Bundle::load(&host, &bundle_dir).unwrap();
+    let err = powerdesk::policy::verify::check(&bundle)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("lv_max_kw") && err.contains("zone-rules"),
+        "{err}"
+    );
 }

@@ -3,6 +3,8 @@
 
 #[path = "fixtures/bundle_copy.rs"]
 mod bundle_copy;
+#[path = "fixtures/rule_modules.rs"]
+mod rule_modules;
 
 use std::io::Write;
 use std::path::Path;
@@ -363,6 +365,44 @@ fn activate_then_app_new_decides_and_a_broken_bundle_keeps_the_previous_one() {
     )))
     .unwrap();
     assert_eq!(list.as_array().unwrap().len(), 3);
+
+    // A stored decision, explained with the store's active bundle (its stored copy: the folder
+    // it came from is gone).
+    let id = app["id"].as_str().unwrap();
+    let stored: serde_json::Value = serde_json::from_str(&ok(&powerdesk(
+        &["--store", s, "evaluate", "--app", id],
+        cache.path(),
+        None,
+    )))
+    .unwrap();
+    assert_eq!(stored, app["decision"]);
+    let out = powerdesk(
+        &["--store", s, "evaluate", "--app", id, "--explain"],
+        cache.path(),
+        None,
+    );
+    let explained: serde_json::Value = serde_json::from_str(&ok(&out)).unwrap();
+    assert!(
+        out.stderr.is_empty(),
+        "decided by the active bundle: no note"
+    );
+    assert_eq!(explained["rules"], app["decision"]["rules"]);
+    let lv = explained["explanation"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule"] == "JN-LV-160")
+        .expect("JN-LV-160 explained");
+    assert!(
+        lv["text"].as_str().unwrap().contains("160千瓦") && lv["module"] == "jn-access",
+        "{lv}"
+    );
+    let e = err(&powerdesk(
+        &["--store", s, "evaluate", "--app", "JN-2026-999999"],
+        cache.path(),
+        None,
+    ));
+    assert!(e.contains("JN-2026-999999 is not in this store"), "{e}");
 }
 
 #[test]
@@ -438,6 +478,86 @@ fn diff_counts_what_a_new_bundle_changes_on_stored_applications() {
             "not decidable (received before the bundle took effect): {not_in_force} by new"
         )),
         "{human}"
+    );
+}
+
+/// A bundle whose module loops forever stops `policy diff` over stored applications with an
+/// error naming the module and its fuel budget: one capped call's fuel stopped it (not the
+/// wall-clock safety net), and it was not run again on the other applications.
+#[test]
+fn diff_under_a_looping_module_stops_naming_the_module_and_its_fuel() {
+    use powerdesk::policy::host::SandboxLimits;
+    let cache = tempfile::tempdir().unwrap();
+    let store = tempfile::tempdir().unwrap();
+    let s = store.path().to_str().unwrap();
+    // Fewer applications than the batch cap: each call's wall-clock safety net is then its
+    // evaluations' deadlines, ~14x what its fuel takes, so fuel stops the loop even on a loaded
+    // machine (at the cap the net is 2 s for ~0.9 s of fuel).
+    ok(&powerdesk(
+        &["--store", s, "demo", "--count", "40"],
+        cache.path(),
+        None,
+    ));
+    let hostile = tempfile::tempdir().unwrap();
+    let dir = hostile.path();
+    let spec = rule_modules::Spec::new("looper", rule_modules::Behaviour::LoopsForever);
+    let sha = rule_modules::write(dir, "modules/looper.wasm", &spec);
+    std::fs::create_dir_all(dir.join("calendar")).unwrap();
+    let mut calendar = Vec::new();
+    for year in 2021..=2026 {
+        std::fs::copy(
+            format!("policies/jining/calendar/{year}.toml"),
+            dir.join(format!("calendar/{year}.toml")),
+        )
+        .unwrap();
+        calendar.push(format!("\"calendar/{year}.toml\""));
+    }
+    std::fs::write(
+        dir.join("bundle.toml"),
+        format!(
+            "[bundle]\nregion = \"hostile\"\nname = \"loops\"\nversion = \"1\"\n\
+             effective = 2021-01-01\ncontract = \"5\"\ncalendar = [{}]\n\n\
+             [parameters]\nlv_max_kw = 160\n\n\
+             [[modules]]\nname = \"looper\"\nfile = \"modules/looper.wasm\"\nsha256 = \"{sha}\"\n",
+            calendar.join(", ")
+        ),
+    )
+    .unwrap();
+
+    let out = powerdesk(
+        &[
+            "--store",
+            s,
+            "policy",
+            "diff",
+            "policies/jining",
+            dir.to_str().unwrap(),
+        ],
+        cache.path(),
+        None,
+    );
+    let stderr = err(&out);
+    assert!(
+        stderr.contains("policy diff stopped: bundle hostile 1")
+            && stderr.contains("policy module looper 0.1.0: ran out of fuel"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("deadline"), "{stderr}");
+    // The budget named is one call's: at most the capped budget.
+    let limits = SandboxLimits::default();
+    let budget: u64 = stderr
+        .split("budget ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no budget in {stderr}"));
+    assert!(
+        budget >= limits.fuel && budget <= limits.fuel * limits.batch_cap,
+        "{budget} {stderr}"
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "no report of a diff that did not run"
     );
 }
 
@@ -715,6 +835,15 @@ fn new_from_a_bundle_makes_a_region_that_checks_tests_and_blesses() {
         manifest.contains("lv_max_kw = 160"),
         "the parameters are kept to edit"
     );
+    // Its own header, not Jining's (which told how to build policies/jining), saying what the
+    // effective date and the ids are.
+    assert!(
+        manifest.starts_with("# heze: made from the bundle")
+            && !manifest.contains("policy build policies/jining")
+            && manifest.contains("Rule ids")
+            && manifest.contains("received_at must be on"),
+        "{manifest}"
+    );
     for year in 2021..=2026 {
         assert!(heze.join(format!("calendar/{year}.toml")).is_file());
     }
@@ -757,6 +886,13 @@ fn new_from_a_bundle_makes_a_region_that_checks_tests_and_blesses() {
             && blessed.contains("3 cases rewritten"),
         "{blessed}"
     );
+    // Its note ("connected at 10 kV") and small_micro_161kw_connected_at_10kv's name cite the
+    // old voltage: they are listed to reword.
+    assert!(
+        blessed.contains("reword: its name or note still mentions 10kV")
+            && blessed.contains("of them have a name or note citing an old value"),
+        "{blessed}"
+    );
     let tested = ok(&powerdesk(&["policy", "test", h], cache.path(), None));
     assert!(tested.contains("35 passed, 0 failed"), "{tested}");
     let rewritten: serde_json::Value = serde_json::from_str(
@@ -784,6 +920,37 @@ fn new_from_a_bundle_makes_a_region_that_checks_tests_and_blesses() {
         "{e}"
     );
     std::fs::write(&case, original).unwrap();
+
+    // The effective date moved after the fixtures' received dates: `policy check` names the
+    // cases and what to do, instead of every case failing alike.
+    edit(
+        &heze.join("bundle.toml"),
+        "effective = 2021-08-25",
+        "effective = 2026-12-01",
+    );
+    let e = err(&powerdesk(&["policy", "check", h], cache.path(), None));
+    assert!(
+        e.contains("received before the bundle's effective date 2026-12-01")
+            && e.contains("ex1_small_micro_150kw_rural_direct_meter")
+            && !e.contains("refused_received_before_effective")
+            && e.contains("move their received_at"),
+        "{e}"
+    );
+    // `policy test` still runs them: each says why and what to do.
+    let out = powerdesk(&["policy", "test", h], cache.path(), None);
+    let e = err(&out);
+    assert!(e.contains("35 of 35 fixture cases failed"), "{e}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("move its received_at on, or set `effective` earlier"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    edit(
+        &heze.join("bundle.toml"),
+        "effective = 2026-12-01",
+        "effective = 2021-08-25",
+    );
 
     // `policy new NAME` still makes the module crate of the template.
     ok(&powerdesk(

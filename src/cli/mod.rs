@@ -695,7 +695,11 @@ pub fn run(cli: Cli) -> Result<()> {
                 Arc::new(at("policy").open_store()?);
             Ok(store)
         }),
-        Command::Evaluate(args) => policy::run_evaluate(&args),
+        Command::Evaluate(args) => policy::run_evaluate(&args, &|| {
+            let store: Arc<dyn crate::domain::ports::Repository> =
+                Arc::new(at("evaluate").open_store()?);
+            Ok(store)
+        }),
         Command::Calendar(cmd) => calendar::run(&cmd, &at("calendar check"), cli.store.is_some()),
         Command::Import { file, actor, json } => {
             let text = read_input(&file.to_string_lossy())?;

@@ -68,6 +68,10 @@ pub enum PolicyCommand {
         /// `<city>示例区`).
         #[arg(long, requires = "from")]
         county: Option<String>,
+        /// The module template's language: rust (the SDK) or rego (a `.rego` file run by the
+        /// regorus interpreter inside the module).
+        #[arg(long, value_enum, default_value = "rust", conflicts_with = "from")]
+        lang: crate::policy::template::Lang,
     },
     /// Build the bundle's rule modules from source and write their digests into bundle.toml.
     Build { dir: PathBuf },
@@ -103,15 +107,21 @@ pub enum PolicyCommand {
     },
 }
 
-/// `powerdesk evaluate --policy DIR --json FILE|-`
+/// `powerdesk evaluate --policy DIR --json FILE|-`, or `powerdesk evaluate --app ID --explain`
 #[derive(Debug, Clone, Args)]
+#[command(group(clap::ArgGroup::new("input").required(true).args(["json", "app"])))]
 pub struct EvaluateArgs {
-    /// The bundle directory.
-    #[arg(long)]
-    pub policy: PathBuf,
+    /// The bundle directory (with --app: default the store's active bundle).
+    #[arg(long, required_unless_present = "app")]
+    pub policy: Option<PathBuf>,
     /// The Application JSON (docs/contracts.md), a file or `-` for stdin.
     #[arg(long, value_name = "FILE|-")]
-    pub json: String,
+    pub json: Option<String>,
+    /// A stored application (JN-YYYY-NNNNNN): print its stored decision, not a new one; with
+    /// --explain, each cited rule with the texts and values of the store's active bundle (or
+    /// --policy DIR).
+    #[arg(long, value_name = "ID", conflicts_with = "on")]
+    pub app: Option<String>,
     /// Decide as of this date (default: the received date).
     #[arg(long)]
     pub on: Option<NaiveDate>,
@@ -129,25 +139,81 @@ fn load(dir: &Path) -> anyhow::Result<Bundle> {
     Bundle::load(&host(), dir).with_context(|| format!("policy bundle {}", dir.display()))
 }
 
-/// `evaluate`: validate the form, decide it, print the Decision JSON.
-pub fn run_evaluate(args: &EvaluateArgs) -> anyhow::Result<()> {
-    let text = if args.json == "-" {
+/// `evaluate`: validate the form, decide it, print the Decision JSON; or, with `--app`, print a
+/// stored application's decision. `open_store` opens the global `--store` (for `--app`).
+pub fn run_evaluate(
+    args: &EvaluateArgs,
+    open_store: &dyn Fn() -> anyhow::Result<Arc<dyn Repository>>,
+) -> anyhow::Result<()> {
+    if let Some(id) = &args.app {
+        return explain_stored(args, id, open_store()?.as_ref());
+    }
+    let (Some(json), Some(policy)) = (&args.json, &args.policy) else {
+        bail!(
+            "evaluate needs --policy DIR and --json FILE|- (or --app ID for a stored application)"
+        );
+    };
+    let text = if json == "-" {
         let mut s = String::new();
         std::io::stdin()
             .read_to_string(&mut s)
             .context("reading the application from stdin")?;
         s
     } else {
-        std::fs::read_to_string(&args.json).with_context(|| format!("reading {}", args.json))?
+        std::fs::read_to_string(json).with_context(|| format!("reading {json}"))?
     };
     let form = validation::parse_form(&text).map_err(field_errors)?;
     validation::validate(&form).map_err(field_errors)?;
-    let bundle = load(&args.policy)?;
+    let bundle = load(policy)?;
     let on = args
         .on
         .unwrap_or_else(|| crate::domain::calendar::china_date(form.received_at));
     let decision = bundle.evaluate(&form, on)?;
+    print_decision(&decision, &bundle, args.explain)
+}
+
+/// `evaluate --app ID`: the stored decision of a stored application, explained (with --explain)
+/// with the rule texts and parameter values of the store's active bundle, or of `--policy DIR`.
+fn explain_stored(args: &EvaluateArgs, id: &str, repo: &dyn Repository) -> anyhow::Result<()> {
+    let app_id = crate::domain::application::AppId(id.to_string());
+    app_id.parse().map_err(anyhow::Error::msg)?;
+    let Some(app) = repo.get(&app_id)? else {
+        bail!("application {id} is not in this store; `powerdesk app list` shows the ids");
+    };
+    let Some(decision) = app.decision else {
+        bail!("application {id} has no stored decision (it was stored without one: an old or imported record); decide it again with `powerdesk evaluate --policy DIR --json FILE`");
+    };
     if !args.explain {
+        println!("{}", serde_json::to_string_pretty(&decision)?);
+        return Ok(());
+    }
+    let bundle = match &args.policy {
+        Some(dir) => Arc::new(load(dir)?),
+        None => active::load_active(repo, &host())?.context(
+            "this store has no active bundle to explain the decision with; pass --policy DIR, or activate one with `powerdesk policy activate DIR`",
+        )?,
+    };
+    if decision.bundle.digest != bundle.digest() {
+        eprintln!(
+            "note: {id} was decided by bundle {} {} ({}); its rules are explained with the texts and values of {} {} ({}), which may differ",
+            escape_for_terminal(&decision.bundle.region),
+            escape_for_terminal(&decision.bundle.version),
+            escape_for_terminal(&decision.bundle.digest),
+            bundle.region(),
+            bundle.version(),
+            bundle.digest()
+        );
+    }
+    print_decision(&decision, &bundle, true)
+}
+
+/// Print a decision as JSON; with `explain`, each cited rule's text and values from `bundle`.
+fn print_decision(
+    decision: &crate::domain::decision::Decision,
+    bundle: &Bundle,
+    explain: bool,
+) -> anyhow::Result<()> {
+    if !explain {
         println!("{}", serde_json::to_string_pretty(&decision)?);
         return Ok(());
     }
@@ -164,7 +230,7 @@ pub fn run_evaluate(args: &EvaluateArgs) -> anyhow::Result<()> {
         &decision.rules,
     );
     let out = Explained {
-        decision: &decision,
+        decision,
         explanation,
     };
     println!("{}", serde_json::to_string_pretty(&out)?);
@@ -194,9 +260,10 @@ pub fn run_policy(
             name,
             dir,
             from: None,
+            lang,
             ..
         } => {
-            let created = crate::policy::template::scaffold(name, dir)?;
+            let created = crate::policy::template::scaffold(name, dir, *lang)?;
             println!("created {}", created.display());
             Ok(())
         }
@@ -206,6 +273,7 @@ pub fn run_policy(
             from: Some(from),
             city,
             county,
+            ..
         } => {
             let places = crate::policy::derive::Places {
                 city: city.clone(),
@@ -513,12 +581,27 @@ fn bless_fixtures(dir: &Path, json: bool) -> anyhow::Result<()> {
                 escape_for_terminal(&m.actual.to_string())
             );
         }
+        if !b.stale_wording.is_empty() {
+            println!(
+                "      reword: its name or note still mentions {}, which the old expectation held",
+                escape_for_terminal(&b.stale_wording.join(", "))
+            );
+        }
     }
     println!(
         "{} case{} rewritten with what the bundle decides now; review the differences above (and `git diff`)",
         blessed.len(),
         if blessed.len() == 1 { "" } else { "s" }
     );
+    let stale = blessed
+        .iter()
+        .filter(|b| !b.stale_wording.is_empty())
+        .count();
+    if stale > 0 {
+        println!(
+            "{stale} of them have a name or note citing an old value (`reword` above): a case's name and note are not rewritten; reword them, and add a case on each side of any threshold you changed"
+        );
+    }
     Ok(())
 }
 

@@ -247,10 +247,22 @@ pub fn sdk_dir() -> PathBuf {
         .join("sdk")
 }
 
+/// The Rego glue's directory (scaffolded Rego modules depend on it by path).
+pub fn rego_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("plugins")
+        .join("rego")
+}
+
 /// `--remap-path-prefix` flags hiding local paths (space-separated, so a path containing a space
 /// is left as it is).
 fn remap_flags(source: &Path) -> String {
     let mut maps: Vec<(PathBuf, &str)> = Vec::new();
+    // powerdesk's own tree first (the Rego glue and any crate in it that is not the module or
+    // the SDK): rustc applies the last prefix that matches, so the ones below win inside it.
+    if let Ok(root) = Path::new(env!("CARGO_MANIFEST_DIR")).canonicalize() {
+        maps.push((root, "/powerdesk"));
+    }
     if let Ok(src) = source.canonicalize() {
         maps.push((src, "/module"));
     }

@@ -192,11 +192,25 @@ fn rewrite_manifest(
     let mut out = format!(
         "# {name}: made from the bundle {:?} ({} {}) by `powerdesk policy new --from`.\n\
          # Edit the parameters below for the region, then `powerdesk policy check` and\n\
-         # `powerdesk policy test --bless` (review the differences) before `policy activate`.\n\
+         # `powerdesk policy test --bless` (review the differences, and reword the names and notes\n\
+         # of the cases it lists) before `policy activate`.\n\
+         # `effective` is the first day this bundle decides: every fixture's received_at must be on\n\
+         # or after it (`policy check` says which are not).\n\
          # The modules are pinned by digest (no source): `policy build` rebuilds only an entry\n\
-         # given a `source = \"<path to the module's crate>\"`.\n\n",
+         # given a `source = \"<path to the module's crate>\"`. Rule ids (e.g. in decisions and\n\
+         # `evaluate --explain`) are the modules': their texts follow the parameters; new ids take\n\
+         # a module of the region's own. Application ids (JN-YYYY-NNNNNN) are the store's, not the\n\
+         # bundle's.\n\n",
         source.bundle.name, source.bundle.region, source.bundle.version
     );
+    // The source's own header comment (up to its first line that is not a comment) was about the
+    // source: the header above replaces it.
+    let header = text
+        .split_inclusive('\n')
+        .take_while(|l| l.trim_start().starts_with('#') || l.trim().is_empty())
+        .map(str::len)
+        .sum::<usize>();
+    let text = &text[header..];
     let mut section = String::new();
     let mut module = 0usize;
     let mut in_calendar = false;

@@ -162,6 +162,11 @@ pub fn run_case(bundle: &Bundle, case: &Case) -> CaseResult {
                 result.error = Some(format!("expected an error containing \"{e}\", got: {msg}"));
             }
         }
+        (Err(err @ super::host::PolicyError::NotInForce { .. }), None) => {
+            result.error = Some(format!(
+                "{err} (a fixture expecting a decision must be received on or after the bundle's effective date: move its received_at on, or set `effective` earlier)"
+            ))
+        }
         (Err(err), None) => result.error = Some(err.to_string()),
     }
     result
@@ -182,6 +187,62 @@ pub struct Blessed {
     /// no longer gets: then `error` says what it got).
     pub mismatches: Vec<Mismatch>,
     pub error: Option<String>,
+    /// Values the old expectation held that the case's name or note still mentions (numbers,
+    /// voltages, rule ids: `10kV`, `1250`, `JN-LV-160`): reword them to match the new one.
+    pub stale_wording: Vec<String>,
+}
+
+/// The values of `mismatches`' old expectations that `name` or `note` mentions: numbers, as whole
+/// numbers in the text, and strings with a digit (voltages, rule ids), ignoring case, spaces,
+/// `_` and `-` (`10kV` is found in "10 kV" and in `connected_at_10kv`).
+pub fn stale_wording(name: &str, note: Option<&str>, mismatches: &[Mismatch]) -> Vec<String> {
+    fn leaves(v: &Value, out: &mut Vec<Value>) {
+        match v {
+            Value::Array(items) => items.iter().for_each(|i| leaves(i, out)),
+            Value::Object(map) => map.values().for_each(|i| leaves(i, out)),
+            Value::Number(_) | Value::String(_) => out.push(v.clone()),
+            _ => {}
+        }
+    }
+    let squash = |t: &str| -> String {
+        t.chars()
+            .filter(|c| !matches!(c, ' ' | '_' | '-'))
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let text = format!("{name}\n{}", note.unwrap_or(""));
+    let squashed = squash(&text);
+    // A whole number: not part of a longer number ("16" is not in "160", "2" not in "2.5").
+    let has_number = |n: &str| {
+        text.match_indices(n).any(|(i, _)| {
+            let before = text[..i].chars().next_back();
+            let after = text[i + n.len()..].chars().next();
+            !before.is_some_and(|c| c.is_ascii_digit() || c == '.')
+                && !after.is_some_and(|c| {
+                    c.is_ascii_digit()
+                        || (c == '.'
+                            && text[i + n.len() + 1..].starts_with(|d: char| d.is_ascii_digit()))
+                })
+        })
+    };
+    let mut old = Vec::new();
+    for m in mismatches {
+        leaves(&m.expected, &mut old);
+    }
+    let mut found: Vec<String> = Vec::new();
+    for v in old {
+        let hit = match &v {
+            Value::Number(n) => Some(n.to_string()).filter(|n| has_number(n)),
+            Value::String(s) if s.chars().any(|c| c.is_ascii_digit()) => {
+                Some(s.clone()).filter(|s| squashed.contains(&squash(s)))
+            }
+            _ => None,
+        };
+        if let Some(h) = hit.filter(|h| !found.contains(h)) {
+            found.push(h);
+        }
+    }
+    found
 }
 
 /// `policy test --bless`: rewrite the expectation of every failing case with what the bundle
@@ -217,6 +278,7 @@ pub fn bless(bundle: &Bundle) -> Result<Vec<Blessed>, FixtureError> {
             .or_default()
             .push((case.name.clone(), expect));
         blessed.push(Blessed {
+            stale_wording: stale_wording(&case.name, case.note.as_deref(), &r.mismatches),
             file: r.file,
             name: r.name,
             mismatches: r.mismatches,
@@ -306,5 +368,39 @@ mod tests {
         assert_eq!(out[0].field, "access.class");
         assert_eq!(out[0].expected, json!("low_voltage"));
         assert_eq!(out[0].actual, json!("hv_ordinary"));
+    }
+
+    fn changed(field: &str, expected: Value, actual: Value) -> Mismatch {
+        Mismatch {
+            field: field.into(),
+            expected,
+            actual,
+        }
+    }
+
+    #[test]
+    fn stale_wording_names_old_values_a_name_or_note_still_mentions() {
+        let m = [
+            changed("access.voltage", "10kV".into(), "380V".into()),
+            changed("access.class", "hv_ordinary".into(), "low_voltage".into()),
+            changed("steps[0].limit_working_days", 2.into(), 5.into()),
+            changed(
+                "rules",
+                serde_json::json!(["JN-10KV-STEPS"]),
+                serde_json::json!([]),
+            ),
+        ];
+        assert_eq!(
+            stale_wording(
+                "small_micro_161kw_connected_at_10kv",
+                Some("→ 10 kV ordinary; the 2-WD limit; JN-10KV-STEPS"),
+                &m
+            ),
+            ["10kV", "2", "JN-10KV-STEPS"]
+        );
+        // Numbers are whole: 2 is not in 1250, 2.5 or 12.
+        assert!(stale_wording("x", Some("1250 kVA, 2.5 yuan, 12 days, 160kW"), &m).is_empty());
+        // A class without a digit is not looked for (too common a word).
+        assert!(stale_wording("hv_ordinary_case", None, &m[1..2]).is_empty());
     }
 }

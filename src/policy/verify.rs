@@ -28,6 +28,13 @@ pub enum VerifyError {
     Probe(PolicyError),
     #[error(transparent)]
     Fixtures(#[from] FixtureError),
+    #[error("{} fixture case{} received before the bundle's effective date {effective} (`effective` in bundle.toml), which the bundle therefore cannot decide: {}; move their received_at (and evaluation_date) to {effective} or later, then `powerdesk policy test --bless` and review, or set `effective` no later than {earliest}", .cases.len(), if .cases.len() == 1 { " is" } else { "s are" }, .cases.join(", "))]
+    CasesBeforeEffective {
+        effective: chrono::NaiveDate,
+        /// The earliest received day among them.
+        earliest: chrono::NaiveDate,
+        cases: Vec<String>,
+    },
     #[error("{failed} of {total} fixture cases failed ({}); run `powerdesk policy test` on the bundle to see each difference", first.join(", "))]
     CasesFailed {
         failed: usize,
@@ -52,7 +59,38 @@ pub fn check(bundle: &Bundle) -> Result<CheckReport, VerifyError> {
         return Err(VerifyError::Parameters(problems));
     }
     let probed = probe::probe_parameters(bundle).map_err(VerifyError::Probe)?;
+    cases_in_force(bundle)?;
     Ok(CheckReport { probed })
+}
+
+/// Every fixture case that expects a decision is received on or after the bundle's effective
+/// date (moving `effective` later would otherwise fail them all, each with the same refusal).
+/// Cases that do not load are left to `policy test`, which names their problem.
+fn cases_in_force(bundle: &Bundle) -> Result<(), VerifyError> {
+    let Ok(cases) = fixtures::load_cases(&fixtures::fixture_dir(bundle.dir())) else {
+        return Ok(());
+    };
+    let effective = bundle.manifest().bundle.effective;
+    let early: Vec<(chrono::NaiveDate, String)> = cases
+        .iter()
+        .filter(|c| c.expect.get("error").is_none())
+        .map(|c| (super::bundle::received_day(&c.application), c))
+        .filter(|(day, _)| *day < effective)
+        .map(|(day, c)| {
+            (
+                day,
+                crate::domain::text::escape_for_terminal(&c.name).into_owned(),
+            )
+        })
+        .collect();
+    let Some(earliest) = early.iter().map(|(d, _)| *d).min() else {
+        return Ok(());
+    };
+    Err(VerifyError::CasesBeforeEffective {
+        effective,
+        earliest,
+        cases: early.into_iter().map(|(_, name)| name).collect(),
+    })
 }
 
 /// What activation requires: `check`, and every fixture case of the bundle passes.

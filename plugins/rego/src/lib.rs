@@ -92,8 +92,9 @@ struct Loaded {
     decision_rule: String,
     /// describe()'s rule ids, leaked once so a decision can cite them as `&'static str`.
     rule_ids: Vec<&'static str>,
-    /// The parameters last converted and their Rego value (one batch shares them).
-    params: Option<(Params, Value)>,
+    /// The parameters last converted and their Rego value, or why they do not match the
+    /// declarations (one batch shares them).
+    params: Option<(Params, Result<Value, String>)>,
     /// describe(), read from the same parse: the SDK asks for it once per batch too.
     info: ModuleInfo,
 }
@@ -115,7 +116,9 @@ fn load(policy: &RegoPolicy) -> Result<Loaded, RuleError> {
     let package = engine
         .add_policy(policy.file.to_string(), policy.source.to_string())
         .map_err(|e| internal(policy, format_args!("does not parse: {e}")))?;
-    let info = declarations(policy, &mut engine, &package).map_err(|e| internal(policy, e))?;
+    // Cached whole even when the SDK's decide glue asks for the rule ids alone.
+    let info = with_declarations(|| declarations(policy, &mut engine, &package))
+        .map_err(|e| internal(policy, e))?;
     Ok(Loaded {
         engine,
         decision_rule: format!("{package}.decision"),
@@ -285,11 +288,12 @@ pub fn decide(policy: &RegoPolicy, e: &Evaluation) -> Result<Decision, RuleError
         let params = match &l.params {
             Some((p, v)) if *p == e.params => v.clone(),
             _ => {
-                let v = params_value(&e.params);
+                let v = check_params(&l.info, &e.params).map(|()| params_value(&e.params));
                 l.params = Some((e.params.clone(), v.clone()));
                 v
             }
-        };
+        }
+        .map_err(RuleError::BadParameter)?;
         let input = obj([
             ("application", application_value(&e.application)),
             ("params", params),
@@ -325,6 +329,67 @@ fn opt<T>(x: Option<T>, f: impl FnOnce(T) -> Value) -> Value {
 
 fn strings<'a>(items: impl IntoIterator<Item = &'a str>) -> Value {
     Value::from(items.into_iter().map(Value::from).collect::<Vec<_>>())
+}
+
+/// The parameters checked against the policy's declarations, as the SDK's accessors check them
+/// for a Rust module: a required one present, each of its declared kind, within its range and
+/// among its allowed values. The policy then reads `input.params` without checking them itself.
+fn check_params(info: &ModuleInfo, p: &Params) -> Result<(), String> {
+    for d in &info.params {
+        let name = &d.name;
+        let Some(v) = p.get(name) else {
+            if d.required {
+                return Err(format!(
+                    "{name}: missing (a {}); add it to the bundle's [parameters]",
+                    d.kind.id()
+                ));
+            }
+            continue;
+        };
+        let number = match v {
+            ParamValue::Integer(i) => Some(*i as f64),
+            ParamValue::Number(n) => Some(*n),
+            _ => None,
+        };
+        let fits = match (d.kind, v) {
+            (ParamKind::Integer, ParamValue::Integer(_))
+            | (ParamKind::Number, ParamValue::Integer(_) | ParamValue::Number(_))
+            | (ParamKind::Text, ParamValue::Text(_))
+            | (ParamKind::Flag, ParamValue::Flag(_))
+            | (ParamKind::Texts, ParamValue::Texts(_)) => true,
+            (ParamKind::Date, ParamValue::Text(t)) => Date::parse(t).is_some(),
+            _ => false,
+        };
+        if !fits {
+            return Err(format!("{name}: expected a {}, found {v:?}", d.kind.id()));
+        }
+        if let Some(x) = number {
+            let below = d.min.is_some_and(|m| x < m);
+            let above = d.max.is_some_and(|m| x > m);
+            if below || above || !x.is_finite() {
+                return Err(format!(
+                    "{name}: {x} is outside {} ..= {}",
+                    d.min.map_or("-inf".into(), |m| m.to_string()),
+                    d.max.map_or("inf".into(), |m| m.to_string())
+                ));
+            }
+        }
+        let texts: &[String] = match v {
+            ParamValue::Text(t) => core::slice::from_ref(t),
+            ParamValue::Texts(t) => t,
+            _ => &[],
+        };
+        if let Some(t) = texts
+            .iter()
+            .find(|t| !d.one_of.is_empty() && !d.one_of.contains(t))
+        {
+            return Err(format!(
+                "{name}: {t:?} is not one of {}",
+                d.one_of.join(", ")
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn params_value(p: &Params) -> Value {

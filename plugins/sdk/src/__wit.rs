@@ -93,7 +93,10 @@ pub fn decide<M: RuleModule>(
                 .collect()
         }
     };
-    let mut rules = RuleTable::new(M::describe());
+    let mut rules = RuleTable {
+        ids: crate::rule_ids::<M>(),
+        seen: Vec::new(),
+    };
     // The instance is thrown away after this call and the arena never frees: dropping the
     // evaluations would only spend time, so they are forgotten instead.
     batch
@@ -116,7 +119,7 @@ pub fn decide<M: RuleModule>(
         .collect()
 }
 
-/// describe()'s rule ids, and where the `&'static str`s a module applies were found in it.
+/// describe()'s rule ids (built without its declarations: [`crate::rule_ids`]), and where the `&'static str`s a module applies were found in it.
 struct RuleTable {
     ids: Vec<String>,
     /// (address, length) of an applied id and its index: a module applies the same literals
@@ -125,13 +128,6 @@ struct RuleTable {
 }
 
 impl RuleTable {
-    fn new(info: ModuleInfo) -> RuleTable {
-        RuleTable {
-            ids: info.rules.into_iter().map(|r| r.id).collect(),
-            seen: Vec::new(),
-        }
-    }
-
     fn index(&mut self, id: &'static str) -> Result<u16, String> {
         let key = (id.as_ptr() as usize, id.len());
         if let Some(&(_, _, i)) = self.seen.iter().find(|(p, n, _)| (*p, *n) == key) {

@@ -2,6 +2,47 @@
 //! kind and range) and the aspects of the decision it decides and reads from earlier modules.
 //! powerdesk's `policy check` validates bundle.toml and the modules' order against them.
 
+use std::cell::Cell;
+
+thread_local! {
+    /// Set while [`rule_ids`] runs describe(): the builders then keep the rule ids alone.
+    static RULES_ONLY: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether describe() is being run for its rule ids alone (see [`rule_ids`]).
+pub(crate) fn rules_only() -> bool {
+    RULES_ONLY.with(Cell::get)
+}
+
+/// The ids of the rules `M::describe()` declares, in its order, without building its parameter
+/// and aspect declarations or copying the rule texts: what the decide glue needs in every fresh
+/// instance to send cited rules as indexes. The host's describe() call still gets everything.
+pub fn rule_ids<M: crate::RuleModule>() -> Vec<String> {
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            RULES_ONLY.with(|r| r.set(false));
+        }
+    }
+    RULES_ONLY.with(|r| r.set(true));
+    let _reset = Reset;
+    M::describe().rules.into_iter().map(|r| r.id).collect()
+}
+
+/// Run `f` with describe()'s builders keeping everything even inside [`rule_ids`]: for a module
+/// that caches its whole describe() on first use (the Rego glue), so that the cache is never the
+/// rule ids alone.
+pub fn with_declarations<T>(f: impl FnOnce() -> T) -> T {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            RULES_ONLY.with(|r| r.set(self.0));
+        }
+    }
+    let _restore = Restore(RULES_ONLY.with(|r| r.replace(false)));
+    f()
+}
+
 /// The longest limit, in working days, a `days` parameter may set (a year of working days is
 /// about 250; anything longer is a typo, not a policy).
 pub const MAX_LIMIT_WORKING_DAYS: u32 = 365;
@@ -57,7 +98,12 @@ const PARK_LEVEL_IDS: [&str; 3] = ["national", "provincial", "municipal"];
 impl ParamInfo {
     pub fn new(name: &str, kind: ParamKind) -> ParamInfo {
         ParamInfo {
-            name: name.into(),
+            // Only the rule ids are wanted: nothing is copied (the declaration is dropped).
+            name: if rules_only() {
+                String::new()
+            } else {
+                name.into()
+            },
             kind,
             required: true,
             min: None,
@@ -128,6 +174,9 @@ impl ParamInfo {
 
     /// The values a text, or each entry of texts, may take.
     pub fn one_of(mut self, values: &[&str]) -> ParamInfo {
+        if rules_only() {
+            return self;
+        }
         self.one_of = values.iter().map(|v| v.to_string()).collect();
         self
     }
@@ -140,7 +189,9 @@ impl ParamInfo {
 
     /// What the parameter means.
     pub fn doc(mut self, doc: &str) -> ParamInfo {
-        self.doc = doc.into();
+        if !rules_only() {
+            self.doc = doc.into();
+        }
         self
     }
 }
@@ -182,5 +233,78 @@ impl Aspect {
             Aspect::TariffCut => "tariff_cut",
             Aspect::FreeEfficiencyService => "free_efficiency_service",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::*;
+
+    /// A module declaring rules, its own parameters, a shared block's and aspects.
+    struct Declares;
+    impl RuleModule for Declares {
+        fn describe() -> ModuleInfo {
+            ModuleInfo::new("declares", "0.1.0")
+                .rule("X-1", "up to {lv_max_kw} kW")
+                .param(ParamInfo::number("lv_max_kw").range(1.0, 10.0).doc("kW"))
+                .params(cost_params())
+                .rule("X-2", "second")
+                .param(ParamInfo::classes("lv_classes"))
+                .decides(&[Aspect::Access])
+                .reads(&[Aspect::Programs])
+        }
+        fn decide(e: &Evaluation) -> Result<Decision, RuleError> {
+            Ok(e.draft.clone())
+        }
+    }
+
+    #[test]
+    fn rule_ids_are_describes_ids_without_the_declarations_being_built() {
+        let full = Declares::describe();
+        assert_eq!(rule_ids::<Declares>(), ["X-1", "X-2"]);
+        assert_eq!(
+            full.rules.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+            ["X-1", "X-2"]
+        );
+        // While the ids are read nothing else is kept ...
+        RULES_ONLY.with(|r| r.set(true));
+        let bare = Declares::describe();
+        RULES_ONLY.with(|r| r.set(false));
+        assert!(bare.params.is_empty() && bare.decides.is_empty() && bare.reads.is_empty());
+        assert!(bare.rules.iter().all(|r| r.text.is_empty()));
+        // ... and afterwards describe() declares everything again.
+        let again = Declares::describe();
+        assert_eq!(again, full);
+        assert_eq!(again.rules[0].text, "up to {lv_max_kw} kW");
+        assert!(again.params.len() > 20 && again.params[0].doc == "kW");
+        assert_eq!(again.reads, [Aspect::Programs]);
+    }
+
+    #[test]
+    fn with_declarations_keeps_everything_inside_rule_ids() {
+        thread_local! {
+            /// (parameters declared inside with_declarations, rules_only() after it)
+            static SEEN: Cell<(usize, bool)> = const { Cell::new((0, false)) };
+        }
+        struct Caches;
+        impl RuleModule for Caches {
+            fn describe() -> ModuleInfo {
+                let full = with_declarations(Declares::describe);
+                SEEN.with(|s| s.set((full.params.len(), rules_only())));
+                full
+            }
+            fn decide(e: &Evaluation) -> Result<Decision, RuleError> {
+                Ok(e.draft.clone())
+            }
+        }
+        assert_eq!(rule_ids::<Caches>(), ["X-1", "X-2"]);
+        let (declared, still_rules_only) = SEEN.with(Cell::get);
+        assert_eq!(declared, Declares::describe().params.len());
+        assert!(
+            still_rules_only,
+            "with_declarations restores the mode it found"
+        );
+        assert!(!rules_only(), "rule_ids leaves the mode off");
     }
 }

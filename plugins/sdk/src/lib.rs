@@ -37,7 +37,9 @@ pub use blocks::{
     connection, connection_params, cost_params, decide_cost, fee_notice, fee_notice_params,
     hv_ordinary_params, std_params, tariff_cut_parameter, Connection, CostFindings,
 };
-pub use declare::{Aspect, ParamInfo, ParamKind, MAX_LIMIT_WORKING_DAYS};
+pub use declare::{
+    rule_ids, with_declarations, Aspect, ParamInfo, ParamKind, MAX_LIMIT_WORKING_DAYS,
+};
 pub use params::{ContractId, IdSet, ParamValue, Params};
 pub use types::*;
 

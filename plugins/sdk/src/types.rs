@@ -479,13 +479,18 @@ impl ModuleInfo {
 
     /// Declare a parameter the module reads (see [`crate::ParamInfo`]).
     pub fn param(mut self, p: crate::ParamInfo) -> ModuleInfo {
-        self.params.push(p);
+        if !crate::declare::rules_only() {
+            self.params.push(p);
+        }
         self
     }
 
     /// Declare parameters (e.g. a shared block's: [`crate::cost_params`]); one already declared
     /// is not declared twice.
     pub fn params(mut self, ps: impl IntoIterator<Item = crate::ParamInfo>) -> ModuleInfo {
+        if crate::declare::rules_only() {
+            return self;
+        }
         for p in ps {
             if !self.params.iter().any(|q| q.name == p.name) {
                 self.params.push(p);
@@ -496,21 +501,32 @@ impl ModuleInfo {
 
     /// Declare the aspects the module's part may set.
     pub fn decides(mut self, aspects: &[crate::Aspect]) -> ModuleInfo {
+        if crate::declare::rules_only() {
+            return self;
+        }
         self.decides.extend_from_slice(aspects);
         self
     }
 
     /// Declare the aspects the module reads from the modules before it.
     pub fn reads(mut self, aspects: &[crate::Aspect]) -> ModuleInfo {
+        if crate::declare::rules_only() {
+            return self;
+        }
         self.reads.extend_from_slice(aspects);
         self
     }
 
     /// Add a rule (id and text; the text may name parameters in braces, `{lv_max_kw}`).
     pub fn rule(mut self, id: &str, text: &str) -> ModuleInfo {
+        let text = if crate::declare::rules_only() {
+            String::new()
+        } else {
+            text.into()
+        };
         self.rules.push(RuleInfo {
             id: id.into(),
-            text: text.into(),
+            text,
         });
         self
     }

@@ -45,4 +45,17 @@ mod tests {
             .zip(&rust.rules)
             .all(|(a, b)| a.text == b.text));
     }
+
+    /// The SDK's decide glue asks for the rule ids alone (without the declarations); the policy
+    /// is parsed then, and what it caches must still be the whole describe().
+    #[test]
+    fn the_rule_ids_alone_first_leave_describe_whole() {
+        assert_eq!(rule_ids::<JnAccessRego>().len(), 7);
+        let info = JnAccessRego::describe();
+        assert_eq!(
+            info.params.len(),
+            jn_access::JnAccess::describe().params.len()
+        );
+        assert!(info.rules.iter().all(|r| !r.text.is_empty()));
+    }
 }

@@ -5,6 +5,9 @@ use crate::{AccessClass, Decision, Event, ParamInfo, Params, Request, RuleError,
 
 /// The parameters [`connection`] reads (declare them in describe(): `.params(connection_params())`).
 pub fn connection_params() -> Vec<ParamInfo> {
+    if crate::declare::rules_only() {
+        return Vec::new();
+    }
     vec![
         ParamInfo::number("power_factor")
             .range(0.5, 1.0)
@@ -18,6 +21,9 @@ pub fn connection_params() -> Vec<ParamInfo> {
 
 /// The parameters [`Decision::set_hv_ordinary_steps`] reads.
 pub fn hv_ordinary_params() -> Vec<ParamInfo> {
+    if crate::declare::rules_only() {
+        return Vec::new();
+    }
     let mut v = vec![
         ParamInfo::number("hv_ordinary_time_max_kva")
             .range(1.0, 1_000_000.0)
@@ -40,6 +46,9 @@ pub fn hv_ordinary_params() -> Vec<ParamInfo> {
 
 /// The parameters [`Decision::set_hv_standard_steps`] reads.
 pub fn std_params() -> Vec<ParamInfo> {
+    if crate::declare::rules_only() {
+        return Vec::new();
+    }
     [
         "std_reply_plan_wd",
         "std_reply_plan_dual_wd",

@@ -8,6 +8,9 @@ use crate::{
 
 /// The parameters [`decide_cost`] reads (declare them in describe(): `.params(cost_params())`).
 pub fn cost_params() -> Vec<ParamInfo> {
+    if crate::declare::rules_only() {
+        return Vec::new();
+    }
     let mut v = vec![
         ParamInfo::classes("three_zero_classes"),
         ParamInfo::park_levels("three_save_park_levels"),
@@ -49,6 +52,9 @@ pub fn cost_params() -> Vec<ParamInfo> {
 
 /// The parameters [`fee_notice`] reads.
 pub fn fee_notice_params() -> Vec<ParamInfo> {
+    if crate::declare::rules_only() {
+        return Vec::new();
+    }
     vec![
         ParamInfo::texts("abolished_fees").doc("\"fee|the document that abolished it\""),
         ParamInfo::texts("undesignated_parties").one_of(&PARTIES),
