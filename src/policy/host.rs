@@ -282,7 +282,10 @@ pub const DEFAULT_DEADLINE: Duration = Duration::from_millis(250);
 /// interpreted rules: a Rego module (plugins/rego) uses ~590 M units for a batch of 256.
 pub const DEFAULT_BATCH_CAP: u64 = 48;
 /// The wall-clock safety net of any one call, however large its batch (at least one evaluation's).
-pub const MAX_CALL_DEADLINE: Duration = Duration::from_secs(2);
+/// Fuel is the limit (the cap's fuel burns in under 1 s of CPU); this only catches what fuel does
+/// not count, so it is generous: at 2 s a loaded machine (over ~2 runnable threads a core) could
+/// hit it before the fuel ran out, and a decision would then fail with the load.
+pub const MAX_CALL_DEADLINE: Duration = Duration::from_secs(8);
 
 /// Per-store state: the memory limiter and whether it refused a growth.
 pub struct Sandbox {
