@@ -128,22 +128,28 @@ fn the_cursor_sits_at_the_caret_after_chinese_text() {
 
 #[test]
 fn fuzzy_search_and_filters_narrow_the_list() {
-    let mut c = Console::new(120, 40, Lang::Zh, 60);
-    assert_eq!(c.app().list.total, 60);
+    // Enough applications for some received in the last days to be open and overdue.
+    let n = 6_000;
+    let mut c = Console::new(120, 40, Lang::Zh, n);
+    assert_eq!(c.app().list.total, n as u64);
     let name = c.app().list.row(2).unwrap().app.form.customer.name.clone();
     c.press("/");
     c.type_text(&name);
     c.press("enter");
     assert!(c.app().list.total >= 1);
-    assert!(c.app().list.total < 60);
+    assert!(c.app().list.total < n as u64);
     assert_eq!(c.app().list.row(0).unwrap().app.form.customer.name, name);
     c.press("esc");
-    assert_eq!(c.app().list.total, 60);
+    assert_eq!(c.app().list.total, n as u64);
 
-    // Overdue only: every row is open and past its deadline.
+    // Overdue only: every row is open and past its deadline, and the bar says they are listed
+    // by deadline (the `t` sort is still by id).
+    assert!(c.screen().contains("t 按编号"));
     c.press("!");
+    let screen = c.screen();
+    assert!(screen.contains("t 按期限"), "{screen}");
     let total = c.app().list.total;
-    assert!(total > 0 && total < 60);
+    assert!(total > 0 && total < n as u64 / 20, "{total} overdue");
     for i in 0..total as usize {
         let r = c.app().list.row(i).unwrap();
         assert!(!r.app.status.is_terminal());
@@ -151,7 +157,7 @@ fn fuzzy_search_and_filters_narrow_the_list() {
     }
     // Paging moves through the whole listing.
     c.press("x G");
-    assert_eq!(c.app().list.cursor, 59);
+    assert_eq!(c.app().list.cursor, n - 1);
     assert!(c.app().list.selected().is_some());
 }
 

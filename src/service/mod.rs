@@ -9,6 +9,7 @@ mod calendar_report;
 mod clock;
 mod deadline;
 pub mod demo;
+mod due;
 mod error;
 mod exchange;
 mod papers;
@@ -37,6 +38,7 @@ pub use calendar_report::{
 };
 pub use clock::{china_offset, parse_pinned, FixedClock, SystemClock};
 pub use deadline::{deadline_for, default_limit};
+pub use due::{remaining_working_days, Due, DueCounts, DueGroup, DueItem, DueView};
 pub use error::DeskError;
 pub use exchange::{ExportLine, ImportReport};
 pub use papers::{

@@ -31,6 +31,8 @@ pub struct TimelineRow {
     pub note: Option<String>,
     /// The grid deadline that applied to this step, if any.
     pub deadline: Option<NaiveDate>,
+    /// The step was done after that deadline (drawn in the alarm colour).
+    pub late: bool,
     /// That deadline was counted over a year without an official calendar.
     pub deadline_provisional: bool,
     /// Working days the step took on the grid's side and on the customer's side.
@@ -169,6 +171,10 @@ pub enum Request {
     Metrics {
         today: NaiveDate,
     },
+    /// What is due (`Desk::due`), `limit` applications listed.
+    Due {
+        limit: usize,
+    },
     /// Print a paper of `id` as PDF into `dir` (HTML when no Chinese font is installed).
     Print {
         id: AppId,
@@ -227,6 +233,7 @@ pub enum Action {
         result: Result<String, String>,
     },
     MetricsReady(Box<Metrics>),
+    DueReady(Box<crate::service::DueView>),
     PoliciesLoaded(Vec<BundleRow>),
     DiffReady(Result<DiffSummary, String>),
     Activated(Result<String, String>),

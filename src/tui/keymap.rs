@@ -17,6 +17,7 @@ pub enum Scope {
     Detail,
     Dashboard,
     Policies,
+    Due,
 }
 
 impl Scope {
@@ -34,6 +35,8 @@ impl Scope {
             (Scope::Dashboard, Lang::En) => "Dashboard",
             (Scope::Policies, Lang::Zh) => "政策包",
             (Scope::Policies, Lang::En) => "Policies",
+            (Scope::Due, Lang::Zh) => "到期提醒",
+            (Scope::Due, Lang::En) => "Due",
         }
     }
 }
@@ -80,6 +83,7 @@ commands! {
     GoNew, "go_new", Global, ["2", "n"], "新建申请", "New application";
     GoDashboard, "go_dashboard", Global, ["3"], "指标看板", "Dashboard";
     GoPolicies, "go_policies", Global, ["4"], "政策包", "Policies";
+    GoDue, "go_due", Global, ["5"], "到期提醒 (超期/今日/次日)", "What is due (overdue, today, next day)";
     Refresh, "refresh", Global, ["ctrl-r", "f5"], "刷新", "Refresh";
     Back, "back", Global, ["esc"], "返回", "Back";
     Up, "up", Applications, ["up", "k"], "上一条", "Previous row";
@@ -118,6 +122,10 @@ commands! {
     PolicyDown, "policy_down", Policies, ["down", "j"], "下一个政策包", "Next bundle";
     PolicyDiff, "policy_diff", Policies, ["d", "enter"], "对比切换影响", "Diff against active";
     PolicyActivate, "policy_activate", Policies, ["A"], "启用所选政策包", "Activate selected bundle";
+    DueUp, "due_up", Due, ["up", "k"], "上一条", "Previous row";
+    DueDown, "due_down", Due, ["down", "j"], "下一条", "Next row";
+    DueOpen, "due_open", Due, ["enter"], "打开详情", "Open detail";
+    DueRefresh, "due_refresh", Due, ["r"], "重新统计", "Count again";
 }
 
 impl Command {
@@ -425,6 +433,7 @@ mod tests {
             Scope::Detail,
             Scope::Dashboard,
             Scope::Policies,
+            Scope::Due,
         ] {
             let mut seen = std::collections::HashSet::new();
             for b in TABLE.iter().filter(|b| b.scope == scope) {
