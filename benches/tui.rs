@@ -1,6 +1,8 @@
 //! Console benchmarks on a large store: start to first frame (the worker opens the store as the
 //! binary does) and to the first frame with data, frame time per navigation key and per filter
-//! keystroke (update + draw, as the run loop does between frames).
+//! keystroke (update + draw, as the run loop does between frames), and the due view.
+//! The due view counts as of the desk's clock: pin it (`POWERDESK_NOW`) to the time the demo
+//! store was made, or its recent applications have all gone overdue since.
 //!
 //! Run on the store named by POWERDESK_BENCH_STORE (make one with
 //! `powerdesk demo --store DIR --count 1000000`); without it a 20,000-application store is
@@ -138,6 +140,7 @@ fn rss_session(dir: &Path) {
         "search \"1\" (the best 200 kept), End, clear",
         &["/", "1", "enter", "end", "x"],
     );
+    step(&mut session, "due view (deadline index)", &["5"]);
     step(&mut session, "dashboard (metrics over the store)", &["3"]);
     step(&mut session, "back to the listing, 50 x PgDn", &["1"]);
     for _ in 0..50 {
@@ -356,6 +359,15 @@ fn console(c: &mut Criterion) {
     group.bench_function("filter_status_to_first_page", |b| {
         b.iter(|| {
             session.dispatch(key("s"));
+            assert!(session.settle(Duration::from_secs(60)));
+            session.draw().unwrap();
+        })
+    });
+    // The due view: `5` until what is due (read from the deadline index, with each due
+    // application's last event for its operator) is counted and drawn.
+    group.bench_function("due_view_key_to_frame", |b| {
+        b.iter(|| {
+            session.dispatch(key("5"));
             assert!(session.settle(Duration::from_secs(60)));
             session.draw().unwrap();
         })

@@ -1558,6 +1558,9 @@ fn the_getting_electricity_report_is_written_as_xlsx_with_a_named_chart_and_as_c
     assert!(err.contains(".xlsx or .csv"), "{err}");
     let err = refused(&store, &["report", "--by", "town", "--to", "r.xlsx"]);
     assert!(err.contains("--by") && err.contains("operator"), "{err}");
+}
+
+#[test]
 fn search_finds_by_name_pinyin_phone_and_number_best_first() {
     let tmp = tempfile::tempdir().unwrap();
     let store = tmp.path().join("store");

@@ -128,22 +128,28 @@ fn the_cursor_sits_at_the_caret_after_chinese_text() {
 
 #[test]
 fn fuzzy_search_and_filters_narrow_the_list() {
-    let mut c = Console::new(120, 40, Lang::Zh, 60);
-    assert_eq!(c.app().list.total, 60);
+    // Enough applications for some received in the last days to be open and overdue.
+    let n = 6_000;
+    let mut c = Console::new(120, 40, Lang::Zh, n);
+    assert_eq!(c.app().list.total, n as u64);
     let name = c.app().list.row(2).unwrap().app.form.customer.name.clone();
     c.press("/");
     c.type_text(&name);
     c.press("enter");
     assert!(c.app().list.total >= 1);
-    assert!(c.app().list.total < 60);
+    assert!(c.app().list.total < n as u64);
     assert_eq!(c.app().list.row(0).unwrap().app.form.customer.name, name);
     c.press("esc");
-    assert_eq!(c.app().list.total, 60);
+    assert_eq!(c.app().list.total, n as u64);
 
-    // Overdue only: every row is open and past its deadline.
+    // Overdue only: every row is open and past its deadline, and the bar says they are listed
+    // by deadline (the `t` sort is still by id).
+    assert!(c.screen().contains("t 按编号"));
     c.press("!");
+    let screen = c.screen();
+    assert!(screen.contains("t 按期限"), "{screen}");
     let total = c.app().list.total;
-    assert!(total > 0 && total < 60);
+    assert!(total > 0 && total < n as u64 / 20, "{total} overdue");
     for i in 0..total as usize {
         let r = c.app().list.row(i).unwrap();
         assert!(!r.app.status.is_terminal());
@@ -151,7 +157,7 @@ fn fuzzy_search_and_filters_narrow_the_list() {
     }
     // Paging moves through the whole listing.
     c.press("x G");
-    assert_eq!(c.app().list.cursor, 59);
+    assert_eq!(c.app().list.cursor, n - 1);
     assert!(c.app().list.selected().is_some());
 }
 
@@ -273,7 +279,7 @@ fn the_services_screen_tracks_hazards_through_the_four_steps_and_publishes_the_d
         )
         .unwrap();
 
-    c.press("5");
+    c.press("6");
     let screen = c.screen();
     assert!(
         screen.contains("服务记录") && screen.contains("YH-2026-0001"),
@@ -364,7 +370,7 @@ fn service_records_are_entered_in_forms_that_keep_what_was_typed_when_refused() 
             "李娜",
         )
         .unwrap();
-    c.press("5");
+    c.press("6");
 
     // A visit: the campaign is filled in, the date is today's.
     c.press("v");
@@ -506,6 +512,8 @@ fn energizing_with_a_grid_project_still_open_says_so_before_asking() {
         "{}",
         c.app().status
     );
+}
+
 /// `/` searches the store's search index as the operator types: pinyin initials, full pinyin
 /// and a mix find 张伟, listed before 张伟明 (whose initials only start with `zw`) though
 /// accepted after it.

@@ -152,7 +152,11 @@ fn a_provisional_deadline_is_marked_in_the_list_the_detail_and_the_timeline() {
             let timeline = fresh_screen(&mut c);
             if lang == Lang::Zh {
                 // (The English line is longer than the panel and is cut before its deadline.)
-                assert!(timeline.contains(&format!("{mark}01-05")), "{timeline}");
+                // 2027 is not the console's year: the date shows it.
+                assert!(
+                    timeline.contains(&format!("{mark}2027-01-05")),
+                    "{timeline}"
+                );
             }
         }
     }
@@ -164,4 +168,92 @@ fn official_deadlines_carry_no_mark() {
     let screen = c.screen();
     assert!(!screen.contains("暂2"), "{screen}");
     assert!(!screen.contains("暂定期限"), "{screen}");
+}
+
+#[test]
+fn due_screen_counts_what_is_overdue_today_and_next_by_step_and_operator() {
+    for (w, h) in [(120, 40), (80, 24)] {
+        let mut c = Console::new(w, h, Lang::Zh, 6_000);
+        let view = c.desk.due(0).unwrap();
+        assert!(
+            view.totals.overdue > 0 && view.totals.total() >= 2,
+            "{:?}",
+            view.totals
+        );
+        // Opening says what is due on the status line, with the key that shows it.
+        let opening = c.screen();
+        assert!(
+            opening.contains(&format!(
+                "到期提醒: 超期 {} 件, 今日到期 {} 件, 次日到期 {} 件 (按 5 查看)",
+                view.totals.overdue, view.totals.today, view.totals.next_working_day
+            )),
+            "{opening}"
+        );
+        c.press("5");
+        let due = c.app().due.clone().unwrap();
+        assert_eq!(due.totals, view.totals);
+        let screen = fresh_screen(&mut c);
+        for g in due.by_operator.iter().take(3) {
+            assert!(
+                screen.contains(&g.key),
+                "operator {} listed: {screen}",
+                g.key
+            );
+        }
+        snap(&format!("due_{w}x{h}"), &mut c);
+        // The most overdue first; Enter opens the selected one.
+        c.press("j enter");
+        assert_eq!(c.app().detail.as_ref().unwrap().app.id, due.items[1].id);
+    }
+}
+
+#[test]
+fn a_late_step_is_coloured_and_dates_of_another_year_show_it() {
+    use ratatui::style::Color;
+    let mut c = Console::new(120, 40, Lang::Zh, 0);
+    let jining = powerdesk::policy::bundle::Bundle::load(
+        &powerdesk::policy::host::PolicyHost::new(Default::default()),
+        std::path::Path::new("policies/jining"),
+    )
+    .unwrap();
+    c.desk.set_decider(Some(std::sync::Arc::new(jining)));
+    // Accepted in 2025 (not the console's year), the plan replied 20 working days later: late
+    // against its 15 working days.
+    let app = c
+        .desk
+        .submit_json(&thirty_five_kv("2025-03-03T10:00:00+08:00"), "王芳")
+        .unwrap();
+    c.desk
+        .advance(
+            &app.id,
+            powerdesk::domain::State::PlanReplied,
+            Some(chrono::DateTime::parse_from_rfc3339("2025-03-31T10:00:00+08:00").unwrap()),
+            None,
+            "王芳",
+        )
+        .unwrap();
+    c.press("ctrl-r enter");
+    let screen = fresh_screen(&mut c);
+    assert!(screen.contains("2025-03-31 10:00"), "{screen}");
+    assert!(screen.contains("2025-03-03 10:00"), "{screen}");
+    let buf = c.session.terminal.backend().buffer().clone();
+    let (y, line) = screen
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains("超时"))
+        .unwrap_or_else(|| panic!("the late step is marked: {screen}"));
+    let x = buf.area.width
+        - 1
+        - (0..buf.area.width)
+            .rev()
+            .find(|x| buf[(*x, y as u16)].symbol() == "时")
+            .map(|x| buf.area.width - 1 - x)
+            .unwrap();
+    assert_eq!(buf[(x, y as u16)].fg, Color::Red, "{line}");
+    // The acceptance, done in time, is not alarmed.
+    let accepted = screen
+        .lines()
+        .position(|l| l.contains("2025-03-03 10:00"))
+        .unwrap();
+    assert!((0..buf.area.width).all(|x| buf[(x, accepted as u16)].fg != Color::Red));
 }

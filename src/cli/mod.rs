@@ -177,6 +177,15 @@ pub enum Command {
     /// The audit chain of events.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// What is due: open applications past their grid deadline, due today or the next working
+    /// day, per step and per operator (deadlines marked 暂 when provisional).
+    Due {
+        /// How many applications to list, most overdue first (0: all).
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
     /// Print the JSON Schema of the Application JSON or the Decision JSON (docs/schema/).
     Schema(schema::SchemaArgs),
     /// Policy bundles: check, test, bench, new, build, diff, activate.
@@ -856,6 +865,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Search { query, json, limit } => {
             run_printing_read(&at("search"), &Read::Search { query, json, limit })
         }
+        Command::Due { limit, json } => run_printing_read(&at("due"), &Read::Due { limit, json }),
         Command::CrashWriter { count } => crash::run(&at("__crash-writer"), count),
     }
 }

@@ -1,5 +1,5 @@
-//! The read commands (`app list`, `app show`, `export`, `backup`, `audit verify`, `calendar
-//! check`), each rendered by one function over a [`Desk`]: on the store opened directly, or in
+//! The read commands (`app list`, `app show`, `due`, `export`, `backup`, `audit verify`,
+//! `calendar check`), each rendered by one function over a [`Desk`]: on the store opened directly, or in
 //! the process holding the store when another one asks through its endpoint (`endpoint`), so both
 //! print the same bytes.
 
@@ -39,6 +39,11 @@ pub enum Read {
         json: bool,
         limit: usize,
     },
+    /// What is due: overdue, today, the next working day (`limit` listed, 0: all).
+    Due {
+        limit: usize,
+        json: bool,
+    },
 }
 
 /// What a read yields besides its output.
@@ -61,6 +66,7 @@ impl Read {
             Read::AuditVerify { .. } => "audit verify",
             Read::CalendarCheck { .. } => "calendar check",
             Read::Search { .. } => "search",
+            Read::Due { .. } => "due",
         }
     }
 }
@@ -142,6 +148,14 @@ pub(super) fn answer(
                 super::write_json(out, &report)?;
             } else {
                 out.write_all(super::calendar::text(&report).as_bytes())?;
+            }
+        }
+        Read::Due { limit, json } => {
+            let view = desk.due(*limit)?;
+            if *json {
+                super::write_json(out, &view)?;
+            } else {
+                super::write_text(out, &table::due(&view))?;
             }
         }
     }

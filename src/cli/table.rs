@@ -222,3 +222,86 @@ pub fn dossier(d: &Dossier) -> String {
     ));
     out
 }
+
+/// `due`: what is due as of today, by step and by operator, then the applications.
+pub fn due(view: &crate::service::DueView) -> String {
+    use crate::service::{Due, DueGroup};
+    let t = &view.totals;
+    let mut out = format!(
+        "到期 due as of {}: 超期 overdue {}, 今日 today {}, 次日 next working day ({}) {}",
+        view.as_of, t.overdue, t.today, view.next_working_day, t.next_working_day
+    );
+    if t.provisional > 0 {
+        let _ = write!(
+            out,
+            "; 暂 {} counted on a provisional calendar",
+            t.provisional
+        );
+    }
+    out.push('\n');
+    if t.total() == 0 {
+        return out;
+    }
+    let groups = |title: &str, groups: &[DueGroup]| {
+        let rows: Vec<Vec<String>> = groups
+            .iter()
+            .map(|g| {
+                vec![
+                    g.key.clone(),
+                    g.counts.overdue.to_string(),
+                    g.counts.today.to_string(),
+                    g.counts.next_working_day.to_string(),
+                ]
+            })
+            .collect();
+        render(
+            &[title, "超期 overdue", "今日 today", "次日 next"],
+            &rows,
+            &[24, 12, 10, 9],
+        )
+    };
+    out.push('\n');
+    out.push_str(&groups("环节 step", &view.by_step));
+    out.push('\n');
+    out.push_str(&groups("经办 operator", &view.by_operator));
+    out.push('\n');
+    let rows: Vec<Vec<String>> = view
+        .items
+        .iter()
+        .map(|i| {
+            let when = match i.due {
+                Due::Overdue => format!("超期 {}", -i.remaining_working_days),
+                Due::Today => "今日".into(),
+                Due::NextWorkingDay => "次日".into(),
+            };
+            vec![
+                i.id.0.clone(),
+                when,
+                if i.deadline_provisional {
+                    format!("{} 暂", i.deadline)
+                } else {
+                    i.deadline.to_string()
+                },
+                i.step.clone(),
+                i.operator.clone(),
+                i.customer.clone(),
+                i.county.clone(),
+            ]
+        })
+        .collect();
+    out.push_str(&render(
+        &[
+            "编号 id",
+            "到期 due",
+            "时限 deadline",
+            "环节 step",
+            "经办 operator",
+            "客户 customer",
+            "区县 county",
+        ],
+        &rows,
+        &[16, 10, 13, 22, 12, 30, 8],
+    ));
+    let _ = writeln!(out, "{} of {} shown", view.items.len(), t.total());
+    out
+}

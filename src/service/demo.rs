@@ -71,8 +71,9 @@ const PARKS: [(&str, ParkLevel); 4] = [
     ("梁山经济开发区", ParkLevel::Provincial),
 ];
 
-/// The reference end of the demo period (received dates run from 2021-01-01 to it), fixed so
-/// the same seed gives the same store.
+/// The default end of the demo period for forms made alone (received dates run from 2021-01-01 to
+/// it), fixed so the same seed gives the same forms. [`generate`] ends the period on the desk's
+/// clock instead (see [`DemoGenerator::received_until`]).
 pub fn demo_end() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 20).expect("a valid date")
 }
@@ -120,6 +121,8 @@ pub struct DemoGenerator {
     cst: FixedOffset,
     /// The first day a form may be received.
     start: NaiveDate,
+    /// The last day a form may be received.
+    end: NaiveDate,
 }
 
 impl DemoGenerator {
@@ -128,13 +131,22 @@ impl DemoGenerator {
             rng: Prng::new(seed),
             cst: FixedOffset::east_opt(8 * 3600).expect("UTC+8"),
             start: NaiveDate::from_ymd_opt(2021, 1, 1).expect("valid"),
+            end: demo_end(),
         }
     }
 
     /// Forms received no earlier than `day` (a policy bundle decides only what was received once
     /// it took effect).
     pub fn received_from(mut self, day: NaiveDate) -> Self {
-        self.start = self.start.max(day).min(demo_end());
+        self.start = self.start.max(day).min(self.end);
+        self
+    }
+
+    /// Forms received no later than `day` (a demo store ends the day before the desk's today, so
+    /// its history is in the past).
+    pub fn received_until(mut self, day: NaiveDate) -> Self {
+        self.end = day;
+        self.start = self.start.min(day);
         self
     }
 
@@ -192,10 +204,10 @@ impl DemoGenerator {
     }
 
     /// A received time on a working hour of a day from 2021-01-01 (or the day set by
-    /// [`DemoGenerator::received_from`]) to [`demo_end`].
+    /// [`DemoGenerator::received_from`]) to [`demo_end`] (or [`DemoGenerator::received_until`]).
     fn received_at(&mut self) -> DateTime<FixedOffset> {
         let start = self.start;
-        let days = (demo_end() - start).num_days() as u64;
+        let days = (self.end - start).num_days() as u64;
         let date = start + Duration::days(self.rng.below(days + 1) as i64);
         let time = date
             .and_hms_opt(8 + self.rng.below(9) as u32, self.rng.below(60) as u32, 0)
@@ -363,8 +375,10 @@ const DECIDE_BATCH: usize = 256;
 /// Applications written per bulk transaction by `demo`.
 const DEMO_BATCH: usize = 2_000;
 
-/// Generate and write `count` demo applications.
-/// Generation and writing overlap: this thread makes batches, a second one commits them.
+/// Generate and write `count` demo applications, received from 2021 (or the bundle's effective
+/// date) to yesterday on the desk's clock, each with a history lived up to now on that clock: the
+/// old ones finished, the recent ones open, a few late. The same seed and the same clock
+/// (`POWERDESK_NOW`) give the same store. Generation and writing overlap: this thread makes batches, a second one commits them.
 pub fn generate(desk: &Desk, count: usize, seed: u64) -> Result<DemoSummary, DeskError> {
     let started = std::time::Instant::now();
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Change>>(2);
@@ -393,7 +407,9 @@ fn make_batches(
     seed: u64,
     tx: &std::sync::mpsc::SyncSender<Vec<Change>>,
 ) -> Result<DemoSummary, DeskError> {
-    let mut generator = DemoGenerator::new(seed);
+    // The history ends now on the desk's clock; forms are received up to the day before.
+    let yesterday = desk.today() - Duration::days(1);
+    let mut generator = DemoGenerator::new(seed).received_until(yesterday);
     if let Some(day) = desk.decider().and_then(|d| d.effective()) {
         generator = generator.received_from(day);
     }
@@ -403,6 +419,7 @@ fn make_batches(
     let made = make_into(
         desk,
         count,
+        seed,
         &mut generator,
         &mut summary,
         &mut batch,
@@ -441,15 +458,20 @@ impl IdBlocks {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn make_into(
     desk: &Desk,
     count: usize,
+    seed: u64,
     generator: &mut DemoGenerator,
     summary: &mut DemoSummary,
     batch: &mut Vec<Change>,
     ids: &mut IdBlocks,
     tx: &std::sync::mpsc::SyncSender<Vec<Change>>,
 ) -> Result<(), DeskError> {
+    // Histories draw from their own stream, so the forms of a seed do not depend on them.
+    let mut history = Prng::new(seed ^ HISTORY_STREAM);
+    let now = desk.now();
     let mut left = count;
     let mut prepared = Vec::new().into_iter();
     while left > 0 {
@@ -463,63 +485,12 @@ fn make_into(
         left -= 1;
         let (mut app, mut events) = next?;
         app.id = ids.next(desk, app.form.received_at.year())?;
+        let operator = operator_of(&mut history, &app.form.site.county);
         for e in &mut events {
             e.app_id = app.id.clone();
-            e.actor = "demo".to_string();
+            e.actor = operator.to_string();
         }
-        let target = target_state(generator.rng(), &app);
-        let end = demo_end().and_hms_opt(18, 0, 0).expect("valid");
-        let mut at = app.form.received_at;
-        for action in side_flows(generator.rng(), &app) {
-            let next = at + Duration::minutes(30);
-            if next.naive_local() > end {
-                break;
-            }
-            at = next;
-            let (acted, draft) = plan_side_flow(app, &events, action, at, "demo")?;
-            app = acted;
-            events.push(draft);
-        }
-        while app.status != target {
-            let legal = workflow::next_states(app.process, app.status);
-            let forward: Vec<State> = legal
-                .iter()
-                .copied()
-                .filter(|s| *s != State::Cancelled)
-                .collect();
-            let to = if target == State::Cancelled {
-                State::Cancelled
-            } else if forward.contains(&target) {
-                target
-            } else {
-                // Low voltage may skip the pre-meter line: take it only when the form needs one.
-                let needs_line = app.form.request.simple_line;
-                *forward
-                    .iter()
-                    .find(|s| **s != State::LineBuilt || needs_line)
-                    .unwrap_or(&forward[0])
-            };
-            let step_hours = match workflow::clock_owner(app.process, app.status) {
-                workflow::ClockOwner::Customer => 24 * (5 + generator.rng().below(40) as i64),
-                _ => 2 + generator.rng().below(24 * 3) as i64,
-            };
-            let next = at + Duration::hours(step_hours);
-            if next.naive_local() > end {
-                break;
-            }
-            at = next;
-            let note = (to == State::Cancelled).then(|| "客户申请撤销".to_string());
-            let (moved, draft) = desk.plan_advance(app, &events, to, Some(at), note, "demo")?;
-            app = moved;
-            events.push(draft);
-            if to == State::Energized {
-                let live_line = generator.rng().chance(95);
-                let action = SideFlowAction::RecordEnergizing { live_line };
-                let (recorded, draft) = plan_side_flow(app, &events, action, at, "demo")?;
-                app = recorded;
-                events.push(draft);
-            }
-        }
+        live(desk, &mut history, &mut app, &mut events, operator, now)?;
         summary.applications += 1;
         summary.events += events.len();
         *summary
@@ -536,6 +507,142 @@ fn make_into(
         }
     }
     Ok(())
+}
+
+/// Seeds the history stream from the form stream's seed.
+const HISTORY_STREAM: u64 = 0x4849_5354_4f52_5921;
+
+/// The office's operators (受理员/客户经理), two per county in [`COUNTIES`] order.
+const OPERATORS: [[&str; 2]; 11] = [
+    ["王静", "李强"],
+    ["张敏", "刘洋"],
+    ["孔丽", "陈杰"],
+    ["孟涛", "杨娟"],
+    ["赵磊", "黄艳"],
+    ["周勇", "吴霞"],
+    ["徐超", "孙芳"],
+    ["胡明", "朱玉兰"],
+    ["高建国", "林海燕"],
+    ["何春梅", "郭鹏飞"],
+    ["马文博", "罗秀英"],
+];
+
+/// Who handles an application of `county` (its events are recorded under that operator).
+fn operator_of(rng: &mut Prng, county: &str) -> &'static str {
+    let i = COUNTIES
+        .iter()
+        .position(|(name, _)| *name == county)
+        .unwrap_or(0);
+    OPERATORS[i][rng.below(2) as usize]
+}
+
+/// In percent: a grid step finished after its deadline (the rest finish on time).
+const LATE_PERCENT: u64 = 8;
+/// In percent: the customer withdraws at a step (申请撤销).
+const WITHDRAW_PERCENT: u64 = 1;
+
+/// Live an application's history from its acceptance up to `now`: side flows right after
+/// acceptance, then each step in turn, the grid's mostly before their deadlines (a few late),
+/// the customer's in weeks (now and then months), until it is archived, withdrawn, or the next
+/// step would fall after `now` (it then waits there: the open applications are the recent ones).
+fn live(
+    desk: &Desk,
+    rng: &mut Prng,
+    app: &mut crate::domain::Application,
+    events: &mut Vec<crate::domain::event::EventDraft>,
+    operator: &str,
+    now: DateTime<FixedOffset>,
+) -> Result<(), DeskError> {
+    let mut at = app.form.received_at;
+    for action in side_flows(rng, app) {
+        let next = at + Duration::minutes(30);
+        if next > now {
+            return Ok(());
+        }
+        at = next;
+        let (acted, draft) = plan_side_flow(app.clone(), events, action, at, operator)?;
+        *app = acted;
+        events.push(draft);
+    }
+    while !app.status.is_terminal() {
+        let owner = workflow::clock_owner(app.process, app.status);
+        let withdraw = app.status != State::Energized && rng.chance(WITHDRAW_PERCENT);
+        let next = if withdraw {
+            at + Duration::hours(24 * (1 + rng.below(20) as i64))
+        } else {
+            step_done(rng, app, at, owner)
+        };
+        if next > now {
+            return Ok(());
+        }
+        at = next;
+        let to = if withdraw {
+            State::Cancelled
+        } else {
+            // Low voltage may skip the pre-meter line: take it only when the form needs one.
+            let needs_line = app.form.request.simple_line;
+            let forward: Vec<State> = workflow::next_states(app.process, app.status)
+                .into_iter()
+                .filter(|s| *s != State::Cancelled && (*s != State::LineBuilt || needs_line))
+                .collect();
+            forward[0]
+        };
+        let note = withdraw.then(|| "客户申请撤销".to_string());
+        let (moved, draft) =
+            desk.plan_advance(app.clone(), events, to, Some(at), note, operator)?;
+        *app = moved;
+        events.push(draft);
+        if to == State::Energized {
+            let live_line = rng.chance(95);
+            let action = SideFlowAction::RecordEnergizing { live_line };
+            let (recorded, draft) = plan_side_flow(app.clone(), events, action, at, operator)?;
+            *app = recorded;
+            events.push(draft);
+        }
+    }
+    Ok(())
+}
+
+/// When the step an application waits on in its state is done, from `at` (the last event).
+fn step_done(
+    rng: &mut Prng,
+    app: &crate::domain::Application,
+    at: DateTime<FixedOffset>,
+    owner: workflow::ClockOwner,
+) -> DateTime<FixedOffset> {
+    match (owner, app.deadline) {
+        // The customer designs and builds: weeks, and now and then months.
+        (workflow::ClockOwner::Customer, _) => {
+            let days = if rng.chance(3) {
+                60 + rng.below(120)
+            } else {
+                5 + rng.below(40)
+            };
+            at + Duration::hours(24 * days as i64 + rng.below(8) as i64)
+        }
+        (workflow::ClockOwner::Grid, Some(deadline)) => {
+            let last_hour = at
+                .timezone()
+                .from_local_datetime(&deadline.and_hms_opt(17, 0, 0).expect("valid"))
+                .single()
+                .expect("fixed offsets are unambiguous");
+            if rng.chance(LATE_PERCENT) {
+                // Late: a morning one to eight days after the deadline.
+                let day = deadline + Duration::days(1 + rng.below(8) as i64);
+                let late = at
+                    .timezone()
+                    .from_local_datetime(&day.and_hms_opt(10, 0, 0).expect("valid"))
+                    .single()
+                    .expect("fixed offsets are unambiguous");
+                late.max(at + Duration::hours(1))
+            } else {
+                let hours = (last_hour - at).num_hours().max(2) as u64;
+                at + Duration::hours(1 + rng.below(hours) as i64)
+            }
+        }
+        // Archiving after energizing, or a step without a limit: within days.
+        _ => at + Duration::hours(2 + rng.below(24 * 7) as i64),
+    }
 }
 
 /// Side flows started right after acceptance: joint applications, "1+N" visits for enterprises,
@@ -590,41 +697,141 @@ fn side_flows(rng: &mut Prng, app: &crate::domain::Application) -> Vec<SideFlowA
     actions
 }
 
-/// Where a demo application should end: most of those older than a year archived, the rest
-/// spread over their workflow's states (so some are stuck past their deadline); a few cancelled.
-fn target_state(rng: &mut Prng, app: &crate::domain::Application) -> State {
-    let age = (demo_end() - crate::domain::calendar::china_date(app.form.received_at)).num_days();
-    let path: Vec<State> = match app.process {
-        crate::domain::ProcessClass::LowVoltage => vec![
-            State::Accepted,
-            State::LineBuilt,
-            State::Energized,
-            State::Archived,
-        ],
-        crate::domain::ProcessClass::HvOrdinary => {
-            vec![
-                State::Accepted,
-                State::PlanReplied,
-                State::CompletionReported,
-                State::Energized,
-                State::Archived,
-            ]
-        }
-        crate::domain::ProcessClass::HvStandard => State::ALL[..9]
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use chrono::DateTime;
+
+    use super::*;
+    use crate::domain::calendar::china_date;
+    use crate::domain::ports::Repository;
+    use crate::domain::timeline;
+    use crate::service::FixedClock;
+    use crate::store::SledStore;
+
+    /// A demo of `count` applications on a desk whose clock says `now`; every application with
+    /// its events.
+    fn demo_at(
+        now: &str,
+        count: usize,
+    ) -> Vec<(crate::domain::Application, Vec<crate::domain::event::Event>)> {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(SledStore::open(dir.path()).unwrap());
+        let calendar = Arc::new(crate::cli::bundled_calendar().unwrap());
+        let now = DateTime::parse_from_rfc3339(now).unwrap();
+        let desk = Desk::new(store.clone(), calendar).with_clock(Arc::new(FixedClock(now)));
+        generate(&desk, count, 20210825).unwrap();
+        let mut all = Vec::new();
+        desk.scan(&mut |app| {
+            let events = store.events(&app.id).unwrap();
+            all.push((app, events));
+            true
+        })
+        .unwrap();
+        all
+    }
+
+    #[test]
+    fn old_applications_are_finished_and_a_realistic_share_is_overdue_now() {
+        let now = "2026-11-20T10:00:00+08:00";
+        let today = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+        let all = demo_at(now, 4_000);
+        assert_eq!(all.len(), 4_000);
+        let age = |app: &crate::domain::Application| {
+            (today - china_date(app.form.received_at)).num_days()
+        };
+        let open: Vec<_> = all
             .iter()
-            .copied()
-            .filter(|s| *s != State::LineBuilt)
-            .collect(),
-    };
-    if rng.chance(4) {
-        return State::Cancelled;
+            .filter(|(a, _)| !a.status.is_terminal())
+            .collect();
+        // Nothing received more than a year ago is still open; of those older than six months,
+        // hardly any (a customer building for months).
+        assert!(
+            open.iter().all(|(a, _)| age(a) <= 365),
+            "open for over a year: {:?}",
+            open.iter()
+                .filter(|(a, _)| age(a) > 365)
+                .map(|(a, _)| (&a.id, a.status, age(a)))
+                .collect::<Vec<_>>()
+        );
+        let old = all.iter().filter(|(a, _)| age(a) > 182).count();
+        let old_open = open.iter().filter(|(a, _)| age(a) > 182).count();
+        assert!(
+            old_open * 200 <= old,
+            "{old_open} of {old} older than six months still open"
+        );
+        // Recent applications are open in every kind of state; some, not most, past their deadline.
+        assert!(open.len() >= 10, "only {} open", open.len());
+        let overdue = open
+            .iter()
+            .filter(|(a, _)| a.deadline.is_some_and(|d| d < today))
+            .count();
+        let share = overdue as f64 / open.len() as f64;
+        assert!(
+            (0.02..=0.4).contains(&share),
+            "{overdue} of {} open overdue",
+            open.len()
+        );
+        let finished = all
+            .iter()
+            .filter(|(a, _)| a.status == State::Archived)
+            .count();
+        assert!(
+            finished * 100 >= all.len() * 85,
+            "{finished} archived of {}",
+            all.len()
+        );
+        let cancelled = all
+            .iter()
+            .filter(|(a, _)| a.status == State::Cancelled)
+            .count();
+        assert!(
+            (1..=all.len() / 10).contains(&cancelled),
+            "{cancelled} cancelled"
+        );
+        // The operators of the office, not "demo".
+        assert!(all
+            .iter()
+            .all(|(_, e)| e.iter().all(|e| e.draft.actor != "demo")));
     }
-    if age > 365 && rng.chance(80) {
-        return State::Archived;
+
+    #[test]
+    fn every_history_is_legal_and_in_the_past() {
+        let now = "2026-11-20T10:00:00+08:00";
+        let at_now = DateTime::parse_from_rfc3339(now).unwrap();
+        let calendar = crate::cli::bundled_calendar().unwrap();
+        for (app, events) in demo_at(now, 1_500) {
+            let mut state = None;
+            let mut last = app.form.received_at;
+            for e in &events {
+                assert!(
+                    e.draft.at >= last && e.draft.at <= at_now,
+                    "{}: {:?} out of order or in the future",
+                    app.id,
+                    e.draft.at
+                );
+                last = e.draft.at;
+                match &e.draft.kind {
+                    EventKindRef::Accepted => state = Some(State::Accepted),
+                    EventKindRef::Advanced { from, to } => {
+                        assert_eq!(state, Some(*from), "{}", app.id);
+                        workflow::check_transition(app.process, *from, *to).unwrap();
+                        state = Some(*to);
+                    }
+                    EventKindRef::Cancelled { from, .. } => {
+                        assert_eq!(state, Some(*from), "{}", app.id);
+                        state = Some(State::Cancelled);
+                    }
+                    _ => {}
+                }
+            }
+            assert_eq!(state, Some(app.status), "{}", app.id);
+            let view = timeline::timeline(&app, &events, &calendar, china_date(at_now))
+                .unwrap_or_else(|e| panic!("{}: {e}", app.id));
+            assert_eq!(view.status, app.status);
+        }
     }
-    let path: Vec<State> = path
-        .into_iter()
-        .filter(|s| *s != State::LineBuilt || app.form.request.simple_line)
-        .collect();
-    *rng.pick(&path)
+
+    use crate::domain::event::EventKind as EventKindRef;
 }

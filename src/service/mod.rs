@@ -10,6 +10,7 @@ mod clock;
 mod deadline;
 pub mod demo;
 pub mod demo_services;
+mod due;
 mod error;
 mod exchange;
 mod papers;
@@ -41,6 +42,7 @@ pub use calendar_report::{
 };
 pub use clock::{china_offset, parse_pinned, FixedClock, SystemClock};
 pub use deadline::{deadline_for, default_limit};
+pub use due::{remaining_working_days, Due, DueCounts, DueGroup, DueItem, DueView};
 pub use error::DeskError;
 pub use exchange::{ExportLine, ImportReport};
 pub use papers::{

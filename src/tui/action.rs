@@ -32,6 +32,8 @@ pub struct TimelineRow {
     pub note: Option<String>,
     /// The grid deadline that applied to this step, if any.
     pub deadline: Option<NaiveDate>,
+    /// The step was done after that deadline (drawn in the alarm colour).
+    pub late: bool,
     /// That deadline was counted over a year without an official calendar.
     pub deadline_provisional: bool,
     /// Working days the step took on the grid's side and on the customer's side.
@@ -264,6 +266,10 @@ pub enum Request {
     Metrics {
         today: NaiveDate,
     },
+    /// What is due (`Desk::due`), `limit` applications listed.
+    Due {
+        limit: usize,
+    },
     /// Print a paper of `id` as PDF into `dir` (HTML when no Chinese font is installed).
     Print {
         id: AppId,
@@ -339,6 +345,7 @@ pub enum Action {
     Saved(Result<String, String>),
     /// A service record was written (what, in Chinese and English) or refused (why, both).
     ServiceWritten(Result<(String, String), (String, String)>),
+    DueReady(Box<crate::service::DueView>),
     PoliciesLoaded(Vec<BundleRow>),
     DiffReady(Result<DiffSummary, String>),
     Activated(Result<String, String>),

@@ -18,6 +18,7 @@ pub enum Scope {
     Dashboard,
     Policies,
     Services,
+    Due,
 }
 
 impl Scope {
@@ -37,6 +38,8 @@ impl Scope {
             (Scope::Policies, Lang::En) => "Policies",
             (Scope::Services, Lang::Zh) => "服务记录",
             (Scope::Services, Lang::En) => "Services",
+            (Scope::Due, Lang::Zh) => "到期提醒",
+            (Scope::Due, Lang::En) => "Due",
         }
     }
 }
@@ -83,7 +86,8 @@ commands! {
     GoNew, "go_new", Global, ["2", "n"], "新建申请", "New application";
     GoDashboard, "go_dashboard", Global, ["3"], "指标看板", "Dashboard";
     GoPolicies, "go_policies", Global, ["4"], "政策包", "Policies";
-    GoServices, "go_services", Global, ["5"], "服务记录 (安全/能效/名录/公开/收费)", "Service records (safety, efficiency, firms, disclosure, fees)";
+    GoDue, "go_due", Global, ["5"], "到期提醒 (超期/今日/次日)", "What is due (overdue, today, next day)";
+    GoServices, "go_services", Global, ["6"], "服务记录 (安全/能效/名录/公开/收费)", "Service records (safety, efficiency, firms, disclosure, fees)";
     Refresh, "refresh", Global, ["ctrl-r", "f5"], "刷新", "Refresh";
     Back, "back", Global, ["esc"], "返回", "Back";
     Up, "up", Applications, ["up", "k"], "上一条", "Previous row";
@@ -134,6 +138,10 @@ commands! {
     ServiceVisit, "service_visit", Services, ["v"], "记录走访 / 能效服务", "Record a visit / an efficiency service";
     CampaignOpen, "campaign_open", Services, ["o"], "开展安全专项行动", "Open a safety campaign";
     DetailServices, "detail_services", Detail, ["v"], "服务记录 (1+N/上门/能效/自选单位/收费)", "Service records (team, visit, efficiency, firm, fee)";
+    DueUp, "due_up", Due, ["up", "k"], "上一条", "Previous row";
+    DueDown, "due_down", Due, ["down", "j"], "下一条", "Next row";
+    DueOpen, "due_open", Due, ["enter"], "打开详情", "Open detail";
+    DueRefresh, "due_refresh", Due, ["r"], "重新统计", "Count again";
 }
 
 impl Command {
@@ -442,6 +450,7 @@ mod tests {
             Scope::Dashboard,
             Scope::Policies,
             Scope::Services,
+            Scope::Due,
         ] {
             let mut seen = std::collections::HashSet::new();
             for b in TABLE.iter().filter(|b| b.scope == scope) {

@@ -357,6 +357,10 @@ impl WorkerState {
                 Ok(m) => Action::MetricsReady(Box::new(m)),
                 Err(e) => Action::Failed(e),
             },
+            Request::Due { limit } => match self.desk.due(limit) {
+                Ok(v) => Action::DueReady(Box::new(v)),
+                Err(e) => Action::Failed(e.to_string()),
+            },
             Request::Policies => {
                 let rows = self.bundles();
                 self.bundle_rows = Some(rows.clone());
@@ -492,6 +496,7 @@ impl WorkerState {
                         moved_to: e.moved.then_some(e.state),
                         note: e.note.clone(),
                         deadline: e.step.as_ref().map(|s| s.deadline),
+                        late: e.step.as_ref().is_some_and(|s| !s.on_time),
                         deadline_provisional: e
                             .step
                             .as_ref()
@@ -523,6 +528,7 @@ impl WorkerState {
                         moved_to: None,
                         note: e.draft.note.clone(),
                         deadline: None,
+                        late: false,
                         deadline_provisional: false,
                         grid_wd: None,
                         customer_wd: None,

@@ -37,6 +37,8 @@ pub enum Screen {
     Dashboard,
     Policies,
     Services,
+    /// What is due (到期提醒).
+    Due,
 }
 
 impl Screen {
@@ -48,6 +50,7 @@ impl Screen {
             Screen::Dashboard => Scope::Dashboard,
             Screen::Policies => Scope::Policies,
             Screen::Services => Scope::Services,
+            Screen::Due => Scope::Due,
         }
     }
 }
@@ -171,6 +174,9 @@ impl ListState {
     }
 }
 
+/// Applications the Due screen lists (the counts cover them all).
+pub const DUE_LISTED: usize = 500;
+
 /// Rows of the applications table that fit a terminal `height` (see views::applications).
 pub fn list_viewport(height: u16) -> usize {
     (height as usize).saturating_sub(4).max(1)
@@ -196,6 +202,11 @@ pub struct App {
     pub preview: Option<Result<Preview, String>>,
     pub preview_generation: u64,
     pub metrics: Option<Metrics>,
+    /// What is due, as the worker last counted it.
+    pub due: Option<crate::service::DueView>,
+    pub due_selected: usize,
+    /// The due view has been answered once (the first answer is announced on the status line).
+    due_announced: bool,
     pub policies: Vec<BundleRow>,
     /// The worker has answered the bundle listing at least once.
     pub policies_loaded: bool,
@@ -238,6 +249,9 @@ impl App {
             preview: None,
             preview_generation: 0,
             metrics: None,
+            due: None,
+            due_selected: 0,
+            due_announced: false,
             policies: Vec::new(),
             policies_loaded: false,
             policy_selected: 0,
@@ -277,9 +291,11 @@ impl App {
         m.text(self.lang)
     }
 
-    /// The first requests: the listing's first page.
+    /// The first requests: the listing's first page, then what is due.
     pub fn start(&mut self) -> Vec<Effect> {
-        self.reload_list()
+        let mut fx = self.reload_list();
+        fx.push(self.send(Request::Due { limit: DUE_LISTED }));
+        fx
     }
 
     fn send(&mut self, r: Request) -> Effect {
@@ -395,6 +411,7 @@ impl App {
                 })];
                 fx.extend(self.reload_list());
                 self.metrics = None;
+                fx.push(self.send(Request::Due { limit: DUE_LISTED }));
                 fx
             }
             Action::Saved(result) => {
@@ -461,6 +478,11 @@ impl App {
             Action::MetricsReady(m) => {
                 self.answered();
                 self.metrics = Some(*m);
+                Vec::new()
+            }
+            Action::DueReady(v) => {
+                self.answered();
+                self.due_loaded(*v);
                 Vec::new()
             }
             Action::PoliciesLoaded(rows) => {
@@ -688,8 +710,28 @@ impl App {
                 self.screen = Screen::Policies;
                 return vec![self.send(Request::Policies)];
             }
-            Refresh | DashRefresh => {
+            GoDue => {
+                self.screen = Screen::Due;
+                return vec![self.send(Request::Due { limit: DUE_LISTED })];
+            }
+            DueUp => self.due_selected = self.due_selected.saturating_sub(1),
+            DueDown => {
+                let n = self.due.as_ref().map_or(0, |v| v.items.len());
+                self.due_selected = (self.due_selected + 1).min(n.saturating_sub(1));
+            }
+            DueOpen => {
+                let id = self
+                    .due
+                    .as_ref()
+                    .and_then(|v| v.items.get(self.due_selected))
+                    .map(|i| i.id.clone());
+                if let Some(id) = id {
+                    return self.open_detail(id);
+                }
+            }
+            Refresh | DashRefresh | DueRefresh => {
                 return match self.screen {
+                    Screen::Due => vec![self.send(Request::Due { limit: DUE_LISTED })],
                     Screen::Dashboard => vec![self.send(Request::Metrics { today: self.today })],
                     Screen::Policies => vec![self.send(Request::Policies)],
                     Screen::Services => vec![self.send(Request::Services)],
@@ -724,15 +766,7 @@ impl App {
             Open => {
                 if let Some(row) = self.list.selected() {
                     let id = row.app.id.clone();
-                    self.screen = Screen::Detail;
-                    self.detail_scroll = 0;
-                    if self.detail.as_ref().map(|d| &d.app.id) != Some(&id) {
-                        self.detail = None;
-                    }
-                    return vec![self.send(Request::Detail {
-                        id,
-                        today: self.today,
-                    })];
+                    return self.open_detail(id);
                 }
             }
             Search => {
@@ -900,6 +934,47 @@ impl App {
             }
         }
         Vec::new()
+    }
+
+    fn open_detail(&mut self, id: AppId) -> Vec<Effect> {
+        self.screen = Screen::Detail;
+        self.detail_scroll = 0;
+        if self.detail.as_ref().map(|d| &d.app.id) != Some(&id) {
+            self.detail = None;
+        }
+        vec![self.send(Request::Detail {
+            id,
+            today: self.today,
+        })]
+    }
+
+    /// What is due arrived: kept for the Due screen; the first answer says on the status line
+    /// what is overdue and due, unless the line holds something else by then.
+    fn due_loaded(&mut self, view: crate::service::DueView) {
+        let n = view.items.len();
+        self.due_selected = self.due_selected.min(n.saturating_sub(1));
+        let first = !std::mem::replace(&mut self.due_announced, true);
+        let t = view.totals;
+        let quiet = self.status == self.t(Msg::Ready) || self.status == self.t(Msg::OpeningStore);
+        if first && quiet && t.total() > 0 {
+            let key = self
+                .keymap
+                .keys(Command::GoDue)
+                .first()
+                .map(|k| k.to_string())
+                .unwrap_or_default();
+            self.info(match self.lang {
+                Lang::Zh => format!(
+                    "到期提醒: 超期 {} 件, 今日到期 {} 件, 次日到期 {} 件 (按 {key} 查看)",
+                    t.overdue, t.today, t.next_working_day
+                ),
+                Lang::En => format!(
+                    "Due: {} overdue, {} due today, {} due next working day (press {key})",
+                    t.overdue, t.today, t.next_working_day
+                ),
+            });
+        }
+        self.due = Some(view);
     }
 
     fn not_now(&self) -> String {

@@ -111,16 +111,14 @@ fn draw_filters(app: &App, frame: &mut Frame, area: Rect) {
         .into(),
         l.overdue,
     );
-    let sort = match l.sort {
-        SortBy::Id => app.t(Msg::SortId),
-        SortBy::Deadline => app.t(Msg::SortDeadline),
+    // Overdue only is listed by deadline (the store walks its deadline index), whatever `t` says.
+    let by_deadline = l.sort == SortBy::Deadline || l.overdue;
+    let sort = if by_deadline {
+        app.t(Msg::SortDeadline)
+    } else {
+        app.t(Msg::SortId)
     };
-    item(
-        k(Command::ToggleSort),
-        "",
-        sort.into(),
-        l.sort == SortBy::Deadline,
-    );
+    item(k(Command::ToggleSort), "", sort.into(), by_deadline);
     item(
         k(Command::Search),
         app.t(Msg::Search),

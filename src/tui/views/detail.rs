@@ -1,11 +1,13 @@
 //! 申请详情: customer, request, stored decision, the parcel-tracking timeline, side flows and
 //! the actions valid in the current state.
 
+use chrono::Datelike;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
+use super::due::short_date;
 use super::new_application::{boundary, payer};
 use super::{remaining_span, section, theme};
 use crate::domain::State;
@@ -310,20 +312,49 @@ fn progress(app: &App, d: &DetailData, width: u16) -> Vec<Line<'static>> {
         };
         let mut spans = vec![
             Span::styled(marker, theme::key()),
-            Span::raw(t.at.format("%m-%d %H:%M ").to_string()),
+            Span::raw(format!(
+                "{} {} ",
+                short_date(t.at.date_naive(), app.today),
+                t.at.format("%H:%M")
+            )),
             Span::styled(
                 match (lang, t.moved_to) {
                     (Lang::En, Some(s)) => lang.state(s).to_string(),
                     _ => t.what.clone(),
                 },
-                if i + 1 == d.timeline.len() {
+                if t.late {
+                    theme::alarm()
+                } else if i + 1 == d.timeline.len() {
                     theme::title()
                 } else {
                     ratatui::style::Style::new()
                 },
             ),
-            Span::styled(format!("  {}", t.actor), theme::dim()),
         ];
+        // The deadline (and whether it was missed) before who did it and the days it took: on a
+        // narrow panel those are what gets cut.
+        if let Some(deadline) = t.deadline {
+            let format = if deadline.year() == app.today.year() {
+                "%m-%d"
+            } else {
+                "%Y-%m-%d"
+            };
+            let text = format!(
+                "  {} {}",
+                app.t(Msg::ColDeadline),
+                lang.deadline(t.deadline, t.deadline_provisional, format)
+            );
+            // A step done after its deadline stands out; one done in time stays quiet.
+            if t.late {
+                spans.push(Span::styled(
+                    format!("{text} {}", app.t(Msg::Late)),
+                    theme::alarm(),
+                ));
+            } else {
+                spans.push(Span::styled(text, theme::dim()));
+            }
+        }
+        spans.push(Span::styled(format!("  {}", t.actor), theme::dim()));
         if let (Some(g), c) = (t.grid_wd, t.customer_wd) {
             spans.push(Span::styled(
                 format!(
@@ -331,16 +362,6 @@ fn progress(app: &App, d: &DetailData, width: u16) -> Vec<Line<'static>> {
                     app.t(Msg::GridDays),
                     c.map(|c| format!(" {}{c}", app.t(Msg::CustomerDays)))
                         .unwrap_or_default()
-                ),
-                theme::dim(),
-            ));
-        }
-        if t.deadline.is_some() {
-            spans.push(Span::styled(
-                format!(
-                    "  {} {}",
-                    app.t(Msg::ColDeadline),
-                    lang.deadline(t.deadline, t.deadline_provisional, "%m-%d")
                 ),
                 theme::dim(),
             ));
@@ -522,14 +543,16 @@ fn service_lines(app: &App, d: &crate::tui::action::DetailData, l: &mut Vec<Line
                 format!("{} {} {state}", esc(&v.body.visitor), v.body.visit_on),
             ));
         }
-        (None, None, Some(offer)) if offer != ServiceOffer::None => l.push(Line::styled(
-            if zh {
-                format!("  提供{}（尚未安排）", offer.label_zh())
-            } else {
-                format!("  offered: {} (not yet arranged)", offer.label_zh())
-            },
-            theme::dim(),
-        )),
+        (None, None, Some(offer)) if offer != ServiceOffer::None && !d.app.status.is_terminal() => {
+            l.push(Line::styled(
+                if zh {
+                    format!("  提供{}（尚未安排）", offer.label_zh())
+                } else {
+                    format!("  offered: {} (not yet arranged)", offer.label_zh())
+                },
+                theme::dim(),
+            ))
+        }
         _ => {}
     }
     if let Some(e) = &s.efficiency {

@@ -24,6 +24,7 @@ pub fn draw(app: &App, frame: &mut Frame, scroll: u16) {
         Scope::Detail,
         Scope::Dashboard,
         Scope::Policies,
+        Scope::Due,
     ];
     // The current screen's keys first after the global ones.
     order.sort_by_key(|s| !scopes.contains(s));

@@ -4,6 +4,7 @@ mod applications;
 mod dashboard;
 mod detail;
 mod dialogs;
+pub(crate) mod due;
 mod help;
 mod new_application;
 mod palette;
@@ -72,6 +73,7 @@ pub fn draw(app: &App, frame: &mut Frame) {
         Screen::Dashboard => dashboard::draw(app, frame, body),
         Screen::Policies => policies::draw(app, frame, body),
         Screen::Services => services::draw(app, frame, body),
+        Screen::Due => due::draw(app, frame, body),
     }
     draw_status(app, frame, status);
     match &app.overlay {
@@ -96,6 +98,7 @@ fn draw_tabs(app: &App, frame: &mut Frame, area: Rect) {
             Msg::ScreenDashboard,
         ),
         (Screen::Policies, Command::GoPolicies, Msg::ScreenPolicies),
+        (Screen::Due, Command::GoDue, Msg::ScreenDue),
         (Screen::Services, Command::GoServices, Msg::ScreenServices),
     ];
     let first = |c: Command| {
