@@ -459,14 +459,12 @@ fn demo_is_reproducible_and_covers_every_class_and_state() {
     assert_eq!(sa["by_status"], sb["by_status"]);
     let la = ok_json(&a, &["app", "list", "--json", "--limit", "0"]);
     assert_eq!(la, ok_json(&b, &["app", "list", "--json", "--limit", "0"]));
+    // A believable office (issue 14 §7): most applications finished, a few open at every
+    // stage that lasts; one-day states such as line_built may have nobody in them at 3,000.
     for state in [
         "accepted",
-        "line_built",
         "plan_replied",
-        "design_reviewed",
-        "mid_inspected",
         "completion_reported",
-        "completion_inspected",
         "energized",
         "archived",
         "cancelled",
@@ -476,6 +474,8 @@ fn demo_is_reproducible_and_covers_every_class_and_state() {
             "no demo application is {state}: {sa}"
         );
     }
+    let states = sa["by_status"].as_object().unwrap().len();
+    assert!(states >= 8, "only {states} states: {sa}");
     for class in [
         "resident",
         "small_micro",
