@@ -303,21 +303,32 @@ impl ReportBuilder {
     }
 }
 
+const MONTHS_EN: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// The year and month (1–12) of `YYYY-MM`.
+fn year_month(month: &str) -> Option<(&str, usize)> {
+    let (y, m) = month.split_once('-')?;
+    let m = m.parse::<usize>().ok().filter(|m| (1..=12).contains(m))?;
+    Some((y, m))
+}
+
 /// A month (`YYYY-MM`) as a reader says it: `2026年11月` or `Nov 2026`.
 pub fn month_label(month: &str, zh: bool) -> String {
-    const EN: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let Some((y, m)) = month.split_once('-') else {
-        return month.to_string();
-    };
-    let Ok(m) = m.parse::<usize>() else {
-        return month.to_string();
-    };
-    match (zh, EN.get(m.wrapping_sub(1))) {
-        (true, _) => format!("{y}年{m}月"),
-        (false, Some(name)) => format!("{name} {y}"),
-        (false, None) => month.to_string(),
+    match (year_month(month), zh) {
+        (Some((y, m)), true) => format!("{y}年{m}月"),
+        (Some((y, m)), false) => format!("{} {y}", MONTHS_EN[m - 1]),
+        (None, _) => month.to_string(),
+    }
+}
+
+/// The month alone, for a chart's bar: `11月` or `Nov`.
+pub fn month_short(month: &str, zh: bool) -> String {
+    match (year_month(month), zh) {
+        (Some((_, m)), true) => format!("{m}月"),
+        (Some((_, m)), false) => MONTHS_EN[m - 1].to_string(),
+        (None, _) => month.to_string(),
     }
 }
 
@@ -408,5 +419,7 @@ mod tests {
         assert_eq!(month_label("2026-11", true), "2026年11月");
         assert_eq!(month_label("2026-01", false), "Jan 2026");
         assert_eq!(month_label("bad", false), "bad");
+        assert_eq!(month_short("2026-11", true), "11月");
+        assert_eq!(month_short("2026-13", false), "2026-13");
     }
 }

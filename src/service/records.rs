@@ -157,6 +157,28 @@ pub struct CountyEfficiency {
     pub delivered: usize,
 }
 
+/// What the service figures need from the pass over every application: the enterprises eligible
+/// for free efficiency services (the decision's flag), per county.
+#[derive(Debug, Clone, Default)]
+pub struct ServiceScan {
+    eligible: std::collections::BTreeMap<String, usize>,
+}
+
+impl ServiceScan {
+    pub fn add(&mut self, app: &Application) {
+        if app
+            .decision
+            .as_ref()
+            .is_some_and(|d| d.free_efficiency_service)
+        {
+            *self
+                .eligible
+                .entry(app.form.site.county.clone())
+                .or_default() += 1;
+        }
+    }
+}
+
 /// The county of an office-wide campaign in the figures.
 pub const ALL_COUNTIES_ZH: &str = "全市";
 
@@ -265,6 +287,25 @@ impl Desk {
         Ok(stored)
     }
 
+    /// Write `body` as record `kind`/`id`, continuing the history of the one stored there (if
+    /// any): `actions` is the event's action for a new record and for a replaced one. The
+    /// caller holds the writer lock.
+    fn put_service_record<T: Serialize + DeserializeOwned>(
+        &self,
+        kind: RecordKind,
+        id: &str,
+        body: T,
+        (new, replaced): (&str, &str),
+        actor: &str,
+        summary: String,
+    ) -> Result<Stored<T>, DeskError> {
+        let (action, history) = match self.service_record::<T>(kind, id)? {
+            Some(old) => (replaced, old.history),
+            None => (new, Vec::new()),
+        };
+        self.write_service_record(kind, id, body, history, action, actor, summary)
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, ()> {
         self.writer.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -280,12 +321,16 @@ impl Desk {
     pub fn firm_list(&self, firm: Firm, actor: &str) -> Result<Stored<Firm>, DeskError> {
         firm.validate()?;
         let _w = self.lock();
-        let old: Option<Stored<Firm>> = self.service_record(RecordKind::Firm, &firm.id)?;
-        let action = if old.is_some() { "updated" } else { "listed" };
         let summary = firm.name.clone();
         let id = firm.id.clone();
-        let history = old.map(|o| o.history).unwrap_or_default();
-        self.write_service_record(RecordKind::Firm, &id, firm, history, action, actor, summary)
+        self.put_service_record(
+            RecordKind::Firm,
+            &id,
+            firm,
+            ("listed", "updated"),
+            actor,
+            summary,
+        )
     }
 
     /// Take a firm off the public list (kept, marked delisted: earlier choices still name it).
@@ -344,15 +389,12 @@ impl Desk {
         firms::check_choice(&choice, &list)?;
         let _w = self.lock();
         let id = format!("{}/{}", app.id, role.id());
-        let old: Option<Stored<FirmChoice>> = self.service_record(RecordKind::FirmChoice, &id)?;
         let summary = format!("{} {}", role.label_zh(), firm_id);
-        let history = old.map(|o| o.history).unwrap_or_default();
-        self.write_service_record(
+        self.put_service_record(
             RecordKind::FirmChoice,
             &id,
             choice,
-            history,
-            "chosen",
+            ("chosen", "chosen"),
             actor,
             summary,
         )
@@ -369,16 +411,12 @@ impl Desk {
         capacity.validate()?;
         let _w = self.lock();
         let county = capacity.county.trim().to_string();
-        let old: Option<Stored<CountyCapacity>> =
-            self.service_record(RecordKind::Capacity, &county)?;
         let summary = format!("{} MVA ({})", capacity.available_mva, capacity.as_of);
-        let history = old.map(|o| o.history).unwrap_or_default();
-        self.write_service_record(
+        self.put_service_record(
             RecordKind::Capacity,
             &county,
             capacity,
-            history,
-            "set",
+            ("set", "set"),
             actor,
             summary,
         )
@@ -863,18 +901,12 @@ impl Desk {
         };
         teams::check_team(&team, app.form.customer.class)?;
         let _w = self.lock();
-        let old: Option<Stored<Team>> = self.service_record(RecordKind::Team, &app.id.0)?;
         let summary = format!("1+{}：{}", team.specialists.len(), team.manager);
-        let (action, history) = match old {
-            Some(o) => ("updated", o.history),
-            None => ("formed", Vec::new()),
-        };
-        self.write_service_record(
+        self.put_service_record(
             RecordKind::Team,
             &app.id.0,
             team,
-            history,
-            action,
+            ("formed", "updated"),
             actor,
             summary,
         )
@@ -900,15 +932,12 @@ impl Desk {
         };
         teams::check_visit(&visit, app.form.customer.class)?;
         let _w = self.lock();
-        let old: Option<Stored<Visit>> = self.service_record(RecordKind::Visit, &app.id.0)?;
-        let history = old.map(|o| o.history).unwrap_or_default();
         let summary = format!("{visitor} {visit_on}");
-        self.write_service_record(
+        self.put_service_record(
             RecordKind::Visit,
             &app.id.0,
             visit,
-            history,
-            "booked",
+            ("booked", "booked"),
             actor,
             summary,
         )
@@ -1012,16 +1041,12 @@ impl Desk {
             .map_err(|e| RecordError::new("standard.item", e.zh, e.en))?;
         let _w = self.lock();
         let item = standard.item.trim().to_string();
-        let old: Option<Stored<FeeStandard>> =
-            self.service_record(RecordKind::FeeStandard, &item)?;
-        let history = old.map(|o| o.history).unwrap_or_default();
         let summary = standard.standard.clone();
-        self.write_service_record(
+        self.put_service_record(
             RecordKind::FeeStandard,
             &item,
             standard,
-            history,
-            "set",
+            ("set", "set"),
             actor,
             summary,
         )
@@ -1051,8 +1076,20 @@ impl Desk {
     }
 
     /// The dashboard's service figures, per county and month, as of today. Reads every
-    /// application once (for the enterprises eligible for efficiency services).
+    /// application once (for the enterprises eligible for efficiency services); a caller that
+    /// passes over them anyway (the dashboard) folds them into a [`ServiceScan`] and calls
+    /// [`Desk::service_metrics_with`] instead.
     pub fn service_metrics(&self) -> Result<ServiceMetrics, DeskError> {
+        let mut scan = ServiceScan::default();
+        self.scan(&mut |app| {
+            scan.add(&app);
+            true
+        })?;
+        self.service_metrics_with(scan)
+    }
+
+    /// [`Desk::service_metrics`] with the pass over the applications done by the caller.
+    pub fn service_metrics_with(&self, scan: ServiceScan) -> Result<ServiceMetrics, DeskError> {
         use std::collections::BTreeMap;
         let today = self.today();
         let month = |d: NaiveDate| format!("{:04}-{:02}", d.year(), d.month());
@@ -1116,38 +1153,29 @@ impl Desk {
             })
             .collect();
 
-        // Efficiency: eligible enterprises (the decision's flag) against plans and deliveries.
-        let mut eff: BTreeMap<String, CountyEfficiency> = BTreeMap::new();
-        let mut county_of: BTreeMap<String, String> = BTreeMap::new();
-        let fees = self.fees()?;
-        let charged: std::collections::HashSet<&str> =
-            fees.iter().map(|f| f.body.app_id.as_str()).collect();
-        let mut decisions: BTreeMap<String, Option<crate::domain::decision::Decision>> =
-            BTreeMap::new();
-        self.scan(&mut |app| {
-            if let Some(d) = &app.decision {
-                if d.free_efficiency_service {
-                    let county = app.form.site.county.clone();
-                    eff.entry(county.clone())
-                        .or_insert_with(|| CountyEfficiency {
-                            county: county.clone(),
-                            ..Default::default()
-                        })
-                        .eligible += 1;
-                    county_of.insert(app.id.0.clone(), county);
-                }
-            }
-            if charged.contains(app.id.0.as_str()) {
-                decisions.insert(app.id.0.clone(), app.decision.clone());
-            }
-            true
-        })?;
+        // Efficiency: eligible enterprises (counted in the pass over the applications) against
+        // plans and deliveries, each plan's county read from its application.
+        let mut eff: BTreeMap<String, CountyEfficiency> = scan
+            .eligible
+            .into_iter()
+            .map(|(county, eligible)| {
+                let row = CountyEfficiency {
+                    county: county.clone(),
+                    eligible,
+                    ..Default::default()
+                };
+                (county, row)
+            })
+            .collect();
+        let county_of = |id: &str| -> Result<String, DeskError> {
+            Ok(self
+                .repository()
+                .get(&AppId(id.to_string()))?
+                .map_or_else(|| ALL_COUNTIES_ZH.to_string(), |a| a.form.site.county))
+        };
         let mut eff_months: BTreeMap<String, usize> = BTreeMap::new();
         for r in self.efficiency_records()? {
-            let county = county_of
-                .get(&r.id)
-                .cloned()
-                .unwrap_or_else(|| ALL_COUNTIES_ZH.to_string());
+            let county = county_of(&r.id)?;
             let e = eff
                 .entry(county.clone())
                 .or_insert_with(|| CountyEfficiency {
@@ -1173,10 +1201,13 @@ impl Desk {
 
         // Fees, re-checked against the rules as they stand (breaches should be none).
         let abolished = self.abolished_fees();
-        for fee in &fees {
+        for fee in self.fees()? {
             m.fees_recorded += 1;
             m.fee_yuan += fee.body.amount_yuan;
-            let decision = decisions.get(&fee.body.app_id).cloned().flatten();
+            let decision = self
+                .repository()
+                .get(&AppId(fee.body.app_id.clone()))?
+                .and_then(|a| a.decision);
             if let Err(e) = fees::check_charge(&fee.body, decision.as_ref(), &abolished) {
                 m.fee_breaches.push(FeeBreach {
                     key: format!("{}{}", RecordKind::Fee.prefix(), fee.id),

@@ -583,6 +583,8 @@ impl WorkerState {
         let cal = &self.desk.calendar();
         let repo = self.desk.repository().clone();
         let mut builder = MetricsBuilder::new();
+        // The service figures' count of eligible enterprises, folded in the same pass.
+        let mut services = crate::service::records::ServiceScan::default();
         let mut overdue: Vec<(AppId, String, i64)> = Vec::new();
         let mut overdue_total = 0u64;
         let (mut skipped, mut first_skip) = (0u64, None);
@@ -605,6 +607,7 @@ impl WorkerState {
                         return false;
                     }
                 };
+                services.add(&app);
                 if let Err(e) = builder.add(&app, &events, cal) {
                     skipped += 1;
                     first_skip.get_or_insert_with(|| format!("{}: {e}", app.id));
@@ -628,7 +631,7 @@ impl WorkerState {
         }
         overdue.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
         overdue.truncate(200);
-        let (services, services_error) = match self.desk.service_metrics() {
+        let (services, services_error) = match self.desk.service_metrics_with(services) {
             Ok(m) => (Some(m), None),
             Err(e) => (None, Some(e.to_string())),
         };

@@ -43,22 +43,6 @@ fn continuous_months(
     out
 }
 
-/// A month's bar label: `11月` or `Nov`.
-fn month_short(month: &str, zh: bool) -> String {
-    const EN: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let m = month
-        .split_once('-')
-        .and_then(|(_, m)| m.parse::<usize>().ok())
-        .filter(|m| (1..=12).contains(m));
-    match (m, zh) {
-        (Some(m), true) => format!("{m}月"),
-        (Some(m), false) => EN[m - 1].to_string(),
-        (None, _) => month.to_string(),
-    }
-}
-
 fn days(x: Option<u32>) -> String {
     x.map(|d| d.to_string()).unwrap_or_else(|| "-".into())
 }
@@ -264,7 +248,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         .map(|mo| {
             Bar::default()
                 .value(mo.accepted)
-                .label(Line::raw(month_short(&mo.month, zh)))
+                .label(Line::raw(crate::domain::report::month_short(&mo.month, zh)))
         })
         .collect();
     let chart = BarChart::default()
