@@ -28,7 +28,7 @@ use sled::Transactional;
 
 use super::keys::*;
 use super::{
-    abort, bucket_edit, chain_groups, groups_by_app, id_counter_of, io, put_app, tx_error,
+    abort, bucket_edit, bucket_entry, chain_groups, groups_by_app, id_counter_of, io, put_app, tx_error,
     SledStore, FIRST_INDEX, GROUPS, META, RECORDS, SETTINGS,
 };
 use crate::domain::event::{Event, EventDraft};
@@ -79,6 +79,11 @@ pub(super) fn write_each(tree: &sled::Tree, writes: Writes, what: &str) -> Resul
         .map_err(|e| io(what, e))?;
     }
     Ok(())
+}
+
+/// The id part of an index bucket key (`value SEP bucket`).
+fn index_key_bucket(key: &[u8]) -> &[u8] {
+    key.rsplit(|b| *b == SEP).next().unwrap_or_default()
 }
 
 /// What one part of a batch writes.
@@ -346,6 +351,24 @@ impl SledStore {
                 fresh.insert(part.to_vec());
             }
         }
+        // The same for the search index's larger buckets.
+        let mut search_parts: Vec<&[u8]> = batch
+            .iter()
+            .flat_map(|c| c.applications.iter().map(|a| super::search::split(&a.id).0))
+            .collect();
+        search_parts.sort_unstable();
+        search_parts.dedup();
+        let mut fresh_search: HashSet<Vec<u8>> = HashSet::new();
+        for part in search_parts {
+            if self.trees[RECORDS]
+                .scan_prefix(part)
+                .keys()
+                .next()
+                .is_none()
+            {
+                fresh_search.insert(part.to_vec());
+            }
+        }
         let half = batch.len() / 2;
         let (first, second) = std::thread::scope(|scope| {
             let second = scope.spawn(|| self.plan(&batch[half..], &chained[half..], new));
@@ -402,7 +425,13 @@ impl SledStore {
                 let index_batches = edits
                     .iter()
                     .enumerate()
-                    .map(|(i, edits)| self.bucket_batch(i, edits, &fresh))
+                    .map(|(i, edits)| {
+                        if i == Index::ALL.len() {
+                            self.bucket_batch(i, edits, &fresh_search, super::search::key_bucket)
+                        } else {
+                            self.bucket_batch(i, edits, &fresh, index_key_bucket)
+                        }
+                    })
                     .collect::<Result<Vec<_>, _>>()?;
                 let mut meta = sled::Batch::default();
                 for (key, delta) in counts {
@@ -479,12 +508,12 @@ impl SledStore {
         i: usize,
         edits: &BucketEdits,
         fresh: &HashSet<Vec<u8>>,
+        id_part: fn(&[u8]) -> &[u8],
     ) -> Result<Writes, StoreError> {
         let tree = &self.trees[FIRST_INDEX + i];
         let mut batch = Writes::with_capacity(edits.len());
         for (key, ops) in edits {
-            let id_part = key.rsplit(|b| *b == SEP).next().unwrap_or_default();
-            let stored = if fresh.contains(id_part) {
+            let stored = if fresh.contains(id_part(key)) {
                 None
             } else {
                 tree.get(key).map_err(|e| io("reading an index", e))?
@@ -592,7 +621,8 @@ impl SledStore {
         let (removed, added) = super::search::term_changes(current.as_ref(), previous.as_ref());
         for (terms, add) in [(removed, false), (added, true)] {
             for term in terms {
-                bucket_edit(self.search_tree(), &term, id, add)?;
+                let (key, element) = super::search::entry(&term, id);
+                bucket_entry(self.search_tree(), key, &element, add)?;
             }
         }
         if let Some(current) = current {

@@ -193,7 +193,7 @@ impl SledStore {
                 .apply_batch(std::mem::take(records))
                 .map_err(|e| io("writing applications", e))?;
             for (i, e) in edits.iter_mut().enumerate() {
-                let writes = self.bucket_batch(i, e, &HashSet::new())?;
+                let writes = self.bucket_batch(i, e, &HashSet::new(), |_| &[])?;
                 write_each(&self.trees[FIRST_INDEX + i], writes, "writing an index")?;
                 e.clear();
             }

@@ -800,8 +800,12 @@ fn groups_by_app(groups: &[(u64, Vec<Event>)]) -> HashMap<AppId, Vec<u64>> {
 
 /// Add (`add`) or remove `id` in its bucket under an index value, inside a transaction.
 fn bucket_edit_tx(tree: &TransactionalTree, value: &str, id: &AppId, add: bool) -> TxResult<()> {
-    let key = bucket_key(value, id);
     let (_, tail) = split_id(id);
+    bucket_entry_tx(tree, bucket_key(value, id), tail, add)
+}
+
+/// Add `tail` to (or remove it from) the bucket stored under `key`, in a transaction.
+fn bucket_entry_tx(tree: &TransactionalTree, key: Vec<u8>, tail: &[u8], add: bool) -> TxResult<()> {
     let mut bucket = match tree.get(&key)? {
         Some(v) => Bucket::decode(&v).map_err(abort)?,
         None => Bucket::default(),
@@ -821,8 +825,12 @@ fn bucket_edit_tx(tree: &TransactionalTree, value: &str, id: &AppId, add: bool) 
 
 /// The same outside a transaction (undo of a bulk load, which is idempotent).
 fn bucket_edit(tree: &sled::Tree, value: &str, id: &AppId, add: bool) -> Result<(), StoreError> {
-    let key = bucket_key(value, id);
     let (_, tail) = split_id(id);
+    bucket_entry(tree, bucket_key(value, id), tail, add)
+}
+
+/// [`bucket_entry_tx`] outside a transaction.
+fn bucket_entry(tree: &sled::Tree, key: Vec<u8>, tail: &[u8], add: bool) -> Result<(), StoreError> {
     let mut bucket = match tree.get(&key).map_err(|e| io("reading an index", e))? {
         Some(v) => Bucket::decode(&v)?,
         None => Bucket::default(),
@@ -873,7 +881,8 @@ fn put_app(
     let (removed, added) = search::term_changes(old, Some(app));
     for (terms, add) in [(removed, false), (added, true)] {
         for term in terms {
-            bucket_edit_tx(&t[search::SEARCH], &term, &app.id, add)?;
+            let (key, element) = search::entry(&term, &app.id);
+            bucket_entry_tx(&t[search::SEARCH], key, &element, add)?;
         }
     }
     t[RECORDS].insert(app.id.0.as_bytes(), encode_record(app, groups))?;

@@ -1,9 +1,13 @@
 //! 搜索索引: the search index, one sled tree (`search`) kept in the same transaction as the
 //! records (and in the same batches of a bulk load), so an acknowledged application is in it.
 //!
-//! Each application is indexed under a few terms, each `kind letter + normalized text`, stored
-//! like the other indexes: key `term 0x00 bucket`, value the sorted id tails of the bucket
-//! (`keys::Bucket`). A prefix of a term is a range of keys, in term order then id order.
+//! Each application is indexed under a few terms, each `kind letter + normalized text`. Unlike
+//! the other indexes the key starts with the bucket: key `bucket 0x00 term`, value the sorted id
+//! tails (`keys::Bucket`) of the bucket's applications under that term. A bucket is every id
+//! but its last [`SEARCH_TAIL`] characters (10,000 applications). New applications land in the
+//! newest bucket, so a write touches keys next to each other at the end of the tree (random
+//! terms spread over the whole tree cost sled a page rewrite each, 2.6× the store at 1M); a
+//! search looks up its terms bucket by bucket, newest first (about 100 buckets at 1M).
 //!
 //! | kind | term | found by |
 //! |---|---|---|
@@ -34,12 +38,13 @@ use crate::domain::{AppId, Application};
 pub const SEARCH_TREE: &str = "search";
 
 /// Version of the terms: an index built with another is rebuilt at open.
-pub const SEARCH_FORMAT: u64 = 1;
+pub const SEARCH_FORMAT: u64 = 2;
 
 /// Meta key: [`SEARCH_FORMAT`] and the chain seq the index is in step with (both u64 BE).
 pub const META_SEARCH: &[u8] = b"search_index";
 
 const K_IDENT: char = 'k';
+const K_PHONE: char = 't';
 const K_INITIALS: char = 'q';
 const K_PINYIN: char = 'p';
 const K_NAME_GRAM: char = 'm';
@@ -51,6 +56,78 @@ const MAX_TERM: usize = 48;
 /// Candidates a search looks at (index entries walked, records read) before it stops and says
 /// its hits may not be all.
 const MAX_EXAMINED: usize = 5_000;
+
+/// Characters of an id that are its tail within a search bucket (1,000 ids a bucket, half a
+/// bulk batch: a load writes each bucket's keys once).
+const SEARCH_TAIL: usize = 3;
+
+/// An id's search bucket and its tail in it.
+pub fn split(id: &AppId) -> (&[u8], &[u8]) {
+    let b = id.0.as_bytes();
+    let at = b.len().saturating_sub(SEARCH_TAIL);
+    (&b[..at], &b[at..])
+}
+
+/// Characters of a term's text in its key, by kind; the rest of the text is in the entry.
+fn head_chars(kind: char) -> usize {
+    match kind {
+        K_IDENT => 6, // the region of an ID number
+        K_PHONE => 3, // the network of a mobile number
+        K_PINYIN => 2,
+        _ => 1,
+    }
+}
+
+/// A term as its key part (kind and the first characters) and the rest; whether the text
+/// reaches past the key part (or ends with it).
+fn split_term(term: &str) -> (&str, &str, bool) {
+    let mut chars = term.char_indices();
+    let kind = chars.next().map(|(_, c)| c).unwrap_or(K_IDENT);
+    match chars.nth(head_chars(kind)) {
+        Some((at, _)) => (&term[..at], &term[at..], true),
+        None => (term, "", term.chars().count() == head_chars(kind) + 1),
+    }
+}
+
+fn key_in(bucket: &[u8], head: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(bucket.len() + 1 + head.len());
+    k.extend_from_slice(bucket);
+    k.push(SEP);
+    k.extend_from_slice(head.as_bytes());
+    k
+}
+
+/// The key of `term`'s entry for `id` and the element to add to or remove from it: the rest of
+/// the term, `0x00`, `id`'s tail.
+pub fn entry(term: &str, id: &AppId) -> (Vec<u8>, Vec<u8>) {
+    let (bucket, tail) = split(id);
+    let (head, rest, _) = split_term(term);
+    let mut element = Vec::with_capacity(rest.len() + 1 + tail.len());
+    element.extend_from_slice(rest.as_bytes());
+    element.push(SEP);
+    element.extend_from_slice(tail);
+    (key_in(bucket, head), element)
+}
+
+/// An element's rest of the term and its id tail.
+fn parse_element(element: &[u8]) -> (&[u8], &[u8]) {
+    let at = element.iter().position(|b| *b == SEP).unwrap_or(0);
+    (&element[..at], &element[(at + 1).min(element.len())..])
+}
+
+/// The bucket a search key is in.
+pub fn key_bucket(key: &[u8]) -> &[u8] {
+    let at = key.iter().position(|b| *b == SEP).unwrap_or(key.len());
+    &key[..at]
+}
+
+fn id_in(bucket: &[u8], tail: &[u8]) -> Result<AppId, StoreError> {
+    let mut id = bucket.to_vec();
+    id.extend_from_slice(tail);
+    String::from_utf8(id)
+        .map(AppId)
+        .map_err(|_| StoreError::Corrupt("search entry id is not UTF-8".into()))
+}
 
 /// Applications per chunk when the index is rebuilt.
 const REBUILD_CHUNK: usize = 20_000;
@@ -127,13 +204,36 @@ fn bigrams(text: &str, skip: usize) -> impl Iterator<Item = String> + '_ {
     (skip..chars.len().saturating_sub(1)).map(move |i| chars[i..i + 2].iter().collect::<String>())
 }
 
+/// Characters ending an administrative division at the start of an address (province, city,
+/// county, district, banner, prefecture, league).
+const DIVISION_ENDS: &[char] = &['省', '市', '县', '区', '旗', '州', '盟'];
+
+/// Normalized text without the administrative divisions it starts with (`济宁市任城区古槐路`
+/// gives `古槐路`): those pairs are in nearly every address of an office, so they are not
+/// indexed (the county is a filter of its own); the text of a search is cut the same way.
+pub fn after_divisions(normalized: &str) -> &str {
+    let mut rest = normalized;
+    for _ in 0..4 {
+        let end = rest
+            .char_indices()
+            .take(8)
+            .skip(1)
+            .find(|(_, c)| DIVISION_ENDS.contains(c));
+        match end {
+            Some((at, c)) => rest = &rest[at + c.len_utf8()..],
+            None => break,
+        }
+    }
+    rest
+}
+
 /// The terms `app` is indexed under, sorted, no duplicates.
 pub fn terms(app: &Application) -> BTreeSet<String> {
     let c = &app.form.customer;
     let mut out = BTreeSet::new();
-    for id in [ident(&c.id_number), ident(&c.phone)] {
+    for (kind, id) in [(K_IDENT, ident(&c.id_number)), (K_PHONE, ident(&c.phone))] {
         if !id.is_empty() {
-            out.insert(term(K_IDENT, &id));
+            out.insert(term(kind, &id));
         }
     }
     let name = normalize(&c.name);
@@ -147,7 +247,7 @@ pub fn terms(app: &Application) -> BTreeSet<String> {
         out.extend(bigrams(&name, 1).map(|g| term(K_NAME_GRAM, &g)));
     }
     let address = normalize(&app.form.site.address);
-    out.extend(bigrams(&address, 0).map(|g| term(K_ADDRESS_GRAM, &g)));
+    out.extend(bigrams(after_divisions(&address), 0).map(|g| term(K_ADDRESS_GRAM, &g)));
     out
 }
 
@@ -172,13 +272,10 @@ pub fn plan_edits(
     id: &AppId,
 ) {
     let (removed, added) = term_changes(old, new);
-    let tail = split_id(id).1;
     for (terms, add) in [(removed, false), (added, true)] {
         for t in terms {
-            edits
-                .entry(bucket_key(&t, id))
-                .or_default()
-                .push((tail.to_vec(), add));
+            let (key, element) = entry(&t, id);
+            edits.entry(key).or_default().push((element, add));
         }
     }
 }
@@ -388,7 +485,7 @@ impl SledStore {
         for entry in self.trees[RECORDS].iter() {
             let (key, bytes) = entry.map_err(|e| io("scanning applications", e))?;
             let (app, _) = decode_record(&bytes)?;
-            let bucket = split_id(&app.id).0;
+            let bucket = split(&app.id).0;
             // A chunk ends between buckets, so no bucket key is written by two chunks.
             if in_chunk >= REBUILD_CHUNK && bucket != last_bucket.as_slice() {
                 self.write_rebuilt(std::mem::take(&mut edits))?;
@@ -474,9 +571,12 @@ impl SledStore {
         {
             c.offer(AppId(number.clone()), SearchMatch::Exact, None)?;
         }
-        if !q_ident.is_empty() {
-            let exact = format!("{}\0", term(K_IDENT, &q_ident));
-            self.walk(exact.as_bytes(), &mut c, SearchMatch::Exact)?;
+        let buckets = self.buckets()?;
+        for kind in [K_IDENT, K_PHONE] {
+            if !q_ident.is_empty() {
+                let t = term(kind, &q_ident);
+                self.walk(&buckets, &t, true, &mut c, SearchMatch::Exact)?;
+            }
         }
         // 2. The name's start, as typed (the name index keeps names as they are).
         if !c.full() {
@@ -493,24 +593,16 @@ impl SledStore {
         // 3. Pinyin: initials, then the full reading (Chinese characters typed are read too).
         if q.chars().any(|ch| ch.is_ascii_alphabetic()) {
             let (full, initials) = pinyin_of(q);
-            self.walk(
-                term(K_INITIALS, &initials).as_bytes(),
-                &mut c,
-                SearchMatch::Pinyin,
-            )?;
-            self.walk(
-                term(K_PINYIN, &full).as_bytes(),
-                &mut c,
-                SearchMatch::Pinyin,
-            )?;
+            for t in [term(K_INITIALS, &initials), term(K_PINYIN, &full)] {
+                self.walk(&buckets, &t, false, &mut c, SearchMatch::Pinyin)?;
+            }
         }
         // 4. The start of an ID number, phone or application number.
-        if !q_ident.is_empty() {
-            self.walk(
-                term(K_IDENT, &q_ident).as_bytes(),
-                &mut c,
-                SearchMatch::Identifier,
-            )?;
+        for kind in [K_IDENT, K_PHONE] {
+            if !q_ident.is_empty() {
+                let t = term(kind, &q_ident);
+                self.walk(&buckets, &t, false, &mut c, SearchMatch::Identifier)?;
+            }
         }
         if id_like && !c.full() {
             for key in self.trees[RECORDS].scan_prefix(number.as_bytes()).keys() {
@@ -526,6 +618,7 @@ impl SledStore {
             let within_name =
                 |app: &Application| normalize(&app.form.customer.name).contains(q.as_str());
             self.walk_grams(
+                &buckets,
                 q,
                 K_NAME_GRAM,
                 &mut c,
@@ -535,7 +628,8 @@ impl SledStore {
             let within_address =
                 |app: &Application| normalize(&app.form.site.address).contains(q.as_str());
             self.walk_grams(
-                q,
+                &buckets,
+                after_divisions(q),
                 K_ADDRESS_GRAM,
                 &mut c,
                 SearchMatch::AddressContains,
@@ -551,15 +645,77 @@ impl SledStore {
         Ok(SearchHits { hits, complete })
     }
 
-    /// Offer every application under a term starting with `prefix`, in term then id order.
-    fn walk(&self, prefix: &[u8], c: &mut Collector, tier: SearchMatch) -> Result<(), StoreError> {
-        if c.full() {
-            return Ok(());
+    /// The buckets of the index, newest first: one seek each.
+    fn buckets(&self) -> Result<Vec<Vec<u8>>, StoreError> {
+        let tree = self.search_tree();
+        let mut out: Vec<Vec<u8>> = Vec::new();
+        loop {
+            let last = match out.last() {
+                None => tree.last(),
+                Some(b) => {
+                    let mut upper = b.clone();
+                    upper.push(SEP);
+                    tree.range(..upper).next_back().transpose()
+                }
+            };
+            let Some((key, _)) = last.map_err(|e| io("reading the search index", e))? else {
+                return Ok(out);
+            };
+            out.push(key_bucket(&key).to_vec());
         }
-        for entry in self.search_tree().scan_prefix(prefix) {
-            let (key, value) = entry.map_err(|e| io("reading the search index", e))?;
-            for id in bucket_ids(&key, &value)? {
-                if !c.offer(id, tier, None)? {
+    }
+
+    /// The tails in `bucket` under `term` (or, not `exact`, under terms starting with it),
+    /// sorted.
+    fn lookup(&self, bucket: &[u8], term: &str, exact: bool) -> Result<Vec<Vec<u8>>, StoreError> {
+        let (head, rest, whole_head) = split_term(term);
+        let rest = rest.as_bytes();
+        let key = key_in(bucket, head);
+        let mut tails = Vec::new();
+        let mut take = |value: &[u8]| -> Result<(), StoreError> {
+            for element in Bucket::decode(value)?.0 {
+                let (r, tail) = parse_element(&element);
+                if (exact && r == rest) || (!exact && r.starts_with(rest)) {
+                    tails.push(tail.to_vec());
+                }
+            }
+            Ok(())
+        };
+        if exact || whole_head {
+            if let Some(v) = self
+                .search_tree()
+                .get(&key)
+                .map_err(|e| io("reading the search index", e))?
+            {
+                take(&v)?;
+            }
+        } else {
+            for kv in self.search_tree().scan_prefix(&key) {
+                let (_, v) = kv.map_err(|e| io("reading the search index", e))?;
+                take(&v)?;
+            }
+        }
+        tails.sort_unstable();
+        tails.dedup();
+        Ok(tails)
+    }
+
+    /// Offer every application under `term` (or, not `exact`, a term starting with it), newest
+    /// first.
+    fn walk(
+        &self,
+        buckets: &[Vec<u8>],
+        term: &str,
+        exact: bool,
+        c: &mut Collector,
+        tier: SearchMatch,
+    ) -> Result<(), StoreError> {
+        for bucket in buckets {
+            if c.full() {
+                return Ok(());
+            }
+            for tail in self.lookup(bucket, term, exact)?.into_iter().rev() {
+                if !c.offer(id_in(bucket, &tail)?, tier, None)? {
                     return Ok(());
                 }
             }
@@ -568,62 +724,40 @@ impl SledStore {
     }
 
     /// Offer the applications indexed under every bigram of `q` (kind `kind`) whose record
-    /// `within` accepts: the rarest bigram's entries are walked, the others looked up.
+    /// `within` accepts, newest first: in each bucket, the ids under all the bigrams.
     fn walk_grams(
         &self,
+        buckets: &[Vec<u8>],
         q: &str,
         kind: char,
         c: &mut Collector,
         tier: SearchMatch,
         within: &dyn Fn(&Application) -> bool,
     ) -> Result<(), StoreError> {
-        if c.full() {
+        let grams: BTreeSet<String> = bigrams(q, 0).map(|g| term(kind, &g)).collect();
+        if grams.is_empty() {
             return Ok(());
         }
-        let grams: BTreeSet<String> = bigrams(q, 0).map(|g| term(kind, &g)).collect();
-        // The rarest bigram drives: counted up to 256 bucket keys each.
-        let mut sized: Vec<(usize, String)> = Vec::with_capacity(grams.len());
-        for g in grams {
-            let prefix = format!("{g}\0");
-            let n = self
-                .search_tree()
-                .scan_prefix(prefix.as_bytes())
-                .keys()
-                .take(256)
-                .count();
-            if n == 0 {
+        'buckets: for bucket in buckets {
+            if c.full() {
                 return Ok(());
             }
-            sized.push((n, g));
-        }
-        sized.sort();
-        // Each other bigram with the bucket last looked up (ids come in order: reused).
-        let mut others: Vec<(String, Option<KeyedBucket>)> =
-            sized[1..].iter().map(|(_, g)| (g.clone(), None)).collect();
-        let driver = format!("{}\0", sized[0].1);
-        for entry in self.search_tree().scan_prefix(driver.as_bytes()) {
-            let (key, value) = entry.map_err(|e| io("reading the search index", e))?;
-            'ids: for id in bucket_ids(&key, &value)? {
-                for (g, cached) in others.iter_mut() {
-                    let key = bucket_key(g, &id);
-                    if cached.as_ref().is_none_or(|(k, _)| *k != key) {
-                        let bucket = match self
-                            .search_tree()
-                            .get(&key)
-                            .map_err(|e| io("reading the search index", e))?
-                        {
-                            Some(v) => Bucket::decode(&v)?,
-                            None => Bucket::default(),
-                        };
-                        *cached = Some((key, bucket));
-                    }
-                    let (_, bucket) = cached.as_ref().expect("just filled");
-                    if !bucket.contains(split_id(&id).1) {
-                        c.examined += 1;
-                        continue 'ids;
-                    }
+            let mut common: Option<Vec<Vec<u8>>> = None;
+            for g in &grams {
+                let listed = self.lookup(bucket, g, true)?;
+                if listed.is_empty() {
+                    continue 'buckets;
                 }
-                if !c.offer(id, tier, Some(within))? {
+                common = Some(match common {
+                    None => listed,
+                    Some(mut so_far) => {
+                        so_far.retain(|t| listed.binary_search(t).is_ok());
+                        so_far
+                    }
+                });
+            }
+            for tail in common.unwrap_or_default().into_iter().rev() {
+                if !c.offer(id_in(bucket, &tail)?, tier, Some(within))? {
                     return Ok(());
                 }
             }
@@ -639,17 +773,18 @@ impl SledStore {
     pub fn check_search_index(&self) -> Result<Vec<String>, StoreError> {
         let mut problems = Vec::new();
         let mut expected = 0u64;
-        for entry in self.trees[RECORDS].iter() {
-            let (_, bytes) = entry.map_err(|e| io("scanning applications", e))?;
+        for record in self.trees[RECORDS].iter() {
+            let (_, bytes) = record.map_err(|e| io("scanning applications", e))?;
             let (app, _) = decode_record(&bytes)?;
             for t in terms(&app) {
                 expected += 1;
+                let (key, element) = entry(&t, &app.id);
                 let stored = self
                     .search_tree()
-                    .get(bucket_key(&t, &app.id))
+                    .get(key)
                     .map_err(|e| io("reading the search index", e))?;
                 let listed = match stored {
-                    Some(v) => Bucket::decode(&v)?.contains(split_id(&app.id).1),
+                    Some(v) => Bucket::decode(&v)?.contains(&element),
                     None => false,
                 };
                 if !listed && problems.len() < 20 {
@@ -657,11 +792,7 @@ impl SledStore {
                 }
             }
         }
-        let mut stored = 0u64;
-        for entry in self.search_tree().iter() {
-            let (_, value) = entry.map_err(|e| io("reading the search index", e))?;
-            stored += Bucket::decode(&value)?.0.len() as u64;
-        }
+        let (_, stored) = self.search_index_size()?;
         if stored != expected {
             problems.push(format!(
                 "the search index holds {stored} entries, the applications' terms are {expected}"
@@ -672,10 +803,18 @@ impl SledStore {
         }
         Ok(problems)
     }
-}
 
-/// A bucket with its key.
-type KeyedBucket = (Vec<u8>, Bucket);
+    /// Keys and entries of the search index (for tests and benchmarks).
+    pub fn search_index_size(&self) -> Result<(u64, u64), StoreError> {
+        let (mut keys, mut stored) = (0u64, 0u64);
+        for entry in self.search_tree().iter() {
+            let (_, value) = entry.map_err(|e| io("reading the search index", e))?;
+            keys += 1;
+            stored += Bucket::decode(&value)?.0.len() as u64;
+        }
+        Ok((keys, stored))
+    }
+}
 
 /// Position of the search tree among the store's trees.
 pub(super) const SEARCH: usize = super::FIRST_INDEX + Index::ALL.len();
@@ -725,6 +864,31 @@ mod tests {
         assert!(parse("  ，").is_none());
         let p = parse("Zhang Wei").unwrap();
         assert_eq!((p.drive.as_str(), p.others.len()), ("zhangwei", 0));
+    }
+
+    #[test]
+    fn a_term_keeps_its_first_characters_in_the_key_and_the_rest_in_the_entry() {
+        assert_eq!(split_term("k370811199810040897"), ("k370811", "199810040897", true));
+        assert_eq!(split_term("t13364027381"), ("t133", "64027381", true));
+        assert_eq!(split_term("t133"), ("t133", "", true));
+        assert_eq!(split_term("t13"), ("t13", "", false));
+        assert_eq!(split_term("pzhangwei"), ("pzh", "angwei", true));
+        assert_eq!(split_term("a古槐"), ("a古", "槐", true));
+        let id = AppId("JN-2026-012345".into());
+        assert_eq!(split(&id), (&b"JN-2026-012"[..], &b"345"[..]));
+        let (key, element) = entry("a古槐", &id);
+        assert_eq!(key, "JN-2026-012\0a古".as_bytes());
+        assert_eq!(key_bucket(&key), b"JN-2026-012");
+        assert_eq!(parse_element(&element), ("槐".as_bytes(), &b"345"[..]));
+    }
+
+    #[test]
+    fn addresses_are_indexed_after_their_divisions() {
+        assert_eq!(after_divisions("济宁市任城区古槐路12号"), "古槐路12号");
+        assert_eq!(after_divisions("山东省济宁市梁山县东王村3号"), "东王村3号");
+        assert_eq!(after_divisions("古槐路12号"), "古槐路12号");
+        // A division needs a name before it.
+        assert_eq!(after_divisions("县前街8号"), "县前街8号");
     }
 
     #[test]
