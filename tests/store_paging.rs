@@ -264,7 +264,10 @@ fn the_search_index_keeps_few_keys_and_finds_every_application() {
     assert_eq!(store.check_search_index().unwrap(), Vec::<String>::new());
     let (keys, entries) = store.search_index_size().unwrap();
     assert!(keys * 2 < 4_000, "{keys} keys for 4,000 applications");
-    assert!(entries > 4_000 * 8, "{entries} entries: every term of every application");
+    assert!(
+        entries > 4_000 * 8,
+        "{entries} entries: every term of every application"
+    );
     let desk = powerdesk::service::Desk::new(
         store.clone(),
         std::sync::Arc::new(powerdesk::cli::bundled_calendar().unwrap()),
@@ -279,17 +282,52 @@ fn the_search_index_keeps_few_keys_and_finds_every_application() {
         let c = &a.form.customer;
         for text in [&c.id_number, &c.phone] {
             let hits = desk.search_ids(text, &Query::default(), 0).unwrap().hits;
-            assert!(hits.contains(&(a.id.clone(), SearchMatch::Exact)), "{} by {text}", a.id);
+            assert!(
+                hits.contains(&(a.id.clone(), SearchMatch::Exact)),
+                "{} by {text}",
+                a.id
+            );
         }
         // The start of a phone finds it among others; the newest come first.
         let start: String = c.phone.chars().take(7).collect();
         let hits = desk.search_ids(&start, &Query::default(), 0).unwrap().hits;
-        assert!(hits.iter().any(|(id, _)| *id == a.id), "{} by {start}", a.id);
+        assert!(
+            hits.iter().any(|(id, _)| *id == a.id),
+            "{} by {start}",
+            a.id
+        );
         let ids: Vec<&AppId> = hits.iter().map(|(id, _)| id).collect();
         assert!(ids.windows(2).all(|w| w[0] > w[1]), "{start}: {ids:?}");
         // A street (the address after its city and county).
         let after: String = a.form.site.address.chars().skip(6).take(3).collect();
         let hits = desk.search_ids(&after, &Query::default(), 0).unwrap().hits;
-        assert!(hits.iter().any(|(id, _)| *id == a.id), "{} by {after}", a.id);
+        assert!(
+            hits.iter().any(|(id, _)| *id == a.id),
+            "{} by {after}",
+            a.id
+        );
+    }
+    // The divisions an address starts with are not indexed as text: a county named, or its
+    // start typed, lists that county's applications, newest first.
+    let county = apps[0].form.site.county.clone();
+    let start: String = county.chars().take(2).collect();
+    for text in [format!("济宁市{county}"), start] {
+        let found = desk.search_ids(&text, &Query::default(), 0).unwrap();
+        // Firms named after the place come first (their names start so).
+        let by_address: Vec<&AppId> = found
+            .hits
+            .iter()
+            .filter(|(_, m)| *m == SearchMatch::AddressContains)
+            .map(|(id, _)| id)
+            .collect();
+        assert!(by_address.len() >= 25, "{text}: {} by address", by_address.len());
+        for id in &by_address {
+            let a = desk.repository().get(id).unwrap().unwrap();
+            assert_eq!(a.form.site.county, county, "{text}");
+        }
+        assert!(
+            by_address.windows(2).all(|w| w[0] > w[1]),
+            "{text}: {by_address:?}"
+        );
     }
 }

@@ -210,6 +210,16 @@ pub trait Repository: Send + Sync {
     /// Apply many changes all-or-nothing (import, bulk load), even when they are too many for one
     /// transaction; durable once it returns.
     fn commit_all(&self, changes: Vec<Change>) -> Result<(), StoreError>;
+    /// Many `commit_all` loads follow (a demo): a store may leave derived indexes behind
+    /// meanwhile and build them once at [`Repository::end_bulk`] (or at its next open, if the
+    /// loads are cut short). Reads may miss the loaded applications until then.
+    fn begin_bulk(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+    /// The bulk loads are over (see [`Repository::begin_bulk`]).
+    fn end_bulk(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
     fn get(&self, id: &AppId) -> Result<Option<Application>, StoreError>;
     /// The events of one application, oldest first.
     fn events(&self, id: &AppId) -> Result<Vec<Event>, StoreError>;

@@ -382,7 +382,9 @@ const DEMO_BATCH: usize = 2_000;
 pub fn generate(desk: &Desk, count: usize, seed: u64) -> Result<DemoSummary, DeskError> {
     let started = std::time::Instant::now();
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Change>>(2);
-    let mut summary = std::thread::scope(|scope| {
+    // The search index is built once at the end, not batch by batch.
+    desk.repo.begin_bulk()?;
+    let summary = std::thread::scope(|scope| {
         let writer = scope.spawn(move || -> Result<(), DeskError> {
             for batch in rx {
                 desk.repo.commit_all(batch)?;
@@ -396,7 +398,10 @@ pub fn generate(desk: &Desk, count: usize, seed: u64) -> Result<DemoSummary, Des
             .expect("the demo writer thread does not panic");
         // A write failure stops the generator (its channel closes); report the write error first.
         written.and(made)
-    })?;
+    });
+    let ended = desk.repo.end_bulk();
+    let mut summary = summary?;
+    ended?;
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
 }

@@ -28,8 +28,8 @@ use sled::Transactional;
 
 use super::keys::*;
 use super::{
-    abort, bucket_edit, bucket_entry, chain_groups, groups_by_app, id_counter_of, io, put_app, tx_error,
-    SledStore, FIRST_INDEX, GROUPS, META, RECORDS, SETTINGS,
+    abort, bucket_edit, bucket_entry, chain_groups, groups_by_app, id_counter_of, io, put_app,
+    tx_error, SledStore, FIRST_INDEX, GROUPS, META, RECORDS, SETTINGS,
 };
 use crate::domain::event::{Event, EventDraft};
 use crate::domain::ports::{Change, StoreError};
@@ -238,8 +238,10 @@ impl SledStore {
                         }
                     }
                 }
-                let search = plan.edits.last_mut().expect("the search index's edits");
-                super::search::plan_edits(search, old.as_ref(), Some(app), &app.id);
+                if !self.search_deferred() {
+                    let search = plan.edits.last_mut().expect("the search index's edits");
+                    super::search::plan_edits(search, old.as_ref(), Some(app), &app.id);
+                }
                 for key in old.as_ref().map(counter_keys).unwrap_or_default() {
                     *plan.counts.entry(key).or_default() -= 1;
                 }

@@ -102,6 +102,8 @@ pub struct SledStore {
     lock: StoreLock,
     /// What the open recovered from, for the owner (see [`SledStore::open_notices`]).
     notices: Vec<String>,
+    /// A bulk load is under way: the search index waits for its end (see `search.rs`).
+    bulk: std::sync::atomic::AtomicBool,
 }
 
 /// 目录锁: the exclusive lock on a store directory (`powerdesk.lock`), taken before sled opens the
@@ -377,6 +379,7 @@ impl SledStore {
             fault_after: AtomicUsize::new(usize::MAX),
             lock,
             notices,
+            bulk: std::sync::atomic::AtomicBool::new(false),
         };
         if options.read_only {
             store.check_read_only()?;
@@ -1017,6 +1020,14 @@ impl Repository for SledStore {
     fn commit_all(&self, changes: Vec<Change>) -> Result<(), StoreError> {
         let _w = self.writer();
         self.commit_all_locked(changes)
+    }
+
+    fn begin_bulk(&self) -> Result<(), StoreError> {
+        self.begin_bulk_search()
+    }
+
+    fn end_bulk(&self) -> Result<(), StoreError> {
+        self.end_bulk_search()
     }
 
     fn get(&self, id: &AppId) -> Result<Option<Application>, StoreError> {

@@ -1,21 +1,27 @@
 //! 搜索索引: the search index, one sled tree (`search`) kept in the same transaction as the
-//! records (and in the same batches of a bulk load), so an acknowledged application is in it.
+//! records, so an acknowledged application is in it. A bulk load (`demo`, through
+//! `Repository::begin_bulk`) leaves it behind and builds it once at the end, in key order.
 //!
-//! Each application is indexed under a few terms, each `kind letter + normalized text`. Unlike
-//! the other indexes the key starts with the bucket: key `bucket 0x00 term`, value the sorted id
-//! tails (`keys::Bucket`) of the bucket's applications under that term. A bucket is every id
-//! but its last [`SEARCH_TAIL`] characters (10,000 applications). New applications land in the
-//! newest bucket, so a write touches keys next to each other at the end of the tree (random
-//! terms spread over the whole tree cost sled a page rewrite each, 2.6× the store at 1M); a
-//! search looks up its terms bucket by bucket, newest first (about 100 buckets at 1M).
+//! Each application is indexed under a few terms, each `kind letter + normalized text`. A key
+//! holds a term's first characters only (its head: the kind and [`head_chars`] characters) and
+//! a bucket of 1,000 ids: key `head 0x00 bucket`; its value lists, sorted, an element per
+//! application and term: the rest of the term, `0x00`, the id's last [`SEARCH_TAIL`]
+//! characters. So a key is shared by the applications of a bucket whose terms start alike
+//! (about 0.26 keys an application), and a term's applications are one range of keys, newest
+//! bucket last. A key per term and application (the first design) made the 1M demo 3.59 GB;
+//! writing this one batch by batch during a demo (keys all over the tree) 1.9 GB; built once
+//! at the end the 1M demo store is 1.36 GB.
 //!
-//! | kind | term | found by |
-//! |---|---|---|
-//! | `k` | ID number, phone (letters and digits only) | exact, then prefix |
-//! | `q`, `p` | pinyin initials (`zw`), full pinyin (`zhangwei`) of the name | prefix |
-//! | `m` | every two characters of the name but the first two | substring (2+ characters) |
-//! | `a` | every two characters of the address | substring (2+ characters) |
+//! | kind | term | key holds | found by |
+//! |---|---|---|---|
+//! | `k` | ID number (letters and digits only) | 6 characters (the region) | exact, then prefix |
+//! | `t` | phone (digits only) | 3 characters (the network) | exact, then prefix |
+//! | `q`, `p` | pinyin initials (`zw`), full pinyin (`zhangwei`) of the name | 1, 2 | prefix |
+//! | `m` | every two characters of the name but the first two | 1 | substring (2+ characters) |
+//! | `a` | every two characters of the address after its divisions | 1 | substring (2+ characters) |
 //!
+//! An address's leading divisions (`济宁市任城区`) are in nearly every address of an office and
+//! are not indexed; a search naming or beginning a county walks the county index instead.
 //! The application number is the records tree's key and the name has its own index
 //! (`by_name`): their prefixes are found there.
 //!
@@ -25,11 +31,11 @@
 //! found stale, and [`SledStore::ensure_search_index`] rebuilds it at open; a read-only open
 //! cannot, and refuses searches until the store is opened writable once.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use pinyin::ToPinyin;
 
-use super::bulk::{write_each, BucketEdits};
+use super::bulk::BucketEdits;
 use super::keys::*;
 use super::{io, SledStore, META, RECORDS};
 use crate::domain::ports::{Query, SearchHits, SearchMatch, StoreError};
@@ -90,10 +96,16 @@ fn split_term(term: &str) -> (&str, &str, bool) {
 }
 
 fn key_in(bucket: &[u8], head: &str) -> Vec<u8> {
-    let mut k = Vec::with_capacity(bucket.len() + 1 + head.len());
+    let mut k = head_prefix(head);
     k.extend_from_slice(bucket);
-    k.push(SEP);
+    k
+}
+
+/// Every key of a term's key part starts with this.
+fn head_prefix(head: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(head.len() + 1 + 12);
     k.extend_from_slice(head.as_bytes());
+    k.push(SEP);
     k
 }
 
@@ -115,10 +127,31 @@ fn parse_element(element: &[u8]) -> (&[u8], &[u8]) {
     (&element[..at], &element[(at + 1).min(element.len())..])
 }
 
+/// Visit the elements of a stored value (`keys::Bucket`'s encoding) without copying them.
+fn for_each_element(value: &[u8], mut visit: impl FnMut(&[u8])) -> Result<(), StoreError> {
+    let corrupt = || StoreError::Corrupt("search index: unreadable value".into());
+    let (&format, mut rest) = value.split_first().ok_or_else(corrupt)?;
+    if format != VALUE_FORMAT {
+        return Err(corrupt());
+    }
+    while let Some((&n, after)) = rest.split_first() {
+        let n = n as usize;
+        if after.len() < n {
+            return Err(corrupt());
+        }
+        visit(&after[..n]);
+        rest = &after[n..];
+    }
+    Ok(())
+}
+
 /// The bucket a search key is in.
 pub fn key_bucket(key: &[u8]) -> &[u8] {
-    let at = key.iter().position(|b| *b == SEP).unwrap_or(key.len());
-    &key[..at]
+    let at = key
+        .iter()
+        .position(|b| *b == SEP)
+        .map_or(key.len(), |at| at + 1);
+    &key[at..]
 }
 
 fn id_in(bucket: &[u8], tail: &[u8]) -> Result<AppId, StoreError> {
@@ -129,7 +162,7 @@ fn id_in(bucket: &[u8], tail: &[u8]) -> Result<AppId, StoreError> {
         .map_err(|_| StoreError::Corrupt("search entry id is not UTF-8".into()))
 }
 
-/// Applications per chunk when the index is rebuilt.
+/// Keys per batch when the index is rebuilt.
 const REBUILD_CHUNK: usize = 20_000;
 
 /// Lower case, full-width letters and digits as ASCII (an IME types `１３８`), `ü` as `v` (how
@@ -212,6 +245,12 @@ const DIVISION_ENDS: &[char] = &['省', '市', '县', '区', '旗', '州', '盟'
 /// gives `古槐路`): those pairs are in nearly every address of an office, so they are not
 /// indexed (the county is a filter of its own); the text of a search is cut the same way.
 pub fn after_divisions(normalized: &str) -> &str {
+    split_divisions(normalized).1
+}
+
+/// The divisions `normalized` starts with (`济宁市`, `任城区`) and the text after them.
+fn split_divisions(normalized: &str) -> (Vec<&str>, &str) {
+    let mut divisions = Vec::new();
     let mut rest = normalized;
     for _ in 0..4 {
         let end = rest
@@ -220,11 +259,14 @@ pub fn after_divisions(normalized: &str) -> &str {
             .skip(1)
             .find(|(_, c)| DIVISION_ENDS.contains(c));
         match end {
-            Some((at, c)) => rest = &rest[at + c.len_utf8()..],
+            Some((at, c)) => {
+                divisions.push(&rest[..at + c.len_utf8()]);
+                rest = &rest[at + c.len_utf8()..];
+            }
             None => break,
         }
     }
-    rest
+    (divisions, rest)
 }
 
 /// The terms `app` is indexed under, sorted, no duplicates.
@@ -478,27 +520,43 @@ impl SledStore {
             .map_err(|e| io("writing meta", e))?;
         tree.clear()
             .map_err(|e| io("clearing the search index", e))?;
-        let mut edits = BucketEdits::new();
-        let mut in_chunk = 0usize;
-        let mut last_bucket: Vec<u8> = Vec::new();
+        // Every key's elements in memory (about 150 bytes an application), then the keys
+        // written once each in key order: sled appends them instead of rewriting pages.
+        // Elements as they come, each after its length (the encoding of `Bucket`, unsorted).
+        let mut keys: HashMap<Vec<u8>, Vec<u8>> = HashMap::new();
         let mut n = 0u64;
-        for entry in self.trees[RECORDS].iter() {
-            let (key, bytes) = entry.map_err(|e| io("scanning applications", e))?;
+        for record in self.trees[RECORDS].iter() {
+            let (key, bytes) = record.map_err(|e| io("scanning applications", e))?;
             let (app, _) = decode_record(&bytes)?;
-            let bucket = split(&app.id).0;
-            // A chunk ends between buckets, so no bucket key is written by two chunks.
-            if in_chunk >= REBUILD_CHUNK && bucket != last_bucket.as_slice() {
-                self.write_rebuilt(std::mem::take(&mut edits))?;
-                in_chunk = 0;
-            }
-            last_bucket.clear();
-            last_bucket.extend_from_slice(bucket);
             debug_assert_eq!(&key[..], app.id.0.as_bytes());
-            plan_edits(&mut edits, None, Some(&app), &app.id);
-            in_chunk += 1;
+            for t in terms(&app) {
+                let (key, element) = entry(&t, &app.id);
+                let listed = keys.entry(key).or_default();
+                listed.push(element.len() as u8);
+                listed.extend_from_slice(&element);
+            }
             n += 1;
         }
-        self.write_rebuilt(edits)?;
+        let mut sorted: Vec<(Vec<u8>, Vec<u8>)> = keys.into_iter().collect();
+        sorted.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        for chunk in sorted.chunks_mut(REBUILD_CHUNK) {
+            let mut batch = sled::Batch::default();
+            for (key, listed) in chunk.iter_mut() {
+                let listed = std::mem::take(listed);
+                let mut elements: Vec<&[u8]> = Vec::new();
+                let mut rest = listed.as_slice();
+                while let Some((&n, after)) = rest.split_first() {
+                    elements.push(&after[..n as usize]);
+                    rest = &after[n as usize..];
+                }
+                elements.sort_unstable();
+                elements.dedup();
+                let bucket = Bucket(elements.into_iter().map(<[u8]>::to_vec).collect());
+                batch.insert(std::mem::take(key), bucket.encode());
+            }
+            tree.apply_batch(batch)
+                .map_err(|e| io("writing the search index", e))?;
+        }
         let head = self.trees[META]
             .get(META_CHAIN_HEAD)
             .map_err(|e| io("reading meta", e))?
@@ -511,18 +569,26 @@ impl SledStore {
         Ok(n)
     }
 
-    fn write_rebuilt(&self, edits: BucketEdits) -> Result<(), StoreError> {
-        let writes = edits
-            .into_iter()
-            .map(|(key, ops)| {
-                let mut bucket = Bucket::default();
-                for (tail, _) in ops {
-                    bucket.insert(&tail);
-                }
-                (key, Some(bucket.encode()))
-            })
-            .collect();
-        write_each(self.search_tree(), writes, "writing the search index")
+    /// A bulk load begins: the index is marked behind (rebuilt at the next open if the load is
+    /// cut short) and not kept by its batches, whose terms would land all over the tree.
+    pub(super) fn begin_bulk_search(&self) -> Result<(), StoreError> {
+        let _w = self.writer();
+        self.bulk.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.trees[META]
+            .remove(META_SEARCH)
+            .map_err(|e| io("writing meta", e))?;
+        Ok(())
+    }
+
+    /// The bulk load is over: the index is built anew, once, in key order.
+    pub(super) fn end_bulk_search(&self) -> Result<(), StoreError> {
+        self.bulk.store(false, std::sync::atomic::Ordering::SeqCst);
+        self.rebuild_search_index().map(|_| ())
+    }
+
+    /// Whether a bulk load leaves the index to [`Self::end_bulk_search`].
+    pub(super) fn search_deferred(&self) -> bool {
+        self.bulk.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Applications matching `text`, best first (see [`SearchMatch`]), with the listing's
@@ -571,11 +637,10 @@ impl SledStore {
         {
             c.offer(AppId(number.clone()), SearchMatch::Exact, None)?;
         }
-        let buckets = self.buckets()?;
         for kind in [K_IDENT, K_PHONE] {
             if !q_ident.is_empty() {
                 let t = term(kind, &q_ident);
-                self.walk(&buckets, &t, true, &mut c, SearchMatch::Exact)?;
+                self.walk(&t, true, &mut c, SearchMatch::Exact)?;
             }
         }
         // 2. The name's start, as typed (the name index keeps names as they are).
@@ -594,14 +659,14 @@ impl SledStore {
         if q.chars().any(|ch| ch.is_ascii_alphabetic()) {
             let (full, initials) = pinyin_of(q);
             for t in [term(K_INITIALS, &initials), term(K_PINYIN, &full)] {
-                self.walk(&buckets, &t, false, &mut c, SearchMatch::Pinyin)?;
+                self.walk(&t, false, &mut c, SearchMatch::Pinyin)?;
             }
         }
         // 4. The start of an ID number, phone or application number.
         for kind in [K_IDENT, K_PHONE] {
             if !q_ident.is_empty() {
                 let t = term(kind, &q_ident);
-                self.walk(&buckets, &t, false, &mut c, SearchMatch::Identifier)?;
+                self.walk(&t, false, &mut c, SearchMatch::Identifier)?;
             }
         }
         if id_like && !c.full() {
@@ -618,7 +683,6 @@ impl SledStore {
             let within_name =
                 |app: &Application| normalize(&app.form.customer.name).contains(q.as_str());
             self.walk_grams(
-                &buckets,
                 q,
                 K_NAME_GRAM,
                 &mut c,
@@ -627,14 +691,28 @@ impl SledStore {
             )?;
             let within_address =
                 |app: &Application| normalize(&app.form.site.address).contains(q.as_str());
-            self.walk_grams(
-                &buckets,
-                after_divisions(q),
-                K_ADDRESS_GRAM,
-                &mut c,
-                SearchMatch::AddressContains,
-                &within_address,
-            )?;
+            let (divisions, street) = split_divisions(q);
+            if street.chars().count() >= 2 {
+                self.walk_grams(
+                    street,
+                    K_ADDRESS_GRAM,
+                    &mut c,
+                    SearchMatch::AddressContains,
+                    &within_address,
+                )?;
+            }
+            // Divisions are not in the index: a county named (`济宁市任城区`) or begun (`任城`)
+            // is walked through the county index.
+            let county = if divisions.is_empty() {
+                Some(q.as_str())
+            } else if street.chars().count() < 2 {
+                divisions.last().copied()
+            } else {
+                None
+            };
+            if let Some(county) = county {
+                self.walk_county(county, &mut c, &within_address)?;
+            }
         }
         let mut hits = c.hits;
         let mut complete = c.complete;
@@ -645,58 +723,90 @@ impl SledStore {
         Ok(SearchHits { hits, complete })
     }
 
-    /// The buckets of the index, newest first: one seek each.
-    fn buckets(&self) -> Result<Vec<Vec<u8>>, StoreError> {
-        let tree = self.search_tree();
-        let mut out: Vec<Vec<u8>> = Vec::new();
-        loop {
-            let last = match out.last() {
-                None => tree.last(),
-                Some(b) => {
-                    let mut upper = b.clone();
-                    upper.push(SEP);
-                    tree.range(..upper).next_back().transpose()
-                }
-            };
-            let Some((key, _)) = last.map_err(|e| io("reading the search index", e))? else {
-                return Ok(out);
-            };
-            out.push(key_bucket(&key).to_vec());
-        }
-    }
-
-    /// The tails in `bucket` under `term` (or, not `exact`, under terms starting with it),
-    /// sorted.
-    fn lookup(&self, bucket: &[u8], term: &str, exact: bool) -> Result<Vec<Vec<u8>>, StoreError> {
+    /// The postings under `term` (or, not `exact`, under terms starting with it): bucket and
+    /// sorted tails, newest bucket first (for a part of a head, in head order, each newest
+    /// first).
+    fn postings(
+        &self,
+        term: &str,
+        exact: bool,
+    ) -> impl Iterator<Item = Result<(Vec<u8>, Vec<Vec<u8>>), StoreError>> + '_ {
         let (head, rest, whole_head) = split_term(term);
-        let rest = rest.as_bytes();
-        let key = key_in(bucket, head);
-        let mut tails = Vec::new();
-        let mut take = |value: &[u8]| -> Result<(), StoreError> {
-            for element in Bucket::decode(value)?.0 {
-                let (r, tail) = parse_element(&element);
-                if (exact && r == rest) || (!exact && r.starts_with(rest)) {
+        let rest = rest.as_bytes().to_vec();
+        let one_head = exact || whole_head;
+        let prefix = if one_head {
+            head_prefix(head)
+        } else {
+            head.as_bytes().to_vec()
+        };
+        let keys: Box<dyn Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>> = if one_head {
+            Box::new(self.search_tree().scan_prefix(prefix).rev())
+        } else {
+            Box::new(self.search_tree().scan_prefix(prefix))
+        };
+        keys.map(move |kv| {
+            let (key, value) = kv.map_err(|e| io("reading the search index", e))?;
+            let mut tails = Vec::new();
+            for_each_element(&value, |element| {
+                let (r, tail) = parse_element(element);
+                if (exact && r == rest.as_slice()) || (!exact && r.starts_with(&rest)) {
                     tails.push(tail.to_vec());
                 }
+            })?;
+            // Elements are sorted by the rest of their term, then by tail.
+            if !exact {
+                tails.sort_unstable();
+                tails.dedup();
             }
-            Ok(())
+            Ok((key_bucket(&key).to_vec(), tails))
+        })
+    }
+
+    /// Offer the applications of the county whose name starts with `start` (the first such
+    /// county), newest first, that `within` accepts.
+    fn walk_county(
+        &self,
+        start: &str,
+        c: &mut Collector,
+        within: &dyn Fn(&Application) -> bool,
+    ) -> Result<(), StoreError> {
+        let counties = self.index_tree(Index::County);
+        let Some(first) = counties.scan_prefix(start.as_bytes()).keys().next() else {
+            return Ok(());
         };
-        if exact || whole_head {
-            if let Some(v) = self
-                .search_tree()
-                .get(&key)
-                .map_err(|e| io("reading the search index", e))?
-            {
-                take(&v)?;
-            }
-        } else {
-            for kv in self.search_tree().scan_prefix(&key) {
-                let (_, v) = kv.map_err(|e| io("reading the search index", e))?;
-                take(&v)?;
+        let first = first.map_err(|e| io("reading the county index", e))?;
+        let at = first.iter().position(|b| *b == SEP).unwrap_or(first.len());
+        for entry in counties
+            .scan_prefix(&first[..=at.min(first.len() - 1)])
+            .rev()
+        {
+            let (key, value) = entry.map_err(|e| io("reading the county index", e))?;
+            for id in bucket_ids(&key, &value)?.into_iter().rev() {
+                if !c.offer(id, SearchMatch::AddressContains, Some(within))? {
+                    return Ok(());
+                }
             }
         }
-        tails.sort_unstable();
-        tails.dedup();
+        Ok(())
+    }
+
+    /// The tails in `bucket` under exactly `term`, sorted.
+    fn lookup(&self, bucket: &[u8], term: &str) -> Result<Vec<Vec<u8>>, StoreError> {
+        let (head, rest, _) = split_term(term);
+        let Some(value) = self
+            .search_tree()
+            .get(key_in(bucket, head))
+            .map_err(|e| io("reading the search index", e))?
+        else {
+            return Ok(Vec::new());
+        };
+        let mut tails = Vec::new();
+        for_each_element(&value, |element| {
+            let (r, tail) = parse_element(element);
+            if r == rest.as_bytes() {
+                tails.push(tail.to_vec());
+            }
+        })?;
         Ok(tails)
     }
 
@@ -704,18 +814,18 @@ impl SledStore {
     /// first.
     fn walk(
         &self,
-        buckets: &[Vec<u8>],
         term: &str,
         exact: bool,
         c: &mut Collector,
         tier: SearchMatch,
     ) -> Result<(), StoreError> {
-        for bucket in buckets {
+        for posting in self.postings(term, exact) {
             if c.full() {
                 return Ok(());
             }
-            for tail in self.lookup(bucket, term, exact)?.into_iter().rev() {
-                if !c.offer(id_in(bucket, &tail)?, tier, None)? {
+            let (bucket, tails) = posting?;
+            for tail in tails.into_iter().rev() {
+                if !c.offer(id_in(&bucket, &tail)?, tier, None)? {
                     return Ok(());
                 }
             }
@@ -724,10 +834,10 @@ impl SledStore {
     }
 
     /// Offer the applications indexed under every bigram of `q` (kind `kind`) whose record
-    /// `within` accepts, newest first: in each bucket, the ids under all the bigrams.
+    /// `within` accepts, newest first: the bigram with the fewest keys drives, the others are
+    /// looked up in its buckets.
     fn walk_grams(
         &self,
-        buckets: &[Vec<u8>],
         q: &str,
         kind: char,
         c: &mut Collector,
@@ -735,29 +845,38 @@ impl SledStore {
         within: &dyn Fn(&Application) -> bool,
     ) -> Result<(), StoreError> {
         let grams: BTreeSet<String> = bigrams(q, 0).map(|g| term(kind, &g)).collect();
-        if grams.is_empty() {
-            return Ok(());
+        let mut sized: Vec<(usize, String)> = Vec::with_capacity(grams.len());
+        for g in grams {
+            let head = head_prefix(split_term(&g).0);
+            let n = self
+                .search_tree()
+                .scan_prefix(head)
+                .keys()
+                .take(256)
+                .count();
+            if n == 0 {
+                return Ok(());
+            }
+            sized.push((n, g));
         }
-        'buckets: for bucket in buckets {
+        sized.sort();
+        let Some(((_, driver), others)) = sized.split_first() else {
+            return Ok(());
+        };
+        for posting in self.postings(driver, true) {
             if c.full() {
                 return Ok(());
             }
-            let mut common: Option<Vec<Vec<u8>>> = None;
-            for g in &grams {
-                let listed = self.lookup(bucket, g, true)?;
-                if listed.is_empty() {
-                    continue 'buckets;
+            let (bucket, mut tails) = posting?;
+            for (_, g) in others {
+                if tails.is_empty() {
+                    break;
                 }
-                common = Some(match common {
-                    None => listed,
-                    Some(mut so_far) => {
-                        so_far.retain(|t| listed.binary_search(t).is_ok());
-                        so_far
-                    }
-                });
+                let listed = self.lookup(&bucket, g)?;
+                tails.retain(|t| listed.binary_search(t).is_ok());
             }
-            for tail in common.unwrap_or_default().into_iter().rev() {
-                if !c.offer(id_in(bucket, &tail)?, tier, Some(within))? {
+            for tail in tails.into_iter().rev() {
+                if !c.offer(id_in(&bucket, &tail)?, tier, Some(within))? {
                     return Ok(());
                 }
             }
@@ -868,7 +987,10 @@ mod tests {
 
     #[test]
     fn a_term_keeps_its_first_characters_in_the_key_and_the_rest_in_the_entry() {
-        assert_eq!(split_term("k370811199810040897"), ("k370811", "199810040897", true));
+        assert_eq!(
+            split_term("k370811199810040897"),
+            ("k370811", "199810040897", true)
+        );
         assert_eq!(split_term("t13364027381"), ("t133", "64027381", true));
         assert_eq!(split_term("t133"), ("t133", "", true));
         assert_eq!(split_term("t13"), ("t13", "", false));
@@ -877,7 +999,7 @@ mod tests {
         let id = AppId("JN-2026-012345".into());
         assert_eq!(split(&id), (&b"JN-2026-012"[..], &b"345"[..]));
         let (key, element) = entry("a古槐", &id);
-        assert_eq!(key, "JN-2026-012\0a古".as_bytes());
+        assert_eq!(key, "a古\0JN-2026-012".as_bytes());
         assert_eq!(key_bucket(&key), b"JN-2026-012");
         assert_eq!(parse_element(&element), ("槐".as_bytes(), &b"345"[..]));
     }
