@@ -51,6 +51,9 @@ enum Accepted {
     New(Box<Application>, EventDraft),
 }
 
+/// Applications from which an import is a bulk load.
+const BULK_IMPORT: usize = 20_000;
+
 impl Desk {
     /// Every application with its events, one JSON line each, in id order.
     pub fn export(&self, out: &mut dyn std::io::Write) -> Result<usize, DeskError> {
@@ -195,7 +198,16 @@ impl Desk {
                 }
             }
         }
-        self.repo.commit_all(changes)?;
+        // A large load builds the search index once at its end (see `Repository::begin_bulk`).
+        let bulk = changes.len() >= BULK_IMPORT;
+        if bulk {
+            self.repo.begin_bulk()?;
+        }
+        let committed = self.repo.commit_all(changes);
+        if bulk {
+            self.repo.end_bulk()?;
+        }
+        committed?;
         Ok(report)
     }
 
