@@ -320,7 +320,11 @@ fn the_search_index_keeps_few_keys_and_finds_every_application() {
             .filter(|(_, m)| *m == SearchMatch::AddressContains)
             .map(|(id, _)| id)
             .collect();
-        assert!(by_address.len() >= 25, "{text}: {} by address", by_address.len());
+        assert!(
+            by_address.len() >= 25,
+            "{text}: {} by address",
+            by_address.len()
+        );
         for id in &by_address {
             let a = desk.repository().get(id).unwrap().unwrap();
             assert_eq!(a.form.site.county, county, "{text}");
