@@ -257,3 +257,29 @@ fn a_late_step_is_coloured_and_dates_of_another_year_show_it() {
         .unwrap();
     assert!((0..buf.area.width).all(|x| buf[(x, accepted as u16)].fg != Color::Red));
 }
+
+/// §6 of issue 14: however small the terminal, the detail screen's first line under the tabs is
+/// the application number and the customer; the rest scrolls beneath it.
+#[test]
+fn narrow_detail_keeps_the_number_and_customer_on_top() {
+    for (w, h) in [(80, 24), (60, 15)] {
+        let mut c = Console::new(w, h, Lang::Zh, 60);
+        c.press("j j enter");
+        let d = c.app().detail.clone().expect("the detail is open");
+        let screen = c.screen();
+        let second = screen.lines().nth(1).unwrap_or_default().to_string();
+        assert!(
+            second.contains(&d.app.id.0),
+            "{w}x{h}: {second:?}\n{screen}"
+        );
+        let name_start: String = d.app.form.customer.name.chars().take(3).collect();
+        assert!(second.contains(&name_start), "{w}x{h}: {second:?}");
+        c.press("j j j j j j");
+        let scrolled = c.screen();
+        assert_eq!(
+            scrolled.lines().nth(1),
+            Some(second.as_str()),
+            "{w}x{h} scrolled"
+        );
+    }
+}

@@ -4,7 +4,7 @@
 use chrono::Datelike;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::due::short_date;
@@ -35,17 +35,40 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
             area.width
         },
     );
+    // Long names, addresses and notes wrap; nothing is cut at the edge.
+    let wrap = Wrap { trim: false };
     if area.width >= 100 {
         let [l, r] = Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)])
             .spacing(2)
             .areas(area);
-        frame.render_widget(Paragraph::new(left).scroll((app.detail_scroll, 0)), l);
-        frame.render_widget(Paragraph::new(right).scroll((app.detail_scroll, 0)), r);
+        frame.render_widget(
+            Paragraph::new(left)
+                .wrap(wrap)
+                .scroll((app.detail_scroll, 0)),
+            l,
+        );
+        frame.render_widget(
+            Paragraph::new(right)
+                .wrap(wrap)
+                .scroll((app.detail_scroll, 0)),
+            r,
+        );
     } else {
+        // Narrow: the application number and customer stay on the first line, above the
+        // progress and the facts, which scroll beneath it.
+        let mut left = left.into_iter();
+        let header = left.next().unwrap_or_default();
+        let [top, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+        frame.render_widget(Paragraph::new(header), top);
         let mut all = right;
         all.push(Line::raw(""));
         all.extend(left);
-        frame.render_widget(Paragraph::new(all).scroll((app.detail_scroll, 0)), area);
+        frame.render_widget(
+            Paragraph::new(all)
+                .wrap(wrap)
+                .scroll((app.detail_scroll, 0)),
+            rest,
+        );
     }
 }
 
