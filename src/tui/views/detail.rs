@@ -391,7 +391,7 @@ fn progress(app: &App, d: &DetailData, width: u16) -> Vec<Line<'static>> {
         }
         l.push(Line::from(spans));
         if let Some(n) = &t.note {
-            let n = readable_note(n);
+            let n = readable_note(app.lang, n);
             for part in textwrap::wrap(&n, w.saturating_sub(4).max(10)) {
                 l.push(Line::from(vec![
                     Span::styled("|   ", theme::key()),
@@ -510,19 +510,70 @@ pub(crate) fn flow_label(lang: Lang, flow: &str) -> String {
     }
 }
 
-/// A side-flow event's details are stored as JSON; show them as `key: value` pairs.
-fn readable_note(note: &str) -> String {
+/// A side-flow event's details are stored as JSON; show them as `field: value` pairs in the
+/// operator's language (yes/no for flags, nested values flattened), never as raw JSON.
+fn readable_note(lang: Lang, note: &str) -> String {
     match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(note) {
         Ok(map) => map
             .iter()
             .filter(|(k, _)| k.as_str() != "action")
-            .map(|(k, v)| match v {
-                serde_json::Value::String(s) => format!("{k}: {s}"),
-                other => format!("{k}: {other}"),
-            })
+            .map(|(k, v)| format!("{}: {}", field_label(lang, k), readable_value(lang, v)))
             .collect::<Vec<_>>()
             .join(", "),
         Err(_) => note.to_string(),
+    }
+}
+
+fn readable_value(lang: Lang, v: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Bool(b) => match (lang, b) {
+            (Lang::Zh, true) => "是".into(),
+            (Lang::Zh, false) => "否".into(),
+            (Lang::En, true) => "yes".into(),
+            (Lang::En, false) => "no".into(),
+        },
+        Value::Null => "-".into(),
+        Value::Number(n) => n.to_string(),
+        Value::Array(items) => items
+            .iter()
+            .map(|i| readable_value(lang, i))
+            .collect::<Vec<_>>()
+            .join(if lang == Lang::Zh { "、" } else { ", " }),
+        Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| format!("{} {}", field_label(lang, k), readable_value(lang, v)))
+            .collect::<Vec<_>>()
+            .join(if lang == Lang::Zh { "，" } else { "; " }),
+    }
+}
+
+/// The name of a side-flow detail field.
+fn field_label(lang: Lang, key: &str) -> String {
+    let (zh, en) = match key {
+        "live_line" => ("带电作业", "live-line work"),
+        "need_date" => ("需求日期", "need date"),
+        "remark" => ("意见", "remark"),
+        "reason" => ("原因", "reason"),
+        "services" => ("联办事项", "services"),
+        "service" => ("联办事项", "service"),
+        "slot" => ("预约时段", "slot"),
+        "team" => ("上门班组", "team"),
+        "date" => ("日期", "date"),
+        "period" => ("时段", "period"),
+        "new_owner" => ("新户主", "new owner"),
+        "new_owner_id" => ("新户主证件号", "new owner's ID"),
+        "property_certificate" => ("产权证明", "property certificate"),
+        "evidence" => ("证据", "evidence"),
+        "sha256" => ("摘要", "sha256"),
+        "kind" => ("类别", "kind"),
+        "form" => ("备案表", "filing form"),
+        _ => (key, key),
+    };
+    match lang {
+        Lang::Zh => zh.to_string(),
+        Lang::En => en.replace('_', " "),
     }
 }
 
@@ -620,5 +671,23 @@ fn service_lines(app: &App, d: &crate::tui::action::DetailData, l: &mut Vec<Line
             crate::domain::office::record::RecordKind::Fee.label_zh(),
             format!("{} {:.2}", esc(&f.body.item), f.body.amount_yuan),
         ));
+    }
+}
+
+#[cfg(test)]
+mod readable_tests {
+    use super::*;
+
+    #[test]
+    fn side_flow_details_read_in_the_operators_language() {
+        let note = r#"{"action":"record","live_line":true}"#;
+        assert_eq!(readable_note(Lang::Zh, note), "带电作业: 是");
+        assert_eq!(readable_note(Lang::En, note), "live-line work: yes");
+        let visit = r#"{"slot":{"date":"2026-12-03","period":"am"},"team":"任城一班"}"#;
+        assert_eq!(
+            readable_note(Lang::Zh, visit),
+            "预约时段: 日期 2026-12-03，时段 am, 上门班组: 任城一班"
+        );
+        assert_eq!(readable_note(Lang::Zh, "plain text"), "plain text");
     }
 }
