@@ -105,6 +105,14 @@ fn declining_a_confirmation_writes_nothing_and_cancel_needs_a_reason() {
     c.press("a");
     assert!(c.app().overlay.is_none());
     assert!(c.app().status_is_error);
+    // The message was about that application: it clears when the operator moves to another
+    // screen (issue 14 §6, stale status messages).
+    let said = c.app().status.clone();
+    assert!(!said.is_empty());
+    c.press("3");
+    assert_eq!(c.app().screen, Screen::Dashboard);
+    assert_eq!(c.app().status, "就绪", "{said:?} stayed");
+    assert!(!c.app().status_is_error);
 }
 
 #[test]

@@ -331,9 +331,22 @@ impl App {
     /// Apply one action; returns what the run loop must do.
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
         match action {
-            Action::Key(k) => self.on_key(k),
+            Action::Key(_) | Action::Command(_) => {
+                // A message about one screen is stale on another: it clears when the operator
+                // moves on, unless what moved them said something new.
+                let (screen, said) = (self.screen, self.status.clone());
+                let effects = match action {
+                    Action::Key(k) => self.on_key(k),
+                    Action::Command(c) => self.run(c),
+                    _ => unreachable!("matched above"),
+                };
+                if self.screen != screen && self.status == said && self.writes_pending == 0 {
+                    let ready = self.t(Msg::Ready);
+                    self.info(ready);
+                }
+                effects
+            }
             Action::Paste(s) => self.on_paste(&s),
-            Action::Command(c) => self.run(c),
             Action::Resize(w, h) => {
                 self.size = (w, h);
                 self.clamp_scroll();
