@@ -560,3 +560,20 @@ fn typing_pinyin_in_search_lists_zhang_wei_first() {
         assert_eq!(c.app().list.total, 62);
     }
 }
+
+/// Issue 14 §6: the two energizing choices (with and without an outage) read differently
+/// however narrow the terminal: each says how before the id and states.
+#[test]
+fn the_two_energizing_choices_read_differently_when_narrow() {
+    for (w, h) in [(120, 40), (60, 15), (40, 15)] {
+        let mut c = Console::new(w, h, Lang::Zh, 0);
+        fill_resident_form(&mut c);
+        c.press("ctrl-s");
+        assert_eq!(c.app().screen, Screen::Detail, "{w}: {}", c.app().status);
+        c.press("a");
+        assert!(matches!(c.app().overlay, Some(Overlay::Choose { .. })));
+        let screen = c.screen();
+        assert!(screen.contains(" 2 不停电接火"), "{w}:\n{screen}");
+        assert!(screen.contains(" 3 停电接火"), "{w}:\n{screen}");
+    }
+}

@@ -88,20 +88,21 @@ impl App {
         };
         let energize = |live_line: bool| {
             let how = match (self.lang, live_line) {
-                (Lang::Zh, true) => " (不停电接火)",
-                (Lang::Zh, false) => " (停电接火)",
-                (Lang::En, true) => " (live-line, no outage)",
-                (Lang::En, false) => " (with an outage)",
+                (Lang::Zh, true) => "不停电接火",
+                (Lang::Zh, false) => "停电接火",
+                (Lang::En, true) => "Live-line, no outage",
+                (Lang::En, false) => "With an outage",
             };
             (
-                format!("{}{how}{warning}", label(State::Energized)),
+                format!("{how}: {}{warning}", label(State::Energized)),
                 PendingOp::Energize {
                     id: id.clone(),
                     live_line,
                 },
             )
         };
-        // One option per next state; energizing comes in two, with and without an outage.
+        // One option per next state; energizing comes in two, with and without an outage, each
+        // saying how first so the two read differently however narrow the list is cut.
         let mut options: Vec<(String, PendingOp)> = targets
             .iter()
             .filter(|s| **s != State::Energized)
