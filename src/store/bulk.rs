@@ -334,43 +334,10 @@ impl SledStore {
             .map(|drafts| chain_groups(&drafts, &mut seq, &mut hash))
             .collect();
         // Bucket parts no stored record has yet (a fresh block of ids): their index buckets do
-        // not exist, so they are written without being read (most of a demo's buckets).
-        let mut parts: Vec<&[u8]> = batch
-            .iter()
-            .flat_map(|c| c.applications.iter().map(|a| split_id(&a.id).0))
-            .filter(|p| !p.is_empty())
-            .collect();
-        parts.sort_unstable();
-        parts.dedup();
-        let mut fresh: HashSet<Vec<u8>> = HashSet::new();
-        for part in parts {
-            if self.trees[RECORDS]
-                .scan_prefix(part)
-                .keys()
-                .next()
-                .is_none()
-            {
-                fresh.insert(part.to_vec());
-            }
-        }
-        // The same for the search index's larger buckets.
-        let mut search_parts: Vec<&[u8]> = batch
-            .iter()
-            .flat_map(|c| c.applications.iter().map(|a| super::search::split(&a.id).0))
-            .collect();
-        search_parts.sort_unstable();
-        search_parts.dedup();
-        let mut fresh_search: HashSet<Vec<u8>> = HashSet::new();
-        for part in search_parts {
-            if self.trees[RECORDS]
-                .scan_prefix(part)
-                .keys()
-                .next()
-                .is_none()
-            {
-                fresh_search.insert(part.to_vec());
-            }
-        }
+        // not exist, so they are written without being read (most of a demo's buckets); the
+        // same for the search index's larger buckets.
+        let fresh = self.fresh_parts(batch, |id| split_id(id).0);
+        let fresh_search = self.fresh_parts(batch, |id| super::search::split(id).0);
         let half = batch.len() / 2;
         let (first, second) = std::thread::scope(|scope| {
             let second = scope.spawn(|| self.plan(&batch[half..], &chained[half..], new));
@@ -535,6 +502,25 @@ impl SledStore {
             batch.push((key.clone(), value));
         }
         Ok(batch)
+    }
+
+    /// The id parts (`part` of each application's id) of `batch` that no stored record has.
+    fn fresh_parts(&self, batch: &[Change], part: fn(&AppId) -> &[u8]) -> HashSet<Vec<u8>> {
+        let mut parts: Vec<&[u8]> = batch
+            .iter()
+            .flat_map(|c| c.applications.iter().map(|a| part(&a.id)))
+            .filter(|p| !p.is_empty())
+            .collect();
+        parts.sort_unstable();
+        parts.dedup();
+        let mut fresh = HashSet::new();
+        for p in parts {
+            let taken = self.trees[RECORDS].scan_prefix(p).keys().next().is_some();
+            if !taken {
+                fresh.insert(p.to_vec());
+            }
+        }
+        fresh
     }
 
     /// Undo an interrupted bulk load, if meta records one.
