@@ -283,3 +283,18 @@ fn narrow_detail_keeps_the_number_and_customer_on_top() {
         );
     }
 }
+
+/// Issue 14 §6: at 60×15 and narrower the listing's count is never cut: the filters give way.
+#[test]
+fn the_listing_count_is_never_cut_when_narrow() {
+    for w in [120, 60, 40] {
+        let mut c = Console::new(w, 15, Lang::Zh, 1_200);
+        let total = c.app().list.total;
+        assert!(total >= 1_000, "{total}");
+        let screen = c.screen();
+        assert!(
+            screen.contains(&format!("共 {total}")),
+            "{w} columns: the count {total} is cut\n{screen}"
+        );
+    }
+}

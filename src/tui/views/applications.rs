@@ -1,6 +1,6 @@
 //! 申请列表: the virtualised applications table (only the visible rows are built).
 
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
@@ -139,8 +139,15 @@ fn draw_filters(app: &App, frame: &mut Frame, area: Rect) {
     } else {
         app.t(Msg::Loading).to_string()
     };
-    spans.push(Span::styled(count, theme::dim()));
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    // The count has its own place at the right: the filters are cut before a number is.
+    let width = (count.width() as u16 + 1).min(area.width);
+    let [filters, total] =
+        Layout::horizontal([Constraint::Min(0), Constraint::Length(width)]).areas(area);
+    frame.render_widget(Paragraph::new(Line::from(spans)), filters);
+    frame.render_widget(
+        Paragraph::new(Line::styled(count, theme::dim())).alignment(Alignment::Right),
+        total,
+    );
 }
 
 fn draw_table(app: &App, frame: &mut Frame, area: Rect, provisional: bool) {
