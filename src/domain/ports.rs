@@ -212,7 +212,8 @@ pub trait Repository: Send + Sync {
     fn commit_all(&self, changes: Vec<Change>) -> Result<(), StoreError>;
     /// Many `commit_all` loads follow (a demo): a store may leave derived indexes behind
     /// meanwhile and build them once at [`Repository::end_bulk`] (or at its next open, if the
-    /// loads are cut short). Reads may miss the loaded applications until then.
+    /// loads are cut short). Searches are refused as not in step until then; other reads
+    /// see each load as it commits.
     fn begin_bulk(&self) -> Result<(), StoreError> {
         Ok(())
     }

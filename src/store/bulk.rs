@@ -337,7 +337,11 @@ impl SledStore {
         // not exist, so they are written without being read (most of a demo's buckets); the
         // same for the search index's larger buckets.
         let fresh = self.fresh_parts(batch, |id| split_id(id).0);
-        let fresh_search = self.fresh_parts(batch, |id| super::search::split(id).0);
+        let fresh_search = if self.search_deferred() {
+            HashSet::new() // no search edits to write
+        } else {
+            self.fresh_parts(batch, |id| super::search::split(id).0)
+        };
         let half = batch.len() / 2;
         let (first, second) = std::thread::scope(|scope| {
             let second = scope.spawn(|| self.plan(&batch[half..], &chained[half..], new));

@@ -145,6 +145,24 @@ fn for_each_element(value: &[u8], mut visit: impl FnMut(&[u8])) -> Result<(), St
     Ok(())
 }
 
+/// The tails of a stored value's elements whose rest of the term is `rest` (or, not `exact`,
+/// starts with it), sorted.
+fn matching_tails(value: &[u8], rest: &[u8], exact: bool) -> Result<Vec<Vec<u8>>, StoreError> {
+    let mut tails = Vec::new();
+    for_each_element(value, |element| {
+        let (r, tail) = parse_element(element);
+        if (exact && r == rest) || (!exact && r.starts_with(rest)) {
+            tails.push(tail.to_vec());
+        }
+    })?;
+    // Elements are sorted by the rest of their term, then by tail: one rest gives sorted tails.
+    if !exact {
+        tails.sort_unstable();
+        tails.dedup();
+    }
+    Ok(tails)
+}
+
 /// The bucket a search key is in.
 pub fn key_bucket(key: &[u8]) -> &[u8] {
     let at = key
@@ -746,19 +764,10 @@ impl SledStore {
         };
         keys.map(move |kv| {
             let (key, value) = kv.map_err(|e| io("reading the search index", e))?;
-            let mut tails = Vec::new();
-            for_each_element(&value, |element| {
-                let (r, tail) = parse_element(element);
-                if (exact && r == rest.as_slice()) || (!exact && r.starts_with(&rest)) {
-                    tails.push(tail.to_vec());
-                }
-            })?;
-            // Elements are sorted by the rest of their term, then by tail.
-            if !exact {
-                tails.sort_unstable();
-                tails.dedup();
-            }
-            Ok((key_bucket(&key).to_vec(), tails))
+            Ok((
+                key_bucket(&key).to_vec(),
+                matching_tails(&value, &rest, exact)?,
+            ))
         })
     }
 
@@ -800,14 +809,7 @@ impl SledStore {
         else {
             return Ok(Vec::new());
         };
-        let mut tails = Vec::new();
-        for_each_element(&value, |element| {
-            let (r, tail) = parse_element(element);
-            if r == rest.as_bytes() {
-                tails.push(tail.to_vec());
-            }
-        })?;
-        Ok(tails)
+        matching_tails(&value, rest.as_bytes(), true)
     }
 
     /// Offer every application under `term` (or, not `exact`, a term starting with it), newest
@@ -834,8 +836,8 @@ impl SledStore {
     }
 
     /// Offer the applications indexed under every bigram of `q` (kind `kind`) whose record
-    /// `within` accepts, newest first: the bigram with the fewest keys drives, the others are
-    /// looked up in its buckets.
+    /// `within` accepts, newest first: the bigram whose key part has the fewest keys (counted up
+    /// to 256) drives, the others are looked up in its buckets.
     fn walk_grams(
         &self,
         q: &str,

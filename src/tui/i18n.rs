@@ -133,6 +133,34 @@ impl Lang {
         }
     }
 
+    /// The name of a side-flow detail field (`live_line`, …), as the timeline shows it.
+    pub fn side_flow_field(self, key: &str) -> String {
+        let (zh, en) = match key {
+            "live_line" => ("带电作业", "live-line work"),
+            "need_date" => ("需求日期", "need date"),
+            "remark" => ("意见", "remark"),
+            "reason" => ("原因", "reason"),
+            "services" => ("联办事项", "services"),
+            "service" => ("联办事项", "service"),
+            "slot" => ("预约时段", "slot"),
+            "team" => ("上门班组", "team"),
+            "date" => ("日期", "date"),
+            "period" => ("时段", "period"),
+            "new_owner" => ("新户主", "new owner"),
+            "new_owner_id" => ("新户主证件号", "new owner's ID"),
+            "property_certificate" => ("产权证明", "property certificate"),
+            "evidence" => ("证据", "evidence"),
+            "sha256" => ("摘要", "sha256"),
+            "kind" => ("类别", "kind"),
+            "form" => ("备案表", "filing form"),
+            _ => (key, key),
+        };
+        match self {
+            Lang::Zh => zh.to_string(),
+            Lang::En => en.replace('_', " "),
+        }
+    }
+
     /// A decision step id (`reply_plan`, …) as a label.
     pub fn step(self, id: &str) -> String {
         let (zh, en) = match id {

@@ -25,6 +25,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         );
         return;
     };
+    let header = title_line(d);
     let left = facts(app, d);
     let right = progress(
         app,
@@ -41,6 +42,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         let [l, r] = Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)])
             .spacing(2)
             .areas(area);
+        let left: Vec<Line> = std::iter::once(header).chain(left).collect();
         frame.render_widget(
             Paragraph::new(left)
                 .wrap(wrap)
@@ -56,8 +58,6 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     } else {
         // Narrow: the application number and customer stay on the first line, above the
         // progress and the facts, which scroll beneath it.
-        let mut left = left.into_iter();
-        let header = left.next().unwrap_or_default();
         let [top, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
         frame.render_widget(Paragraph::new(header), top);
         let mut all = right;
@@ -79,16 +79,22 @@ fn kv(k: &str, v: impl Into<String>) -> Line<'static> {
     ])
 }
 
+/// The application number and customer: the first line of the facts, or of the whole screen
+/// when it is narrow.
+fn title_line(d: &DetailData) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(format!("{}  ", d.app.id), theme::title()),
+        Span::raw(d.app.form.customer.name.clone()),
+    ])
+}
+
+/// The facts of the form, under [`title_line`].
 fn facts(app: &App, d: &DetailData) -> Vec<Line<'static>> {
     let a = &d.app;
     let f = &a.form;
     let lang = app.lang;
     let yes_no = |b: bool| if b { app.t(Msg::Yes) } else { app.t(Msg::No) }.to_string();
     let mut l = vec![
-        Line::from(vec![
-            Span::styled(format!("{}  ", a.id), theme::title()),
-            Span::raw(f.customer.name.clone()),
-        ]),
         section(app.t(Msg::Customer), ""),
         kv(
             app.t(Msg::ColClass),
@@ -517,7 +523,7 @@ fn readable_note(lang: Lang, note: &str) -> String {
         Ok(map) => map
             .iter()
             .filter(|(k, _)| k.as_str() != "action")
-            .map(|(k, v)| format!("{}: {}", field_label(lang, k), readable_value(lang, v)))
+            .map(|(k, v)| format!("{}: {}", lang.side_flow_field(k), readable_value(lang, v)))
             .collect::<Vec<_>>()
             .join(", "),
         Err(_) => note.to_string(),
@@ -543,37 +549,9 @@ fn readable_value(lang: Lang, v: &serde_json::Value) -> String {
             .join(if lang == Lang::Zh { "、" } else { ", " }),
         Value::Object(map) => map
             .iter()
-            .map(|(k, v)| format!("{} {}", field_label(lang, k), readable_value(lang, v)))
+            .map(|(k, v)| format!("{} {}", lang.side_flow_field(k), readable_value(lang, v)))
             .collect::<Vec<_>>()
             .join(if lang == Lang::Zh { "，" } else { "; " }),
-    }
-}
-
-/// The name of a side-flow detail field.
-fn field_label(lang: Lang, key: &str) -> String {
-    let (zh, en) = match key {
-        "live_line" => ("带电作业", "live-line work"),
-        "need_date" => ("需求日期", "need date"),
-        "remark" => ("意见", "remark"),
-        "reason" => ("原因", "reason"),
-        "services" => ("联办事项", "services"),
-        "service" => ("联办事项", "service"),
-        "slot" => ("预约时段", "slot"),
-        "team" => ("上门班组", "team"),
-        "date" => ("日期", "date"),
-        "period" => ("时段", "period"),
-        "new_owner" => ("新户主", "new owner"),
-        "new_owner_id" => ("新户主证件号", "new owner's ID"),
-        "property_certificate" => ("产权证明", "property certificate"),
-        "evidence" => ("证据", "evidence"),
-        "sha256" => ("摘要", "sha256"),
-        "kind" => ("类别", "kind"),
-        "form" => ("备案表", "filing form"),
-        _ => (key, key),
-    };
-    match lang {
-        Lang::Zh => zh.to_string(),
-        Lang::En => en.replace('_', " "),
     }
 }
 
